@@ -1,0 +1,408 @@
+//! Sessions: a short-lived JWT access token plus an opaque refresh token that rotates on
+//! every use. Presenting a rotated refresh token again revokes its whole session, since
+//! only a thief or a replay would hold it.
+
+use crate::audit::{self, Entry};
+use crate::authz::{roles_of, Actor};
+use crate::{token, Context, Error, RequestMeta, Result};
+use chrono::{DateTime, Duration, Utc};
+use db::credentials::{refresh_tokens, sessions};
+use db::main_db::users;
+use db::sea_orm::sea_query::Expr;
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Tokens handed to a client after sign-in or refresh.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Exchange at `/api/v1/auth/refresh` for a new pair; usable once.
+    pub refresh_token: String,
+    pub session_id: Uuid,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Claims {
+    pub sub: Uuid,
+    /// Session id for access tokens; unused for MFA challenges.
+    pub sid: Uuid,
+    /// `access` or `mfa`.
+    pub typ: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+pub(crate) fn sign(ctx: &Context, claims: &Claims) -> Result<String> {
+    encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(&ctx.keys.token_signing),
+    )
+    .map_err(|e| Error::Internal(e.into()))
+}
+
+pub(crate) fn verify_claims(ctx: &Context, jwt: &str, typ: &str) -> Option<Claims> {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.leeway = 5;
+    let data =
+        decode::<Claims>(jwt, &DecodingKey::from_secret(&ctx.keys.token_signing), &v).ok()?;
+    (data.claims.typ == typ).then_some(data.claims)
+}
+
+fn access_token(ctx: &Context, user_id: Uuid, session_id: Uuid) -> Result<(String, u64)> {
+    let ttl = ctx.settings.auth.access_token_ttl_secs;
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        sub: user_id,
+        sid: session_id,
+        typ: "access".into(),
+        iat: now,
+        exp: now + ttl as i64,
+    };
+    Ok((sign(ctx, &claims)?, ttl))
+}
+
+fn new_refresh_row(session_id: Uuid, now: DateTime<Utc>) -> (String, refresh_tokens::ActiveModel) {
+    let raw = token::new_token();
+    let row = refresh_tokens::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(session_id),
+        token_hash: Set(token::hash(&raw)),
+        created_at: Set(now),
+        rotated_at: Set(None),
+    };
+    (raw, row)
+}
+
+fn clip(s: &Option<String>, n: usize) -> Option<String> {
+    s.as_ref().map(|s| s.chars().take(n).collect())
+}
+
+/// Opens a session for a user who has proven who they are.
+pub(crate) async fn start_session(
+    ctx: &Context,
+    meta: &RequestMeta,
+    user_id: Uuid,
+) -> Result<TokenPair> {
+    let now = Utc::now();
+    let session_id = Uuid::now_v7();
+    let (refresh, refresh_row) = new_refresh_row(session_id, now);
+    let txn = db::begin_write(&ctx.creds).await?;
+    sessions::ActiveModel {
+        id: Set(session_id),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + Duration::days(ctx.settings.auth.refresh_token_ttl_days as i64)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        user_agent: Set(clip(&meta.user_agent, 256)),
+        ip: Set(clip(&meta.ip, 64)),
+        cookie_token_hash: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    refresh_row.insert(&txn).await?;
+    txn.commit().await?;
+    let (access_token, expires_in) = access_token(ctx, user_id, session_id)?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token: refresh,
+        session_id,
+    })
+}
+
+/// A signed-in browser: the session cookie's value is a random token whose hash the
+/// session row keeps.
+#[derive(Debug, Clone)]
+pub struct BrowserSession {
+    pub session_id: Uuid,
+    pub cookie_token: String,
+    /// Seconds the cookie may live.
+    pub max_age_secs: u64,
+}
+
+/// Opens a browser session (pages) for a user who has proven who they are.
+pub(crate) async fn start_browser_session(
+    ctx: &Context,
+    meta: &RequestMeta,
+    user_id: Uuid,
+) -> Result<BrowserSession> {
+    let now = Utc::now();
+    let ttl = Duration::days(ctx.settings.auth.refresh_token_ttl_days as i64);
+    let raw = token::new_token();
+    let session_id = Uuid::now_v7();
+    sessions::ActiveModel {
+        id: Set(session_id),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + ttl),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        user_agent: Set(clip(&meta.user_agent, 256)),
+        ip: Set(clip(&meta.ip, 64)),
+        cookie_token_hash: Set(Some(token::hash(&raw))),
+    }
+    .insert(&ctx.creds)
+    .await?;
+    Ok(BrowserSession {
+        session_id,
+        cookie_token: raw,
+        max_age_secs: ttl.num_seconds() as u64,
+    })
+}
+
+/// The actor behind an access token: the token must be valid, its session live and its
+/// user active.
+pub async fn authenticate(ctx: &Context, access_token: &str) -> Result<Actor> {
+    let claims = verify_claims(ctx, access_token, "access").ok_or(Error::Unauthenticated)?;
+    let session = sessions::Entity::find_by_id(claims.sid)
+        .one(&ctx.creds)
+        .await?
+        .ok_or(Error::SessionRevoked)?;
+    if session.user_id != claims.sub {
+        return Err(Error::SessionRevoked);
+    }
+    actor_for(ctx, session).await
+}
+
+/// The actor behind a session cookie.
+pub async fn authenticate_browser(ctx: &Context, cookie_token: &str) -> Result<Actor> {
+    let session = sessions::Entity::find()
+        .filter(sessions::Column::CookieTokenHash.eq(token::hash(cookie_token)))
+        .one(&ctx.creds)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let last_used = session.last_used_at;
+    let actor = actor_for(ctx, session).await?;
+    // Note activity at most every few minutes, not on every page.
+    if Utc::now() - last_used > Duration::minutes(5) {
+        sessions::ActiveModel {
+            id: Set(actor.session_id),
+            last_used_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .update(&ctx.creds)
+        .await?;
+    }
+    Ok(actor)
+}
+
+async fn actor_for(ctx: &Context, session: sessions::Model) -> Result<Actor> {
+    let user = users::Entity::find_by_id(session.user_id)
+        .one(&ctx.main)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    // Suspension also ends every session; the holder is told why rather than to sign in
+    // again (which would fail anyway).
+    if user.status == users::STATUS_SUSPENDED {
+        return Err(Error::AccountSuspended);
+    }
+    if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
+        return Err(Error::SessionRevoked);
+    }
+    let roles = roles_of(&ctx.main, user.id).await?;
+    Ok(Actor {
+        user,
+        roles,
+        session_id: session.id,
+    })
+}
+
+/// Exchanges a refresh token for a new pair.
+pub async fn refresh(ctx: &Context, meta: &RequestMeta, raw: &str) -> Result<TokenPair> {
+    let hash = token::hash(raw);
+    let presented = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(hash.as_str()))
+        .one(&ctx.creds)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let now = Utc::now();
+    let rotated = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(presented.id))
+        .filter(refresh_tokens::Column::RotatedAt.is_null())
+        .exec(&ctx.creds)
+        .await?;
+    let session = sessions::Entity::find_by_id(presented.session_id)
+        .one(&ctx.creds)
+        .await?
+        .ok_or(Error::SessionRevoked)?;
+    if rotated.rows_affected == 0 {
+        return Err(reuse_detected(ctx, meta, &session).await);
+    }
+    let user = crate::accounts::find_user(&ctx.main, session.user_id)
+        .await
+        .map_err(|_| Error::SessionRevoked)?;
+    // As in `authenticate`: a suspended holder learns why, not just that the session ended.
+    if user.status == users::STATUS_SUSPENDED {
+        return Err(Error::AccountSuspended);
+    }
+    if session.revoked_at.is_some() || session.expires_at <= now {
+        return Err(Error::SessionRevoked);
+    }
+    let (refresh, row) = new_refresh_row(session.id, now);
+    let txn = db::begin_write(&ctx.creds).await?;
+    row.insert(&txn).await?;
+    sessions::ActiveModel {
+        id: Set(session.id),
+        last_used_at: Set(now),
+        ip: Set(clip(&meta.ip, 64)),
+        user_agent: Set(clip(&meta.user_agent, 256).or(session.user_agent.clone())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    txn.commit().await?;
+    let (access_token, expires_in) = access_token(ctx, user.id, session.id)?;
+    Ok(TokenPair {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token: refresh,
+        session_id: session.id,
+    })
+}
+
+async fn reuse_detected(ctx: &Context, meta: &RequestMeta, session: &sessions::Model) -> Error {
+    let revoked = revoke_where(ctx, session.user_id, Some(session.id), None, "token_reuse").await;
+    let audited = audit::record_alone(
+        &ctx.main,
+        meta,
+        Entry::new("refresh_token_reused")
+            .user(session.user_id)
+            .details(serde_json::json!({ "session_id": session.id })),
+    )
+    .await;
+    if let Err(e) = revoked.and(audited) {
+        return e;
+    }
+    tracing::warn!(session = %session.id, "refresh token reused; session revoked");
+    Error::SessionRevoked
+}
+
+/// Revokes sessions of `user_id`: one (`only`), or all but one (`except`), or all.
+async fn revoke_where(
+    ctx: &Context,
+    user_id: Uuid,
+    only: Option<Uuid>,
+    except: Option<Uuid>,
+    reason: &str,
+) -> Result<u64> {
+    let mut q = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(sessions::Column::RevokedReason, Expr::value(reason))
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null());
+    if let Some(id) = only {
+        q = q.filter(sessions::Column::Id.eq(id));
+    }
+    if let Some(id) = except {
+        q = q.filter(sessions::Column::Id.ne(id));
+    }
+    Ok(q.exec(&ctx.creds).await?.rows_affected)
+}
+
+/// Ends every session of a user except `keep` (password change keeps the current one).
+pub async fn revoke_all_sessions(
+    ctx: &Context,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> Result<u64> {
+    revoke_where(ctx, user_id, None, keep, reason).await
+}
+
+pub async fn logout(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<()> {
+    revoke_where(ctx, actor.id(), Some(actor.session_id), None, "logout").await?;
+    audit::record_alone(
+        &ctx.main,
+        meta,
+        Entry::new("logout").by(actor.id()).user(actor.id()),
+    )
+    .await
+}
+
+/// A live session, as its owner sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    /// The session this request belongs to.
+    pub current: bool,
+}
+
+pub async fn list_sessions(ctx: &Context, actor: &Actor) -> Result<Vec<SessionInfo>> {
+    let rows = sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(actor.id()))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(sessions::Column::LastUsedAt)
+        .all(&ctx.creds)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|s| SessionInfo {
+            current: s.id == actor.session_id,
+            id: s.id,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            expires_at: s.expires_at,
+            user_agent: s.user_agent,
+            ip: s.ip,
+        })
+        .collect())
+}
+
+pub async fn revoke_session(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    session_id: Uuid,
+) -> Result<()> {
+    if revoke_where(ctx, actor.id(), Some(session_id), None, "revoked").await? == 0 {
+        return Err(Error::NotFound("session"));
+    }
+    audit::record_alone(
+        &ctx.main,
+        meta,
+        Entry::new("session_revoked")
+            .by(actor.id())
+            .user(actor.id())
+            .details(serde_json::json!({ "session_id": session_id })),
+    )
+    .await
+}
+
+/// Ends every session of the actor except the one making the request ("sign out
+/// everywhere else"); answers how many ended.
+pub async fn revoke_other_sessions(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+) -> Result<u64> {
+    let ended = revoke_where(ctx, actor.id(), None, Some(actor.session_id), "revoked").await?;
+    audit::record_alone(
+        &ctx.main,
+        meta,
+        Entry::new("other_sessions_revoked")
+            .by(actor.id())
+            .user(actor.id())
+            .details(serde_json::json!({ "sessions_ended": ended })),
+    )
+    .await?;
+    Ok(ended)
+}

@@ -1,0 +1,632 @@
+//! Creating, editing, viewing and browsing circles.
+
+use super::access::{oversees_all_circles, Leading, Standing};
+use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing, status_of};
+use crate::audit::{self, Entry};
+use crate::authz::{Actor, Granted};
+use crate::page::{Page, PageRequest};
+use crate::{certification, Checks, Context, Error, RequestMeta, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use db::main_db::{circle_memberships as memberships, circles, users};
+use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
+use db::sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use domain::cadence::{weekday_as_str, Cadence};
+use domain::circle::{
+    CircleCapacity, CircleDescription, CircleName, CircleRole, CircleStatus, MembershipStatus,
+    Visibility,
+};
+use domain::{City, DomainError, Permission};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A circle as its creator describes it.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct CircleInput {
+    /// 3–80 characters.
+    pub name: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    pub description: String,
+    /// Member seats, 2–10 (facilitators not counted).
+    pub capacity: i64,
+    pub visibility: Visibility,
+    /// `weekly`, `every_two_weeks` or `monthly`.
+    pub frequency: String,
+    /// `mon` … `sun`.
+    pub weekday: String,
+    /// Local start time, `HH:MM` (24-hour clock).
+    pub meeting_time: String,
+    /// 30–480.
+    pub duration_minutes: i64,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    /// The first meeting, `YYYY-MM-DD`, on `weekday`.
+    pub anchor_date: String,
+    pub city: Option<String>,
+    /// Where the circle meets in person (visible to everyone).
+    pub location: Option<String>,
+    /// An `https://` link for online meetings (shown to members only).
+    pub online_url: Option<String>,
+}
+
+/// A change to a circle: only the fields given change. For `city`, `location` and
+/// `online_url`, an empty string clears the value.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CirclePatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<i64>,
+    pub visibility: Option<Visibility>,
+    pub frequency: Option<String>,
+    pub weekday: Option<String>,
+    pub meeting_time: Option<String>,
+    pub duration_minutes: Option<i64>,
+    pub time_zone: Option<String>,
+    pub anchor_date: Option<String>,
+    pub city: Option<String>,
+    pub location: Option<String>,
+    pub online_url: Option<String>,
+    /// `forming`, `active` or `closed` (archiving is a separate step).
+    pub status: Option<CircleStatus>,
+}
+
+/// Someone named on a circle's page.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Person {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub role: CircleRole,
+    pub joined_at: Option<DateTime<Utc>>,
+}
+
+/// A circle as the viewer may see it: never member names for outsiders, and the online
+/// link only for members and leaders.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CircleView {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub capacity: i32,
+    pub active_members: i32,
+    pub open_seats: i32,
+    pub visibility: Visibility,
+    pub status: CircleStatus,
+    pub frequency: String,
+    pub weekday: String,
+    pub meeting_time: String,
+    pub duration_minutes: i32,
+    pub time_zone: String,
+    pub anchor_date: NaiveDate,
+    pub city: Option<String>,
+    pub location: Option<String>,
+    /// Members and leaders only.
+    pub online_url: Option<String>,
+    pub has_online_meetings: bool,
+    /// Facilitator and co-facilitators.
+    pub facilitators: Vec<Person>,
+    /// Members and leaders only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<Person>>,
+    /// Whether the viewer leads this circle.
+    pub viewer_leads: bool,
+    /// Whether the viewer is an active member (of any role).
+    pub viewer_is_member: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CircleFilter {
+    /// Words in the name or description.
+    pub q: Option<String>,
+    pub city: Option<String>,
+    /// Only circles that meet online (true) or only in person (false).
+    pub online: Option<bool>,
+    /// `mon` … `sun`.
+    pub weekday: Option<String>,
+    /// Only circles taking members that have a free seat.
+    pub has_open_seats: Option<bool>,
+    /// `forming`, `active` or `closed`; by default forming and active circles.
+    pub status: Option<CircleStatus>,
+}
+
+struct Valid {
+    name: String,
+    description: String,
+    capacity: i32,
+    visibility: Visibility,
+    frequency: String,
+    weekday: String,
+    meeting_time: String,
+    duration_minutes: i32,
+    time_zone: String,
+    anchor_date: NaiveDate,
+    city: Option<String>,
+    location: Option<String>,
+    online_url: Option<String>,
+}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// The cadence fields, checked by the domain (`Cadence::parse`), each problem under its
+/// own field name; the normalised cadence when all are valid.
+fn check_cadence(input: &CircleInput, checks: &mut Checks) -> Option<Cadence> {
+    match Cadence::parse(
+        &input.frequency,
+        &input.weekday,
+        &input.meeting_time,
+        &input.time_zone,
+        &input.anchor_date,
+    ) {
+        Ok(c) => Some(c),
+        Err(errors) => {
+            for e in errors {
+                checks.check::<()>(Err(e));
+            }
+            None
+        }
+    }
+}
+
+fn validate(input: &CircleInput) -> Result<Valid> {
+    let mut c = Checks::default();
+    let name = c.check(CircleName::parse(&input.name));
+    let description = c.check(CircleDescription::parse(&input.description));
+    let capacity = c.check(CircleCapacity::try_from(input.capacity));
+    let cadence = check_cadence(input, &mut c);
+    if !(30..=480).contains(&input.duration_minutes) {
+        c.check::<()>(Err(DomainError::new(
+            "duration_minutes",
+            "A meeting lasts between 30 and 480 minutes.",
+        )));
+    }
+    let blank = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let city = blank(&input.city).and_then(|s| c.check(City::parse(&s)).map(City::into_inner));
+    let location = blank(&input.location);
+    if location.as_ref().is_some_and(|l| l.chars().count() > 500) {
+        c.check::<()>(Err(DomainError::new(
+            "location",
+            "Keep the location to 500 characters.",
+        )));
+    }
+    let online_url = blank(&input.online_url);
+    if let Some(u) = &online_url {
+        let ok = u.len() <= 500
+            && url::Url::parse(u).is_ok_and(|p| p.scheme() == "https" && p.host_str().is_some());
+        if !ok {
+            c.check::<()>(Err(DomainError::new(
+                "online_url",
+                "Give a full https:// link of up to 500 characters, for example https://meet.example.org/circle.",
+            )));
+        }
+    }
+    c.finish()?;
+    let (Some(name), Some(description), Some(capacity), Some(cadence)) =
+        (name, description, capacity, cadence)
+    else {
+        return Err(Error::invalid("name", "Some input is invalid."));
+    };
+    Ok(Valid {
+        name: name.as_str().to_owned(),
+        description: description.as_str().to_owned(),
+        capacity: capacity.get() as i32,
+        visibility: input.visibility,
+        frequency: cadence.frequency.as_str().to_owned(),
+        weekday: weekday_as_str(cadence.weekday).to_owned(),
+        meeting_time: cadence.meeting_time_str(),
+        duration_minutes: input.duration_minutes as i32,
+        time_zone: cadence.time_zone.name().to_owned(),
+        anchor_date: cadence.anchor,
+        city,
+        location,
+        online_url,
+    })
+}
+
+/// Creates a circle; its creator becomes its facilitator (not counted against capacity).
+/// A Facilitator needs a current certification; Admins do not.
+pub async fn create(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    g: Granted,
+    input: &CircleInput,
+) -> Result<CircleView> {
+    debug_assert_eq!(g.permission, Permission::CreateCircles);
+    let v = validate(input)?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let txn = db::begin_write(&ctx.main).await?;
+    if !oversees_all_circles(actor) && !certification::is_certified_in(&txn, g.actor_id).await? {
+        return Err(Error::refused(
+            "certification_required",
+            "Only a certified facilitator can create a circle; ask the Program Team about certification.",
+        ));
+    }
+    circles::ActiveModel {
+        id: Set(id),
+        name: Set(v.name),
+        description: Set(v.description),
+        capacity: Set(v.capacity),
+        visibility: Set(v.visibility.as_str().to_owned()),
+        status: Set(CircleStatus::Forming.as_str().to_owned()),
+        frequency: Set(v.frequency),
+        weekday: Set(v.weekday),
+        meeting_time: Set(v.meeting_time),
+        duration_minutes: Set(v.duration_minutes),
+        time_zone: Set(v.time_zone),
+        anchor_date: Set(v.anchor_date),
+        city: Set(v.city),
+        location: Set(v.location),
+        online_url: Set(v.online_url),
+        active_members: Set(0),
+        created_by: Set(Some(g.actor_id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    memberships::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        circle_id: Set(id),
+        user_id: Set(g.actor_id),
+        role: Set(CircleRole::Facilitator.as_str().to_owned()),
+        status: Set(MembershipStatus::Active.as_str().to_owned()),
+        message: Set(None),
+        reason: Set(None),
+        requested_at: Set(now),
+        decided_at: Set(Some(now)),
+        decided_by: Set(Some(g.actor_id)),
+        joined_at: Set(Some(now)),
+        ended_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("circle_created").by(g.actor_id).on("circle", id),
+    )
+    .await?;
+    txn.commit().await?;
+    get(ctx, actor, id).await
+}
+
+fn input_of(c: &circles::Model) -> CircleInput {
+    CircleInput {
+        name: c.name.clone(),
+        description: c.description.clone(),
+        capacity: c.capacity as i64,
+        visibility: Visibility::parse(&c.visibility).unwrap_or(Visibility::InvitationOnly),
+        frequency: c.frequency.clone(),
+        weekday: c.weekday.clone(),
+        meeting_time: c.meeting_time.clone(),
+        duration_minutes: c.duration_minutes as i64,
+        time_zone: c.time_zone.clone(),
+        anchor_date: c.anchor_date.format("%Y-%m-%d").to_string(),
+        city: c.city.clone(),
+        location: c.location.clone(),
+        online_url: c.online_url.clone(),
+    }
+}
+
+/// Edits a circle (leaders). Capacity cannot drop below the active members; status moves
+/// only as `CircleStatus::can_become` allows; archived circles refuse every change.
+pub async fn update(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    lead: &Leading,
+    patch: &CirclePatch,
+) -> Result<CircleView> {
+    let txn = db::begin_write(&ctx.main).await?;
+    // Locked, so an approval cannot slip a member in between the capacity check and the write.
+    let current = lock_circle(&txn, lead.circle_id()).await?;
+    refuse_if_archived(&current)?;
+    let mut input = input_of(&current);
+    macro_rules! apply {
+        ($($f:ident),+) => {$( if let Some(v) = &patch.$f { input.$f = v.clone(); } )+};
+    }
+    apply!(
+        name,
+        description,
+        frequency,
+        weekday,
+        meeting_time,
+        time_zone,
+        anchor_date
+    );
+    if let Some(v) = patch.capacity {
+        input.capacity = v;
+    }
+    if let Some(v) = patch.visibility {
+        input.visibility = v;
+    }
+    if let Some(v) = patch.duration_minutes {
+        input.duration_minutes = v;
+    }
+    for (field, value) in [
+        (&mut input.city, &patch.city),
+        (&mut input.location, &patch.location),
+        (&mut input.online_url, &patch.online_url),
+    ] {
+        if let Some(v) = value {
+            *field = Some(v.clone());
+        }
+    }
+    let v = validate(&input)?;
+    if v.capacity < current.active_members {
+        return Err(Error::conflict(
+            "capacity_below_members",
+            format!(
+                "The circle has {} active members; capacity cannot be lower.",
+                current.active_members
+            ),
+        ));
+    }
+    let from = status_of(&current);
+    let to = patch.status.unwrap_or(from);
+    if to == CircleStatus::Archived || !from.can_become(to) {
+        return Err(Error::conflict(
+            "invalid_status_change",
+            format!("A {} circle cannot become {}.", from.as_str(), to.as_str()),
+        ));
+    }
+    circles::ActiveModel {
+        id: Set(current.id),
+        name: Set(v.name),
+        description: Set(v.description),
+        capacity: Set(v.capacity),
+        visibility: Set(v.visibility.as_str().to_owned()),
+        status: Set(to.as_str().to_owned()),
+        frequency: Set(v.frequency),
+        weekday: Set(v.weekday),
+        meeting_time: Set(v.meeting_time),
+        duration_minutes: Set(v.duration_minutes),
+        time_zone: Set(v.time_zone),
+        anchor_date: Set(v.anchor_date),
+        city: Set(v.city),
+        location: Set(v.location),
+        online_url: Set(v.online_url),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let mut changed: Vec<&str> = Vec::new();
+    macro_rules! seen {
+        ($($f:ident),+) => {$( if patch.$f.is_some() { changed.push(stringify!($f)); } )+};
+    }
+    seen!(
+        name,
+        description,
+        capacity,
+        visibility,
+        frequency,
+        weekday,
+        meeting_time
+    );
+    seen!(
+        duration_minutes,
+        time_zone,
+        anchor_date,
+        city,
+        location,
+        online_url,
+        status
+    );
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("circle_updated")
+            .by(lead.actor_id())
+            .on("circle", current.id)
+            .details(serde_json::json!({ "fields": changed, "status": to })),
+    )
+    .await?;
+    txn.commit().await?;
+    get(ctx, actor, current.id).await
+}
+
+/// People with an active membership in the circles, by circle, leaders first.
+async fn people_of(
+    ctx: &Context,
+    circle_ids: &[Uuid],
+    leaders_only: bool,
+) -> Result<HashMap<Uuid, Vec<Person>>> {
+    let mut q = memberships::Entity::find()
+        .filter(memberships::Column::CircleId.is_in(circle_ids.iter().copied()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .order_by_asc(memberships::Column::JoinedAt)
+        .order_by_asc(memberships::Column::Id);
+    if leaders_only {
+        q = q.filter(memberships::Column::Role.ne(CircleRole::Member.as_str()));
+    }
+    let rows = q.all(&ctx.main).await?;
+    let names: HashMap<Uuid, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let mut out: HashMap<Uuid, Vec<Person>> = HashMap::new();
+    for m in rows {
+        let role = CircleRole::parse(&m.role).unwrap_or(CircleRole::Member);
+        out.entry(m.circle_id).or_default().push(Person {
+            user_id: m.user_id,
+            display_name: names.get(&m.user_id).cloned().unwrap_or_default(),
+            role,
+            joined_at: m.joined_at,
+        });
+    }
+    for people in out.values_mut() {
+        people.sort_by_key(|p| match p.role {
+            CircleRole::Facilitator => 0,
+            CircleRole::CoFacilitator => 1,
+            CircleRole::Member => 2,
+        });
+    }
+    Ok(out)
+}
+
+fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) -> CircleView {
+    let sees = standing.sees_members();
+    let facilitators = people.iter().filter(|p| p.role.leads()).cloned().collect();
+    let accepting = status_of(&c).accepts_members();
+    CircleView {
+        id: c.id,
+        open_seats: if accepting {
+            (c.capacity - c.active_members).max(0)
+        } else {
+            0
+        },
+        has_online_meetings: c.online_url.is_some(),
+        online_url: if sees { c.online_url } else { None },
+        members: sees.then_some(people.clone()),
+        viewer_leads: standing == Standing::Leader,
+        viewer_is_member: people.iter().any(|p| p.user_id == me),
+        name: c.name,
+        description: c.description,
+        capacity: c.capacity,
+        active_members: c.active_members,
+        visibility: Visibility::parse(&c.visibility).unwrap_or(Visibility::InvitationOnly),
+        status: status_of_str(&c.status),
+        frequency: c.frequency,
+        weekday: c.weekday,
+        meeting_time: c.meeting_time,
+        duration_minutes: c.duration_minutes,
+        time_zone: c.time_zone,
+        anchor_date: c.anchor_date,
+        city: c.city,
+        location: c.location,
+        facilitators,
+    }
+}
+
+fn status_of_str(s: &str) -> CircleStatus {
+    CircleStatus::parse(s).unwrap_or(CircleStatus::Archived)
+}
+
+/// One circle as the actor may see it. Archived circles are shown to their members only.
+pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<CircleView> {
+    let c = find_circle(&ctx.main, circle_id).await?;
+    let s = standing(ctx, actor, circle_id).await?;
+    if status_of(&c) == CircleStatus::Archived && s == Standing::Outsider {
+        return Err(Error::NotFound("circle"));
+    }
+    let people = people_of(ctx, &[c.id], false)
+        .await?
+        .remove(&c.id)
+        .unwrap_or_default();
+    Ok(view(c, people, s, actor.id()))
+}
+
+/// The circle's members and leaders: for its members and leaders only.
+pub async fn members(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Vec<Person>> {
+    find_circle(&ctx.main, circle_id).await?;
+    if !standing(ctx, actor, circle_id).await?.sees_members() {
+        return Err(Error::Forbidden);
+    }
+    Ok(people_of(ctx, &[circle_id], false)
+        .await?
+        .remove(&circle_id)
+        .unwrap_or_default())
+}
+
+/// Circles to browse, oldest first, with search and filters; never archived ones.
+pub async fn browse(
+    ctx: &Context,
+    _g: Granted,
+    filter: &CircleFilter,
+    page: &PageRequest,
+) -> Result<Page<CircleView>> {
+    let limit = page.limit()?;
+    let mut q = circles::Entity::find().order_by_asc(circles::Column::Id);
+    if let Some(cursor) = &page.cursor {
+        let id: Uuid = cursor.parse().map_err(|_| {
+            Error::invalid(
+                "cursor",
+                "This cursor is not valid; start from the first page.",
+            )
+        })?;
+        q = q.filter(circles::Column::Id.gt(id));
+    }
+    q = match filter.status {
+        None => q.filter(circles::Column::Status.is_in([
+            CircleStatus::Forming.as_str(),
+            CircleStatus::Active.as_str(),
+        ])),
+        Some(CircleStatus::Archived) => {
+            return Err(Error::invalid("status", "Archived circles are not listed."))
+        }
+        Some(s) => q.filter(circles::Column::Status.eq(s.as_str())),
+    };
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if text.chars().count() > 100 {
+            return Err(Error::invalid("q", "Search for at most 100 characters."));
+        }
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let lower = |c: circles::Column| Expr::expr(Func::lower(Expr::col((circles::Entity, c))));
+        q = q.filter(
+            Condition::any()
+                .add(lower(circles::Column::Name).like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(lower(circles::Column::Description).like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    if let Some(city) = filter
+        .city
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        q = q.filter(
+            Expr::expr(Func::lower(Expr::col((
+                circles::Entity,
+                circles::Column::City,
+            ))))
+            .eq(city.to_lowercase()),
+        );
+    }
+    match filter.online {
+        Some(true) => q = q.filter(circles::Column::OnlineUrl.is_not_null()),
+        Some(false) => q = q.filter(circles::Column::OnlineUrl.is_null()),
+        None => {}
+    }
+    if let Some(day) = filter.weekday.as_deref() {
+        if !WEEKDAYS.contains(&day) {
+            return Err(Error::invalid("weekday", "Choose a weekday: mon … sun."));
+        }
+        q = q.filter(circles::Column::Weekday.eq(day));
+    }
+    let seats_free =
+        Expr::col(circles::Column::ActiveMembers).lt(Expr::col(circles::Column::Capacity));
+    match filter.has_open_seats {
+        Some(true) => {
+            q = q.filter(seats_free).filter(circles::Column::Status.is_in([
+                CircleStatus::Forming.as_str(),
+                CircleStatus::Active.as_str(),
+            ]))
+        }
+        Some(false) => q = q.filter(seats_free.not()),
+        None => {}
+    }
+    let rows = q.limit(limit + 1).all(&ctx.main).await?;
+    let page = Page::from_rows(rows, limit, |c| c.id.to_string());
+    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
+    let mut leaders = people_of(ctx, &ids, true).await?;
+    Ok(page.map(|c| {
+        let people = leaders.remove(&c.id).unwrap_or_default();
+        // A listing never carries member names or online links, whoever asks.
+        view(c, people, Standing::Outsider, Uuid::nil())
+    }))
+}

@@ -1,0 +1,434 @@
+//! Meetings and attendance: generating meetings from a circle's cadence, adding, moving
+//! and cancelling them, and recording who was there.
+//!
+//! Generation is idempotent: a generated meeting remembers the cadence occurrence it was
+//! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
+//! (even a moved or cancelled one) are skipped inside the write transaction.
+
+use super::access::{active_membership, standing, Leading};
+use super::{find_circle, lock_circle, optional_text, refuse_if_archived};
+use crate::audit::{self, Entry};
+use crate::authz::Actor;
+use crate::{Context, Error, RequestMeta, Result};
+use chrono::{DateTime, Duration, Utc};
+use db::main_db::{attendance, circles, meetings};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use domain::cadence::Cadence;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Meetings are generated at most this far ahead.
+pub const MAX_AHEAD_WEEKS: i64 = 26;
+
+const SCHEDULED: &str = "scheduled";
+const CANCELLED: &str = "cancelled";
+
+/// One meeting of a circle.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub circle_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: i32,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    /// The cadence occurrence it was generated for; none when added by hand.
+    pub origin_at: Option<DateTime<Utc>>,
+    pub location: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<meetings::Model> for Meeting {
+    fn from(m: meetings::Model) -> Self {
+        Meeting {
+            id: m.id,
+            circle_id: m.circle_id,
+            starts_at: m.starts_at,
+            duration_minutes: m.duration_minutes,
+            status: m.status,
+            origin_at: m.origin_at,
+            location: m.location,
+            note: m.note,
+        }
+    }
+}
+
+/// One line of a member's own attendance history.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyAttendance {
+    pub meeting_id: Uuid,
+    pub circle_id: Uuid,
+    pub circle_name: String,
+    pub starts_at: DateTime<Utc>,
+    /// `present`, `absent` or `excused`.
+    pub status: String,
+}
+
+/// What `generate_meetings` did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Generated {
+    /// Meetings created by this call (0 when they all existed already).
+    pub created: usize,
+    /// The end of the window actually used (capped 26 weeks ahead).
+    pub until: DateTime<Utc>,
+}
+
+fn cadence_of(c: &circles::Model) -> Result<Cadence> {
+    Cadence::parse(
+        &c.frequency,
+        &c.weekday,
+        &c.meeting_time,
+        &c.time_zone,
+        &c.anchor_date.format("%Y-%m-%d").to_string(),
+    )
+    .map_err(Error::Invalid)
+}
+
+/// Creates a scheduled meeting for every cadence occurrence from now until `until` (at most
+/// 26 weeks ahead) that has none yet. Calling it again creates nothing new.
+pub async fn generate_meetings(
+    ctx: &Context,
+    meta: &RequestMeta,
+    lead: &Leading,
+    until: DateTime<Utc>,
+) -> Result<Generated> {
+    let now = Utc::now();
+    let until = until.min(now + Duration::weeks(MAX_AHEAD_WEEKS));
+    let txn = db::begin_write(&ctx.main).await?;
+    let circle = lock_circle(&txn, lead.circle_id()).await?;
+    refuse_if_archived(&circle)?;
+    let cadence = cadence_of(&circle)?;
+    let starts = if until > now {
+        cadence.occurrences(now, until)
+    } else {
+        Vec::new()
+    };
+    let existing: HashSet<DateTime<Utc>> = if starts.is_empty() {
+        HashSet::new()
+    } else {
+        meetings::Entity::find()
+            .filter(meetings::Column::CircleId.eq(circle.id))
+            .filter(meetings::Column::OriginAt.is_in(starts.iter().copied()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter_map(|m| m.origin_at)
+            .collect()
+    };
+    let mut created = 0;
+    for at in starts.into_iter().filter(|t| !existing.contains(t)) {
+        meetings::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            circle_id: Set(circle.id),
+            starts_at: Set(at),
+            duration_minutes: Set(circle.duration_minutes),
+            status: Set(SCHEDULED.to_owned()),
+            origin_at: Set(Some(at)),
+            location: Set(circle.location.clone()),
+            note: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        created += 1;
+    }
+    if created > 0 {
+        audit::record(
+            &txn,
+            meta,
+            Entry::new("meetings_generated")
+                .by(lead.actor_id())
+                .on("circle", circle.id)
+                .details(serde_json::json!({ "created": created, "until": until })),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Generated { created, until })
+}
+
+/// The circle's meetings starting in `[from, until)`, earliest first (members and leaders).
+pub async fn list_meetings(
+    ctx: &Context,
+    actor: &Actor,
+    circle_id: Uuid,
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Vec<Meeting>> {
+    find_circle(&ctx.main, circle_id).await?;
+    if !standing(ctx, actor, circle_id).await?.sees_members() {
+        return Err(Error::Forbidden);
+    }
+    let mut rows: Vec<meetings::Model> = meetings::Entity::find()
+        .filter(meetings::Column::CircleId.eq(circle_id))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .filter(|m| from.is_none_or(|f| m.starts_at >= f))
+        .filter(|m| until.is_none_or(|u| m.starts_at < u))
+        .collect();
+    rows.sort_by_key(|m| (m.starts_at, m.id));
+    Ok(rows.into_iter().map(Meeting::from).collect())
+}
+
+/// The circle a meeting belongs to (so the caller can check who leads it).
+pub async fn circle_of(ctx: &Context, meeting_id: Uuid) -> Result<Uuid> {
+    Ok(meetings::Entity::find_by_id(meeting_id)
+        .one(&ctx.main)
+        .await?
+        .ok_or(Error::NotFound("meeting"))?
+        .circle_id)
+}
+
+fn check_duration(minutes: i32) -> Result<()> {
+    if !(30..=480).contains(&minutes) {
+        return Err(Error::invalid(
+            "duration_minutes",
+            "A meeting lasts between 30 and 480 minutes.",
+        ));
+    }
+    Ok(())
+}
+
+/// Adds a one-off meeting by hand (leaders).
+pub async fn add_meeting(
+    ctx: &Context,
+    meta: &RequestMeta,
+    lead: &Leading,
+    starts_at: DateTime<Utc>,
+    duration_minutes: Option<i32>,
+    note: Option<&str>,
+) -> Result<Meeting> {
+    let note = optional_text(note, "note", 500)?;
+    let now = Utc::now();
+    let txn = db::begin_write(&ctx.main).await?;
+    let circle = lock_circle(&txn, lead.circle_id()).await?;
+    refuse_if_archived(&circle)?;
+    let duration = duration_minutes.unwrap_or(circle.duration_minutes);
+    check_duration(duration)?;
+    let row = meetings::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        circle_id: Set(circle.id),
+        starts_at: Set(starts_at),
+        duration_minutes: Set(duration),
+        status: Set(SCHEDULED.to_owned()),
+        origin_at: Set(None),
+        location: Set(circle.location.clone()),
+        note: Set(note),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("meeting_added")
+            .by(lead.actor_id())
+            .on("meeting", row.id)
+            .details(serde_json::json!({ "circle_id": circle.id, "starts_at": starts_at })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row.into())
+}
+
+/// The meeting, read inside the write transaction, if it belongs to the led circle.
+async fn meeting_in(
+    txn: &impl ConnectionTrait,
+    lead: &Leading,
+    meeting_id: Uuid,
+) -> Result<meetings::Model> {
+    meetings::Entity::find_by_id(meeting_id)
+        .one(txn)
+        .await?
+        .filter(|m| m.circle_id == lead.circle_id())
+        .ok_or(Error::NotFound("meeting"))
+}
+
+fn refuse_if_cancelled(m: &meetings::Model) -> Result<()> {
+    if m.status == CANCELLED {
+        return Err(Error::conflict(
+            "meeting_cancelled",
+            "This meeting has been cancelled.",
+        ));
+    }
+    Ok(())
+}
+
+/// Moves a meeting to a new start; it keeps its cadence occurrence, so generating again
+/// does not bring the old time back.
+pub async fn move_meeting(
+    ctx: &Context,
+    meta: &RequestMeta,
+    lead: &Leading,
+    meeting_id: Uuid,
+    starts_at: DateTime<Utc>,
+) -> Result<Meeting> {
+    let now = Utc::now();
+    let txn = db::begin_write(&ctx.main).await?;
+    let circle = lock_circle(&txn, lead.circle_id()).await?;
+    refuse_if_archived(&circle)?;
+    let m = meeting_in(&txn, lead, meeting_id).await?;
+    refuse_if_cancelled(&m)?;
+    let from = m.starts_at;
+    let mut row: meetings::ActiveModel = m.into();
+    row.starts_at = Set(starts_at);
+    row.updated_at = Set(now);
+    let row = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("meeting_moved")
+            .by(lead.actor_id())
+            .on("meeting", row.id)
+            .details(serde_json::json!({ "from": from, "to": starts_at })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row.into())
+}
+
+/// Cancels a meeting (it stays listed, as cancelled).
+pub async fn cancel_meeting(
+    ctx: &Context,
+    meta: &RequestMeta,
+    lead: &Leading,
+    meeting_id: Uuid,
+) -> Result<Meeting> {
+    let now = Utc::now();
+    let txn = db::begin_write(&ctx.main).await?;
+    let circle = lock_circle(&txn, lead.circle_id()).await?;
+    refuse_if_archived(&circle)?;
+    let m = meeting_in(&txn, lead, meeting_id).await?;
+    refuse_if_cancelled(&m)?;
+    let mut row: meetings::ActiveModel = m.into();
+    row.status = Set(CANCELLED.to_owned());
+    row.updated_at = Set(now);
+    let row = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("meeting_cancelled")
+            .by(lead.actor_id())
+            .on("meeting", row.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row.into())
+}
+
+/// Records attendance for a scheduled meeting that has started: one status per active
+/// member of the circle, replacing what was recorded before.
+pub async fn record_attendance(
+    ctx: &Context,
+    meta: &RequestMeta,
+    lead: &Leading,
+    meeting_id: Uuid,
+    entries: Vec<(Uuid, String)>,
+) -> Result<Vec<(Uuid, String)>> {
+    for (_, status) in &entries {
+        if !matches!(status.as_str(), "present" | "absent" | "excused") {
+            return Err(Error::invalid(
+                "status",
+                "Attendance is present, absent or excused.",
+            ));
+        }
+    }
+    let now = Utc::now();
+    let txn = db::begin_write(&ctx.main).await?;
+    let circle = lock_circle(&txn, lead.circle_id()).await?;
+    refuse_if_archived(&circle)?;
+    let m = meeting_in(&txn, lead, meeting_id).await?;
+    refuse_if_cancelled(&m)?;
+    if m.starts_at > now {
+        return Err(Error::conflict(
+            "meeting_not_started",
+            "Attendance can be recorded once the meeting has started.",
+        ));
+    }
+    for (user_id, status) in &entries {
+        if active_membership(&txn, circle.id, *user_id)
+            .await?
+            .is_none()
+        {
+            return Err(Error::conflict(
+                "not_a_member",
+                "Attendance can only be recorded for active members of this circle.",
+            ));
+        }
+        let existing = attendance::Entity::find_by_id((m.id, *user_id))
+            .one(&txn)
+            .await?;
+        match existing {
+            Some(a) => {
+                let mut row: attendance::ActiveModel = a.into();
+                row.status = Set(status.clone());
+                row.recorded_by = Set(Some(lead.actor_id()));
+                row.recorded_at = Set(now);
+                row.update(&txn).await?;
+            }
+            None => {
+                attendance::ActiveModel {
+                    meeting_id: Set(m.id),
+                    user_id: Set(*user_id),
+                    status: Set(status.clone()),
+                    recorded_by: Set(Some(lead.actor_id())),
+                    recorded_at: Set(now),
+                }
+                .insert(&txn)
+                .await?;
+            }
+        }
+    }
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("attendance_recorded")
+            .by(lead.actor_id())
+            .on("meeting", m.id)
+            .details(serde_json::json!({ "entries": entries.len() })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(entries)
+}
+
+/// The actor's own attendance history, newest meeting first.
+pub async fn my_attendance(ctx: &Context, actor: &Actor) -> Result<Vec<MyAttendance>> {
+    let rows = attendance::Entity::find()
+        .filter(attendance::Column::UserId.eq(actor.id()))
+        .all(&ctx.main)
+        .await?;
+    let meetings: HashMap<Uuid, meetings::Model> = meetings::Entity::find()
+        .filter(meetings::Column::Id.is_in(rows.iter().map(|a| a.meeting_id)))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let names: HashMap<Uuid, String> = circles::Entity::find()
+        .filter(circles::Column::Id.is_in(meetings.values().map(|m| m.circle_id)))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut out: Vec<MyAttendance> = rows
+        .into_iter()
+        .filter_map(|a| {
+            let m = meetings.get(&a.meeting_id)?;
+            Some(MyAttendance {
+                meeting_id: m.id,
+                circle_id: m.circle_id,
+                circle_name: names.get(&m.circle_id).cloned().unwrap_or_default(),
+                starts_at: m.starts_at,
+                status: a.status,
+            })
+        })
+        .collect();
+    out.sort_by_key(|a| std::cmp::Reverse(a.starts_at));
+    Ok(out)
+}

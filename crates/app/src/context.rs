@@ -1,0 +1,58 @@
+//! Everything a use case needs, built once from the settings and shared by the server,
+//! the worker and the admin commands.
+
+use crate::config::Settings;
+use crate::email::Mailer;
+use crate::keys::Keys;
+use crate::rate_limit::Limiter;
+use anyhow::Context as _;
+use db::sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Context {
+    /// The `main` database: everything but secrets.
+    pub main: DatabaseConnection,
+    /// The `credentials` database: secrets only.
+    pub creds: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub keys: Arc<Keys>,
+    pub limiter: Limiter,
+    pub mailer: Mailer,
+}
+
+impl Context {
+    /// Connects to both databases, runs pending migrations, loads keys and connects the
+    /// shared services the settings name.
+    pub async fn build(settings: Settings) -> anyhow::Result<Context> {
+        let keys = Keys::load(&settings)?;
+        let (main, creds) = connect_and_migrate(&settings).await?;
+        let limiter = Limiter::from_settings(&settings).await?;
+        let mailer = Mailer::from_settings(&settings)?;
+        Ok(Context {
+            main,
+            creds,
+            settings: Arc::new(settings),
+            keys: Arc::new(keys),
+            limiter,
+            mailer,
+        })
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+}
+
+/// Opens both databases and brings their schemas up to date.
+pub async fn connect_and_migrate(
+    settings: &Settings,
+) -> anyhow::Result<(DatabaseConnection, DatabaseConnection)> {
+    let max = settings.database.max_connections;
+    let main = db::connect(&settings.main_database_url(), max).await?;
+    let creds = db::connect(&settings.credentials_database_url(), max).await?;
+    db::migrate(&main, &creds)
+        .await
+        .context("migrations failed")?;
+    Ok((main, creds))
+}

@@ -1,0 +1,137 @@
+//! Circle emails: notices about requests, decisions and departures, and invitation links.
+
+use super::handlers::to;
+use super::CircleNotice;
+use crate::email::OutgoingEmail;
+use crate::{token, Context};
+use chrono::Utc;
+use db::credentials::invitation_tokens;
+use db::main_db::{circle_invitations, circle_memberships, circles, users};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+fn base(ctx: &Context) -> &str {
+    ctx.settings.server.public_url.trim_end_matches('/')
+}
+
+/// The notice for `user` about `circle_id`, or `None` when the circle no longer exists.
+pub(super) async fn notice(
+    ctx: &Context,
+    user: &users::Model,
+    circle_id: Uuid,
+    notice: CircleNotice,
+) -> anyhow::Result<Option<OutgoingEmail>> {
+    let Some(circle) = circles::Entity::find_by_id(circle_id)
+        .one(&ctx.main)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let reason = || async {
+        let m = circle_memberships::Entity::find()
+            .filter(circle_memberships::Column::CircleId.eq(circle_id))
+            .filter(circle_memberships::Column::UserId.eq(user.id))
+            .one(&ctx.main)
+            .await?;
+        anyhow::Ok(
+            m.and_then(|m| m.reason)
+                .map(|r| format!("\n\nThe reason given: {r}"))
+                .unwrap_or_default(),
+        )
+    };
+    let name = &circle.name;
+    let page = format!("{}/circles/{}", base(ctx), circle.id);
+    let (subject, what) = match notice {
+        CircleNotice::JoinRequestReceived => (
+            format!("Your request to join {name}"),
+            format!("Your request to join the circle \"{name}\" reached its facilitators. We will email you when they decide."),
+        ),
+        CircleNotice::NewJoinRequest => (
+            format!("Someone asked to join {name}"),
+            format!("Someone asked to join the circle \"{name}\". Review the request at {page}."),
+        ),
+        CircleNotice::RequestApproved => (
+            format!("Welcome to {name}"),
+            format!("Your request to join the circle \"{name}\" was approved. See the circle at {page}."),
+        ),
+        CircleNotice::RequestDeclined => (
+            format!("Your request to join {name}"),
+            format!("Your request to join the circle \"{name}\" was not accepted this time.{}", reason().await?),
+        ),
+        CircleNotice::Removed => (
+            format!("You are no longer a member of {name}"),
+            format!("A facilitator removed you from the circle \"{name}\".{}", reason().await?),
+        ),
+        CircleNotice::MemberLeft => (
+            format!("A member left {name}"),
+            format!("A member left the circle \"{name}\"; a seat is free again. See {page}."),
+        ),
+        CircleNotice::InvitationAccepted => (
+            format!("A new member joined {name}"),
+            format!("Someone accepted an invitation and joined the circle \"{name}\". See {page}."),
+        ),
+        CircleNotice::CoFacilitatorAdded => (
+            format!("You co-facilitate {name}"),
+            format!("You were made a co-facilitator of the circle \"{name}\". See {page}."),
+        ),
+        CircleNotice::CoFacilitatorRemoved => (
+            format!("You no longer co-facilitate {name}"),
+            format!("You are no longer a co-facilitator of the circle \"{name}\"."),
+        ),
+    };
+    Ok(Some(to(
+        user,
+        &subject,
+        format!("Hello {},\n\n{what}\n", user.display_name),
+    )))
+}
+
+/// Issues a fresh link for a pending invitation (replacing any earlier one, so only the
+/// newest link works) and emails it. An invitation that is no longer pending gets nothing.
+pub(super) async fn invitation(
+    ctx: &Context,
+    job_id: Uuid,
+    invitation_id: Uuid,
+) -> anyhow::Result<()> {
+    let Some(inv) = circle_invitations::Entity::find_by_id(invitation_id)
+        .one(&ctx.main)
+        .await?
+    else {
+        return Ok(());
+    };
+    if inv.accepted_at.is_some() || inv.revoked_at.is_some() || inv.expires_at <= Utc::now() {
+        return Ok(());
+    }
+    let Some(circle) = circles::Entity::find_by_id(inv.circle_id)
+        .one(&ctx.main)
+        .await?
+    else {
+        return Ok(());
+    };
+    let raw = token::new_token();
+    invitation_tokens::Entity::delete_by_id(inv.id)
+        .exec(&ctx.creds)
+        .await?;
+    invitation_tokens::ActiveModel {
+        invitation_id: Set(inv.id),
+        token_hash: Set(token::hash(&raw)),
+        expires_at: Set(inv.expires_at),
+        used_at: Set(None),
+    }
+    .insert(&ctx.creds)
+    .await?;
+    let url = format!("{}/circles/invitations/accept?token={raw}", base(ctx));
+    let email = OutgoingEmail {
+        to_address: inv.email.clone(),
+        to_name: String::new(),
+        subject: format!("You are invited to join {}", circle.name),
+        body: format!(
+            "Hello,\n\nYou are invited to join the circle \"{name}\". To accept, sign in (or create an account \
+             with this email address) and open this link:\n\n{url}\n\nThe invitation expires on {expires}. \
+             If you do not want to join, ignore this email.\n",
+            name = circle.name,
+            expires = inv.expires_at.format("%Y-%m-%d"),
+        ),
+    };
+    ctx.mailer.send(job_id, &email).await
+}

@@ -1,0 +1,85 @@
+//! Background work through a transactional outbox (DESIGN.md §8): a use case writes a job
+//! row in the same transaction as its change; a worker claims due jobs, runs them with
+//! retries and backoff, and marks them done. Jobs run at least once, so handlers are
+//! idempotent.
+
+mod circle_mail;
+mod handlers;
+mod queue;
+
+pub use queue::{enqueue, queue_depth, run_due_jobs, run_worker, JobStats, QueueDepth};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Everything the worker knows how to do. Payloads hold ids, never secrets: the main
+/// database must not carry a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Issue a fresh verification link and email it.
+    SendVerificationEmail { user_id: Uuid },
+    /// Someone tried to register with an address that already has an account.
+    SendAlreadyRegisteredEmail { user_id: Uuid },
+    /// Issue a password-reset link and email it.
+    SendPasswordResetEmail { user_id: Uuid },
+    /// Tell the user something changed on their account (password, MFA, suspension …).
+    SendAccountNotice {
+        user_id: Uuid,
+        notice: AccountNotice,
+    },
+    /// Tell someone about a step in a circle (a request, a decision, a departure …).
+    SendCircleNotice {
+        user_id: Uuid,
+        circle_id: Uuid,
+        notice: CircleNotice,
+    },
+    /// Issue a fresh link for a circle invitation and email it to the invited address.
+    SendCircleInvitation { invitation_id: Uuid },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountNotice {
+    PasswordChanged,
+    MfaEnabled,
+    MfaDisabled,
+    MfaResetBySupport,
+    Suspended,
+    Reactivated,
+    RoleGranted,
+}
+
+/// What a circle notice tells its reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CircleNotice {
+    /// To the person who asked to join: the request reached the facilitators.
+    JoinRequestReceived,
+    /// To each leader: someone asked to join.
+    NewJoinRequest,
+    RequestApproved,
+    /// The reason, if any, is read from the membership.
+    RequestDeclined,
+    /// The reason is read from the membership.
+    Removed,
+    /// To each leader: a member left.
+    MemberLeft,
+    /// To each leader: someone accepted an invitation and joined.
+    InvitationAccepted,
+    CoFacilitatorAdded,
+    CoFacilitatorRemoved,
+}
+
+impl Job {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::SendVerificationEmail { .. } => "send_verification_email",
+            Job::SendAlreadyRegisteredEmail { .. } => "send_already_registered_email",
+            Job::SendPasswordResetEmail { .. } => "send_password_reset_email",
+            Job::SendAccountNotice { .. } => "send_account_notice",
+            Job::SendCircleNotice { .. } => "send_circle_notice",
+            Job::SendCircleInvitation { .. } => "send_circle_invitation",
+        }
+    }
+}

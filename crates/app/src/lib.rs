@@ -1,0 +1,24 @@
+//! Use cases of the Men's Circle platform, one module per feature. The JSON API and the
+//! pages both call these functions; neither holds a business rule of its own.
+
+pub mod accounts;
+pub mod admin;
+pub mod audit;
+pub mod authz;
+pub mod certification;
+pub mod circles;
+pub mod config;
+mod context;
+pub mod email;
+mod error;
+pub mod jobs;
+pub mod keys;
+pub mod page;
+pub mod rate_limit;
+pub mod request;
+pub mod support;
+pub mod token;
+
+pub use context::Context;
+pub use error::{Checks, Error, Result};
+pub use request::RequestMeta;

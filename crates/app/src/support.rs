@@ -1,0 +1,128 @@
+//! Account assistance for Support staff (and Admins): look up an account's state, resend
+//! the verification email, lift a lockout, reset MFA. Support never sees messages or
+//! credentials. Every function needs the `AssistAccounts` grant and is audited.
+
+use crate::accounts::{self, clear_lockouts, lockout_status, mfa_enabled, LockoutStatus};
+use crate::audit::{self, Entry};
+use crate::authz::{roles_of, Granted};
+use crate::jobs::AccountNotice;
+use crate::{Context, Error, RequestMeta, Result};
+use chrono::{DateTime, Utc};
+use db::credentials::sessions;
+use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use domain::{Email, Role};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccountStatus {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    /// `active` or `suspended`.
+    pub status: String,
+    pub email_verified: bool,
+    pub mfa_enabled: bool,
+    pub roles: Vec<Role>,
+    pub active_sessions: u64,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub lockout: LockoutStatus,
+}
+
+pub async fn account_status(
+    ctx: &Context,
+    g: Granted,
+    meta: &RequestMeta,
+    user_id: Uuid,
+) -> Result<AccountStatus> {
+    let u = accounts::find_user(&ctx.main, user_id).await?;
+    let active_sessions = sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+        .count(&ctx.creds)
+        .await?;
+    let status = AccountStatus {
+        user_id,
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        status: u.status.clone(),
+        email_verified: u.email_verified_at.is_some(),
+        mfa_enabled: mfa_enabled(ctx, user_id).await?,
+        roles: roles_of(&ctx.main, user_id).await?,
+        active_sessions,
+        last_login_at: u.last_login_at,
+        created_at: u.created_at,
+        lockout: lockout_status(ctx, &u.email, user_id).await?,
+    };
+    audit::record_alone(
+        &ctx.main,
+        meta,
+        Entry::new("support_viewed_account")
+            .by(g.actor_id)
+            .user(user_id),
+    )
+    .await?;
+    Ok(status)
+}
+
+/// Finds an account by its exact address (support works from what a caller tells them).
+pub async fn find_by_email(
+    ctx: &Context,
+    g: Granted,
+    meta: &RequestMeta,
+    raw_email: &str,
+) -> Result<AccountStatus> {
+    let email = Email::parse(raw_email)?;
+    let user = accounts::find_user_by_email(&ctx.main, email.as_str())
+        .await?
+        .ok_or(Error::NotFound("account"))?;
+    account_status(ctx, g, meta, user.id).await
+}
+
+pub async fn resend_verification(
+    ctx: &Context,
+    g: Granted,
+    meta: &RequestMeta,
+    user_id: Uuid,
+) -> Result<()> {
+    let u = accounts::find_user(&ctx.main, user_id).await?;
+    if u.email_verified_at.is_some() {
+        return Err(Error::conflict(
+            "already_verified",
+            "This address is already verified.",
+        ));
+    }
+    accounts::queue_verification_by(ctx, meta, user_id, g.actor_id).await
+}
+
+pub async fn unlock(ctx: &Context, g: Granted, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
+    let u = accounts::find_user(&ctx.main, user_id).await?;
+    clear_lockouts(ctx, &u.email, user_id).await?;
+    audit::record_alone(
+        &ctx.main,
+        meta,
+        Entry::new("support_unlocked_account")
+            .by(g.actor_id)
+            .user(user_id),
+    )
+    .await
+}
+
+pub async fn reset_mfa(ctx: &Context, g: Granted, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
+    accounts::find_user(&ctx.main, user_id).await?;
+    if !accounts::remove_mfa(ctx, user_id).await? {
+        return Err(Error::MfaNotEnabled);
+    }
+    let txn = db::begin_write(&ctx.main).await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("support_reset_mfa").by(g.actor_id).user(user_id),
+    )
+    .await?;
+    accounts::notice_in(&txn, ctx, user_id, AccountNotice::MfaResetBySupport).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Command-line interface.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The Men's Circle Management Platform.
+///
+/// Configuration comes from defaults, then `circles.toml` (or --config), then `CIRCLES_*`
+/// environment variables such as CIRCLES_SERVER__PORT=9000. See the README for every
+/// setting.
+#[derive(Debug, Parser)]
+#[command(name = "circles", version, about, long_about)]
+pub struct Cli {
+    /// Configuration file (default: circles.toml in the working folder, or $CIRCLES_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and API (the default). Migrates both databases first and runs
+    /// the job worker in the same process unless jobs.in_process_worker = false.
+    Serve,
+    /// Bring both databases up to date and exit.
+    Migrate,
+    /// Run only the job worker (email and other background work), for scale-out set-ups
+    /// where `serve` runs with jobs.in_process_worker = false.
+    Worker,
+    /// Administration from the terminal.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create the first admin (or make an existing account an admin). The password is
+    /// asked for twice at a prompt, or read from one line of standard input when it is
+    /// not a terminal or --password-stdin is given.
+    Create {
+        /// The admin's email address.
+        #[arg(long)]
+        email: String,
+        /// The name other people see.
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Walk the audit log's hash chain and report whether any record was changed or
+    /// removed. Exits with status 1 when the chain is broken.
+    VerifyAudit,
+}

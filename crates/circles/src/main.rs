@@ -1,0 +1,134 @@
+//! `circles`: the whole Men's Circle platform in one binary.
+//!
+//! CLI → configuration → telemetry → the chosen command. `serve` (the default) migrates
+//! both databases and serves the web app and API with an in-process job worker.
+
+mod cli;
+mod telemetry;
+
+use anyhow::Context as _;
+use app::config::Settings;
+use clap::Parser;
+use cli::{AdminCommand, Cli, Command};
+use std::io::{BufRead, IsTerminal};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("circles: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "circles failed");
+            eprintln!("circles: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        Command::Serve => {
+            let app = web::Application::build(settings).await?;
+            app.run_until_stopped(shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            app::Context::build(settings).await?;
+            println!("Both databases are up to date.");
+        }
+        Command::Worker => {
+            let ctx = app::Context::build(settings).await?;
+            app::jobs::run_worker(ctx, shutdown_signal()).await;
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    display_name,
+                    password_stdin,
+                },
+        } => {
+            let password = read_password(password_stdin)?;
+            let ctx = app::Context::build(settings).await?;
+            let id = app::admin::create_admin(&ctx, &email, &display_name, &password)
+                .await
+                .map_err(describe)?;
+            println!(
+                "Admin {email} is ready (user id {id}). Sign in with that address and password."
+            );
+        }
+        Command::Admin {
+            command: AdminCommand::VerifyAudit,
+        } => {
+            let ctx = app::Context::build(settings).await?;
+            let report = app::audit::verify(&ctx.main).await.map_err(describe)?;
+            if report.intact {
+                println!("Audit log intact: {} records checked.", report.records);
+            } else {
+                println!(
+                    "Audit log BROKEN at record {}: {} ({} records before it are intact).",
+                    report.first_broken_seq.unwrap_or_default(),
+                    report.problem.unwrap_or_default(),
+                    report.records
+                );
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Turns a use-case error into a message for the terminal, with field-level detail.
+fn describe(e: app::Error) -> anyhow::Error {
+    match e {
+        app::Error::Invalid(problems) => {
+            anyhow::anyhow!(problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password("Password for the new admin: ")?;
+    let second = rpassword::prompt_password("Repeat it: ")?;
+    anyhow::ensure!(first == second, "the two passwords differ");
+    Ok(first)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

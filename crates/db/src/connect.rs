@@ -1,0 +1,136 @@
+//! Connecting to SQLite or PostgreSQL, and the transaction helper that keeps SQLite's
+//! single writer from failing under concurrency.
+
+use anyhow::Context;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
+};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Opens a pool. SQLite files (and their folder) are created when missing and run in WAL
+/// mode with foreign keys on; a busy writer is waited for rather than failed.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let shown = redact_url(url);
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => {
+            let options = SqliteConnectOptions::from_str(url)
+                .with_context(|| format!("invalid SQLite URL {shown}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(15));
+            if let Some(parent) = options.get_filename().parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create the folder for {shown}"))?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot open SQLite database {shown}"))?;
+            Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+        }
+        Some(Backend::Postgres) => {
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+            Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+        }
+        None => anyhow::bail!("unsupported database URL {shown}: use sqlite://… or postgres://…"),
+    }
+}
+
+/// Begins a transaction that will write.
+///
+/// SQLite allows one writer; a transaction that reads first and writes later fails with
+/// "database is locked" when another writer committed in between, and the busy timeout
+/// cannot help it. Taking the write lock as the first statement makes such transactions
+/// queue instead. PostgreSQL needs nothing here: its transactions use row locks and
+/// conditional updates.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        txn.execute(Statement::from_string(
+            DbBackend::Sqlite,
+            "UPDATE write_gate SET turns = turns + 1 WHERE id = 1",
+        ))
+        .await?;
+    }
+    Ok(txn)
+}
+
+/// Whether an error is a unique-constraint violation (on either backend).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// The URL with any password replaced, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db.example.org/main"),
+            "postgres://app:****@db.example.org/main"
+        );
+        assert_eq!(redact_url("sqlite://data/main.db"), "sqlite://data/main.db");
+    }
+
+    #[test]
+    fn backends_are_told_apart() {
+        assert_eq!(
+            Backend::of_url("sqlite://x.db?mode=rwc"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(Backend::of_url("mysql://h/db"), None);
+    }
+}

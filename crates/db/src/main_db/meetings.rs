@@ -1,0 +1,26 @@
+//! One meeting of a circle, generated from its cadence or added by hand.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "meetings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub circle_id: Uuid,
+    pub starts_at: DateTimeUtc,
+    pub duration_minutes: i32,
+    /// `scheduled` or `cancelled`.
+    pub status: String,
+    /// The cadence occurrence it was generated for; none when added by hand.
+    pub origin_at: Option<DateTimeUtc>,
+    pub location: Option<String>,
+    pub note: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,19 @@
+//! The `main` database: everything except secrets.
+
+pub mod attendance;
+pub mod audit_log;
+pub mod circle_invitations;
+pub mod circle_memberships;
+pub mod circles;
+mod circles_migration;
+pub mod facilitator_certifications;
+pub mod jobs;
+pub mod meetings;
+mod migrations;
+pub mod user_photos;
+pub mod user_roles;
+pub mod users;
+
+pub use migrations::Migrator;
+
+pub(crate) use migrations::create_write_gate as create_write_gate_pub;

@@ -1,0 +1,250 @@
+//! Account inputs: email addresses, display names and new passwords.
+
+use crate::DomainError;
+
+/// A syntactically valid, normalised (trimmed, lower-cased) email address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let email = raw.trim().to_lowercase();
+        let err = |m: &str| Err(DomainError::new("email", m));
+        if email.is_empty() {
+            return err("Enter your email address.");
+        }
+        if email.chars().count() > Self::MAX_LEN {
+            return err("An email address can be at most 254 characters long.");
+        }
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return err("An email address cannot contain spaces.");
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return err("Enter an email address like name@example.org.");
+        };
+        if local.is_empty() || local.len() > 64 || local.contains('@') {
+            return err("Enter an email address like name@example.org.");
+        }
+        let labels_ok = domain
+            .split('.')
+            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+        if !domain.contains('.')
+            || !labels_ok
+            || domain.contains(['(', ')', '<', '>', ',', ';', ':', '"', '[', ']', '\\'])
+        {
+            return err("Enter an email address like name@example.org.");
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The name other people see: 1–64 characters, no control characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(DomainError::new(
+                "display_name",
+                "Enter the name other members will see.",
+            ));
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err(DomainError::new(
+                "display_name",
+                "A display name can be at most 64 characters long.",
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(DomainError::new(
+                "display_name",
+                "A display name cannot contain control characters.",
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A password that satisfies the policy (NIST SP 800-63B): 12–256 characters of any kind,
+/// and not rated weak or common by the zxcvbn strength estimator.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 256;
+    /// zxcvbn scores 0–4; 3 is "safely unguessable: moderate protection from offline attacks".
+    const MIN_SCORE: u8 = 3;
+
+    /// Checks the policy. `context` holds words the password must not lean on (the user's
+    /// email, name), as the estimator penalises them.
+    pub fn parse(raw: &str, context: &[&str]) -> Result<Self, DomainError> {
+        let chars = raw.chars().count();
+        let err = |m: String| Err(DomainError::new("password", m));
+        if chars < Self::MIN_CHARS {
+            return err(format!(
+                "Use at least {} characters; a few unrelated words work well.",
+                Self::MIN_CHARS
+            ));
+        }
+        if chars > Self::MAX_CHARS {
+            return err(format!("Use at most {} characters.", Self::MAX_CHARS));
+        }
+        // zxcvbn's cost grows quickly with length; a long password's strength is decided
+        // by its first hundred characters anyway.
+        let sample: String = raw.chars().take(100).collect();
+        let words = context_words(context);
+        let context: Vec<&str> = words.iter().map(String::as_str).collect();
+        let estimate = zxcvbn::zxcvbn(&sample, &context);
+        if u8::from(estimate.score()) < Self::MIN_SCORE {
+            let hint = estimate
+                .feedback()
+                .and_then(|f| f.warning())
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default();
+            return err(format!(
+                "This password is too easy to guess{hint}. Try a longer phrase of unrelated words."
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The user's own details as the estimator should see them: whole, and split into the
+/// words a person would reuse ("robert", "miller" from "robert.miller@example.org").
+fn context_words(context: &[&str]) -> Vec<String> {
+    let mut words = Vec::new();
+    for item in context {
+        let lower = item.to_lowercase();
+        words.extend(
+            lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 3)
+                .map(str::to_owned),
+        );
+        if let Some((local, _)) = lower.split_once('@') {
+            words.push(local.chars().filter(|c| c.is_alphanumeric()).collect());
+        }
+        words.push(lower.chars().filter(|c| c.is_alphanumeric()).collect());
+    }
+    words.retain(|w| !w.is_empty());
+    words.sort();
+    words.dedup();
+    words
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised() {
+        let e = Email::parse("  Ali.Baba@Example.ORG ").unwrap();
+        assert_eq!(e.as_str(), "ali.baba@example.org");
+    }
+
+    #[test]
+    fn bad_emails_are_refused() {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "@example.org",
+            "a b@example.org",
+            "a@example..org",
+            "a@-x.org",
+            "a@x\u{0}.org",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        let long = format!("{}@example.org", "a".repeat(300));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn non_ascii_emails_are_accepted() {
+        assert!(Email::parse("jürgen@bücher.de").is_ok());
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Sam ").unwrap().as_str(), "Sam");
+        assert!(DisplayName::parse("   ").is_err());
+        assert!(DisplayName::parse(&"ö".repeat(64)).is_ok());
+        assert!(DisplayName::parse(&"ö".repeat(65)).is_err());
+        assert!(DisplayName::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn password_policy_follows_nist() {
+        assert!(NewPassword::parse("short", &[]).is_err());
+        assert!(
+            NewPassword::parse("password1234", &[]).is_err(),
+            "common password accepted"
+        );
+        assert!(
+            NewPassword::parse("aaaaaaaaaaaaaaaa", &[]).is_err(),
+            "repetition accepted"
+        );
+        assert!(NewPassword::parse("correct horse battery staple", &[]).is_ok());
+        assert!(
+            NewPassword::parse("Grüße aus dem Bärenwald 42", &[]).is_ok(),
+            "non-ASCII refused"
+        );
+        let long = "the quiet river carries 7 old lanterns past midnight toward ".repeat(4);
+        assert!(long.chars().count() >= 200);
+        assert!(
+            NewPassword::parse(&long, &[]).is_ok(),
+            "a 200+ character passphrase was refused"
+        );
+        assert!(NewPassword::parse(&"x".repeat(257), &[]).is_err());
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_trimmed_from_emails() {
+        assert_eq!(Email::parse("a@x.org\n").unwrap().as_str(), "a@x.org");
+    }
+
+    #[test]
+    fn passwords_built_from_the_users_own_details_are_weak() {
+        let ctx = ["robert.miller@example.org", "Robert Miller"];
+        assert!(NewPassword::parse("robertmiller2024", &ctx).is_err());
+    }
+}

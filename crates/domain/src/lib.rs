@@ -1,0 +1,36 @@
+//! Pure types and rules of the Men's Circle platform.
+//!
+//! Everything here is checked once, at the edge, and then carried in types that can only
+//! hold valid data ("parse, don't validate"). No I/O and no async live in this crate.
+
+pub mod account;
+pub mod cadence;
+pub mod circle;
+pub mod lockout;
+pub mod permission;
+pub mod profile;
+pub mod role;
+
+pub use account::{DisplayName, Email, NewPassword};
+pub use permission::Permission;
+pub use profile::{Bio, City, FullName, Phone, TimeZone};
+pub use role::Role;
+
+/// A rule of the domain that some input broke, phrased for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct DomainError {
+    /// The input field the rule applies to (`email`, `password`, …).
+    pub field: &'static str,
+    /// What is wrong and how to fix it, in plain language.
+    pub message: String,
+}
+
+impl DomainError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

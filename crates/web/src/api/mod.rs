@@ -1,0 +1,87 @@
+//! The JSON API under `/api/v1`. Every handler is in the OpenAPI document.
+
+mod account;
+mod admin;
+mod audit;
+mod auth;
+mod certifications;
+mod circles;
+mod meetings;
+mod support;
+
+use crate::error::Problem;
+use crate::state::AppState;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Men's Circle Management Platform API", description = "Accounts, roles, circles, events and payments for organisations that run men's circles."),
+    modifiers(&BearerAuth),
+    components(schemas(Problem, Message)),
+    tags(
+        (name = "auth", description = "Registration, verification, sign-in, tokens, password reset"),
+        (name = "account", description = "The signed-in user's profile, password, sessions and MFA"),
+        (name = "admin", description = "User administration (Admin)"),
+        (name = "support", description = "Account assistance (Support, Admin)"),
+        (name = "certifications", description = "Facilitator certifications (Program Team, Admin)"),
+        (name = "audit", description = "The audit log (Leadership, Admin)"),
+        (name = "circles", description = "Circles, membership, join requests and invitations"),
+        (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// A short confirmation for actions whose result is "we did it" (or "we would have").
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Message {
+    pub message: String,
+}
+
+impl Message {
+    pub fn new(m: &str) -> axum::Json<Message> {
+        axum::Json(Message {
+            message: m.to_owned(),
+        })
+    }
+}
+
+/// All API routes with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest(
+        "/api/v1",
+        OpenApiRouter::new()
+            .merge(auth::routes())
+            .merge(account::routes())
+            .merge(admin::routes())
+            .merge(support::routes())
+            .merge(certifications::routes())
+            .merge(audit::routes())
+            .merge(circles::routes())
+            .merge(meetings::routes()),
+    )
+}
+
+/// The OpenAPI document as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().split_for_parts().1
+}

@@ -1,0 +1,124 @@
+//! Middleware every response passes through.
+
+use crate::error::Problem;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Instant;
+
+/// Counts requests and their durations by route and status for `/metrics`.
+pub async fn record_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let res = next.run(req).await;
+    let labels = [
+        ("method", method),
+        ("path", path),
+        ("status", res.status().as_u16().to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+/// Turns bodiless error responses from the framework and layers (405, 408, 413 …) into
+/// problem documents, and stamps the request id on every problem document.
+pub async fn problem_details(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let content_type = res.headers().get(header::CONTENT_TYPE);
+    let is_problem =
+        content_type.is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    // Pages answer errors with an error page of their own; a browser shows that, not JSON.
+    let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_page {
+        return res;
+    }
+    if is_problem {
+        stamp_request_id(res, request_id).await
+    } else {
+        framework_problem(res, request_id)
+    }
+}
+
+async fn stamp_request_id(res: Response, request_id: Option<String>) -> Response {
+    let Some(id) = request_id else { return res };
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut obj)) => {
+            obj.insert("request_id".into(), id.into());
+            serde_json::to_vec(&obj).unwrap_or_default().into()
+        }
+        _ => bytes,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn framework_problem(res: Response, request_id: Option<String>) -> Response {
+    let status = res.status();
+    let (code, detail) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Nothing lives at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "This address does not accept that method."),
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "The request took too long; try again."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "This content type is not accepted."),
+        s if s.is_server_error() => (
+            "internal_error",
+            "Something went wrong on our side. Try again; if it keeps happening, contact support with the request id.",
+        ),
+        _ => ("bad_request", "The request could not be handled."),
+    };
+    let allow = res.headers().get(header::ALLOW).cloned();
+    let mut p = Problem::new(status, code, detail);
+    p.request_id = request_id;
+    let mut out = p.into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
+/// Security headers (DESIGN.md §5). HSTS is added only when the platform is reached over
+/// HTTPS: through a proxy (an `https://` public URL says so) or direct TLS.
+pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
+    let mut h = vec![
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ),
+        (header::HeaderName::from_static("permissions-policy"), HeaderValue::from_static("camera=(), microphone=(), geolocation=()")),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
+    ];
+    if https {
+        h.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    h
+}

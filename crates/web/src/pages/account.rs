@@ -1,0 +1,405 @@
+//! Account pages: register, check your email, verify, sign in (with the MFA step), forgot
+//! and reset password, sign out.
+
+use super::layout::Layout;
+use super::respond::{render, Empty};
+use super::session::{is_https, set_cookie, Form, MaybeUser, PageMeta, SignedIn, SESSION_COOKIE};
+use super::{safe_next, FormState, PageResult};
+use crate::state::AppState;
+use app::accounts::{self, BrowserLogin, BrowserSession, Registration};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/register", get(register_form).post(register))
+        .route("/check-email", get(check_email))
+        .route("/resend-verification", post(resend_verification))
+        .route("/verify-email", get(verify_form).post(verify))
+        .route("/login", get(login_form).post(login))
+        .route("/login/mfa", post(login_mfa))
+        .route("/forgot-password", get(forgot_form).post(forgot))
+        .route("/reset-password", get(reset_form).post(reset))
+        .route("/logout", post(logout))
+}
+
+#[derive(Template)]
+#[template(path = "account/register.html")]
+struct RegisterPage {
+    layout: Layout,
+    form: FormState,
+}
+
+async fn register_form(MaybeUser(user): MaybeUser, m: PageMeta) -> PageResult<Response> {
+    if user.is_some() {
+        return Ok(Redirect::to("/home").into_response());
+    }
+    render(RegisterPage {
+        layout: Layout::new("Create your account", m.csrf, None, &m.path),
+        form: FormState::default(),
+    })
+}
+
+#[derive(Deserialize)]
+struct RegisterInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn register(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<RegisterInput>,
+) -> PageResult<Response> {
+    let registration = Registration {
+        email: input.email.clone(),
+        password: input.password,
+        display_name: input.display_name.clone(),
+    };
+    match accounts::register(&s.ctx, &m.request, &registration).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/check-email?email={}",
+            super::encode(input.email.trim())
+        ))
+        .into_response()),
+        Err(e) => {
+            let form = FormState::default()
+                .with("email", &input.email)
+                .with("display_name", &input.display_name)
+                .absorb(e)?;
+            render(RegisterPage {
+                layout: Layout::new("Create your account", m.csrf, None, &m.path),
+                form,
+            })
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/check_email.html")]
+struct CheckEmailPage {
+    layout: Layout,
+    email: String,
+    resent: bool,
+}
+
+#[derive(Deserialize)]
+struct EmailQuery {
+    email: Option<String>,
+    resent: Option<String>,
+}
+
+async fn check_email(m: PageMeta, Query(q): Query<EmailQuery>) -> PageResult<Response> {
+    render(CheckEmailPage {
+        layout: Layout::new("Check your email", m.csrf, None, &m.path),
+        email: q.email.unwrap_or_default(),
+        resent: q.resent.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+struct EmailInput {
+    #[serde(default)]
+    email: String,
+}
+
+async fn resend_verification(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<EmailInput>,
+) -> PageResult<Response> {
+    match accounts::resend_verification(&s.ctx, &m.request, &input.email).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/check-email?resent=1&email={}",
+            super::encode(input.email.trim())
+        ))
+        .into_response()),
+        Err(app::Error::Internal(e)) => Err(super::PageError::Internal(e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/verify_email.html")]
+struct VerifyPage {
+    layout: Layout,
+    token: String,
+    outcome: Option<Result<(), String>>,
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The emailed link opens a page with a button: mail scanners that follow links must not
+/// use the token up.
+async fn verify_form(m: PageMeta, Query(q): Query<TokenQuery>) -> PageResult<Response> {
+    render(VerifyPage {
+        layout: Layout::new("Confirm your email", m.csrf, None, &m.path),
+        token: q.token.unwrap_or_default(),
+        outcome: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenInput {
+    #[serde(default)]
+    token: String,
+}
+
+async fn verify(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<TokenInput>,
+) -> PageResult<Response> {
+    let outcome = match accounts::verify_email(&s.ctx, &m.request, &input.token).await {
+        Ok(()) => Ok(()),
+        Err(app::Error::Internal(e)) => return Err(super::PageError::Internal(e)),
+        Err(e) => Err(e.to_string()),
+    };
+    render(VerifyPage {
+        layout: Layout::new("Confirm your email", m.csrf, None, &m.path),
+        token: String::new(),
+        outcome: Some(outcome),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginPage {
+    layout: Layout,
+    form: FormState,
+    next: String,
+    unverified: bool,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(
+    MaybeUser(user): MaybeUser,
+    m: PageMeta,
+    Query(q): Query<NextQuery>,
+) -> PageResult<Response> {
+    let next = safe_next(q.next.as_deref());
+    if user.is_some() {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    render(LoginPage {
+        layout: Layout::new("Sign in", m.csrf, None, &m.path),
+        form: FormState::default(),
+        next,
+        unverified: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account/login_mfa.html")]
+struct MfaPage {
+    layout: Layout,
+    mfa_token: String,
+    next: String,
+    error: Option<String>,
+}
+
+async fn login(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<LoginInput>,
+) -> PageResult<Response> {
+    let next = safe_next(input.next.as_deref());
+    match accounts::login_browser(&s.ctx, &m.request, &input.email, &input.password).await {
+        Ok(BrowserLogin::SignedIn(session)) => Ok(signed_in(&s, session, &next)),
+        Ok(BrowserLogin::MfaRequired { mfa_token }) => render(MfaPage {
+            layout: Layout::new("Two-step verification", m.csrf, None, "/login"),
+            mfa_token,
+            next,
+            error: None,
+        }),
+        Err(e) => {
+            let unverified = matches!(e, app::Error::EmailNotVerified);
+            let form = FormState::default().with("email", &input.email).absorb(e)?;
+            render(LoginPage {
+                layout: Layout::new("Sign in", m.csrf, None, &m.path),
+                form,
+                next,
+                unverified,
+            })
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MfaInput {
+    #[serde(default)]
+    mfa_token: String,
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+async fn login_mfa(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<MfaInput>,
+) -> PageResult<Response> {
+    let next = safe_next(input.next.as_deref());
+    match accounts::login_mfa_browser(&s.ctx, &m.request, &input.mfa_token, &input.code).await {
+        Ok(session) => Ok(signed_in(&s, session, &next)),
+        Err(app::Error::Internal(e)) => Err(super::PageError::Internal(e)),
+        Err(app::Error::InvalidToken) => {
+            let form = FormState {
+                summary: Some("That sign-in took too long. Please sign in again.".into()),
+                ..FormState::default()
+            };
+            render(LoginPage {
+                layout: Layout::new("Sign in", m.csrf, None, "/login"),
+                form,
+                next,
+                unverified: false,
+            })
+        }
+        Err(e) => render(MfaPage {
+            layout: Layout::new("Two-step verification", m.csrf, None, "/login"),
+            mfa_token: input.mfa_token,
+            next,
+            error: Some(e.to_string()),
+        }),
+    }
+}
+
+fn signed_in(s: &AppState, session: BrowserSession, next: &str) -> Response {
+    let mut res = Redirect::to(next).into_response();
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        &session.cookie_token,
+        Some(session.max_age_secs),
+        is_https(s),
+    );
+    res.headers_mut().append(header::SET_COOKIE, cookie);
+    res
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    m: PageMeta,
+    SignedIn(actor): SignedIn,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    accounts::logout(&s.ctx, &m.request, &actor).await?;
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), is_https(&s)),
+    );
+    // Pages saved for offline reading must not outlive the session. The service worker
+    // forgets them when it sees this request; this header makes the browser drop them
+    // (and the worker, which the next page registers again) even when no worker saw it.
+    res.headers_mut().insert(
+        header::HeaderName::from_static("clear-site-data"),
+        header::HeaderValue::from_static("\"storage\""),
+    );
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "account/forgot_password.html")]
+struct ForgotPage {
+    layout: Layout,
+    form: FormState,
+    sent: bool,
+}
+
+async fn forgot_form(m: PageMeta) -> PageResult<Response> {
+    render(ForgotPage {
+        layout: Layout::new("Forgot your password?", m.csrf, None, &m.path),
+        form: FormState::default(),
+        sent: false,
+    })
+}
+
+async fn forgot(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<EmailInput>,
+) -> PageResult<Response> {
+    let (form, sent) =
+        match accounts::request_password_reset(&s.ctx, &m.request, &input.email).await {
+            Ok(()) => (FormState::default(), true),
+            Err(e) => (
+                FormState::default().with("email", &input.email).absorb(e)?,
+                false,
+            ),
+        };
+    render(ForgotPage {
+        layout: Layout::new("Forgot your password?", m.csrf, None, &m.path),
+        form,
+        sent,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "account/reset_password.html")]
+struct ResetPage {
+    layout: Layout,
+    token: String,
+    form: FormState,
+    done: bool,
+}
+
+async fn reset_form(m: PageMeta, Query(q): Query<TokenQuery>) -> PageResult<Response> {
+    render(ResetPage {
+        layout: Layout::new("Choose a new password", m.csrf, None, &m.path),
+        token: q.token.unwrap_or_default(),
+        form: FormState::default(),
+        done: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct ResetInput {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn reset(
+    State(s): State<AppState>,
+    m: PageMeta,
+    Form(input): Form<ResetInput>,
+) -> PageResult<Response> {
+    let (form, done) =
+        match accounts::reset_password(&s.ctx, &m.request, &input.token, &input.new_password).await
+        {
+            Ok(()) => (FormState::default(), true),
+            Err(e) => (FormState::default().absorb(e)?, false),
+        };
+    render(ResetPage {
+        layout: Layout::new("Choose a new password", m.csrf, None, &m.path),
+        token: input.token,
+        form,
+        done,
+    })
+}

@@ -1,0 +1,159 @@
+//! The audit log pages (need `ReadAuditLog`): records newest first with filters and
+//! paging, and the integrity check of the hash chain.
+
+use super::layout::Layout;
+use super::respond::{given, parse_date, render};
+use super::session::{PageMeta, SignedIn};
+use super::{encode, FormState, PageResult};
+use crate::state::AppState;
+use app::audit::{self, AuditFilter, AuditRecord, ChainReport};
+use app::page::PageRequest;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use domain::Permission;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/audit", get(list))
+        .route("/audit/integrity", get(integrity))
+}
+
+const RECORDS_PER_PAGE: u64 = 50;
+
+#[derive(Template)]
+#[template(path = "audit/log.html")]
+struct LogPage {
+    layout: Layout,
+    form: FormState,
+    records: Vec<AuditRecord>,
+    next: Option<String>,
+}
+
+/// The filters as typed; blank fields mean "any".
+#[derive(Deserialize)]
+struct LogQuery {
+    action: Option<String>,
+    actor_id: Option<String>,
+    target_id: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    cursor: Option<String>,
+}
+
+const FIELDS: [&str; 5] = ["action", "actor_id", "target_id", "since", "until"];
+
+/// Reads the typed filters into the use case's terms, noting problems beside the fields.
+fn read_filter(q: &LogQuery, mut form: FormState) -> (FormState, AuditFilter) {
+    let mut filter = AuditFilter {
+        action: given(&q.action).map(str::to_owned),
+        target_id: given(&q.target_id).map(str::to_owned),
+        ..AuditFilter::default()
+    };
+    if let Some(raw) = given(&q.actor_id) {
+        match raw.parse() {
+            Ok(id) => filter.actor_id = Some(id),
+            Err(_) => {
+                form = form.field_error(
+                    "actor_id",
+                    "Enter a user id like 0190a1b2-…, as shown in the Actor column.",
+                )
+            }
+        }
+    }
+    if let Some(raw) = given(&q.since) {
+        match parse_date(raw) {
+            Some(d) => filter.since = Some(d),
+            None => form = form.field_error("since", "Enter a date like 2025-06-30."),
+        }
+    }
+    if let Some(raw) = given(&q.until) {
+        // "Until" a day includes that day: the use case's bound is exclusive.
+        match parse_date(raw) {
+            Some(d) => filter.until = Some(d + chrono::Duration::days(1)),
+            None => form = form.field_error("until", "Enter a date like 2025-06-30."),
+        }
+    }
+    (form, filter)
+}
+
+async fn list(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Query(q): Query<LogQuery>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::ReadAuditLog)?;
+    let typed = [&q.action, &q.actor_id, &q.target_id, &q.since, &q.until];
+    let form = FIELDS
+        .iter()
+        .zip(typed)
+        .fold(FormState::default(), |f, (name, v)| {
+            f.with(name, given(v).unwrap_or(""))
+        });
+    let (mut form, filter) = read_filter(&q, form);
+    let page = PageRequest {
+        limit: Some(RECORDS_PER_PAGE),
+        cursor: given(&q.cursor).map(str::to_owned),
+    };
+    let (records, next) = if form.has_errors() {
+        (Vec::new(), None)
+    } else {
+        match audit::list(&s.ctx.main, g, &filter, &page).await {
+            Ok(p) => {
+                let next = p.next_cursor.map(|c| {
+                    let mut href = String::from("/audit?");
+                    for name in FIELDS {
+                        href.push_str(&format!("{name}={}&", encode(form.value(name))));
+                    }
+                    href.push_str(&format!("cursor={}", encode(&c)));
+                    href
+                });
+                (p.items, next)
+            }
+            Err(e) => {
+                form = form.absorb(e)?;
+                (Vec::new(), None)
+            }
+        }
+    };
+    render(LogPage {
+        layout: Layout::new("Audit log", m.csrf, Some(&actor), &m.path),
+        form,
+        records,
+        next,
+    })
+}
+
+impl LogPage {
+    /// How a record's details read in the table: nothing for an empty object.
+    fn details(&self, r: &AuditRecord) -> String {
+        match &r.details {
+            serde_json::Value::Object(o) if o.is_empty() => String::new(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit/integrity.html")]
+struct IntegrityPage {
+    layout: Layout,
+    report: ChainReport,
+}
+
+async fn integrity(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+) -> PageResult<Response> {
+    actor.require(Permission::ReadAuditLog)?;
+    let report = audit::verify(&s.ctx.main).await?;
+    render(IntegrityPage {
+        layout: Layout::new("Audit log integrity", m.csrf, Some(&actor), &m.path),
+        report,
+    })
+}

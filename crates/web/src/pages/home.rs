@@ -1,0 +1,64 @@
+//! The landing page for visitors and the dashboard for signed-in people.
+
+use super::layout::Layout;
+use super::session::{MaybeUser, PageMeta, SignedIn};
+use super::PageResult;
+use crate::state::AppState;
+use app::accounts::{self, Profile};
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing {
+    layout: Layout,
+}
+
+pub async fn landing(MaybeUser(user): MaybeUser, m: PageMeta) -> PageResult<Response> {
+    let page = Landing {
+        layout: Layout::new("Men's Circles", m.csrf, user.as_ref(), &m.path),
+    };
+    Ok(Html(
+        page.render()
+            .map_err(|e| super::PageError::Internal(e.into()))?,
+    )
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Dashboard {
+    layout: Layout,
+    profile: Profile,
+    role_labels: Vec<&'static str>,
+    sessions: usize,
+}
+
+pub async fn dashboard(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+) -> PageResult<Response> {
+    let profile = accounts::me(&s.ctx, &actor).await?;
+    let sessions = accounts::list_sessions(&s.ctx, &actor).await?.len();
+    let role_labels = actor.roles.iter().map(|r| r.label()).collect();
+    let page = Dashboard {
+        layout: Layout::new("Home", m.csrf, Some(&actor), &m.path),
+        profile,
+        role_labels,
+        sessions,
+    };
+    let mut res = Html(
+        page.render()
+            .map_err(|e| super::PageError::Internal(e.into()))?,
+    )
+    .into_response();
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-cache"),
+    );
+    // The dashboard is what someone at a retreat without signal wants to look at.
+    super::pwa::keep_offline(&mut res);
+    Ok(res)
+}

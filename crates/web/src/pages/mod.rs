@@ -1,0 +1,140 @@
+//! The server-rendered web application. Every form works without JavaScript; pages call
+//! the same `app` use cases as the JSON API and hold no rule of their own.
+
+mod account;
+mod admin;
+pub mod assets;
+mod audit;
+mod certifications;
+mod error;
+mod home;
+mod layout;
+mod profile;
+pub mod pwa;
+mod respond;
+mod security;
+pub mod session;
+mod support;
+
+pub use error::{PageError, PageResult};
+pub use layout::Layout;
+
+use crate::state::AppState;
+use axum::routing::get;
+use axum::Router;
+use std::collections::HashMap;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::landing))
+        .route("/home", get(home::dashboard))
+        .merge(account::routes())
+        .merge(security::routes())
+        .merge(profile::routes())
+        .merge(admin::routes())
+        .merge(certifications::routes())
+        .merge(support::routes())
+        .merge(audit::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            session::ensure_csrf_cookie,
+        ))
+        .route("/static/{name}", get(assets::serve))
+        // Outside the CSRF-cookie layer: the same for everyone, and the offline page is
+        // stored by the service worker, which must not keep a Set-Cookie.
+        .merge(pwa::routes())
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode(s: &str) -> String {
+    url_escape(s)
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths may be returned to after signing in (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/home".to_owned(),
+    }
+}
+
+/// What a form shows: the values typed (kept after an error) and a message per field.
+#[derive(Default)]
+pub struct FormState {
+    values: HashMap<&'static str, String>,
+    errors: HashMap<String, String>,
+    /// A problem that belongs to no single field.
+    pub summary: Option<String>,
+}
+
+impl FormState {
+    pub fn with(mut self, field: &'static str, value: &str) -> Self {
+        self.values.insert(field, value.to_owned());
+        self
+    }
+
+    pub fn value(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.summary.is_some()
+    }
+
+    /// Files a use-case error under its fields (or the summary); unexpected errors are
+    /// passed on to become an error page.
+    pub fn absorb(mut self, e: app::Error) -> Result<Self, PageError> {
+        match e {
+            app::Error::Invalid(problems) => {
+                for p in problems {
+                    self.errors.entry(p.field.to_owned()).or_insert(p.message);
+                }
+            }
+            app::Error::Internal(e) => return Err(PageError::Internal(e)),
+            other => self.summary = Some(other.to_string()),
+        }
+        Ok(self)
+    }
+
+    pub fn field_error(mut self, field: &str, message: &str) -> Self {
+        self.errors.insert(field.to_owned(), message.to_owned());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/security")), "/security");
+        assert_eq!(safe_next(Some("//evil.example")), "/home");
+        assert_eq!(safe_next(Some("https://evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/home");
+        assert_eq!(safe_next(None), "/home");
+    }
+
+    #[test]
+    fn query_values_are_escaped() {
+        assert_eq!(
+            encode("/admin/users?q=a b&x"),
+            "/admin/users%3Fq%3Da%20b%26x"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! Small helpers the signed-in pages share: rendering a page that must not be cached,
+//! Post/Redirect/Get with a success notice, and filing use-case errors under the names a
+//! page gives its fields.
+
+use super::{PageError, PageResult};
+use askama::Template;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+/// Renders a page that holds personal or account data: browsers must not keep it.
+pub fn render(t: impl Template) -> PageResult<Response> {
+    let html = t.render().map_err(|e| PageError::Internal(e.into()))?;
+    let mut res = Html(html).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// Sends the browser back to `path` after a change, with `done` naming the notice to show.
+/// `path` may carry a query already; `anchor` is the section to scroll to.
+pub fn done(path: &str, done: &str, anchor: &str) -> PageResult<Response> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let anchor = if anchor.is_empty() {
+        String::new()
+    } else {
+        format!("#{anchor}")
+    };
+    Ok(Redirect::to(&format!("{path}{sep}done={done}{anchor}")).into_response())
+}
+
+/// The plain-language notice for a `done` code from `known`; unknown codes show nothing,
+/// so a crafted link cannot put words on the page.
+pub fn notice(done: Option<&str>, known: &[(&str, &'static str)]) -> Option<&'static str> {
+    let done = done?;
+    known.iter().find(|(k, _)| *k == done).map(|(_, m)| *m)
+}
+
+/// Files problems a use case reports under `from` as belonging to field `to` (a page with
+/// several forms gives each input its own name).
+pub fn rename_field(e: app::Error, from: &str, to: &'static str) -> app::Error {
+    match e {
+        app::Error::Invalid(mut problems) => {
+            for p in &mut problems {
+                if p.field == from {
+                    p.field = to;
+                }
+            }
+            app::Error::Invalid(problems)
+        }
+        other => other,
+    }
+}
+
+/// A form with nothing but its CSRF token (a button).
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+/// `?done=<code>` after a Post/Redirect/Get, naming the notice to show.
+#[derive(serde::Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+/// An id from the path; anything that is not one names no page.
+pub fn parse_id(raw: &str) -> PageResult<uuid::Uuid> {
+    raw.parse().map_err(|_| PageError::NotFound)
+}
+
+/// An optional text input: blank means "not given".
+pub fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A `YYYY-MM-DD` date input as the start of that day in UTC.
+pub fn parse_date(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_notices_are_shown() {
+        let known = [("saved", "Saved.")];
+        assert_eq!(notice(Some("saved"), &known), Some("Saved."));
+        assert_eq!(notice(Some("<script>"), &known), None);
+        assert_eq!(notice(None, &known), None);
+    }
+
+    #[test]
+    fn dates_are_read_as_utc_midnight() {
+        assert_eq!(
+            parse_date("2030-01-31").unwrap().to_rfc3339(),
+            "2030-01-31T00:00:00+00:00"
+        );
+        assert!(parse_date("31/01/2030").is_none());
+        assert!(parse_date("").is_none());
+    }
+}

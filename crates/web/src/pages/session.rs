@@ -1,0 +1,214 @@
+//! Browser sessions and CSRF protection for the pages.
+//!
+//! The session cookie (`circles_session`) holds a random token whose hash the session row
+//! keeps; it is HttpOnly, SameSite=Lax, and Secure when served over HTTPS. Every form
+//! carries a CSRF token: an HMAC of the random `circles_csrf` cookie under the server key,
+//! so a page from another site can neither read nor forge it.
+
+use crate::pages::error::PageError;
+use crate::state::AppState;
+use app::authz::Actor;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+pub const SESSION_COOKIE: &str = "circles_session";
+pub const CSRF_COOKIE: &str = "circles_csrf";
+
+/// The value of cookie `name`, if the request sent it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value with the platform's attributes.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<u64>, secure: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age_secs {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).expect("cookie values are URL-safe")
+}
+
+pub fn is_https(state: &AppState) -> bool {
+    state.ctx.settings.server.public_url.starts_with("https://") || state.tls
+}
+
+/// The CSRF cookie value the request carries (or was just given by `ensure_csrf_cookie`).
+#[derive(Clone)]
+struct CsrfSeed(String);
+
+/// Gives every browser a CSRF cookie on its first page.
+pub async fn ensure_csrf_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32);
+    let fresh = existing.is_none();
+    let seed = existing.unwrap_or_else(app::token::new_token);
+    req.extensions_mut().insert(CsrfSeed(seed.clone()));
+    let mut res = next.run(req).await;
+    if fresh {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &seed, None, is_https(&state)),
+        );
+    }
+    res
+}
+
+fn csrf_for(state: &AppState, seed: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&state.ctx.keys.token_signing).expect("any key length");
+    mac.update(b"csrf\0");
+    mac.update(seed.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// The CSRF token to embed in this page's forms.
+pub fn csrf_token(parts: &Parts, state: &AppState) -> String {
+    let seed = parts
+        .extensions
+        .get::<CsrfSeed>()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
+    csrf_for(state, &seed)
+}
+
+/// Checks a submitted CSRF token against the request's cookie.
+pub fn check_csrf(parts: &Parts, state: &AppState, submitted: &str) -> Result<(), PageError> {
+    check_csrf_headers(&parts.headers, state, submitted)
+}
+
+/// Like [`check_csrf`], for handlers that read the body themselves (multipart uploads)
+/// and so hold the headers rather than the request parts.
+pub fn check_csrf_headers(
+    headers: &HeaderMap,
+    state: &AppState,
+    submitted: &str,
+) -> Result<(), PageError> {
+    let seed = cookie(headers, CSRF_COOKIE).ok_or(PageError::CsrfFailed)?;
+    let expected = csrf_for(state, &seed);
+    if subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), submitted.as_bytes()).into() {
+        Ok(())
+    } else {
+        Err(PageError::CsrfFailed)
+    }
+}
+
+/// The signed-in user, if any (pages that look different for visitors).
+pub struct MaybeUser(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Ok(MaybeUser(None));
+        };
+        match app::accounts::authenticate_browser(&state.ctx, &token).await {
+            Ok(actor) => Ok(MaybeUser(Some(actor))),
+            Err(app::Error::Internal(e)) => Err(PageError::Internal(e)),
+            Err(_) => Ok(MaybeUser(None)),
+        }
+    }
+}
+
+/// The signed-in user; visitors are sent to the sign-in page and brought back after.
+pub struct SignedIn(pub Actor);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, SESSION_COOKIE);
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/home".into());
+        let Some(token) = token else {
+            return Err(PageError::SignInRequired { next });
+        };
+        match app::accounts::authenticate_browser(&state.ctx, &token).await {
+            Ok(actor) => Ok(SignedIn(actor)),
+            Err(app::Error::AccountSuspended) => Err(PageError::App(app::Error::AccountSuspended)),
+            Err(app::Error::Internal(e)) => Err(PageError::Internal(e)),
+            Err(_) => Err(PageError::SignInRequired { next }),
+        }
+    }
+}
+
+/// A URL-encoded form whose CSRF token has been checked.
+pub struct Form<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    inner: T,
+}
+
+impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState> for Form<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, state.ctx.settings.server.body_limit_bytes)
+            .await
+            .map_err(|_| PageError::BadForm("The form is too large.".into()))?;
+        let parsed: WithCsrf<T> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| PageError::BadForm(format!("The form could not be read ({e}).")))?;
+        check_csrf(&parts, state, &parsed.csrf_token)?;
+        Ok(Form(parsed.inner))
+    }
+}
+
+/// What every page handler needs about its request: the CSRF token for its forms, its
+/// path (to mark the current link) and the facts the audit log records.
+pub struct PageMeta {
+    pub csrf: String,
+    pub path: String,
+    pub request: app::RequestMeta,
+}
+
+impl FromRequestParts<AppState> for PageMeta {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PageMeta {
+            csrf: csrf_token(parts, state),
+            path: parts.uri.path().to_owned(),
+            request: crate::extract::request_meta(
+                parts,
+                state.ctx.settings.server.trust_forwarded_for,
+            ),
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! The support page (needs `AssistAccounts`): look up an account by email, see its state,
+//! and resend the verification email, lift a lockout or reset two-step verification.
+//! Every look-up and action is audited by the use cases.
+
+use super::layout::Layout;
+use super::respond::{self, given, parse_id, render, DoneQuery, Empty};
+use super::session::{Form, PageMeta, SignedIn};
+use super::{FormState, PageResult};
+use crate::state::AppState;
+use app::support::{self, AccountStatus};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use domain::Permission;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/support", get(find))
+        .route("/support/accounts/{id}", get(show))
+        .route(
+            "/support/accounts/{id}/resend-verification",
+            post(resend_verification),
+        )
+        .route("/support/accounts/{id}/unlock", post(unlock))
+        .route("/support/accounts/{id}/reset-mfa", post(reset_mfa))
+}
+
+const NOTICES: &[(&str, &str)] = &[
+    (
+        "verification_sent",
+        "A new confirmation email is on its way to this address.",
+    ),
+    (
+        "unlocked",
+        "The account is unlocked: they can try signing in again now.",
+    ),
+    (
+        "mfa_reset",
+        "Two-step verification is removed. They can sign in with their password and set it up again.",
+    ),
+];
+
+#[derive(Template)]
+#[template(path = "support.html")]
+struct SupportPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    lookup: FormState,
+    account: Option<AccountStatus>,
+    /// A refused action (already verified, no two-step verification to reset…).
+    problem: Option<String>,
+}
+
+impl SupportPage {
+    fn new(actor: &app::authz::Actor, csrf: String) -> SupportPage {
+        SupportPage {
+            layout: Layout::new("Support", csrf, Some(actor), "/support"),
+            notice: None,
+            lookup: FormState::default(),
+            account: None,
+            problem: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FindQuery {
+    email: Option<String>,
+}
+
+async fn find(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Query(q): Query<FindQuery>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::AssistAccounts)?;
+    let mut page = SupportPage::new(&actor, m.csrf);
+    if let Some(email) = given(&q.email) {
+        page.lookup = page.lookup.with("email", email);
+        match support::find_by_email(&s.ctx, g, &m.request, email).await {
+            Ok(account) => page.account = Some(account),
+            Err(app::Error::NotFound(_)) => {
+                page.lookup = page
+                    .lookup
+                    .field_error("email", "No account uses this email address.");
+            }
+            Err(e) => page.lookup = page.lookup.absorb(e)?,
+        }
+    }
+    render(page)
+}
+
+async fn show(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::AssistAccounts)?;
+    let account = support::account_status(&s.ctx, g, &m.request, parse_id(&id)?).await?;
+    let mut page = SupportPage::new(&actor, m.csrf);
+    page.lookup = page.lookup.with("email", &account.email);
+    page.account = Some(account);
+    page.notice = respond::notice(q.done.as_deref(), NOTICES);
+    render(page)
+}
+
+/// Which assistance a button asks for.
+#[derive(Clone, Copy)]
+enum Assist {
+    ResendVerification,
+    Unlock,
+    ResetMfa,
+}
+
+async fn resend_verification(
+    s: State<AppState>,
+    actor: SignedIn,
+    m: PageMeta,
+    id: Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    assist(s, actor, m, id, Assist::ResendVerification).await
+}
+
+async fn unlock(
+    s: State<AppState>,
+    actor: SignedIn,
+    m: PageMeta,
+    id: Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    assist(s, actor, m, id, Assist::Unlock).await
+}
+
+async fn reset_mfa(
+    s: State<AppState>,
+    actor: SignedIn,
+    m: PageMeta,
+    id: Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    assist(s, actor, m, id, Assist::ResetMfa).await
+}
+
+async fn assist(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    what: Assist,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::AssistAccounts)?;
+    let id = parse_id(&id)?;
+    let (result, done) = match what {
+        Assist::ResendVerification => (
+            support::resend_verification(&s.ctx, g, &m.request, id).await,
+            "verification_sent",
+        ),
+        Assist::Unlock => (support::unlock(&s.ctx, g, &m.request, id).await, "unlocked"),
+        Assist::ResetMfa => (
+            support::reset_mfa(&s.ctx, g, &m.request, id).await,
+            "mfa_reset",
+        ),
+    };
+    match result {
+        Ok(()) => respond::done(&format!("/support/accounts/{id}"), done, ""),
+        Err(e @ (app::Error::Conflict { .. } | app::Error::MfaNotEnabled)) => {
+            let account = support::account_status(&s.ctx, g, &m.request, id).await?;
+            let mut page = SupportPage::new(&actor, m.csrf);
+            page.lookup = page.lookup.with("email", &account.email);
+            page.account = Some(account);
+            page.problem = Some(e.to_string());
+            render(page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

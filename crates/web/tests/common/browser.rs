@@ -1,0 +1,391 @@
+//! Headless Chromium for the browser tests, driven through ChromeDriver (WebDriver).
+//!
+//! The harness starts `chromedriver` itself on a free port and shares it between the tests
+//! of one binary that run at the same time; the last one to finish stops it. Every
+//! [`Browser`] is a fresh Chromium with a profile of its own (no cache, no cookies), so a
+//! test sees exactly what a first-time visitor sees.
+//!
+//! Without Chromium or ChromeDriver the tests say so loudly and pass; in CI
+//! (`REQUIRE_POSTGRES=1`, which the CI script sets for every real peer) they fail instead.
+//! Debian's packages are `chromium` and `chromium-driver`; `CHROMIUM` and `CHROMEDRIVER`
+//! point elsewhere.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// How long a page may take to show what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A screen size in CSS pixels; screenshots are named after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewport {
+    pub name: &'static str,
+    pub width: u32,
+    pub height: u32,
+    /// Device pixels per CSS pixel (screenshots are this much larger).
+    pub pixel_ratio: f64,
+    /// A touch screen with mobile viewport rules (`<meta name="viewport">`, overlay
+    /// scrollbars), as on a phone.
+    pub mobile: bool,
+}
+
+/// A common phone (iPhone 12–15).
+pub const PHONE: Viewport = Viewport {
+    name: "phone",
+    width: 390,
+    height: 844,
+    pixel_ratio: 2.0,
+    mobile: true,
+};
+
+/// A small laptop.
+pub const DESKTOP: Viewport = Viewport {
+    name: "desktop",
+    width: 1280,
+    height: 800,
+    pixel_ratio: 1.0,
+    mobile: false,
+};
+
+fn chromium_path() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromium".into())
+}
+
+fn chromedriver_path() -> PathBuf {
+    std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromedriver".into())
+}
+
+fn ci_mode() -> bool {
+    std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Where the tests write what a person looks at afterwards (screenshots); ignored by git.
+pub fn artifacts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts")
+}
+
+/// A running ChromeDriver; stopped when the last test using it lets go.
+struct Driver {
+    child: Child,
+    url: String,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The driver the tests running right now share (a `Weak` so it stops with the last one).
+static DRIVER: Mutex<Weak<Driver>> = Mutex::const_new(Weak::new());
+
+async fn shared_driver() -> Arc<Driver> {
+    let mut slot = DRIVER.lock().await;
+    if let Some(driver) = slot.upgrade() {
+        return driver;
+    }
+    let driver = Arc::new(start_driver().await);
+    *slot = Arc::downgrade(&driver);
+    driver
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(chromedriver_path())
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        port,
+    };
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let ready = match http.get(format!("{}/status", driver.url)).send().await {
+            Ok(res) => res
+                .json::<Value>()
+                .await
+                .is_ok_and(|v| v["value"]["ready"] == true),
+            Err(_) => false,
+        };
+        if ready {
+            return driver;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not answer /status on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One fresh headless Chromium looking at the test app.
+pub struct Browser {
+    pub client: Client,
+    base: String,
+    session_id: String,
+    driver: Arc<Driver>,
+    closed: bool,
+    // Dropped after the session ends (declared last).
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// A new browser with an empty profile, or `None` (after saying so loudly) when Chromium
+    /// or ChromeDriver is not installed outside CI.
+    pub async fn open(base: &str, viewport: Viewport) -> Option<Browser> {
+        let (chromium, chromedriver) = (chromium_path(), chromedriver_path());
+        if !chromium.exists() || !chromedriver.exists() {
+            let what = format!(
+                "browser tests need {} and {} (Debian: apt-get install chromium chromium-driver)",
+                chromium.display(),
+                chromedriver.display()
+            );
+            if ci_mode() {
+                panic!("REQUIRE_POSTGRES=1 (CI) but {what}");
+            }
+            eprintln!("\n!!! SKIPPED this browser test: {what}.\n!!! CI sets REQUIRE_POSTGRES=1 and fails instead.\n");
+            return None;
+        }
+        let driver = shared_driver().await;
+        let profile = tempfile::tempdir().expect("profile dir");
+        let capabilities = json!({
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:chromeOptions": {
+                "binary": chromium.to_string_lossy(),
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--window-size={},{}", viewport.width, viewport.height),
+                ],
+                // The window size alone is not the page's: desktop Chromium keeps windows at
+                // least 500 px wide and counts its frame in the height. Emulating the screen
+                // gives the page exactly the viewport asked for.
+                "mobileEmulation": {
+                    "deviceMetrics": {
+                        "width": viewport.width,
+                        "height": viewport.height,
+                        "pixelRatio": viewport.pixel_ratio,
+                        "mobile": viewport.mobile,
+                        "touch": viewport.mobile,
+                    },
+                },
+            },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        // ChromeDriver speaks plain HTTP on localhost: no TLS stack needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&driver.url)
+            .await
+            .expect("a Chromium session starts");
+        let session_id = client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("a session is open");
+        Some(Browser {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            session_id,
+            driver,
+            closed: false,
+            _profile: profile,
+        })
+    }
+
+    /// Ends the session (closing Chromium).
+    pub async fn close(mut self) {
+        self.closed = true;
+        let _ = self.client.clone().close().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Opens a page of the app and waits until it has loaded.
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&self.url(path))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    /// The path (and query) of the page on screen.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// The element matching `css`, waiting for it to appear.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => panic!("no element {css} on {}: {e}", self.path().await),
+        }
+    }
+
+    /// Whether an element matching `css` is on the page right now.
+    pub async fn has(&self, css: &str) -> bool {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .is_ok_and(|v| !v.is_empty())
+    }
+
+    /// Replaces the value of the input matching `css` by typing `text`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.find(css).await;
+        input.clear().await.expect("clear input");
+        input.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// The current value of an input (what the person sees in it).
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    /// The visible text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    /// Waits until the element matching `css` shows `expected` (after a navigation, say).
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for el in elements {
+                    if let Ok(t) = el.text().await {
+                        if t.contains(expected) {
+                            return;
+                        }
+                        last = t;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{css} never showed {expected:?} on {} (last: {last:?})",
+            self.path().await
+        );
+    }
+
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn script(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Saves what is on screen as `test-artifacts/screenshots/<name>-<viewport>.png`.
+    pub async fn screenshot(&self, name: &str, viewport: Viewport) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = artifacts_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}-{}.png", viewport.name));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+}
+
+impl Browser {
+    /// Runs a Chrome DevTools Protocol command in this browser (through ChromeDriver's
+    /// `goog/cdp/execute`), for what only the browser itself can tell, such as whether it
+    /// considers the app installable.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
+            self.driver.port, self.session_id
+        );
+        let body = serde_json::json!({ "cmd": command, "params": params });
+        let res = reqwest::Client::new()
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .expect("ChromeDriver answers");
+        let answer: Value = res.json().await.expect("ChromeDriver answers JSON");
+        answer["value"].clone()
+    }
+}
+
+impl Drop for Browser {
+    /// A test that panicked never reached `close`: end its session anyway, so no Chromium
+    /// outlives the test. Plain blocking HTTP, since the test's runtime may be going away.
+    fn drop(&mut self) {
+        if self.closed {
+            return;
+        }
+        let (port, id) = (self.driver.port, self.session_id.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = write!(
+                    s,
+                    "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        })
+        .join();
+    }
+}
