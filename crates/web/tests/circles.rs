@@ -384,7 +384,7 @@ async fn editing_is_for_leaders(app: TestApp) {
     let res = patch(&app, &fac, &id, json!({ "status": "archived" })).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
-        "invalid_status_change"
+        "archive_separately"
     );
 
     // An archived circle refuses every change.

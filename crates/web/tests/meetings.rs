@@ -233,6 +233,23 @@ async fn generation_listing_and_changes(app: TestApp) {
     )
     .await;
     assert_eq!(c["status"], "cancelled");
+    // Members hear about both changes, in the circle's time zone; the leader who made
+    // them does not.
+    app.run_jobs().await;
+    let mails = app.emails_to("joe@example.org");
+    let moved_mail = mails
+        .iter()
+        .find(|m| m.subject == "Tuesday Men: a meeting has moved")
+        .expect("a moved-meeting email");
+    assert!(moved_mail.body.contains("(Europe/Berlin)"), "{}", moved_mail.body);
+    assert!(moved_mail.body.contains(&format!("/circles/{id}/meetings")));
+    assert!(mails
+        .iter()
+        .any(|m| m.subject == "Tuesday Men: a meeting is cancelled"));
+    assert!(!app
+        .emails_to(&fac.email)
+        .iter()
+        .any(|m| m.subject.contains("a meeting")));
     let res = attendance(
         &app,
         &fac,

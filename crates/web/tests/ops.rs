@@ -63,6 +63,9 @@ const API_PATHS: &[&str] = &[
     "/api/v1/meetings/{id}/cancel",
     "/api/v1/meetings/{id}/attendance",
     "/api/v1/me/attendance",
+    "/api/v1/circles/{id}/archive",
+    "/api/v1/circles/{id}/health",
+    "/api/v1/reports/circles",
 ];
 
 fn header(res: &reqwest::Response, name: &str) -> Option<String> {

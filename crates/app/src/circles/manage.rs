@@ -375,7 +375,13 @@ pub async fn update(
     }
     let from = status_of(&current);
     let to = patch.status.unwrap_or(from);
-    if to == CircleStatus::Archived || !from.can_become(to) {
+    if to == CircleStatus::Archived {
+        return Err(Error::conflict(
+            "archive_separately",
+            "Archiving is a step of its own (it removes personal details): use \"Archive circle\".",
+        ));
+    }
+    if !from.can_become(to) {
         return Err(Error::conflict(
             "invalid_status_change",
             format!("A {} circle cannot become {}.", from.as_str(), to.as_str()),

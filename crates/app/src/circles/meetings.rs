@@ -9,11 +9,13 @@ use super::access::{active_membership, standing, Leading};
 use super::{find_circle, lock_circle, optional_text, refuse_if_archived};
 use crate::audit::{self, Entry};
 use crate::authz::Actor;
+use crate::jobs::{self, Job, MeetingNotice};
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
-use db::main_db::{attendance, circles, meetings};
+use db::main_db::{attendance, circle_memberships, circles, meetings};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::cadence::Cadence;
+use domain::circle::MembershipStatus;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -129,6 +131,7 @@ pub async fn generate_meetings(
             note: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         }
         .insert(&txn)
         .await?;
@@ -219,6 +222,7 @@ pub async fn add_meeting(
         note: Set(note),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(&txn)
     .await?;
@@ -278,6 +282,14 @@ pub async fn move_meeting(
     row.starts_at = Set(starts_at);
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
+    tell_circle(
+        &txn,
+        ctx,
+        lead,
+        row.id,
+        MeetingNotice::Moved { from },
+    )
+    .await?;
     audit::record(
         &txn,
         meta,
@@ -308,6 +320,7 @@ pub async fn cancel_meeting(
     row.status = Set(CANCELLED.to_owned());
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
+    tell_circle(&txn, ctx, lead, row.id, MeetingNotice::Cancelled).await?;
     audit::record(
         &txn,
         meta,
@@ -318,6 +331,31 @@ pub async fn cancel_meeting(
     .await?;
     txn.commit().await?;
     Ok(row.into())
+}
+
+/// Queues `notice` to everyone active in the circle but the leader who made the change.
+async fn tell_circle(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    lead: &Leading,
+    meeting_id: Uuid,
+    notice: MeetingNotice,
+) -> Result<()> {
+    let people = circle_memberships::Entity::find()
+        .filter(circle_memberships::Column::CircleId.eq(lead.circle_id()))
+        .filter(circle_memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(circle_memberships::Column::UserId.ne(lead.actor_id()))
+        .all(txn)
+        .await?;
+    for m in people {
+        let job = Job::SendMeetingNotice {
+            user_id: m.user_id,
+            meeting_id,
+            notice,
+        };
+        jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+    }
+    Ok(())
 }
 
 /// Records attendance for a scheduled meeting that has started: one status per active

@@ -7,12 +7,16 @@
 //! Facilitators and co-facilitators never take seats.
 
 mod access;
+pub mod archive;
+pub mod health;
 pub mod invitations;
 pub mod manage;
 pub mod meetings;
 pub mod membership;
 
-pub use access::{is_member, lead, standing, Leading, Standing};
+pub use access::{is_member, lead, oversees_all_circles, standing, Leading, Standing};
+pub use archive::{archive, ArchiveReport};
+pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};
 pub use invitations::{Invitation, NewInvitation};
 pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
 pub use membership::{JoinQueue, JoinRequest, Membership, MyCircle};

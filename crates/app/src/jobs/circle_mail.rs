@@ -1,12 +1,13 @@
 //! Circle emails: notices about requests, decisions and departures, and invitation links.
 
 use super::handlers::to;
-use super::CircleNotice;
+use super::{CircleNotice, MeetingNotice};
 use crate::email::OutgoingEmail;
 use crate::{token, Context};
 use chrono::Utc;
 use db::credentials::invitation_tokens;
-use db::main_db::{circle_invitations, circle_memberships, circles, users};
+use chrono::DateTime;
+use db::main_db::{circle_invitations, circle_memberships, circles, meetings, users};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -78,12 +79,74 @@ pub(super) async fn notice(
             format!("You no longer co-facilitate {name}"),
             format!("You are no longer a co-facilitator of the circle \"{name}\"."),
         ),
+        CircleNotice::Archived => (
+            format!("{name} has been archived"),
+            format!("The circle \"{name}\" has been archived: it no longer meets or takes requests. Thank you for the time you gave it."),
+        ),
     };
     Ok(Some(to(
         user,
         &subject,
         format!("Hello {},\n\n{what}\n", user.display_name),
     )))
+}
+
+/// The notice for `user` that a meeting moved or was cancelled, with times in the circle's
+/// time zone; `None` when the meeting or its circle no longer exists.
+pub(super) async fn meeting_notice(
+    ctx: &Context,
+    user: &users::Model,
+    meeting_id: Uuid,
+    notice: MeetingNotice,
+) -> anyhow::Result<Option<OutgoingEmail>> {
+    let Some(meeting) = meetings::Entity::find_by_id(meeting_id)
+        .one(&ctx.main)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(circle) = circles::Entity::find_by_id(meeting.circle_id)
+        .one(&ctx.main)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let local = |at: DateTime<Utc>| local_time(at, &circle.time_zone);
+    let name = &circle.name;
+    let page = format!("{}/circles/{}/meetings", base(ctx), circle.id);
+    let (subject, what) = match notice {
+        MeetingNotice::Moved { from } => (
+            format!("{name}: a meeting has moved"),
+            format!(
+                "The meeting of \"{name}\" planned for {} now takes place on {}. See {page}.",
+                local(from),
+                local(meeting.starts_at)
+            ),
+        ),
+        MeetingNotice::Cancelled => (
+            format!("{name}: a meeting is cancelled"),
+            format!(
+                "The meeting of \"{name}\" on {} is cancelled. See {page}.",
+                local(meeting.starts_at)
+            ),
+        ),
+    };
+    Ok(Some(to(
+        user,
+        &subject,
+        format!("Hello {},\n\n{what}\n", user.display_name),
+    )))
+}
+
+/// `at` as a reader of the circle sees it: "Tuesday 3 March 2026, 19:30 (Europe/Berlin)".
+fn local_time(at: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => format!(
+            "{} ({zone})",
+            at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
+        ),
+        Err(_) => format!("{} (UTC)", at.format("%A %-d %B %Y, %H:%M")),
+    }
 }
 
 /// Issues a fresh link for a pending invitation (replacing any earlier one, so only the

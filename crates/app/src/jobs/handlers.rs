@@ -14,7 +14,8 @@ pub(super) async fn run(ctx: &Context, job_id: Uuid, job: &Job) -> anyhow::Resul
         | Job::SendAlreadyRegisteredEmail { user_id }
         | Job::SendPasswordResetEmail { user_id }
         | Job::SendAccountNotice { user_id, .. }
-        | Job::SendCircleNotice { user_id, .. } => *user_id,
+        | Job::SendCircleNotice { user_id, .. }
+        | Job::SendMeetingNotice { user_id, .. } => *user_id,
         Job::SendCircleInvitation { invitation_id } => {
             return super::circle_mail::invitation(ctx, job_id, *invitation_id).await;
         }
@@ -44,6 +45,12 @@ pub(super) async fn run(ctx: &Context, job_id: Uuid, job: &Job) -> anyhow::Resul
         } => match super::circle_mail::notice(ctx, &user, *circle_id, *notice).await? {
             Some(email) => email,
             // The circle is gone: nothing left to tell.
+            None => return Ok(()),
+        },
+        Job::SendMeetingNotice {
+            meeting_id, notice, ..
+        } => match super::circle_mail::meeting_notice(ctx, &user, *meeting_id, *notice).await? {
+            Some(email) => email,
             None => return Ok(()),
         },
         // Sent to an address, not an account: delivered by the first match above.

@@ -36,6 +36,21 @@ pub enum Job {
     },
     /// Issue a fresh link for a circle invitation and email it to the invited address.
     SendCircleInvitation { invitation_id: Uuid },
+    /// Tell a member of a circle that one of its meetings moved or was cancelled.
+    SendMeetingNotice {
+        user_id: Uuid,
+        meeting_id: Uuid,
+        notice: MeetingNotice,
+    },
+}
+
+/// What changed about a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum MeetingNotice {
+    /// The meeting now starts at its current time instead of `from`.
+    Moved { from: chrono::DateTime<chrono::Utc> },
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +84,8 @@ pub enum CircleNotice {
     InvitationAccepted,
     CoFacilitatorAdded,
     CoFacilitatorRemoved,
+    /// To each member and leader, and to those still waiting: the circle was archived.
+    Archived,
 }
 
 impl Job {
@@ -80,6 +97,7 @@ impl Job {
             Job::SendAccountNotice { .. } => "send_account_notice",
             Job::SendCircleNotice { .. } => "send_circle_notice",
             Job::SendCircleInvitation { .. } => "send_circle_invitation",
+            Job::SendMeetingNotice { .. } => "send_meeting_notice",
         }
     }
 }

@@ -85,6 +85,9 @@ enum Meetings {
     OriginAt,
     Location,
     Note,
+    PresentCount,
+    AbsentCount,
+    ExcusedCount,
     CreatedAt,
     UpdatedAt,
 }
@@ -287,6 +290,11 @@ impl MigrationTrait for M0003Circles {
                 .col(ts_null(Meetings::OriginAt))
                 .col(ColumnDef::new(Meetings::Location).text().null())
                 .col(ColumnDef::new(Meetings::Note).text().null())
+                // Set when the circle is archived: the per-person attendance is deleted and
+                // only these counts stay, for reports.
+                .col(ColumnDef::new(Meetings::PresentCount).integer().null())
+                .col(ColumnDef::new(Meetings::AbsentCount).integer().null())
+                .col(ColumnDef::new(Meetings::ExcusedCount).integer().null())
                 .col(ts(Meetings::CreatedAt))
                 .col(ts(Meetings::UpdatedAt))
                 .foreign_key(&mut cascade(

@@ -16,6 +16,11 @@ pub struct Model {
     pub origin_at: Option<DateTimeUtc>,
     pub location: Option<String>,
     pub note: Option<String>,
+    /// Attendance counts kept when the circle was archived (the per-person rows are
+    /// deleted then); `None` while the circle is not archived.
+    pub present_count: Option<i32>,
+    pub absent_count: Option<i32>,
+    pub excused_count: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

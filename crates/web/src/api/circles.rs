@@ -6,7 +6,7 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::circles::{
-    self, invitations, manage, membership, CircleFilter, CircleInput, CirclePatch, CircleView,
+    self, invitations, ArchiveReport, manage, membership, CircleFilter, CircleInput, CirclePatch, CircleView,
     Invitation, JoinQueue, Membership, MyCircle, NewInvitation, Person,
 };
 use app::page::{Page, PageRequest};
@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_invitation))
         .routes(routes!(accept_invitation))
         .routes(routes!(my_circles))
+        .routes(routes!(archive))
 }
 
 /// Create a circle (certified Facilitators and Admins); the creator facilitates it.
@@ -245,6 +246,20 @@ async fn remove_member(
     Ok(axum::Json(
         membership::remove(&s.ctx, &meta, &lead, user_id, &body.reason).await?,
     ))
+}
+
+/// Archive the circle (its leaders): read-only for good; pending requests are declined,
+/// invitations deleted and attendance reduced to counts per meeting.
+#[utoipa::path(post, path = "/circles/{id}/archive", tag = "circles", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = ArchiveReport), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn archive(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<ArchiveReport>> {
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    Ok(axum::Json(circles::archive(&s.ctx, &meta, &lead).await?))
 }
 
 /// Invite an email address (its leaders); the link expires in 14 days.

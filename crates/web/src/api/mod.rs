@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod auth;
 mod certifications;
+mod circle_health;
 mod circles;
 mod meetings;
 mod support;
@@ -30,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "audit", description = "The audit log (Leadership, Admin)"),
         (name = "circles", description = "Circles, membership, join requests and invitations"),
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
+        (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
     )
 )]
 struct ApiDoc;
@@ -77,7 +79,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(certifications::routes())
             .merge(audit::routes())
             .merge(circles::routes())
-            .merge(meetings::routes()),
+            .merge(meetings::routes())
+            .merge(circle_health::routes()),
     )
 }
 

@@ -80,6 +80,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "Certifications",
         ),
         (Permission::AssistAccounts, "/support", "Support"),
+        (Permission::ViewOrgReports, "/reports/circles", "Circle overview"),
         (Permission::ReadAuditLog, "/audit", "Audit log"),
     ];
     for (permission, href, label) in gated {

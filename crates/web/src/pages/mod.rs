@@ -6,7 +6,9 @@ mod admin;
 pub mod assets;
 mod audit;
 mod certifications;
+mod chart;
 mod error;
+mod health;
 mod home;
 mod layout;
 mod profile;
@@ -35,6 +37,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(certifications::routes())
         .merge(support::routes())
         .merge(audit::routes())
+        .merge(health::routes())
         .layer(axum::middleware::from_fn_with_state(
             state,
             session::ensure_csrf_cookie,

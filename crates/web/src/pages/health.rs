@@ -1,0 +1,162 @@
+//! Circle health pages: one circle's figures with charts (its leaders, and roles that see
+//! organisation reports) and the organisation-wide overview table (aggregates only).
+
+use super::chart::{self, Chart, Point};
+use super::layout::Layout;
+use super::respond::{parse_id, render};
+use super::session::{PageMeta, SignedIn};
+use super::PageResult;
+use crate::state::AppState;
+use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS, MEMBER_MONTHS};
+use app::circles::{self, CircleHealth, OrgOverview};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/circles/{id}/health", get(circle_health))
+        .route("/reports/circles", get(overview))
+}
+
+#[derive(Template)]
+#[template(path = "circles/health.html")]
+struct HealthPage {
+    layout: Layout,
+    health: CircleHealth,
+    attendance_chart: String,
+    members_chart: String,
+}
+
+async fn circle_health(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let health = circles::circle_health(&s.ctx, &actor, id).await?;
+    let path = format!("/circles/{id}/health");
+    render(HealthPage {
+        layout: Layout::new(
+            format!("Health of {}", health.summary.name),
+            m.csrf,
+            Some(&actor),
+            &path,
+        ),
+        attendance_chart: attendance_chart(&health.attendance),
+        members_chart: members_chart(&health.members_by_month, health.summary.capacity),
+        health,
+    })
+}
+
+fn attendance_chart(points: &[AttendancePoint]) -> String {
+    let description = match points {
+        [] => "No attendance has been taken yet.".to_owned(),
+        [.., last] => format!(
+            "Share of members present at each of the last {} meetings with attendance taken; {} at the latest.",
+            points.len(),
+            chart::percent(last.rate)
+        ),
+    };
+    let points: Vec<Point> = points
+        .iter()
+        .map(|p| Point {
+            label: p.starts_at.format("%-d %b").to_string(),
+            value: p.rate,
+        })
+        .collect();
+    chart::bars(
+        &Chart {
+            id: "attendance-chart",
+            title: "Attendance per meeting",
+            description,
+            max: 1.0,
+            format: chart::percent,
+        },
+        &points,
+    )
+}
+
+fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
+    let now = points.last().map_or(0, |p| p.active);
+    let points: Vec<Point> = points
+        .iter()
+        .map(|p| Point {
+            label: p.month.format("%b").to_string(),
+            value: p.active as f64,
+        })
+        .collect();
+    chart::line(
+        &Chart {
+            id: "members-chart",
+            title: "Members per month",
+            description: format!(
+                "Active members at the end of each of the last {MEMBER_MONTHS} months; {now} now, of {capacity} seats."
+            ),
+            max: f64::from(capacity.max(1)),
+            format: chart::count,
+        },
+        &points,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "reports/circles.html")]
+struct OverviewPage {
+    layout: Layout,
+    overview: OrgOverview,
+}
+
+async fn overview(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+) -> PageResult<Response> {
+    let overview = circles::org_overview(&s.ctx, &actor).await?;
+    render(OverviewPage {
+        layout: Layout::new("Circle overview", m.csrf, Some(&actor), "/reports/circles"),
+        overview,
+    })
+}
+
+/// "75%", or a dash when there is nothing to measure.
+fn share(rate: &Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_owned(), chart::percent)
+}
+
+/// "12 days ago", "today", or "never".
+fn since(days: &Option<i64>) -> String {
+    match days {
+        None => "No meeting yet".to_owned(),
+        Some(0) => "Today".to_owned(),
+        Some(1) => "1 day ago".to_owned(),
+        Some(d) => format!("{d} days ago"),
+    }
+}
+
+impl HealthPage {
+    fn share(&self, rate: &Option<f64>) -> String {
+        share(rate)
+    }
+    fn since(&self, days: &Option<i64>) -> String {
+        since(days)
+    }
+    fn percent(&self, rate: &f64) -> String {
+        chart::percent(*rate)
+    }
+    fn chart_meetings(&self) -> usize {
+        ATTENDANCE_POINTS
+    }
+}
+
+impl OverviewPage {
+    fn share(&self, rate: &Option<f64>) -> String {
+        share(rate)
+    }
+    fn since(&self, days: &Option<i64>) -> String {
+        since(days)
+    }
+}

@@ -1,0 +1,295 @@
+//! Circle health, the organisation overview and archiving, over HTTP on SQLite and
+//! PostgreSQL: the figures are right, only the right roles see them, no figure names a
+//! person, and archiving keeps the counts while removing the personal details.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::pages::{browser, sign_in};
+use common::{problem_code, TestApp, User};
+use db::main_db::{attendance, circle_invitations, circle_memberships, meetings};
+use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn ok_json(res: Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn refused(res: Response, status: StatusCode) -> String {
+    assert_eq!(res.status(), status);
+    problem_code(res).await
+}
+
+/// A circle of 8 with two members, a request waiting, an invitation out and two past
+/// meetings with attendance: 2 of 2 present 8 days ago, 1 of 2 an hour ago.
+struct Story {
+    admin: User,
+    fac: User,
+    joe: User,
+    sam: User,
+    applicant: User,
+    circle: String,
+}
+
+async fn story(app: &TestApp) -> Story {
+    let admin = app.admin().await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let sam = app.signed_up("sam@example.org").await;
+    let applicant = app.signed_up("applicant@example.org").await;
+    let body = json!({
+        "name": "Tuesday Men", "description": "Men meeting to listen and speak honestly.",
+        "capacity": 8, "visibility": "open", "frequency": "weekly", "weekday": "tue",
+        "meeting_time": "19:30", "duration_minutes": 120, "time_zone": "Europe/Berlin",
+        "anchor_date": "2026-03-03", "city": "Berlin", "location": "Community hall",
+        "online_url": "https://meet.example.org/tuesday-men"
+    });
+    let circle = ok_json(app.post_as(&fac.access_token, "/api/v1/circles", body).await).await
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for who in [&joe, &sam] {
+        let path = format!("/api/v1/circles/{circle}/join-requests");
+        let req = ok_json(app.post_as(&who.access_token, &path, json!({})).await).await;
+        let mid = req["id"].as_str().unwrap();
+        let path = format!("/api/v1/circles/{circle}/join-requests/{mid}/approve");
+        ok_json(app.post_as(&fac.access_token, &path, json!({})).await).await;
+    }
+    let path = format!("/api/v1/circles/{circle}/join-requests");
+    let body = json!({ "message": "I moved to Berlin last month." });
+    ok_json(app.post_as(&applicant.access_token, &path, body).await).await;
+    let path = format!("/api/v1/circles/{circle}/invitations");
+    let body = json!({ "email": "guest@example.org" });
+    ok_json(app.post_as(&fac.access_token, &path, body).await).await;
+    for (days, sam_status) in [(8, "present"), (0, "absent")] {
+        let starts = Utc::now() - Duration::days(days) - Duration::hours(1);
+        let path = format!("/api/v1/circles/{circle}/meetings");
+        let body = json!({ "starts_at": starts.to_rfc3339(), "note": "Topic: fathers" });
+        let m = ok_json(app.post_as(&fac.access_token, &path, body).await).await;
+        let entries = json!({ "entries": [
+            { "user_id": joe.id, "status": "present" },
+            { "user_id": sam.id, "status": sam_status },
+        ]});
+        let path = format!("/api/v1/meetings/{}/attendance", m["id"].as_str().unwrap());
+        let res = app
+            .call(Method::PUT, &path, Some(&fac.access_token), Some(entries))
+            .await;
+        ok_json(res).await;
+    }
+    Story {
+        admin,
+        fac,
+        joe,
+        sam,
+        applicant,
+        circle,
+    }
+}
+
+fn health_path(circle: &str) -> String {
+    format!("/api/v1/circles/{circle}/health")
+}
+
+/// No figure may carry a member's name or address.
+fn assert_names_no_one(body: &Value) {
+    let text = body.to_string();
+    for who in ["joe", "sam", "applicant", "guest", "Joe", "Sam"] {
+        assert!(!text.contains(who), "{who} named in {text}");
+    }
+}
+
+async fn health_figures_and_who_sees_them(app: TestApp) {
+    let s = story(&app).await;
+    let h = ok_json(app.get_as(&s.fac.access_token, &health_path(&s.circle)).await).await;
+    assert_names_no_one(&h);
+    assert_eq!(h["active_members"], 2);
+    assert_eq!(h["open_seats"], 6);
+    assert_eq!(h["requests_waiting"], 1);
+    assert_eq!(h["days_since_last_meeting"], 0);
+    assert_eq!(h["attendance_rate"], 0.75);
+    let rates: Vec<f64> = h["attendance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["rate"].as_f64().unwrap())
+        .collect();
+    assert_eq!(rates, [1.0, 0.5], "oldest first");
+    assert_eq!(h["attendance"][1]["absent"], 1);
+    assert_eq!(h["retention"]["members_last_year"], 2);
+    assert_eq!(h["retention"]["rate"], 1.0);
+    assert_eq!(h["retention"]["joined_recently"], 2);
+    let months = h["members_by_month"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months.last().unwrap()["active"], 2);
+
+    // Its leaders and organisation-report roles see it; members and other facilitators do not.
+    for role in ["program_team_member", "leadership"] {
+        let u = app.user_with_roles(&s.admin, &[role]).await;
+        let res = app.get_as(&u.access_token, &health_path(&s.circle)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{role}");
+    }
+    let res = app.get_as(&s.admin.access_token, &health_path(&s.circle)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let other_fac = app.user_with_roles(&s.admin, &["facilitator"]).await;
+    for who in [&s.joe, &other_fac, &s.applicant] {
+        let res = app.get_as(&who.access_token, &health_path(&s.circle)).await;
+        assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    }
+    let res = app
+        .get_as(&s.fac.access_token, &health_path(&Uuid::now_v7().to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+crate::on_both_backends!(health_figures_and_who_sees_them);
+
+async fn the_overview_is_aggregates_for_report_roles(app: TestApp) {
+    let s = story(&app).await;
+    let leadership = app.user_with_roles(&s.admin, &["leadership"]).await;
+    let o = ok_json(app.get_as(&leadership.access_token, "/api/v1/reports/circles").await).await;
+    assert_names_no_one(&o);
+    let t = &o["totals"];
+    assert_eq!(t["circles"], 1);
+    assert_eq!(t["forming"], 1);
+    assert_eq!(t["active_members"], 2);
+    assert_eq!(t["requests_waiting"], 1);
+    assert_eq!(t["open_seats"], 6);
+    assert_eq!(t["attendance_rate"], 0.75);
+    assert_eq!(t["quiet_circles"], 0);
+    assert_eq!(o["circles"][0]["name"], "Tuesday Men");
+    for who in [&s.fac, &s.joe] {
+        let res = app.get_as(&who.access_token, "/api/v1/reports/circles").await;
+        assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    }
+
+    // The pages: the overview table and the health page with its charts.
+    let base = app.url("");
+    let base = base.trim_end_matches('/');
+    let client = browser();
+    sign_in(&client, base, &leadership.email, &leadership.password).await;
+    let page = client
+        .get(format!("{base}/reports/circles"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Tuesday Men") && html.contains("75%"), "{html}");
+    assert!(!html.contains("joe@example.org"));
+    let page = client
+        .get(format!("{base}/circles/{}/health", s.circle))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2, "{html}");
+    assert_eq!(html.matches("class=\"chart-bar\"").count(), 2);
+    assert!(html.contains("Attendance per meeting"));
+
+    let member = browser();
+    sign_in(&member, base, &s.joe.email, &s.joe.password).await;
+    for path in [
+        "/reports/circles".to_owned(),
+        format!("/circles/{}/health", s.circle),
+    ] {
+        let res = member.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+}
+crate::on_both_backends!(the_overview_is_aggregates_for_report_roles);
+
+async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
+    let s = story(&app).await;
+    let circle_id: Uuid = s.circle.parse().unwrap();
+    let archive = format!("/api/v1/circles/{}/archive", s.circle);
+    let res = app.post_as(&s.joe.access_token, &archive, json!({})).await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    let before = ok_json(app.get_as(&s.fac.access_token, &health_path(&s.circle)).await).await;
+
+    let report = ok_json(app.post_as(&s.fac.access_token, &archive, json!({})).await).await;
+    assert_eq!(report["requests_declined"], 1);
+    assert_eq!(report["invitations_deleted"], 1);
+    assert_eq!(report["meetings_summarised"], 2);
+    assert_eq!(report["attendance_records_deleted"], 4);
+
+    // The history stays: the same attendance figures, now from the counts.
+    let after = ok_json(app.get_as(&s.fac.access_token, &health_path(&s.circle)).await).await;
+    assert_eq!(after["attendance"], before["attendance"]);
+    assert_eq!(after["status"], "archived");
+    assert_eq!(after["requests_waiting"], 0);
+
+    // The personal details are gone.
+    let db = &app.ctx.main;
+    let held: Vec<meetings::Model> = meetings::Entity::find()
+        .filter(meetings::Column::CircleId.eq(circle_id))
+        .all(db)
+        .await
+        .unwrap();
+    let ids: Vec<Uuid> = held.iter().map(|m| m.id).collect();
+    let left = attendance::Entity::find()
+        .filter(attendance::Column::MeetingId.is_in(ids))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "per-person attendance kept: {left:?}");
+    assert!(held.iter().all(|m| m.note.is_none() && m.location.is_none()));
+    let invitations = circle_invitations::Entity::find()
+        .filter(circle_invitations::Column::CircleId.eq(circle_id))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(invitations.is_empty());
+    let people = circle_memberships::Entity::find()
+        .filter(circle_memberships::Column::CircleId.eq(circle_id))
+        .all(db)
+        .await
+        .unwrap();
+    assert!(people
+        .iter()
+        .all(|m| m.message.is_none() && m.reason.is_none()));
+    assert!(people
+        .iter()
+        .any(|m| m.user_id == s.applicant.id && m.status == "declined"));
+
+    // Read-only for good, hidden from outsiders, still open to those who were in it.
+    let circle_path = format!("/api/v1/circles/{}", s.circle);
+    let seen = ok_json(app.get_as(&s.sam.access_token, &circle_path).await).await;
+    assert_eq!(seen["status"], "archived");
+    assert!(seen["online_url"].is_null() && seen["location"].is_null());
+    let outsider = app.signed_up("outsider@example.org").await;
+    let res = app.get_as(&outsider.access_token, &circle_path).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.post_as(&s.fac.access_token, &archive, json!({})).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
+    let res = app
+        .call(
+            Method::PATCH,
+            &circle_path,
+            Some(&s.fac.access_token),
+            Some(json!({ "name": "Again" })),
+        )
+        .await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
+    let listed = ok_json(app.get_as(&outsider.access_token, "/api/v1/circles").await).await;
+    assert!(!listed.to_string().contains(&s.circle), "{listed}");
+
+    // Everyone still in it or waiting is told; the audit log has the step.
+    app.run_jobs().await;
+    for who in [&s.joe, &s.sam, &s.applicant] {
+        assert!(
+            app.emails_to(&who.email)
+                .iter()
+                .any(|m| m.subject == "Tuesday Men has been archived"),
+            "{}",
+            who.email
+        );
+    }
+    assert!(app.audit_actions().await.contains(&"circle_archived".to_owned()));
+}
+crate::on_both_backends!(archiving_keeps_counts_and_removes_personal_details);
