@@ -6,6 +6,7 @@
 pub mod account;
 pub mod cadence;
 pub mod circle;
+pub mod event;
 pub mod lockout;
 pub mod permission;
 pub mod profile;

@@ -49,8 +49,11 @@ async fn story(app: &TestApp) -> Story {
         "anchor_date": "2026-03-03", "city": "Berlin", "location": "Community hall",
         "online_url": "https://meet.example.org/tuesday-men"
     });
-    let circle = ok_json(app.post_as(&fac.access_token, "/api/v1/circles", body).await).await
-        ["id"]
+    let circle = ok_json(
+        app.post_as(&fac.access_token, "/api/v1/circles", body)
+            .await,
+    )
+    .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -106,7 +109,11 @@ fn assert_names_no_one(body: &Value) {
 
 async fn health_figures_and_who_sees_them(app: TestApp) {
     let s = story(&app).await;
-    let h = ok_json(app.get_as(&s.fac.access_token, &health_path(&s.circle)).await).await;
+    let h = ok_json(
+        app.get_as(&s.fac.access_token, &health_path(&s.circle))
+            .await,
+    )
+    .await;
     assert_names_no_one(&h);
     assert_eq!(h["active_members"], 2);
     assert_eq!(h["open_seats"], 6);
@@ -134,7 +141,9 @@ async fn health_figures_and_who_sees_them(app: TestApp) {
         let res = app.get_as(&u.access_token, &health_path(&s.circle)).await;
         assert_eq!(res.status(), StatusCode::OK, "{role}");
     }
-    let res = app.get_as(&s.admin.access_token, &health_path(&s.circle)).await;
+    let res = app
+        .get_as(&s.admin.access_token, &health_path(&s.circle))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let other_fac = app.user_with_roles(&s.admin, &["facilitator"]).await;
     for who in [&s.joe, &other_fac, &s.applicant] {
@@ -142,7 +151,10 @@ async fn health_figures_and_who_sees_them(app: TestApp) {
         assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     }
     let res = app
-        .get_as(&s.fac.access_token, &health_path(&Uuid::now_v7().to_string()))
+        .get_as(
+            &s.fac.access_token,
+            &health_path(&Uuid::now_v7().to_string()),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
@@ -151,7 +163,11 @@ crate::on_both_backends!(health_figures_and_who_sees_them);
 async fn the_overview_is_aggregates_for_report_roles(app: TestApp) {
     let s = story(&app).await;
     let leadership = app.user_with_roles(&s.admin, &["leadership"]).await;
-    let o = ok_json(app.get_as(&leadership.access_token, "/api/v1/reports/circles").await).await;
+    let o = ok_json(
+        app.get_as(&leadership.access_token, "/api/v1/reports/circles")
+            .await,
+    )
+    .await;
     assert_names_no_one(&o);
     let t = &o["totals"];
     assert_eq!(t["circles"], 1);
@@ -163,7 +179,9 @@ async fn the_overview_is_aggregates_for_report_roles(app: TestApp) {
     assert_eq!(t["quiet_circles"], 0);
     assert_eq!(o["circles"][0]["name"], "Tuesday Men");
     for who in [&s.fac, &s.joe] {
-        let res = app.get_as(&who.access_token, "/api/v1/reports/circles").await;
+        let res = app
+            .get_as(&who.access_token, "/api/v1/reports/circles")
+            .await;
         assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     }
 
@@ -179,7 +197,10 @@ async fn the_overview_is_aggregates_for_report_roles(app: TestApp) {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Tuesday Men") && html.contains("75%"), "{html}");
+    assert!(
+        html.contains("Tuesday Men") && html.contains("75%"),
+        "{html}"
+    );
     assert!(!html.contains("joe@example.org"));
     let page = client
         .get(format!("{base}/circles/{}/health", s.circle))
@@ -210,7 +231,11 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
     let archive = format!("/api/v1/circles/{}/archive", s.circle);
     let res = app.post_as(&s.joe.access_token, &archive, json!({})).await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
-    let before = ok_json(app.get_as(&s.fac.access_token, &health_path(&s.circle)).await).await;
+    let before = ok_json(
+        app.get_as(&s.fac.access_token, &health_path(&s.circle))
+            .await,
+    )
+    .await;
 
     let report = ok_json(app.post_as(&s.fac.access_token, &archive, json!({})).await).await;
     assert_eq!(report["requests_declined"], 1);
@@ -219,7 +244,11 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
     assert_eq!(report["attendance_records_deleted"], 4);
 
     // The history stays: the same attendance figures, now from the counts.
-    let after = ok_json(app.get_as(&s.fac.access_token, &health_path(&s.circle)).await).await;
+    let after = ok_json(
+        app.get_as(&s.fac.access_token, &health_path(&s.circle))
+            .await,
+    )
+    .await;
     assert_eq!(after["attendance"], before["attendance"]);
     assert_eq!(after["status"], "archived");
     assert_eq!(after["requests_waiting"], 0);
@@ -238,7 +267,9 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
         .await
         .unwrap();
     assert!(left.is_empty(), "per-person attendance kept: {left:?}");
-    assert!(held.iter().all(|m| m.note.is_none() && m.location.is_none()));
+    assert!(held
+        .iter()
+        .all(|m| m.note.is_none() && m.location.is_none()));
     let invitations = circle_invitations::Entity::find()
         .filter(circle_invitations::Column::CircleId.eq(circle_id))
         .all(db)
@@ -290,6 +321,9 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
             who.email
         );
     }
-    assert!(app.audit_actions().await.contains(&"circle_archived".to_owned()));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"circle_archived".to_owned()));
 }
 crate::on_both_backends!(archiving_keeps_counts_and_removes_personal_details);

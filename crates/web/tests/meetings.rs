@@ -241,7 +241,11 @@ async fn generation_listing_and_changes(app: TestApp) {
         .iter()
         .find(|m| m.subject == "Tuesday Men: a meeting has moved")
         .expect("a moved-meeting email");
-    assert!(moved_mail.body.contains("(Europe/Berlin)"), "{}", moved_mail.body);
+    assert!(
+        moved_mail.body.contains("(Europe/Berlin)"),
+        "{}",
+        moved_mail.body
+    );
     assert!(moved_mail.body.contains(&format!("/circles/{id}/meetings")));
     assert!(mails
         .iter()

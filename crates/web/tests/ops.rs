@@ -66,6 +66,14 @@ const API_PATHS: &[&str] = &[
     "/api/v1/circles/{id}/archive",
     "/api/v1/circles/{id}/health",
     "/api/v1/reports/circles",
+    "/api/v1/events",
+    "/api/v1/events/{id}",
+    "/api/v1/events/{id}/status",
+    "/api/v1/events/{id}/registrations",
+    "/api/v1/events/{id}/registration/cancel",
+    "/api/v1/events/{id}/registration/accept-offer",
+    "/api/v1/me/registrations",
+    "/api/v1/venues",
 ];
 
 fn header(res: &reqwest::Response, name: &str) -> Option<String> {

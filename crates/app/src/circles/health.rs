@@ -120,13 +120,14 @@ pub async fn circle_health(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Res
     }
     let now = Utc::now();
     let facts = Facts::load(&ctx.main, Some(circle_id)).await?;
-    let meetings = facts.meetings.get(&circle_id).map_or(&[][..], Vec::as_slice);
+    let meetings = facts
+        .meetings
+        .get(&circle_id)
+        .map_or(&[][..], Vec::as_slice);
     let people = facts.members.get(&circle_id).map_or(&[][..], Vec::as_slice);
     let until = circle.archived_at.unwrap_or(now).min(now);
-    let mut attendance: Vec<AttendancePoint> = meetings
-        .iter()
-        .filter_map(|m| facts.point(m))
-        .collect();
+    let mut attendance: Vec<AttendancePoint> =
+        meetings.iter().filter_map(|m| facts.point(m)).collect();
     attendance = attendance.split_off(attendance.len().saturating_sub(ATTENDANCE_POINTS));
     Ok(CircleHealth {
         summary: facts.summary(&circle, now),
@@ -143,7 +144,7 @@ pub async fn org_overview(ctx: &Context, actor: &Actor) -> Result<OrgOverview> {
     let facts = Facts::load(&ctx.main, None).await?;
     let all = circles::Entity::find().all(&ctx.main).await?;
     let mut rows: Vec<CircleSummary> = all.iter().map(|c| facts.summary(c, now)).collect();
-    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    rows.sort_by_key(|r| r.name.to_lowercase());
     let mut totals = OrgTotals {
         circles: rows.len() as i64,
         forming: 0,
@@ -252,7 +253,10 @@ impl Facts {
             .meetings
             .iter()
             .filter(|(id, _)| circle.is_none_or(|c| c == **id));
-        for m in lists.flat_map(|(_, list)| list).filter(|m| m.starts_at >= since) {
+        for m in lists
+            .flat_map(|(_, list)| list)
+            .filter(|m| m.starts_at >= since)
+        {
             if let Some(t) = self.tallies.get(&m.id) {
                 for (s, v) in sum.iter_mut().zip(t) {
                     *s += v;

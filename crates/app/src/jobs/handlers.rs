@@ -15,9 +15,17 @@ pub(super) async fn run(ctx: &Context, job_id: Uuid, job: &Job) -> anyhow::Resul
         | Job::SendPasswordResetEmail { user_id }
         | Job::SendAccountNotice { user_id, .. }
         | Job::SendCircleNotice { user_id, .. }
-        | Job::SendMeetingNotice { user_id, .. } => *user_id,
+        | Job::SendMeetingNotice { user_id, .. }
+        | Job::SendEventNotice { user_id, .. } => *user_id,
         Job::SendCircleInvitation { invitation_id } => {
             return super::circle_mail::invitation(ctx, job_id, *invitation_id).await;
+        }
+        Job::SendEventReminders {
+            event_id,
+            starts_at,
+        } => return super::event_mail::reminders(ctx, job_id, *event_id, *starts_at).await,
+        Job::ExpireSeatOffer { registration_id } => {
+            return Ok(crate::events::registration::expire_offer(ctx, *registration_id).await?);
         }
     };
     let user = match accounts::find_user(&ctx.main, user_id).await {
@@ -53,8 +61,16 @@ pub(super) async fn run(ctx: &Context, job_id: Uuid, job: &Job) -> anyhow::Resul
             Some(email) => email,
             None => return Ok(()),
         },
-        // Sent to an address, not an account: delivered by the first match above.
-        Job::SendCircleInvitation { .. } => return Ok(()),
+        Job::SendEventNotice {
+            event_id, notice, ..
+        } => match super::event_mail::notice(ctx, &user, *event_id, *notice).await? {
+            Some(email) => email,
+            None => return Ok(()),
+        },
+        // Handled by the first match above.
+        Job::SendCircleInvitation { .. }
+        | Job::SendEventReminders { .. }
+        | Job::ExpireSeatOffer { .. } => return Ok(()),
     };
     ctx.mailer.send(job_id, &email).await
 }

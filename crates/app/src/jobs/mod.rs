@@ -4,10 +4,11 @@
 //! idempotent.
 
 mod circle_mail;
+mod event_mail;
 mod handlers;
 mod queue;
 
-pub use queue::{enqueue, queue_depth, run_due_jobs, run_worker, JobStats, QueueDepth};
+pub use queue::{enqueue, enqueue_at, queue_depth, run_due_jobs, run_worker, JobStats, QueueDepth};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,6 +37,20 @@ pub enum Job {
     },
     /// Issue a fresh link for a circle invitation and email it to the invited address.
     SendCircleInvitation { invitation_id: Uuid },
+    /// Tell someone about his registration for an event, or the event's cancellation.
+    SendEventNotice {
+        user_id: Uuid,
+        event_id: Uuid,
+        notice: EventNotice,
+    },
+    /// Remind everyone holding a seat, a day before; `starts_at` is the start the reminder
+    /// was planned for (a moved event plans a new one, and this one does nothing).
+    SendEventReminders {
+        event_id: Uuid,
+        starts_at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A seat offered from the waitlist was not taken in time: pass it on.
+    ExpireSeatOffer { registration_id: Uuid },
     /// Tell a member of a circle that one of its meetings moved or was cancelled.
     SendMeetingNotice {
         user_id: Uuid,
@@ -44,12 +59,32 @@ pub enum Job {
     },
 }
 
+/// What an event email tells its reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventNotice {
+    Confirmed,
+    /// A seat is held on a paid event until payment.
+    PaymentRequired,
+    Waitlisted,
+    /// A freed seat went to him from the waitlist.
+    PromotedFromWaitlist,
+    /// A freed seat is held for him until the offer expires.
+    SeatOffered,
+    OfferExpired,
+    EventCancelled,
+    /// The event starts in about a day.
+    Reminder,
+}
+
 /// What changed about a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum MeetingNotice {
     /// The meeting now starts at its current time instead of `from`.
-    Moved { from: chrono::DateTime<chrono::Utc> },
+    Moved {
+        from: chrono::DateTime<chrono::Utc>,
+    },
     Cancelled,
 }
 
@@ -98,6 +133,9 @@ impl Job {
             Job::SendCircleNotice { .. } => "send_circle_notice",
             Job::SendCircleInvitation { .. } => "send_circle_invitation",
             Job::SendMeetingNotice { .. } => "send_meeting_notice",
+            Job::SendEventNotice { .. } => "send_event_notice",
+            Job::SendEventReminders { .. } => "send_event_reminders",
+            Job::ExpireSeatOffer { .. } => "expire_seat_offer",
         }
     }
 }

@@ -15,6 +15,16 @@ pub async fn enqueue(
     max_attempts: i32,
     job: &Job,
 ) -> Result<Uuid, db::sea_orm::DbErr> {
+    enqueue_at(conn, max_attempts, job, Utc::now()).await
+}
+
+/// Queues `job` to run no earlier than `run_at` (reminders, offers that expire).
+pub async fn enqueue_at(
+    conn: &impl ConnectionTrait,
+    max_attempts: i32,
+    job: &Job,
+    run_at: DateTime<Utc>,
+) -> Result<Uuid, db::sea_orm::DbErr> {
     let now = Utc::now().trunc_subsecs(6);
     let id = Uuid::now_v7();
     jobs::ActiveModel {
@@ -24,7 +34,7 @@ pub async fn enqueue(
         status: Set(jobs::STATUS_PENDING.to_owned()),
         attempts: Set(0),
         max_attempts: Set(max_attempts),
-        run_at: Set(now),
+        run_at: Set(run_at.trunc_subsecs(6).max(now)),
         locked_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),

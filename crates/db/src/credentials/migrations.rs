@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Credentials),
             Box::new(M0002CookieSessions),
             Box::new(M0003InvitationTokens),
+            Box::new(M0004CalendarFeeds),
         ]
     }
 
@@ -382,6 +383,47 @@ impl MigrationTrait for M0003InvitationTokens {
                 )
                 .col(ts(InvitationTokens::ExpiresAt))
                 .col(ts_null(InvitationTokens::UsedAt))
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+struct M0004CalendarFeeds;
+
+impl MigrationName for M0004CalendarFeeds {
+    fn name(&self) -> &str {
+        "m0004_calendar_feeds"
+    }
+}
+
+#[derive(DeriveIden)]
+enum CalendarFeeds {
+    Table,
+    UserId,
+    TokenHash,
+    CreatedAt,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004CalendarFeeds {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(CalendarFeeds::Table)
+                .col(
+                    ColumnDef::new(CalendarFeeds::UserId)
+                        .uuid()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(CalendarFeeds::TokenHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ts(CalendarFeeds::CreatedAt))
                 .to_owned(),
         )
         .await

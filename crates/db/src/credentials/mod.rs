@@ -1,6 +1,7 @@
 //! The `credentials` database: secrets only, stored as hashes or ciphertext.
 
 pub mod attempt_counters;
+pub mod calendar_feeds;
 pub mod invitation_tokens;
 pub mod mfa_secrets;
 mod migrations;

@@ -6,13 +6,19 @@ pub mod circle_invitations;
 pub mod circle_memberships;
 pub mod circles;
 mod circles_migration;
+pub mod event_circles;
+pub mod event_registrations;
+pub mod events;
+mod events_migration;
 pub mod facilitator_certifications;
+pub mod idempotency_keys;
 pub mod jobs;
 pub mod meetings;
 mod migrations;
 pub mod user_photos;
 pub mod user_roles;
 pub mod users;
+pub mod venues;
 
 pub use migrations::Migrator;
 

@@ -7,6 +7,7 @@ mod auth;
 mod certifications;
 mod circle_health;
 mod circles;
+mod events;
 mod meetings;
 mod support;
 
@@ -31,6 +32,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "audit", description = "The audit log (Leadership, Admin)"),
         (name = "circles", description = "Circles, membership, join requests and invitations"),
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
+        (name = "events", description = "Events, registration, waitlists and venues"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
     )
 )]
@@ -80,7 +82,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(audit::routes())
             .merge(circles::routes())
             .merge(meetings::routes())
-            .merge(circle_health::routes()),
+            .merge(circle_health::routes())
+            .merge(events::routes()),
     )
 }
 

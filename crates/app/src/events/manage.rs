@@ -1,0 +1,689 @@
+//! Creating events and venues, publishing, cancelling and completing events, viewing and
+//! browsing them.
+
+use super::{circles_of, circles_of_user, lock_event, organised, visible_event};
+use crate::audit::{self, Entry};
+use crate::authz::Actor;
+use crate::circles::{self, oversees_all_circles};
+use crate::jobs::{self, EventNotice, Job};
+use crate::{Checks, Context, Error, RequestMeta, Result};
+use chrono::{DateTime, Utc};
+use db::main_db::{event_circles, event_registrations as regs, events, meetings, users, venues};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use domain::event::{
+    overlaps, CancellationPolicy, EventDescription, EventKind, EventSchedule, EventStatus,
+    EventTitle, Money, RegistrationWindow,
+};
+use domain::{DomainError, Permission};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The most seats an event may have.
+pub const MAX_CAPACITY: i64 = 1000;
+/// The longest a freed seat may be held for someone on the waitlist.
+pub const MAX_OFFER_HOURS: i64 = 168;
+
+/// An event as its organiser describes it.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct EventInput {
+    pub kind: EventKind,
+    /// 3–120 characters.
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Local start, `YYYY-MM-DDTHH:MM`, in `time_zone`.
+    pub starts_at: String,
+    /// Local end, `YYYY-MM-DDTHH:MM`, in `time_zone`.
+    pub ends_at: String,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    pub venue_id: Option<Uuid>,
+    /// Where it happens, when not at a venue.
+    pub location: Option<String>,
+    /// An `https://` link for online events (shown to those registered).
+    pub online_url: Option<String>,
+    /// 1–1000 seats (no more than the venue holds).
+    pub capacity: i64,
+    /// Price in minor units (cents); 0 or absent is free.
+    #[serde(default)]
+    pub price_minor: i64,
+    /// ISO 4217 code, required when there is a price.
+    pub currency: Option<String>,
+    /// When full, people join a waitlist (default) or are turned away.
+    #[serde(default = "yes")]
+    pub waitlist_enabled: bool,
+    /// On paid events: hours a freed seat is offered to the head of the waitlist (1–168)
+    /// before it passes on; absent gives the seat at once.
+    pub offer_hours: Option<i64>,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub cancellation_policy: Option<String>,
+    /// For a facilitator's event for his own circle (only its members may register).
+    pub circle_id: Option<Uuid>,
+    /// For a programme event: the circles it is open to; empty is everyone.
+    #[serde(default)]
+    pub circle_ids: Vec<Uuid>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A venue.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct NewVenue {
+    pub name: String,
+    pub address: Option<String>,
+    pub capacity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Venue {
+    pub id: Uuid,
+    pub name: String,
+    pub address: Option<String>,
+    pub capacity: i32,
+}
+
+impl From<venues::Model> for Venue {
+    fn from(v: venues::Model) -> Self {
+        Venue {
+            id: v.id,
+            name: v.name,
+            address: v.address,
+            capacity: v.capacity,
+        }
+    }
+}
+
+/// A warning the organiser should see, though nothing was refused.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Warning {
+    /// `overlaps_circle_meeting` or `overlaps_registration`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// An event as the viewer may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    pub kind: EventKind,
+    pub title: String,
+    pub description: String,
+    pub status: EventStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub time_zone: String,
+    pub venue: Option<Venue>,
+    pub location: Option<String>,
+    /// Only for those registered and the organisers.
+    pub online_url: Option<String>,
+    pub capacity: i32,
+    pub seats_left: i32,
+    pub waitlisted: u64,
+    pub price_minor: i64,
+    pub currency: Option<String>,
+    /// "EUR 25.00", or "Free".
+    pub price_label: String,
+    pub waitlist_enabled: bool,
+    pub offer_hours: Option<i32>,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub cancellation_policy: Option<String>,
+    pub circle_id: Option<Uuid>,
+    pub open_to_all: bool,
+    pub organiser_name: String,
+    pub viewer_organises: bool,
+    /// The viewer's registration status, if any (`confirmed`, `waitlisted` …).
+    pub my_status: Option<String>,
+    /// Problems worth knowing about (for the organiser, after creating).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// Filters for browsing upcoming events.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventFilter {
+    /// Words in the title or description.
+    pub q: Option<String>,
+    pub kind: Option<EventKind>,
+}
+
+struct Valid {
+    title: String,
+    description: String,
+    schedule: EventSchedule,
+    window: RegistrationWindow,
+    capacity: i32,
+    price: Option<Money>,
+    policy: Option<String>,
+    location: Option<String>,
+    online_url: Option<String>,
+    offer_hours: Option<i32>,
+}
+
+fn validate(input: &EventInput) -> Result<Valid> {
+    let mut c = Checks::default();
+    let title = c.check(EventTitle::parse(&input.title));
+    let description = c.check(EventDescription::parse(&input.description));
+    let policy = c.check(CancellationPolicy::parse(
+        input.cancellation_policy.as_deref().unwrap_or(""),
+    ));
+    let schedule = many(
+        &mut c,
+        EventSchedule::parse(
+            &input.starts_at,
+            &input.ends_at,
+            &input.time_zone,
+            input.kind,
+        ),
+    );
+    let window = schedule.as_ref().and_then(|s| {
+        many(
+            &mut c,
+            RegistrationWindow::new(
+                input.registration_opens_at,
+                input.registration_closes_at,
+                s.starts_at(),
+            ),
+        )
+    });
+    if !(1..=MAX_CAPACITY).contains(&input.capacity) {
+        c.check::<()>(Err(DomainError::new(
+            "capacity",
+            format!("An event has between 1 and {MAX_CAPACITY} seats."),
+        )));
+    }
+    let price = match (input.price_minor, input.currency.as_deref()) {
+        (0, None | Some("")) => None,
+        (amount, currency) => many(&mut c, Money::parse(amount, currency.unwrap_or(""))),
+    };
+    if let Some(h) = input.offer_hours {
+        if !(1..=MAX_OFFER_HOURS).contains(&h) {
+            c.check::<()>(Err(DomainError::new(
+                "offer_hours",
+                format!("An offer lasts between 1 and {MAX_OFFER_HOURS} hours."),
+            )));
+        }
+    }
+    let location = text(&mut c, &input.location, "location", 500);
+    let online_url = text(&mut c, &input.online_url, "online_url", 500);
+    if let Some(u) = &online_url {
+        if !url::Url::parse(u).is_ok_and(|p| p.scheme() == "https" && p.host_str().is_some()) {
+            c.check::<()>(Err(DomainError::new(
+                "online_url",
+                "Give a full https:// link, for example https://meet.example.org/workshop.",
+            )));
+        }
+    }
+    c.finish()?;
+    let (Some(title), Some(description), Some(policy), Some(schedule), Some(window)) =
+        (title, description, policy, schedule, window)
+    else {
+        return Err(Error::invalid("title", "Some input is invalid."));
+    };
+    Ok(Valid {
+        title: title.as_str().to_owned(),
+        description: description.as_str().to_owned(),
+        schedule,
+        window,
+        capacity: input.capacity as i32,
+        offer_hours: price.as_ref().and(input.offer_hours).map(|h| h as i32),
+        price,
+        policy: policy.map(|p| p.as_str().to_owned()),
+        location,
+        online_url,
+    })
+}
+
+/// Files every problem of a check that reports several.
+fn many<T>(c: &mut Checks, r: std::result::Result<T, Vec<DomainError>>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(errors) => {
+            for e in errors {
+                c.check::<()>(Err(e));
+            }
+            None
+        }
+    }
+}
+
+fn text(c: &mut Checks, v: &Option<String>, field: &'static str, max: usize) -> Option<String> {
+    let t = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    if t.chars().count() > max || t.chars().any(char::is_control) {
+        c.check::<()>(Err(DomainError::new(
+            field,
+            format!("Keep this to {max} characters on one line."),
+        )));
+    }
+    Some(t.to_owned())
+}
+
+/// Creates a draft event. Facilitators create events for a circle they lead; the Program
+/// Team and Admins create programme events, open to everyone or to chosen circles.
+pub async fn create(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    input: &EventInput,
+) -> Result<EventView> {
+    let (circle_id, audience) = audience(ctx, actor, input).await?;
+    let v = validate(input)?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let txn = db::begin_write(&ctx.main).await?;
+    if let Some(venue_id) = input.venue_id {
+        check_venue(&txn, venue_id, None, &v).await?;
+    }
+    events::ActiveModel {
+        id: Set(id),
+        kind: Set(input.kind.as_str().to_owned()),
+        title: Set(v.title),
+        description: Set(v.description),
+        status: Set(EventStatus::Draft.as_str().to_owned()),
+        starts_at: Set(v.schedule.starts_at()),
+        ends_at: Set(v.schedule.ends_at()),
+        time_zone: Set(v.schedule.time_zone().name().to_owned()),
+        venue_id: Set(input.venue_id),
+        location: Set(v.location),
+        online_url: Set(v.online_url),
+        capacity: Set(v.capacity),
+        price_minor: Set(v.price.as_ref().map_or(0, Money::amount_minor)),
+        currency: Set(v.price.as_ref().map(|p| p.currency().as_str().to_owned())),
+        waitlist_enabled: Set(input.waitlist_enabled),
+        offer_hours: Set(v.offer_hours),
+        registration_opens_at: Set(v.window.opens_at()),
+        registration_closes_at: Set(v.window.closes_at()),
+        cancellation_policy: Set(v.policy),
+        circle_id: Set(circle_id),
+        open_to_all: Set(audience.is_empty()),
+        organiser_id: Set(actor.id()),
+        confirmed_count: Set(0),
+        last_position: Set(0),
+        sequence: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        cancelled_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    for circle in &audience {
+        event_circles::ActiveModel {
+            event_id: Set(id),
+            circle_id: Set(*circle),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("event_created").by(actor.id()).on("event", id),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut view = get(ctx, actor, id).await?;
+    view.warnings = clashes_with_own_meetings(ctx, actor, &view).await?;
+    Ok(view)
+}
+
+/// Who may create this event and for whom: (its circle, the circles it is open to).
+async fn audience(
+    ctx: &Context,
+    actor: &Actor,
+    input: &EventInput,
+) -> Result<(Option<Uuid>, Vec<Uuid>)> {
+    if let Some(circle) = input.circle_id {
+        actor.require(Permission::CreateCircles)?;
+        circles::lead(ctx, actor, circle).await?;
+        return Ok((Some(circle), vec![circle]));
+    }
+    if input.kind == EventKind::CircleMeeting {
+        return Err(Error::invalid(
+            "circle_id",
+            "A circle meeting belongs to a circle: choose which.",
+        ));
+    }
+    actor.require(Permission::CreateProgrammeEvents)?;
+    let mut chosen = input.circle_ids.clone();
+    chosen.sort();
+    chosen.dedup();
+    for c in &chosen {
+        crate::circles::manage::get(ctx, actor, *c).await?;
+    }
+    Ok((None, chosen))
+}
+
+/// The venue must exist, hold the seats, and be free at that time.
+async fn check_venue(
+    txn: &impl ConnectionTrait,
+    venue_id: Uuid,
+    except: Option<Uuid>,
+    v: &Valid,
+) -> Result<()> {
+    let venue = venues::Entity::find_by_id(venue_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| Error::invalid("venue_id", "There is no such venue."))?;
+    if v.capacity > venue.capacity {
+        return Err(Error::invalid(
+            "capacity",
+            format!("{} holds at most {} people.", venue.name, venue.capacity),
+        ));
+    }
+    let booked = events::Entity::find()
+        .filter(events::Column::VenueId.eq(venue_id))
+        .filter(events::Column::Status.is_in(["draft", "published"]))
+        .all(txn)
+        .await?;
+    let (start, end) = (v.schedule.starts_at(), v.schedule.ends_at());
+    if let Some(other) = booked
+        .iter()
+        .filter(|e| Some(e.id) != except)
+        .find(|e| overlaps(start, end, e.starts_at, e.ends_at))
+    {
+        return Err(Error::conflict(
+            "venue_booked",
+            format!(
+                "{} is already booked then, for \"{}\".",
+                venue.name, other.title
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Meetings of circles the organiser leads that overlap the event.
+async fn clashes_with_own_meetings(
+    ctx: &Context,
+    actor: &Actor,
+    e: &EventView,
+) -> Result<Vec<Warning>> {
+    let mine = circles_of_user(&ctx.main, actor.id()).await?;
+    let mut led = Vec::new();
+    for c in mine {
+        if circles::standing(ctx, actor, c).await? == circles::Standing::Leader {
+            led.push(c);
+        }
+    }
+    let clashing = meetings::Entity::find()
+        .filter(meetings::Column::CircleId.is_in(led))
+        .filter(meetings::Column::Status.eq("scheduled"))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            let end = m.starts_at + chrono::Duration::minutes(i64::from(m.duration_minutes));
+            overlaps(e.starts_at, e.ends_at, m.starts_at, end)
+        });
+    Ok(clashing
+        .map(|m| Warning {
+            code: "overlaps_circle_meeting",
+            message: format!(
+                "This overlaps a meeting of a circle you lead on {}.",
+                m.starts_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        })
+        .collect())
+}
+
+/// Publishes, cancels or completes an event (its organisers). Cancelling tells everyone
+/// registered or waiting.
+pub async fn set_status(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    event_id: Uuid,
+    to: EventStatus,
+) -> Result<EventView> {
+    organised(ctx, actor, event_id).await?;
+    let txn = db::begin_write(&ctx.main).await?;
+    let e = lock_event(&txn, event_id).await?;
+    let from = EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled);
+    if !from.can_become(to) {
+        return Err(Error::conflict(
+            "invalid_status_change",
+            format!("A {} event cannot become {}.", from.as_str(), to.as_str()),
+        ));
+    }
+    let now = Utc::now();
+    let mut row: events::ActiveModel = e.clone().into();
+    row.status = Set(to.as_str().to_owned());
+    row.updated_at = Set(now);
+    if to == EventStatus::Cancelled && from != to {
+        row.cancelled_at = Set(Some(now));
+        row.sequence = Set(e.sequence + 1);
+        tell_everyone(&txn, ctx, event_id, EventNotice::EventCancelled).await?;
+    }
+    if to == EventStatus::Published && from != to {
+        schedule_reminder(&txn, ctx, &e).await?;
+    }
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("event_status_changed")
+            .by(actor.id())
+            .on("event", event_id)
+            .details(serde_json::json!({ "from": from.as_str(), "to": to.as_str() })),
+    )
+    .await?;
+    txn.commit().await?;
+    get(ctx, actor, event_id).await
+}
+
+/// Reminders go out a day before, from the job queue.
+async fn schedule_reminder(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    e: &events::Model,
+) -> Result<()> {
+    let at = (e.starts_at - chrono::Duration::hours(24)).max(Utc::now());
+    let job = Job::SendEventReminders {
+        event_id: e.id,
+        starts_at: e.starts_at,
+    };
+    jobs::enqueue_at(txn, ctx.settings.jobs.max_attempts, &job, at).await?;
+    Ok(())
+}
+
+/// Queues `notice` to everyone registered or waiting.
+async fn tell_everyone(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    event_id: Uuid,
+    notice: EventNotice,
+) -> Result<()> {
+    let people = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(event_id))
+        .filter(regs::Column::Status.ne("cancelled"))
+        .all(txn)
+        .await?;
+    for r in people {
+        let job = Job::SendEventNotice {
+            user_id: r.user_id,
+            event_id,
+            notice,
+        };
+        jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+    }
+    Ok(())
+}
+
+/// One event as `actor` may see it.
+pub async fn get(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<EventView> {
+    let (e, organiser) = visible_event(ctx, actor, event_id).await?;
+    let mine = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(e.id))
+        .filter(regs::Column::UserId.eq(actor.id()))
+        .one(&ctx.main)
+        .await?
+        .map(|r| r.status)
+        .filter(|s| s != "cancelled");
+    view(ctx, e, organiser, mine).await
+}
+
+pub(crate) async fn view(
+    ctx: &Context,
+    e: events::Model,
+    organiser: bool,
+    my_status: Option<String>,
+) -> Result<EventView> {
+    let venue = match e.venue_id {
+        Some(v) => venues::Entity::find_by_id(v)
+            .one(&ctx.main)
+            .await?
+            .map(Venue::from),
+        None => None,
+    };
+    let waitlisted = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(e.id))
+        .filter(regs::Column::Status.eq("waitlisted"))
+        .all(&ctx.main)
+        .await?
+        .len() as u64;
+    let organiser_name = users::Entity::find_by_id(e.organiser_id)
+        .one(&ctx.main)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    let price = e
+        .currency
+        .as_deref()
+        .and_then(|c| Money::parse(e.price_minor, c).ok());
+    let sees_link = organiser || my_status.as_deref().is_some_and(|s| s != "waitlisted");
+    Ok(EventView {
+        id: e.id,
+        kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Workshop),
+        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled),
+        price_label: price
+            .filter(|p| !p.is_free())
+            .map_or_else(|| "Free".to_owned(), |p| p.to_string()),
+        seats_left: (e.capacity - e.confirmed_count).max(0),
+        online_url: if sees_link { e.online_url } else { None },
+        title: e.title,
+        description: e.description,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        time_zone: e.time_zone,
+        venue,
+        location: e.location,
+        capacity: e.capacity,
+        waitlisted,
+        price_minor: e.price_minor,
+        currency: e.currency,
+        waitlist_enabled: e.waitlist_enabled,
+        offer_hours: e.offer_hours,
+        registration_opens_at: e.registration_opens_at,
+        registration_closes_at: e.registration_closes_at,
+        cancellation_policy: e.cancellation_policy,
+        circle_id: e.circle_id,
+        open_to_all: e.open_to_all,
+        organiser_name,
+        viewer_organises: organiser,
+        my_status,
+        warnings: Vec::new(),
+    })
+}
+
+/// Upcoming published events meant for `actor`, soonest first.
+pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Result<Vec<EventView>> {
+    actor.require(Permission::Participate)?;
+    let now = Utc::now();
+    let mine = circles_of_user(&ctx.main, actor.id()).await?;
+    let mut rows = events::Entity::find()
+        .filter(events::Column::Status.eq(EventStatus::Published.as_str()))
+        .all(&ctx.main)
+        .await?;
+    // Compared here rather than in SQL: SQLite keeps timestamps as text.
+    rows.retain(|e| e.ends_at > now);
+    if let Some(kind) = filter.kind {
+        rows.retain(|e| e.kind == kind.as_str());
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let q = q.to_lowercase();
+        rows.retain(|e| {
+            e.title.to_lowercase().contains(&q) || e.description.to_lowercase().contains(&q)
+        });
+    }
+    rows.sort_by_key(|e| e.starts_at);
+    let mut out = Vec::new();
+    for e in rows {
+        let open = e.open_to_all
+            || circles_of(&ctx.main, e.id)
+                .await?
+                .iter()
+                .any(|c| mine.contains(c));
+        if open || oversees_all_circles(actor) {
+            out.push(get(ctx, actor, e.id).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds a venue (Program Team and Admins).
+pub async fn create_venue(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    input: &NewVenue,
+) -> Result<Venue> {
+    actor.require(Permission::CreateProgrammeEvents)?;
+    let mut c = Checks::default();
+    let name = input.name.trim();
+    if !(2..=120).contains(&name.chars().count()) || name.chars().any(char::is_control) {
+        c.check::<()>(Err(DomainError::new(
+            "name",
+            "A venue's name has 2 to 120 characters.",
+        )));
+    }
+    if !(1..=10_000).contains(&input.capacity) {
+        c.check::<()>(Err(DomainError::new(
+            "capacity",
+            "A venue holds between 1 and 10000 people.",
+        )));
+    }
+    let address = text(&mut c, &input.address, "address", 500);
+    c.finish()?;
+    let now = Utc::now();
+    let txn = db::begin_write(&ctx.main).await?;
+    let venue = venues::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.to_owned()),
+        address: Set(address),
+        capacity: Set(input.capacity as i32),
+        created_by: Set(Some(actor.id())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("venue_created")
+            .by(actor.id())
+            .on("venue", venue.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(venue.into())
+}
+
+/// Every venue, by name (anyone who may create events).
+pub async fn venues(ctx: &Context, actor: &Actor) -> Result<Vec<Venue>> {
+    if !actor.can(Permission::CreateProgrammeEvents) {
+        actor.require(Permission::CreateCircles)?;
+    }
+    let mut all: Vec<Venue> = venues::Entity::find()
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(Venue::from)
+        .collect();
+    all.sort_by_key(|v| v.name.to_lowercase());
+    Ok(all)
+}

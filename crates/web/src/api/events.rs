@@ -1,0 +1,226 @@
+//! Events and registration: create and publish events, browse them, register (safely
+//! retried with `Idempotency-Key`), cancel, accept an offered seat, the organiser's list,
+//! and venues. Who may act is decided in `app::events`, never here.
+
+use crate::error::{ApiResult, Problem};
+use crate::extract::{CurrentUser, Json, Meta, Path, Query};
+use crate::state::AppState;
+use app::events::manage;
+use app::events::registration;
+use app::events::{
+    EventFilter, EventInput, EventView, NewVenue, Registration, RegistrationOutcome, RosterEntry,
+    Venue,
+};
+use app::idempotency::{self, Key, Stored};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::event::EventStatus;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, browse))
+        .routes(routes!(get_event))
+        .routes(routes!(set_status))
+        .routes(routes!(register, roster))
+        .routes(routes!(cancel_registration))
+        .routes(routes!(accept_offer))
+        .routes(routes!(my_registrations))
+        .routes(routes!(create_venue, list_venues))
+}
+
+/// Create a draft event: Facilitators for a circle they lead (`circle_id`), the Program
+/// Team and Admins for everyone or chosen circles. Warnings name clashes with the
+/// organiser's own circle meetings; a venue already booked then is refused.
+#[utoipa::path(post, path = "/events", tag = "events", security(("bearer" = [])), request_body = EventInput,
+    responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Json(body): Json<EventInput>,
+) -> ApiResult<(StatusCode, axum::Json<EventView>)> {
+    let view = manage::create(&s.ctx, &meta, &actor, &body).await?;
+    Ok((StatusCode::CREATED, axum::Json(view)))
+}
+
+/// Upcoming published events meant for the caller, soonest first.
+#[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])), params(EventFilter),
+    responses((status = 200, body = Vec<EventView>), (status = 401, body = Problem)))]
+async fn browse(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Query(filter): Query<EventFilter>,
+) -> ApiResult<axum::Json<Vec<EventView>>> {
+    Ok(axum::Json(manage::browse(&s.ctx, &actor, &filter).await?))
+}
+
+/// One event; drafts only for their organisers, the online link only for those registered.
+#[utoipa::path(get, path = "/events/{id}", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = EventView), (status = 404, body = Problem)))]
+async fn get_event(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<EventView>> {
+    Ok(axum::Json(manage::get(&s.ctx, &actor, id).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StatusBody {
+    /// `published`, `cancelled` or `completed`.
+    pub status: EventStatus,
+}
+
+/// Publish, cancel or complete an event (its organisers). Cancelling emails everyone
+/// registered or waiting.
+#[utoipa::path(post, path = "/events/{id}/status", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = StatusBody,
+    responses((status = 200, body = EventView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn set_status(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+    Json(body): Json<StatusBody>,
+) -> ApiResult<axum::Json<EventView>> {
+    Ok(axum::Json(
+        manage::set_status(&s.ctx, &meta, &actor, id, body.status).await?,
+    ))
+}
+
+/// Register: a seat when one is free, otherwise the waitlist (`event_full` when the event
+/// keeps none). Send an `Idempotency-Key` header to retry safely: the same key gets the
+/// first answer again.
+#[utoipa::path(post, path = "/events/{id}/registrations", tag = "events", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried registration safe")),
+    responses((status = 201, body = RegistrationOutcome), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn register(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let key = match headers.get("idempotency-key") {
+        Some(raw) => {
+            let raw = raw.to_str().unwrap_or("\u{0}");
+            let path = format!("/api/v1/events/{id}/registrations");
+            Some(Key::new(actor.id(), raw, "POST", &path, b"")?)
+        }
+        None => None,
+    };
+    if let Some(key) = &key {
+        if let Some(kept) = idempotency::replay(&s.ctx, key).await? {
+            return Ok(stored(kept));
+        }
+    }
+    let outcome = registration::register(&s.ctx, &meta, &actor, id).await?;
+    let answer = Stored {
+        status: StatusCode::CREATED.as_u16(),
+        body: serde_json::to_string(&outcome).map_err(|e| app::Error::Internal(e.into()))?,
+    };
+    Ok(match &key {
+        Some(key) => stored(idempotency::keep(&s.ctx, key, answer).await?),
+        None => stored(answer),
+    })
+}
+
+fn stored(kept: Stored) -> Response {
+    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        kept.body,
+    )
+        .into_response()
+}
+
+/// Everyone registered or waiting, in arrival order (its organisers).
+#[utoipa::path(get, path = "/events/{id}/registrations", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<RosterEntry>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn roster(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<RosterEntry>>> {
+    Ok(axum::Json(registration::roster(&s.ctx, &actor, id).await?))
+}
+
+/// Cancel the caller's registration; a seat he held goes to the first on the waitlist.
+#[utoipa::path(post, path = "/events/{id}/registration/cancel", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Registration), (status = 404, body = Problem)))]
+async fn cancel_registration(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Registration>> {
+    Ok(axum::Json(
+        registration::cancel(&s.ctx, &meta, &actor, id).await?,
+    ))
+}
+
+/// Accept a seat offered from the waitlist before the offer runs out.
+#[utoipa::path(post, path = "/events/{id}/registration/accept-offer", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Registration), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn accept_offer(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Registration>> {
+    Ok(axum::Json(
+        registration::accept_offer(&s.ctx, &meta, &actor, id).await?,
+    ))
+}
+
+/// One of the caller's registrations, with its event.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MyRegistration {
+    pub event: EventView,
+    pub registration: Registration,
+}
+
+/// The caller's registrations that are not cancelled, soonest event first.
+#[utoipa::path(get, path = "/me/registrations", tag = "events", security(("bearer" = [])),
+    responses((status = 200, body = Vec<MyRegistration>)))]
+async fn my_registrations(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<axum::Json<Vec<MyRegistration>>> {
+    let mine = registration::mine(&s.ctx, &actor).await?;
+    Ok(axum::Json(
+        mine.into_iter()
+            .map(|(event, registration)| MyRegistration {
+                event,
+                registration,
+            })
+            .collect(),
+    ))
+}
+
+/// Add a venue (Program Team, Admins).
+#[utoipa::path(post, path = "/venues", tag = "events", security(("bearer" = [])), request_body = NewVenue,
+    responses((status = 201, body = Venue), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_venue(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Json(body): Json<NewVenue>,
+) -> ApiResult<(StatusCode, axum::Json<Venue>)> {
+    let venue = manage::create_venue(&s.ctx, &meta, &actor, &body).await?;
+    Ok((StatusCode::CREATED, axum::Json(venue)))
+}
+
+/// Every venue (those who create events).
+#[utoipa::path(get, path = "/venues", tag = "events", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Venue>), (status = 403, body = Problem)))]
+async fn list_venues(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<axum::Json<Vec<Venue>>> {
+    Ok(axum::Json(manage::venues(&s.ctx, &actor).await?))
+}

@@ -1,0 +1,530 @@
+//! Events and registration end to end, on SQLite and PostgreSQL: who may create what,
+//! validation, publishing and cancelling, registering with a waitlist and automatic
+//! promotion, seat offers on paid events, `Idempotency-Key`, venues and double booking,
+//! reminders, and capacity under 200 simultaneous registrations.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{problem_code, TestApp, User};
+use db::main_db::{event_registrations as regs, jobs, users};
+use db::sea_orm::sea_query::Expr;
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn ok_json(res: Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn refused(res: Response, status: StatusCode) -> String {
+    let got = res.status();
+    if got != status {
+        panic!("expected {status}, got {got}: {}", res.text().await.unwrap());
+    }
+    problem_code(res).await
+}
+
+/// A local time `days` from now in Berlin, `YYYY-MM-DDTHH:MM`.
+fn local(days: i64, hour: u32) -> String {
+    let d = (Utc::now() + Duration::days(days)).date_naive();
+    format!("{}T{hour:02}:00", d.format("%Y-%m-%d"))
+}
+
+fn workshop(title: &str, capacity: i64) -> Value {
+    json!({
+        "kind": "workshop", "title": title, "description": "Fathers and sons.",
+        "starts_at": local(10, 10), "ends_at": local(10, 16), "time_zone": "Europe/Berlin",
+        "location": "Community hall", "online_url": "https://meet.example.org/w",
+        "capacity": capacity
+    })
+}
+
+async fn create(app: &TestApp, by: &User, body: Value) -> Value {
+    let res = app.post_as(&by.access_token, "/api/v1/events", body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    ok_json(res).await
+}
+
+async fn set_status(app: &TestApp, by: &User, id: &str, status: &str) -> Response {
+    app.post_as(
+        &by.access_token,
+        &format!("/api/v1/events/{id}/status"),
+        json!({ "status": status }),
+    )
+    .await
+}
+
+async fn published(app: &TestApp, by: &User, body: Value) -> String {
+    let id = create(app, by, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok_json(set_status(app, by, &id, "published").await).await;
+    id
+}
+
+async fn register(app: &TestApp, who: &User, id: &str) -> Response {
+    app.post_as(
+        &who.access_token,
+        &format!("/api/v1/events/{id}/registrations"),
+        json!({}),
+    )
+    .await
+}
+
+async fn cancel(app: &TestApp, who: &User, id: &str) -> Response {
+    app.post_as(
+        &who.access_token,
+        &format!("/api/v1/events/{id}/registration/cancel"),
+        json!({}),
+    )
+    .await
+}
+
+async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let member = app.signed_up("member@example.org").await;
+
+    // Every problem at once, each under its field.
+    let bad = json!({
+        "kind": "workshop", "title": "W", "starts_at": local(10, 16), "ends_at": local(10, 10),
+        "time_zone": "Europe/Berlin", "capacity": 0, "price_minor": 2500,
+        "online_url": "http://insecure.example.org"
+    });
+    let res = app.post_as(&ptm.access_token, "/api/v1/events", bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["title", "ends_at", "capacity", "currency", "online_url"] {
+        assert!(fields.contains(&f), "{f} missing in {body}");
+    }
+    let mut retreat = workshop("Long weekend", 20);
+    retreat["kind"] = json!("day_retreat");
+    retreat["ends_at"] = json!(local(11, 12));
+    let res = app.post_as(&ptm.access_token, "/api/v1/events", retreat.clone()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    retreat["kind"] = json!("multi_day_retreat");
+    assert_eq!(create(&app, &ptm, retreat).await["kind"], "multi_day_retreat");
+
+    // Programme events need the Program Team or Admins; members and facilitators cannot.
+    for who in [&member, &fac] {
+        let res = app
+            .post_as(&who.access_token, "/api/v1/events", workshop("Mine", 10))
+            .await;
+        assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    }
+    // A facilitator creates events for a circle he leads, not for another's.
+    let circle = json!({
+        "name": "Tuesday Men", "description": "Men meeting.", "capacity": 8, "visibility": "open",
+        "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
+        "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
+    });
+    let c = ok_json(app.post_as(&fac.access_token, "/api/v1/circles", circle).await).await;
+    let mut own = workshop("Circle movie night", 8);
+    own["kind"] = json!("movie_night");
+    own["circle_id"] = c["id"].clone();
+    let e = create(&app, &fac, own.clone()).await;
+    assert_eq!(e["open_to_all"], false);
+    let other = app.user_with_roles(&admin, &["facilitator"]).await;
+    let res = app.post_as(&other.access_token, "/api/v1/events", own).await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    let mut meeting = workshop("Meeting", 8);
+    meeting["kind"] = json!("circle_meeting");
+    let res = app.post_as(&ptm.access_token, "/api/v1/events", meeting).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Drafts are for their organisers; the lifecycle is enforced.
+    let draft = create(&app, &ptm, workshop("Draft", 10)).await;
+    let id = draft["id"].as_str().unwrap();
+    let path = format!("/api/v1/events/{id}");
+    assert_eq!(
+        app.get_as(&member.access_token, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = register(&app, &member, id).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = set_status(&app, &member, id, "published").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    ok_json(set_status(&app, &ptm, id, "published").await).await;
+    let seen = ok_json(app.get_as(&member.access_token, &path).await).await;
+    assert_eq!(seen["status"], "published");
+    assert!(seen["online_url"].is_null(), "link only once registered");
+    let listed = ok_json(app.get_as(&member.access_token, "/api/v1/events").await).await;
+    assert!(listed.to_string().contains(id));
+    ok_json(set_status(&app, &ptm, id, "cancelled").await).await;
+    let res = set_status(&app, &ptm, id, "published").await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "invalid_status_change"
+    );
+    assert!(app.audit_actions().await.contains(&"event_created".to_owned()));
+}
+
+async fn waitlist_promotion_and_cancellation(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let id = published(&app, &ptm, workshop("Fathers and sons", 2)).await;
+    let mut people = Vec::new();
+    for n in 0..4 {
+        people.push(app.signed_up(&format!("p{n}@example.org")).await);
+    }
+    let mut statuses = Vec::new();
+    for p in &people {
+        let res = register(&app, p, &id).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let r = ok_json(res).await;
+        statuses.push((
+            r["registration"]["status"].as_str().unwrap().to_owned(),
+            r["registration"]["waitlist_position"].as_u64(),
+        ));
+    }
+    assert_eq!(
+        statuses,
+        [
+            ("confirmed".into(), None),
+            ("confirmed".into(), None),
+            ("waitlisted".into(), Some(1)),
+            ("waitlisted".into(), Some(2)),
+        ]
+    );
+    let res = register(&app, &people[0], &id).await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "already_registered"
+    );
+    let path = format!("/api/v1/events/{id}");
+    let seen = ok_json(app.get_as(&people[0].access_token, &path).await).await;
+    assert_eq!(seen["online_url"], "https://meet.example.org/w");
+    assert_eq!(seen["seats_left"], 0);
+    assert_eq!(seen["waitlisted"], 2);
+
+    // A freed seat goes to the first in line at once.
+    let c = ok_json(cancel(&app, &people[0], &id).await).await;
+    assert_eq!(c["status"], "cancelled");
+    let roster = ok_json(
+        app.get_as(
+            &ptm.access_token,
+            &format!("/api/v1/events/{id}/registrations"),
+        )
+        .await,
+    )
+    .await;
+    let by_email: Vec<(String, String)> = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["email"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_email,
+        [
+            ("p0@example.org".to_owned(), "cancelled".to_owned()),
+            ("p1@example.org".to_owned(), "confirmed".to_owned()),
+            ("p2@example.org".to_owned(), "confirmed".to_owned()),
+            ("p3@example.org".to_owned(), "waitlisted".to_owned()),
+        ]
+    );
+    let mine = ok_json(app.get_as(&people[3].access_token, "/api/v1/me/registrations").await).await;
+    assert_eq!(mine[0]["registration"]["waitlist_position"], 1);
+    let res = app
+        .get_as(
+            &people[3].access_token,
+            &format!("/api/v1/events/{id}/registrations"),
+        )
+        .await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    let res = cancel(&app, &people[0], &id).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Everyone hears about each step; cancelling the event tells all still in.
+    ok_json(set_status(&app, &ptm, &id, "cancelled").await).await;
+    app.run_jobs().await;
+    let subjects = |who: &str| -> Vec<String> {
+        app.emails_to(who).into_iter().map(|m| m.subject).collect()
+    };
+    assert!(subjects("p2@example.org").contains(&"A seat opened up: Fathers and sons".to_owned()));
+    assert!(subjects("p3@example.org").contains(&"On the waitlist: Fathers and sons".to_owned()));
+    for who in ["p1@example.org", "p2@example.org", "p3@example.org"] {
+        assert!(subjects(who).contains(&"Cancelled: Fathers and sons".to_owned()), "{who}");
+    }
+    assert!(!subjects("p0@example.org").contains(&"Cancelled: Fathers and sons".to_owned()));
+    let res = register(&app, &people[0], &id).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "not_open");
+}
+
+async fn full_events_windows_and_paid_offers(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let a = app.signed_up("a@example.org").await;
+    let b = app.signed_up("b@example.org").await;
+    let c = app.signed_up("c@example.org").await;
+
+    let mut no_waitlist = workshop("Small", 1);
+    no_waitlist["waitlist_enabled"] = json!(false);
+    let id = published(&app, &ptm, no_waitlist).await;
+    ok_json(register(&app, &a, &id).await).await;
+    let res = register(&app, &b, &id).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "event_full");
+
+    let mut closed = workshop("Closed", 10);
+    closed["registration_closes_at"] = json!((Utc::now() + Duration::seconds(2)).to_rfc3339());
+    let id = published(&app, &ptm, closed).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = register(&app, &a, &id).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "closed");
+
+    // A paid event holds seats for payment; a freed seat is offered for a while.
+    let mut paid = workshop("Paid", 1);
+    paid["price_minor"] = json!(2500);
+    paid["currency"] = json!("eur");
+    paid["offer_hours"] = json!(12);
+    let id = published(&app, &ptm, paid).await;
+    let seen = ok_json(app.get_as(&a.access_token, &format!("/api/v1/events/{id}")).await).await;
+    assert_eq!(seen["price_label"], "EUR 25.00");
+    let r = ok_json(register(&app, &a, &id).await).await;
+    assert_eq!(r["registration"]["status"], "payment_required");
+    ok_json(register(&app, &b, &id).await).await;
+    ok_json(register(&app, &c, &id).await).await;
+    ok_json(cancel(&app, &a, &id).await).await;
+    let mine = ok_json(app.get_as(&b.access_token, "/api/v1/me/registrations").await).await;
+    assert_eq!(mine[0]["registration"]["status"], "offered");
+    assert!(mine[0]["registration"]["offer_expires_at"].is_string());
+    let accept = format!("/api/v1/events/{id}/registration/accept-offer");
+    let res = app.post_as(&c.access_token, &accept, json!({})).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "no_offer");
+
+    // An offer not taken in time passes to the next in line.
+    regs::Entity::update_many()
+        .col_expr(
+            regs::Column::OfferExpiresAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
+        .filter(regs::Column::Status.eq("offered"))
+        .exec(&app.ctx.main)
+        .await
+        .unwrap();
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::RunAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .filter(jobs::Column::Kind.eq("expire_seat_offer"))
+        .exec(&app.ctx.main)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let mine = ok_json(app.get_as(&b.access_token, "/api/v1/me/registrations").await).await;
+    assert_eq!(mine.as_array().unwrap().len(), 0, "{mine}");
+    let r = ok_json(app.post_as(&c.access_token, &accept, json!({})).await).await;
+    assert_eq!(r["status"], "payment_required");
+    app.run_jobs().await;
+    let subjects: Vec<String> = app.emails_to("b@example.org").into_iter().map(|m| m.subject).collect();
+    assert!(subjects.contains(&"Your seat offer ran out: Paid".to_owned()), "{subjects:?}");
+}
+
+async fn idempotency_key_makes_a_retry_safe(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let id = published(&app, &ptm, workshop("Retried", 5)).await;
+    let other = published(&app, &ptm, workshop("Other", 5)).await;
+    let send = |event: &str, key: &str| {
+        app.client
+            .post(app.url(&format!("/api/v1/events/{event}/registrations")))
+            .bearer_auth(&joe.access_token)
+            .header("Idempotency-Key", key)
+            .send()
+    };
+    let first = send(&id, "key-1").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first = first.text().await.unwrap();
+    let again = send(&id, "key-1").await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.text().await.unwrap(), first);
+    let rows = regs::Entity::find()
+        .filter(regs::Column::UserId.eq(joe.id))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let res = send(&other, "key-1").await.unwrap();
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "idempotency_key_reused"
+    );
+    let res = send(&other, "bad key with spaces").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Without a key, a second registration is refused rather than replayed.
+    let res = register(&app, &joe, &id).await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "already_registered"
+    );
+}
+
+async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let member = app.signed_up("member@example.org").await;
+    let venue = json!({ "name": "Old Mill", "address": "Mill lane 1", "capacity": 30 });
+    let res = app.post_as(&member.access_token, "/api/v1/venues", venue.clone()).await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    let v = ok_json(app.post_as(&ptm.access_token, "/api/v1/venues", venue).await).await;
+    let mut at_mill = workshop("At the mill", 30);
+    at_mill["venue_id"] = v["id"].clone();
+    create(&app, &ptm, at_mill.clone()).await;
+    // The same afternoon at the same place is refused; a bigger event does not fit.
+    at_mill["title"] = json!("Clash");
+    let res = app.post_as(&ptm.access_token, "/api/v1/events", at_mill.clone()).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "venue_booked");
+    at_mill["starts_at"] = json!(local(12, 10));
+    at_mill["ends_at"] = json!(local(12, 16));
+    at_mill["capacity"] = json!(31);
+    let res = app.post_as(&ptm.access_token, "/api/v1/events", at_mill.clone()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    at_mill["capacity"] = json!(30);
+    create(&app, &ptm, at_mill).await;
+    let listed = ok_json(app.get_as(&ptm.access_token, "/api/v1/venues").await).await;
+    assert_eq!(listed[0]["name"], "Old Mill");
+
+    // A member is warned about registering for two events at once.
+    let one = published(&app, &ptm, workshop("Morning", 10)).await;
+    let two = published(&app, &ptm, workshop("Same time", 10)).await;
+    ok_json(register(&app, &member, &one).await).await;
+    let r = ok_json(register(&app, &member, &two).await).await;
+    assert_eq!(r["warnings"][0]["code"], "overlaps_registration");
+
+    // Reminders go to seat holders a day before, once.
+    jobs::Entity::update_many()
+        .col_expr(jobs::Column::RunAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .filter(jobs::Column::Kind.eq("send_event_reminders"))
+        .exec(&app.ctx.main)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let reminders = app
+        .emails_to("member@example.org")
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Tomorrow: "))
+        .count();
+    assert_eq!(reminders, 2);
+}
+
+/// An active member straight in the database (no sign-up emails), as the app layer sees him.
+async fn quiet_actor(app: &TestApp, n: usize) -> app::authz::Actor {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let user = users::ActiveModel {
+        id: Set(id),
+        email: Set(format!("rush-{n}@example.org")),
+        display_name: Set(format!("Rush {n}")),
+        status: Set("active".into()),
+        email_verified_at: Set(Some(now)),
+        last_login_at: Set(None),
+        suspended_at: Set(None),
+        suspended_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        full_name: Set(None),
+        phone: Set(None),
+        city: Set(None),
+        time_zone: Set(None),
+        bio: Set(None),
+        photo_version: Set(None),
+    }
+    .insert(&app.ctx.main)
+    .await
+    .unwrap();
+    app::authz::Actor {
+        user,
+        roles: vec![domain::Role::Member],
+        session_id: Uuid::now_v7(),
+    }
+}
+
+async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let id: Uuid = published(&app, &ptm, workshop("Popular", 30)).await.parse().unwrap();
+    let mut actors = Vec::new();
+    for n in 0..200 {
+        actors.push(quiet_actor(&app, n).await);
+    }
+    let meta = app::RequestMeta::system();
+    let outcomes = futures::future::join_all(
+        actors
+            .iter()
+            .map(|a| app::events::registration::register(&app.ctx, &meta, a, id)),
+    )
+    .await;
+    let mut confirmed = 0;
+    for o in outcomes {
+        match o.unwrap().registration.status.as_str() {
+            "confirmed" => confirmed += 1,
+            "waitlisted" => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(confirmed, 30);
+    let rows = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(id))
+        .order_by_asc(regs::Column::Position)
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 200);
+    // Arrival order: positions 1..=200; the first 30 arrivals hold the seats.
+    let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
+    assert_eq!(positions, (1..=200).collect::<Vec<_>>());
+    assert!(rows[..30].iter().all(|r| r.status == "confirmed"));
+    assert!(rows[30..].iter().all(|r| r.status == "waitlisted"));
+    assert!(rows.windows(2).all(|w| w[0].registered_at <= w[1].registered_at));
+
+    // Five cancel: the first five waiting take their seats.
+    for r in &rows[..5] {
+        let who = actors.iter().find(|a| a.id() == r.user_id).unwrap();
+        app::events::registration::cancel(&app.ctx, &meta, who, id)
+            .await
+            .unwrap();
+    }
+    let after = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(id))
+        .order_by_asc(regs::Column::Position)
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    let status: Vec<&str> = after.iter().map(|r| r.status.as_str()).collect();
+    assert!(status[..5].iter().all(|s| *s == "cancelled"));
+    assert!(status[5..35].iter().all(|s| *s == "confirmed"), "{status:?}");
+    assert!(status[35..].iter().all(|s| *s == "waitlisted"));
+    let event = ok_json(
+        app.get_as(&ptm.access_token, &format!("/api/v1/events/{id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(event["seats_left"], 0);
+    assert_eq!(event["waitlisted"], 165);
+}
+
+crate::on_both_backends!(
+    creating_is_validated_and_for_the_right_roles,
+    waitlist_promotion_and_cancellation,
+    full_events_windows_and_paid_offers,
+    idempotency_key_makes_a_retry_safe,
+    venues_refuse_double_booking_and_organisers_are_warned,
+    capacity_holds_under_200_simultaneous_registrations,
+);
