@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::pages::{browser, sign_in};
+use common::pages::{browser, csrf_token, sign_in};
 use common::{problem_code, TestApp, User};
 use db::main_db::{attendance, circle_invitations, circle_memberships, meetings};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -327,3 +327,66 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
         .contains(&"circle_archived".to_owned()));
 }
 crate::on_both_backends!(archiving_keeps_counts_and_removes_personal_details);
+
+async fn archiving_from_the_circle_page(app: TestApp) {
+    let s = story(&app).await;
+    let base = app.url("");
+    let base = base.trim_end_matches('/');
+    let page = format!("{base}/circles/{}/archive", s.circle);
+    let member = browser();
+    sign_in(&member, base, &s.joe.email, &s.joe.password).await;
+    let res = member.get(&page).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let fac = browser();
+    sign_in(&fac, base, &s.fac.email, &s.fac.password).await;
+    let html = fac
+        .get(format!("{base}/circles/{}", s.circle))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("/circles/{}/archive", s.circle)),
+        "no archive link"
+    );
+    let html = fac.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Archive this circle?") && html.contains("cannot be undone"));
+    let res = fac
+        .post(&page)
+        .form(&[("csrf_token", csrf_token(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.ends_with("done=archived"), "{to}");
+    let html = fac
+        .get(format!("{base}{to}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The circle is archived."));
+    assert!(!html.contains("Edit circle") && !html.contains("Join requests"));
+    assert!(html.contains("Circle health"));
+    // Again: the page explains the refusal instead of failing.
+    let html = fac.get(&page).send().await.unwrap().text().await.unwrap();
+    let res = fac
+        .post(&page)
+        .form(&[("csrf_token", csrf_token(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("archived and can no longer be changed"));
+}
+crate::on_both_backends!(archiving_from_the_circle_page);

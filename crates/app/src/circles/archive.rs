@@ -15,12 +15,10 @@ use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::Utc;
 use db::credentials::invitation_tokens;
-use db::main_db::{attendance, circle_invitations, circle_memberships as memberships, circles};
 use db::main_db::meetings;
+use db::main_db::{attendance, circle_invitations, circle_memberships as memberships, circles};
 use db::sea_orm::sea_query::Expr;
-use db::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::circle::{CircleStatus, MembershipStatus};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -63,8 +61,14 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
         .exec(&txn)
         .await?;
     memberships::Entity::update_many()
-        .col_expr(memberships::Column::Message, Expr::value(Option::<String>::None))
-        .col_expr(memberships::Column::Reason, Expr::value(Option::<String>::None))
+        .col_expr(
+            memberships::Column::Message,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            memberships::Column::Reason,
+            Expr::value(Option::<String>::None),
+        )
         .filter(memberships::Column::CircleId.eq(circle.id))
         .exec(&txn)
         .await?;

@@ -333,3 +333,29 @@ pub async fn accept(
         .ok_or(Error::NotFound("membership"))?
         .into())
 }
+
+/// The name of the circle an invitation link is for, so its page can say what accepting
+/// joins; `None` for a link that names no invitation. Whether the link still works is
+/// decided by [`accept`].
+pub async fn preview(ctx: &Context, raw_token: &str) -> Result<Option<String>> {
+    if raw_token.is_empty() {
+        return Ok(None);
+    }
+    let Some(t) = invitation_tokens::Entity::find()
+        .filter(invitation_tokens::Column::TokenHash.eq(token::hash(raw_token)))
+        .one(&ctx.creds)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(inv) = invitations::Entity::find_by_id(t.invitation_id)
+        .one(&ctx.main)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(super::find_circle(&ctx.main, inv.circle_id)
+        .await
+        .ok()
+        .map(|c| c.name))
+}

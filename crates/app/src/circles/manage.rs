@@ -301,6 +301,18 @@ pub async fn create(
     get(ctx, actor, id).await
 }
 
+/// Whether the actor may create circles: the permission, and a current certification
+/// unless he oversees all circles (what [`create`] checks).
+pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
+    if !actor.can(Permission::CreateCircles) {
+        return Ok(false);
+    }
+    if oversees_all_circles(actor) {
+        return Ok(true);
+    }
+    certification::is_certified(ctx, actor.id()).await
+}
+
 fn input_of(c: &circles::Model) -> CircleInput {
     CircleInput {
         name: c.name.clone(),

@@ -282,14 +282,7 @@ pub async fn move_meeting(
     row.starts_at = Set(starts_at);
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
-    tell_circle(
-        &txn,
-        ctx,
-        lead,
-        row.id,
-        MeetingNotice::Moved { from },
-    )
-    .await?;
+    tell_circle(&txn, ctx, lead, row.id, MeetingNotice::Moved { from }).await?;
     audit::record(
         &txn,
         meta,
@@ -432,6 +425,23 @@ pub async fn record_attendance(
     .await?;
     txn.commit().await?;
     Ok(entries)
+}
+
+/// What was recorded at a meeting of the led circle, per person (`present`, `absent` or
+/// `excused`), to pre-fill the attendance form.
+pub async fn attendance_of(
+    ctx: &Context,
+    lead: &Leading,
+    meeting_id: Uuid,
+) -> Result<HashMap<Uuid, String>> {
+    meeting_in(&ctx.main, lead, meeting_id).await?;
+    Ok(attendance::Entity::find()
+        .filter(attendance::Column::MeetingId.eq(meeting_id))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|a| (a.user_id, a.status))
+        .collect())
 }
 
 /// The actor's own attendance history, newest meeting first.

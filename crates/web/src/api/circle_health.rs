@@ -24,7 +24,9 @@ async fn circle_health(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<CircleHealth>> {
-    Ok(axum::Json(circles::circle_health(&s.ctx, &actor, id).await?))
+    Ok(axum::Json(
+        circles::circle_health(&s.ctx, &actor, id).await?,
+    ))
 }
 
 /// Every circle's figures and the organisation's totals (Program Team, Leadership, Admin).

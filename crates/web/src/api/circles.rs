@@ -6,8 +6,8 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::circles::{
-    self, invitations, ArchiveReport, manage, membership, CircleFilter, CircleInput, CirclePatch, CircleView,
-    Invitation, JoinQueue, Membership, MyCircle, NewInvitation, Person,
+    self, invitations, manage, membership, ArchiveReport, CircleFilter, CircleInput, CirclePatch,
+    CircleView, Invitation, JoinQueue, Membership, MyCircle, NewInvitation, Person,
 };
 use app::page::{Page, PageRequest};
 use axum::extract::State;

@@ -63,7 +63,10 @@ pub fn line(chart: &Chart, points: &[Point]) -> String {
             (x, TOP + plot_height() - scale(chart, p.value))
         })
         .collect();
-    let path: Vec<String> = coords.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let path: Vec<String> = coords
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
     let _ = write!(
         svg,
         r#"<polyline class="chart-line" points="{}"/>"#,
@@ -195,7 +198,10 @@ mod tests {
         let svg = line(&chart(), &points());
         assert_eq!(svg.matches("class=\"chart-dot\"").count(), 2);
         assert!(svg.contains("<polyline class=\"chart-line\""));
-        let empty = Chart { max: 0.0, ..chart() };
+        let empty = Chart {
+            max: 0.0,
+            ..chart()
+        };
         assert!(line(&empty, &[]).ends_with("</svg>"));
         assert!(bars(&empty, &points()).contains("height=\"0.0\""));
     }

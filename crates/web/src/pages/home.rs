@@ -5,9 +5,11 @@ use super::session::{MaybeUser, PageMeta, SignedIn};
 use super::PageResult;
 use crate::state::AppState;
 use app::accounts::{self, Profile};
+use app::circles::{membership, MyCircle};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
+use domain::circle::MembershipStatus;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -33,6 +35,8 @@ struct Dashboard {
     profile: Profile,
     role_labels: Vec<&'static str>,
     sessions: usize,
+    /// The person's circles and waiting requests.
+    my_circles: Vec<MyCircle>,
 }
 
 pub async fn dashboard(
@@ -43,11 +47,13 @@ pub async fn dashboard(
     let profile = accounts::me(&s.ctx, &actor).await?;
     let sessions = accounts::list_sessions(&s.ctx, &actor).await?.len();
     let role_labels = actor.roles.iter().map(|r| r.label()).collect();
+    let my_circles = membership::my_circles(&s.ctx, &actor).await?;
     let page = Dashboard {
         layout: Layout::new("Home", m.csrf, Some(&actor), &m.path),
         profile,
         role_labels,
         sessions,
+        my_circles,
     };
     let mut res = Html(
         page.render()

@@ -64,6 +64,10 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             label: "Home",
         },
         NavLink {
+            href: "/circles",
+            label: "Circles",
+        },
+        NavLink {
             href: "/profile",
             label: "Profile",
         },
@@ -80,7 +84,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "Certifications",
         ),
         (Permission::AssistAccounts, "/support", "Support"),
-        (Permission::ViewOrgReports, "/reports/circles", "Circle overview"),
+        (
+            Permission::ViewOrgReports,
+            "/reports/circles",
+            "Circle overview",
+        ),
         (Permission::ReadAuditLog, "/audit", "Audit log"),
     ];
     for (permission, href, label) in gated {

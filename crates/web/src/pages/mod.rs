@@ -7,10 +7,12 @@ pub mod assets;
 mod audit;
 mod certifications;
 mod chart;
+mod circles;
 mod error;
 mod health;
 mod home;
 mod layout;
+mod meetings;
 mod profile;
 pub mod pwa;
 mod respond;
@@ -37,6 +39,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(certifications::routes())
         .merge(support::routes())
         .merge(audit::routes())
+        .merge(circles::routes())
+        .merge(meetings::routes())
         .merge(health::routes())
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -1,0 +1,529 @@
+//! Circle pages: browsing circles, one circle's page (what an outsider, a member and a
+//! leader each see), asking to join, leaving and removal. The circle form, the
+//! facilitators' queue and invitations live in the submodules; meetings and attendance in
+//! `pages::meetings`.
+//!
+//! Who may do what is decided by `app::circles` (`lead`, `standing`, the use cases); these
+//! pages only choose which forms to offer and show the use case's answer.
+
+mod archive;
+mod form;
+mod people;
+
+use super::layout::Layout;
+use super::respond::{self, given, parse_id, render, DoneQuery};
+use super::session::{Form, PageMeta, SignedIn};
+use super::{encode, FormState, PageResult};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::circles::meetings::{self as meeting_cases, Meeting};
+use app::circles::{self, manage, membership, CircleFilter, CircleView, Person};
+use app::page::PageRequest;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
+use domain::cadence::Frequency;
+use domain::circle::{CircleRole, CircleStatus, MembershipStatus, Visibility};
+use domain::{Permission, TimeZone};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The circle pages: browsing, a circle's page and its forms, the queue and invitations.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/circles", get(browse))
+        .route("/circles/{id}", get(show))
+        .route("/circles/{id}/join", post(join))
+        .route("/circles/{id}/leave", post(leave))
+        .route("/circles/{id}/members/{user_id}/remove", post(remove))
+        .merge(form::routes())
+        .merge(archive::routes())
+        .merge(people::routes())
+}
+
+/// The days a circle can meet on, as stored and as shown.
+pub(super) const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+fn weekday_name(code: &str) -> &str {
+    WEEKDAYS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+        .unwrap_or(code)
+}
+
+/// "Every other Tuesday, 19:30–21:30 (Europe/Berlin)".
+pub(super) fn cadence_words(v: &CircleView) -> String {
+    let day = weekday_name(&v.weekday);
+    let how = match Frequency::parse(&v.frequency) {
+        Some(Frequency::Weekly) => format!("Every {day}"),
+        Some(Frequency::EveryTwoWeeks) => format!("Every other {day}"),
+        Some(Frequency::Monthly) => {
+            // Worded from the first meeting, as the cadence counts it (5th week = last).
+            let nth = ["first", "second", "third", "fourth"]
+                .get(v.anchor_date.day0() as usize / 7)
+                .copied()
+                .unwrap_or("last");
+            format!("Monthly, on the {nth} {day}")
+        }
+        None => format!("On {day}s"),
+    };
+    let end = NaiveTime::parse_from_str(&v.meeting_time, "%H:%M")
+        .map(|t| {
+            let end = t + Duration::minutes(v.duration_minutes.into());
+            format!("–{}", end.format("%H:%M"))
+        })
+        .unwrap_or_default();
+    format!("{how}, {}{end} ({})", v.meeting_time, v.time_zone)
+}
+
+/// Where a circle meets, in a word: its city, "Online", or both.
+pub(super) fn place_words(v: &CircleView) -> String {
+    match (v.city.as_deref(), v.has_online_meetings) {
+        (Some(city), true) => format!("{city} and online"),
+        (Some(city), false) => city.to_owned(),
+        (None, true) => "Online".to_owned(),
+        (None, false) => v
+            .location
+            .clone()
+            .unwrap_or_else(|| "Place to be announced".to_owned()),
+    }
+}
+
+fn visibility_words(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Open => "Open to requests",
+        Visibility::InvitationOnly => "Invitation only",
+    }
+}
+
+/// A circle's status as the pages name it.
+pub(super) fn status_words(s: CircleStatus) -> &'static str {
+    match s {
+        CircleStatus::Forming => "Forming",
+        CircleStatus::Active => "Active",
+        CircleStatus::Closed => "Closed",
+        CircleStatus::Archived => "Archived",
+    }
+}
+
+/// Someone's standing in a circle as the pages name it.
+pub(super) fn role_words(r: CircleRole) -> &'static str {
+    match r {
+        CircleRole::Facilitator => "Facilitator",
+        CircleRole::CoFacilitator => "Co-facilitator",
+        CircleRole::Member => "Member",
+    }
+}
+
+/// `at` on the wall clock of `zone` (the circle's), e.g. "Tue 3 Mar 2026, 19:30"; in UTC,
+/// and saying so, should the stored zone be unknown.
+pub(super) fn local(at: DateTime<Utc>, zone: &str) -> String {
+    const FORMAT: &str = "%a %-d %b %Y, %H:%M";
+    match TimeZone::parse(zone) {
+        Ok(z) => at.with_timezone(&z.tz()).format(FORMAT).to_string(),
+        Err(_) => format!("{} UTC", at.format(FORMAT)),
+    }
+}
+
+/// The local date and time of `at` in `zone`, as a date and a time input want them.
+pub(super) fn local_inputs(at: DateTime<Utc>, zone: &str) -> (String, String) {
+    let naive = match TimeZone::parse(zone) {
+        Ok(z) => at.with_timezone(&z.tz()).naive_local(),
+        Err(_) => at.naive_utc(),
+    };
+    (
+        naive.format("%Y-%m-%d").to_string(),
+        naive.format("%H:%M").to_string(),
+    )
+}
+
+/// A circle as a line of the list or the head of its page.
+struct CircleCard {
+    id: Uuid,
+    name: String,
+    description: String,
+    cadence: String,
+    place: String,
+    open_seats: i32,
+    capacity: i32,
+    visibility: &'static str,
+    status: &'static str,
+    facilitators: Vec<String>,
+}
+
+impl From<&CircleView> for CircleCard {
+    fn from(v: &CircleView) -> Self {
+        CircleCard {
+            id: v.id,
+            name: v.name.clone(),
+            description: v.description.clone(),
+            cadence: cadence_words(v),
+            place: place_words(v),
+            open_seats: v.open_seats,
+            capacity: v.capacity,
+            visibility: visibility_words(v.visibility),
+            status: status_words(v.status),
+            facilitators: v
+                .facilitators
+                .iter()
+                .map(|p| p.display_name.clone())
+                .collect(),
+        }
+    }
+}
+
+async fn may_create(s: &AppState, actor: &Actor) -> PageResult<bool> {
+    Ok(circles::manage::may_create(&s.ctx, actor).await?)
+}
+
+// --- Browse ------------------------------------------------------------------------------
+
+const CIRCLES_PER_PAGE: u64 = 20;
+
+#[derive(Template)]
+#[template(path = "circles/browse.html")]
+struct BrowsePage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    form: FormState,
+    weekdays: [(&'static str, &'static str); 7],
+    circles: Vec<CircleCard>,
+    next: Option<String>,
+    can_create: bool,
+}
+
+impl BrowsePage {
+    /// Whether a filter beyond the search words is set (its fields are then shown open).
+    fn narrowed(&self) -> bool {
+        ["city", "place", "weekday", "open"]
+            .iter()
+            .any(|f| !self.form.value(f).is_empty() || self.form.error(f).is_some())
+    }
+}
+
+/// The filters as typed: blank fields mean "any".
+#[derive(Deserialize)]
+struct BrowseQuery {
+    q: Option<String>,
+    city: Option<String>,
+    /// `online`, `in_person` or blank.
+    place: Option<String>,
+    weekday: Option<String>,
+    /// `1` for circles with a free seat only.
+    open: Option<String>,
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+impl BrowseQuery {
+    fn state(&self) -> FormState {
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        FormState::default()
+            .with("q", &v(&self.q))
+            .with("city", &v(&self.city))
+            .with("place", given(&self.place).unwrap_or(""))
+            .with("weekday", given(&self.weekday).unwrap_or(""))
+            .with("open", given(&self.open).unwrap_or(""))
+    }
+
+    fn filter(&self) -> CircleFilter {
+        CircleFilter {
+            q: given(&self.q).map(str::to_owned),
+            city: given(&self.city).map(str::to_owned),
+            online: match given(&self.place) {
+                Some("online") => Some(true),
+                Some("in_person") => Some(false),
+                _ => None,
+            },
+            weekday: given(&self.weekday).map(str::to_owned),
+            has_open_seats: given(&self.open).map(|_| true),
+            status: None,
+        }
+    }
+}
+
+fn next_link(form: &FormState, cursor: &str) -> String {
+    let mut link = String::from("/circles?");
+    for field in ["q", "city", "place", "weekday", "open"] {
+        link.push_str(&format!("{field}={}&", encode(form.value(field))));
+    }
+    link.push_str(&format!("cursor={}", encode(cursor)));
+    link
+}
+
+const BROWSE_NOTICES: &[(&str, &str)] = &[("withdrawn", "Your request to join is withdrawn.")];
+
+async fn browse(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Query(q): Query<BrowseQuery>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::Participate)?;
+    let mut form = q.state();
+    let page = PageRequest {
+        limit: Some(CIRCLES_PER_PAGE),
+        cursor: given(&q.cursor).map(str::to_owned),
+    };
+    let (circles, next) = match manage::browse(&s.ctx, g, &q.filter(), &page).await {
+        Ok(p) => (
+            p.items.iter().map(CircleCard::from).collect(),
+            p.next_cursor.map(|c| next_link(&form, &c)),
+        ),
+        Err(e) => {
+            form = form.absorb(e)?;
+            (Vec::new(), None)
+        }
+    };
+    render(BrowsePage {
+        layout: Layout::new("Circles", m.csrf, Some(&actor), &m.path),
+        notice: respond::notice(q.done.as_deref(), BROWSE_NOTICES),
+        form,
+        weekdays: WEEKDAYS,
+        circles,
+        next,
+        can_create: may_create(&s, &actor).await?,
+    })
+}
+
+// --- One circle --------------------------------------------------------------------------
+
+const NOTICES: &[(&str, &str)] = &[
+    ("created", "The circle is created. You facilitate it."),
+    (
+        "archived",
+        "The circle is archived. Its history stays; personal details no longer needed are deleted.",
+    ),
+    ("saved", "The circle is saved."),
+    ("requested", "Your request is sent."),
+    ("left", "You have left the circle."),
+    ("removed", "The member is removed and told why."),
+    ("joined", "Welcome: you are now a member of this circle."),
+];
+
+/// How many upcoming meetings the circle's page lists.
+const UPCOMING_ON_PAGE: usize = 3;
+
+#[derive(Template)]
+#[template(path = "circles/show.html")]
+struct ShowPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    card: CircleCard,
+    circle: CircleView,
+    /// The viewer, to mark them in the member list.
+    me: Uuid,
+    /// The viewer's own role, when they are in the circle.
+    my_role: Option<CircleRole>,
+    /// When the viewer asked to join, while the request waits.
+    pending_since: Option<String>,
+    upcoming: Vec<String>,
+    join: FormState,
+    /// The member whose removal form `remove` belongs to.
+    remove_for: Option<Uuid>,
+    remove: FormState,
+    /// A refused leave (or other change), in the use case's words.
+    problem: Option<String>,
+}
+
+impl ShowPage {
+    async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<ShowPage> {
+        let circle = manage::get(&s.ctx, actor, id).await?;
+        let pending_since = membership::my_circles(&s.ctx, actor)
+            .await?
+            .into_iter()
+            .find(|c| c.circle_id == id && c.membership_status == MembershipStatus::Requested)
+            .map(|c| local(c.requested_at, &circle.time_zone));
+        let my_role = circle
+            .members
+            .iter()
+            .flatten()
+            .find(|p| p.user_id == actor.id())
+            .map(|p| p.role);
+        let upcoming = if circle.members.is_some() {
+            upcoming_meetings(s, actor, &circle).await?
+        } else {
+            Vec::new()
+        };
+        Ok(ShowPage {
+            layout: Layout::new(
+                circle.name.clone(),
+                csrf,
+                Some(actor),
+                &format!("/circles/{id}"),
+            ),
+            notice: None,
+            card: CircleCard::from(&circle),
+            circle,
+            me: actor.id(),
+            my_role,
+            pending_since,
+            upcoming,
+            join: FormState::default(),
+            remove_for: None,
+            remove: FormState::default(),
+            problem: None,
+        })
+    }
+
+    fn members(&self) -> &[Person] {
+        self.circle.members.as_deref().unwrap_or_default()
+    }
+
+    /// Outsiders may ask when the circle takes requests and they have not asked yet.
+    fn offers_join(&self) -> bool {
+        !self.circle.viewer_is_member
+            && self.pending_since.is_none()
+            && self.circle.visibility == Visibility::Open
+            && self.circle.status.accepts_members()
+    }
+
+    /// The facilitator cannot leave their own circle (they close it instead).
+    fn offers_leave(&self) -> bool {
+        matches!(
+            self.my_role,
+            Some(CircleRole::Member | CircleRole::CoFacilitator)
+        )
+    }
+
+    fn role(&self, r: &CircleRole) -> &'static str {
+        role_words(*r)
+    }
+
+    fn remove_error(&self, user_id: &Uuid) -> Option<&str> {
+        (self.remove_for == Some(*user_id))
+            .then(|| self.remove.error("reason"))
+            .flatten()
+    }
+
+    fn remove_value(&self, user_id: &Uuid) -> &str {
+        if self.remove_for == Some(*user_id) {
+            self.remove.value("reason")
+        } else {
+            ""
+        }
+    }
+}
+
+/// The next scheduled meetings, in the circle's time zone (members and leaders only).
+async fn upcoming_meetings(
+    s: &AppState,
+    actor: &Actor,
+    circle: &CircleView,
+) -> PageResult<Vec<String>> {
+    let all: Vec<Meeting> =
+        meeting_cases::list_meetings(&s.ctx, actor, circle.id, Some(Utc::now()), None).await?;
+    Ok(all
+        .iter()
+        .filter(|m| m.status == "scheduled")
+        .take(UPCOMING_ON_PAGE)
+        .map(|m| local(m.starts_at, &circle.time_zone))
+        .collect())
+}
+
+async fn show(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    actor.require(Permission::Participate)?;
+    let mut page = ShowPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    page.notice = respond::notice(q.done.as_deref(), NOTICES);
+    render(page)
+}
+
+#[derive(Deserialize)]
+struct JoinInput {
+    #[serde(default)]
+    message: String,
+}
+
+async fn join(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(input): Form<JoinInput>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::Participate)?;
+    let id = parse_id(&id)?;
+    match membership::request_join(&s.ctx, &m.request, g, id, Some(&input.message)).await {
+        Ok(_) => respond::done(&format!("/circles/{id}"), "requested", ""),
+        Err(e) => {
+            let join = FormState::default()
+                .with("message", &input.message)
+                .absorb(e)?;
+            let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
+            page.join = join;
+            render(page)
+        }
+    }
+}
+
+/// Leaves the circle, or withdraws a waiting request (the same use case).
+async fn leave(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    _form: Form<respond::Empty>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::Participate)?;
+    let id = parse_id(&id)?;
+    match membership::leave(&s.ctx, &m.request, g, id).await {
+        // A withdrawn request never joined; after leaving, the circle's page may no
+        // longer be the person's to see in full, so the list is where they land.
+        Ok(left) if left.joined_at.is_none() => respond::done("/circles", "withdrawn", ""),
+        Ok(_) => respond::done(&format!("/circles/{id}"), "left", ""),
+        Err(e) => {
+            let problem = FormState::default().absorb(e)?.summary;
+            let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
+            page.problem = problem;
+            render(page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RemoveInput {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn remove(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, user_id)): Path<(String, String)>,
+    Form(input): Form<RemoveInput>,
+) -> PageResult<Response> {
+    let (id, user_id) = (parse_id(&id)?, parse_id(&user_id)?);
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    match membership::remove(&s.ctx, &m.request, &lead, user_id, &input.reason).await {
+        Ok(_) => respond::done(&format!("/circles/{id}"), "removed", "members"),
+        Err(e) => {
+            let remove = FormState::default()
+                .with("reason", &input.reason)
+                .absorb(e)?;
+            let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
+            page.remove_for = Some(user_id);
+            page.problem = remove.summary.clone();
+            page.remove = remove;
+            render(page)
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Who comes into a circle: the facilitators' queue of join requests (approve, decline),
+//! invitations by email (invite, revoke), and the page the emailed invitation link opens.
+
+use super::local;
+use crate::pages::layout::Layout;
+use crate::pages::respond::{self, parse_id, render, DoneQuery, Empty};
+use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::{FormState, PageResult};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::circles::{self, invitations, membership, Invitation, JoinQueue, Leading, NewInvitation};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use domain::Permission;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The queue, invitation and accept pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/circles/{id}/requests", get(queue))
+        .route("/circles/{id}/requests/{mid}/approve", post(approve))
+        .route("/circles/{id}/requests/{mid}/decline", post(decline))
+        .route(
+            "/circles/{id}/invitations",
+            get(invitations_page).post(invite),
+        )
+        .route("/circles/{id}/invitations/{iid}/revoke", post(revoke))
+        .route("/circles/invitations/accept", get(accept_page).post(accept))
+}
+
+// --- The queue ---------------------------------------------------------------------------
+
+const QUEUE_NOTICES: &[(&str, &str)] = &[
+    (
+        "approved",
+        "The request is approved: they are now a member.",
+    ),
+    (
+        "declined",
+        "The request is declined; they are told by email.",
+    ),
+];
+
+/// A request as the queue shows it.
+struct RequestLine {
+    membership_id: Uuid,
+    name: String,
+    message: Option<String>,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "circles/requests.html")]
+struct QueuePage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    circle_id: Uuid,
+    circle_name: String,
+    circle_full: bool,
+    open_seats: i32,
+    requests: Vec<RequestLine>,
+    /// A refused approval or decline, in the use case's words.
+    problem: Option<String>,
+    /// The request whose decline form `decline` belongs to.
+    decline_for: Option<Uuid>,
+    decline: FormState,
+}
+
+impl QueuePage {
+    async fn load(s: &AppState, actor: &Actor, csrf: String, lead: &Leading) -> PageResult<Self> {
+        let q: JoinQueue = membership::queue(&s.ctx, lead).await?;
+        let circle = lead.circle();
+        let path = format!("/circles/{}/requests", circle.id);
+        Ok(QueuePage {
+            layout: Layout::new(
+                format!("Requests · {}", circle.name),
+                csrf,
+                Some(actor),
+                &path,
+            ),
+            notice: None,
+            circle_id: circle.id,
+            circle_name: circle.name.clone(),
+            circle_full: q.circle_full,
+            open_seats: q.open_seats,
+            requests: q
+                .requests
+                .into_iter()
+                .map(|r| RequestLine {
+                    membership_id: r.membership_id,
+                    name: r.display_name,
+                    message: r.message,
+                    when: local(r.requested_at, &circle.time_zone),
+                })
+                .collect(),
+            problem: None,
+            decline_for: None,
+            decline: FormState::default(),
+        })
+    }
+
+    fn declining(&self, id: &Uuid) -> bool {
+        self.decline_for == Some(*id)
+    }
+
+    fn decline_error(&self, id: &Uuid) -> Option<&str> {
+        (self.decline_for == Some(*id))
+            .then(|| self.decline.error("reason"))
+            .flatten()
+    }
+
+    fn decline_value(&self, id: &Uuid) -> &str {
+        if self.decline_for == Some(*id) {
+            self.decline.value("reason")
+        } else {
+            ""
+        }
+    }
+}
+
+async fn queue(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    let lead = circles::lead(&s.ctx, &actor, parse_id(&id)?).await?;
+    let mut page = QueuePage::load(&s, &actor, m.csrf, &lead).await?;
+    page.notice = respond::notice(q.done.as_deref(), QUEUE_NOTICES);
+    render(page)
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, mid)): Path<(String, String)>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    let (id, mid) = (parse_id(&id)?, parse_id(&mid)?);
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    match membership::approve(&s.ctx, &m.request, &lead, mid).await {
+        Ok(_) => respond::done(&format!("/circles/{id}/requests"), "approved", ""),
+        Err(e) => {
+            // A full circle keeps the request in its place: the queue says why.
+            let problem = FormState::default().absorb(e)?.summary;
+            let mut page = QueuePage::load(&s, &actor, m.csrf, &lead).await?;
+            page.problem = problem;
+            render(page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ReasonInput {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decline(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, mid)): Path<(String, String)>,
+    Form(input): Form<ReasonInput>,
+) -> PageResult<Response> {
+    let (id, mid) = (parse_id(&id)?, parse_id(&mid)?);
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    match membership::decline(&s.ctx, &m.request, &lead, mid, Some(&input.reason)).await {
+        Ok(_) => respond::done(&format!("/circles/{id}/requests"), "declined", ""),
+        Err(e) => {
+            let decline = FormState::default()
+                .with("reason", &input.reason)
+                .absorb(e)?;
+            let mut page = QueuePage::load(&s, &actor, m.csrf, &lead).await?;
+            page.problem = decline.summary.clone();
+            page.decline_for = Some(mid);
+            page.decline = decline;
+            render(page)
+        }
+    }
+}
+
+// --- Invitations -------------------------------------------------------------------------
+
+const INVITATION_NOTICES: &[(&str, &str)] = &[
+    ("invited", "The invitation is sent by email."),
+    (
+        "revoked",
+        "The invitation is revoked; its link no longer works.",
+    ),
+];
+
+/// An invitation as the list shows it.
+struct InvitationLine {
+    id: Uuid,
+    email: String,
+    sent: String,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "circles/invitations.html")]
+struct InvitationsPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    circle_id: Uuid,
+    circle_name: String,
+    invitations: Vec<InvitationLine>,
+    form: FormState,
+    /// A refused revocation.
+    problem: Option<String>,
+}
+
+impl InvitationsPage {
+    async fn load(s: &AppState, actor: &Actor, csrf: String, lead: &Leading) -> PageResult<Self> {
+        let circle = lead.circle();
+        let list: Vec<Invitation> = invitations::list(&s.ctx, lead).await?;
+        let path = format!("/circles/{}/invitations", circle.id);
+        Ok(InvitationsPage {
+            layout: Layout::new(
+                format!("Invitations · {}", circle.name),
+                csrf,
+                Some(actor),
+                &path,
+            ),
+            notice: None,
+            circle_id: circle.id,
+            circle_name: circle.name.clone(),
+            invitations: list
+                .into_iter()
+                .map(|i| InvitationLine {
+                    id: i.id,
+                    email: i.email,
+                    sent: local(i.created_at, &circle.time_zone),
+                    expires: local(i.expires_at, &circle.time_zone),
+                })
+                .collect(),
+            form: FormState::default(),
+            problem: None,
+        })
+    }
+}
+
+async fn invitations_page(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    let lead = circles::lead(&s.ctx, &actor, parse_id(&id)?).await?;
+    let mut page = InvitationsPage::load(&s, &actor, m.csrf, &lead).await?;
+    page.notice = respond::notice(q.done.as_deref(), INVITATION_NOTICES);
+    render(page)
+}
+
+#[derive(Deserialize)]
+struct InviteInput {
+    #[serde(default)]
+    email: String,
+}
+
+async fn invite(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(input): Form<InviteInput>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    let new = NewInvitation {
+        email: input.email.clone(),
+    };
+    match invitations::invite(&s.ctx, &m.request, &lead, &new).await {
+        Ok(_) => respond::done(&format!("/circles/{id}/invitations"), "invited", ""),
+        Err(e) => {
+            let form = FormState::default().with("email", &input.email).absorb(e)?;
+            let mut page = InvitationsPage::load(&s, &actor, m.csrf, &lead).await?;
+            page.form = form;
+            render(page)
+        }
+    }
+}
+
+async fn revoke(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, iid)): Path<(String, String)>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    let (id, iid) = (parse_id(&id)?, parse_id(&iid)?);
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    match invitations::revoke(&s.ctx, &m.request, &lead, iid).await {
+        Ok(_) => respond::done(&format!("/circles/{id}/invitations"), "revoked", ""),
+        Err(e) => {
+            let problem = FormState::default().absorb(e)?.summary;
+            let mut page = InvitationsPage::load(&s, &actor, m.csrf, &lead).await?;
+            page.problem = problem;
+            render(page)
+        }
+    }
+}
+
+// --- Accepting an invitation -------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "circles/accept.html")]
+struct AcceptPage {
+    layout: Layout,
+    token: String,
+    /// The circle the link invites to, when the link names one.
+    circle_name: Option<String>,
+    /// Why accepting did not work, in the use case's words.
+    problem: Option<String>,
+}
+
+impl AcceptPage {
+    async fn load(s: &AppState, actor: &Actor, csrf: String, token: &str) -> PageResult<Self> {
+        let circle_name = app::circles::invitations::preview(&s.ctx, token).await?;
+        Ok(AcceptPage {
+            layout: Layout::new(
+                "Invitation to a circle",
+                csrf,
+                Some(actor),
+                "/circles/invitations/accept",
+            ),
+            token: token.to_owned(),
+            circle_name,
+            problem: None,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenInput {
+    #[serde(default)]
+    token: String,
+}
+
+/// The emailed link. Visitors are sent to sign in first (`SignedIn` brings them back
+/// here); opening the page changes nothing, so a mail scanner cannot use the link up.
+async fn accept_page(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Query(q): Query<TokenInput>,
+) -> PageResult<Response> {
+    actor.require(Permission::Participate)?;
+    render(AcceptPage::load(&s, &actor, m.csrf, q.token.trim()).await?)
+}
+
+async fn accept(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Form(input): Form<TokenInput>,
+) -> PageResult<Response> {
+    let g = actor.require(Permission::Participate)?;
+    match invitations::accept(&s.ctx, &m.request, &actor, g, &input.token).await {
+        Ok(joined) => respond::done(&format!("/circles/{}", joined.circle_id), "joined", ""),
+        Err(e) => {
+            let problem = FormState::default().absorb(e)?.summary;
+            let mut page = AcceptPage::load(&s, &actor, m.csrf, input.token.trim()).await?;
+            page.problem = problem;
+            render(page)
+        }
+    }
+}

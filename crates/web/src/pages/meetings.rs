@@ -1,0 +1,597 @@
+//! Meeting pages: a circle's meetings (generate from the cadence, add, move, cancel),
+//! taking attendance on a phone, and a member's own circles and attendance history.
+//!
+//! Times are shown and typed on the circle's wall clock (its IANA zone) and stored in UTC;
+//! `app::circles::meetings` decides everything else (who may, when attendance can be taken).
+
+use super::circles::{local, local_inputs, role_words, status_words};
+use super::layout::Layout;
+use super::respond::{self, parse_id, render, DoneQuery, Empty};
+use super::session::{Form, PageMeta, SignedIn};
+use super::{FormState, PageResult};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::circles::meetings::{self, Meeting};
+use app::circles::{self, manage, membership, CircleView};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use domain::circle::{CircleRole, MembershipStatus};
+use domain::{Permission, TimeZone};
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The meetings, attendance and "my circles" pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/circles/{id}/meetings", get(list))
+        .route("/circles/{id}/meetings/generate", post(generate))
+        .route("/circles/{id}/meetings/add", post(add))
+        .route("/meetings/{id}/move", post(move_meeting))
+        .route("/meetings/{id}/cancel", post(cancel))
+        .route(
+            "/meetings/{id}/attendance",
+            get(attendance_page).post(save_attendance),
+        )
+        .route("/me/circles", get(mine))
+        .route(
+            "/me/attendance",
+            get(|| async { Redirect::to("/me/circles#attendance").into_response() }),
+        )
+}
+
+const SCHEDULED: &str = "scheduled";
+
+/// The marks a leader can give, as stored and as the buttons say them.
+const MARKS: [(&str, &str); 3] = [
+    ("present", "Present"),
+    ("absent", "Absent"),
+    ("excused", "Excused"),
+];
+
+fn mark_words(status: &str) -> &str {
+    MARKS
+        .iter()
+        .find(|(k, _)| *k == status)
+        .map(|(_, w)| *w)
+        .unwrap_or(status)
+}
+
+/// A meeting as the pages show it, on the circle's wall clock.
+struct MeetingLine {
+    id: Uuid,
+    when: String,
+    /// The local date and time, for the move form's inputs.
+    date: String,
+    time: String,
+    duration: i32,
+    cancelled: bool,
+    started: bool,
+    note: Option<String>,
+}
+
+impl MeetingLine {
+    fn new(m: &Meeting, zone: &str, now: DateTime<Utc>) -> MeetingLine {
+        let (date, time) = local_inputs(m.starts_at, zone);
+        MeetingLine {
+            id: m.id,
+            when: local(m.starts_at, zone),
+            date,
+            time,
+            duration: m.duration_minutes,
+            cancelled: m.status != SCHEDULED,
+            started: m.starts_at <= now,
+            note: m.note.clone(),
+        }
+    }
+}
+
+/// A date and a wall-clock time in the circle's zone as a UTC instant, or the form with a
+/// message next to the field at fault. A time the clocks skip that day is refused (rather
+/// than moved for the person); a repeated one is the earlier, as the cadence reads it.
+fn starts_at(
+    state: FormState,
+    date: &str,
+    time: &str,
+    zone: &str,
+) -> Result<DateTime<Utc>, FormState> {
+    let mut state = state;
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d");
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(time.trim(), "%H:%M:%S"));
+    if date.is_err() {
+        state = state.field_error("date", "Enter the date, for example 2026-03-03.");
+    }
+    if time.is_err() {
+        state = state.field_error(
+            "time",
+            "Enter the start time on a 24-hour clock, for example 19:30.",
+        );
+    }
+    let (Ok(date), Ok(time)) = (date, time) else {
+        return Err(state);
+    };
+    let Ok(zone_tz) = TimeZone::parse(zone) else {
+        return Ok(date.and_time(time).and_utc());
+    };
+    match zone_tz.tz().from_local_datetime(&date.and_time(time)) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, b) => Ok(a.min(b).with_timezone(&Utc)),
+        LocalResult::None => Err(state.field_error(
+            "time",
+            &format!("The clocks change at this time in {zone}, so it does not exist that day: choose another time."),
+        )),
+    }
+}
+
+// --- A circle's meetings -----------------------------------------------------------------
+
+const NOTICES: &[(&str, &str)] = &[
+    (
+        "generated",
+        "Meetings are planned from the circle's schedule.",
+    ),
+    (
+        "generated_none",
+        "Every meeting in that period was already planned.",
+    ),
+    ("added", "The meeting is added."),
+    (
+        "moved",
+        "The meeting is moved; the circle is told by email.",
+    ),
+    (
+        "cancelled",
+        "The meeting is cancelled; the circle is told by email.",
+    ),
+];
+
+/// How far ahead "Plan meetings" may reach, in weeks (the use case caps it at 26).
+const AHEAD_CHOICES: [u32; 4] = [4, 8, 13, 26];
+
+#[derive(Template)]
+#[template(path = "circles/meetings.html")]
+struct MeetingsPage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    circle_id: Uuid,
+    circle_name: String,
+    zone: String,
+    leads: bool,
+    upcoming: Vec<MeetingLine>,
+    /// Newest first.
+    past: Vec<MeetingLine>,
+    ahead_choices: [u32; 4],
+    add: FormState,
+    /// The meeting whose move form `moving` belongs to.
+    move_for: Option<Uuid>,
+    moving: FormState,
+    /// A refused change, in the use case's words.
+    problem: Option<String>,
+}
+
+impl MeetingsPage {
+    async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<Self> {
+        let circle: CircleView = manage::get(&s.ctx, actor, id).await?;
+        let all = meetings::list_meetings(&s.ctx, actor, id, None, None).await?;
+        let now = Utc::now();
+        let lines: Vec<MeetingLine> = all
+            .iter()
+            .map(|m| MeetingLine::new(m, &circle.time_zone, now))
+            .collect();
+        let (mut past, upcoming): (Vec<_>, Vec<_>) = lines.into_iter().partition(|m| m.started);
+        past.reverse();
+        let add = FormState::default().with("time", &circle.meeting_time);
+        Ok(MeetingsPage {
+            layout: Layout::new(
+                format!("Meetings · {}", circle.name),
+                csrf,
+                Some(actor),
+                &format!("/circles/{id}/meetings"),
+            ),
+            notice: None,
+            circle_id: id,
+            circle_name: circle.name,
+            zone: circle.time_zone,
+            leads: circle.viewer_leads,
+            upcoming,
+            past,
+            ahead_choices: AHEAD_CHOICES,
+            add,
+            move_for: None,
+            moving: FormState::default(),
+            problem: None,
+        })
+    }
+
+    fn moving(&self, id: &Uuid) -> bool {
+        self.move_for == Some(*id)
+    }
+
+    fn move_error(&self, id: &Uuid, field: &str) -> Option<&str> {
+        (self.move_for == Some(*id))
+            .then(|| self.moving.error(field))
+            .flatten()
+    }
+}
+
+async fn list(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    let mut page = MeetingsPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    page.notice = respond::notice(q.done.as_deref(), NOTICES);
+    render(page)
+}
+
+#[derive(Deserialize)]
+struct GenerateInput {
+    #[serde(default)]
+    weeks: String,
+}
+
+async fn generate(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(input): Form<GenerateInput>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    let weeks: i64 = input.weeks.trim().parse().unwrap_or(8);
+    let until = Utc::now() + Duration::weeks(weeks);
+    let back = format!("/circles/{id}/meetings");
+    match meetings::generate_meetings(&s.ctx, &m.request, &lead, until).await {
+        Ok(g) if g.created == 0 => respond::done(&back, "generated_none", "upcoming"),
+        Ok(_) => respond::done(&back, "generated", "upcoming"),
+        Err(e) => refused(&s, &actor, m.csrf, id, e).await,
+    }
+}
+
+/// The meetings page again with the use case's refusal at the top.
+async fn refused(
+    s: &AppState,
+    actor: &Actor,
+    csrf: String,
+    circle_id: Uuid,
+    e: app::Error,
+) -> PageResult<Response> {
+    let problem = FormState::default().absorb(e)?.summary;
+    let mut page = MeetingsPage::load(s, actor, csrf, circle_id).await?;
+    page.problem = problem;
+    render(page)
+}
+
+#[derive(Deserialize)]
+struct AddInput {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    duration_minutes: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl AddInput {
+    fn state(&self) -> FormState {
+        FormState::default()
+            .with("date", &self.date)
+            .with("time", &self.time)
+            .with("duration_minutes", &self.duration_minutes)
+            .with("note", &self.note)
+    }
+
+    /// The length typed, if any (blank: the circle's usual length).
+    fn duration(&self, state: FormState) -> Result<Option<i32>, FormState> {
+        match self.duration_minutes.trim() {
+            "" => Ok(None),
+            raw => raw.parse().map(Some).map_err(|_| {
+                state.field_error(
+                    "duration_minutes",
+                    "Enter the length in minutes, for example 90.",
+                )
+            }),
+        }
+    }
+}
+
+async fn add(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(input): Form<AddInput>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
+    let zone = lead.circle().time_zone.clone();
+    let read = starts_at(input.state(), &input.date, &input.time, &zone)
+        .and_then(|at| input.duration(input.state()).map(|d| (at, d)));
+    let result = match read {
+        Ok((at, duration)) => {
+            meetings::add_meeting(&s.ctx, &m.request, &lead, at, duration, Some(&input.note))
+                .await
+                .map_err(|e| input.state().absorb(e))
+        }
+        Err(form) => Err(Ok(form)),
+    };
+    match result {
+        Ok(_) => respond::done(&format!("/circles/{id}/meetings"), "added", "upcoming"),
+        Err(form) => {
+            let mut page = MeetingsPage::load(&s, &actor, m.csrf, id).await?;
+            page.add = form?;
+            render(page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MoveInput {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+}
+
+async fn move_meeting(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(mid): Path<String>,
+    Form(input): Form<MoveInput>,
+) -> PageResult<Response> {
+    let mid = parse_id(&mid)?;
+    let circle_id = meetings::circle_of(&s.ctx, mid).await?;
+    let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
+    let state = || {
+        FormState::default()
+            .with("date", &input.date)
+            .with("time", &input.time)
+    };
+    let result = match starts_at(state(), &input.date, &input.time, &lead.circle().time_zone) {
+        Ok(at) => meetings::move_meeting(&s.ctx, &m.request, &lead, mid, at)
+            .await
+            .map_err(|e| state().absorb(e)),
+        Err(form) => Err(Ok(form)),
+    };
+    match result {
+        Ok(_) => respond::done(&format!("/circles/{circle_id}/meetings"), "moved", ""),
+        Err(form) => {
+            let form = form?;
+            let mut page = MeetingsPage::load(&s, &actor, m.csrf, circle_id).await?;
+            page.problem = form.summary.clone();
+            page.move_for = Some(mid);
+            page.moving = form;
+            render(page)
+        }
+    }
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(mid): Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    let mid = parse_id(&mid)?;
+    let circle_id = meetings::circle_of(&s.ctx, mid).await?;
+    let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
+    match meetings::cancel_meeting(&s.ctx, &m.request, &lead, mid).await {
+        Ok(_) => respond::done(&format!("/circles/{circle_id}/meetings"), "cancelled", ""),
+        Err(e) => refused(&s, &actor, m.csrf, circle_id, e).await,
+    }
+}
+
+// --- Attendance --------------------------------------------------------------------------
+
+const ATTENDANCE_NOTICES: &[(&str, &str)] = &[("saved", "Attendance is saved.")];
+
+/// One member's line of the attendance form.
+struct AttendanceRow {
+    user_id: Uuid,
+    name: String,
+    /// What was recorded before, or empty.
+    mark: String,
+}
+
+#[derive(Template)]
+#[template(path = "circles/attendance.html")]
+struct AttendancePage {
+    layout: Layout,
+    notice: Option<&'static str>,
+    meeting_id: Uuid,
+    circle_id: Uuid,
+    circle_name: String,
+    meeting: MeetingLine,
+    rows: Vec<AttendanceRow>,
+    marks: [(&'static str, &'static str); 3],
+    /// A refused save, in the use case's words.
+    problem: Option<String>,
+}
+
+impl AttendancePage {
+    /// The form for `meeting_id`, for the circle's leaders only (`Forbidden` otherwise).
+    async fn load(s: &AppState, actor: &Actor, csrf: String, meeting_id: Uuid) -> PageResult<Self> {
+        let circle_id = meetings::circle_of(&s.ctx, meeting_id).await?;
+        let lead = circles::lead(&s.ctx, actor, circle_id).await?;
+        let circle = lead.circle();
+        let meeting = meetings::list_meetings(&s.ctx, actor, circle_id, None, None)
+            .await?
+            .into_iter()
+            .find(|m| m.id == meeting_id)
+            .ok_or(app::Error::NotFound("meeting"))?;
+        let recorded = app::circles::meetings::attendance_of(&s.ctx, &lead, meeting_id).await?;
+        // One line per seat-holding member; leaders take the attendance.
+        let rows = manage::members(&s.ctx, actor, circle_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.role == CircleRole::Member)
+            .map(|p| AttendanceRow {
+                mark: recorded.get(&p.user_id).cloned().unwrap_or_default(),
+                user_id: p.user_id,
+                name: p.display_name,
+            })
+            .collect();
+        Ok(AttendancePage {
+            layout: Layout::new(
+                format!("Attendance · {}", circle.name),
+                csrf,
+                Some(actor),
+                &format!("/meetings/{meeting_id}/attendance"),
+            ),
+            notice: None,
+            meeting_id,
+            circle_id,
+            circle_name: circle.name.clone(),
+            meeting: MeetingLine::new(&meeting, &circle.time_zone, Utc::now()),
+            rows,
+            marks: MARKS,
+            problem: None,
+        })
+    }
+}
+
+async fn attendance_page(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    let mut page = AttendancePage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    page.notice = respond::notice(q.done.as_deref(), ATTENDANCE_NOTICES);
+    render(page)
+}
+
+/// The marks the form sends as `mark-<user id>` = `present` / `absent` / `excused`;
+/// members left unmarked are left out.
+fn marks_of(fields: HashMap<String, String>) -> Vec<(Uuid, String)> {
+    let mut entries: Vec<(Uuid, String)> = fields
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("mark-")?.parse().ok()?, v)))
+        .collect();
+    // In a stable order, so the use case sees the same list for the same form.
+    entries.sort();
+    entries
+}
+
+async fn save_attendance(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let circle_id = meetings::circle_of(&s.ctx, id).await?;
+    let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
+    let entries = marks_of(fields);
+    let problem = if entries.is_empty() {
+        Some("Mark at least one member before saving.".to_owned())
+    } else {
+        match meetings::record_attendance(&s.ctx, &m.request, &lead, id, entries).await {
+            Ok(_) => return respond::done(&format!("/meetings/{id}/attendance"), "saved", ""),
+            Err(e) => FormState::default().absorb(e)?.summary,
+        }
+    };
+    let mut page = AttendancePage::load(&s, &actor, m.csrf, id).await?;
+    page.problem = problem;
+    render(page)
+}
+
+// --- My circles and attendance -----------------------------------------------------------
+
+struct MyCircleLine {
+    id: Uuid,
+    name: String,
+    role: &'static str,
+    status: &'static str,
+    pending: bool,
+    /// When they joined (or asked to), in words.
+    since: String,
+}
+
+struct MyAttendanceLine {
+    circle_id: Uuid,
+    circle_name: String,
+    when: String,
+    mark: String,
+}
+
+#[derive(Template)]
+#[template(path = "circles/mine.html")]
+struct MinePage {
+    layout: Layout,
+    circles: Vec<MyCircleLine>,
+    attendance: Vec<MyAttendanceLine>,
+}
+
+/// The time zone of each circle the person can still look at (UTC for the others).
+async fn zones_of(
+    s: &AppState,
+    actor: &Actor,
+    ids: impl Iterator<Item = Uuid>,
+) -> PageResult<HashMap<Uuid, String>> {
+    let mut zones = HashMap::new();
+    for id in ids {
+        if zones.contains_key(&id) {
+            continue;
+        }
+        match manage::get(&s.ctx, actor, id).await {
+            Ok(c) => zones.insert(id, c.time_zone),
+            Err(e @ app::Error::Internal(_)) => return Err(e.into()),
+            Err(_) => zones.insert(id, "UTC".to_owned()),
+        };
+    }
+    Ok(zones)
+}
+
+async fn mine(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+) -> PageResult<Response> {
+    actor.require(Permission::Participate)?;
+    let circles = membership::my_circles(&s.ctx, &actor).await?;
+    let history = meetings::my_attendance(&s.ctx, &actor).await?;
+    let zones = zones_of(&s, &actor, history.iter().map(|a| a.circle_id)).await?;
+    let zone = |id: &Uuid| zones.get(id).map(String::as_str).unwrap_or("UTC");
+    render(MinePage {
+        layout: Layout::new("My circles", m.csrf, Some(&actor), &m.path),
+        circles: circles
+            .into_iter()
+            .map(|c| {
+                let pending = c.membership_status == MembershipStatus::Requested;
+                let since = c.joined_at.unwrap_or(c.requested_at);
+                MyCircleLine {
+                    id: c.circle_id,
+                    name: c.name,
+                    role: role_words(c.role),
+                    status: status_words(c.status),
+                    pending,
+                    since: since.format("%-d %b %Y").to_string(),
+                }
+            })
+            .collect(),
+        attendance: history
+            .into_iter()
+            .map(|a| MyAttendanceLine {
+                when: local(a.starts_at, zone(&a.circle_id)),
+                circle_id: a.circle_id,
+                circle_name: a.circle_name,
+                mark: mark_words(&a.status).to_owned(),
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,223 @@
+//! The circle pages in a real browser (headless Chromium through ChromeDriver): a
+//! facilitator creates a circle with the form on a desktop, a member asks to join from a
+//! phone, the facilitator approves, then takes attendance on a phone in a few taps.
+//! Screenshots go to `test-artifacts/screenshots/circle-*.png`.
+
+mod common;
+
+use common::browser::{Browser, DESKTOP, PHONE};
+use common::{TestApp, User, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Signs in through the form and waits for the dashboard.
+async fn sign_in(b: &Browser, email: &str) {
+    b.goto("/login").await;
+    b.fill("#email", email).await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_for_text("main h1", "Welcome").await;
+}
+
+/// A verified member called `name`.
+async fn named(app: &TestApp, name: &str) -> User {
+    let email = format!("person-{}@example.org", Uuid::new_v4().simple());
+    let res = app.register(&email, PASSWORD, name).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let token = app.token_from_email(&email, "verify-email").await;
+    let res = app
+        .post("/api/v1/auth/verify-email", json!({ "token": token }))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.signed_in(&email, PASSWORD).await
+}
+
+/// A certified Facilitator called `name`.
+async fn facilitator(app: &TestApp, admin: &User, name: &str) -> User {
+    let user = named(app, name).await;
+    let res = app
+        .post_as(
+            &admin.access_token,
+            "/api/v1/certifications",
+            json!({ "user_id": user.id }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let path = format!("/api/v1/admin/users/{}/roles/facilitator", user.id);
+    let res = app
+        .call(reqwest::Method::PUT, &path, Some(&admin.access_token), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    user
+}
+
+/// Sets a form control's value the way a picker would (date, time and select controls
+/// take typed keys differently in every locale).
+async fn set_value(b: &Browser, id: &str, value: &str) {
+    let script = format!(
+        "document.getElementById({}).value = {}; return null;",
+        json!(id),
+        json!(value)
+    );
+    b.script(&script).await;
+}
+
+/// The circle's id from the page on screen (`/circles/<id>…`).
+async fn circle_id_on_screen(b: &Browser) -> String {
+    let path = b.path().await;
+    path.trim_start_matches("/circles/")
+        .split(['?', '/', '#'])
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn create_join_approve_and_take_attendance(app: TestApp) {
+    let admin = app.admin().await;
+    let fac = facilitator(&app, &admin, "Frank Facilitator").await;
+    let member = named(&app, "Jordan Lee").await;
+
+    // 1. The facilitator creates the circle with the form, on a desktop.
+    let Some(desk) = Browser::open(&app.address, DESKTOP).await else {
+        return;
+    };
+    sign_in(&desk, &fac.email).await;
+    desk.click("header nav a[href='/circles']").await;
+    desk.wait_for_text("main h1", "Circles").await;
+    desk.click("main a[href='/circles/new']").await;
+    desk.wait_for_text("main h1", "Create a circle").await;
+    desk.fill("#name", "Tuesday Men").await;
+    desk.fill("#description", "Men meeting to listen and speak honestly.")
+        .await;
+    desk.fill("#capacity", "6").await;
+    set_value(&desk, "weekday", "tue").await;
+    set_value(&desk, "time_zone", "Europe/Berlin").await;
+    set_value(&desk, "anchor_date", "2026-03-03").await;
+    desk.fill("#city", "Berlin").await;
+    desk.screenshot("circle-form", DESKTOP).await;
+    desk.click("form[action='/circles/new'] button[type=submit]")
+        .await;
+    desk.wait_for_text("main [role=status]", "The circle is created")
+        .await;
+    let id = circle_id_on_screen(&desk).await;
+    assert!(id.parse::<Uuid>().is_ok(), "on the circle's page: {id}");
+    desk.screenshot("circle-page", DESKTOP).await;
+
+    // 2. A member finds it on a phone and asks to join.
+    let Some(phone) = Browser::open(&app.address, PHONE).await else {
+        return;
+    };
+    sign_in(&phone, &member.email).await;
+    phone.goto("/circles?weekday=tue").await;
+    phone.wait_for_text("main", "Tuesday Men").await;
+    phone.screenshot("circle-browse", PHONE).await;
+    phone.click(&format!("main a[href='/circles/{id}']")).await;
+    phone.wait_for_text("main h1", "Tuesday Men").await;
+    phone.fill("#message", "I moved to Berlin in May.").await;
+    phone
+        .click(&format!(
+            "form[action='/circles/{id}/join'] button[type=submit]"
+        ))
+        .await;
+    phone
+        .wait_for_text("main [role=status]", "Your request is sent")
+        .await;
+    phone.screenshot("circle-requested", PHONE).await;
+    phone.close().await;
+
+    // 3. The facilitator approves it from the queue.
+    desk.goto(&format!("/circles/{id}/requests")).await;
+    desk.wait_for_text("main", "I moved to Berlin in May.")
+        .await;
+    desk.screenshot("circle-requests", DESKTOP).await;
+    desk.click("main form[action$='/approve'] button[type=submit]")
+        .await;
+    desk.wait_for_text("main [role=status]", "The request is approved")
+        .await;
+
+    // A meeting that has already started: added by hand for yesterday.
+    desk.goto(&format!("/circles/{id}/meetings")).await;
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
+    set_value(&desk, "date", &yesterday.to_string()).await;
+    set_value(&desk, "time", "19:30").await;
+    desk.click(&format!(
+        "form[action='/circles/{id}/meetings/add'] button[type=submit]"
+    ))
+    .await;
+    desk.wait_for_text("main [role=status]", "The meeting is added")
+        .await;
+    desk.close().await;
+
+    // 4. On a phone, the facilitator takes attendance in a few taps.
+    let Some(phone) = Browser::open(&app.address, PHONE).await else {
+        return;
+    };
+    sign_in(&phone, &fac.email).await;
+    phone.goto(&format!("/circles/{id}/meetings")).await;
+    phone.wait_for_text("main h1", "Meetings").await;
+    phone.screenshot("circle-meetings", PHONE).await;
+    phone.click("main a[href$='/attendance']").await;
+    phone.wait_for_text("main h1", "Attendance").await;
+    phone.wait_for_text("main legend", "Jordan Lee").await;
+    let present = format!("label[for='mark-{}-present']", member.id);
+    let size = phone
+        .script(&format!(
+            "const r = document.querySelector({}).getBoundingClientRect(); \
+             return {{ width: r.width, height: r.height }};",
+            json!(present)
+        ))
+        .await;
+    assert!(
+        size["height"].as_f64().unwrap() >= 44.0 && size["width"].as_f64().unwrap() >= 44.0,
+        "touch target too small: {size}"
+    );
+    phone.click(&present).await;
+    phone.screenshot("circle-attendance", PHONE).await;
+    phone.click("form.attendance button[type=submit]").await;
+    phone
+        .wait_for_text("main [role=status]", "Attendance is saved")
+        .await;
+    let checked = phone
+        .script(&format!(
+            "return document.getElementById({}).checked;",
+            json!(format!("mark-{}-present", member.id))
+        ))
+        .await;
+    assert_eq!(checked, true, "the saved mark is shown again");
+    let overflow = phone
+        .script("return document.documentElement.scrollWidth - window.innerWidth;")
+        .await;
+    assert!(
+        overflow.as_f64().unwrap() <= 0.0,
+        "the attendance page scrolls sideways by {overflow} px on a phone"
+    );
+    phone.screenshot("circle-attendance-saved", PHONE).await;
+
+    // The health page shows the attendance just taken as a bar of the chart.
+    phone.goto(&format!("/circles/{id}/health")).await;
+    phone.wait_for_text("main h1", "Circle health").await;
+    let bars = phone
+        .script("return document.querySelectorAll('svg.chart .chart-bar').length;")
+        .await;
+    assert_eq!(bars, json!(1), "one meeting with attendance, one bar");
+    let chart = phone
+        .script(
+            "var r = document.querySelector('svg.chart').getBoundingClientRect(); \
+             return [r.width, r.height];",
+        )
+        .await;
+    assert!(
+        chart[0].as_f64().unwrap() > 200.0 && chart[1].as_f64().unwrap() > 80.0,
+        "the chart is drawn at a readable size: {chart}"
+    );
+    phone.screenshot("circle-health", PHONE).await;
+    phone
+        .script("document.getElementById('attendance-heading').scrollIntoView(); return null;")
+        .await;
+    phone.screenshot("circle-health-chart", PHONE).await;
+
+    phone.close().await;
+}
+
+crate::on_both_backends!(create_join_approve_and_take_attendance);
