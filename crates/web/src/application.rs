@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(api_router)
         .merge(crate::pages::router(state.clone()))
+        .merge(crate::api::feed_routes())
         .route(
             "/api/openapi.json",
             get(move || {

@@ -24,7 +24,10 @@ async fn ok_json(res: Response) -> Value {
 async fn refused(res: Response, status: StatusCode) -> String {
     let got = res.status();
     if got != status {
-        panic!("expected {status}, got {got}: {}", res.text().await.unwrap());
+        panic!(
+            "expected {status}, got {got}: {}",
+            res.text().await.unwrap()
+        );
     }
     problem_code(res).await
 }
@@ -113,10 +116,15 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
     let mut retreat = workshop("Long weekend", 20);
     retreat["kind"] = json!("day_retreat");
     retreat["ends_at"] = json!(local(11, 12));
-    let res = app.post_as(&ptm.access_token, "/api/v1/events", retreat.clone()).await;
+    let res = app
+        .post_as(&ptm.access_token, "/api/v1/events", retreat.clone())
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     retreat["kind"] = json!("multi_day_retreat");
-    assert_eq!(create(&app, &ptm, retreat).await["kind"], "multi_day_retreat");
+    assert_eq!(
+        create(&app, &ptm, retreat).await["kind"],
+        "multi_day_retreat"
+    );
 
     // Programme events need the Program Team or Admins; members and facilitators cannot.
     for who in [&member, &fac] {
@@ -131,18 +139,26 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
         "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
         "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
     });
-    let c = ok_json(app.post_as(&fac.access_token, "/api/v1/circles", circle).await).await;
+    let c = ok_json(
+        app.post_as(&fac.access_token, "/api/v1/circles", circle)
+            .await,
+    )
+    .await;
     let mut own = workshop("Circle movie night", 8);
     own["kind"] = json!("movie_night");
     own["circle_id"] = c["id"].clone();
     let e = create(&app, &fac, own.clone()).await;
     assert_eq!(e["open_to_all"], false);
     let other = app.user_with_roles(&admin, &["facilitator"]).await;
-    let res = app.post_as(&other.access_token, "/api/v1/events", own).await;
+    let res = app
+        .post_as(&other.access_token, "/api/v1/events", own)
+        .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     let mut meeting = workshop("Meeting", 8);
     meeting["kind"] = json!("circle_meeting");
-    let res = app.post_as(&ptm.access_token, "/api/v1/events", meeting).await;
+    let res = app
+        .post_as(&ptm.access_token, "/api/v1/events", meeting)
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Drafts are for their organisers; the lifecycle is enforced.
@@ -169,7 +185,10 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
         refused(res, StatusCode::CONFLICT).await,
         "invalid_status_change"
     );
-    assert!(app.audit_actions().await.contains(&"event_created".to_owned()));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"event_created".to_owned()));
 }
 
 async fn waitlist_promotion_and_cancellation(app: TestApp) {
@@ -241,7 +260,11 @@ async fn waitlist_promotion_and_cancellation(app: TestApp) {
             ("p3@example.org".to_owned(), "waitlisted".to_owned()),
         ]
     );
-    let mine = ok_json(app.get_as(&people[3].access_token, "/api/v1/me/registrations").await).await;
+    let mine = ok_json(
+        app.get_as(&people[3].access_token, "/api/v1/me/registrations")
+            .await,
+    )
+    .await;
     assert_eq!(mine[0]["registration"]["waitlist_position"], 1);
     let res = app
         .get_as(
@@ -256,13 +279,15 @@ async fn waitlist_promotion_and_cancellation(app: TestApp) {
     // Everyone hears about each step; cancelling the event tells all still in.
     ok_json(set_status(&app, &ptm, &id, "cancelled").await).await;
     app.run_jobs().await;
-    let subjects = |who: &str| -> Vec<String> {
-        app.emails_to(who).into_iter().map(|m| m.subject).collect()
-    };
+    let subjects =
+        |who: &str| -> Vec<String> { app.emails_to(who).into_iter().map(|m| m.subject).collect() };
     assert!(subjects("p2@example.org").contains(&"A seat opened up: Fathers and sons".to_owned()));
     assert!(subjects("p3@example.org").contains(&"On the waitlist: Fathers and sons".to_owned()));
     for who in ["p1@example.org", "p2@example.org", "p3@example.org"] {
-        assert!(subjects(who).contains(&"Cancelled: Fathers and sons".to_owned()), "{who}");
+        assert!(
+            subjects(who).contains(&"Cancelled: Fathers and sons".to_owned()),
+            "{who}"
+        );
     }
     assert!(!subjects("p0@example.org").contains(&"Cancelled: Fathers and sons".to_owned()));
     let res = register(&app, &people[0], &id).await;
@@ -296,14 +321,22 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
     paid["currency"] = json!("eur");
     paid["offer_hours"] = json!(12);
     let id = published(&app, &ptm, paid).await;
-    let seen = ok_json(app.get_as(&a.access_token, &format!("/api/v1/events/{id}")).await).await;
+    let seen = ok_json(
+        app.get_as(&a.access_token, &format!("/api/v1/events/{id}"))
+            .await,
+    )
+    .await;
     assert_eq!(seen["price_label"], "EUR 25.00");
     let r = ok_json(register(&app, &a, &id).await).await;
     assert_eq!(r["registration"]["status"], "payment_required");
     ok_json(register(&app, &b, &id).await).await;
     ok_json(register(&app, &c, &id).await).await;
     ok_json(cancel(&app, &a, &id).await).await;
-    let mine = ok_json(app.get_as(&b.access_token, "/api/v1/me/registrations").await).await;
+    let mine = ok_json(
+        app.get_as(&b.access_token, "/api/v1/me/registrations")
+            .await,
+    )
+    .await;
     assert_eq!(mine[0]["registration"]["status"], "offered");
     assert!(mine[0]["registration"]["offer_expires_at"].is_string());
     let accept = format!("/api/v1/events/{id}/registration/accept-offer");
@@ -321,19 +354,33 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
         .await
         .unwrap();
     jobs::Entity::update_many()
-        .col_expr(jobs::Column::RunAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .col_expr(
+            jobs::Column::RunAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
         .filter(jobs::Column::Kind.eq("expire_seat_offer"))
         .exec(&app.ctx.main)
         .await
         .unwrap();
     app.run_jobs().await;
-    let mine = ok_json(app.get_as(&b.access_token, "/api/v1/me/registrations").await).await;
+    let mine = ok_json(
+        app.get_as(&b.access_token, "/api/v1/me/registrations")
+            .await,
+    )
+    .await;
     assert_eq!(mine.as_array().unwrap().len(), 0, "{mine}");
     let r = ok_json(app.post_as(&c.access_token, &accept, json!({})).await).await;
     assert_eq!(r["status"], "payment_required");
     app.run_jobs().await;
-    let subjects: Vec<String> = app.emails_to("b@example.org").into_iter().map(|m| m.subject).collect();
-    assert!(subjects.contains(&"Your seat offer ran out: Paid".to_owned()), "{subjects:?}");
+    let subjects: Vec<String> = app
+        .emails_to("b@example.org")
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert!(
+        subjects.contains(&"Your seat offer ran out: Paid".to_owned()),
+        "{subjects:?}"
+    );
 }
 
 async fn idempotency_key_makes_a_retry_safe(app: TestApp) {
@@ -381,20 +428,30 @@ async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
     let member = app.signed_up("member@example.org").await;
     let venue = json!({ "name": "Old Mill", "address": "Mill lane 1", "capacity": 30 });
-    let res = app.post_as(&member.access_token, "/api/v1/venues", venue.clone()).await;
+    let res = app
+        .post_as(&member.access_token, "/api/v1/venues", venue.clone())
+        .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
-    let v = ok_json(app.post_as(&ptm.access_token, "/api/v1/venues", venue).await).await;
+    let v = ok_json(
+        app.post_as(&ptm.access_token, "/api/v1/venues", venue)
+            .await,
+    )
+    .await;
     let mut at_mill = workshop("At the mill", 30);
     at_mill["venue_id"] = v["id"].clone();
     create(&app, &ptm, at_mill.clone()).await;
     // The same afternoon at the same place is refused; a bigger event does not fit.
     at_mill["title"] = json!("Clash");
-    let res = app.post_as(&ptm.access_token, "/api/v1/events", at_mill.clone()).await;
+    let res = app
+        .post_as(&ptm.access_token, "/api/v1/events", at_mill.clone())
+        .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "venue_booked");
     at_mill["starts_at"] = json!(local(12, 10));
     at_mill["ends_at"] = json!(local(12, 16));
     at_mill["capacity"] = json!(31);
-    let res = app.post_as(&ptm.access_token, "/api/v1/events", at_mill.clone()).await;
+    let res = app
+        .post_as(&ptm.access_token, "/api/v1/events", at_mill.clone())
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     at_mill["capacity"] = json!(30);
     create(&app, &ptm, at_mill).await;
@@ -410,7 +467,10 @@ async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
 
     // Reminders go to seat holders a day before, once.
     jobs::Entity::update_many()
-        .col_expr(jobs::Column::RunAt, Expr::value(Utc::now() - Duration::minutes(1)))
+        .col_expr(
+            jobs::Column::RunAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
         .filter(jobs::Column::Kind.eq("send_event_reminders"))
         .exec(&app.ctx.main)
         .await
@@ -459,7 +519,10 @@ async fn quiet_actor(app: &TestApp, n: usize) -> app::authz::Actor {
 async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let id: Uuid = published(&app, &ptm, workshop("Popular", 30)).await.parse().unwrap();
+    let id: Uuid = published(&app, &ptm, workshop("Popular", 30))
+        .await
+        .parse()
+        .unwrap();
     let mut actors = Vec::new();
     for n in 0..200 {
         actors.push(quiet_actor(&app, n).await);
@@ -492,7 +555,9 @@ async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
     assert_eq!(positions, (1..=200).collect::<Vec<_>>());
     assert!(rows[..30].iter().all(|r| r.status == "confirmed"));
     assert!(rows[30..].iter().all(|r| r.status == "waitlisted"));
-    assert!(rows.windows(2).all(|w| w[0].registered_at <= w[1].registered_at));
+    assert!(rows
+        .windows(2)
+        .all(|w| w[0].registered_at <= w[1].registered_at));
 
     // Five cancel: the first five waiting take their seats.
     for r in &rows[..5] {
@@ -509,7 +574,10 @@ async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
         .unwrap();
     let status: Vec<&str> = after.iter().map(|r| r.status.as_str()).collect();
     assert!(status[..5].iter().all(|s| *s == "cancelled"));
-    assert!(status[5..35].iter().all(|s| *s == "confirmed"), "{status:?}");
+    assert!(
+        status[5..35].iter().all(|s| *s == "confirmed"),
+        "{status:?}"
+    );
     assert!(status[35..].iter().all(|s| *s == "waitlisted"));
     let event = ok_json(
         app.get_as(&ptm.access_token, &format!("/api/v1/events/{id}"))
@@ -520,7 +588,325 @@ async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
     assert_eq!(event["waitlisted"], 165);
 }
 
+async fn browsing_finds_what_is_meant_for_you(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let inside = app.signed_up("inside@example.org").await;
+    let outside = app.signed_up("outside@example.org").await;
+    let circle = json!({
+        "name": "Tuesday Men", "description": "Men meeting.", "capacity": 8, "visibility": "open",
+        "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
+        "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
+    });
+    let c = ok_json(
+        app.post_as(&fac.access_token, "/api/v1/circles", circle)
+            .await,
+    )
+    .await;
+    let cid = c["id"].as_str().unwrap();
+    let req = ok_json(
+        app.post_as(
+            &inside.access_token,
+            &format!("/api/v1/circles/{cid}/join-requests"),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    let approve = format!(
+        "/api/v1/circles/{cid}/join-requests/{}/approve",
+        req["id"].as_str().unwrap()
+    );
+    ok_json(app.post_as(&fac.access_token, &approve, json!({})).await).await;
+
+    let mut movie = workshop("Movie night: Twelve Angry Men", 20);
+    movie["kind"] = json!("movie_night");
+    movie["starts_at"] = json!(local(3, 19));
+    movie["ends_at"] = json!(local(3, 22));
+    let movie = published(&app, &ptm, movie).await;
+    let open = published(&app, &ptm, workshop("Open workshop", 20)).await;
+    let mut own = workshop("Circle walk", 8);
+    own["circle_id"] = json!(cid);
+    own["starts_at"] = json!(local(5, 10));
+    own["ends_at"] = json!(local(5, 12));
+    let own = published(&app, &fac, own).await;
+
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = |who: &User, query: &str| {
+        let path = format!("/api/v1/events{query}");
+        let token = who.access_token.clone();
+        let app = &app;
+        async move { ok_json(app.get_as(&token, &path).await).await }
+    };
+    // Soonest first; a circle's own event only for its members.
+    assert_eq!(
+        ids(&list(&inside, "").await),
+        [movie.clone(), own.clone(), open.clone()]
+    );
+    assert_eq!(
+        ids(&list(&outside, "").await),
+        [movie.clone(), open.clone()]
+    );
+    let res = app
+        .get_as(&outside.access_token, &format!("/api/v1/events/{own}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = register(&app, &outside, &own).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    ok_json(register(&app, &inside, &own).await).await;
+    // Search, kind, and pages.
+    assert_eq!(ids(&list(&outside, "?q=ANGRY").await), [movie.as_str()]);
+    assert_eq!(
+        ids(&list(&outside, "?kind=workshop").await),
+        [open.as_str()]
+    );
+    let first = list(&inside, "?limit=1").await;
+    assert_eq!(ids(&first), [movie.as_str()]);
+    let after = first[0]["starts_at"].as_str().unwrap().replace('+', "%2B");
+    assert_eq!(
+        ids(&list(&inside, &format!("?limit=1&after={after}")).await),
+        [own.as_str()]
+    );
+    let res = app
+        .get_as(&inside.access_token, "/api/v1/events?limit=0")
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn door_list_check_in_counts_and_csv(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let id = published(&app, &ptm, workshop("At the door", 2)).await;
+    let a = app.signed_up("alan@example.org").await;
+    let b = app.signed_up("bert@example.org").await;
+    let c = app.signed_up("carl@example.org").await;
+    for who in [&a, &b, &c] {
+        ok_json(register(&app, who, &id).await).await;
+    }
+    let base = format!("/api/v1/events/{id}/registrations");
+    let list = ok_json(
+        app.get_as(&ptm.access_token, &format!("{base}?name=ALAN"))
+            .await,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let reg_of = |v: &Value| v[0]["registration_id"].as_str().unwrap().to_owned();
+    let alan = reg_of(&list);
+    let carl = reg_of(
+        &ok_json(
+            app.get_as(&ptm.access_token, &format!("{base}?name=carl"))
+                .await,
+        )
+        .await,
+    );
+
+    // Notes, and a note that would be a spreadsheet formula is defused in the CSV.
+    let res = app
+        .post_as(
+            &ptm.access_token,
+            &format!("{base}/{alan}/note"),
+            json!({ "note": "=needs, a lift" }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .get_as(
+            &ptm.access_token,
+            &format!("/api/v1/events/{id}/registrations.csv"),
+        )
+        .await;
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("position,name,email,status"));
+    assert!(
+        lines[1].contains("alan@example.org") && lines[1].contains("\"'=needs, a lift\""),
+        "{csv}"
+    );
+    assert!(lines[3].contains("waitlisted"));
+
+    // One tap per person; only seat holders; the counts follow; a tap can be undone.
+    let tap = |reg: String, present: bool| {
+        let path = format!("{base}/{reg}/check-in");
+        let token = ptm.access_token.clone();
+        let app = &app;
+        async move {
+            app.post_as(&token, &path, json!({ "present": present }))
+                .await
+        }
+    };
+    let counts = ok_json(tap(alan.clone(), true).await).await;
+    assert_eq!(
+        (
+            counts["registered"].as_u64(),
+            counts["checked_in"].as_u64(),
+            counts["waitlisted"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    let res = tap(carl.clone(), true).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "no_seat");
+    let res = app
+        .post_as(
+            &a.access_token,
+            &format!("{base}/{alan}/check-in"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    let counts = ok_json(tap(alan.clone(), false).await).await;
+    assert_eq!(counts["checked_in"], 0);
+    ok_json(tap(alan.clone(), true).await).await;
+
+    // Moving Carl to the front keeps him waiting (no free seat) until one frees.
+    let res = app
+        .post_as(
+            &ptm.access_token,
+            &format!("{base}/{carl}/move-to-front"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .post_as(
+            &ptm.access_token,
+            &format!("{base}/{alan}/move-to-front"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "not_waitlisted");
+    ok_json(cancel(&app, &b, &id).await).await;
+    let mine = ok_json(
+        app.get_as(&c.access_token, "/api/v1/me/registrations")
+            .await,
+    )
+    .await;
+    assert_eq!(mine[0]["registration"]["status"], "confirmed");
+
+    // After the event, those who held a seat and never came are no-shows.
+    db::main_db::events::Entity::update_many()
+        .col_expr(
+            db::main_db::events::Column::StartsAt,
+            Expr::value(Utc::now() - Duration::hours(3)),
+        )
+        .col_expr(
+            db::main_db::events::Column::EndsAt,
+            Expr::value(Utc::now() - Duration::hours(1)),
+        )
+        .filter(db::main_db::events::Column::Id.eq(id.parse::<Uuid>().unwrap()))
+        .exec(&app.ctx.main)
+        .await
+        .unwrap();
+    let report = ok_json(
+        app.get_as(&ptm.access_token, &format!("/api/v1/events/{id}/counts"))
+            .await,
+    )
+    .await;
+    assert_eq!(report["ended"], true);
+    assert_eq!(report["checked_in"], 1);
+    assert_eq!(report["no_shows"], 1);
+    assert_eq!(report["cancelled"], 1);
+}
+
+async fn calendar_files_and_private_feeds(app: TestApp) {
+    use icalendar::{Calendar, Component};
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let mut body = workshop("Retreat; fathers, sons", 10);
+    body["kind"] = json!("multi_day_retreat");
+    body["ends_at"] = json!(local(12, 14));
+    let id = published(&app, &ptm, body).await;
+    ok_json(register(&app, &joe, &id).await).await;
+
+    let res = app
+        .get_as(
+            &joe.access_token,
+            &format!("/api/v1/events/{id}/calendar.ics"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let parsed: Calendar = res.text().await.unwrap().parse().expect("the .ics parses");
+    let event = parsed
+        .components
+        .iter()
+        .find_map(|c| c.as_event())
+        .expect("one event");
+    assert_eq!(event.get_summary(), Some("Retreat; fathers, sons"));
+    assert!(event
+        .get_uid()
+        .unwrap()
+        .starts_with(&format!("event-{id}@")));
+
+    // A private feed: works without signing in, stops when renewed or revoked.
+    let feed = ok_json(
+        app.post_as(&joe.access_token, "/api/v1/me/calendar-feed", json!({}))
+            .await,
+    )
+    .await;
+    let url = feed["url"].as_str().unwrap().to_owned();
+    let path = url::Url::parse(&url).unwrap().path().to_owned();
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let parsed: Calendar = res.text().await.unwrap().parse().expect("the feed parses");
+    let summaries: Vec<String> = parsed
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .filter_map(|e| e.get_summary().map(str::to_owned))
+        .collect();
+    assert_eq!(summaries, ["Retreat; fathers, sons"]);
+    let renewed = ok_json(
+        app.post_as(&joe.access_token, "/api/v1/me/calendar-feed", json!({}))
+            .await,
+    )
+    .await;
+    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let new_path = url::Url::parse(renewed["url"].as_str().unwrap())
+        .unwrap()
+        .path()
+        .to_owned();
+    let res = app
+        .call(
+            reqwest::Method::DELETE,
+            "/api/v1/me/calendar-feed",
+            Some(&joe.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.client.get(app.url(&new_path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app
+        .client
+        .get(app.url("/calendar/not-a-token.ics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
 crate::on_both_backends!(
+    door_list_check_in_counts_and_csv,
+    calendar_files_and_private_feeds,
+    browsing_finds_what_is_meant_for_you,
     creating_is_validated_and_for_the_right_roles,
     waitlist_promotion_and_cancellation,
     full_events_windows_and_paid_offers,

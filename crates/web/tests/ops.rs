@@ -74,6 +74,13 @@ const API_PATHS: &[&str] = &[
     "/api/v1/events/{id}/registration/accept-offer",
     "/api/v1/me/registrations",
     "/api/v1/venues",
+    "/api/v1/events/{id}/registrations.csv",
+    "/api/v1/events/{id}/registrations/{registration_id}/note",
+    "/api/v1/events/{id}/registrations/{registration_id}/move-to-front",
+    "/api/v1/events/{id}/registrations/{registration_id}/check-in",
+    "/api/v1/events/{id}/counts",
+    "/api/v1/events/{id}/calendar.ics",
+    "/api/v1/me/calendar-feed",
 ];
 
 fn header(res: &reqwest::Response, name: &str) -> Option<String> {

@@ -1,14 +1,15 @@
 //! Creating events and venues, publishing, cancelling and completing events, viewing and
 //! browsing them.
 
-use super::{circles_of, circles_of_user, lock_event, organised, visible_event};
+use super::view::{get, EventView};
+use super::{circles_of_user, lock_event, organised};
 use crate::audit::{self, Entry};
 use crate::authz::Actor;
-use crate::circles::{self, oversees_all_circles};
+use crate::circles;
 use crate::jobs::{self, EventNotice, Job};
 use crate::{Checks, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
-use db::main_db::{event_circles, event_registrations as regs, events, meetings, users, venues};
+use db::main_db::{event_circles, event_registrations as regs, events, meetings, venues};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::{
     overlaps, CancellationPolicy, EventDescription, EventKind, EventSchedule, EventStatus,
@@ -102,53 +103,6 @@ pub struct Warning {
     /// `overlaps_circle_meeting` or `overlaps_registration`.
     pub code: &'static str,
     pub message: String,
-}
-
-/// An event as the viewer may see it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct EventView {
-    pub id: Uuid,
-    pub kind: EventKind,
-    pub title: String,
-    pub description: String,
-    pub status: EventStatus,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub time_zone: String,
-    pub venue: Option<Venue>,
-    pub location: Option<String>,
-    /// Only for those registered and the organisers.
-    pub online_url: Option<String>,
-    pub capacity: i32,
-    pub seats_left: i32,
-    pub waitlisted: u64,
-    pub price_minor: i64,
-    pub currency: Option<String>,
-    /// "EUR 25.00", or "Free".
-    pub price_label: String,
-    pub waitlist_enabled: bool,
-    pub offer_hours: Option<i32>,
-    pub registration_opens_at: Option<DateTime<Utc>>,
-    pub registration_closes_at: Option<DateTime<Utc>>,
-    pub cancellation_policy: Option<String>,
-    pub circle_id: Option<Uuid>,
-    pub open_to_all: bool,
-    pub organiser_name: String,
-    pub viewer_organises: bool,
-    /// The viewer's registration status, if any (`confirmed`, `waitlisted` …).
-    pub my_status: Option<String>,
-    /// Problems worth knowing about (for the organiser, after creating).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<Warning>,
-}
-
-/// Filters for browsing upcoming events.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct EventFilter {
-    /// Words in the title or description.
-    pub q: Option<String>,
-    pub kind: Option<EventKind>,
 }
 
 struct Valid {
@@ -511,117 +465,6 @@ async fn tell_everyone(
         jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
     }
     Ok(())
-}
-
-/// One event as `actor` may see it.
-pub async fn get(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<EventView> {
-    let (e, organiser) = visible_event(ctx, actor, event_id).await?;
-    let mine = regs::Entity::find()
-        .filter(regs::Column::EventId.eq(e.id))
-        .filter(regs::Column::UserId.eq(actor.id()))
-        .one(&ctx.main)
-        .await?
-        .map(|r| r.status)
-        .filter(|s| s != "cancelled");
-    view(ctx, e, organiser, mine).await
-}
-
-pub(crate) async fn view(
-    ctx: &Context,
-    e: events::Model,
-    organiser: bool,
-    my_status: Option<String>,
-) -> Result<EventView> {
-    let venue = match e.venue_id {
-        Some(v) => venues::Entity::find_by_id(v)
-            .one(&ctx.main)
-            .await?
-            .map(Venue::from),
-        None => None,
-    };
-    let waitlisted = regs::Entity::find()
-        .filter(regs::Column::EventId.eq(e.id))
-        .filter(regs::Column::Status.eq("waitlisted"))
-        .all(&ctx.main)
-        .await?
-        .len() as u64;
-    let organiser_name = users::Entity::find_by_id(e.organiser_id)
-        .one(&ctx.main)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or_default();
-    let price = e
-        .currency
-        .as_deref()
-        .and_then(|c| Money::parse(e.price_minor, c).ok());
-    let sees_link = organiser || my_status.as_deref().is_some_and(|s| s != "waitlisted");
-    Ok(EventView {
-        id: e.id,
-        kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Workshop),
-        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled),
-        price_label: price
-            .filter(|p| !p.is_free())
-            .map_or_else(|| "Free".to_owned(), |p| p.to_string()),
-        seats_left: (e.capacity - e.confirmed_count).max(0),
-        online_url: if sees_link { e.online_url } else { None },
-        title: e.title,
-        description: e.description,
-        starts_at: e.starts_at,
-        ends_at: e.ends_at,
-        time_zone: e.time_zone,
-        venue,
-        location: e.location,
-        capacity: e.capacity,
-        waitlisted,
-        price_minor: e.price_minor,
-        currency: e.currency,
-        waitlist_enabled: e.waitlist_enabled,
-        offer_hours: e.offer_hours,
-        registration_opens_at: e.registration_opens_at,
-        registration_closes_at: e.registration_closes_at,
-        cancellation_policy: e.cancellation_policy,
-        circle_id: e.circle_id,
-        open_to_all: e.open_to_all,
-        organiser_name,
-        viewer_organises: organiser,
-        my_status,
-        warnings: Vec::new(),
-    })
-}
-
-/// Upcoming published events meant for `actor`, soonest first.
-pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Result<Vec<EventView>> {
-    actor.require(Permission::Participate)?;
-    let now = Utc::now();
-    let mine = circles_of_user(&ctx.main, actor.id()).await?;
-    let mut rows = events::Entity::find()
-        .filter(events::Column::Status.eq(EventStatus::Published.as_str()))
-        .all(&ctx.main)
-        .await?;
-    // Compared here rather than in SQL: SQLite keeps timestamps as text.
-    rows.retain(|e| e.ends_at > now);
-    if let Some(kind) = filter.kind {
-        rows.retain(|e| e.kind == kind.as_str());
-    }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let q = q.to_lowercase();
-        rows.retain(|e| {
-            e.title.to_lowercase().contains(&q) || e.description.to_lowercase().contains(&q)
-        });
-    }
-    rows.sort_by_key(|e| e.starts_at);
-    let mut out = Vec::new();
-    for e in rows {
-        let open = e.open_to_all
-            || circles_of(&ctx.main, e.id)
-                .await?
-                .iter()
-                .any(|c| mine.contains(c));
-        if open || oversees_all_circles(actor) {
-            out.push(get(ctx, actor, e.id).await?);
-        }
-    }
-    Ok(out)
 }
 
 /// Adds a venue (Program Team and Admins).

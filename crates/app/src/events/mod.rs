@@ -7,11 +7,16 @@
 //! which hands it straight to the head of the waitlist. `domain::event::Roster` is the
 //! executable spec these follow.
 
+pub mod feed;
 pub mod manage;
 pub mod registration;
+pub mod roster;
+pub mod view;
 
-pub use manage::{EventFilter, EventInput, EventView, NewVenue, Venue};
-pub use registration::{Registration, RegistrationOutcome, RosterEntry};
+pub use manage::{EventInput, NewVenue, Venue, Warning};
+pub use registration::{Registration, RegistrationOutcome};
+pub use roster::{Counts, RosterEntry};
+pub use view::{EventFilter, EventView};
 
 use crate::authz::Actor;
 use crate::circles::oversees_all_circles;

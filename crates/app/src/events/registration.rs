@@ -5,21 +5,21 @@
 //! someone from the waitlist until `offer_expires_at`), `waitlisted`, `cancelled`. The
 //! first three hold a seat and count in `events.confirmed_count`.
 
-use super::manage::{view, EventView, Warning};
-use super::{free_seat, lock_event, next_position, organised, take_seat, visible_event};
+use super::manage::Warning;
+use super::view::{views, EventView};
+use super::{free_seat, lock_event, next_position, take_seat, visible_event};
 use crate::audit::{self, Entry};
 use crate::authz::Actor;
 use crate::jobs::{self, EventNotice, Job};
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
-use db::main_db::{event_registrations as regs, events, users};
+use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use domain::event::{overlaps, EventStatus, RegistrationWindow};
 use domain::Permission;
 use serde::Serialize;
-use std::collections::HashMap;
 use uuid::Uuid;
 
 const CONFIRMED: &str = "confirmed";
@@ -52,20 +52,6 @@ pub struct RegistrationOutcome {
     pub registration: Registration,
     /// For instance another event of his at the same time.
     pub warnings: Vec<Warning>,
-}
-
-/// A line of the organiser's list.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RosterEntry {
-    pub registration_id: Uuid,
-    pub user_id: Uuid,
-    pub display_name: String,
-    pub email: String,
-    pub status: String,
-    pub position: i64,
-    pub registered_at: DateTime<Utc>,
-    pub checked_in_at: Option<DateTime<Utc>>,
-    pub note: Option<String>,
 }
 
 /// A registration (and the person's own events: his place in line, once known).
@@ -436,55 +422,22 @@ pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<(EventView, Regist
         .filter(regs::Column::Status.ne(CANCELLED))
         .all(&ctx.main)
         .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let Some(e) = events::Entity::find_by_id(r.event_id)
-            .one(&ctx.main)
-            .await?
-        else {
-            continue;
-        };
-        let organiser = super::organises(ctx, actor, &e).await?;
-        let status = Some(r.status.clone());
-        out.push((
-            view(ctx, e, organiser, status).await?,
-            registration(&ctx.main, r).await?,
-        ));
-    }
-    out.sort_by_key(|(e, _)| e.starts_at);
-    Ok(out)
-}
-
-/// Everyone registered or waiting, in arrival order (its organisers).
-pub async fn roster(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<Vec<RosterEntry>> {
-    organised(ctx, actor, event_id).await?;
-    let rows = regs::Entity::find()
-        .filter(regs::Column::EventId.eq(event_id))
-        .order_by_asc(regs::Column::Position)
-        .all(&ctx.main)
-        .await?;
-    let people: HashMap<Uuid, users::Model> = users::Entity::find()
-        .filter(users::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+    let mut found = Vec::new();
+    for e in events::Entity::find()
+        .filter(events::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
         .all(&ctx.main)
         .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let u = people.get(&r.user_id)?;
-            Some(RosterEntry {
-                registration_id: r.id,
-                user_id: r.user_id,
-                display_name: u.display_name.clone(),
-                email: u.email.clone(),
-                status: r.status,
-                position: r.position,
-                registered_at: r.registered_at,
-                checked_in_at: r.checked_in_at,
-                note: r.note,
-            })
-        })
-        .collect())
+    {
+        let organiser = super::organises(ctx, actor, &e).await?;
+        found.push((e, organiser));
+    }
+    let views = views(ctx, actor.id(), found).await?;
+    let mut kept = Vec::new();
+    for r in rows {
+        if let Some(v) = views.iter().find(|v| v.id == r.event_id) {
+            kept.push((v.clone(), registration(&ctx.main, r).await?));
+        }
+    }
+    kept.sort_by_key(|(e, _)| e.starts_at);
+    Ok(kept)
 }

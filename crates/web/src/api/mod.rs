@@ -8,6 +8,8 @@ mod certifications;
 mod circle_health;
 mod circles;
 mod events;
+
+pub use events::feed_routes;
 mod meetings;
 mod support;
 

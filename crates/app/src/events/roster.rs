@@ -1,0 +1,298 @@
+//! The organiser's side of registration: the list of people (searchable by name, as CSV),
+//! notes, moving someone to the front of the waitlist, check-in at the door, live counts
+//! and the after-event report.
+
+use super::registration::fill_freed_seats;
+use super::{lock_event, organised};
+use crate::audit::{self, Entry};
+use crate::authz::Actor;
+use crate::{Context, Error, RequestMeta, Result};
+use chrono::{DateTime, Utc};
+use db::main_db::{event_registrations as regs, users};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A line of the organiser's list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RosterEntry {
+    pub registration_id: Uuid,
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    /// `confirmed`, `payment_required`, `offered`, `waitlisted` or `cancelled`.
+    pub status: String,
+    pub position: i64,
+    pub registered_at: DateTime<Utc>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+/// Where an event stands, for the door and for the report afterwards.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub capacity: i32,
+    /// People holding a seat (confirmed, awaiting payment, or offered one).
+    pub registered: u32,
+    pub checked_in: u32,
+    pub waitlisted: u32,
+    pub cancelled: u32,
+    /// Seat holders not checked in; counted once the event has ended.
+    pub no_shows: u32,
+    pub ended: bool,
+}
+
+/// Everyone registered, waiting or cancelled, in arrival order (its organisers);
+/// `name` narrows to people whose name or address contains it.
+pub async fn roster(
+    ctx: &Context,
+    actor: &Actor,
+    event_id: Uuid,
+    name: Option<&str>,
+) -> Result<Vec<RosterEntry>> {
+    organised(ctx, actor, event_id).await?;
+    let rows = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(event_id))
+        .order_by_asc(regs::Column::Position)
+        .all(&ctx.main)
+        .await?;
+    let people: HashMap<Uuid, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let wanted = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_lowercase);
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let u = people.get(&r.user_id)?;
+            let matches = wanted.as_deref().is_none_or(|w| {
+                u.display_name.to_lowercase().contains(w) || u.email.to_lowercase().contains(w)
+            });
+            matches.then(|| RosterEntry {
+                registration_id: r.id,
+                user_id: r.user_id,
+                display_name: u.display_name.clone(),
+                email: u.email.clone(),
+                status: r.status,
+                position: r.position,
+                registered_at: r.registered_at,
+                checked_in_at: r.checked_in_at,
+                note: r.note,
+            })
+        })
+        .collect())
+}
+
+/// The list as CSV (UTF-8, a header row, RFC 4180 quoting), for spreadsheets.
+pub async fn roster_csv(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<String> {
+    let rows = roster(ctx, actor, event_id, None).await?;
+    let mut out = String::from("position,name,email,status,registered_at,checked_in_at,note\r\n");
+    for r in rows {
+        let fields = [
+            r.position.to_string(),
+            r.display_name,
+            r.email,
+            r.status,
+            r.registered_at.to_rfc3339(),
+            r.checked_in_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            r.note.unwrap_or_default(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+/// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
+fn csv_field(raw: &str) -> String {
+    let safe = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if safe.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
+/// A registration of this event, read inside the caller's transaction.
+async fn registration_of(
+    txn: &impl db::sea_orm::ConnectionTrait,
+    event_id: Uuid,
+    registration_id: Uuid,
+) -> Result<regs::Model> {
+    regs::Entity::find_by_id(registration_id)
+        .one(txn)
+        .await?
+        .filter(|r| r.event_id == event_id)
+        .ok_or(Error::NotFound("registration"))
+}
+
+/// Sets or clears the organiser's note on a registration (at most 500 characters).
+pub async fn set_note(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    event_id: Uuid,
+    registration_id: Uuid,
+    note: Option<&str>,
+) -> Result<()> {
+    organised(ctx, actor, event_id).await?;
+    let note = crate::circles::optional_text(note, "note", 500)?;
+    let txn = db::begin_write(&ctx.main).await?;
+    let r = registration_of(&txn, event_id, registration_id).await?;
+    let mut row: regs::ActiveModel = r.into();
+    row.note = Set(note);
+    row.updated_at = Set(Utc::now());
+    row.update(&txn).await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("event_registration_noted")
+            .by(actor.id())
+            .on("event", event_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Moves a waitlisted person to the front of the line by hand; if a seat is free (an
+/// offer ran out, or capacity grew), he gets it at once.
+pub async fn move_to_front(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    event_id: Uuid,
+    registration_id: Uuid,
+) -> Result<()> {
+    organised(ctx, actor, event_id).await?;
+    let txn = db::begin_write(&ctx.main).await?;
+    let e = lock_event(&txn, event_id).await?;
+    let r = registration_of(&txn, event_id, registration_id).await?;
+    if r.status != "waitlisted" {
+        return Err(Error::conflict(
+            "not_waitlisted",
+            "Only someone on the waitlist can be moved to its front.",
+        ));
+    }
+    let head = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(event_id))
+        .filter(regs::Column::Status.eq("waitlisted"))
+        .order_by_asc(regs::Column::Position)
+        .one(&txn)
+        .await?
+        .map_or(r.position, |h| h.position);
+    let front = head.min(r.position) - 1;
+    let mut row: regs::ActiveModel = r.into();
+    row.position = Set(front);
+    row.updated_at = Set(Utc::now());
+    row.update(&txn).await?;
+    fill_freed_seats(&txn, ctx, &e).await?;
+    audit::record(
+        &txn,
+        meta,
+        Entry::new("event_waitlist_reordered")
+            .by(actor.id())
+            .on("event", event_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Checks a seat holder in at the door (or undoes it, for a mistaken tap).
+pub async fn check_in(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    event_id: Uuid,
+    registration_id: Uuid,
+    present: bool,
+) -> Result<Counts> {
+    organised(ctx, actor, event_id).await?;
+    let txn = db::begin_write(&ctx.main).await?;
+    let r = registration_of(&txn, event_id, registration_id).await?;
+    if !matches!(
+        r.status.as_str(),
+        "confirmed" | "payment_required" | "offered"
+    ) {
+        return Err(Error::conflict(
+            "no_seat",
+            "Only someone holding a seat can be checked in.",
+        ));
+    }
+    let now = Utc::now();
+    let mut row: regs::ActiveModel = r.into();
+    row.checked_in_at = Set(present.then_some(now));
+    row.checked_in_by = Set(present.then_some(actor.id()));
+    row.updated_at = Set(now);
+    row.update(&txn).await?;
+    let action = if present {
+        "event_checked_in"
+    } else {
+        "event_check_in_undone"
+    };
+    audit::record(
+        &txn,
+        meta,
+        Entry::new(action).by(actor.id()).on("event", event_id),
+    )
+    .await?;
+    txn.commit().await?;
+    counts(ctx, actor, event_id).await
+}
+
+/// Live counts for the door, and the report once the event has ended.
+pub async fn counts(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<Counts> {
+    let e = organised(ctx, actor, event_id).await?;
+    let rows = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(event_id))
+        .all(&ctx.main)
+        .await?;
+    let ended = e.ends_at <= Utc::now();
+    let mut c = Counts {
+        capacity: e.capacity,
+        ended,
+        ..Counts::default()
+    };
+    for r in &rows {
+        match r.status.as_str() {
+            "waitlisted" => c.waitlisted += 1,
+            "cancelled" => c.cancelled += 1,
+            _ => {
+                c.registered += 1;
+                if r.checked_in_at.is_some() {
+                    c.checked_in += 1;
+                } else if ended {
+                    c.no_shows += 1;
+                }
+            }
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("Joe"), "Joe");
+        assert_eq!(csv_field("Smith, Joe"), "\"Smith, Joe\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "'-1");
+    }
+}

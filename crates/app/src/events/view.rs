@@ -1,0 +1,238 @@
+//! Events as a viewer sees them: one event, and the upcoming ones meant for him. Views
+//! are built in bulk (a handful of queries for a whole page), since the event list is
+//! one of the most visited pages.
+
+use super::manage::{Venue, Warning};
+use super::{circles_of_user, organises, visible_event};
+use crate::authz::Actor;
+use crate::circles::{escape_like, oversees_all_circles};
+use crate::{Context, Error, Result};
+use chrono::{DateTime, Utc};
+use db::main_db::{event_circles, event_registrations as regs, events, users, venues};
+use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
+use db::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use domain::event::{EventKind, EventStatus, Money};
+use domain::Permission;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// An event as the viewer may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    pub kind: EventKind,
+    pub title: String,
+    pub description: String,
+    pub status: EventStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub time_zone: String,
+    pub venue: Option<Venue>,
+    pub location: Option<String>,
+    /// Only for those registered and the organisers.
+    pub online_url: Option<String>,
+    pub capacity: i32,
+    pub seats_left: i32,
+    pub waitlisted: u64,
+    pub price_minor: i64,
+    pub currency: Option<String>,
+    /// "EUR 25.00", or "Free".
+    pub price_label: String,
+    pub waitlist_enabled: bool,
+    pub offer_hours: Option<i32>,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub cancellation_policy: Option<String>,
+    pub circle_id: Option<Uuid>,
+    pub open_to_all: bool,
+    pub organiser_name: String,
+    pub viewer_organises: bool,
+    /// The viewer's registration status, if any (`confirmed`, `waitlisted` …).
+    pub my_status: Option<String>,
+    /// Problems worth knowing about (for the organiser, after creating).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// Filters for browsing upcoming events.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventFilter {
+    /// Words in the title or description.
+    pub q: Option<String>,
+    pub kind: Option<EventKind>,
+    /// At most this many (1–200, default 50).
+    pub limit: Option<u64>,
+    /// Only events starting after this instant (the last `starts_at` of the previous page).
+    pub after: Option<DateTime<Utc>>,
+}
+
+/// One event as `actor` may see it.
+pub async fn get(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<EventView> {
+    let (e, organiser) = visible_event(ctx, actor, event_id).await?;
+    let mut v = views(ctx, actor.id(), vec![(e, organiser)]).await?;
+    v.pop().ok_or(Error::NotFound("event"))
+}
+
+/// Views of `rows` (event, whether the viewer organises it) for viewer `me`.
+pub(crate) async fn views(
+    ctx: &Context,
+    me: Uuid,
+    rows: Vec<(events::Model, bool)>,
+) -> Result<Vec<EventView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|(e, _)| e.id).collect();
+    let venue_ids: HashSet<Uuid> = rows.iter().filter_map(|(e, _)| e.venue_id).collect();
+    let venues: HashMap<Uuid, Venue> = venues::Entity::find()
+        .filter(venues::Column::Id.is_in(venue_ids))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, Venue::from(v)))
+        .collect();
+    let organiser_ids: HashSet<Uuid> = rows.iter().map(|(e, _)| e.organiser_id).collect();
+    let names: HashMap<Uuid, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(organiser_ids))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let waiting: HashMap<Uuid, i64> = regs::Entity::find()
+        .select_only()
+        .column(regs::Column::EventId)
+        .column_as(Expr::col(regs::Column::Id).count(), "n")
+        .filter(regs::Column::EventId.is_in(ids.clone()))
+        .filter(regs::Column::Status.eq("waitlisted"))
+        .group_by(regs::Column::EventId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .collect();
+    let mine: HashMap<Uuid, String> = regs::Entity::find()
+        .filter(regs::Column::EventId.is_in(ids))
+        .filter(regs::Column::UserId.eq(me))
+        .filter(regs::Column::Status.ne("cancelled"))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|r| (r.event_id, r.status))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(e, organiser)| {
+            let venue = e.venue_id.and_then(|v| venues.get(&v).cloned());
+            let organiser_name = names.get(&e.organiser_id).cloned().unwrap_or_default();
+            let waitlisted = waiting.get(&e.id).copied().unwrap_or(0) as u64;
+            let my_status = mine.get(&e.id).cloned();
+            view_of(e, organiser, venue, organiser_name, waitlisted, my_status)
+        })
+        .collect())
+}
+
+fn view_of(
+    e: events::Model,
+    organiser: bool,
+    venue: Option<Venue>,
+    organiser_name: String,
+    waitlisted: u64,
+    my_status: Option<String>,
+) -> EventView {
+    let price = e
+        .currency
+        .as_deref()
+        .and_then(|c| Money::parse(e.price_minor, c).ok());
+    let sees_link = organiser || my_status.as_deref().is_some_and(|s| s != "waitlisted");
+    EventView {
+        id: e.id,
+        kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Workshop),
+        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled),
+        price_label: price
+            .filter(|p| !p.is_free())
+            .map_or_else(|| "Free".to_owned(), |p| p.to_string()),
+        seats_left: (e.capacity - e.confirmed_count).max(0),
+        online_url: if sees_link { e.online_url } else { None },
+        title: e.title,
+        description: e.description,
+        starts_at: e.starts_at,
+        ends_at: e.ends_at,
+        time_zone: e.time_zone,
+        venue,
+        location: e.location,
+        capacity: e.capacity,
+        waitlisted,
+        price_minor: e.price_minor,
+        currency: e.currency,
+        waitlist_enabled: e.waitlist_enabled,
+        offer_hours: e.offer_hours,
+        registration_opens_at: e.registration_opens_at,
+        registration_closes_at: e.registration_closes_at,
+        cancellation_policy: e.cancellation_policy,
+        circle_id: e.circle_id,
+        open_to_all: e.open_to_all,
+        organiser_name,
+        viewer_organises: organiser,
+        my_status,
+        warnings: Vec::new(),
+    }
+}
+
+/// Upcoming published events meant for `actor` (open to all, or to one of his circles),
+/// soonest first, a page at a time.
+pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Result<Vec<EventView>> {
+    actor.require(Permission::Participate)?;
+    let limit = filter.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Error::invalid(
+            "limit",
+            "Ask for 1 to 200 events at a time.",
+        ));
+    }
+    let after = filter.after.unwrap_or_else(Utc::now);
+    let mut q = events::Entity::find()
+        .filter(events::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(events::Column::StartsAt.gt(after))
+        .order_by_asc(events::Column::StartsAt)
+        .order_by_asc(events::Column::Id);
+    if let Some(kind) = filter.kind {
+        q = q.filter(events::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let lower = |c: events::Column| Expr::expr(Func::lower(Expr::col((events::Entity, c))));
+        q = q.filter(
+            Condition::any()
+                .add(lower(events::Column::Title).like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(lower(events::Column::Description).like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    let everything = oversees_all_circles(actor);
+    let mine: HashSet<Uuid> = circles_of_user(&ctx.main, actor.id())
+        .await?
+        .into_iter()
+        .collect();
+    let for_my_circles: HashSet<Uuid> = event_circles::Entity::find()
+        .filter(event_circles::Column::CircleId.is_in(mine))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|c| c.event_id)
+        .collect();
+    let rows = q
+        .filter(
+            Condition::any()
+                .add(events::Column::OpenToAll.eq(true))
+                .add(events::Column::Id.is_in(for_my_circles))
+                .add(Expr::value(everything)),
+        )
+        .limit(limit)
+        .all(&ctx.main)
+        .await?;
+    let mut with_role = Vec::new();
+    for e in rows {
+        let organiser = organises(ctx, actor, &e).await?;
+        with_role.push((e, organiser));
+    }
+    views(ctx, actor.id(), with_role).await
+}
