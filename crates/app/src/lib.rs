@@ -10,6 +10,7 @@ pub mod certification;
 pub mod circles;
 pub mod config;
 mod context;
+pub mod demo;
 pub mod email;
 mod error;
 pub mod events;

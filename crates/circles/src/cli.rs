@@ -34,6 +34,36 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Demo data for trying the platform out and for load tests.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Fill the configured databases with a realistic demo organisation (members, circles
+    /// with meetings and attendance, events with registrations) and print a few accounts
+    /// to sign in with. Refuses in production mode, and on a database that already has
+    /// accounts unless --force is given.
+    Seed {
+        /// Accounts in all, the printed known accounts included.
+        #[arg(long, default_value_t = 10_000)]
+        members: u32,
+        /// Circles, each with a certified facilitator and 2–10 members.
+        #[arg(long, default_value_t = 1_000)]
+        circles: u32,
+        /// Events over the past and the next six months.
+        #[arg(long, default_value_t = 5_000)]
+        events: u32,
+        /// Seed of the random generator: the same seed gives the same organisation.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Seed even though the database already has accounts.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

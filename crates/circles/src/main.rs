@@ -9,7 +9,7 @@ mod telemetry;
 use anyhow::Context as _;
 use app::config::Settings;
 use clap::Parser;
-use cli::{AdminCommand, Cli, Command};
+use cli::{AdminCommand, Cli, Command, DemoCommand};
 use std::io::{BufRead, IsTerminal};
 
 fn main() -> std::process::ExitCode {
@@ -84,8 +84,69 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
                 return Ok(std::process::ExitCode::from(1));
             }
         }
+        Command::Demo {
+            command:
+                DemoCommand::Seed {
+                    members,
+                    circles,
+                    events,
+                    seed,
+                    force,
+                },
+        } => {
+            // Checked before connecting, so production databases are not even migrated.
+            anyhow::ensure!(
+                settings.env != app::config::Environment::Production,
+                "refusing to seed demo data in production mode (CIRCLES_ENV=production)"
+            );
+            let ctx = app::Context::build(settings).await?;
+            let opts = app::demo::SeedOptions {
+                members,
+                circles,
+                events,
+                seed,
+                force,
+            };
+            let started = std::time::Instant::now();
+            let report = app::demo::seed(&ctx, &opts).await.map_err(describe)?;
+            print_seed_report(&report, started.elapsed());
+        }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn print_seed_report(report: &app::demo::SeedReport, elapsed: std::time::Duration) {
+    let c = &report.counts;
+    println!(
+        "Demo organisation seeded in {:.1} s (generating {} ms, writing {} ms):",
+        elapsed.as_secs_f64(),
+        report.plan_ms,
+        report.write_ms
+    );
+    for (what, n) in [
+        ("users", c.users),
+        ("roles", c.roles),
+        ("certifications", c.certifications),
+        ("venues", c.venues),
+        ("circles", c.circles),
+        ("memberships", c.memberships),
+        ("meetings", c.meetings),
+        ("attendance records", c.attendance),
+        ("events", c.events),
+        ("event audiences", c.event_circles),
+        ("registrations", c.registrations),
+    ] {
+        println!("  {n:>8}  {what}");
+    }
+    println!();
+    println!("Sign in as any of these, password \"{}\":", report.password);
+    for k in &report.known {
+        println!("  {:<12} {}", k.kind, k.email);
+    }
+    println!(
+        "  (and every generated account, e.g. {})",
+        app::demo::member_email(1)
+    );
 }
 
 /// Turns a use-case error into a message for the terminal, with field-level detail.

@@ -422,3 +422,246 @@ async fn migrate_and_admin_create_on_postgres() {
     assert_success(&o, "verify-audit on PostgreSQL");
     assert!(text(&o).0.contains("intact"), "{}", text(&o).0);
 }
+
+// ------------------------------------------------------------------------ demo seed
+
+const DEMO_ARGS: [&str; 8] = [
+    "demo",
+    "seed",
+    "--members",
+    "200",
+    "--circles",
+    "20",
+    "--events",
+    "50",
+];
+
+/// (what, SQL giving one count, expected count) on the main database after a small seed.
+/// Standard SQL, so the same checks run on SQLite and PostgreSQL.
+const DEMO_CHECKS: [(&str, &str, i64); 13] = [
+    ("users", "SELECT count(*) FROM users", 200),
+    ("circles", "SELECT count(*) FROM circles", 20),
+    ("events", "SELECT count(*) FROM events", 50),
+    (
+        "the demo_seeded audit entry",
+        "SELECT count(*) FROM audit_log WHERE action = 'demo_seeded'",
+        1,
+    ),
+    (
+        "circles over capacity",
+        "SELECT count(*) FROM circles WHERE active_members > capacity OR active_members < 2",
+        0,
+    ),
+    (
+        "circles whose active_members is not their active member rows",
+        "SELECT count(*) FROM circles c WHERE c.active_members <> \
+         (SELECT count(*) FROM circle_memberships m WHERE m.circle_id = c.id \
+          AND m.status = 'active' AND m.role = 'member')",
+        0,
+    ),
+    (
+        "circles without a certified facilitator",
+        "SELECT count(*) FROM circles c WHERE NOT EXISTS (SELECT 1 FROM circle_memberships m \
+         JOIN facilitator_certifications f ON f.user_id = m.user_id \
+         JOIN user_roles r ON r.user_id = m.user_id AND r.role = 'facilitator' \
+         WHERE m.circle_id = c.id AND m.role = 'facilitator' AND m.status = 'active' \
+         AND f.revoked_at IS NULL)",
+        0,
+    ),
+    (
+        "events holding more seats than capacity",
+        "SELECT count(*) FROM events e WHERE e.confirmed_count > e.capacity OR \
+         (SELECT count(*) FROM event_registrations r WHERE r.event_id = e.id \
+          AND r.status IN ('confirmed', 'payment_required', 'offered')) > e.capacity",
+        0,
+    ),
+    (
+        "events whose confirmed_count is not their seat-holding rows",
+        "SELECT count(*) FROM events e WHERE e.confirmed_count <> \
+         (SELECT count(*) FROM event_registrations r WHERE r.event_id = e.id \
+          AND r.status IN ('confirmed', 'payment_required', 'offered'))",
+        0,
+    ),
+    (
+        "events whose last_position is not their last arrival",
+        "SELECT count(*) FROM events e WHERE e.last_position <> \
+         (SELECT coalesce(max(r.position), 0) FROM event_registrations r WHERE r.event_id = e.id)",
+        0,
+    ),
+    (
+        "waitlists behind events with free seats",
+        "SELECT count(*) FROM events e WHERE e.confirmed_count < e.capacity AND EXISTS \
+         (SELECT 1 FROM event_registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted')",
+        0,
+    ),
+    (
+        "circle-only events without their circles",
+        "SELECT count(*) FROM events e WHERE e.open_to_all = false AND NOT EXISTS \
+         (SELECT 1 FROM event_circles c WHERE c.event_id = e.id)",
+        0,
+    ),
+    (
+        "unverified demo accounts (they could not sign in)",
+        "SELECT count(*) FROM users WHERE email_verified_at IS NULL",
+        0,
+    ),
+];
+
+/// Counts that must be positive: the seed made meetings, attendance and registrations.
+const DEMO_SOME: [&str; 4] = [
+    "SELECT count(*) FROM meetings",
+    "SELECT count(*) FROM attendance",
+    "SELECT count(*) FROM event_registrations",
+    "SELECT count(*) FROM event_registrations WHERE status = 'waitlisted'",
+];
+
+fn assert_seeded_output(o: &Output) {
+    assert_success(o, "demo seed");
+    let (out, _) = text(o);
+    for account in [
+        "admin@demo.example.org",
+        "facilitator@demo.example.org",
+        "member@demo.example.org",
+        "ptm@demo.example.org",
+        "leadership@demo.example.org",
+    ] {
+        assert!(out.contains(account), "{account} not printed:\n{out}");
+    }
+    assert!(out.contains("password"), "{out}");
+}
+
+fn assert_refused_again(o: &Output) {
+    assert!(!o.status.success(), "a second seed must be refused");
+    let (_, err) = text(o);
+    assert!(err.contains("demo organisation"), "{err}");
+}
+
+#[tokio::test]
+async fn demo_seed_on_sqlite_keeps_the_invariants() {
+    let sb = Sandbox::new();
+    let o = sb.run(&DEMO_ARGS, &[], None);
+    assert_seeded_output(&o);
+    let main = sb.data.join("main.db");
+    for (what, sql, expected) in DEMO_CHECKS {
+        assert_eq!(sqlite_count(&main, sql).await, expected, "{what}");
+    }
+    for sql in DEMO_SOME {
+        assert!(sqlite_count(&main, sql).await > 0, "{sql}");
+    }
+    assert_eq!(
+        sqlite_count(
+            &sb.data.join("credentials.db"),
+            "SELECT count(*) FROM password_credentials"
+        )
+        .await,
+        200
+    );
+    let o = sb.run(&["admin", "verify-audit"], &[], None);
+    assert_success(&o, "verify-audit after the seed");
+    assert!(text(&o).0.contains("intact"), "{}", text(&o).0);
+
+    // Seeding twice is refused, with or without --force, and changes nothing.
+    assert_refused_again(&sb.run(&DEMO_ARGS, &[], None));
+    let mut forced = DEMO_ARGS.to_vec();
+    forced.push("--force");
+    assert_refused_again(&sb.run(&forced, &[], None));
+    assert_eq!(sqlite_count(&main, "SELECT count(*) FROM users").await, 200);
+
+    // Production mode never seeds (here it stops even earlier, at the missing keys).
+    let prod = Sandbox::new();
+    let o = prod.run(&DEMO_ARGS, &[("CIRCLES_ENV", "production")], None);
+    assert!(!o.status.success());
+    assert!(!prod.data.join("main.db").exists());
+}
+
+#[tokio::test]
+async fn demo_seed_needs_force_next_to_real_accounts() {
+    let sb = Sandbox::new();
+    let o = sb.run(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "real@example.org",
+            "--password-stdin",
+        ],
+        &[],
+        Some(&format!("{STRONG}\n")),
+    );
+    assert_success(&o, "admin create");
+    let o = sb.run(&DEMO_ARGS, &[], None);
+    assert!(!o.status.success(), "refused without --force");
+    assert!(text(&o).1.contains("--force"), "{}", text(&o).1);
+    let main = sb.data.join("main.db");
+    assert_eq!(sqlite_count(&main, "SELECT count(*) FROM users").await, 1);
+
+    let mut forced = DEMO_ARGS.to_vec();
+    forced.push("--force");
+    let o = sb.run(&forced, &[], None);
+    assert_seeded_output(&o);
+    assert_eq!(sqlite_count(&main, "SELECT count(*) FROM users").await, 201);
+    let o = sb.run(&["admin", "verify-audit"], &[], None);
+    assert_success(&o, "verify-audit after a forced seed");
+}
+
+#[tokio::test]
+async fn demo_seed_on_postgres_keeps_the_invariants() {
+    let admin_url = pg_admin_url();
+    let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
+        Ok(c) => c,
+        Err(e) => {
+            if std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true") {
+                panic!("REQUIRE_POSTGRES=1 but PostgreSQL at {admin_url} cannot be reached: {e}");
+            }
+            eprintln!(
+                "\n!!! SKIPPED the PostgreSQL demo-seed test: {admin_url} unreachable ({e}).\n"
+            );
+            return;
+        }
+    };
+    let base = format!("circles_demo_{}", uuid::Uuid::new_v4().simple());
+    let names = vec![format!("{base}_main"), format!("{base}_creds")];
+    for n in &names {
+        conn.execute(format!("CREATE DATABASE \"{n}\"").as_str())
+            .await
+            .unwrap();
+    }
+    let _guard = PgDatabases {
+        admin_url: admin_url.clone(),
+        names: names.clone(),
+    };
+    let main_url = with_database(&admin_url, &names[0]);
+    let creds_url = with_database(&admin_url, &names[1]);
+    let env = [
+        ("CIRCLES_DATABASE__MAIN_URL", main_url.as_str()),
+        ("CIRCLES_DATABASE__CREDENTIALS_URL", creds_url.as_str()),
+    ];
+    let sb = Sandbox::new();
+    let o = sb.run(&DEMO_ARGS, &env, None);
+    assert_seeded_output(&o);
+    assert!(!sb.data.join("main.db").exists());
+
+    let mut main = sqlx::PgConnection::connect(&main_url).await.unwrap();
+    for (what, sql, expected) in DEMO_CHECKS {
+        let n: i64 = sqlx::query(sql).fetch_one(&mut main).await.unwrap().get(0);
+        assert_eq!(n, expected, "{what}");
+    }
+    for sql in DEMO_SOME {
+        let n: i64 = sqlx::query(sql).fetch_one(&mut main).await.unwrap().get(0);
+        assert!(n > 0, "{sql}");
+    }
+    main.close().await.unwrap();
+    let mut creds = sqlx::PgConnection::connect(&creds_url).await.unwrap();
+    let stored: i64 = sqlx::query("SELECT count(*) FROM password_credentials")
+        .fetch_one(&mut creds)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 200);
+    creds.close().await.unwrap();
+
+    let o = sb.run(&["admin", "verify-audit"], &env, None);
+    assert_success(&o, "verify-audit on PostgreSQL after the seed");
+    assert!(text(&o).0.contains("intact"), "{}", text(&o).0);
+    assert_refused_again(&sb.run(&DEMO_ARGS, &env, None));
+}
