@@ -1,7 +1,7 @@
 //! Events and registration end to end, on SQLite and PostgreSQL: who may create what,
 //! validation, publishing and cancelling, registering with a waitlist and automatic
 //! promotion, seat offers on paid events, `Idempotency-Key`, venues and double booking,
-//! reminders, and capacity under 200 simultaneous registrations.
+//! reminders, editing events, and capacity under 200 simultaneous registrations.
 
 mod common;
 
@@ -903,6 +903,291 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
+async fn edit(app: &TestApp, by: &User, id: &str, body: Value) -> Response {
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/events/{id}"),
+        Some(&by.access_token),
+        Some(body),
+    )
+    .await
+}
+
+/// The event's `.ics` file as its organiser downloads it.
+async fn ics_of(app: &TestApp, by: &User, id: &str) -> String {
+    let res = app
+        .get_as(
+            &by.access_token,
+            &format!("/api/v1/events/{id}/calendar.ics"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+/// The fields of a 422 problem's errors.
+async fn invalid_fields(res: Response) -> Value {
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    body["errors"].clone()
+}
+
+async fn editing_replaces_the_event_for_its_organisers_only(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let colleague = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let member = app.signed_up("member@example.org").await;
+    let draft = create(&app, &ptm, workshop("Draft", 10)).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert!(ics_of(&app, &ptm, &id).await.contains("SEQUENCE:0"));
+
+    // Title and times are replaced; the calendar's SEQUENCE goes up.
+    let mut body = workshop("Fathers and sons, revised", 10);
+    body["starts_at"] = json!(local(11, 9));
+    body["ends_at"] = json!(local(11, 12));
+    let e = ok_json(edit(&app, &ptm, &id, body.clone()).await).await;
+    assert_eq!(e["title"], "Fathers and sons, revised");
+    assert_eq!(e["status"], "draft");
+    assert_ne!(e["starts_at"], draft["starts_at"]);
+    let ics = ics_of(&app, &ptm, &id).await;
+    assert!(ics.contains("SEQUENCE:1"), "{ics}");
+    assert!(ics.contains("SUMMARY:Fathers and sons\\, revised"), "{ics}");
+    // Saving the same again changes nothing, so calendars keep their version.
+    ok_json(edit(&app, &ptm, &id, body.clone()).await).await;
+    assert!(ics_of(&app, &ptm, &id).await.contains("SEQUENCE:1"));
+    let updates = db::main_db::audit_log::Entity::find()
+        .filter(db::main_db::audit_log::Column::Action.eq("event_updated"))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(updates.len(), 1);
+    let details: Value = serde_json::from_str(&updates[0].details).unwrap();
+    assert_eq!(
+        details,
+        json!({ "changed": ["title", "starts_at", "ends_at"] })
+    );
+
+    // Others cannot: a draft does not exist for them; a published event is not theirs.
+    // The Program Team organises programme events together.
+    let res = edit(&app, &member, &id, body.clone()).await;
+    assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
+    ok_json(set_status(&app, &ptm, &id, "published").await).await;
+    for who in [&member, &fac] {
+        let res = edit(&app, who, &id, body.clone()).await;
+        assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    }
+    body["description"] = json!("Fathers and sons, with lunch.");
+    let e = ok_json(edit(&app, &colleague, &id, body.clone()).await).await;
+    assert_eq!(e["description"], "Fathers and sons, with lunch.");
+    let res = edit(&app, &ptm, &Uuid::now_v7().to_string(), body.clone()).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The input is checked as on creation.
+    let mut bad = body.clone();
+    bad["title"] = json!("W");
+    bad["ends_at"] = json!(local(11, 8));
+    let errors = invalid_fields(edit(&app, &ptm, &id, bad).await).await;
+    assert!(errors.to_string().contains("\"title\""), "{errors}");
+    assert!(errors.to_string().contains("\"ends_at\""), "{errors}");
+
+    // The audience is fixed: no circles added to a programme event…
+    let mut narrowed = body.clone();
+    narrowed["circle_ids"] = json!([Uuid::now_v7()]);
+    let errors = invalid_fields(edit(&app, &ptm, &id, narrowed).await).await;
+    assert_eq!(errors[0]["field"], "circle_id", "{errors}");
+    // …and a circle's own event cannot become one for everyone.
+    let circle = json!({
+        "name": "Tuesday Men", "description": "Men meeting.", "capacity": 8, "visibility": "open",
+        "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
+        "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
+    });
+    let c = ok_json(
+        app.post_as(&fac.access_token, "/api/v1/circles", circle)
+            .await,
+    )
+    .await;
+    let mut own = workshop("Circle walk", 8);
+    own["circle_id"] = c["id"].clone();
+    let walk = create(&app, &fac, own.clone()).await;
+    let walk = walk["id"].as_str().unwrap();
+    own["title"] = json!("Circle walk by the river");
+    let e = ok_json(edit(&app, &fac, walk, own.clone()).await).await;
+    assert_eq!(e["circle_id"], c["id"]);
+    own["circle_id"] = Value::Null;
+    let errors = invalid_fields(edit(&app, &fac, walk, own).await).await;
+    assert_eq!(errors[0]["field"], "circle_id");
+    assert!(errors[0]["message"].as_str().unwrap().contains("fixed"));
+
+    // Cancelled events are closed.
+    ok_json(set_status(&app, &ptm, &id, "cancelled").await).await;
+    let res = edit(&app, &ptm, &id, body).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "event_closed");
+}
+
+async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let id = published(&app, &ptm, workshop("Fathers and sons", 2)).await;
+    let mut people = Vec::new();
+    for n in 0..4 {
+        let p = app.signed_up(&format!("p{n}@example.org")).await;
+        ok_json(register(&app, &p, &id).await).await;
+        people.push(p);
+    }
+    let mut body = workshop("Fathers and sons", 2);
+
+    // Capacity cannot drop below the seats held.
+    body["capacity"] = json!(1);
+    let errors = invalid_fields(edit(&app, &ptm, &id, body.clone()).await).await;
+    assert_eq!(errors[0]["field"], "capacity", "{errors}");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains('2'),
+        "{errors}"
+    );
+    // A seat more goes to the first in line.
+    body["capacity"] = json!(3);
+    let e = ok_json(edit(&app, &ptm, &id, body.clone()).await).await;
+    assert_eq!(
+        (e["seats_left"].as_i64(), e["waitlisted"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let status_of = |who: &User| {
+        let (app, token) = (&app, who.access_token.clone());
+        async move {
+            let mine = ok_json(app.get_as(&token, "/api/v1/me/registrations").await).await;
+            mine[0]["registration"]["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(status_of(&people[2]).await, "confirmed");
+    assert_eq!(status_of(&people[3]).await, "waitlisted");
+
+    // The price is fixed once people registered; before that it may change.
+    let mut priced = body.clone();
+    priced["price_minor"] = json!(2500);
+    priced["currency"] = json!("EUR");
+    let res = edit(&app, &ptm, &id, priced.clone()).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "price_locked");
+    let empty = create(&app, &ptm, workshop("Not yet priced", 3)).await;
+    let empty = empty["id"].as_str().unwrap();
+    priced["title"] = json!("Not yet priced");
+    let e = ok_json(edit(&app, &ptm, empty, priced).await).await;
+    assert_eq!(e["price_label"], "EUR 25.00");
+
+    // A new time: everyone registered or waiting hears it, with the time in the event's
+    // zone and the place; the reminder follows the new start, the old one does nothing.
+    body["starts_at"] = json!(local(13, 9));
+    body["ends_at"] = json!(local(13, 12));
+    ok_json(edit(&app, &ptm, &id, body.clone()).await).await;
+    app.run_jobs().await;
+    let day = (Utc::now() + Duration::days(13))
+        .date_naive()
+        .format("%-d %B %Y")
+        .to_string();
+    for who in [
+        "p0@example.org",
+        "p1@example.org",
+        "p2@example.org",
+        "p3@example.org",
+    ] {
+        let mails: Vec<_> = app
+            .emails_to(who)
+            .into_iter()
+            .filter(|m| m.subject == "New time: Fathers and sons")
+            .collect();
+        assert_eq!(mails.len(), 1, "{who}");
+        let text = &mails[0].body;
+        assert!(
+            text.contains(&format!("{day}, 09:00 (Europe/Berlin)")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("{day}, 12:00 (Europe/Berlin)")),
+            "{text}"
+        );
+        assert!(text.contains("Community hall"), "{text}");
+    }
+    let promoted = app.emails_to("p2@example.org");
+    assert!(
+        promoted
+            .iter()
+            .any(|m| m.subject == "A seat opened up: Fathers and sons"),
+        "the usual notice for a seat from the waitlist"
+    );
+    let reminders = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq("send_event_reminders"))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(reminders.len(), 2, "one for the old start, one for the new");
+    jobs::Entity::update_many()
+        .col_expr(
+            jobs::Column::RunAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
+        .filter(jobs::Column::Kind.eq("send_event_reminders"))
+        .exec(&app.ctx.main)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    for who in ["p0@example.org", "p1@example.org", "p2@example.org"] {
+        let tomorrow = app
+            .emails_to(who)
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Tomorrow: "))
+            .count();
+        assert_eq!(tomorrow, 1, "{who}");
+    }
+    // A change that does not move the event tells nobody.
+    body["description"] = json!("Bring a packed lunch.");
+    ok_json(edit(&app, &ptm, &id, body).await).await;
+    app.run_jobs().await;
+    let moved = app
+        .emails_to("p0@example.org")
+        .into_iter()
+        .filter(|m| m.subject.starts_with("New time: "))
+        .count();
+    assert_eq!(moved, 1);
+}
+
+async fn editing_rechecks_the_venue_but_not_against_itself(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let venue = json!({ "name": "Old Mill", "address": "Mill lane 1", "capacity": 30 });
+    let v = ok_json(
+        app.post_as(&ptm.access_token, "/api/v1/venues", venue)
+            .await,
+    )
+    .await;
+    let mut at_mill = workshop("At the mill", 20);
+    at_mill["venue_id"] = v["id"].clone();
+    let first = create(&app, &ptm, at_mill.clone()).await;
+    let first = first["id"].as_str().unwrap().to_owned();
+    // Its own slot is no clash: saved again, or a little longer, at the same place.
+    ok_json(edit(&app, &ptm, &first, at_mill.clone()).await).await;
+    at_mill["ends_at"] = json!(local(10, 17));
+    ok_json(edit(&app, &ptm, &first, at_mill.clone()).await).await;
+
+    // Another event moved onto that afternoon is refused; a bigger one does not fit.
+    let mut later = at_mill.clone();
+    later["title"] = json!("Later at the mill");
+    later["starts_at"] = json!(local(12, 10));
+    later["ends_at"] = json!(local(12, 16));
+    let second = create(&app, &ptm, later.clone()).await;
+    let second = second["id"].as_str().unwrap().to_owned();
+    later["starts_at"] = json!(local(10, 15));
+    later["ends_at"] = json!(local(10, 18));
+    let res = edit(&app, &ptm, &second, later.clone()).await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "venue_booked");
+    later["starts_at"] = json!(local(12, 10));
+    later["ends_at"] = json!(local(12, 16));
+    later["capacity"] = json!(31);
+    let errors = invalid_fields(edit(&app, &ptm, &second, later).await).await;
+    assert_eq!(errors[0]["field"], "capacity");
+}
+
 crate::on_both_backends!(
     door_list_check_in_counts_and_csv,
     calendar_files_and_private_feeds,
@@ -913,4 +1198,7 @@ crate::on_both_backends!(
     idempotency_key_makes_a_retry_safe,
     venues_refuse_double_booking_and_organisers_are_warned,
     capacity_holds_under_200_simultaneous_registrations,
+    editing_replaces_the_event_for_its_organisers_only,
+    editing_keeps_seats_price_and_tells_people_of_a_new_time,
+    editing_rechecks_the_venue_but_not_against_itself,
 );

@@ -105,20 +105,20 @@ pub struct Warning {
     pub message: String,
 }
 
-struct Valid {
-    title: String,
-    description: String,
-    schedule: EventSchedule,
-    window: RegistrationWindow,
-    capacity: i32,
-    price: Option<Money>,
-    policy: Option<String>,
-    location: Option<String>,
-    online_url: Option<String>,
-    offer_hours: Option<i32>,
+pub(super) struct Valid {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) schedule: EventSchedule,
+    pub(super) window: RegistrationWindow,
+    pub(super) capacity: i32,
+    pub(super) price: Option<Money>,
+    pub(super) policy: Option<String>,
+    pub(super) location: Option<String>,
+    pub(super) online_url: Option<String>,
+    pub(super) offer_hours: Option<i32>,
 }
 
-fn validate(input: &EventInput) -> Result<Valid> {
+pub(super) fn validate(input: &EventInput) -> Result<Valid> {
     let mut c = Checks::default();
     let title = c.check(EventTitle::parse(&input.title));
     let description = c.check(EventDescription::parse(&input.description));
@@ -312,7 +312,7 @@ async fn audience(
 }
 
 /// The venue must exist, hold the seats, and be free at that time.
-async fn check_venue(
+pub(super) async fn check_venue(
     txn: &impl ConnectionTrait,
     venue_id: Uuid,
     except: Option<Uuid>,
@@ -351,7 +351,7 @@ async fn check_venue(
 }
 
 /// Meetings of circles the organiser leads that overlap the event.
-async fn clashes_with_own_meetings(
+pub(super) async fn clashes_with_own_meetings(
     ctx: &Context,
     actor: &Actor,
     e: &EventView,
@@ -430,7 +430,7 @@ pub async fn set_status(
 }
 
 /// Reminders go out a day before, from the job queue.
-async fn schedule_reminder(
+pub(super) async fn schedule_reminder(
     txn: &impl ConnectionTrait,
     ctx: &Context,
     e: &events::Model,
@@ -445,7 +445,7 @@ async fn schedule_reminder(
 }
 
 /// Queues `notice` to everyone registered or waiting.
-async fn tell_everyone(
+pub(super) async fn tell_everyone(
     txn: &impl ConnectionTrait,
     ctx: &Context,
     event_id: Uuid,

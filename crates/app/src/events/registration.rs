@@ -15,7 +15,8 @@ use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use domain::event::{overlaps, EventStatus, RegistrationWindow};
 use domain::Permission;
@@ -61,9 +62,8 @@ async fn registration(db: &impl ConnectionTrait, r: regs::Model) -> Result<Regis
             .filter(regs::Column::EventId.eq(r.event_id))
             .filter(regs::Column::Status.eq(WAITLISTED))
             .filter(regs::Column::Position.lt(r.position))
-            .all(db)
-            .await?
-            .len() as u64;
+            .count(db)
+            .await?;
         Some(ahead + 1)
     } else {
         None

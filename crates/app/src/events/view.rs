@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, users, venues};
 use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
 use db::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use domain::circle::MembershipStatus;
 use domain::event::{EventKind, EventStatus, Money};
 use domain::Permission;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,8 @@ pub struct EventView {
     pub location: Option<String>,
     /// Only for those registered and the organisers.
     pub online_url: Option<String>,
+    /// Whether it happens online (the link itself is for those registered).
+    pub is_online: bool,
     pub capacity: i32,
     pub seats_left: i32,
     pub waitlisted: u64,
@@ -46,6 +49,8 @@ pub struct EventView {
     pub cancellation_policy: Option<String>,
     pub circle_id: Option<Uuid>,
     pub open_to_all: bool,
+    /// The circles it is open to (empty when it is open to everyone).
+    pub circle_ids: Vec<Uuid>,
     pub organiser_name: String,
     pub viewer_organises: bool,
     /// The viewer's registration status, if any (`confirmed`, `waitlisted` …).
@@ -110,6 +115,17 @@ pub(crate) async fn views(
         .await?
         .into_iter()
         .collect();
+    let mut audiences: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for row in event_circles::Entity::find()
+        .filter(event_circles::Column::EventId.is_in(ids.clone()))
+        .all(&ctx.main)
+        .await?
+    {
+        audiences
+            .entry(row.event_id)
+            .or_default()
+            .push(row.circle_id);
+    }
     let mine: HashMap<Uuid, String> = regs::Entity::find()
         .filter(regs::Column::EventId.is_in(ids))
         .filter(regs::Column::UserId.eq(me))
@@ -126,7 +142,10 @@ pub(crate) async fn views(
             let organiser_name = names.get(&e.organiser_id).cloned().unwrap_or_default();
             let waitlisted = waiting.get(&e.id).copied().unwrap_or(0) as u64;
             let my_status = mine.get(&e.id).cloned();
-            view_of(e, organiser, venue, organiser_name, waitlisted, my_status)
+            let mut v = view_of(e, organiser, venue, organiser_name, waitlisted, my_status);
+            v.circle_ids = audiences.remove(&v.id).unwrap_or_default();
+            v.circle_ids.sort();
+            v
         })
         .collect())
 }
@@ -152,6 +171,7 @@ fn view_of(
             .filter(|p| !p.is_free())
             .map_or_else(|| "Free".to_owned(), |p| p.to_string()),
         seats_left: (e.capacity - e.confirmed_count).max(0),
+        is_online: e.online_url.is_some(),
         online_url: if sees_link { e.online_url } else { None },
         title: e.title,
         description: e.description,
@@ -171,6 +191,7 @@ fn view_of(
         cancellation_policy: e.cancellation_policy,
         circle_id: e.circle_id,
         open_to_all: e.open_to_all,
+        circle_ids: Vec::new(),
         organiser_name,
         viewer_organises: organiser,
         my_status,
@@ -235,4 +256,43 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
         with_role.push((e, organiser));
     }
     views(ctx, actor.id(), with_role).await
+}
+
+/// How far back [`organising`] still lists events: long enough to look at an event's
+/// report the week after.
+const ORGANISING_LOOKBACK_DAYS: i64 = 14;
+
+/// The events `actor` organises that are not long over, drafts included, soonest first:
+/// those he created and those of circles he leads (at most 200).
+pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> {
+    actor.require(Permission::Participate)?;
+    let led: Vec<Uuid> = crate::circles::membership::my_circles(ctx, actor)
+        .await?
+        .into_iter()
+        .filter(|c| c.role.leads() && c.membership_status == MembershipStatus::Active)
+        .map(|c| c.circle_id)
+        .collect();
+    let since = Utc::now() - chrono::Duration::days(ORGANISING_LOOKBACK_DAYS);
+    let rows = events::Entity::find()
+        .filter(
+            Condition::any()
+                .add(events::Column::OrganiserId.eq(actor.id()))
+                .add(events::Column::CircleId.is_in(led)),
+        )
+        .filter(events::Column::EndsAt.gt(since))
+        .filter(events::Column::Status.is_in([
+            EventStatus::Draft.as_str(),
+            EventStatus::Published.as_str(),
+            EventStatus::Completed.as_str(),
+        ]))
+        .order_by_asc(events::Column::StartsAt)
+        .limit(200)
+        .all(&ctx.main)
+        .await?;
+    views(
+        ctx,
+        actor.id(),
+        rows.into_iter().map(|e| (e, true)).collect(),
+    )
+    .await
 }

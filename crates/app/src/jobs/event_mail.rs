@@ -1,11 +1,12 @@
-//! Event emails: registration steps, offers, cancellations and the day-before reminder.
+//! Event emails: registration steps, offers, a new time, cancellations and the day-before
+//! reminder.
 
 use super::handlers::to;
 use super::{EventNotice, Job};
 use crate::email::OutgoingEmail;
 use crate::Context;
 use chrono::{DateTime, Utc};
-use db::main_db::{event_registrations as regs, events, users};
+use db::main_db::{event_registrations as regs, events, users, venues};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
@@ -18,6 +19,21 @@ fn local(at: DateTime<Utc>, zone: &str) -> String {
         ),
         Err(_) => format!("{} (UTC)", at.format("%A %-d %B %Y, %H:%M")),
     }
+}
+
+/// Where the event happens: its venue (and address), its location, or online.
+async fn place(ctx: &Context, e: &events::Model) -> anyhow::Result<Option<String>> {
+    if let Some(id) = e.venue_id {
+        if let Some(v) = venues::Entity::find_by_id(id).one(&ctx.main).await? {
+            return Ok(Some(match v.address {
+                Some(a) => format!("{}, {a}", v.name),
+                None => v.name,
+            }));
+        }
+    }
+    Ok(e.location
+        .clone()
+        .or_else(|| e.online_url.as_ref().map(|_| "online".to_owned())))
 }
 
 /// The email for `user` about `event_id`; `None` when the event no longer exists.
@@ -66,6 +82,17 @@ pub(super) async fn notice(
             format!("Cancelled: {title}"),
             format!("We are sorry: \"{title}\" on {when} is cancelled."),
         ),
+        EventNotice::EventChanged => {
+            let until = local(e.ends_at, &e.time_zone);
+            let place = match place(ctx, &e).await? {
+                Some(p) => format!(", at {p}"),
+                None => String::new(),
+            };
+            (
+                format!("New time: {title}"),
+                format!("\"{title}\" has a new time. It now runs from {when} to {until}{place}. If you can no longer come, please cancel your registration so someone waiting gets the seat: {page}"),
+            )
+        }
         EventNotice::Reminder => (
             format!("Tomorrow: {title}"),
             format!("A reminder that \"{title}\" starts on {when}. Details: {page}"),

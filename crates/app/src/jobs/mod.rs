@@ -37,7 +37,7 @@ pub enum Job {
     },
     /// Issue a fresh link for a circle invitation and email it to the invited address.
     SendCircleInvitation { invitation_id: Uuid },
-    /// Tell someone about his registration for an event, or the event's cancellation.
+    /// Tell someone about his registration for an event, or the event's move or cancellation.
     SendEventNotice {
         user_id: Uuid,
         event_id: Uuid,
@@ -73,6 +73,8 @@ pub enum EventNotice {
     SeatOffered,
     OfferExpired,
     EventCancelled,
+    /// The event moved: it gives the new start and end in the event's zone, and where.
+    EventChanged,
     /// The event starts in about a day.
     Reminder,
 }

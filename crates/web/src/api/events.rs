@@ -1,4 +1,4 @@
-//! Events and registration: create and publish events, browse them, register (safely
+//! Events and registration: create, edit and publish events, browse them, register (safely
 //! retried with `Idempotency-Key`), cancel, accept an offered seat, the organiser's list,
 //! and venues. Who may act is decided in `app::events`, never here.
 
@@ -6,11 +6,11 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::events::registration;
+use app::events::{edit, manage, view};
 use app::events::{
     feed as calendar, roster as organiser, Counts, EventFilter, EventInput, EventView, NewVenue,
     Registration, RegistrationOutcome, RosterEntry, Venue,
 };
-use app::events::{manage, view};
 use app::idempotency::{self, Key, Stored};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -23,7 +23,7 @@ use uuid::Uuid;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, browse))
-        .routes(routes!(get_event))
+        .routes(routes!(get_event, update_event))
         .routes(routes!(set_status))
         .routes(routes!(register, roster))
         .routes(routes!(cancel_registration))
@@ -80,6 +80,25 @@ async fn get_event(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<EventView>> {
     Ok(axum::Json(view::get(&s.ctx, &actor, id).await?))
+}
+
+/// Edit a draft or published event (its organisers): the whole description is replaced,
+/// checked as on creation. The audience is fixed (`circle_id`, `circle_ids`); capacity
+/// cannot drop below the seats held; the price is fixed once anyone registered
+/// (`price_locked`); cancelled and completed events are closed (`event_closed`). Moving a
+/// published event emails everyone registered or waiting; new seats go to the waitlist.
+#[utoipa::path(put, path = "/events/{id}", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = EventInput,
+    responses((status = 200, body = EventView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn update_event(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+    Json(body): Json<EventInput>,
+) -> ApiResult<axum::Json<EventView>> {
+    Ok(axum::Json(
+        edit::update(&s.ctx, &meta, &actor, id, &body).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,0 +1,239 @@
+//! Editing an event after it was created: its organisers replace what they described,
+//! with the checks `create` makes and a few more that protect people already registered
+//! (seats they hold, the price they agreed to, the audience the event was meant for).
+
+use super::manage::{
+    check_venue, clashes_with_own_meetings, schedule_reminder, tell_everyone, validate, EventInput,
+    Valid,
+};
+use super::registration::fill_freed_seats;
+use super::view::{get, EventView};
+use super::{circles_of, lock_event, organised};
+use crate::audit::{self, Entry};
+use crate::authz::Actor;
+use crate::jobs::{EventNotice, Job};
+use crate::{Context, Error, RequestMeta, Result};
+use chrono::Utc;
+use db::main_db::{event_registrations as regs, events, jobs};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use domain::event::{EventKind, EventStatus, Money};
+use uuid::Uuid;
+
+/// Fields a calendar shows (its times, title, description and place): changing any of
+/// them bumps the event's `sequence`, so calendar apps take the new version.
+const CALENDAR_FIELDS: [&str; 7] = [
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "venue_id",
+    "location",
+    "online_url",
+];
+
+/// Replaces an event's editable fields (its organisers), while it is a draft or
+/// published. The audience is fixed; capacity cannot drop below the seats held; the price
+/// is fixed once anyone registered. Moving a published event tells everyone registered or
+/// waiting and plans a new reminder; more seats go to the waitlist, first in line first.
+pub async fn update(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    event_id: Uuid,
+    input: &EventInput,
+) -> Result<EventView> {
+    let before = organised(ctx, actor, event_id).await?;
+    refuse_unless_open(&before)?;
+    // The audience never changes, so it may be checked before taking the lock.
+    same_audience(ctx, &before, input).await?;
+    let v = validate(input)?;
+
+    let txn = db::begin_write(&ctx.main).await?;
+    let e = lock_event(&txn, event_id).await?;
+    refuse_unless_open(&e)?;
+    if v.capacity < e.confirmed_count {
+        return Err(Error::invalid(
+            "capacity",
+            format!(
+                "{held} seats are already held, so the capacity cannot go below {held}.",
+                held = e.confirmed_count
+            ),
+        ));
+    }
+    let price_minor = v.price.as_ref().map_or(0, Money::amount_minor);
+    let currency = v.price.as_ref().map(|p| p.currency().as_str().to_owned());
+    if (price_minor != e.price_minor || currency != e.currency)
+        && anyone_registered(&txn, event_id).await?
+    {
+        return Err(Error::conflict(
+            "price_locked",
+            "People have registered at the current price, so it can no longer change.",
+        ));
+    }
+    if let Some(venue_id) = input.venue_id {
+        check_venue(&txn, venue_id, Some(event_id), &v).await?;
+    }
+
+    let changed = changes(&e, input, &v, price_minor, currency.as_deref());
+    if !changed.is_empty() {
+        let moved = changed.contains(&"starts_at") || changed.contains(&"ends_at");
+        let start_moved = changed.contains(&"starts_at");
+        let grew = v.capacity > e.capacity;
+        let mut row: events::ActiveModel = e.clone().into();
+        row.kind = Set(input.kind.as_str().to_owned());
+        row.title = Set(v.title);
+        row.description = Set(v.description);
+        row.starts_at = Set(v.schedule.starts_at());
+        row.ends_at = Set(v.schedule.ends_at());
+        row.time_zone = Set(v.schedule.time_zone().name().to_owned());
+        row.venue_id = Set(input.venue_id);
+        row.location = Set(v.location);
+        row.online_url = Set(v.online_url);
+        row.capacity = Set(v.capacity);
+        row.price_minor = Set(price_minor);
+        row.currency = Set(currency);
+        row.waitlist_enabled = Set(input.waitlist_enabled);
+        row.offer_hours = Set(v.offer_hours);
+        row.registration_opens_at = Set(v.window.opens_at());
+        row.registration_closes_at = Set(v.window.closes_at());
+        row.cancellation_policy = Set(v.policy);
+        row.updated_at = Set(Utc::now());
+        if changed.iter().any(|f| CALENDAR_FIELDS.contains(f)) {
+            row.sequence = Set(e.sequence + 1);
+        }
+        let after = row.update(&txn).await?;
+        let published = after.status == EventStatus::Published.as_str();
+        if published && moved {
+            tell_everyone(&txn, ctx, event_id, EventNotice::EventChanged).await?;
+        }
+        // A reminder carries the start it was planned for, so the old one does nothing.
+        if published && start_moved && !reminder_pending(&txn, &after).await? {
+            schedule_reminder(&txn, ctx, &after).await?;
+        }
+        if grew {
+            fill_freed_seats(&txn, ctx, &after).await?;
+        }
+        audit::record(
+            &txn,
+            meta,
+            Entry::new("event_updated")
+                .by(actor.id())
+                .on("event", event_id)
+                .details(serde_json::json!({ "changed": changed })),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    let mut view = get(ctx, actor, event_id).await?;
+    view.warnings = clashes_with_own_meetings(ctx, actor, &view).await?;
+    Ok(view)
+}
+
+/// Cancelled and completed events are closed to edits.
+fn refuse_unless_open(e: &events::Model) -> Result<()> {
+    match EventStatus::parse(&e.status) {
+        Some(EventStatus::Draft | EventStatus::Published) => Ok(()),
+        _ => Err(Error::conflict(
+            "event_closed",
+            format!("A {} event can no longer be edited.", e.status),
+        )),
+    }
+}
+
+/// The input names the circle(s) the event was created for, and nothing else.
+async fn same_audience(ctx: &Context, e: &events::Model, input: &EventInput) -> Result<()> {
+    let mut asked = input.circle_ids.clone();
+    asked.sort();
+    asked.dedup();
+    let same = match e.circle_id {
+        // A circle's own event: its audience is that circle (listed or not).
+        Some(circle) => input.circle_id == Some(circle) && (asked.is_empty() || asked == [circle]),
+        None => {
+            let mut stored = circles_of(&ctx.main, e.id).await?;
+            stored.sort();
+            input.circle_id.is_none() && asked == stored
+        }
+    };
+    if !same {
+        return Err(Error::invalid(
+            "circle_id",
+            "The audience of an event is fixed once created; cancel it and create a new one.",
+        ));
+    }
+    if input.kind == EventKind::CircleMeeting && e.circle_id.is_none() {
+        return Err(Error::invalid(
+            "kind",
+            "Only an event of a circle can be a circle meeting.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether anyone holds a registration that is not cancelled (waiting included).
+async fn anyone_registered(txn: &impl ConnectionTrait, event_id: Uuid) -> Result<bool> {
+    Ok(regs::Entity::find()
+        .filter(regs::Column::EventId.eq(event_id))
+        .filter(regs::Column::Status.ne("cancelled"))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// Whether a reminder for the event's current start is already queued (an event moved
+/// away and back again keeps the reminder it had, rather than sending two).
+async fn reminder_pending(txn: &impl ConnectionTrait, e: &events::Model) -> Result<bool> {
+    let job = Job::SendEventReminders {
+        event_id: e.id,
+        starts_at: e.starts_at,
+    };
+    let payload = serde_json::to_string(&job).map_err(|err| Error::Internal(err.into()))?;
+    Ok(jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(job.kind()))
+        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+        .filter(jobs::Column::Payload.eq(payload))
+        .one(txn)
+        .await?
+        .is_some())
+}
+
+/// The names of the fields the input changes (for the audit log: names, never values).
+fn changes(
+    e: &events::Model,
+    input: &EventInput,
+    v: &Valid,
+    price_minor: i64,
+    currency: Option<&str>,
+) -> Vec<&'static str> {
+    let s = &v.schedule;
+    [
+        ("kind", e.kind != input.kind.as_str()),
+        ("title", e.title != v.title),
+        ("description", e.description != v.description),
+        ("starts_at", e.starts_at != s.starts_at()),
+        ("ends_at", e.ends_at != s.ends_at()),
+        ("time_zone", e.time_zone != s.time_zone().name()),
+        ("venue_id", e.venue_id != input.venue_id),
+        ("location", e.location != v.location),
+        ("online_url", e.online_url != v.online_url),
+        ("capacity", e.capacity != v.capacity),
+        ("price_minor", e.price_minor != price_minor),
+        ("currency", e.currency.as_deref() != currency),
+        (
+            "waitlist_enabled",
+            e.waitlist_enabled != input.waitlist_enabled,
+        ),
+        ("offer_hours", e.offer_hours != v.offer_hours),
+        (
+            "registration_opens_at",
+            e.registration_opens_at != v.window.opens_at(),
+        ),
+        (
+            "registration_closes_at",
+            e.registration_closes_at != v.window.closes_at(),
+        ),
+        ("cancellation_policy", e.cancellation_policy != v.policy),
+    ]
+    .into_iter()
+    .filter_map(|(name, differs)| differs.then_some(name))
+    .collect()
+}
