@@ -380,6 +380,47 @@ impl Money {
         }
     }
 
+    /// Reads an amount as people type it, in main units with the currency's decimals
+    /// ("25", "25.5", "25.50" in EUR; "1200" in JPY), without floating point. Problems are
+    /// under `amount` and `currency`, as for [`Money::parse`].
+    pub fn parse_amount(text: &str, currency: &str) -> Result<Money, Vec<DomainError>> {
+        let decimals = Currency::parse(currency).map_or(2, |c| c.decimals());
+        let text = text.trim();
+        let (whole, fraction, separated) = match text.split_once(['.', ',']) {
+            Some((w, f)) => (w, f, true),
+            None => (text, "", false),
+        };
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let shape_ok = !whole.is_empty()
+            && whole.len() <= 9
+            && digits(whole)
+            && digits(fraction)
+            && fraction.len() <= decimals as usize
+            && (!separated || !fraction.is_empty());
+        if !shape_ok {
+            let example = match decimals {
+                0 => "1200",
+                3 => "12.500",
+                _ => "12.50",
+            };
+            return Err(vec![DomainError::new(
+                "amount",
+                format!(
+                    "Enter the price as a number with at most {decimals} decimals, for example {example}."
+                ),
+            )]);
+        }
+        let unit = 10i64.pow(decimals);
+        let whole: i64 = whole.parse().unwrap_or(i64::MAX / unit);
+        let padded = format!("{fraction:0<width$}", width = decimals as usize);
+        let fraction: i64 = if padded.is_empty() {
+            0
+        } else {
+            padded.parse().unwrap_or(0)
+        };
+        Money::parse(whole * unit + fraction, currency)
+    }
+
     /// The amount in minor units (cents for EUR).
     pub fn amount_minor(&self) -> i64 {
         self.amount_minor
@@ -1056,6 +1097,32 @@ mod tests {
         assert_eq!(Currency::parse("JPY").unwrap().decimals(), 0);
         assert_eq!(Currency::parse("KWD").unwrap().decimals(), 3);
         assert_eq!(Currency::parse("EUR").unwrap().decimals(), 2);
+    }
+
+    #[test]
+    fn typed_amounts_follow_the_currency_decimals() {
+        let minor = |t: &str, c: &str| Money::parse_amount(t, c).map(|m| m.amount_minor());
+        assert_eq!(minor("25", "EUR"), Ok(2500));
+        assert_eq!(minor(" 25.5 ", "EUR"), Ok(2550));
+        assert_eq!(minor("25,05", "eur"), Ok(2505));
+        assert_eq!(minor("0", "EUR"), Ok(0));
+        assert_eq!(minor("1200", "JPY"), Ok(1200));
+        assert_eq!(minor("1.250", "KWD"), Ok(1250));
+        for bad in [
+            "", "12.345", "-5", "1e3", "12.", ".5", "twelve", "1.2.3", "1200.5",
+        ] {
+            let c = if bad == "1200.5" { "JPY" } else { "EUR" };
+            let e = Money::parse_amount(bad, c).unwrap_err();
+            assert_eq!(e[0].field, "amount", "{bad:?}");
+        }
+        assert_eq!(
+            Money::parse_amount("100000.01", "EUR").unwrap_err()[0].field,
+            "amount"
+        );
+        assert_eq!(
+            Money::parse_amount("10", "euro").unwrap_err()[0].field,
+            "currency"
+        );
     }
 
     #[test]

@@ -6,36 +6,14 @@
 mod common;
 
 use common::browser::{Browser, DESKTOP, PHONE};
-use common::{TestApp, User, PASSWORD};
+use common::{TestApp, User};
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-/// Signs in through the form and waits for the dashboard.
-async fn sign_in(b: &Browser, email: &str) {
-    b.goto("/login").await;
-    b.fill("#email", email).await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button[type=submit]").await;
-    b.wait_for_text("main h1", "Welcome").await;
-}
-
-/// A verified member called `name`.
-async fn named(app: &TestApp, name: &str) -> User {
-    let email = format!("person-{}@example.org", Uuid::new_v4().simple());
-    let res = app.register(&email, PASSWORD, name).await;
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let token = app.token_from_email(&email, "verify-email").await;
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    app.signed_in(&email, PASSWORD).await
-}
-
 /// A certified Facilitator called `name`.
 async fn facilitator(app: &TestApp, admin: &User, name: &str) -> User {
-    let user = named(app, name).await;
+    let user = app.named(name).await;
     let res = app
         .post_as(
             &admin.access_token,
@@ -52,17 +30,6 @@ async fn facilitator(app: &TestApp, admin: &User, name: &str) -> User {
     user
 }
 
-/// Sets a form control's value the way a picker would (date, time and select controls
-/// take typed keys differently in every locale).
-async fn set_value(b: &Browser, id: &str, value: &str) {
-    let script = format!(
-        "document.getElementById({}).value = {}; return null;",
-        json!(id),
-        json!(value)
-    );
-    b.script(&script).await;
-}
-
 /// The circle's id from the page on screen (`/circles/<id>…`).
 async fn circle_id_on_screen(b: &Browser) -> String {
     let path = b.path().await;
@@ -76,13 +43,13 @@ async fn circle_id_on_screen(b: &Browser) -> String {
 async fn create_join_approve_and_take_attendance(app: TestApp) {
     let admin = app.admin().await;
     let fac = facilitator(&app, &admin, "Frank Facilitator").await;
-    let member = named(&app, "Jordan Lee").await;
+    let member = app.named("Jordan Lee").await;
 
     // 1. The facilitator creates the circle with the form, on a desktop.
     let Some(desk) = Browser::open(&app.address, DESKTOP).await else {
         return;
     };
-    sign_in(&desk, &fac.email).await;
+    desk.sign_in(&fac.email).await;
     desk.click("header nav a[href='/circles']").await;
     desk.wait_for_text("main h1", "Circles").await;
     desk.click("main a[href='/circles/new']").await;
@@ -91,9 +58,9 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     desk.fill("#description", "Men meeting to listen and speak honestly.")
         .await;
     desk.fill("#capacity", "6").await;
-    set_value(&desk, "weekday", "tue").await;
-    set_value(&desk, "time_zone", "Europe/Berlin").await;
-    set_value(&desk, "anchor_date", "2026-03-03").await;
+    desk.set_value("weekday", "tue").await;
+    desk.set_value("time_zone", "Europe/Berlin").await;
+    desk.set_value("anchor_date", "2026-03-03").await;
     desk.fill("#city", "Berlin").await;
     desk.screenshot("circle-form", DESKTOP).await;
     desk.click("form[action='/circles/new'] button[type=submit]")
@@ -108,7 +75,7 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     let Some(phone) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    sign_in(&phone, &member.email).await;
+    phone.sign_in(&member.email).await;
     phone.goto("/circles?weekday=tue").await;
     phone.wait_for_text("main", "Tuesday Men").await;
     phone.screenshot("circle-browse", PHONE).await;
@@ -139,8 +106,8 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     // A meeting that has already started: added by hand for yesterday.
     desk.goto(&format!("/circles/{id}/meetings")).await;
     let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).date_naive();
-    set_value(&desk, "date", &yesterday.to_string()).await;
-    set_value(&desk, "time", "19:30").await;
+    desk.set_value("date", &yesterday.to_string()).await;
+    desk.set_value("time", "19:30").await;
     desk.click(&format!(
         "form[action='/circles/{id}/meetings/add'] button[type=submit]"
     ))
@@ -153,7 +120,7 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     let Some(phone) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    sign_in(&phone, &fac.email).await;
+    phone.sign_in(&fac.email).await;
     phone.goto(&format!("/circles/{id}/meetings")).await;
     phone.wait_for_text("main h1", "Meetings").await;
     phone.screenshot("circle-meetings", PHONE).await;

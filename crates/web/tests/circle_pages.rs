@@ -6,103 +6,11 @@
 mod common;
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
-use common::pages::{browser, csrf_token, sign_in};
+use common::pages::{between, browser, csrf_token, location, Person};
 use common::{TestApp, User, PASSWORD};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-/// One person's cookie-keeping browser, signed in through the form.
-struct Person {
-    client: Client,
-    base: String,
-    user: User,
-}
-
-impl Person {
-    async fn of(app: &TestApp, user: &User) -> Person {
-        let client = browser();
-        sign_in(&client, &app.address, &user.email, PASSWORD).await;
-        Person {
-            client,
-            base: app.address.clone(),
-            user: user.clone(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("GET sent")
-    }
-
-    /// A page that must load; its HTML.
-    async fn page(&self, path: &str) -> String {
-        let res = self.get(path).await;
-        let status = res.status();
-        let html = res.text().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "GET {path}:\n{html}");
-        html
-    }
-
-    /// Sends a form of the page at `from` (whose CSRF token it uses) to `action`.
-    async fn submit(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> Response {
-        let token = csrf_token(&self.page(from).await);
-        let mut form = vec![("csrf_token", token.as_str())];
-        form.extend_from_slice(fields);
-        self.client
-            .post(format!("{}{action}", self.base))
-            .form(&form)
-            .send()
-            .await
-            .expect("POST sent")
-    }
-
-    /// Submits and expects Post/Redirect/Get; returns where it led and that page.
-    async fn submit_ok(
-        &self,
-        from: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> (String, String) {
-        let res = self.submit(from, action, fields).await;
-        let status = res.status();
-        let to = location(&res);
-        assert_eq!(
-            status,
-            StatusCode::SEE_OTHER,
-            "POST {action}: {}",
-            res.text().await.unwrap()
-        );
-        let html = self.page(&to).await;
-        (to, html)
-    }
-
-    /// Submits and expects the page again (200) with a problem on it; its HTML.
-    async fn submit_refused(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> String {
-        let res = self.submit(from, action, fields).await;
-        let status = res.status();
-        let html = res.text().await.unwrap();
-        assert_eq!(status, StatusCode::OK, "POST {action} re-renders:\n{html}");
-        html
-    }
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// The text between `start` and the next `end` after it.
-fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = html.find(start)? + start.len();
-    let len = html[from..].find(end)?;
-    Some(&html[from..from + len])
-}
 
 /// The action of the first form ending in `suffix` after the text `after` in `html`.
 fn action_after(html: &str, after: &str, suffix: &str) -> String {

@@ -63,6 +63,19 @@ const CIRCLE_PAGES: &[&str] = &[
     "/reports/circles",
 ];
 
+/// Event pages, for an event the admin organises (`{event}`) with people registered and
+/// waiting: see [`seed_event`].
+const EVENT_PAGES: &[&str] = &[
+    "/events",
+    "/events?q=checked&kind=workshop",
+    "/events/new",
+    "/events/{event}",
+    "/events/{event}/edit",
+    "/events/{event}/door",
+    "/events/{event}/door?q=event",
+    "/me/events",
+];
+
 fn sel(s: &str) -> Selector {
     Selector::parse(s).expect("valid selector")
 }
@@ -235,8 +248,56 @@ async fn every_page_follows_the_shared_rules(app: TestApp) {
         let problems = check_page(&signed_in, &app, &path).await;
         report.extend(problems.into_iter().map(|p| format!("admin {path}: {p}")));
     }
+    let event = seed_event(&app, &admin).await;
+    for path in EVENT_PAGES {
+        let path = path.replace("{event}", &event);
+        let problems = check_page(&signed_in, &app, &path).await;
+        report.extend(problems.into_iter().map(|p| format!("admin {path}: {p}")));
+    }
 
     assert!(report.is_empty(), "page problems:\n{}", report.join("\n"));
+}
+
+/// A published one-seat paid workshop `admin` organises, with one person holding the seat
+/// and one waiting; its id.
+async fn seed_event(app: &TestApp, admin: &common::User) -> String {
+    let token = admin.access_token.as_str();
+    let day = (chrono::Utc::now() + chrono::Duration::days(5)).date_naive();
+    let res = app
+        .post_as(
+            token,
+            "/api/v1/events",
+            serde_json::json!({ "kind": "workshop", "title": "Checked Workshop",
+                "starts_at": format!("{day}T10:00"), "ends_at": format!("{day}T16:00"),
+                "time_zone": "Europe/Berlin", "location": "Hall", "capacity": 1,
+                "price_minor": 2500, "currency": "EUR", "cancellation_policy": "Any time." }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let event = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_as(
+            token,
+            &format!("/api/v1/events/{event}/status"),
+            serde_json::json!({ "status": "published" }),
+        )
+        .await;
+    assert!(res.status().is_success());
+    for email in ["event-seated@example.org", "event-waiting@example.org"] {
+        let who = app.signed_up(email).await;
+        let res = app
+            .post_as(
+                &who.access_token,
+                &format!("/api/v1/events/{event}/registrations"),
+                serde_json::json!({}),
+            )
+            .await;
+        assert!(res.status().is_success());
+    }
+    event
 }
 
 /// A circle `admin` runs, with every kind of row its pages list; its id and the id of a

@@ -10,6 +10,8 @@ mod archive;
 mod form;
 mod people;
 
+pub(super) use form::{zone_groups, ZoneGroup};
+
 use super::layout::Layout;
 use super::respond::{self, given, parse_id, render, DoneQuery};
 use super::session::{Form, PageMeta, SignedIn};

@@ -28,6 +28,9 @@ pub async fn landing(MaybeUser(user): MaybeUser, m: PageMeta) -> PageResult<Resp
     .into_response())
 }
 
+/// How many coming events the dashboard lists; the rest are on `/me/events`.
+const DASHBOARD_EVENTS: usize = 5;
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Dashboard {
@@ -37,6 +40,8 @@ struct Dashboard {
     sessions: usize,
     /// The person's circles and waiting requests.
     my_circles: Vec<MyCircle>,
+    /// What he is registered or waiting for, soonest first.
+    my_events: Vec<super::events::MyEvent>,
 }
 
 pub async fn dashboard(
@@ -48,12 +53,15 @@ pub async fn dashboard(
     let sessions = accounts::list_sessions(&s.ctx, &actor).await?.len();
     let role_labels = actor.roles.iter().map(|r| r.label()).collect();
     let my_circles = membership::my_circles(&s.ctx, &actor).await?;
+    let (mut my_events, _) = super::events::my_events(&s, &actor).await?;
+    my_events.truncate(DASHBOARD_EVENTS);
     let page = Dashboard {
         layout: Layout::new("Home", m.csrf, Some(&actor), &m.path),
         profile,
         role_labels,
         sessions,
         my_circles,
+        my_events,
     };
     let mut res = Html(
         page.render()

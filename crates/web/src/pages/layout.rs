@@ -68,6 +68,10 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             label: "Circles",
         },
         NavLink {
+            href: "/events",
+            label: "Events",
+        },
+        NavLink {
             href: "/profile",
             label: "Profile",
         },

@@ -9,6 +9,7 @@ mod certifications;
 mod chart;
 mod circles;
 mod error;
+mod events;
 mod health;
 mod home;
 mod layout;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(support::routes())
         .merge(audit::routes())
         .merge(circles::routes())
+        .merge(events::routes())
         .merge(meetings::routes())
         .merge(health::routes())
         .layer(axum::middleware::from_fn_with_state(

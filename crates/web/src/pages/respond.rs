@@ -18,6 +18,25 @@ pub fn render(t: impl Template) -> PageResult<Response> {
     Ok(res)
 }
 
+/// A file to download (a calendar, a spreadsheet) holding personal data: not kept.
+pub fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 /// Sends the browser back to `path` after a change, with `done` naming the notice to show.
 /// `path` may carry a query already; `anchor` is the section to scroll to.
 pub fn done(path: &str, done: &str, anchor: &str) -> PageResult<Response> {

@@ -336,6 +336,27 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Signs in through the form and waits for the dashboard.
+    pub async fn sign_in(&self, email: &str) {
+        self.goto("/login").await;
+        self.fill("#email", email).await;
+        self.fill("#password", super::PASSWORD).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.wait_for_text("main h1", "Welcome").await;
+    }
+
+    /// Sets a form control's value the way a picker would (date, time and select controls
+    /// take typed keys differently in every locale).
+    pub async fn set_value(&self, id: &str, value: &str) {
+        let script = format!(
+            "document.getElementById({}).value = {}; return null;",
+            json!(id),
+            json!(value)
+        );
+        self.script(&script).await;
+    }
+
     /// Saves what is on screen as `test-artifacts/screenshots/<name>-<viewport>.png`.
     pub async fn screenshot(&self, name: &str, viewport: Viewport) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");

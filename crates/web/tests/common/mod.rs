@@ -360,6 +360,20 @@ impl TestApp {
         self.signed_in(&email, PASSWORD).await
     }
 
+    /// A verified, signed-in member called `name` (names are what the pages show).
+    pub async fn named(&self, name: &str) -> User {
+        let first = name.split(' ').next().unwrap_or("person").to_lowercase();
+        let email = format!("{first}-{}@example.org", Uuid::new_v4().simple());
+        let res = self.register(&email, PASSWORD, name).await;
+        assert_eq!(res.status(), StatusCode::ACCEPTED, "register {email}");
+        let token = self.token_from_email(&email, "verify-email").await;
+        let res = self
+            .post("/api/v1/auth/verify-email", json!({ "token": token }))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        self.signed_in(&email, PASSWORD).await
+    }
+
     /// A signed-in user holding `roles` (granted by `admin` through the API; Facilitator
     /// gets a certification first).
     pub async fn user_with_roles(&self, admin: &User, roles: &[&str]) -> User {

@@ -2,7 +2,8 @@
 //! does: a client that keeps cookies and does not follow redirects, the CSRF token out of
 //! a page, and signing in through the sign-in form.
 
-use reqwest::{Client, StatusCode};
+use super::{TestApp, User, PASSWORD};
+use reqwest::{Client, Response, StatusCode};
 
 /// A browser-like client: keeps cookies, shows redirects instead of following them.
 pub fn browser() -> Client {
@@ -59,4 +60,101 @@ pub async fn sign_in(
         "POST /login for {email}"
     );
     res
+}
+
+/// One person's cookie-keeping browser, signed in through the form.
+pub struct Person {
+    pub client: Client,
+    pub base: String,
+    pub user: User,
+}
+
+impl Person {
+    pub async fn of(app: &TestApp, user: &User) -> Person {
+        let client = browser();
+        sign_in(&client, &app.address, &user.email, PASSWORD).await;
+        Person {
+            client,
+            base: app.address.clone(),
+            user: user.clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET sent")
+    }
+
+    /// A page that must load; its HTML.
+    pub async fn page(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        let status = res.status();
+        let html = res.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}:\n{html}");
+        html
+    }
+
+    /// Sends a form of the page at `from` (whose CSRF token it uses) to `action`.
+    pub async fn submit(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let token = csrf_token(&self.page(from).await);
+        let mut form = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{action}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST sent")
+    }
+
+    /// Submits and expects Post/Redirect/Get; returns where it led and that page.
+    pub async fn submit_ok(
+        &self,
+        from: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (String, String) {
+        let res = self.submit(from, action, fields).await;
+        let status = res.status();
+        let to = location(&res);
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "POST {action}: {}",
+            res.text().await.unwrap()
+        );
+        let html = self.page(&to).await;
+        (to, html)
+    }
+
+    /// Submits and expects the page again (200) with a problem on it; its HTML.
+    pub async fn submit_refused(
+        &self,
+        from: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let res = self.submit(from, action, fields).await;
+        let status = res.status();
+        let html = res.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "POST {action} re-renders:\n{html}");
+        html
+    }
+}
+
+pub fn location(res: &Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// The text between `start` and the next `end` after it.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let len = html[from..].find(end)?;
+    Some(&html[from..from + len])
 }

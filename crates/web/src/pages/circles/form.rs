@@ -46,13 +46,13 @@ const FREQUENCIES: [(Frequency, &str); 3] = [
 ];
 
 /// The time zones of one region, for an `<optgroup>`.
-struct ZoneGroup {
-    region: &'static str,
+pub(in crate::pages) struct ZoneGroup {
+    pub region: &'static str,
     /// (IANA name, what the list shows).
-    zones: Vec<(&'static str, String)>,
+    pub zones: Vec<(&'static str, String)>,
 }
 
-fn zone_groups() -> Vec<ZoneGroup> {
+pub(in crate::pages) fn zone_groups() -> Vec<ZoneGroup> {
     let mut groups: Vec<ZoneGroup> = Vec::new();
     for name in TimeZone::choices() {
         let Some((region, place)) = name.split_once('/') else {

@@ -1,0 +1,479 @@
+//! Event pages: the list of upcoming events, one event's page with registering,
+//! cancelling and accepting an offered seat, and its `.ics` download. Creating events,
+//! the organiser's door list and "my events" live in the submodules.
+//!
+//! Every rule (who sees an event, when registration is open, seats and the waitlist) is
+//! `app::events`'; these pages choose which buttons to offer and show the answer.
+
+mod door;
+mod form;
+mod mine;
+
+pub(super) use mine::{my_events, MyEvent};
+
+use super::circles::local;
+use super::layout::Layout;
+use super::respond::{self, given, notice, parse_id, render, DoneQuery, Empty};
+use super::session::{Form, PageMeta, SignedIn};
+use super::{encode, FormState, PageResult};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::events::{registration, view, EventFilter, EventView, Registration};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use domain::event::{EventKind, EventStatus, RegistrationWindow};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/events", get(browse))
+        .route("/events/{id}", get(show))
+        .route("/events/{id}/register", post(register))
+        .route("/events/{id}/cancel-registration", post(cancel))
+        .route("/events/{id}/accept-offer", post(accept_offer))
+        .route("/events/{id}/calendar.ics", get(ics))
+        .merge(form::routes())
+        .merge(door::routes())
+        .merge(mine::routes())
+}
+
+/// "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)", or both dates when it spans days.
+pub(super) fn when_words(start: DateTime<Utc>, end: DateTime<Utc>, zone: &str) -> String {
+    let (s, e) = (local(start, zone), local(end, zone));
+    let same_day = s.get(..s.len().saturating_sub(5)) == e.get(..e.len().saturating_sub(5));
+    if same_day {
+        let end_time = e.get(e.len().saturating_sub(5)..).unwrap_or(&e);
+        format!("{s}–{end_time} ({zone})")
+    } else {
+        format!("{s} – {e} ({zone})")
+    }
+}
+
+/// Where an event happens, as a line: venue, place, or online.
+fn place_words(v: &EventView) -> String {
+    let at = match (&v.venue, &v.location) {
+        (Some(venue), _) => match &venue.address {
+            Some(a) => format!("{}, {a}", venue.name),
+            None => venue.name.clone(),
+        },
+        (None, Some(l)) => l.clone(),
+        (None, None) => String::new(),
+    };
+    match (at.is_empty(), v.is_online) {
+        (true, true) => "Online".to_owned(),
+        (false, true) => format!("{at} and online"),
+        (true, false) => "Place to be announced".to_owned(),
+        (false, false) => at,
+    }
+}
+
+/// The viewer's place at an event, in words.
+pub(super) fn my_status_words(status: &str) -> &'static str {
+    match status {
+        "confirmed" => "You are registered",
+        "payment_required" => "Seat held — payment needed",
+        "offered" => "A seat is offered to you",
+        "waitlisted" => "On the waitlist",
+        _ => "Not registered",
+    }
+}
+
+pub(super) fn status_words(s: EventStatus) -> &'static str {
+    match s {
+        EventStatus::Draft => "Draft",
+        EventStatus::Published => "Published",
+        EventStatus::Cancelled => "Cancelled",
+        EventStatus::Completed => "Completed",
+    }
+}
+
+/// "12 of 30 seats left", "Full — 4 waiting", "Full".
+fn seats_words(v: &EventView) -> String {
+    if v.seats_left > 0 {
+        format!("{} of {} seats left", v.seats_left, v.capacity)
+    } else if v.waitlist_enabled && v.waitlisted > 0 {
+        format!("Full — {} on the waitlist", v.waitlisted)
+    } else if v.waitlist_enabled {
+        "Full — the waitlist is open".to_owned()
+    } else {
+        "Full".to_owned()
+    }
+}
+
+fn kind_words(k: EventKind) -> String {
+    let l = k.label();
+    let mut c = l.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// An event as a line of a list.
+pub(super) struct EventCard {
+    pub id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub when: String,
+    pub place: String,
+    pub price: String,
+    pub seats: String,
+    pub status: EventStatus,
+    pub status_label: &'static str,
+    pub mine: Option<&'static str>,
+}
+
+impl From<&EventView> for EventCard {
+    fn from(v: &EventView) -> Self {
+        EventCard {
+            id: v.id,
+            title: v.title.clone(),
+            kind: kind_words(v.kind),
+            when: when_words(v.starts_at, v.ends_at, &v.time_zone),
+            place: place_words(v),
+            price: v.price_label.clone(),
+            seats: seats_words(v),
+            status: v.status,
+            status_label: status_words(v.status),
+            mine: v.my_status.as_deref().map(my_status_words),
+        }
+    }
+}
+
+// --- Browse ------------------------------------------------------------------------------
+
+const EVENTS_PER_PAGE: u64 = 20;
+
+#[derive(Deserialize, Default)]
+struct BrowseQuery {
+    q: Option<String>,
+    kind: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "events/browse.html")]
+struct BrowsePage {
+    layout: Layout,
+    form: FormState,
+    kinds: Vec<(&'static str, String)>,
+    events: Vec<EventCard>,
+    next: Option<String>,
+    may_create: bool,
+    /// Showing a later page: offer the way back to the start.
+    later_page: bool,
+}
+
+async fn browse(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Query(q): Query<BrowseQuery>,
+) -> PageResult<Response> {
+    let mut form = FormState::default()
+        .with("q", q.q.as_deref().unwrap_or(""))
+        .with("kind", q.kind.as_deref().unwrap_or(""));
+    let kind = match given(&q.kind) {
+        None => None,
+        Some(k) => match EventKind::parse(k) {
+            Some(k) => Some(k),
+            None => {
+                form = form.field_error("kind", "Choose a kind of event from the list.");
+                None
+            }
+        },
+    };
+    let after = given(&q.after).and_then(|a| a.parse::<DateTime<Utc>>().ok());
+    let filter = EventFilter {
+        q: given(&q.q).map(str::to_owned),
+        kind,
+        limit: Some(EVENTS_PER_PAGE + 1),
+        after,
+    };
+    let mut found = if form.has_errors() {
+        Vec::new()
+    } else {
+        match view::browse(&s.ctx, &actor, &filter).await {
+            Ok(v) => v,
+            Err(e) => {
+                form = form.absorb(e)?;
+                Vec::new()
+            }
+        }
+    };
+    let next = (found.len() as u64 > EVENTS_PER_PAGE).then(|| {
+        found.truncate(EVENTS_PER_PAGE as usize);
+        let last = found.last().map(|e| e.starts_at).unwrap_or_else(Utc::now);
+        // Events starting at the very same instant as the last one shown are rare
+        // (organisers pick minutes); a page boundary there would skip one, so step back
+        // a second and let the page repeat it rather than lose it.
+        let after = (last - chrono::Duration::seconds(1)).to_rfc3339();
+        format!(
+            "/events?q={}&kind={}&after={}",
+            encode(given(&q.q).unwrap_or("")),
+            encode(given(&q.kind).unwrap_or("")),
+            encode(&after)
+        )
+    });
+    render(BrowsePage {
+        layout: Layout::new("Events", m.csrf, Some(&actor), &m.path),
+        form,
+        kinds: EventKind::ALL
+            .iter()
+            .filter(|k| **k != EventKind::CircleMeeting)
+            .map(|k| (k.as_str(), kind_words(*k)))
+            .collect(),
+        events: found.iter().map(EventCard::from).collect(),
+        next,
+        may_create: form::may_create(&s, &actor).await?,
+        later_page: after.is_some(),
+    })
+}
+
+// --- One event ---------------------------------------------------------------------------
+
+/// What the viewer can do about registering, worked out for the page.
+pub(super) enum Action {
+    Register { waitlist: bool },
+    Full,
+    NotOpen(String),
+    Holding,
+}
+
+#[derive(Template)]
+#[template(path = "events/show.html")]
+struct ShowPage {
+    layout: Layout,
+    event: EventView,
+    card: EventCard,
+    description_paragraphs: bool,
+    registration: Option<Registration>,
+    action: Action,
+    opens: Option<String>,
+    closes: Option<String>,
+    offer_expires: Option<String>,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+}
+
+const NOTICES: [(&str, &str); 9] = [
+    (
+        "registered",
+        "You are registered. A confirmation is on its way by email.",
+    ),
+    (
+        "registered_overlap",
+        "You are registered. Note: this overlaps another event you are registered for.",
+    ),
+    (
+        "waitlisted",
+        "The event is full: you are on the waitlist. If a seat frees, we'll email you.",
+    ),
+    (
+        "payment_required",
+        "A seat is held for you. Payment is needed to confirm it; the organiser will tell you how.",
+    ),
+    ("cancelled", "Your registration is cancelled."),
+    ("accepted", "The seat is yours."),
+    (
+        "created",
+        "Event created as a draft. Publish it when it is ready.",
+    ),
+    ("saved", "Changes saved."),
+    ("status", "The event's status is changed."),
+];
+
+impl ShowPage {
+    async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<ShowPage> {
+        let event = view::get(&s.ctx, actor, id).await?;
+        let registration = match event.my_status {
+            Some(_) => registration::mine(&s.ctx, actor)
+                .await?
+                .into_iter()
+                .map(|(_, r)| r)
+                .find(|r| r.event_id == id),
+            None => None,
+        };
+        let zone = event.time_zone.clone();
+        let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
+        let action = action_for(&event, Utc::now());
+        Ok(ShowPage {
+            layout: Layout::new(
+                event.title.clone(),
+                csrf,
+                Some(actor),
+                &format!("/events/{id}"),
+            ),
+            card: EventCard::from(&event),
+            description_paragraphs: !event.description.trim().is_empty(),
+            opens: at(event.registration_opens_at),
+            closes: at(event.registration_closes_at),
+            offer_expires: at(registration.as_ref().and_then(|r| r.offer_expires_at)),
+            registration,
+            action,
+            event,
+            notice: None,
+            problem: None,
+        })
+    }
+
+    /// The viewer's place in words.
+    fn my_words(&self) -> &'static str {
+        self.registration
+            .as_ref()
+            .map_or("Not registered", |r| my_status_words(&r.status))
+    }
+}
+
+/// Whether the viewer may register now, join the waitlist, or why not.
+fn action_for(v: &EventView, now: DateTime<Utc>) -> Action {
+    if v.my_status.is_some() {
+        return Action::Holding;
+    }
+    if v.status != EventStatus::Published {
+        return Action::NotOpen(format!(
+            "This event is {}: it takes no registrations.",
+            status_words(v.status).to_lowercase()
+        ));
+    }
+    if let Err(why) = RegistrationWindow::check(
+        v.registration_opens_at,
+        v.registration_closes_at,
+        v.starts_at,
+        now,
+    ) {
+        return Action::NotOpen(why.to_string());
+    }
+    match (v.seats_left > 0, v.waitlist_enabled) {
+        (true, _) => Action::Register { waitlist: false },
+        (false, true) => Action::Register { waitlist: true },
+        (false, false) => Action::Full,
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
+    page.notice = notice(q.done.as_deref(), &NOTICES);
+    render(page)
+}
+
+/// Shows the event again with what went wrong.
+async fn with_problem(
+    s: &AppState,
+    actor: &Actor,
+    csrf: String,
+    id: Uuid,
+    e: app::Error,
+) -> PageResult<Response> {
+    let problem = FormState::default().absorb(e)?.summary;
+    let mut page = ShowPage::load(s, actor, csrf, id).await?;
+    page.problem = problem.or_else(|| Some("That did not work.".to_owned()));
+    let mut res = render(page)?;
+    *res.status_mut() = axum::http::StatusCode::CONFLICT;
+    Ok(res)
+}
+
+async fn register(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    match registration::register(&s.ctx, &m.request, &actor, id).await {
+        Ok(out) => {
+            let done = match out.registration.status.as_str() {
+                "waitlisted" => "waitlisted",
+                "payment_required" => "payment_required",
+                _ if !out.warnings.is_empty() => "registered_overlap",
+                _ => "registered",
+            };
+            respond::done(&format!("/events/{id}"), done, "")
+        }
+        Err(e) => with_problem(&s, &actor, m.csrf, id, e).await,
+    }
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    match registration::cancel(&s.ctx, &m.request, &actor, id).await {
+        Ok(_) => respond::done(&format!("/events/{id}"), "cancelled", ""),
+        Err(e) => with_problem(&s, &actor, m.csrf, id, e).await,
+    }
+}
+
+async fn accept_offer(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    _form: Form<Empty>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    match registration::accept_offer(&s.ctx, &m.request, &actor, id).await {
+        Ok(r) if r.status == "payment_required" => {
+            respond::done(&format!("/events/{id}"), "payment_required", "")
+        }
+        Ok(_) => respond::done(&format!("/events/{id}"), "accepted", ""),
+        Err(e) => with_problem(&s, &actor, m.csrf, id, e).await,
+    }
+}
+
+/// The event as an `.ics` file to open in a calendar app.
+async fn ics(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let body = app::events::feed::event_ics(&s.ctx, &actor, id).await?;
+    Ok(respond::attachment(
+        "text/calendar; charset=utf-8",
+        "event.ics",
+        body,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_local_and_name_both_dates_only_across_days() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            when_words(
+                at("2026-12-05T18:00:00Z"),
+                at("2026-12-05T21:00:00Z"),
+                "Europe/Berlin"
+            ),
+            "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)"
+        );
+        assert_eq!(
+            when_words(
+                at("2026-12-04T17:00:00Z"),
+                at("2026-12-06T13:00:00Z"),
+                "Europe/Berlin"
+            ),
+            "Fri 4 Dec 2026, 18:00 – Sun 6 Dec 2026, 14:00 (Europe/Berlin)"
+        );
+    }
+}

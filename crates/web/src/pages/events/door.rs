@@ -1,0 +1,257 @@
+//! The organiser's door list (`/events/{id}/door`): live counts, finding someone by name
+//! and checking him in with one tap, notes, moving someone to the front of the waitlist,
+//! and the list as CSV. Made for a phone held at the door; after the event the same page
+//! is its report.
+
+use crate::pages::layout::Layout;
+use crate::pages::respond::{self, given, notice, parse_id, render};
+use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::{encode, FormState, PageResult};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::events::{roster, view, Counts, EventView, RosterEntry};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use domain::TimeZone;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/events/{id}/door", get(door))
+        .route("/events/{id}/door/{rid}/check-in", post(check_in))
+        .route("/events/{id}/door/{rid}/note", post(set_note))
+        .route("/events/{id}/door/{rid}/front", post(move_to_front))
+        .route("/events/{id}/registrations.csv", get(csv))
+}
+
+#[derive(Deserialize, Default)]
+struct DoorQuery {
+    q: Option<String>,
+    done: Option<String>,
+}
+
+/// One person on the list, ready to show.
+struct Row {
+    entry: RosterEntry,
+    /// Local time of check-in, "19:04".
+    checked_in: Option<String>,
+    status_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "events/door.html")]
+struct DoorPage {
+    layout: Layout,
+    event: EventView,
+    when: String,
+    counts: Counts,
+    q: String,
+    seated: Vec<Row>,
+    waiting: Vec<Row>,
+    cancelled: Vec<Row>,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+}
+
+const NOTICES: [(&str, &str); 5] = [
+    ("checked_in", "Checked in."),
+    ("undone", "Check-in undone."),
+    ("noted", "Note saved."),
+    ("moved", "Moved to the front of the waitlist."),
+    (
+        "promoted",
+        "Moved to the front of the waitlist and given the free seat.",
+    ),
+];
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "confirmed" => "Confirmed",
+        "payment_required" => "Payment needed",
+        "offered" => "Seat offered",
+        "waitlisted" => "Waiting",
+        _ => "Cancelled",
+    }
+}
+
+/// The time of day of `at` on the event's clock, "19:04".
+fn clock(at: DateTime<Utc>, zone: &str) -> String {
+    match TimeZone::parse(zone) {
+        Ok(z) => at.with_timezone(&z.tz()).format("%H:%M").to_string(),
+        Err(_) => at.format("%H:%M UTC").to_string(),
+    }
+}
+
+impl DoorPage {
+    async fn load(
+        s: &AppState,
+        actor: &Actor,
+        csrf: String,
+        id: Uuid,
+        q: &str,
+    ) -> PageResult<DoorPage> {
+        let event = view::get(&s.ctx, actor, id).await?;
+        let counts = roster::counts(&s.ctx, actor, id).await?;
+        let list = roster::roster(&s.ctx, actor, id, Some(q)).await?;
+        let zone = event.time_zone.clone();
+        let (mut seated, mut waiting, mut cancelled) = (Vec::new(), Vec::new(), Vec::new());
+        for entry in list {
+            let row = Row {
+                checked_in: entry.checked_in_at.map(|t| clock(t, &zone)),
+                status_label: status_label(&entry.status),
+                entry,
+            };
+            match row.entry.status.as_str() {
+                "waitlisted" => waiting.push(row),
+                "cancelled" => cancelled.push(row),
+                _ => seated.push(row),
+            }
+        }
+        // At the door, a name is easier to find alphabetically; the waitlist keeps its order.
+        seated.sort_by_key(|r| r.entry.display_name.to_lowercase());
+        Ok(DoorPage {
+            layout: Layout::new(
+                format!("Door list: {}", event.title),
+                csrf,
+                Some(actor),
+                &format!("/events/{id}"),
+            ),
+            when: super::when_words(event.starts_at, event.ends_at, &event.time_zone),
+            event,
+            counts,
+            q: q.to_owned(),
+            seated,
+            waiting,
+            cancelled,
+            notice: None,
+            problem: None,
+        })
+    }
+}
+
+async fn door(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Query(q): Query<DoorQuery>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let name = given(&q.q).unwrap_or("");
+    let mut page = DoorPage::load(&s, &actor, m.csrf, id, name).await?;
+    page.notice = notice(q.done.as_deref(), &NOTICES);
+    render(page)
+}
+
+/// Every form on the door list carries the search it was sent from.
+#[derive(Deserialize, Default)]
+struct RowForm {
+    #[serde(default)]
+    q: String,
+    /// Check-in: "1" present, "0" undo.
+    #[serde(default)]
+    present: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// After a change: back to the list as it was, at the row touched; or the list with the
+/// problem when the use case refused.
+async fn answer(
+    s: &AppState,
+    actor: &Actor,
+    csrf: String,
+    id: Uuid,
+    rid: Uuid,
+    form: &RowForm,
+    result: app::Result<&'static str>,
+) -> PageResult<Response> {
+    let q = form.q.trim();
+    match result {
+        Ok(done) => respond::done(
+            &format!("/events/{id}/door?q={}", encode(q)),
+            done,
+            &format!("r-{rid}"),
+        ),
+        Err(e) => {
+            let problem = FormState::default().absorb(e)?.summary;
+            let mut page = DoorPage::load(s, actor, csrf, id, q).await?;
+            page.problem = problem;
+            let mut res = render(page)?;
+            *res.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+    }
+}
+
+async fn check_in(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, rid)): Path<(String, String)>,
+    Form(form): Form<RowForm>,
+) -> PageResult<Response> {
+    let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
+    let present = form.present != "0";
+    let result = roster::check_in(&s.ctx, &m.request, &actor, id, rid, present)
+        .await
+        .map(|_| if present { "checked_in" } else { "undone" });
+    answer(&s, &actor, m.csrf, id, rid, &form, result).await
+}
+
+async fn set_note(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, rid)): Path<(String, String)>,
+    Form(form): Form<RowForm>,
+) -> PageResult<Response> {
+    let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
+    let note = Some(form.note.trim()).filter(|n| !n.is_empty());
+    let result = roster::set_note(&s.ctx, &m.request, &actor, id, rid, note)
+        .await
+        .map(|_| "noted");
+    answer(&s, &actor, m.csrf, id, rid, &form, result).await
+}
+
+async fn move_to_front(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, rid)): Path<(String, String)>,
+    Form(form): Form<RowForm>,
+) -> PageResult<Response> {
+    let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
+    let result = roster::move_to_front(&s.ctx, &m.request, &actor, id, rid).await;
+    let result = match result {
+        Ok(()) => {
+            // A free seat goes to the new head of the line at once: say so.
+            let now_seated = roster::roster(&s.ctx, &actor, id, None)
+                .await?
+                .into_iter()
+                .any(|r| r.registration_id == rid && r.status != "waitlisted");
+            Ok(if now_seated { "promoted" } else { "moved" })
+        }
+        Err(e) => Err(e),
+    };
+    answer(&s, &actor, m.csrf, id, rid, &form, result).await
+}
+
+async fn csv(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let body = roster::roster_csv(&s.ctx, &actor, id).await?;
+    Ok(respond::attachment(
+        "text/csv; charset=utf-8",
+        "registrations.csv",
+        body,
+    ))
+}

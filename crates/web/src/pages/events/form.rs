@@ -1,0 +1,593 @@
+//! The event form: creating an event (`/events/new`), editing one (`/events/{id}/edit`),
+//! and the organiser's publish / complete / cancel buttons. The page reads numbers, times
+//! and choices out of the form; every rule about an event is `app::events`', whose
+//! problems come back next to their fields with what was typed kept.
+
+use crate::pages::circles::{local_inputs, zone_groups, ZoneGroup};
+use crate::pages::layout::Layout;
+use crate::pages::respond::{self, parse_id, render};
+use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::{FormState, PageResult};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::circles::membership;
+use app::events::{edit, manage, view, EventInput, EventView, Venue};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::circle::MembershipStatus;
+use domain::event::{EventKind, EventStatus, Money};
+use domain::{Permission, TimeZone};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/events/new", get(new_form).post(create))
+        .route("/events/{id}/edit", get(edit_form).post(update))
+        .route("/events/{id}/status", post(set_status))
+}
+
+/// Whether `actor` may create any event: the Program Team and Admins, or someone leading
+/// a circle.
+pub(super) async fn may_create(s: &AppState, actor: &Actor) -> PageResult<bool> {
+    Ok(actor.can(Permission::CreateProgrammeEvents) || !led_circles(s, actor).await?.is_empty())
+}
+
+/// The circles `actor` leads, as (id, name).
+async fn led_circles(s: &AppState, actor: &Actor) -> PageResult<Vec<(Uuid, String)>> {
+    if !actor.can(Permission::CreateCircles) {
+        return Ok(Vec::new());
+    }
+    Ok(membership::my_circles(&s.ctx, actor)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            c.role.leads()
+                && c.membership_status == MembershipStatus::Active
+                && !c.status.is_read_only()
+        })
+        .map(|c| (c.circle_id, c.name))
+        .collect())
+}
+
+/// The audience choice that means "open to everyone" (a programme event).
+const EVERYONE: &str = "everyone";
+
+/// What the form sends: every field as typed.
+#[derive(Deserialize, Default)]
+struct EventForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    venue_id: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    online_url: String,
+    #[serde(default)]
+    capacity: String,
+    #[serde(default)]
+    price: String,
+    #[serde(default)]
+    currency: String,
+    /// A checkbox: present when ticked.
+    waitlist_enabled: Option<String>,
+    #[serde(default)]
+    offer_hours: String,
+    #[serde(default)]
+    registration_opens_at: String,
+    #[serde(default)]
+    registration_closes_at: String,
+    #[serde(default)]
+    cancellation_policy: String,
+}
+
+/// A `datetime-local` value for `at` on the clock of `zone`.
+fn local_input(at: DateTime<Utc>, zone: &str) -> String {
+    let (date, time) = local_inputs(at, zone);
+    format!("{date}T{time}")
+}
+
+impl EventForm {
+    fn blank(actor: &Actor, audience: String) -> EventForm {
+        EventForm {
+            kind: EventKind::Workshop.as_str().into(),
+            time_zone: actor.user.time_zone.clone().unwrap_or_default(),
+            capacity: "20".into(),
+            currency: "EUR".into(),
+            waitlist_enabled: Some("1".into()),
+            audience,
+            ..EventForm::default()
+        }
+    }
+
+    fn of(v: &EventView) -> EventForm {
+        let zone = &v.time_zone;
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        let price = v
+            .currency
+            .as_deref()
+            .and_then(|c| Money::parse(v.price_minor, c).ok())
+            .filter(|m| !m.is_free());
+        EventForm {
+            kind: v.kind.as_str().into(),
+            title: v.title.clone(),
+            description: v.description.clone(),
+            starts_at: local_input(v.starts_at, zone),
+            ends_at: local_input(v.ends_at, zone),
+            time_zone: zone.clone(),
+            audience: v
+                .circle_id
+                .map_or_else(|| EVERYONE.to_owned(), |c| c.to_string()),
+            venue_id: v
+                .venue
+                .as_ref()
+                .map(|x| x.id.to_string())
+                .unwrap_or_default(),
+            location: opt(&v.location),
+            online_url: opt(&v.online_url),
+            capacity: v.capacity.to_string(),
+            // "EUR 25.00" → "25.00": the amount as it is typed.
+            price: price
+                .map(|m| {
+                    let s = m.to_string();
+                    s.split_once(' ').map_or(s.clone(), |(_, a)| a.to_owned())
+                })
+                .unwrap_or_default(),
+            currency: v.currency.clone().unwrap_or_else(|| "EUR".into()),
+            waitlist_enabled: v.waitlist_enabled.then(|| "1".into()),
+            offer_hours: v.offer_hours.map(|h| h.to_string()).unwrap_or_default(),
+            registration_opens_at: v
+                .registration_opens_at
+                .map(|t| local_input(t, zone))
+                .unwrap_or_default(),
+            registration_closes_at: v
+                .registration_closes_at
+                .map(|t| local_input(t, zone))
+                .unwrap_or_default(),
+            cancellation_policy: opt(&v.cancellation_policy),
+        }
+    }
+
+    fn state(&self) -> FormState {
+        FormState::default()
+            .with("kind", &self.kind)
+            .with("title", &self.title)
+            .with("description", &self.description)
+            .with("starts_at", &self.starts_at)
+            .with("ends_at", &self.ends_at)
+            .with("time_zone", &self.time_zone)
+            .with("audience", &self.audience)
+            .with("venue_id", &self.venue_id)
+            .with("location", &self.location)
+            .with("online_url", &self.online_url)
+            .with("capacity", &self.capacity)
+            .with("price", &self.price)
+            .with("currency", &self.currency)
+            .with(
+                "waitlist_enabled",
+                self.waitlist_enabled.as_deref().unwrap_or(""),
+            )
+            .with("offer_hours", &self.offer_hours)
+            .with("registration_opens_at", &self.registration_opens_at)
+            .with("registration_closes_at", &self.registration_closes_at)
+            .with("cancellation_policy", &self.cancellation_policy)
+    }
+
+    /// The `EventInput` the form describes, or the form with a message next to each field
+    /// the page could not read.
+    fn read(&self) -> Result<EventInput, FormState> {
+        let mut state = self.state();
+        let kind = EventKind::parse(self.kind.trim());
+        if kind.is_none() {
+            state = state.field_error("kind", "Choose what kind of event this is.");
+        }
+        let capacity = self.capacity.trim().parse::<i64>();
+        if capacity.is_err() {
+            state = state.field_error("capacity", "Enter the number of seats, for example 20.");
+        }
+        let (circle_id, audience_ok) = match self.audience.trim() {
+            EVERYONE => (None, true),
+            raw => match raw.parse::<Uuid>() {
+                Ok(id) => (Some(id), true),
+                Err(_) => (None, false),
+            },
+        };
+        if !audience_ok {
+            state = state.field_error("audience", "Choose who the event is for.");
+        }
+        let venue_id = match self.venue_id.trim() {
+            "" => Ok(None),
+            raw => raw.parse::<Uuid>().map(Some),
+        };
+        if venue_id.is_err() {
+            state = state.field_error("venue_id", "Choose a venue from the list, or none.");
+        }
+        let price = match self.price.trim() {
+            "" | "0" => Ok(None),
+            raw => Money::parse_amount(raw, &self.currency).map(Some),
+        };
+        if let Err(problems) = &price {
+            for p in problems {
+                let field = if p.field == "amount" {
+                    "price"
+                } else {
+                    p.field
+                };
+                state = state.field_error(field, &p.message);
+            }
+        }
+        let offer_hours = match self.offer_hours.trim() {
+            "" => Ok(None),
+            raw => raw.parse::<i64>().map(Some),
+        };
+        if offer_hours.is_err() {
+            state = state.field_error(
+                "offer_hours",
+                "Enter a number of hours, or leave it empty to give freed seats at once.",
+            );
+        }
+        let zone = TimeZone::parse(self.time_zone.trim()).ok();
+        let opens = instant(&self.registration_opens_at, zone);
+        if opens.is_err() {
+            state = state.field_error("registration_opens_at", "Enter a date and time.");
+        }
+        let closes = instant(&self.registration_closes_at, zone);
+        if closes.is_err() {
+            state = state.field_error("registration_closes_at", "Enter a date and time.");
+        }
+        let (
+            Some(kind),
+            Ok(capacity),
+            true,
+            Ok(venue_id),
+            Ok(price),
+            Ok(offer_hours),
+            Ok(opens),
+            Ok(closes),
+        ) = (
+            kind,
+            capacity,
+            audience_ok,
+            venue_id,
+            price,
+            offer_hours,
+            opens,
+            closes,
+        )
+        else {
+            return Err(state);
+        };
+        Ok(EventInput {
+            kind,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            starts_at: self.starts_at.trim().to_owned(),
+            ends_at: self.ends_at.trim().to_owned(),
+            time_zone: self.time_zone.trim().to_owned(),
+            venue_id,
+            location: Some(self.location.clone()),
+            online_url: Some(self.online_url.clone()),
+            capacity,
+            price_minor: price.as_ref().map_or(0, Money::amount_minor),
+            currency: price.map(|p| p.currency().as_str().to_owned()),
+            waitlist_enabled: self.waitlist_enabled.is_some(),
+            offer_hours,
+            registration_opens_at: opens,
+            registration_closes_at: closes,
+            cancellation_policy: Some(self.cancellation_policy.clone()),
+            circle_id,
+            circle_ids: Vec::new(),
+        })
+    }
+}
+
+/// A `datetime-local` value on the event's clock as an instant; empty is none. Without a
+/// known zone it is read as UTC (the zone's own error is reported next to its field).
+fn instant(raw: &str, zone: Option<TimeZone>) -> Result<Option<DateTime<Utc>>, ()> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map_err(|_| ())?;
+    Ok(Some(match zone {
+        Some(z) => {
+            use chrono::TimeZone as _;
+            // In a daylight-saving gap the wall-clock time does not exist: take the first
+            // instant after it, as calendars do.
+            z.tz()
+                .from_local_datetime(&naive)
+                .earliest()
+                .or_else(|| {
+                    z.tz()
+                        .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                        .earliest()
+                })
+                .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+        }
+        None => naive.and_utc(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "events/form.html")]
+struct FormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    submit: &'static str,
+    back: String,
+    form: FormState,
+    kinds: Vec<(&'static str, &'static str)>,
+    /// (value, label) of who the event may be for; fixed (one entry) when editing.
+    audiences: Vec<(String, String)>,
+    editing: bool,
+    venues: Vec<Venue>,
+    zone_groups: Vec<ZoneGroup>,
+}
+
+impl FormPage {
+    fn new(
+        layout: Layout,
+        form: FormState,
+        audiences: Vec<(String, String)>,
+        venues: Vec<Venue>,
+        editing: Option<Uuid>,
+    ) -> FormPage {
+        let (heading, action, submit, back) = match editing {
+            None => (
+                "Create an event".to_owned(),
+                "/events/new".to_owned(),
+                "Create as draft",
+                "/events".to_owned(),
+            ),
+            Some(id) => (
+                layout.title.clone(),
+                format!("/events/{id}/edit"),
+                "Save changes",
+                format!("/events/{id}"),
+            ),
+        };
+        FormPage {
+            layout,
+            heading,
+            action,
+            submit,
+            back,
+            form,
+            kinds: EventKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), kind_label(*k)))
+                .collect(),
+            audiences,
+            editing: editing.is_some(),
+            venues,
+            zone_groups: zone_groups(),
+        }
+    }
+}
+
+fn kind_label(k: EventKind) -> &'static str {
+    match k {
+        EventKind::CircleMeeting => "Circle meeting",
+        EventKind::MovieNight => "Movie night",
+        EventKind::Workshop => "Workshop",
+        EventKind::DayRetreat => "Day retreat (one day)",
+        EventKind::MultiDayRetreat => "Multi-day retreat (with nights away)",
+    }
+}
+
+/// Who a new event may be for: everyone (Program Team, Admins) and each circle led.
+async fn audiences(s: &AppState, actor: &Actor) -> PageResult<Vec<(String, String)>> {
+    let mut all = Vec::new();
+    if actor.can(Permission::CreateProgrammeEvents) {
+        all.push((
+            EVERYONE.to_owned(),
+            "Everyone (a programme event)".to_owned(),
+        ));
+    }
+    for (id, name) in led_circles(s, actor).await? {
+        all.push((id.to_string(), format!("Members of {name}")));
+    }
+    Ok(all)
+}
+
+/// An event's fixed audience, as the one choice of its edit form.
+fn audience_of(v: &EventView) -> Vec<(String, String)> {
+    let label = match (v.circle_id, v.open_to_all) {
+        (Some(_), _) => "Members of the circle it belongs to",
+        (None, true) => "Everyone (a programme event)",
+        (None, false) => "The circles it was opened to",
+    };
+    let value = v
+        .circle_id
+        .map_or_else(|| EVERYONE.to_owned(), |c| c.to_string());
+    vec![(value, label.to_owned())]
+}
+
+async fn venues_for(s: &AppState, actor: &Actor) -> PageResult<Vec<Venue>> {
+    Ok(manage::venues(&s.ctx, actor).await?)
+}
+
+async fn new_form(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+) -> PageResult<Response> {
+    let audiences = audiences(&s, &actor).await?;
+    if audiences.is_empty() {
+        return Err(app::Error::Forbidden.into());
+    }
+    let first = audiences[0].0.clone();
+    let layout = Layout::new("Create an event", m.csrf, Some(&actor), &m.path);
+    let venues = venues_for(&s, &actor).await?;
+    render(FormPage::new(
+        layout,
+        EventForm::blank(&actor, first).state(),
+        audiences,
+        venues,
+        None,
+    ))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Form(input): Form<EventForm>,
+) -> PageResult<Response> {
+    let audiences = audiences(&s, &actor).await?;
+    if audiences.is_empty() {
+        return Err(app::Error::Forbidden.into());
+    }
+    let layout = Layout::new("Create an event", m.csrf, Some(&actor), &m.path);
+    let venues = venues_for(&s, &actor).await?;
+    let event = match input.read() {
+        Ok(e) => e,
+        Err(form) => return render(FormPage::new(layout, form, audiences, venues, None)),
+    };
+    match manage::create(&s.ctx, &m.request, &actor, &event).await {
+        Ok(v) => respond::done(&format!("/events/{}", v.id), "created", ""),
+        Err(e) => {
+            let form = input.state().absorb(price_field(e))?;
+            render(FormPage::new(layout, form, audiences, venues, None))
+        }
+    }
+}
+
+/// The use cases name the price `amount`; the form calls it `price`.
+fn price_field(e: app::Error) -> app::Error {
+    respond::rename_field(e, "amount", "price")
+}
+
+/// The event, if `actor` organises it.
+async fn organised(s: &AppState, actor: &Actor, id: Uuid) -> PageResult<EventView> {
+    let v = view::get(&s.ctx, actor, id).await?;
+    if !v.viewer_organises {
+        return Err(app::Error::Forbidden.into());
+    }
+    Ok(v)
+}
+
+async fn edit_form(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let v = organised(&s, &actor, id).await?;
+    let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
+    let venues = venues_for(&s, &actor).await?;
+    render(FormPage::new(
+        layout,
+        EventForm::of(&v).state(),
+        audience_of(&v),
+        venues,
+        Some(id),
+    ))
+}
+
+async fn update(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(input): Form<EventForm>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let v = organised(&s, &actor, id).await?;
+    let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
+    let venues = venues_for(&s, &actor).await?;
+    let mut event = match input.read() {
+        Ok(e) => e,
+        Err(form) => {
+            return render(FormPage::new(
+                layout,
+                form,
+                audience_of(&v),
+                venues,
+                Some(id),
+            ))
+        }
+    };
+    // The audience is fixed once created: send back what is stored, whatever was posted.
+    event.circle_id = v.circle_id;
+    event.circle_ids = if v.circle_id.is_some() {
+        Vec::new()
+    } else {
+        v.circle_ids.clone()
+    };
+    match edit::update(&s.ctx, &m.request, &actor, id, &event).await {
+        Ok(_) => respond::done(&format!("/events/{id}"), "saved", ""),
+        Err(e) => {
+            let form = input.state().absorb(price_field(e))?;
+            render(FormPage::new(
+                layout,
+                form,
+                audience_of(&v),
+                venues,
+                Some(id),
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    to: String,
+}
+
+async fn set_status(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<String>,
+    Form(input): Form<StatusForm>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let to = EventStatus::parse(input.to.trim())
+        .ok_or_else(|| crate::pages::PageError::BadForm("Choose a status.".into()))?;
+    match manage::set_status(&s.ctx, &m.request, &actor, id, to).await {
+        Ok(_) => respond::done(&format!("/events/{id}"), "status", ""),
+        Err(e) => super::with_problem(&s, &actor, m.csrf, id, e).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_are_read_on_the_event_clock() {
+        let berlin = TimeZone::parse("Europe/Berlin").ok();
+        assert_eq!(
+            instant("2026-12-05T19:00", berlin).unwrap().unwrap(),
+            "2026-12-05T18:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        // 02:30 does not exist on 29 March 2026 in Berlin: the first instant after.
+        assert_eq!(
+            instant("2026-03-29T02:30", berlin).unwrap().unwrap(),
+            "2026-03-29T01:30:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(instant(" ", berlin), Ok(None));
+        assert!(instant("5 Dec", berlin).is_err());
+    }
+}
