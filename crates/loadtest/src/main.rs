@@ -90,7 +90,6 @@ struct Setup {
     api: Client,
     pages: Client,
     base: String,
-    token: String,
     circle_id: Option<String>,
     event_ids: Vec<String>,
     /// (bearer token, event id) pairs for register+cancel; each in use by one request at
@@ -257,7 +256,10 @@ async fn prepare(args: &Args, scenarios: &[String]) -> Result<Setup> {
     let pages = client(true, args.concurrency)?;
     let token = api_login(&api, &base, &args.email, &args.password).await?;
     let wants = |s: &str| scenarios.iter().any(|x| x == s);
-    if wants("home") || wants("circles") || wants("circle") {
+    if ["home", "circles", "circle", "events", "event"]
+        .iter()
+        .any(|s| wants(s))
+    {
         page_login(&pages, &base, &args.email, &args.password).await?;
     }
     let mine = get_json(&api, &format!("{base}/api/v1/me/circles"), &token).await?;
@@ -311,7 +313,6 @@ async fn prepare(args: &Args, scenarios: &[String]) -> Result<Setup> {
         api,
         pages,
         base,
-        token,
         circle_id,
         event_ids,
         slots: Mutex::new(slots),
@@ -384,27 +385,13 @@ async fn one(setup: &Setup, scenario: &str, i: usize, due: Instant) -> Vec<(usiz
         }
         "events" => vec![(
             0,
-            fetch(
-                setup
-                    .api
-                    .get(format!("{base}/api/v1/events"))
-                    .bearer_auth(&setup.token),
-                due,
-            )
-            .await,
+            fetch(setup.pages.get(format!("{base}/events")), due).await,
         )],
         "event" => {
             let id = &setup.event_ids[i % setup.event_ids.len()];
             vec![(
                 0,
-                fetch(
-                    setup
-                        .api
-                        .get(format!("{base}/api/v1/events/{id}"))
-                        .bearer_auth(&setup.token),
-                    due,
-                )
-                .await,
+                fetch(setup.pages.get(format!("{base}/events/{id}")), due).await,
             )]
         }
         _ => register_and_cancel(setup, due).await,
