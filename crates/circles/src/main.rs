@@ -22,10 +22,16 @@ fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(&settings);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("tokio runtime");
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("circles: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
         Ok(code) => code,
         Err(e) => {

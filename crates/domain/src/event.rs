@@ -437,21 +437,26 @@ impl Money {
 }
 
 /// `EUR 12.50`, `JPY 1200`, `KWD 1.250`: code, space, amount with the currency's decimals.
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The amount alone, as [`Money::parse_amount`] reads it back: `12.50`, `1200`.
+    pub fn amount_text(&self) -> String {
         let decimals = self.currency.decimals();
         if decimals == 0 {
-            return write!(f, "{} {}", self.currency, self.amount_minor);
+            return self.amount_minor.to_string();
         }
         let unit = 10i64.pow(decimals);
-        write!(
-            f,
-            "{} {}.{:0width$}",
-            self.currency,
+        format!(
+            "{}.{:0width$}",
             self.amount_minor / unit,
             self.amount_minor % unit,
             width = decimals as usize
         )
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.currency, self.amount_text())
     }
 }
 
@@ -1106,6 +1111,10 @@ mod tests {
         assert_eq!(minor(" 25.5 ", "EUR"), Ok(2550));
         assert_eq!(minor("25,05", "eur"), Ok(2505));
         assert_eq!(minor("0", "EUR"), Ok(0));
+        for (text, currency) in [("12.50", "EUR"), ("1200", "JPY"), ("1.250", "KWD")] {
+            let m = Money::parse_amount(text, currency).unwrap();
+            assert_eq!(m.amount_text(), text, "what is shown reads back");
+        }
         assert_eq!(minor("1200", "JPY"), Ok(1200));
         assert_eq!(minor("1.250", "KWD"), Ok(1250));
         for bad in [

@@ -114,23 +114,64 @@ pub(crate) async fn circles_of_user(db: &impl ConnectionTrait, user_id: Uuid) ->
 /// Whether `actor` organises the event: its organiser, an Admin, a leader of the circle
 /// it belongs to, or (for programme events) the Program Team.
 pub(crate) async fn organises(ctx: &Context, actor: &Actor, e: &events::Model) -> Result<bool> {
+    let led = match e.circle_id {
+        Some(circle) if e.organiser_id != actor.id() && !oversees_all_circles(actor) => {
+            circles_led_by(&ctx.main, actor.id(), Some(circle)).await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(organises_given(actor, e, &led))
+}
+
+/// [`organises`] for many events with one query: each event with whether `actor`
+/// organises it.
+pub(crate) async fn with_organiser_flags(
+    ctx: &Context,
+    actor: &Actor,
+    rows: Vec<events::Model>,
+) -> Result<Vec<(events::Model, bool)>> {
+    let led = if rows.iter().any(|e| e.circle_id.is_some()) {
+        circles_led_by(&ctx.main, actor.id(), None).await?
+    } else {
+        Vec::new()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let organiser = organises_given(actor, &e, &led);
+            (e, organiser)
+        })
+        .collect())
+}
+
+/// The rule behind [`organises`], given the circles `actor` leads.
+fn organises_given(actor: &Actor, e: &events::Model, led: &[Uuid]) -> bool {
     if e.organiser_id == actor.id() || oversees_all_circles(actor) {
-        return Ok(true);
+        return true;
     }
     match e.circle_id {
-        None => Ok(actor.can(Permission::CreateProgrammeEvents)),
-        Some(circle) => Ok(memberships::Entity::find()
-            .filter(memberships::Column::CircleId.eq(circle))
-            .filter(memberships::Column::UserId.eq(actor.id()))
-            .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
-            .filter(memberships::Column::Role.is_in([
-                CircleRole::Facilitator.as_str(),
-                CircleRole::CoFacilitator.as_str(),
-            ]))
-            .one(&ctx.main)
-            .await?
-            .is_some()),
+        None => actor.can(Permission::CreateProgrammeEvents),
+        Some(circle) => led.contains(&circle),
     }
+}
+
+/// The circles `user_id` actively leads (only `circle`, when given).
+async fn circles_led_by(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    circle: Option<Uuid>,
+) -> Result<Vec<Uuid>> {
+    let mut q = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Role.is_in([
+            CircleRole::Facilitator.as_str(),
+            CircleRole::CoFacilitator.as_str(),
+        ]));
+    if let Some(c) = circle {
+        q = q.filter(memberships::Column::CircleId.eq(c));
+    }
+    Ok(q.all(db).await?.into_iter().map(|m| m.circle_id).collect())
 }
 
 /// Whether the event is meant for `actor`: open to everyone, or to one of his circles.

@@ -415,6 +415,24 @@ pub(crate) async fn expire_offer(ctx: &Context, registration_id: Uuid) -> Result
     Ok(())
 }
 
+/// The actor's registration for one event, unless he has none or cancelled it.
+pub async fn mine_for(
+    ctx: &Context,
+    actor: &Actor,
+    event_id: Uuid,
+) -> Result<Option<Registration>> {
+    let row = regs::Entity::find()
+        .filter(regs::Column::EventId.eq(event_id))
+        .filter(regs::Column::UserId.eq(actor.id()))
+        .filter(regs::Column::Status.ne(CANCELLED))
+        .one(&ctx.main)
+        .await?;
+    match row {
+        Some(r) => Ok(Some(registration(&ctx.main, r).await?)),
+        None => Ok(None),
+    }
+}
+
 /// The actor's registrations that are not cancelled, with their events, soonest first.
 pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<(EventView, Registration)>> {
     let rows = regs::Entity::find()
@@ -422,20 +440,20 @@ pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<(EventView, Regist
         .filter(regs::Column::Status.ne(CANCELLED))
         .all(&ctx.main)
         .await?;
-    let mut found = Vec::new();
-    for e in events::Entity::find()
+    let found = events::Entity::find()
         .filter(events::Column::Id.is_in(rows.iter().map(|r| r.event_id)))
         .all(&ctx.main)
+        .await?;
+    let found = super::with_organiser_flags(ctx, actor, found).await?;
+    let mut views: std::collections::HashMap<Uuid, EventView> = views(ctx, actor.id(), found)
         .await?
-    {
-        let organiser = super::organises(ctx, actor, &e).await?;
-        found.push((e, organiser));
-    }
-    let views = views(ctx, actor.id(), found).await?;
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
     let mut kept = Vec::new();
     for r in rows {
-        if let Some(v) = views.iter().find(|v| v.id == r.event_id) {
-            kept.push((v.clone(), registration(&ctx.main, r).await?));
+        if let Some(v) = views.remove(&r.event_id) {
+            kept.push((v, registration(&ctx.main, r).await?));
         }
     }
     kept.sort_by_key(|(e, _)| e.starts_at);

@@ -3,7 +3,7 @@
 //! one of the most visited pages.
 
 use super::manage::{Venue, Warning};
-use super::{circles_of_user, organises, visible_event};
+use super::{circles_of_user, visible_event, with_organiser_flags};
 use crate::authz::Actor;
 use crate::circles::{escape_like, oversees_all_circles};
 use crate::{Context, Error, Result};
@@ -250,11 +250,7 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
         .limit(limit)
         .all(&ctx.main)
         .await?;
-    let mut with_role = Vec::new();
-    for e in rows {
-        let organiser = organises(ctx, actor, &e).await?;
-        with_role.push((e, organiser));
-    }
+    let with_role = with_organiser_flags(ctx, actor, rows).await?;
     views(ctx, actor.id(), with_role).await
 }
 

@@ -25,12 +25,15 @@ pub async fn enqueue_at(
     job: &Job,
     run_at: DateTime<Utc>,
 ) -> Result<Uuid, db::sea_orm::DbErr> {
+    let payload = serde_json::to_string(job).map_err(|e| {
+        db::sea_orm::DbErr::Custom(format!("job {} not serialisable: {e}", job.kind()))
+    })?;
     let now = Utc::now().trunc_subsecs(6);
     let id = Uuid::now_v7();
     jobs::ActiveModel {
         id: Set(id),
         kind: Set(job.kind().to_owned()),
-        payload: Set(serde_json::to_string(job).expect("jobs serialise")),
+        payload: Set(payload),
         status: Set(jobs::STATUS_PENDING.to_owned()),
         attempts: Set(0),
         max_attempts: Set(max_attempts),

@@ -26,6 +26,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::event::{EventKind, EventStatus, RegistrationWindow};
+use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -44,13 +45,16 @@ pub fn routes() -> Router<AppState> {
 
 /// "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)", or both dates when it spans days.
 pub(super) fn when_words(start: DateTime<Utc>, end: DateTime<Utc>, zone: &str) -> String {
-    let (s, e) = (local(start, zone), local(end, zone));
-    let same_day = s.get(..s.len().saturating_sub(5)) == e.get(..e.len().saturating_sub(5));
-    if same_day {
-        let end_time = e.get(e.len().saturating_sub(5)..).unwrap_or(&e);
-        format!("{s}–{end_time} ({zone})")
-    } else {
-        format!("{s} – {e} ({zone})")
+    let same_day = match TimeZone::parse(zone) {
+        Ok(z) => {
+            start.with_timezone(&z.tz()).date_naive() == end.with_timezone(&z.tz()).date_naive()
+        }
+        Err(_) => start.date_naive() == end.date_naive(),
+    };
+    let (from, to) = (local(start, zone), local(end, zone));
+    match (same_day, to.rsplit_once(", ")) {
+        (true, Some((_, end_time))) => format!("{from}–{end_time} ({zone})"),
+        _ => format!("{from} – {to} ({zone})"),
     }
 }
 
@@ -291,11 +295,7 @@ impl ShowPage {
     async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<ShowPage> {
         let event = view::get(&s.ctx, actor, id).await?;
         let registration = match event.my_status {
-            Some(_) => registration::mine(&s.ctx, actor)
-                .await?
-                .into_iter()
-                .map(|(_, r)| r)
-                .find(|r| r.event_id == id),
+            Some(_) => registration::mine_for(&s.ctx, actor, id).await?,
             None => None,
         };
         let zone = event.time_zone.clone();

@@ -143,13 +143,7 @@ impl EventForm {
             location: opt(&v.location),
             online_url: opt(&v.online_url),
             capacity: v.capacity.to_string(),
-            // "EUR 25.00" → "25.00": the amount as it is typed.
-            price: price
-                .map(|m| {
-                    let s = m.to_string();
-                    s.split_once(' ').map_or(s.clone(), |(_, a)| a.to_owned())
-                })
-                .unwrap_or_default(),
+            price: price.map(|m| m.amount_text()).unwrap_or_default(),
             currency: v.currency.clone().unwrap_or_else(|| "EUR".into()),
             waitlist_enabled: v.waitlist_enabled.then(|| "1".into()),
             offer_hours: v.offer_hours.map(|h| h.to_string()).unwrap_or_default(),
