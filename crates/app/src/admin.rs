@@ -2,8 +2,8 @@
 //! and reactivate accounts. Every function needs the `ManageUsers` grant.
 
 use crate::accounts::{mfa_enabled, revoke_all_sessions};
-use crate::audit::{self, Entry};
-use crate::authz::{roles_of, Granted};
+use crate::audit::{self, Action, Entry};
+use crate::authz::{can, roles_of, Granted};
 use crate::certification::{self, Certification};
 use crate::jobs::AccountNotice;
 use crate::page::{Page, PageRequest};
@@ -99,7 +99,7 @@ fn escape_like(s: &str) -> String {
 /// Newest accounts first, filtered; cursor pagination by id (UUIDv7 is time-ordered).
 pub async fn list_users(
     ctx: &Context,
-    _g: Granted,
+    _g: Granted<can::ManageUsers>,
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<Page<UserSummary>> {
@@ -169,7 +169,7 @@ pub async fn list_users(
     })
 }
 
-pub async fn get_user(ctx: &Context, _g: Granted, user_id: Uuid) -> Result<UserDetail> {
+pub async fn get_user(ctx: &Context, _g: Granted<can::ManageUsers>, user_id: Uuid) -> Result<UserDetail> {
     let u = accounts::find_user(&ctx.main, user_id).await?;
     let (suspended_at, suspended_reason) = (u.suspended_at, u.suspended_reason.clone());
     Ok(UserDetail {
@@ -186,15 +186,23 @@ pub async fn get_user(ctx: &Context, _g: Granted, user_id: Uuid) -> Result<UserD
 pub async fn assign_role(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::ManageUsers>,
     user_id: Uuid,
     role: Role,
 ) -> Result<UserDetail> {
+    if user_id == g.actor_id() {
+        return Err(Error::refused(
+            "cannot_grant_self",
+            "Nobody gives himself a role: ask another Admin.",
+        ));
+    }
     let user = accounts::find_user(&ctx.main, user_id).await?;
     let txn = db::begin_write(&ctx.main).await?;
     // Checked inside the write transaction, so a revocation running at the same time cannot
     // leave a Facilitator without a current certification.
-    if role == Role::Facilitator && !certification::is_certified_in(&txn, user_id).await? {
+    if role == Role::Facilitator
+        && !certification::is_current_locked(&txn, user_id, ctx.now()).await?
+    {
         return Err(Error::conflict(
             "certification_required",
             "Only a certified facilitator can hold the Facilitator role; record a certification first.",
@@ -207,7 +215,7 @@ pub async fn assign_role(
         user_roles::ActiveModel {
             user_id: Set(user_id),
             role: Set(role.as_str().to_owned()),
-            granted_by: Set(Some(g.actor_id)),
+            granted_by: Set(Some(g.actor_id())),
             granted_at: Set(Utc::now()),
         }
         .insert(&txn)
@@ -215,8 +223,8 @@ pub async fn assign_role(
         audit::record(
             &txn,
             meta,
-            Entry::new("role_granted")
-                .by(g.actor_id)
+            Entry::new(Action::RoleGranted)
+                .by(g.actor_id())
                 .user(user.id)
                 .details(serde_json::json!({ "role": role })),
         )
@@ -231,7 +239,7 @@ pub async fn assign_role(
 pub async fn remove_role(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::ManageUsers>,
     user_id: Uuid,
     role: Role,
 ) -> Result<UserDetail> {
@@ -271,8 +279,8 @@ pub async fn remove_role(
         audit::record(
             &txn,
             meta,
-            Entry::new("role_removed")
-                .by(g.actor_id)
+            Entry::new(Action::RoleRemoved)
+                .by(g.actor_id())
                 .user(user_id)
                 .details(serde_json::json!({ "role": role })),
         )
@@ -286,7 +294,7 @@ pub async fn remove_role(
 pub async fn suspend(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::ManageUsers>,
     user_id: Uuid,
     reason: &str,
 ) -> Result<UserDetail> {
@@ -297,7 +305,7 @@ pub async fn suspend(
             "Give a reason of 1–500 characters; the user and other admins will see it.",
         ));
     }
-    if user_id == g.actor_id {
+    if user_id == g.actor_id() {
         return Err(Error::conflict(
             "cannot_suspend_self",
             "You cannot suspend your own account.",
@@ -326,8 +334,8 @@ pub async fn suspend(
         audit::record(
             &txn,
             meta,
-            Entry::new("user_suspended")
-                .by(g.actor_id)
+            Entry::new(Action::UserSuspended)
+                .by(g.actor_id())
                 .user(user_id)
                 .details(serde_json::json!({ "reason": reason })),
         )
@@ -367,7 +375,7 @@ async fn is_last_active_admin(
 pub async fn reactivate(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::ManageUsers>,
     user_id: Uuid,
 ) -> Result<UserDetail> {
     let user = accounts::find_user(&ctx.main, user_id).await?;
@@ -386,7 +394,7 @@ pub async fn reactivate(
         audit::record(
             &txn,
             meta,
-            Entry::new("user_reactivated").by(g.actor_id).user(user_id),
+            Entry::new(Action::UserReactivated).by(g.actor_id()).user(user_id),
         )
         .await?;
         crate::accounts::notice_in(&txn, ctx, user_id, AccountNotice::Reactivated).await?;
@@ -458,7 +466,7 @@ pub async fn create_admin(
     audit::record(
         &txn,
         &meta,
-        Entry::new("admin_created_from_terminal").user(user_id),
+        Entry::new(Action::AdminCreatedFromTerminal).user(user_id),
     )
     .await?;
     txn.commit().await?;

@@ -1,9 +1,13 @@
-//! Facilitator certifications: a Program Team Member or Admin records that a person is
-//! certified (who, when, optional expiry). The Facilitator role requires one that is
-//! current; revoking the last one removes the role.
+//! Facilitator certifications: a Program Team Member or Admin records that *another*
+//! person is certified (who, when, optional expiry). The Facilitator role requires one that
+//! is current. When the last one is revoked or expires, the role goes and the person stops
+//! leading his circles at once (`authz::circle` checks the certification every time);
+//! circles left without a certified leader are marked and their members and the Program
+//! Team told (`circles::facilitation`).
 
-use crate::audit::{self, Entry};
-use crate::authz::Granted;
+use crate::audit::{self, Action, Entry};
+use crate::authz::{can, Granted};
+use crate::circles::facilitation;
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{facilitator_certifications as certs, user_roles};
@@ -28,9 +32,9 @@ pub struct Certification {
     pub current: bool,
 }
 
-impl From<certs::Model> for Certification {
-    fn from(c: certs::Model) -> Self {
-        let current = c.revoked_at.is_none() && c.expires_at.is_none_or(|e| e > Utc::now());
+impl Certification {
+    fn at(c: certs::Model, now: DateTime<Utc>) -> Self {
+        let current = c.revoked_at.is_none() && c.expires_at.is_none_or(|e| e > now);
         Certification {
             id: c.id,
             user_id: c.user_id,
@@ -53,7 +57,7 @@ pub struct NewCertification {
     pub note: Option<String>,
 }
 
-fn current_filter(now: DateTime<Utc>) -> Condition {
+pub(crate) fn current_filter(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(certs::Column::RevokedAt.is_null())
         .add(
@@ -63,18 +67,31 @@ fn current_filter(now: DateTime<Utc>) -> Condition {
         )
 }
 
-pub async fn is_certified(ctx: &Context, user_id: Uuid) -> Result<bool> {
-    is_certified_in(&ctx.main, user_id).await
+/// Whether the user holds a certification that is current at `now`.
+pub async fn is_current(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(certs::Entity::find()
+        .filter(certs::Column::UserId.eq(user_id))
+        .filter(current_filter(now))
+        .one(db)
+        .await?
+        .is_some())
 }
 
-/// Whether the user holds a current certification, read inside the caller's write
-/// transaction. On PostgreSQL the certification rows are share-locked, so a concurrent
-/// revocation either waits for the caller or is seen by it (SQLite's write gate already
-/// serialises writers).
-pub(crate) async fn is_certified_in(db: &impl ConnectionTrait, user_id: Uuid) -> Result<bool> {
+/// [`is_current`] inside the caller's write transaction. On PostgreSQL the certification
+/// rows are share-locked, so a concurrent revocation either waits for the caller or is seen
+/// by it (SQLite's write gate already serialises writers).
+pub(crate) async fn is_current_locked(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let mut query = certs::Entity::find()
         .filter(certs::Column::UserId.eq(user_id))
-        .filter(current_filter(Utc::now()));
+        .filter(current_filter(now));
     if db.get_database_backend() == DbBackend::Postgres {
         query = query.lock_shared();
     }
@@ -87,7 +104,11 @@ pub async fn of_user(ctx: &Context, user_id: Uuid) -> Result<Vec<Certification>>
         .order_by_desc(certs::Column::CertifiedAt)
         .all(&ctx.main)
         .await?;
-    Ok(rows.into_iter().map(Certification::from).collect())
+    let now = ctx.now();
+    Ok(rows
+        .into_iter()
+        .map(|c| Certification::at(c, now))
+        .collect())
 }
 
 /// Whom a certifier is looking at: enough to be sure it is the right person, no more.
@@ -100,7 +121,11 @@ pub struct Candidate {
 
 /// Finds a person by their exact email address, so a certifier (who may not manage users)
 /// can record a certification for them. Needs `CertifyFacilitators`.
-pub async fn find_candidate(ctx: &Context, _g: Granted, raw_email: &str) -> Result<Candidate> {
+pub async fn find_candidate(
+    ctx: &Context,
+    _g: Granted<can::CertifyFacilitators>,
+    raw_email: &str,
+) -> Result<Candidate> {
     let email = domain::Email::parse(raw_email)?;
     let user = accounts::find_user_by_email(&ctx.main, email.as_str())
         .await?
@@ -113,17 +138,28 @@ pub async fn find_candidate(ctx: &Context, _g: Granted, raw_email: &str) -> Resu
 }
 
 /// Lists a user's certifications (needs `CertifyFacilitators`).
-pub async fn list(ctx: &Context, _g: Granted, user_id: Uuid) -> Result<Vec<Certification>> {
+pub async fn list(
+    ctx: &Context,
+    _g: Granted<can::CertifyFacilitators>,
+    user_id: Uuid,
+) -> Result<Vec<Certification>> {
     accounts::find_user(&ctx.main, user_id).await?;
     of_user(ctx, user_id).await
 }
 
+/// Records a certification of someone other than the certifier: nobody certifies himself.
 pub async fn certify(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::CertifyFacilitators>,
     input: &NewCertification,
 ) -> Result<Certification> {
+    if input.user_id == g.actor_id() {
+        return Err(Error::refused(
+            "cannot_certify_self",
+            "A certification needs a second person: ask another Program Team Member or an Admin.",
+        ));
+    }
     let note = input
         .note
         .as_deref()
@@ -132,7 +168,7 @@ pub async fn certify(
     if note.is_some_and(|n| n.chars().count() > 1000) {
         return Err(Error::invalid("note", "Keep the note to 1000 characters."));
     }
-    let now = Utc::now();
+    let now = ctx.now();
     if input.expires_at.is_some_and(|e| e <= now) {
         return Err(Error::invalid(
             "expires_at",
@@ -144,7 +180,7 @@ pub async fn certify(
     let row = certs::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(input.user_id),
-        certified_by: Set(Some(g.actor_id)),
+        certified_by: Set(Some(g.actor_id())),
         certified_at: Set(now),
         expires_at: Set(input.expires_at),
         revoked_at: Set(None),
@@ -156,23 +192,24 @@ pub async fn certify(
     audit::record(
         &txn,
         meta,
-        Entry::new("facilitator_certified")
-            .by(g.actor_id)
+        Entry::new(Action::FacilitatorCertified)
+            .by(g.actor_id())
             .user(input.user_id)
             .details(
                 serde_json::json!({ "certification_id": row.id, "expires_at": input.expires_at }),
             ),
     )
     .await?;
+    facilitation::certified_again(&txn, input.user_id).await?;
     txn.commit().await?;
-    Ok(row.into())
+    Ok(Certification::at(row, now))
 }
 
 /// Revokes a certification; when none current remains, the Facilitator role goes too.
 pub async fn revoke(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::CertifyFacilitators>,
     certification_id: Uuid,
 ) -> Result<Certification> {
     let txn = db::begin_write(&ctx.main).await?;
@@ -186,11 +223,11 @@ pub async fn revoke(
             "This certification is already revoked.",
         ));
     }
-    let now = Utc::now();
+    let now = ctx.now();
     let row = certs::ActiveModel {
         id: Set(row.id),
         revoked_at: Set(Some(now)),
-        revoked_by: Set(Some(g.actor_id)),
+        revoked_by: Set(Some(g.actor_id())),
         ..Default::default()
     }
     .update(&txn)
@@ -198,32 +235,74 @@ pub async fn revoke(
     audit::record(
         &txn,
         meta,
-        Entry::new("facilitator_certification_revoked")
-            .by(g.actor_id)
+        Entry::new(Action::FacilitatorCertificationRevoked)
+            .by(g.actor_id())
             .user(row.user_id)
             .details(serde_json::json!({ "certification_id": row.id })),
     )
     .await?;
-    let still_current = certs::Entity::find()
-        .filter(certs::Column::UserId.eq(row.user_id))
-        .filter(current_filter(now))
-        .one(&txn)
-        .await?
-        .is_some();
-    if !still_current {
-        let removed =
-            user_roles::Entity::delete_by_id((row.user_id, Role::Facilitator.as_str().to_owned()))
-                .exec(&txn)
-                .await?;
-        if removed.rows_affected > 0 {
-            audit::record(
-                &txn,
-                meta,
-                Entry::new("role_removed").by(g.actor_id).user(row.user_id).details(serde_json::json!({ "role": Role::Facilitator, "because": "certification_revoked" })),
-            )
-            .await?;
-        }
+    if !is_current(&txn, row.user_id, now).await? {
+        lapse(ctx, &txn, meta, row.user_id, Some(g.actor_id()), "certification_revoked").await?;
     }
     txn.commit().await?;
-    Ok(row.into())
+    Ok(Certification::at(row, now))
+}
+
+/// A person has no current certification any more: the Facilitator role goes, and every
+/// circle he led that no certified leader now leads is marked as needing one.
+async fn lapse(
+    ctx: &Context,
+    txn: &impl ConnectionTrait,
+    meta: &RequestMeta,
+    user_id: Uuid,
+    by: Option<Uuid>,
+    because: &str,
+) -> Result<()> {
+    let removed =
+        user_roles::Entity::delete_by_id((user_id, Role::Facilitator.as_str().to_owned()))
+            .exec(txn)
+            .await?;
+    if removed.rows_affected > 0 {
+        let mut entry = Entry::new(Action::RoleRemoved).user(user_id).details(
+            serde_json::json!({ "role": Role::Facilitator, "because": because }),
+        );
+        if let Some(by) = by {
+            entry = entry.by(by);
+        }
+        audit::record(txn, meta, entry).await?;
+    }
+    facilitation::leader_lapsed(ctx, txn, meta, user_id).await
+}
+
+/// Finds people whose last certification has expired and lapses each of them, then marks
+/// any circle left without a certified leader (a recurring job; running it twice changes
+/// nothing). Returns how many people were lapsed.
+pub async fn lapse_expired(ctx: &Context) -> Result<usize> {
+    let now = ctx.now();
+    let holders: Vec<Uuid> = user_roles::Entity::find()
+        .filter(user_roles::Column::Role.eq(Role::Facilitator.as_str()))
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
+    let mut lapsed = 0;
+    let meta = RequestMeta::system();
+    for user_id in holders {
+        let txn = db::begin_write(&ctx.main).await?;
+        if is_current_locked(&txn, user_id, now).await? {
+            continue;
+        }
+        audit::record(
+            &txn,
+            &meta,
+            Entry::new(Action::FacilitatorCertificationExpired).user(user_id),
+        )
+        .await?;
+        lapse(ctx, &txn, &meta, user_id, None, "certification_expired").await?;
+        txn.commit().await?;
+        lapsed += 1;
+    }
+    facilitation::mark_leaderless(ctx).await?;
+    Ok(lapsed)
 }

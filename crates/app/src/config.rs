@@ -55,6 +55,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub rate_limit: RateLimitSettings,
     pub jobs: JobSettings,
+    pub circles: CircleSettings,
     pub log: LogSettings,
 }
 
@@ -190,6 +191,19 @@ pub struct JobSettings {
     pub max_attempts: i32,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CircleSettings {
+    /// How long an Admin's safeguarding step-in into one circle lasts, in days (1–30).
+    pub step_in_days: u32,
+}
+
+impl Default for CircleSettings {
+    fn default() -> Self {
+        Self { step_in_days: 7 }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -231,6 +245,7 @@ impl Default for Settings {
                 poll_interval_ms: 500,
                 max_attempts: 8,
             },
+            circles: CircleSettings::default(),
             log: LogSettings {
                 format: None,
                 level: "info,sqlx=warn,sea_orm=warn".into(),
@@ -443,6 +458,9 @@ impl Settings {
         }
         if self.jobs.max_attempts < 1 {
             p.push("jobs.max_attempts: must be at least 1".into());
+        }
+        if !(1..=30).contains(&self.circles.step_in_days) {
+            p.push("circles.step_in_days: must be between 1 and 30".into());
         }
         if self.env == Environment::Production {
             p.extend(self.production_problems());

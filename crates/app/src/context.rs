@@ -1,6 +1,7 @@
 //! Everything a use case needs, built once from the settings and shared by the server,
 //! the worker and the admin commands.
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::email::Mailer;
 use crate::keys::Keys;
@@ -19,6 +20,8 @@ pub struct Context {
     pub keys: Arc<Keys>,
     pub limiter: Limiter,
     pub mailer: Mailer,
+    /// Where "now" comes from (see [`Clock`]).
+    pub clock: Clock,
 }
 
 impl Context {
@@ -36,11 +39,18 @@ impl Context {
             keys: Arc::new(keys),
             limiter,
             mailer,
+            clock: Clock::system(),
         })
     }
 
+    /// The same context reading time from `clock` (tests pass an adjustable one).
+    pub fn with_clock(mut self, clock: Clock) -> Context {
+        self.clock = clock;
+        self
+    }
+
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
+        self.clock.now()
     }
 }
 

@@ -15,7 +15,7 @@
 //! audit entries are skipped, but one `demo_seeded` entry is chained through
 //! [`audit::record`], so `circles admin verify-audit` keeps passing.
 
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::config::Environment;
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{
@@ -238,7 +238,7 @@ async fn write_main(ctx: &Context, plan: Plan, counts: &SeedCounts, seed: u64) -
     audit::record(
         &txn,
         &RequestMeta::system(),
-        Entry::new("demo_seeded")
+        Entry::new(Action::DemoSeeded)
             .by(admin_id)
             .details(serde_json::json!({
                 "seed": seed,
@@ -874,6 +874,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             created_at,
             updated_at: closed_at.unwrap_or(created_at),
             archived_at: None,
+            needs_facilitator_since: None,
         });
 
         // Meetings from six months back (or the first one) to two months ahead.
@@ -1219,6 +1220,8 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             p.event_circles.push(event_circles::Model {
                 event_id: id,
                 circle_id: infos[*c].id,
+                accepted_at: Some(created_at),
+                accepted_by: Some(organiser),
             });
         }
         p.registrations.extend(regs);

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod calendar;
 pub mod certification;
 pub mod circles;
+pub mod clock;
 pub mod config;
 mod context;
 pub mod demo;
@@ -23,6 +24,7 @@ pub mod request;
 pub mod support;
 pub mod token;
 
+pub use clock::Clock;
 pub use context::Context;
 pub use error::{Checks, Error, Result};
 pub use request::RequestMeta;

@@ -1,10 +1,11 @@
 //! Account assistance for Support staff (and Admins): look up an account's state, resend
 //! the verification email, lift a lockout, reset MFA. Support never sees messages or
-//! credentials. Every function needs the `AssistAccounts` grant and is audited.
+//! credentials, and helps only ordinary accounts (`authz::assist`). Every function takes
+//! the proof of that, is audited, and tells the account's owner what was done.
 
 use crate::accounts::{self, clear_lockouts, lockout_status, mfa_enabled, LockoutStatus};
-use crate::audit::{self, Entry};
-use crate::authz::{roles_of, Granted};
+use crate::audit::{self, Action, Entry};
+use crate::authz::{assist, can, roles_of, Actor, Assisting, Granted};
 use crate::jobs::AccountNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
@@ -32,15 +33,15 @@ pub struct AccountStatus {
 
 pub async fn account_status(
     ctx: &Context,
-    g: Granted,
+    help: &Assisting,
     meta: &RequestMeta,
-    user_id: Uuid,
 ) -> Result<AccountStatus> {
+    let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
     let active_sessions = sessions::Entity::find()
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+        .filter(sessions::Column::ExpiresAt.gt(ctx.now()))
         .count(&ctx.creds)
         .await?;
     let status = AccountStatus {
@@ -59,8 +60,8 @@ pub async fn account_status(
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("support_viewed_account")
-            .by(g.actor_id)
+        Entry::new(Action::SupportViewedAccount)
+            .by(help.actor_id())
             .user(user_id),
     )
     .await?;
@@ -70,7 +71,8 @@ pub async fn account_status(
 /// Finds an account by its exact address (support works from what a caller tells them).
 pub async fn find_by_email(
     ctx: &Context,
-    g: Granted,
+    actor: &Actor,
+    g: Granted<can::AssistAccounts>,
     meta: &RequestMeta,
     raw_email: &str,
 ) -> Result<AccountStatus> {
@@ -78,15 +80,12 @@ pub async fn find_by_email(
     let user = accounts::find_user_by_email(&ctx.main, email.as_str())
         .await?
         .ok_or(Error::NotFound("account"))?;
-    account_status(ctx, g, meta, user.id).await
+    let help = assist(&ctx.main, actor, g, user.id).await?;
+    account_status(ctx, &help, meta).await
 }
 
-pub async fn resend_verification(
-    ctx: &Context,
-    g: Granted,
-    meta: &RequestMeta,
-    user_id: Uuid,
-) -> Result<()> {
+pub async fn resend_verification(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
+    let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
     if u.email_verified_at.is_some() {
         return Err(Error::conflict(
@@ -94,23 +93,31 @@ pub async fn resend_verification(
             "This address is already verified.",
         ));
     }
-    accounts::queue_verification_by(ctx, meta, user_id, g.actor_id).await
+    accounts::queue_verification_by(ctx, meta, user_id, help.actor_id()).await
 }
 
-pub async fn unlock(ctx: &Context, g: Granted, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
+/// Lifts the lockout that failed sign-ins put on the account, and tells its owner.
+pub async fn unlock(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
+    let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
     clear_lockouts(ctx, &u.email, user_id).await?;
-    audit::record_alone(
-        &ctx.main,
+    let txn = db::begin_write(&ctx.main).await?;
+    audit::record(
+        &txn,
         meta,
-        Entry::new("support_unlocked_account")
-            .by(g.actor_id)
+        Entry::new(Action::SupportUnlockedAccount)
+            .by(help.actor_id())
             .user(user_id),
     )
-    .await
+    .await?;
+    accounts::notice_in(&txn, ctx, user_id, AccountNotice::UnlockedBySupport).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
-pub async fn reset_mfa(ctx: &Context, g: Granted, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
+/// Turns two-step verification off for someone who lost his device, and tells him.
+pub async fn reset_mfa(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
+    let user_id = help.subject_id();
     accounts::find_user(&ctx.main, user_id).await?;
     if !accounts::remove_mfa(ctx, user_id).await? {
         return Err(Error::MfaNotEnabled);
@@ -119,7 +126,9 @@ pub async fn reset_mfa(ctx: &Context, g: Granted, meta: &RequestMeta, user_id: U
     audit::record(
         &txn,
         meta,
-        Entry::new("support_reset_mfa").by(g.actor_id).user(user_id),
+        Entry::new(Action::SupportResetMfa)
+            .by(help.actor_id())
+            .user(user_id),
     )
     .await?;
     accounts::notice_in(&txn, ctx, user_id, AccountNotice::MfaResetBySupport).await?;

@@ -10,6 +10,7 @@ pub mod event;
 pub mod lockout;
 pub mod permission;
 pub mod profile;
+pub mod report;
 pub mod role;
 
 pub use account::{DisplayName, Email, NewPassword};

@@ -32,10 +32,12 @@ pub enum Permission {
     AssistAccounts,
     /// Read the audit log and check its integrity.
     ReadAuditLog,
+    /// Step in to one circle for safeguarding: time-limited and announced to its members.
+    StepInToCircles,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ManageOwnAccount,
         Permission::Participate,
         Permission::CreateCircles,
@@ -47,6 +49,7 @@ impl Permission {
         Permission::ManageUsers,
         Permission::AssistAccounts,
         Permission::ReadAuditLog,
+        Permission::StepInToCircles,
     ];
 }
 
@@ -82,6 +85,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ManageUsers,
             AssistAccounts,
             ReadAuditLog,
+            StepInToCircles,
         ],
         Role::Support => &[ManageOwnAccount, Participate, AssistAccounts],
     }
@@ -90,6 +94,19 @@ pub fn grants(role: Role) -> &'static [Permission] {
 /// Whether any of `roles` grants `permission`.
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
     roles.iter().any(|r| grants(*r).contains(&permission))
+}
+
+/// Whether someone holding `helper` roles may assist (look up, unlock, reset two-step
+/// verification for) an account holding `subject` roles. Support helps ordinary accounts —
+/// Members and Facilitators — and nothing above; only an Admin assists every account.
+pub fn may_assist(helper: &[Role], subject: &[Role]) -> bool {
+    if helper.contains(&Role::Admin) {
+        return true;
+    }
+    allows(helper, Permission::AssistAccounts)
+        && subject
+            .iter()
+            .all(|r| matches!(r, Role::Member | Role::Facilitator))
 }
 
 #[cfg(test)]
@@ -141,6 +158,30 @@ mod tests {
                     "{role:?} × {p:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn support_assists_ordinary_accounts_only() {
+        let support = [Role::Member, Role::Support];
+        assert!(may_assist(&support, &[Role::Member]));
+        assert!(may_assist(&support, &[Role::Member, Role::Facilitator]));
+        for above in [
+            Role::ProgramTeamMember,
+            Role::Leadership,
+            Role::Admin,
+            Role::Support,
+        ] {
+            assert!(!may_assist(&support, &[Role::Member, above]), "{above:?}");
+            assert!(may_assist(&[Role::Member, Role::Admin], &[Role::Member, above]));
+        }
+        assert!(!may_assist(&[Role::Member, Role::Leadership], &[Role::Member]));
+    }
+
+    #[test]
+    fn no_role_but_admin_steps_in_to_circles() {
+        for role in Role::ALL {
+            assert_eq!(allows(&[role], StepInToCircles), role == Role::Admin, "{role:?}");
         }
     }
 

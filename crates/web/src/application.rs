@@ -65,13 +65,22 @@ fn metrics_handle() -> PrometheusHandle {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with_clock(settings, app::Clock::system()).await
+    }
+
+    /// [`Application::build`] with the clock every use case reads (tests move time with an
+    /// adjustable one).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: app::Clock,
+    ) -> anyhow::Result<Application> {
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         // Certificate problems stop start-up before anything touches the databases.
         let tls_config = match settings.server.tls_files().map_err(|p| anyhow!(p))? {
             Some((cert, key)) => Some(crate::tls::server_config(cert, key)?),
             None => None,
         };
-        let ctx = app::Context::build(settings).await?;
+        let ctx = app::Context::build(settings).await?.with_clock(clock);
         let tcp = TcpListener::bind(&addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;

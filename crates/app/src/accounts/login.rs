@@ -8,7 +8,7 @@ use super::sessions::{
     sign, start_browser_session, start_session, verify_claims, BrowserSession, Claims, TokenPair,
 };
 use super::{find_user, find_user_by_email, mfa, password};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::Utc;
 use db::credentials::password_credentials;
@@ -109,7 +109,7 @@ async fn password_step(
         audit::record_alone(
             &ctx.main,
             meta,
-            Entry::new("login_refused_suspended")
+            Entry::new(Action::LoginRefusedSuspended)
                 .by(user.id)
                 .user(user.id),
         )
@@ -133,7 +133,7 @@ async fn password_step(
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("login_mfa_challenged").by(user.id).user(user.id),
+        Entry::new(Action::LoginMfaChallenged).by(user.id).user(user.id),
     )
     .await?;
     Ok(PasswordStep::Challenge(sign(ctx, &claims)?))
@@ -146,12 +146,12 @@ async fn failed_login(ctx: &Context, meta: &RequestMeta, key: &str, email: &str)
         audit::record(
             &txn,
             meta,
-            Entry::new("login_failed").details(serde_json::json!({ "email": email })),
+            Entry::new(Action::LoginFailed).details(serde_json::json!({ "email": email })),
         )
         .await?;
         if let Some(until) = locked {
             let details = serde_json::json!({ "email": email, "until": until });
-            audit::record(&txn, meta, Entry::new("account_locked").details(details)).await?;
+            audit::record(&txn, meta, Entry::new(Action::AccountLocked).details(details)).await?;
         }
         txn.commit().await?;
         Ok::<_, Error>(())
@@ -208,9 +208,9 @@ async fn mfa_step(
     }
     let locked = lockout::record_failure(ctx, &key).await?;
     let txn = db::begin_write(&ctx.main).await?;
-    audit::record(&txn, meta, Entry::new("mfa_failed").user(user.id)).await?;
+    audit::record(&txn, meta, Entry::new(Action::MfaFailed).user(user.id)).await?;
     if locked.is_some() {
-        audit::record(&txn, meta, Entry::new("mfa_locked").user(user.id)).await?;
+        audit::record(&txn, meta, Entry::new(Action::MfaLocked).user(user.id)).await?;
     }
     txn.commit().await?;
     Err(Error::InvalidMfaCode)
@@ -257,7 +257,7 @@ async fn record_login(
     audit::record(
         &txn,
         meta,
-        Entry::new("login_succeeded")
+        Entry::new(Action::LoginSucceeded)
             .by(user_id)
             .user(user_id)
             .details(details),

@@ -3,7 +3,7 @@
 
 use super::password;
 use super::recovery::notice;
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::jobs::AccountNotice;
 use crate::{token, Context, Error, RequestMeta, Result};
@@ -136,7 +136,7 @@ pub async fn cancel_totp_setup(ctx: &Context, meta: &RequestMeta, actor: &Actor)
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("mfa_setup_cancelled")
+        Entry::new(Action::MfaSetupCancelled)
             .by(actor.id())
             .user(actor.id()),
     )
@@ -176,7 +176,7 @@ pub async fn confirm_totp(
     audit::record(
         &txn,
         meta,
-        Entry::new("mfa_enabled").by(actor.id()).user(actor.id()),
+        Entry::new(Action::MfaEnabled).by(actor.id()).user(actor.id()),
     )
     .await?;
     notice(&txn, ctx, actor.id(), AccountNotice::MfaEnabled).await?;
@@ -210,7 +210,7 @@ pub async fn disable_totp(
     audit::record(
         &txn,
         meta,
-        Entry::new("mfa_disabled").by(actor.id()).user(actor.id()),
+        Entry::new(Action::MfaDisabled).by(actor.id()).user(actor.id()),
     )
     .await?;
     notice(&txn, ctx, actor.id(), AccountNotice::MfaDisabled).await?;
@@ -255,7 +255,7 @@ pub async fn regenerate_recovery_codes(
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("recovery_codes_regenerated")
+        Entry::new(Action::RecoveryCodesRegenerated)
             .by(actor.id())
             .user(actor.id()),
     )

@@ -60,3 +60,25 @@ pub(crate) async fn find_user_by_email(
 pub async fn issue_token(ctx: &crate::Context, user_id: Uuid, purpose: Purpose) -> Result<String> {
     one_time::issue(ctx, user_id, purpose).await
 }
+
+/// The display names of these people, by id (only the names: no other column is read).
+pub(crate) async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    use db::sea_orm::QuerySelect;
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::DisplayName)
+        .filter(users::Column::Id.is_in(ids))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}

@@ -6,14 +6,15 @@
 //! serial, no embedded thumbnail, no trailing payload.
 
 use super::profile::{me, Profile};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::Utc;
-use db::main_db::{user_photos, users};
+use db::main_db::{circle_memberships, event_registrations, events, user_photos, users};
 use db::sea_orm::sea_query::OnConflict;
-use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
-use domain::{DomainError, Permission};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use domain::circle::MembershipStatus;
+use domain::{DomainError, Role};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 use uuid::Uuid;
@@ -127,7 +128,7 @@ pub async fn set_photo(
     actor: &Actor,
     upload: Vec<u8>,
 ) -> Result<Profile> {
-    actor.require(Permission::ManageOwnAccount)?;
+    actor.require::<crate::authz::can::ManageOwnAccount>()?;
     let original_bytes = upload.len();
     // Decoding and resizing take tens of milliseconds of CPU: keep them off the async threads.
     let jpeg = tokio::task::spawn_blocking(move || process_photo(&upload))
@@ -170,7 +171,7 @@ pub async fn set_photo(
     audit::record(
         &txn,
         meta,
-        Entry::new("profile_photo_updated")
+        Entry::new(Action::ProfilePhotoUpdated)
             .by(actor.id())
             .user(actor.id())
             .details(serde_json::json!({
@@ -187,7 +188,7 @@ pub async fn set_photo(
 
 /// Removes my profile photo (nothing happens when there is none).
 pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<Profile> {
-    actor.require(Permission::ManageOwnAccount)?;
+    actor.require::<crate::authz::can::ManageOwnAccount>()?;
     let txn = db::begin_write(&ctx.main).await?;
     let current = super::find_user(&txn, actor.id()).await?;
     let deleted = user_photos::Entity::delete_by_id(actor.id())
@@ -211,7 +212,7 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
     audit::record(
         &txn,
         meta,
-        Entry::new("profile_photo_removed")
+        Entry::new(Action::ProfilePhotoRemoved)
             .by(actor.id())
             .user(actor.id()),
     )
@@ -222,10 +223,15 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
     me(ctx, &actor).await
 }
 
-/// A member's profile photo, for any signed-in participant to see (circle members
-/// recognise each other by it). `None` when the member has none.
+/// A member's profile photo, for the people who know him: himself, those who share an
+/// active circle or an event with him (attending or organising it), and Admins and Support.
+/// To anyone else there is no photo (`NotFound`), so an id alone reveals nothing.
 pub async fn photo(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<Option<Photo>> {
-    actor.require(Permission::Participate)?;
+    actor.require::<crate::authz::can::Participate>()?;
+    let staff = actor.roles.iter().any(|r| matches!(r, Role::Admin | Role::Support));
+    if actor.id() != user_id && !staff && !knows(ctx, actor.id(), user_id).await? {
+        return Err(Error::NotFound("photo"));
+    }
     Ok(user_photos::Entity::find_by_id(user_id)
         .one(&ctx.main)
         .await?
@@ -233,6 +239,55 @@ pub async fn photo(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<Option
             content_type: p.content_type,
             bytes: p.bytes,
         }))
+}
+
+/// Whether `viewer` and `subject` share an active circle, or an event one of them attends
+/// and the other attends or organised.
+async fn knows(ctx: &Context, viewer: Uuid, subject: Uuid) -> Result<bool> {
+    let active = |user: Uuid| {
+        circle_memberships::Entity::find()
+            .select_only()
+            .column(circle_memberships::Column::CircleId)
+            .filter(circle_memberships::Column::UserId.eq(user))
+            .filter(circle_memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+    };
+    let mine: Vec<Uuid> = active(viewer).into_tuple().all(&ctx.main).await?;
+    if !mine.is_empty() {
+        let shared: Option<Uuid> = active(subject)
+            .filter(circle_memberships::Column::CircleId.is_in(mine))
+            .into_tuple()
+            .one(&ctx.main)
+            .await?;
+        if shared.is_some() {
+            return Ok(true);
+        }
+    }
+    let (viewer_attends, viewer_organised) = events_of(ctx, viewer).await?;
+    let (subject_attends, subject_organised) = events_of(ctx, subject).await?;
+    let meet = |a: &[Uuid], b: &[Uuid]| a.iter().any(|e| b.contains(e));
+    Ok(meet(&viewer_attends, &subject_attends)
+        || meet(&viewer_organised, &subject_attends)
+        || meet(&viewer_attends, &subject_organised))
+}
+
+/// The events `user` attends (any registration not cancelled) and those he organised.
+async fn events_of(ctx: &Context, user: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>)> {
+    let attending: Vec<Uuid> = event_registrations::Entity::find()
+        .select_only()
+        .column(event_registrations::Column::EventId)
+        .filter(event_registrations::Column::UserId.eq(user))
+        .filter(event_registrations::Column::Status.ne("cancelled"))
+        .into_tuple()
+        .all(&ctx.main)
+        .await?;
+    let organised: Vec<Uuid> = events::Entity::find()
+        .select_only()
+        .column(events::Column::Id)
+        .filter(events::Column::OrganiserId.eq(user))
+        .into_tuple()
+        .all(&ctx.main)
+        .await?;
+    Ok((attending, organised))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The signed-in user's own account: what the profile shows and how it is edited.
 
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::{Checks, Context, RequestMeta, Result};
 use chrono::{DateTime, Utc};
@@ -106,7 +106,7 @@ pub async fn update_profile(
     actor: &Actor,
     changes: &ProfileChanges,
 ) -> Result<Profile> {
-    actor.require(Permission::ManageOwnAccount)?;
+    actor.require::<crate::authz::can::ManageOwnAccount>()?;
     let mut checks = Checks::default();
     let display_name = changes
         .display_name
@@ -160,7 +160,7 @@ pub async fn update_profile(
     audit::record(
         &txn,
         meta,
-        Entry::new("profile_updated")
+        Entry::new(Action::ProfileUpdated)
             .by(actor.id())
             .user(actor.id())
             .details(serde_json::json!({ "fields": changed })),

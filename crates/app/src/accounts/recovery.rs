@@ -5,7 +5,7 @@ use super::one_time::{self, Purpose};
 use super::register::limit;
 use super::sessions::revoke_all_sessions;
 use super::{find_user, find_user_by_email, password};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::jobs::{self, AccountNotice, Job};
 use crate::{token, Context, Error, RequestMeta, Result};
@@ -60,7 +60,7 @@ pub async fn change_password(
         audit::record_alone(
             &ctx.main,
             meta,
-            Entry::new("password_change_failed")
+            Entry::new(Action::PasswordChangeFailed)
                 .by(user.id)
                 .user(user.id),
         )
@@ -77,7 +77,7 @@ pub async fn change_password(
     audit::record(
         &txn,
         meta,
-        Entry::new("password_changed")
+        Entry::new(Action::PasswordChanged)
             .by(user.id)
             .user(user.id)
             .details(serde_json::json!({ "other_sessions_ended": ended })),
@@ -137,7 +137,7 @@ pub async fn request_password_reset(
             audit::record(
                 &txn,
                 meta,
-                Entry::new("password_reset_requested").user(user.id),
+                Entry::new(Action::PasswordResetRequested).user(user.id),
             )
             .await?;
             jobs::enqueue(
@@ -152,7 +152,7 @@ pub async fn request_password_reset(
             audit::record(
                 &txn,
                 meta,
-                Entry::new("password_reset_requested_unknown").details(details),
+                Entry::new(Action::PasswordResetRequestedUnknown).details(details),
             )
             .await?;
         }
@@ -195,7 +195,7 @@ pub async fn reset_password(
     audit::record(
         &txn,
         meta,
-        Entry::new("password_reset_completed")
+        Entry::new(Action::PasswordResetCompleted)
             .by(user.id)
             .user(user.id),
     )

@@ -3,7 +3,7 @@
 
 use super::one_time::{self, Purpose};
 use super::{find_user, find_user_by_email, password};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::jobs::{self, Job};
 use crate::rate_limit::Limit;
 use crate::{token, Checks, Context, RequestMeta, Result};
@@ -121,7 +121,7 @@ async fn create_user(
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, meta, Entry::new("user_registered").by(id).user(id)).await?;
+        audit::record(&txn, meta, Entry::new(Action::UserRegistered).by(id).user(id)).await?;
         jobs::enqueue(
             &txn,
             ctx.settings.jobs.max_attempts,
@@ -145,7 +145,7 @@ async fn notify_existing(ctx: &Context, meta: &RequestMeta, user_id: Uuid) -> Re
     audit::record(
         &txn,
         meta,
-        Entry::new("registration_for_existing_email").user(user_id),
+        Entry::new(Action::RegistrationForExistingEmail).user(user_id),
     )
     .await?;
     jobs::enqueue(
@@ -178,7 +178,7 @@ pub async fn verify_email(ctx: &Context, meta: &RequestMeta, raw_token: &str) ->
     audit::record(
         &txn,
         meta,
-        Entry::new("email_verified").by(user_id).user(user_id),
+        Entry::new(Action::EmailVerified).by(user_id).user(user_id),
     )
     .await?;
     txn.commit().await?;
@@ -222,7 +222,7 @@ pub(crate) async fn queue_verification(
     actor: Option<Uuid>,
 ) -> Result<()> {
     let txn = db::begin_write(&ctx.main).await?;
-    let mut entry = Entry::new("verification_email_requested").user(user_id);
+    let mut entry = Entry::new(Action::VerificationEmailRequested).user(user_id);
     entry.actor = actor;
     audit::record(&txn, meta, entry).await?;
     jobs::enqueue(

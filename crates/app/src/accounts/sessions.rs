@@ -2,7 +2,7 @@
 //! every use. Presenting a rotated refresh token again revokes its whole session, since
 //! only a thief or a replay would hold it.
 
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::authz::{roles_of, Actor};
 use crate::{token, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -278,7 +278,7 @@ async fn reuse_detected(ctx: &Context, meta: &RequestMeta, session: &sessions::M
     let audited = audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("refresh_token_reused")
+        Entry::new(Action::RefreshTokenReused)
             .user(session.user_id)
             .details(serde_json::json!({ "session_id": session.id })),
     )
@@ -327,7 +327,7 @@ pub async fn logout(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("logout").by(actor.id()).user(actor.id()),
+        Entry::new(Action::Logout).by(actor.id()).user(actor.id()),
     )
     .await
 }
@@ -379,7 +379,7 @@ pub async fn revoke_session(
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("session_revoked")
+        Entry::new(Action::SessionRevoked)
             .by(actor.id())
             .user(actor.id())
             .details(serde_json::json!({ "session_id": session_id })),
@@ -398,7 +398,7 @@ pub async fn revoke_other_sessions(
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new("other_sessions_revoked")
+        Entry::new(Action::OtherSessionsRevoked)
             .by(actor.id())
             .user(actor.id())
             .details(serde_json::json!({ "sessions_ended": ended })),

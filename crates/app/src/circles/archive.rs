@@ -8,9 +8,9 @@
 //! meetings, their counts and who was a member stay. Everyone active or still waiting is
 //! told by email.
 
-use super::access::Leading;
+use crate::authz::circle::Leading;
 use super::{lock_circle, notify, refuse_if_archived, status_of};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::Utc;
@@ -93,7 +93,7 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_archived")
+        Entry::new(Action::CircleArchived)
             .by(lead.actor_id())
             .on("circle", circle.id)
             .details(serde_json::to_value(&report).unwrap_or_default()),

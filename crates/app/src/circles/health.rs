@@ -1,11 +1,12 @@
-//! Circle health: how circles are doing, in numbers only. Nothing here names a person, so
-//! the same figures serve a circle's facilitators, the Program Team, Leadership and Admins
-//! (docs/circles.md, "Circle health" defines each figure).
+//! Circle health: how circles are doing, in numbers only. Nothing here names a person. A
+//! circle's leaders see their circle in full; the Program Team, Leadership and Admins see
+//! the same figures with small-group suppression (`domain::report`): nothing that
+//! describes fewer than five people (docs/circles.md, "Circle health" defines each figure).
 //!
 //! Attendance comes from the per-person records while a circle runs and from the counts
 //! archiving leaves on each meeting afterwards, so an archived circle keeps its history.
 
-use super::access::{standing, Standing};
+use crate::authz::circle::standing;
 use super::find_circle;
 use crate::authz::Actor;
 use crate::{Context, Error, Result};
@@ -13,6 +14,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use db::main_db::{attendance, circle_memberships as memberships, circles, meetings};
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use domain::circle::{CircleRole, CircleStatus, MembershipStatus};
+use domain::report;
 use domain::Permission;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -41,18 +43,20 @@ pub struct AttendancePoint {
 pub struct MembersPoint {
     /// The first day of the month.
     pub month: NaiveDate,
-    pub active: i64,
+    /// None when withheld (1–4 people, seen from outside the circle).
+    pub active: Option<i64>,
 }
 
 /// Who stayed: of the members active at any time in the last year, how many still are.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// Seen from outside the circle, a figure is none when it would describe 1–4 people.
 pub struct Retention {
-    pub members_last_year: i64,
-    pub still_active: i64,
+    pub members_last_year: Option<i64>,
+    pub still_active: Option<i64>,
     /// `still_active ÷ members_last_year`; none without members.
     pub rate: Option<f64>,
-    pub joined_recently: i64,
-    pub left_recently: i64,
+    pub joined_recently: Option<i64>,
+    pub left_recently: Option<i64>,
 }
 
 /// The figures every health view shows for a circle.
@@ -65,11 +69,12 @@ pub struct CircleSummary {
     pub active_members: i32,
     /// 0 unless the circle takes members.
     pub open_seats: i32,
-    pub requests_waiting: i64,
+    /// None when withheld (1–4 people, seen from outside the circle).
+    pub requests_waiting: Option<i64>,
     pub last_meeting_at: Option<DateTime<Utc>>,
     pub days_since_last_meeting: Option<i64>,
     /// Present ÷ recorded over the meetings of the last 90 days; none when no attendance
-    /// was taken then.
+    /// was taken then (or, seen from outside, the circle has fewer than 5 members).
     pub attendance_rate: Option<f64>,
 }
 
@@ -82,6 +87,8 @@ pub struct CircleHealth {
     pub attendance: Vec<AttendancePoint>,
     pub members_by_month: Vec<MembersPoint>,
     pub retention: Retention,
+    /// Seen from outside the circle: figures about fewer than 5 people are left out.
+    pub suppressed: bool,
 }
 
 /// Totals across the organisation.
@@ -94,7 +101,7 @@ pub struct OrgTotals {
     pub archived: i64,
     pub active_members: i64,
     pub open_seats: i64,
-    pub requests_waiting: i64,
+    pub requests_waiting: Option<i64>,
     pub attendance_rate: Option<f64>,
     /// Forming or active circles with no meeting in the last 30 days.
     pub quiet_circles: i64,
@@ -110,16 +117,16 @@ pub struct OrgOverview {
 /// Circles quiet for longer than this are counted in `quiet_circles`.
 const QUIET_DAYS: i64 = 30;
 
-/// The health of one circle: for its leaders (and Admins) and for roles that see
-/// organisation reports.
+/// The health of one circle: in full for its leaders (and a stepped-in Admin), with
+/// small-group suppression for roles that see organisation reports.
 pub async fn circle_health(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<CircleHealth> {
     let circle = find_circle(&ctx.main, circle_id).await?;
-    let reports = actor.can(Permission::ViewOrgReports);
-    if !reports && standing(ctx, actor, circle_id).await? != Standing::Leader {
+    let leads = standing(ctx, actor, circle_id).await?.leads();
+    if !leads && !actor.can(Permission::ViewOrgReports) {
         return Err(Error::Forbidden);
     }
-    let now = Utc::now();
-    let facts = Facts::load(&ctx.main, Some(circle_id)).await?;
+    let now = ctx.now();
+    let facts = Facts::load(&ctx.main, Some(circle_id), now).await?;
     let meetings = facts
         .meetings
         .get(&circle_id)
@@ -129,19 +136,64 @@ pub async fn circle_health(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Res
     let mut attendance: Vec<AttendancePoint> =
         meetings.iter().filter_map(|m| facts.point(m)).collect();
     attendance = attendance.split_off(attendance.len().saturating_sub(ATTENDANCE_POINTS));
-    Ok(CircleHealth {
+    let health = CircleHealth {
         summary: facts.summary(&circle, now),
         attendance,
         members_by_month: members_by_month(people, until),
         retention: retention(people, until),
-    })
+        suppressed: false,
+    };
+    Ok(if leads { health } else { health.suppressed() })
 }
 
-/// Every circle's figures and the organisation's totals (needs `ViewOrgReports`).
+impl CircleSummary {
+    /// The figures people outside the circle may see.
+    fn suppressed(mut self) -> Self {
+        self.requests_waiting = self.requests_waiting.and_then(report::count);
+        self.attendance_rate = self
+            .attendance_rate
+            .and_then(|r| report::about(i64::from(self.active_members), r));
+        self
+    }
+}
+
+impl CircleHealth {
+    fn suppressed(self) -> Self {
+        let r = self.retention;
+        let year = r.members_last_year.unwrap_or(0);
+        CircleHealth {
+            summary: self.summary.suppressed(),
+            attendance: self
+                .attendance
+                .into_iter()
+                .filter(|p| p.present + p.absent + p.excused >= report::MIN_GROUP)
+                .collect(),
+            members_by_month: self
+                .members_by_month
+                .into_iter()
+                .map(|p| MembersPoint {
+                    month: p.month,
+                    active: p.active.and_then(report::count),
+                })
+                .collect(),
+            retention: Retention {
+                members_last_year: r.members_last_year.and_then(report::count),
+                still_active: r.still_active.and_then(|n| report::about(year, n)),
+                rate: r.rate.and_then(|n| report::about(year, n)),
+                joined_recently: r.joined_recently.and_then(report::count),
+                left_recently: r.left_recently.and_then(report::count),
+            },
+            suppressed: true,
+        }
+    }
+}
+
+/// Every circle's figures and the organisation's totals (needs `ViewOrgReports`), with
+/// small-group suppression: this is a view from outside every circle.
 pub async fn org_overview(ctx: &Context, actor: &Actor) -> Result<OrgOverview> {
-    actor.require(Permission::ViewOrgReports)?;
-    let now = Utc::now();
-    let facts = Facts::load(&ctx.main, None).await?;
+    actor.require::<crate::authz::can::ViewOrgReports>()?;
+    let now = ctx.now();
+    let facts = Facts::load(&ctx.main, None, now).await?;
     let all = circles::Entity::find().all(&ctx.main).await?;
     let mut rows: Vec<CircleSummary> = all.iter().map(|c| facts.summary(c, now)).collect();
     rows.sort_by_key(|r| r.name.to_lowercase());
@@ -153,10 +205,11 @@ pub async fn org_overview(ctx: &Context, actor: &Actor) -> Result<OrgOverview> {
         archived: 0,
         active_members: 0,
         open_seats: 0,
-        requests_waiting: 0,
+        requests_waiting: Some(0),
         attendance_rate: None,
         quiet_circles: 0,
     };
+    let mut requests = 0;
     for r in &rows {
         match r.status {
             CircleStatus::Forming => totals.forming += 1,
@@ -168,17 +221,19 @@ pub async fn org_overview(ctx: &Context, actor: &Actor) -> Result<OrgOverview> {
             totals.active_members += i64::from(r.active_members);
         }
         totals.open_seats += i64::from(r.open_seats);
-        totals.requests_waiting += r.requests_waiting;
+        requests += r.requests_waiting.unwrap_or(0);
         let running = matches!(r.status, CircleStatus::Forming | CircleStatus::Active);
         if running && r.days_since_last_meeting.is_none_or(|d| d > QUIET_DAYS) {
             totals.quiet_circles += 1;
         }
     }
+    totals.requests_waiting = report::count(requests);
     let recent = facts.recent_tally(None, now);
-    totals.attendance_rate = rate(recent[0], recent.iter().sum());
+    totals.attendance_rate = rate(recent[0], recent.iter().sum())
+        .and_then(|r| report::about(totals.active_members, r));
     Ok(OrgOverview {
         totals,
-        circles: rows,
+        circles: rows.into_iter().map(CircleSummary::suppressed).collect(),
     })
 }
 
@@ -194,8 +249,11 @@ struct Facts {
 }
 
 impl Facts {
-    async fn load(db: &impl ConnectionTrait, circle: Option<Uuid>) -> Result<Facts> {
-        let now = Utc::now();
+    async fn load(
+        db: &impl ConnectionTrait,
+        circle: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<Facts> {
         let mut q = meetings::Entity::find().filter(meetings::Column::Status.eq("scheduled"));
         if let Some(id) = circle {
             q = q.filter(meetings::Column::CircleId.eq(id));
@@ -285,7 +343,7 @@ impl Facts {
             } else {
                 0
             },
-            requests_waiting: self.requests.get(&c.id).copied().unwrap_or(0),
+            requests_waiting: Some(self.requests.get(&c.id).copied().unwrap_or(0)),
             last_meeting_at: last,
             days_since_last_meeting: last.map(|at| (now - at).num_days()),
             attendance_rate: rate(recent[0], recent.iter().sum()),
@@ -340,7 +398,10 @@ fn members_by_month(people: &[memberships::Model], until: DateTime<Utc>) -> Vec<
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map_or(until, |d| d.and_utc().min(until));
         let active = people.iter().filter(|m| active_at(m, end)).count() as i64;
-        out.push(MembersPoint { month, active });
+        out.push(MembersPoint {
+            month,
+            active: Some(active),
+        });
         match month.checked_sub_months(chrono::Months::new(1)) {
             Some(previous) => month = previous,
             None => break,
@@ -360,18 +421,20 @@ fn retention(people: &[memberships::Model], until: DateTime<Utc>) -> Retention {
         .collect();
     let still = in_year.iter().filter(|m| active_at(m, until)).count() as i64;
     let total = in_year.len() as i64;
+    let joined = people
+        .iter()
+        .filter(|m| m.joined_at.is_some_and(|j| j >= recent && j <= until))
+        .count() as i64;
+    let left = people
+        .iter()
+        .filter(|m| m.ended_at.is_some_and(|e| e >= recent && e <= until))
+        .count() as i64;
     Retention {
-        members_last_year: total,
-        still_active: still,
+        members_last_year: Some(total),
+        still_active: Some(still),
         rate: rate(still, total),
-        joined_recently: people
-            .iter()
-            .filter(|m| m.joined_at.is_some_and(|j| j >= recent && j <= until))
-            .count() as i64,
-        left_recently: people
-            .iter()
-            .filter(|m| m.ended_at.is_some_and(|e| e >= recent && e <= until))
-            .count() as i64,
+        joined_recently: Some(joined),
+        left_recently: Some(left),
     }
 }
 
@@ -408,9 +471,9 @@ mod tests {
             member("2024-01-01T00:00:00Z", Some("2025-01-01T00:00:00Z")),
         ];
         let r = retention(&people, until);
-        assert_eq!((r.members_last_year, r.still_active), (3, 2));
+        assert_eq!((r.members_last_year, r.still_active), (Some(3), Some(2)));
         assert_eq!(r.rate, Some(2.0 / 3.0));
-        assert_eq!((r.joined_recently, r.left_recently), (1, 1));
+        assert_eq!((r.joined_recently, r.left_recently), (Some(1), Some(1)));
         assert!(retention(&[], until).rate.is_none());
     }
 
@@ -425,7 +488,7 @@ mod tests {
         assert_eq!(months.len(), MEMBER_MONTHS as usize);
         let last: Vec<(String, i64)> = months[9..]
             .iter()
-            .map(|p| (p.month.to_string(), p.active))
+            .map(|p| (p.month.to_string(), p.active.unwrap_or(-1)))
             .collect();
         assert_eq!(
             last,

@@ -6,12 +6,12 @@
 //! invitation (`accepted_at`) and the seat in one main transaction, and only then marks the
 //! token used. Should that last step fail, the claimed invitation already refuses reuse.
 
-use super::access::Leading;
+use crate::authz::circle::Leading;
 use super::{
     lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
 };
-use crate::audit::{self, Entry};
-use crate::authz::{Actor, Granted};
+use crate::audit::{self, Action, Entry};
+use crate::authz::{can, Actor, Granted};
 use crate::jobs::{self, CircleNotice, Job};
 use crate::{token, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -130,7 +130,7 @@ pub async fn invite(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_invitation_sent")
+        Entry::new(Action::CircleInvitationSent)
             .by(lead.actor_id())
             .on("circle", circle.id)
             .details(serde_json::json!({ "invitation_id": row.id })),
@@ -182,7 +182,7 @@ pub async fn revoke(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_invitation_revoked")
+        Entry::new(Action::CircleInvitationRevoked)
             .by(lead.actor_id())
             .on("circle", inv.circle_id)
             .details(serde_json::json!({ "invitation_id": inv.id })),
@@ -202,7 +202,7 @@ pub async fn accept(
     ctx: &Context,
     meta: &RequestMeta,
     actor: &Actor,
-    g: Granted,
+    g: Granted<can::Participate>,
     raw_token: &str,
 ) -> Result<super::Membership> {
     let now = Utc::now();
@@ -235,7 +235,7 @@ pub async fn accept(
     refuse_unless_accepting(&circle)?;
     let existing = memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle.id))
-        .filter(memberships::Column::UserId.eq(g.actor_id))
+        .filter(memberships::Column::UserId.eq(g.actor_id()))
         .one(&txn)
         .await?;
     if existing
@@ -250,7 +250,7 @@ pub async fn accept(
     // Claim the invitation: exactly one acceptance wins, and only of a pending one.
     let claimed = invitations::Entity::update_many()
         .col_expr(invitations::Column::AcceptedAt, Expr::value(now))
-        .col_expr(invitations::Column::AcceptedBy, Expr::value(g.actor_id))
+        .col_expr(invitations::Column::AcceptedBy, Expr::value(g.actor_id()))
         .filter(invitations::Column::Id.eq(inv.id))
         .filter(pending(now))
         .exec(&txn)
@@ -294,7 +294,7 @@ pub async fn accept(
             memberships::ActiveModel {
                 id: Set(id),
                 circle_id: Set(circle.id),
-                user_id: Set(g.actor_id),
+                user_id: Set(g.actor_id()),
                 role: Set(CircleRole::Member.as_str().to_owned()),
                 status: Set(MembershipStatus::Active.as_str().to_owned()),
                 message: Set(None),
@@ -313,8 +313,8 @@ pub async fn accept(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_invitation_accepted")
-            .by(g.actor_id)
+        Entry::new(Action::CircleInvitationAccepted)
+            .by(g.actor_id())
             .on("circle", circle.id)
             .details(serde_json::json!({ "invitation_id": inv.id })),
     )

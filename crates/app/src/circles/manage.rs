@@ -1,9 +1,9 @@
 //! Creating, editing, viewing and browsing circles.
 
-use super::access::{oversees_all_circles, Leading, Standing};
+use crate::authz::circle::{InCircle, Leading, Standing};
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing, status_of};
-use crate::audit::{self, Entry};
-use crate::authz::{Actor, Granted};
+use crate::audit::{self, Action, Entry};
+use crate::authz::{can, Actor, Granted};
 use crate::page::{Page, PageRequest};
 use crate::{certification, Checks, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -111,8 +111,12 @@ pub struct CircleView {
     /// Members and leaders only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<Person>>,
-    /// Whether the viewer leads this circle.
+    /// Whether the viewer leads this circle (or has stepped in to it).
     pub viewer_leads: bool,
+    /// Whether the viewer is an Admin stepped in for safeguarding.
+    pub viewer_stepped_in: bool,
+    /// No leader holds a current certification: the Program Team has been told.
+    pub needs_facilitator: bool,
     /// Whether the viewer is an active member (of any role).
     pub viewer_is_member: bool,
 }
@@ -232,20 +236,20 @@ fn validate(input: &CircleInput) -> Result<Valid> {
 }
 
 /// Creates a circle; its creator becomes its facilitator (not counted against capacity).
-/// A Facilitator needs a current certification; Admins do not.
+/// Everyone, Admins included, needs a current certification: leading a circle is never a
+/// global role's privilege.
 pub async fn create(
     ctx: &Context,
     meta: &RequestMeta,
     actor: &Actor,
-    g: Granted,
+    g: Granted<can::CreateCircles>,
     input: &CircleInput,
 ) -> Result<CircleView> {
-    debug_assert_eq!(g.permission, Permission::CreateCircles);
     let v = validate(input)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let id = Uuid::now_v7();
     let txn = db::begin_write(&ctx.main).await?;
-    if !oversees_all_circles(actor) && !certification::is_certified_in(&txn, g.actor_id).await? {
+    if !certification::is_current_locked(&txn, g.actor_id(), now).await? {
         return Err(Error::refused(
             "certification_required",
             "Only a certified facilitator can create a circle; ask the Program Team about certification.",
@@ -268,24 +272,25 @@ pub async fn create(
         location: Set(v.location),
         online_url: Set(v.online_url),
         active_members: Set(0),
-        created_by: Set(Some(g.actor_id)),
+        created_by: Set(Some(g.actor_id())),
         created_at: Set(now),
         updated_at: Set(now),
         archived_at: Set(None),
+        needs_facilitator_since: Set(None),
     }
     .insert(&txn)
     .await?;
     memberships::ActiveModel {
         id: Set(Uuid::now_v7()),
         circle_id: Set(id),
-        user_id: Set(g.actor_id),
+        user_id: Set(g.actor_id()),
         role: Set(CircleRole::Facilitator.as_str().to_owned()),
         status: Set(MembershipStatus::Active.as_str().to_owned()),
         message: Set(None),
         reason: Set(None),
         requested_at: Set(now),
         decided_at: Set(Some(now)),
-        decided_by: Set(Some(g.actor_id)),
+        decided_by: Set(Some(g.actor_id())),
         joined_at: Set(Some(now)),
         ended_at: Set(None),
     }
@@ -294,23 +299,20 @@ pub async fn create(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_created").by(g.actor_id).on("circle", id),
+        Entry::new(Action::CircleCreated).by(g.actor_id()).on("circle", id),
     )
     .await?;
     txn.commit().await?;
     get(ctx, actor, id).await
 }
 
-/// Whether the actor may create circles: the permission, and a current certification
-/// unless he oversees all circles (what [`create`] checks).
+/// Whether the actor may create circles: the permission and a current certification
+/// (what [`create`] checks).
 pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
     if !actor.can(Permission::CreateCircles) {
         return Ok(false);
     }
-    if oversees_all_circles(actor) {
-        return Ok(true);
-    }
-    certification::is_certified(ctx, actor.id()).await
+    certification::is_current(&ctx.main, actor.id(), ctx.now()).await
 }
 
 fn input_of(c: &circles::Model) -> CircleInput {
@@ -445,7 +447,7 @@ pub async fn update(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_updated")
+        Entry::new(Action::CircleUpdated)
             .by(lead.actor_id())
             .on("circle", current.id)
             .details(serde_json::json!({ "fields": changed, "status": to })),
@@ -498,7 +500,7 @@ async fn people_of(
 }
 
 fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) -> CircleView {
-    let sees = standing.sees_members();
+    let sees = standing.reads_private();
     let facilitators = people.iter().filter(|p| p.role.leads()).cloned().collect();
     let accepting = status_of(&c).accepts_members();
     CircleView {
@@ -511,7 +513,9 @@ fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) ->
         has_online_meetings: c.online_url.is_some(),
         online_url: if sees { c.online_url } else { None },
         members: sees.then_some(people.clone()),
-        viewer_leads: standing == Standing::Leader,
+        viewer_leads: standing.leads(),
+        viewer_stepped_in: standing == Standing::SteppedIn,
+        needs_facilitator: c.needs_facilitator_since.is_some(),
         viewer_is_member: people.iter().any(|p| p.user_id == me),
         name: c.name,
         description: c.description,
@@ -549,22 +553,18 @@ pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Circle
     Ok(view(c, people, s, actor.id()))
 }
 
-/// The circle's members and leaders: for its members and leaders only.
-pub async fn members(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Vec<Person>> {
-    find_circle(&ctx.main, circle_id).await?;
-    if !standing(ctx, actor, circle_id).await?.sees_members() {
-        return Err(Error::Forbidden);
-    }
-    Ok(people_of(ctx, &[circle_id], false)
+/// The circle's members and leaders: for those inside it only.
+pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
+    Ok(people_of(ctx, &[inside.circle_id()], false)
         .await?
-        .remove(&circle_id)
+        .remove(&inside.circle_id())
         .unwrap_or_default())
 }
 
 /// Circles to browse, oldest first, with search and filters; never archived ones.
 pub async fn browse(
     ctx: &Context,
-    _g: Granted,
+    _g: Granted<can::Participate>,
     filter: &CircleFilter,
     page: &PageRequest,
 ) -> Result<Page<CircleView>> {

@@ -5,9 +5,9 @@
 //! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
 //! (even a moved or cancelled one) are skipped inside the write transaction.
 
-use super::access::{active_membership, standing, Leading};
-use super::{find_circle, lock_circle, optional_text, refuse_if_archived};
-use crate::audit::{self, Entry};
+use crate::authz::circle::{active_membership, InCircle, Leading};
+use super::{lock_circle, optional_text, refuse_if_archived};
+use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::jobs::{self, Job, MeetingNotice};
 use crate::{Context, Error, RequestMeta, Result};
@@ -141,7 +141,7 @@ pub async fn generate_meetings(
         audit::record(
             &txn,
             meta,
-            Entry::new("meetings_generated")
+            Entry::new(Action::MeetingsGenerated)
                 .by(lead.actor_id())
                 .on("circle", circle.id)
                 .details(serde_json::json!({ "created": created, "until": until })),
@@ -152,26 +152,22 @@ pub async fn generate_meetings(
     Ok(Generated { created, until })
 }
 
-/// The circle's meetings starting in `[from, until)`, earliest first (members and leaders).
+/// The circle's meetings starting in `[from, until)`, earliest first (for those inside it:
+/// meeting notes are the circle's own).
 pub async fn list_meetings(
     ctx: &Context,
-    actor: &Actor,
-    circle_id: Uuid,
+    inside: &InCircle,
     from: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
 ) -> Result<Vec<Meeting>> {
-    find_circle(&ctx.main, circle_id).await?;
-    if !standing(ctx, actor, circle_id).await?.sees_members() {
-        return Err(Error::Forbidden);
+    let mut q = meetings::Entity::find().filter(meetings::Column::CircleId.eq(inside.circle_id()));
+    if let Some(f) = from {
+        q = q.filter(meetings::Column::StartsAt.gte(f));
     }
-    let mut rows: Vec<meetings::Model> = meetings::Entity::find()
-        .filter(meetings::Column::CircleId.eq(circle_id))
-        .all(&ctx.main)
-        .await?
-        .into_iter()
-        .filter(|m| from.is_none_or(|f| m.starts_at >= f))
-        .filter(|m| until.is_none_or(|u| m.starts_at < u))
-        .collect();
+    if let Some(u) = until {
+        q = q.filter(meetings::Column::StartsAt.lt(u));
+    }
+    let mut rows = q.all(&ctx.main).await?;
     rows.sort_by_key(|m| (m.starts_at, m.id));
     Ok(rows.into_iter().map(Meeting::from).collect())
 }
@@ -229,7 +225,7 @@ pub async fn add_meeting(
     audit::record(
         &txn,
         meta,
-        Entry::new("meeting_added")
+        Entry::new(Action::MeetingAdded)
             .by(lead.actor_id())
             .on("meeting", row.id)
             .details(serde_json::json!({ "circle_id": circle.id, "starts_at": starts_at })),
@@ -286,7 +282,7 @@ pub async fn move_meeting(
     audit::record(
         &txn,
         meta,
-        Entry::new("meeting_moved")
+        Entry::new(Action::MeetingMoved)
             .by(lead.actor_id())
             .on("meeting", row.id)
             .details(serde_json::json!({ "from": from, "to": starts_at })),
@@ -317,7 +313,7 @@ pub async fn cancel_meeting(
     audit::record(
         &txn,
         meta,
-        Entry::new("meeting_cancelled")
+        Entry::new(Action::MeetingCancelled)
             .by(lead.actor_id())
             .on("meeting", row.id),
     )
@@ -417,7 +413,7 @@ pub async fn record_attendance(
     audit::record(
         &txn,
         meta,
-        Entry::new("attendance_recorded")
+        Entry::new(Action::AttendanceRecorded)
             .by(lead.actor_id())
             .on("meeting", m.id)
             .details(serde_json::json!({ "entries": entries.len() })),

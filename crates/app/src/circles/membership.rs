@@ -1,15 +1,16 @@
 //! Joining and leaving: requests to join, the facilitators' queue, approval and decline,
 //! leaving, removal, co-facilitators, and a person's own circles.
 
-use super::access::{active_membership, Leading};
+use crate::authz::circle::{active_membership, Leading};
 use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
     refuse_if_archived, refuse_unless_accepting, status_of, take_seat,
 };
-use crate::audit::{self, Entry};
-use crate::authz::{roles_of, Actor, Granted};
+use crate::audit::{self, Action, Entry};
+use crate::authz::{can, roles_of, Actor, Granted};
 use crate::jobs::CircleNotice;
-use crate::{Context, Error, RequestMeta, Result};
+use super::facilitation;
+use crate::{certification, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{circle_memberships as memberships, circles, users};
 use db::sea_orm::{
@@ -121,7 +122,7 @@ async fn transition(
 pub async fn request_join(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::Participate>,
     circle_id: Uuid,
     message: Option<&str>,
 ) -> Result<Membership> {
@@ -136,7 +137,7 @@ pub async fn request_join(
             "This circle takes members by invitation only.",
         ));
     }
-    let existing = membership_in(&txn, circle_id, g.actor_id).await?;
+    let existing = membership_in(&txn, circle_id, g.actor_id()).await?;
     let row = match existing {
         Some(m) if m.status == MembershipStatus::Active.as_str() => {
             return Err(Error::conflict(
@@ -178,7 +179,7 @@ pub async fn request_join(
         None => memberships::ActiveModel {
             id: Set(Uuid::now_v7()),
             circle_id: Set(circle_id),
-            user_id: Set(g.actor_id),
+            user_id: Set(g.actor_id()),
             role: Set(CircleRole::Member.as_str().to_owned()),
             status: Set(MembershipStatus::Requested.as_str().to_owned()),
             message: Set(message),
@@ -202,15 +203,15 @@ pub async fn request_join(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_join_requested")
-            .by(g.actor_id)
+        Entry::new(Action::CircleJoinRequested)
+            .by(g.actor_id())
             .on("circle", circle_id),
     )
     .await?;
     notify(
         &txn,
         ctx,
-        g.actor_id,
+        g.actor_id(),
         circle_id,
         CircleNotice::JoinRequestReceived,
     )
@@ -312,7 +313,7 @@ pub async fn approve(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_member_approved")
+        Entry::new(Action::CircleMemberApproved)
             .by(lead.actor_id())
             .on("circle", m.circle_id)
             .details(serde_json::json!({ "user_id": m.user_id })),
@@ -356,7 +357,7 @@ pub async fn decline(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_request_declined")
+        Entry::new(Action::CircleRequestDeclined)
             .by(lead.actor_id())
             .on("circle", m.circle_id)
             .details(serde_json::json!({ "user_id": m.user_id, "reason": reason })),
@@ -387,14 +388,14 @@ async fn find(ctx: &Context, id: Uuid) -> Result<Membership> {
 pub async fn leave(
     ctx: &Context,
     meta: &RequestMeta,
-    g: Granted,
+    g: Granted<can::Participate>,
     circle_id: Uuid,
 ) -> Result<Membership> {
     let now = Utc::now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, circle_id).await?;
     refuse_if_archived(&circle)?;
-    let m = membership_in(&txn, circle_id, g.actor_id)
+    let m = membership_in(&txn, circle_id, g.actor_id())
         .await?
         .ok_or(Error::NotFound("membership"))?;
     let status = MembershipStatus::parse(&m.status);
@@ -427,11 +428,11 @@ pub async fn leave(
         &txn,
         meta,
         Entry::new(if from == MembershipStatus::Active {
-            "circle_left"
+            Action::CircleLeft
         } else {
-            "circle_request_withdrawn"
+            Action::CircleRequestWithdrawn
         })
-        .by(g.actor_id)
+        .by(g.actor_id())
         .on("circle", circle_id),
     )
     .await?;
@@ -483,7 +484,7 @@ pub async fn remove(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_member_removed")
+        Entry::new(Action::CircleMemberRemoved)
             .by(lead.actor_id())
             .on("circle", m.circle_id)
             .details(serde_json::json!({ "user_id": user_id, "reason": reason })),
@@ -502,7 +503,13 @@ pub async fn add_co_facilitator(
     lead: &Leading,
     user_id: Uuid,
 ) -> Result<Membership> {
-    let now = Utc::now();
+    if user_id == lead.actor_id() {
+        return Err(Error::refused(
+            "cannot_add_self",
+            "Nobody makes himself a co-facilitator: another leader of the circle adds you.",
+        ));
+    }
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     crate::accounts::find_user(&txn, user_id).await?;
@@ -566,7 +573,7 @@ pub async fn add_co_facilitator(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_co_facilitator_added")
+        Entry::new(Action::CircleCoFacilitatorAdded)
             .by(lead.actor_id())
             .on("circle", lead.circle_id())
             .details(serde_json::json!({ "user_id": user_id })),
@@ -580,8 +587,33 @@ pub async fn add_co_facilitator(
         CircleNotice::CoFacilitatorAdded,
     )
     .await?;
+    tell_everyone_else(&txn, ctx, lead.circle_id(), user_id).await?;
+    if certification::is_current(&txn, user_id, now).await? {
+        facilitation::clear(&txn, &[lead.circle_id()]).await?;
+    }
     txn.commit().await?;
     find(ctx, id).await
+}
+
+/// Every member and leader of the circle but the new co-facilitator hears who now leads
+/// it with them: nobody joins a circle's leadership unseen.
+async fn tell_everyone_else(
+    txn: &DatabaseTransaction,
+    ctx: &Context,
+    circle_id: Uuid,
+    newcomer: Uuid,
+) -> Result<()> {
+    let everyone = memberships::Entity::find()
+        .filter(memberships::Column::CircleId.eq(circle_id))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::UserId.ne(newcomer))
+        .all(txn)
+        .await?;
+    for m in everyone {
+        let notice = CircleNotice::NewCoFacilitator { user_id: newcomer };
+        notify(txn, ctx, m.user_id, circle_id, notice).await?;
+    }
+    Ok(())
 }
 
 /// Ends a co-facilitator's role in the circle (the facilitator stays).
@@ -611,7 +643,7 @@ pub async fn remove_co_facilitator(
     audit::record(
         &txn,
         meta,
-        Entry::new("circle_co_facilitator_removed")
+        Entry::new(Action::CircleCoFacilitatorRemoved)
             .by(lead.actor_id())
             .on("circle", lead.circle_id())
             .details(serde_json::json!({ "user_id": user_id })),

@@ -6,20 +6,22 @@
 //! transaction that makes the membership active, and given back by [`free_seat`].
 //! Facilitators and co-facilitators never take seats.
 
-mod access;
 pub mod archive;
+pub mod facilitation;
 pub mod health;
 pub mod invitations;
 pub mod manage;
 pub mod meetings;
 pub mod membership;
+pub mod step_in;
 
-pub use access::{is_member, lead, oversees_all_circles, standing, Leading, Standing};
+pub use crate::authz::circle::{enter, is_member, lead, standing, InCircle, Leading, Standing};
 pub use archive::{archive, ArchiveReport};
 pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};
 pub use invitations::{Invitation, NewInvitation};
 pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
 pub use membership::{JoinQueue, JoinRequest, Membership, MyCircle};
+pub use step_in::StepIn;
 
 use crate::jobs::{self, CircleNotice, Job};
 use crate::{Context, Error, Result};

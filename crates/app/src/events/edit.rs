@@ -8,8 +8,9 @@ use super::manage::{
 };
 use super::registration::fill_freed_seats;
 use super::view::{get, EventView};
-use super::{circles_of, lock_event, organised};
-use crate::audit::{self, Entry};
+use super::{circles_of, lock_event};
+use crate::audit::{self, Action, Entry};
+use crate::authz::event::Organising;
 use crate::authz::Actor;
 use crate::jobs::{EventNotice, Job};
 use crate::{Context, Error, RequestMeta, Result};
@@ -39,10 +40,11 @@ pub async fn update(
     ctx: &Context,
     meta: &RequestMeta,
     actor: &Actor,
-    event_id: Uuid,
+    org: &Organising,
     input: &EventInput,
 ) -> Result<EventView> {
-    let before = organised(ctx, actor, event_id).await?;
+    let event_id = org.event_id();
+    let before = org.event().clone();
     refuse_unless_open(&before)?;
     // The audience never changes, so it may be checked before taking the lock.
     same_audience(ctx, &before, input).await?;
@@ -116,7 +118,7 @@ pub async fn update(
         audit::record(
             &txn,
             meta,
-            Entry::new("event_updated")
+            Entry::new(Action::EventUpdated)
                 .by(actor.id())
                 .on("event", event_id)
                 .details(serde_json::json!({ "changed": changed })),
@@ -149,7 +151,7 @@ async fn same_audience(ctx: &Context, e: &events::Model, input: &EventInput) -> 
         // A circle's own event: its audience is that circle (listed or not).
         Some(circle) => input.circle_id == Some(circle) && (asked.is_empty() || asked == [circle]),
         None => {
-            let mut stored = circles_of(&ctx.main, e.id).await?;
+            let mut stored = circles_of(&ctx.main, e.id, true).await?;
             stored.sort();
             input.circle_id.is_none() && asked == stored
         }

@@ -2,11 +2,13 @@
 //! browsing them.
 
 use super::view::{get, EventView};
-use super::{circles_of_user, lock_event, organised};
-use crate::audit::{self, Entry};
-use crate::authz::Actor;
+use super::lock_event;
+use crate::audit::{self, Action, Entry};
+use crate::authz::circle::circles_led_by;
+use crate::authz::event::Organising;
+use crate::authz::{can, Actor};
 use crate::circles;
-use crate::jobs::{self, EventNotice, Job};
+use crate::jobs::{self, CircleNotice, EventNotice, Job};
 use crate::{Checks, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, meetings, venues};
@@ -264,18 +266,13 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    for circle in &audience {
-        event_circles::ActiveModel {
-            event_id: Set(id),
-            circle_id: Set(*circle),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    offer_to_circles(ctx, &txn, actor, id, &audience).await?;
     audit::record(
         &txn,
         meta,
-        Entry::new("event_created").by(actor.id()).on("event", id),
+        Entry::new(Action::EventCreated)
+            .by(actor.id())
+            .on("event", id),
     )
     .await?;
     txn.commit().await?;
@@ -285,13 +282,17 @@ pub async fn create(
 }
 
 /// Who may create this event and for whom: (its circle, the circles it is open to).
+///
+/// A circle's own event is created by a leader of that circle. A programme event is open to
+/// everyone (Program Team and Admins), or to chosen circles: created by someone who leads
+/// them all, or by the Program Team — whose offer each circle's leaders must accept before
+/// its members see it ([`offer_to_circles`]).
 async fn audience(
     ctx: &Context,
     actor: &Actor,
     input: &EventInput,
 ) -> Result<(Option<Uuid>, Vec<Uuid>)> {
     if let Some(circle) = input.circle_id {
-        actor.require(Permission::CreateCircles)?;
         circles::lead(ctx, actor, circle).await?;
         return Ok((Some(circle), vec![circle]));
     }
@@ -301,14 +302,140 @@ async fn audience(
             "A circle meeting belongs to a circle: choose which.",
         ));
     }
-    actor.require(Permission::CreateProgrammeEvents)?;
     let mut chosen = input.circle_ids.clone();
     chosen.sort();
     chosen.dedup();
-    for c in &chosen {
-        crate::circles::manage::get(ctx, actor, *c).await?;
+    if actor.can(Permission::CreateProgrammeEvents) {
+        for c in &chosen {
+            circles::find_circle(&ctx.main, *c).await?;
+        }
+        return Ok((None, chosen));
     }
-    Ok((None, chosen))
+    if chosen.is_empty() {
+        return Err(Error::Forbidden);
+    }
+    let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
+    if chosen.iter().all(|c| led.contains(c)) {
+        Ok((None, chosen))
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Opens the event to the chosen circles: at once for circles the creator leads, otherwise
+/// as an offer their leaders are asked to accept (until then their members do not see it).
+async fn offer_to_circles(
+    ctx: &Context,
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    event_id: Uuid,
+    audience: &[Uuid],
+) -> Result<()> {
+    let led = circles_led_by(txn, actor.id(), None, ctx.now()).await?;
+    for circle in audience {
+        let accepted = led.contains(circle);
+        event_circles::ActiveModel {
+            event_id: Set(event_id),
+            circle_id: Set(*circle),
+            accepted_at: Set(accepted.then(|| ctx.now())),
+            accepted_by: Set(accepted.then(|| actor.id())),
+        }
+        .insert(txn)
+        .await?;
+        if !accepted {
+            let notice = CircleNotice::EventOffered { event_id };
+            circles::notify_leaders(txn, ctx, *circle, notice).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A programme event offered to a circle, as its leaders see it while deciding.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventOffer {
+    pub event_id: Uuid,
+    pub title: String,
+    pub kind: EventKind,
+    pub starts_at: DateTime<Utc>,
+    pub organiser_name: String,
+}
+
+/// Programme events offered to the led circle that its leaders have not yet accepted.
+pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventOffer>> {
+    let pending: Vec<Uuid> = event_circles::Entity::find()
+        .filter(event_circles::Column::CircleId.eq(lead.circle_id()))
+        .filter(event_circles::Column::AcceptedAt.is_null())
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|r| r.event_id)
+        .collect();
+    let rows = events::Entity::find()
+        .filter(events::Column::Id.is_in(pending))
+        .filter(events::Column::Status.is_in([
+            EventStatus::Draft.as_str(),
+            EventStatus::Published.as_str(),
+        ]))
+        .all(&ctx.main)
+        .await?;
+    let names = crate::accounts::display_names(&ctx.main, rows.iter().map(|e| e.organiser_id)).await?;
+    let mut out: Vec<EventOffer> = rows
+        .into_iter()
+        .map(|e| EventOffer {
+            event_id: e.id,
+            kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Workshop),
+            organiser_name: names.get(&e.organiser_id).cloned().unwrap_or_default(),
+            title: e.title,
+            starts_at: e.starts_at,
+        })
+        .collect();
+    out.sort_by_key(|o| o.starts_at);
+    Ok(out)
+}
+
+/// A leader of the circle accepts (the event is shown to its members from now on) or
+/// declines (the circle is taken off the event) an offered programme event.
+pub async fn answer_offer(
+    ctx: &Context,
+    meta: &RequestMeta,
+    lead: &circles::Leading,
+    event_id: Uuid,
+    accept: bool,
+) -> Result<()> {
+    let txn = db::begin_write(&ctx.main).await?;
+    lock_event(&txn, event_id).await?;
+    let row = event_circles::Entity::find_by_id((event_id, lead.circle_id()))
+        .one(&txn)
+        .await?
+        .filter(|r| r.accepted_at.is_none())
+        .ok_or(Error::NotFound("event offer"))?;
+    let action = if accept {
+        event_circles::ActiveModel {
+            event_id: Set(row.event_id),
+            circle_id: Set(row.circle_id),
+            accepted_at: Set(Some(ctx.now())),
+            accepted_by: Set(Some(lead.actor_id())),
+        }
+        .update(&txn)
+        .await?;
+        Action::EventCircleAccepted
+    } else {
+        event_circles::Entity::delete_by_id((row.event_id, row.circle_id))
+            .exec(&txn)
+            .await?;
+        Action::EventCircleDeclined
+    };
+    audit::record(
+        &txn,
+        meta,
+        Entry::new(action)
+            .by(lead.actor_id())
+            .on("event", event_id)
+            .details(serde_json::json!({ "circle_id": lead.circle_id() })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The venue must exist, hold the seats, and be free at that time.
@@ -356,13 +483,7 @@ pub(super) async fn clashes_with_own_meetings(
     actor: &Actor,
     e: &EventView,
 ) -> Result<Vec<Warning>> {
-    let mine = circles_of_user(&ctx.main, actor.id()).await?;
-    let mut led = Vec::new();
-    for c in mine {
-        if circles::standing(ctx, actor, c).await? == circles::Standing::Leader {
-            led.push(c);
-        }
-    }
+    let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
     let clashing = meetings::Entity::find()
         .filter(meetings::Column::CircleId.is_in(led))
         .filter(meetings::Column::Status.eq("scheduled"))
@@ -390,10 +511,10 @@ pub async fn set_status(
     ctx: &Context,
     meta: &RequestMeta,
     actor: &Actor,
-    event_id: Uuid,
+    org: &Organising,
     to: EventStatus,
 ) -> Result<EventView> {
-    organised(ctx, actor, event_id).await?;
+    let event_id = org.event_id();
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
     let from = EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled);
@@ -419,8 +540,8 @@ pub async fn set_status(
     audit::record(
         &txn,
         meta,
-        Entry::new("event_status_changed")
-            .by(actor.id())
+        Entry::new(Action::EventStatusChanged)
+            .by(org.actor_id())
             .on("event", event_id)
             .details(serde_json::json!({ "from": from.as_str(), "to": to.as_str() })),
     )
@@ -474,7 +595,7 @@ pub async fn create_venue(
     actor: &Actor,
     input: &NewVenue,
 ) -> Result<Venue> {
-    actor.require(Permission::CreateProgrammeEvents)?;
+    actor.require::<can::CreateProgrammeEvents>()?;
     let mut c = Checks::default();
     let name = input.name.trim();
     if !(2..=120).contains(&name.chars().count()) || name.chars().any(char::is_control) {
@@ -507,7 +628,7 @@ pub async fn create_venue(
     audit::record(
         &txn,
         meta,
-        Entry::new("venue_created")
+        Entry::new(Action::VenueCreated)
             .by(actor.id())
             .on("venue", venue.id),
     )
@@ -519,7 +640,7 @@ pub async fn create_venue(
 /// Every venue, by name (anyone who may create events).
 pub async fn venues(ctx: &Context, actor: &Actor) -> Result<Vec<Venue>> {
     if !actor.can(Permission::CreateProgrammeEvents) {
-        actor.require(Permission::CreateCircles)?;
+        actor.require::<can::CreateCircles>()?;
     }
     let mut all: Vec<Venue> = venues::Entity::find()
         .all(&ctx.main)

@@ -14,19 +14,21 @@ pub mod registration;
 pub mod roster;
 pub mod view;
 
+pub use crate::authz::event::{organise, Organising};
 pub use manage::{EventInput, NewVenue, Venue, Warning};
 pub use registration::{Registration, RegistrationOutcome};
 pub use roster::{Counts, RosterEntry};
 pub use view::{EventFilter, EventView};
 
+use crate::authz::circle::circles_led_by;
+use crate::authz::event::{organises, organises_given, Known};
 use crate::authz::Actor;
-use crate::circles::oversees_all_circles;
 use crate::{Context, Error, Result};
+use std::collections::HashMap;
 use db::main_db::{circle_memberships as memberships, event_circles, events};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
-use domain::circle::{CircleRole, MembershipStatus};
-use domain::Permission;
+use domain::circle::MembershipStatus;
 use uuid::Uuid;
 
 pub(crate) async fn find_event(db: &impl ConnectionTrait, id: Uuid) -> Result<events::Model> {
@@ -88,15 +90,18 @@ pub(crate) async fn next_position(txn: &impl ConnectionTrait, event_id: Uuid) ->
     Ok(find_event(txn, event_id).await?.last_position)
 }
 
-/// The circles an event is open to (empty when it is open to everyone).
-pub(crate) async fn circles_of(db: &impl ConnectionTrait, event_id: Uuid) -> Result<Vec<Uuid>> {
-    Ok(event_circles::Entity::find()
-        .filter(event_circles::Column::EventId.eq(event_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.circle_id)
-        .collect())
+/// The circles an event is open to (empty when it is open to everyone): only those whose
+/// leaders accepted it, unless `pending_too`.
+pub(crate) async fn circles_of(
+    db: &impl ConnectionTrait,
+    event_id: Uuid,
+    pending_too: bool,
+) -> Result<Vec<Uuid>> {
+    let mut q = event_circles::Entity::find().filter(event_circles::Column::EventId.eq(event_id));
+    if !pending_too {
+        q = q.filter(event_circles::Column::AcceptedAt.is_not_null());
+    }
+    Ok(q.all(db).await?.into_iter().map(|c| c.circle_id).collect())
 }
 
 /// The circles `user_id` is active in, as member or leader.
@@ -111,67 +116,45 @@ pub(crate) async fn circles_of_user(db: &impl ConnectionTrait, user_id: Uuid) ->
         .collect())
 }
 
-/// Whether `actor` organises the event: its organiser, an Admin, a leader of the circle
-/// it belongs to, or (for programme events) the Program Team.
-pub(crate) async fn organises(ctx: &Context, actor: &Actor, e: &events::Model) -> Result<bool> {
-    let led = match e.circle_id {
-        Some(circle) if e.organiser_id != actor.id() && !oversees_all_circles(actor) => {
-            circles_led_by(&ctx.main, actor.id(), Some(circle)).await?
-        }
-        _ => Vec::new(),
-    };
-    Ok(organises_given(actor, e, &led))
-}
-
-/// [`organises`] for many events with one query: each event with whether `actor`
+/// [`organises`] for many events with few queries: each event with whether `actor`
 /// organises it.
 pub(crate) async fn with_organiser_flags(
     ctx: &Context,
     actor: &Actor,
     rows: Vec<events::Model>,
 ) -> Result<Vec<(events::Model, bool)>> {
-    let led = if rows.iter().any(|e| e.circle_id.is_some()) {
-        circles_led_by(&ctx.main, actor.id(), None).await?
+    let led = if rows.iter().any(|e| !e.open_to_all) {
+        circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?
     } else {
         Vec::new()
     };
+    let restricted: Vec<Uuid> = rows
+        .iter()
+        .filter(|e| e.circle_id.is_none() && !e.open_to_all && e.organiser_id == actor.id())
+        .map(|e| e.id)
+        .collect();
+    let mut audiences: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if !restricted.is_empty() {
+        for row in event_circles::Entity::find()
+            .filter(event_circles::Column::EventId.is_in(restricted))
+            .all(&ctx.main)
+            .await?
+        {
+            audiences.entry(row.event_id).or_default().push(row.circle_id);
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|e| {
-            let organiser = organises_given(actor, &e, &led);
+            let audience = audiences.get(&e.id).map_or(&[][..], Vec::as_slice);
+            let known = Known {
+                led: &led,
+                audience,
+            };
+            let organiser = organises_given(actor, &e, known);
             (e, organiser)
         })
         .collect())
-}
-
-/// The rule behind [`organises`], given the circles `actor` leads.
-fn organises_given(actor: &Actor, e: &events::Model, led: &[Uuid]) -> bool {
-    if e.organiser_id == actor.id() || oversees_all_circles(actor) {
-        return true;
-    }
-    match e.circle_id {
-        None => actor.can(Permission::CreateProgrammeEvents),
-        Some(circle) => led.contains(&circle),
-    }
-}
-
-/// The circles `user_id` actively leads (only `circle`, when given).
-async fn circles_led_by(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    circle: Option<Uuid>,
-) -> Result<Vec<Uuid>> {
-    let mut q = memberships::Entity::find()
-        .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .filter(memberships::Column::Role.is_in([
-            CircleRole::Facilitator.as_str(),
-            CircleRole::CoFacilitator.as_str(),
-        ]));
-    if let Some(c) = circle {
-        q = q.filter(memberships::Column::CircleId.eq(c));
-    }
-    Ok(q.all(db).await?.into_iter().map(|m| m.circle_id).collect())
 }
 
 /// Whether the event is meant for `actor`: open to everyone, or to one of his circles.
@@ -180,7 +163,7 @@ pub(crate) async fn is_for(ctx: &Context, actor: &Actor, e: &events::Model) -> R
         return Ok(true);
     }
     let mine = circles_of_user(&ctx.main, actor.id()).await?;
-    Ok(circles_of(&ctx.main, e.id)
+    Ok(circles_of(&ctx.main, e.id, false)
         .await?
         .iter()
         .any(|c| mine.contains(c)))
@@ -199,19 +182,5 @@ pub(crate) async fn visible_event(
         Ok((e, organiser))
     } else {
         Err(Error::NotFound("event"))
-    }
-}
-
-/// `organises`, or `Forbidden` (`NotFound` for events he cannot see at all).
-pub(crate) async fn organised(
-    ctx: &Context,
-    actor: &Actor,
-    event_id: Uuid,
-) -> Result<events::Model> {
-    let (e, organiser) = visible_event(ctx, actor, event_id).await?;
-    if organiser {
-        Ok(e)
-    } else {
-        Err(Error::Forbidden)
     }
 }

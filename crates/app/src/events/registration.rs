@@ -8,7 +8,7 @@
 use super::manage::Warning;
 use super::view::{views, EventView};
 use super::{free_seat, lock_event, next_position, take_seat, visible_event};
-use crate::audit::{self, Entry};
+use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::jobs::{self, EventNotice, Job};
 use crate::{Context, Error, RequestMeta, Result};
@@ -19,7 +19,6 @@ use db::sea_orm::{
     QueryOrder, Set,
 };
 use domain::event::{overlaps, EventStatus, RegistrationWindow};
-use domain::Permission;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -88,7 +87,7 @@ pub async fn register(
     actor: &Actor,
     event_id: Uuid,
 ) -> Result<RegistrationOutcome> {
-    actor.require(Permission::Participate)?;
+    actor.require::<crate::authz::can::Participate>()?;
     visible_event(ctx, actor, event_id).await?;
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
@@ -147,9 +146,10 @@ pub async fn register(
     audit::record(
         &txn,
         meta,
-        Entry::new("event_registered")
+        Entry::new(Action::EventRegistered)
             .by(actor.id())
             .on("event", e.id)
+            .within_circle(!e.open_to_all)
             .details(serde_json::json!({ "status": status })),
     )
     .await?;
@@ -255,9 +255,10 @@ pub async fn cancel(
     audit::record(
         &txn,
         meta,
-        Entry::new("event_registration_cancelled")
+        Entry::new(Action::EventRegistrationCancelled)
             .by(actor.id())
-            .on("event", e.id),
+            .on("event", e.id)
+            .within_circle(!e.open_to_all),
     )
     .await?;
     txn.commit().await?;
@@ -383,9 +384,10 @@ pub async fn accept_offer(
     audit::record(
         &txn,
         meta,
-        Entry::new("event_offer_accepted")
+        Entry::new(Action::EventOfferAccepted)
             .by(actor.id())
-            .on("event", e.id),
+            .on("event", e.id)
+            .within_circle(!e.open_to_all),
     )
     .await?;
     txn.commit().await?;

@@ -3,9 +3,9 @@
 //! and the after-event report.
 
 use super::registration::fill_freed_seats;
-use super::{lock_event, organised};
-use crate::audit::{self, Entry};
-use crate::authz::Actor;
+use super::lock_event;
+use crate::audit::{self, Action, Entry};
+use crate::authz::event::Organising;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{event_registrations as regs, users};
@@ -47,11 +47,10 @@ pub struct Counts {
 /// `name` narrows to people whose name or address contains it.
 pub async fn roster(
     ctx: &Context,
-    actor: &Actor,
-    event_id: Uuid,
+    org: &Organising,
     name: Option<&str>,
 ) -> Result<Vec<RosterEntry>> {
-    organised(ctx, actor, event_id).await?;
+    let event_id = org.event_id();
     let rows = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
         .order_by_asc(regs::Column::Position)
@@ -91,8 +90,8 @@ pub async fn roster(
 }
 
 /// The list as CSV (UTF-8, a header row, RFC 4180 quoting), for spreadsheets.
-pub async fn roster_csv(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<String> {
-    let rows = roster(ctx, actor, event_id, None).await?;
+pub async fn roster_csv(ctx: &Context, org: &Organising) -> Result<String> {
+    let rows = roster(ctx, org, None).await?;
     let mut out = String::from("position,name,email,status,registered_at,checked_in_at,note\r\n");
     for r in rows {
         let fields = [
@@ -142,12 +141,11 @@ async fn registration_of(
 pub async fn set_note(
     ctx: &Context,
     meta: &RequestMeta,
-    actor: &Actor,
-    event_id: Uuid,
+    org: &Organising,
     registration_id: Uuid,
     note: Option<&str>,
 ) -> Result<()> {
-    organised(ctx, actor, event_id).await?;
+    let event_id = org.event_id();
     let note = crate::circles::optional_text(note, "note", 500)?;
     let txn = db::begin_write(&ctx.main).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
@@ -158,8 +156,8 @@ pub async fn set_note(
     audit::record(
         &txn,
         meta,
-        Entry::new("event_registration_noted")
-            .by(actor.id())
+        Entry::new(Action::EventRegistrationNoted)
+            .by(org.actor_id())
             .on("event", event_id),
     )
     .await?;
@@ -172,11 +170,10 @@ pub async fn set_note(
 pub async fn move_to_front(
     ctx: &Context,
     meta: &RequestMeta,
-    actor: &Actor,
-    event_id: Uuid,
+    org: &Organising,
     registration_id: Uuid,
 ) -> Result<()> {
-    organised(ctx, actor, event_id).await?;
+    let event_id = org.event_id();
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
@@ -202,8 +199,8 @@ pub async fn move_to_front(
     audit::record(
         &txn,
         meta,
-        Entry::new("event_waitlist_reordered")
-            .by(actor.id())
+        Entry::new(Action::EventWaitlistReordered)
+            .by(org.actor_id())
             .on("event", event_id),
     )
     .await?;
@@ -215,12 +212,11 @@ pub async fn move_to_front(
 pub async fn check_in(
     ctx: &Context,
     meta: &RequestMeta,
-    actor: &Actor,
-    event_id: Uuid,
+    org: &Organising,
     registration_id: Uuid,
     present: bool,
 ) -> Result<Counts> {
-    organised(ctx, actor, event_id).await?;
+    let event_id = org.event_id();
     let txn = db::begin_write(&ctx.main).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
     if !matches!(
@@ -235,32 +231,33 @@ pub async fn check_in(
     let now = Utc::now();
     let mut row: regs::ActiveModel = r.into();
     row.checked_in_at = Set(present.then_some(now));
-    row.checked_in_by = Set(present.then_some(actor.id()));
+    row.checked_in_by = Set(present.then_some(org.actor_id()));
     row.updated_at = Set(now);
     row.update(&txn).await?;
     let action = if present {
-        "event_checked_in"
+        Action::EventCheckedIn
     } else {
-        "event_check_in_undone"
+        Action::EventCheckInUndone
     };
     audit::record(
         &txn,
         meta,
-        Entry::new(action).by(actor.id()).on("event", event_id),
+        Entry::new(action).by(org.actor_id()).on("event", event_id),
     )
     .await?;
     txn.commit().await?;
-    counts(ctx, actor, event_id).await
+    counts(ctx, org).await
 }
 
 /// Live counts for the door, and the report once the event has ended.
-pub async fn counts(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<Counts> {
-    let e = organised(ctx, actor, event_id).await?;
+pub async fn counts(ctx: &Context, org: &Organising) -> Result<Counts> {
+    let e = org.event();
+    let event_id = e.id;
     let rows = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
         .all(&ctx.main)
         .await?;
-    let ended = e.ends_at <= Utc::now();
+    let ended = e.ends_at <= ctx.now();
     let mut c = Counts {
         capacity: e.capacity,
         ended,

@@ -4,16 +4,15 @@
 
 use super::manage::{Venue, Warning};
 use super::{circles_of_user, visible_event, with_organiser_flags};
+use crate::authz::circle::circles_led_by;
 use crate::authz::Actor;
-use crate::circles::{escape_like, oversees_all_circles};
+use crate::circles::escape_like;
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, users, venues};
 use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
 use db::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use domain::circle::MembershipStatus;
 use domain::event::{EventKind, EventStatus, Money};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -49,8 +48,13 @@ pub struct EventView {
     pub cancellation_policy: Option<String>,
     pub circle_id: Option<Uuid>,
     pub open_to_all: bool,
-    /// The circles it is open to (empty when it is open to everyone).
+    /// The circles it is open to (empty when it is open to everyone): those whose leaders
+    /// accepted it.
     pub circle_ids: Vec<Uuid>,
+    /// For its organisers: circles offered the event whose leaders have not accepted yet
+    /// (their members do not see it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_circle_ids: Vec<Uuid>,
     pub organiser_name: String,
     pub viewer_organises: bool,
     /// The viewer's registration status, if any (`confirmed`, `waitlisted` …).
@@ -115,16 +119,19 @@ pub(crate) async fn views(
         .await?
         .into_iter()
         .collect();
-    let mut audiences: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    // Accepted circles, and (for organisers) those whose leaders have not answered yet.
+    let mut audiences: HashMap<Uuid, (Vec<Uuid>, Vec<Uuid>)> = HashMap::new();
     for row in event_circles::Entity::find()
         .filter(event_circles::Column::EventId.is_in(ids.clone()))
         .all(&ctx.main)
         .await?
     {
-        audiences
-            .entry(row.event_id)
-            .or_default()
-            .push(row.circle_id);
+        let (accepted, pending) = audiences.entry(row.event_id).or_default();
+        if row.accepted_at.is_some() {
+            accepted.push(row.circle_id);
+        } else {
+            pending.push(row.circle_id);
+        }
     }
     let mine: HashMap<Uuid, String> = regs::Entity::find()
         .filter(regs::Column::EventId.is_in(ids))
@@ -143,8 +150,11 @@ pub(crate) async fn views(
             let waitlisted = waiting.get(&e.id).copied().unwrap_or(0) as u64;
             let my_status = mine.get(&e.id).cloned();
             let mut v = view_of(e, organiser, venue, organiser_name, waitlisted, my_status);
-            v.circle_ids = audiences.remove(&v.id).unwrap_or_default();
-            v.circle_ids.sort();
+            let (mut accepted, mut pending) = audiences.remove(&v.id).unwrap_or_default();
+            accepted.sort();
+            pending.sort();
+            v.circle_ids = accepted;
+            v.pending_circle_ids = if organiser { pending } else { Vec::new() };
             v
         })
         .collect())
@@ -192,6 +202,7 @@ fn view_of(
         circle_id: e.circle_id,
         open_to_all: e.open_to_all,
         circle_ids: Vec::new(),
+        pending_circle_ids: Vec::new(),
         organiser_name,
         viewer_organises: organiser,
         my_status,
@@ -202,7 +213,7 @@ fn view_of(
 /// Upcoming published events meant for `actor` (open to all, or to one of his circles),
 /// soonest first, a page at a time.
 pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Result<Vec<EventView>> {
-    actor.require(Permission::Participate)?;
+    actor.require::<crate::authz::can::Participate>()?;
     let limit = filter.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(Error::invalid(
@@ -228,13 +239,13 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
                 .add(lower(events::Column::Description).like(LikeExpr::new(pattern).escape('\\'))),
         );
     }
-    let everything = oversees_all_circles(actor);
     let mine: HashSet<Uuid> = circles_of_user(&ctx.main, actor.id())
         .await?
         .into_iter()
         .collect();
     let for_my_circles: HashSet<Uuid> = event_circles::Entity::find()
         .filter(event_circles::Column::CircleId.is_in(mine))
+        .filter(event_circles::Column::AcceptedAt.is_not_null())
         .all(&ctx.main)
         .await?
         .into_iter()
@@ -244,8 +255,7 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
         .filter(
             Condition::any()
                 .add(events::Column::OpenToAll.eq(true))
-                .add(events::Column::Id.is_in(for_my_circles))
-                .add(Expr::value(everything)),
+                .add(events::Column::Id.is_in(for_my_circles)),
         )
         .limit(limit)
         .all(&ctx.main)
@@ -261,14 +271,9 @@ const ORGANISING_LOOKBACK_DAYS: i64 = 14;
 /// The events `actor` organises that are not long over, drafts included, soonest first:
 /// those he created and those of circles he leads (at most 200).
 pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> {
-    actor.require(Permission::Participate)?;
-    let led: Vec<Uuid> = crate::circles::membership::my_circles(ctx, actor)
-        .await?
-        .into_iter()
-        .filter(|c| c.role.leads() && c.membership_status == MembershipStatus::Active)
-        .map(|c| c.circle_id)
-        .collect();
-    let since = Utc::now() - chrono::Duration::days(ORGANISING_LOOKBACK_DAYS);
+    actor.require::<crate::authz::can::Participate>()?;
+    let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
+    let since = ctx.now() - chrono::Duration::days(ORGANISING_LOOKBACK_DAYS);
     let rows = events::Entity::find()
         .filter(
             Condition::any()
@@ -285,10 +290,11 @@ pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> 
         .limit(200)
         .all(&ctx.main)
         .await?;
-    views(
-        ctx,
-        actor.id(),
-        rows.into_iter().map(|e| (e, true)).collect(),
-    )
-    .await
+    // He created some of them, but organises only those he still may.
+    let mine = with_organiser_flags(ctx, actor, rows)
+        .await?
+        .into_iter()
+        .filter(|(_, organiser)| *organiser)
+        .collect();
+    views(ctx, actor.id(), mine).await
 }

@@ -7,7 +7,9 @@ use crate::{token, Context};
 use chrono::DateTime;
 use chrono::Utc;
 use db::credentials::invitation_tokens;
-use db::main_db::{circle_invitations, circle_memberships, circles, meetings, users};
+use db::main_db::{
+    circle_invitations, circle_memberships, circle_step_ins, circles, events, meetings, users,
+};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -83,6 +85,48 @@ pub(super) async fn notice(
             format!("{name} has been archived"),
             format!("The circle \"{name}\" has been archived: it no longer meets or takes requests. Thank you for the time you gave it."),
         ),
+        CircleNotice::NewCoFacilitator { user_id } => (
+            format!("{name} has a new co-facilitator"),
+            format!("{} now co-facilitates the circle \"{name}\": they see who is in the circle and help run it. See {page}.", display_name(ctx, user_id).await?),
+        ),
+        CircleNotice::StepInStarted { step_in_id } => {
+            let Some(s) = circle_step_ins::Entity::find_by_id(step_in_id).one(&ctx.main).await? else {
+                return Ok(None);
+            };
+            (
+                format!("An administrator has stepped in to {name}"),
+                format!(
+                    "{admin}, an administrator, has stepped in to the circle \"{name}\" until {until}, for this reason:\n\n  {reason}\n\n\
+                     Until then they can see what the circle's members see (who is in it, meeting notes and attendance) and act as a facilitator. \
+                     Every member is told, and it is recorded. Nobody outside the circle can do this without you knowing. See {page}.",
+                    admin = display_name(ctx, s.admin_id).await?,
+                    until = local_time(s.expires_at, &circle.time_zone),
+                    reason = s.reason,
+                ),
+            )
+        }
+        CircleNotice::NeedsFacilitator => (
+            format!("{name} needs a facilitator"),
+            format!("No certified facilitator leads the circle \"{name}\" at the moment. The Program Team has been told and will help; the circle and its members stay as they are. See {page}."),
+        ),
+        CircleNotice::NeedsFacilitatorAlert => (
+            format!("{name} needs a certified facilitator"),
+            format!("No leader of the circle \"{name}\" holds a current facilitator certification any more, so nobody can run it. Renew a certification, or ask an Admin to step in and add a certified co-facilitator. See {page}."),
+        ),
+        CircleNotice::EventOffered { event_id } => {
+            let Some(e) = events::Entity::find_by_id(event_id).one(&ctx.main).await? else {
+                return Ok(None);
+            };
+            (
+                format!("Offer \"{}\" to {name}?", e.title),
+                format!(
+                    "{organiser} would like to offer the event \"{title}\" to the members of \"{name}\". \
+                     It is shown to them only once a facilitator of the circle accepts. Accept or decline at {page}.",
+                    organiser = display_name(ctx, e.organiser_id).await?,
+                    title = e.title,
+                ),
+            )
+        }
     };
     Ok(Some(to(
         user,
@@ -136,6 +180,13 @@ pub(super) async fn meeting_notice(
         &subject,
         format!("Hello {},\n\n{what}\n", user.display_name),
     )))
+}
+
+async fn display_name(ctx: &Context, user_id: Uuid) -> anyhow::Result<String> {
+    Ok(users::Entity::find_by_id(user_id)
+        .one(&ctx.main)
+        .await?
+        .map_or_else(|| "Someone".to_owned(), |u| u.display_name))
 }
 
 /// `at` as a reader of the circle sees it: "Tuesday 3 March 2026, 19:30 (Europe/Berlin)".

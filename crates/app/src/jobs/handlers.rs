@@ -27,6 +27,10 @@ pub(super) async fn run(ctx: &Context, job_id: Uuid, job: &Job) -> anyhow::Resul
         Job::ExpireSeatOffer { registration_id } => {
             return Ok(crate::events::registration::expire_offer(ctx, *registration_id).await?);
         }
+        Job::LapseExpiredCertifications => {
+            crate::certification::lapse_expired(ctx).await?;
+            return super::queue::schedule_next(ctx, job).await;
+        }
     };
     let user = match accounts::find_user(&ctx.main, user_id).await {
         Ok(u) => u,
@@ -70,7 +74,8 @@ pub(super) async fn run(ctx: &Context, job_id: Uuid, job: &Job) -> anyhow::Resul
         // Handled by the first match above.
         Job::SendCircleInvitation { .. }
         | Job::SendEventReminders { .. }
-        | Job::ExpireSeatOffer { .. } => return Ok(()),
+        | Job::ExpireSeatOffer { .. }
+        | Job::LapseExpiredCertifications => return Ok(()),
     };
     ctx.mailer.send(job_id, &email).await
 }
@@ -140,8 +145,12 @@ fn account_notice(ctx: &Context, user: &users::Model, notice: AccountNotice) -> 
         AccountNotice::MfaEnabled => ("Two-step verification is on", "Two-step verification was turned on for your account."),
         AccountNotice::MfaDisabled => ("Two-step verification is off", "Two-step verification was turned off for your account."),
         AccountNotice::MfaResetBySupport => (
-            "Two-step verification was reset",
-            "Our support team reset two-step verification on your account at your request. You can set it up again in your security settings.",
+            "Support reset your two-step verification",
+            "Our support team reset two-step verification on your account, so you can sign in with your password alone and set it up again in your security settings. If this was not you asking for help, change your password now and tell us: someone may be trying to take over your account.",
+        ),
+        AccountNotice::UnlockedBySupport => (
+            "Support unlocked your account",
+            "Our support team lifted the lock that failed sign-ins had put on your account. If this was not you asking for help, change your password now and tell us: someone may be guessing it.",
         ),
         AccountNotice::Suspended => ("Your account is suspended", "Your account has been suspended by an administrator. Contact support if you think this is a mistake."),
         AccountNotice::Reactivated => ("Your account is active again", "Your account has been reactivated; you can sign in again."),

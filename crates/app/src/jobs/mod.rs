@@ -8,7 +8,10 @@ mod event_mail;
 mod handlers;
 mod queue;
 
-pub use queue::{enqueue, enqueue_at, queue_depth, run_due_jobs, run_worker, JobStats, QueueDepth};
+pub use queue::{
+    enqueue, enqueue_at, ensure_recurring, queue_depth, run_due_jobs, run_worker, JobStats,
+    QueueDepth,
+};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -57,6 +60,9 @@ pub enum Job {
         meeting_id: Uuid,
         notice: MeetingNotice,
     },
+    /// Recurring, hourly: people whose last certification expired stop being
+    /// Facilitators, and circles left without a certified leader are marked and told.
+    LapseExpiredCertifications,
 }
 
 /// What an event email tells its reader.
@@ -97,6 +103,7 @@ pub enum AccountNotice {
     MfaEnabled,
     MfaDisabled,
     MfaResetBySupport,
+    UnlockedBySupport,
     Suspended,
     Reactivated,
     RoleGranted,
@@ -123,6 +130,16 @@ pub enum CircleNotice {
     CoFacilitatorRemoved,
     /// To each member and leader, and to those still waiting: the circle was archived.
     Archived,
+    /// To each member and leader but the new one: `user_id` now co-facilitates the circle.
+    NewCoFacilitator { user_id: Uuid },
+    /// To each member and leader: an Admin stepped in to the circle for safeguarding.
+    StepInStarted { step_in_id: Uuid },
+    /// To each member and leader: no certified facilitator leads the circle any more.
+    NeedsFacilitator,
+    /// To each Program Team Member: a circle needs a certified facilitator.
+    NeedsFacilitatorAlert,
+    /// To each leader: the organiser of `event_id` asks to offer it to the circle.
+    EventOffered { event_id: Uuid },
 }
 
 impl Job {
@@ -138,6 +155,7 @@ impl Job {
             Job::SendEventNotice { .. } => "send_event_notice",
             Job::SendEventReminders { .. } => "send_event_reminders",
             Job::ExpireSeatOffer { .. } => "expire_seat_offer",
+            Job::LapseExpiredCertifications => "lapse_expired_certifications",
         }
     }
 }

@@ -5,7 +5,8 @@ use crate::Context;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use db::main_db::jobs;
 use db::sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, FromQueryResult, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, Set, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -46,6 +47,38 @@ pub async fn enqueue_at(
     .insert(conn)
     .await?;
     Ok(id)
+}
+
+/// Jobs that repeat for ever, each with its interval: one pending copy of each is kept.
+const RECURRING: &[(Job, Duration)] = &[(Job::LapseExpiredCertifications, Duration::hours(1))];
+
+fn interval_of(job: &Job) -> Option<Duration> {
+    RECURRING.iter().find(|(j, _)| j == job).map(|(_, d)| *d)
+}
+
+/// Queues each recurring job that has no pending copy, one interval from now (at start-up;
+/// two instances starting at once may both queue one, which only runs a harmless sweep
+/// twice).
+pub async fn ensure_recurring(ctx: &Context) -> anyhow::Result<()> {
+    for (job, every) in RECURRING {
+        let pending = jobs::Entity::find()
+            .filter(jobs::Column::Kind.eq(job.kind()))
+            .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+            .one(&ctx.main)
+            .await?;
+        if pending.is_none() {
+            enqueue_at(&ctx.main, ctx.settings.jobs.max_attempts, job, ctx.now() + *every).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Queues the next run of a recurring job, one interval after this one.
+pub(super) async fn schedule_next(ctx: &Context, job: &Job) -> anyhow::Result<()> {
+    if let Some(every) = interval_of(job) {
+        enqueue_at(&ctx.main, ctx.settings.jobs.max_attempts, job, ctx.now() + every).await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -126,7 +159,7 @@ pub struct JobStats {
 pub async fn run_due_jobs(ctx: &Context) -> anyhow::Result<JobStats> {
     let mut stats = JobStats::default();
     loop {
-        let now = Utc::now().trunc_subsecs(6);
+        let now = ctx.now().trunc_subsecs(6);
         let Some(job) = claim(ctx, now).await? else {
             return Ok(stats);
         };
@@ -140,7 +173,7 @@ pub async fn run_due_jobs(ctx: &Context) -> anyhow::Result<JobStats> {
             stats.failed += 1;
         }
         metrics_count(outcome.is_ok());
-        finish(ctx, &job, outcome, Utc::now().trunc_subsecs(6)).await?;
+        finish(ctx, &job, outcome, ctx.now().trunc_subsecs(6)).await?;
     }
 }
 
@@ -152,6 +185,9 @@ fn metrics_count(ok: bool) {
 pub async fn run_worker(ctx: Context, shutdown: impl std::future::Future<Output = ()>) {
     let interval = std::time::Duration::from_millis(ctx.settings.jobs.poll_interval_ms.max(10));
     tokio::pin!(shutdown);
+    if let Err(e) = ensure_recurring(&ctx).await {
+        tracing::error!(error = %format!("{e:#}"), "could not queue the recurring jobs");
+    }
     tracing::info!("job worker started");
     loop {
         if let Err(e) = run_due_jobs(&ctx).await {

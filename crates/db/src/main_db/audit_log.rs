@@ -21,6 +21,16 @@ pub struct Model {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+    /// `security`, `administration` or `circle` (who may read the entry, and how much).
+    pub classification: String,
+    /// 1: the chain hashes the details themselves; 2: it hashes `subject_digest`.
+    pub format: i16,
+    /// Random, per row (format 2): makes the digest of a short value unguessable.
+    pub salt: Option<String>,
+    /// Salted digest of actor, target, address, request id and details (format 2).
+    pub subject_digest: Option<String>,
+    /// When the row's personal details were erased (the chain still verifies).
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

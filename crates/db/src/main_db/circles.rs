@@ -35,6 +35,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
+    /// Since when no leader of the circle holds a current certification (members and the
+    /// Program Team were told then); cleared when a certified leader leads it again.
+    pub needs_facilitator_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Profiles),
             Box::new(super::circles_migration::M0003Circles),
             Box::new(super::events_migration::M0004Events),
+            Box::new(super::confidentiality_migration::M0005Confidentiality),
         ]
     }
 }

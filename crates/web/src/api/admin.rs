@@ -3,10 +3,11 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
+use app::authz::can;
 use app::admin::{self, UserDetail, UserFilter, UserSummary};
 use app::page::{Page, PageRequest};
 use axum::extract::State;
-use domain::{Permission, Role};
+use domain::Role;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -29,7 +30,7 @@ async fn list_users(
     Query(filter): Query<UserFilter>,
     Query(page): Query<PageRequest>,
 ) -> ApiResult<axum::Json<Page<UserSummary>>> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     Ok(axum::Json(
         admin::list_users(&s.ctx, g, &filter, &page).await?,
     ))
@@ -43,7 +44,7 @@ async fn get_user(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<UserDetail>> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     Ok(axum::Json(admin::get_user(&s.ctx, g, id).await?))
 }
 
@@ -57,7 +58,7 @@ async fn assign_role(
     CurrentUser(actor): CurrentUser,
     Path((id, role)): Path<(Uuid, Role)>,
 ) -> ApiResult<axum::Json<UserDetail>> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     Ok(axum::Json(
         admin::assign_role(&s.ctx, &meta, g, id, role).await?,
     ))
@@ -73,7 +74,7 @@ async fn remove_role(
     CurrentUser(actor): CurrentUser,
     Path((id, role)): Path<(Uuid, Role)>,
 ) -> ApiResult<axum::Json<UserDetail>> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     Ok(axum::Json(
         admin::remove_role(&s.ctx, &meta, g, id, role).await?,
     ))
@@ -95,7 +96,7 @@ async fn suspend(
     Path(id): Path<Uuid>,
     Json(body): Json<SuspendBody>,
 ) -> ApiResult<axum::Json<UserDetail>> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     Ok(axum::Json(
         admin::suspend(&s.ctx, &meta, g, id, &body.reason).await?,
     ))
@@ -110,6 +111,6 @@ async fn reactivate(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<UserDetail>> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     Ok(axum::Json(admin::reactivate(&s.ctx, &meta, g, id).await?))
 }

@@ -3,10 +3,10 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Query};
 use crate::state::AppState;
+use app::authz::can;
 use app::audit::{self, AuditFilter, AuditRecord, ChainReport};
 use app::page::{Page, PageRequest};
 use axum::extract::State;
-use domain::Permission;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -24,7 +24,7 @@ async fn list(
     Query(filter): Query<AuditFilter>,
     Query(page): Query<PageRequest>,
 ) -> ApiResult<axum::Json<Page<AuditRecord>>> {
-    let g = actor.require(Permission::ReadAuditLog)?;
+    let g = actor.require::<can::ReadAuditLog>()?;
     Ok(axum::Json(
         audit::list(&s.ctx.main, g, &filter, &page).await?,
     ))
@@ -37,6 +37,6 @@ async fn verify(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<axum::Json<ChainReport>> {
-    actor.require(Permission::ReadAuditLog)?;
+    actor.require::<can::ReadAuditLog>()?;
     Ok(axum::Json(audit::verify(&s.ctx.main).await?))
 }

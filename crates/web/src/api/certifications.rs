@@ -3,10 +3,10 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path};
 use crate::state::AppState;
+use app::authz::can;
 use app::certification::{self, Certification, NewCertification};
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::Permission;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ async fn certify(
     CurrentUser(actor): CurrentUser,
     Json(body): Json<NewCertification>,
 ) -> ApiResult<(StatusCode, axum::Json<Certification>)> {
-    let g = actor.require(Permission::CertifyFacilitators)?;
+    let g = actor.require::<can::CertifyFacilitators>()?;
     Ok((
         StatusCode::CREATED,
         axum::Json(certification::certify(&s.ctx, &meta, g, &body).await?),
@@ -41,7 +41,7 @@ async fn list(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Vec<Certification>>> {
-    let g = actor.require(Permission::CertifyFacilitators)?;
+    let g = actor.require::<can::CertifyFacilitators>()?;
     Ok(axum::Json(certification::list(&s.ctx, g, id).await?))
 }
 
@@ -54,7 +54,7 @@ async fn revoke(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Certification>> {
-    let g = actor.require(Permission::CertifyFacilitators)?;
+    let g = actor.require::<can::CertifyFacilitators>()?;
     Ok(axum::Json(
         certification::revoke(&s.ctx, &meta, g, id).await?,
     ))

@@ -5,6 +5,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
+use app::authz::can;
 use app::circles::{
     self, invitations, manage, membership, ArchiveReport, CircleFilter, CircleInput, CirclePatch,
     CircleView, Invitation, JoinQueue, Membership, MyCircle, NewInvitation, Person,
@@ -12,7 +13,6 @@ use app::circles::{
 use app::page::{Page, PageRequest};
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::Permission;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -45,7 +45,7 @@ async fn create(
     CurrentUser(actor): CurrentUser,
     Json(body): Json<CircleInput>,
 ) -> ApiResult<(StatusCode, axum::Json<CircleView>)> {
-    let g = actor.require(Permission::CreateCircles)?;
+    let g = actor.require::<can::CreateCircles>()?;
     let view = manage::create(&s.ctx, &meta, &actor, g, &body).await?;
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
@@ -59,7 +59,7 @@ async fn browse(
     Query(filter): Query<CircleFilter>,
     Query(page): Query<PageRequest>,
 ) -> ApiResult<axum::Json<Page<CircleView>>> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     Ok(axum::Json(manage::browse(&s.ctx, g, &filter, &page).await?))
 }
 
@@ -71,7 +71,7 @@ async fn get_circle(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<CircleView>> {
-    actor.require(Permission::Participate)?;
+    actor.require::<can::Participate>()?;
     Ok(axum::Json(manage::get(&s.ctx, &actor, id).await?))
 }
 
@@ -99,7 +99,8 @@ async fn members(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Vec<Person>>> {
-    Ok(axum::Json(manage::members(&s.ctx, &actor, id).await?))
+    let inside = circles::enter(&s.ctx, &actor, id).await?;
+    Ok(axum::Json(manage::members(&s.ctx, &inside).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -156,7 +157,7 @@ async fn request_join(
     Path(id): Path<Uuid>,
     Json(body): Json<JoinBody>,
 ) -> ApiResult<(StatusCode, axum::Json<Membership>)> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     let m = membership::request_join(&s.ctx, &meta, g, id, body.message.as_deref()).await?;
     Ok((StatusCode::CREATED, axum::Json(m)))
 }
@@ -221,7 +222,7 @@ async fn leave(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Membership>> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     Ok(axum::Json(membership::leave(&s.ctx, &meta, g, id).await?))
 }
 
@@ -320,7 +321,7 @@ async fn accept_invitation(
     CurrentUser(actor): CurrentUser,
     Json(body): Json<AcceptBody>,
 ) -> ApiResult<axum::Json<Membership>> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     Ok(axum::Json(
         invitations::accept(&s.ctx, &meta, &actor, g, &body.token).await?,
     ))
@@ -333,6 +334,6 @@ async fn my_circles(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<axum::Json<Vec<MyCircle>>> {
-    actor.require(Permission::Participate)?;
+    actor.require::<can::Participate>()?;
     Ok(axum::Json(membership::my_circles(&s.ctx, &actor).await?))
 }

@@ -5,7 +5,7 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
-use app::events::registration;
+use app::events::{self, registration};
 use app::events::{edit, manage, view};
 use app::events::{
     feed as calendar, roster as organiser, Counts, EventFilter, EventInput, EventView, NewVenue,
@@ -97,7 +97,7 @@ async fn update_event(
     Json(body): Json<EventInput>,
 ) -> ApiResult<axum::Json<EventView>> {
     Ok(axum::Json(
-        edit::update(&s.ctx, &meta, &actor, id, &body).await?,
+        edit::update(&s.ctx, &meta, &actor, &events::organise(&s.ctx, &actor, id).await?, &body).await?,
     ))
 }
 
@@ -119,7 +119,7 @@ async fn set_status(
     Json(body): Json<StatusBody>,
 ) -> ApiResult<axum::Json<EventView>> {
     Ok(axum::Json(
-        manage::set_status(&s.ctx, &meta, &actor, id, body.status).await?,
+        manage::set_status(&s.ctx, &meta, &actor, &events::organise(&s.ctx, &actor, id).await?, body.status).await?,
     ))
 }
 
@@ -187,7 +187,7 @@ async fn roster(
     Query(q): Query<RosterQuery>,
 ) -> ApiResult<axum::Json<Vec<RosterEntry>>> {
     Ok(axum::Json(
-        organiser::roster(&s.ctx, &actor, id, q.name.as_deref()).await?,
+        organiser::roster(&s.ctx, &events::organise(&s.ctx, &actor, id).await?, q.name.as_deref()).await?,
     ))
 }
 
@@ -199,7 +199,7 @@ async fn roster_csv(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Response> {
-    let csv = organiser::roster_csv(&s.ctx, &actor, id).await?;
+    let csv = organiser::roster_csv(&s.ctx, &events::organise(&s.ctx, &actor, id).await?).await?;
     let disposition = format!("attachment; filename=\"registrations-{id}.csv\"");
     Ok((
         [
@@ -231,8 +231,7 @@ async fn set_note(
     organiser::set_note(
         &s.ctx,
         &meta,
-        &actor,
-        id,
+        &events::organise(&s.ctx, &actor, id).await?,
         registration_id,
         body.note.as_deref(),
     )
@@ -250,7 +249,8 @@ async fn move_to_front(
     CurrentUser(actor): CurrentUser,
     Path((id, registration_id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<StatusCode> {
-    organiser::move_to_front(&s.ctx, &meta, &actor, id, registration_id).await?;
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    organiser::move_to_front(&s.ctx, &meta, &org, registration_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -277,7 +277,14 @@ async fn check_in(
     Json(body): Json<CheckInBody>,
 ) -> ApiResult<axum::Json<Counts>> {
     Ok(axum::Json(
-        organiser::check_in(&s.ctx, &meta, &actor, id, registration_id, body.present).await?,
+        organiser::check_in(
+            &s.ctx,
+            &meta,
+            &events::organise(&s.ctx, &actor, id).await?,
+            registration_id,
+            body.present,
+        )
+        .await?,
     ))
 }
 
@@ -289,7 +296,8 @@ async fn counts(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Counts>> {
-    Ok(axum::Json(organiser::counts(&s.ctx, &actor, id).await?))
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    Ok(axum::Json(organiser::counts(&s.ctx, &org).await?))
 }
 
 fn ics(body: String, file: &str) -> Response {

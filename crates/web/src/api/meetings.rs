@@ -5,12 +5,12 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
+use app::authz::can;
 use app::circles::meetings::{self, Generated, Meeting, MyAttendance};
 use app::circles::{self};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -69,7 +69,8 @@ async fn list(
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<axum::Json<Vec<Meeting>>> {
     Ok(axum::Json(
-        meetings::list_meetings(&s.ctx, &actor, id, q.from, q.until).await?,
+        meetings::list_meetings(&s.ctx, &circles::enter(&s.ctx, &actor, id).await?, q.from, q.until)
+            .await?,
     ))
 }
 
@@ -188,6 +189,6 @@ async fn my_attendance(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<axum::Json<Vec<MyAttendance>>> {
-    actor.require(Permission::Participate)?;
+    actor.require::<can::Participate>()?;
     Ok(axum::Json(meetings::my_attendance(&s.ctx, &actor).await?))
 }

@@ -11,6 +11,7 @@ mod events;
 
 pub use events::feed_routes;
 mod meetings;
+mod safeguarding;
 mod support;
 
 use crate::error::Problem;
@@ -83,6 +84,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(certifications::routes())
             .merge(audit::routes())
             .merge(circles::routes())
+            .merge(safeguarding::routes())
             .merge(meetings::routes())
             .merge(circle_health::routes())
             .merge(events::routes()),

@@ -4,10 +4,10 @@ use super::Message;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Meta, Path, Query};
 use crate::state::AppState;
+use app::authz::{self, Actor, Assisting};
 use app::support::{self, AccountStatus};
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::Permission;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -19,6 +19,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(resend_verification))
         .routes(routes!(unlock))
         .routes(routes!(reset_mfa))
+}
+
+/// The proof that `actor` may help the account `id` (Support: ordinary accounts only).
+async fn helping(s: &AppState, actor: &Actor, id: Uuid) -> ApiResult<Assisting> {
+    Ok(authz::assist(&s.ctx.main, actor, actor.require()?, id).await?)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -37,9 +42,9 @@ async fn find_account(
     CurrentUser(actor): CurrentUser,
     Query(q): Query<EmailQuery>,
 ) -> ApiResult<axum::Json<AccountStatus>> {
-    let g = actor.require(Permission::AssistAccounts)?;
+    let g = actor.require()?;
     Ok(axum::Json(
-        support::find_by_email(&s.ctx, g, &meta, &q.email).await?,
+        support::find_by_email(&s.ctx, &actor, g, &meta, &q.email).await?,
     ))
 }
 
@@ -52,9 +57,9 @@ async fn account_status(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<AccountStatus>> {
-    let g = actor.require(Permission::AssistAccounts)?;
+    let help = helping(&s, &actor, id).await?;
     Ok(axum::Json(
-        support::account_status(&s.ctx, g, &meta, id).await?,
+        support::account_status(&s.ctx, &help, &meta).await?,
     ))
 }
 
@@ -67,8 +72,8 @@ async fn resend_verification(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
-    let g = actor.require(Permission::AssistAccounts)?;
-    support::resend_verification(&s.ctx, g, &meta, id).await?;
+    let help = helping(&s, &actor, id).await?;
+    support::resend_verification(&s.ctx, &help, &meta).await?;
     Ok((
         StatusCode::ACCEPTED,
         Message::new("A new verification email is on its way."),
@@ -84,8 +89,8 @@ async fn unlock(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let g = actor.require(Permission::AssistAccounts)?;
-    support::unlock(&s.ctx, g, &meta, id).await?;
+    let help = helping(&s, &actor, id).await?;
+    support::unlock(&s.ctx, &help, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -98,7 +103,7 @@ async fn reset_mfa(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
-    let g = actor.require(Permission::AssistAccounts)?;
-    support::reset_mfa(&s.ctx, g, &meta, id).await?;
+    let help = helping(&s, &actor, id).await?;
+    support::reset_mfa(&s.ctx, &help, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageError, PageResult};
 use crate::state::AppState;
 use app::admin::{self, UserDetail, UserFilter, UserSummary};
-use app::authz::{Actor, Granted};
+use app::authz::{can, Actor, Granted};
 use app::page::PageRequest;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -56,7 +56,7 @@ async fn list(
     m: PageMeta,
     Query(input): Query<ListQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     let mut form = FormState::default()
         .with("q", input.q.as_deref().unwrap_or(""))
         .with("role", given(&input.role).unwrap_or(""))
@@ -161,7 +161,7 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     let user = admin::get_user(&s.ctx, g, parse_id(&id)?).await?;
     let mut page = UserPage::new(&actor, m.csrf, user);
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
@@ -179,7 +179,7 @@ async fn grant_role(
     Path((id, role)): Path<(String, String)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     let (id, role) = (parse_id(&id)?, parse_role(&role)?);
     match admin::assign_role(&s.ctx, &m.request, g, id, role).await {
         Ok(_) => respond::done(&format!("/admin/users/{id}"), "role_granted", "roles"),
@@ -194,7 +194,7 @@ async fn remove_role(
     Path((id, role)): Path<(String, String)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     let (id, role) = (parse_id(&id)?, parse_role(&role)?);
     match admin::remove_role(&s.ctx, &m.request, g, id, role).await {
         Ok(_) => respond::done(&format!("/admin/users/{id}"), "role_removed", "roles"),
@@ -207,13 +207,13 @@ async fn remove_role(
 async fn role_refused(
     s: &AppState,
     actor: &Actor,
-    g: Granted,
+    g: Granted<can::ManageUsers>,
     csrf: String,
     id: Uuid,
     e: app::Error,
 ) -> PageResult<Response> {
     let message = match e {
-        app::Error::Conflict { message, .. } => message,
+        app::Error::Conflict { message, .. } | app::Error::Refused { message, .. } => message,
         other => return Err(other.into()),
     };
     let user = admin::get_user(&s.ctx, g, id).await?;
@@ -235,7 +235,7 @@ async fn suspend(
     Path(id): Path<String>,
     Form(input): Form<SuspendInput>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     let id = parse_id(&id)?;
     match admin::suspend(&s.ctx, &m.request, g, id, &input.reason).await {
         Ok(_) => respond::done(&format!("/admin/users/{id}"), "suspended", "status"),
@@ -258,7 +258,7 @@ async fn reactivate(
     Path(id): Path<String>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ManageUsers)?;
+    let g = actor.require::<can::ManageUsers>()?;
     let id = parse_id(&id)?;
     admin::reactivate(&s.ctx, &m.request, g, id).await?;
     respond::done(&format!("/admin/users/{id}"), "reactivated", "status")

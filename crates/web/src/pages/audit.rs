@@ -6,6 +6,7 @@ use super::respond::{given, parse_date, render};
 use super::session::{PageMeta, SignedIn};
 use super::{encode, FormState, PageResult};
 use crate::state::AppState;
+use app::authz::can;
 use app::audit::{self, AuditFilter, AuditRecord, ChainReport};
 use app::page::PageRequest;
 use askama::Template;
@@ -13,7 +14,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use domain::Permission;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -86,7 +86,7 @@ async fn list(
     m: PageMeta,
     Query(q): Query<LogQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::ReadAuditLog)?;
+    let g = actor.require::<can::ReadAuditLog>()?;
     let typed = [&q.action, &q.actor_id, &q.target_id, &q.since, &q.until];
     let form = FIELDS
         .iter()
@@ -150,7 +150,7 @@ async fn integrity(
     SignedIn(actor): SignedIn,
     m: PageMeta,
 ) -> PageResult<Response> {
-    actor.require(Permission::ReadAuditLog)?;
+    actor.require::<can::ReadAuditLog>()?;
     let report = audit::verify(&s.ctx.main).await?;
     render(IntegrityPage {
         layout: Layout::new("Audit log integrity", m.csrf, Some(&actor), &m.path),

@@ -7,14 +7,13 @@ use super::respond::{self, given, parse_date, rename_field, render};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageError, PageResult};
 use crate::state::AppState;
-use app::authz::{Actor, Granted};
+use app::authz::{can, Actor, Granted};
 use app::certification::{self, Candidate, Certification, NewCertification};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::Permission;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -52,7 +51,7 @@ impl CertificationsPage {
     async fn load(
         s: &AppState,
         actor: &Actor,
-        g: Granted,
+        g: Granted<can::CertifyFacilitators>,
         csrf: String,
         email: Option<&str>,
     ) -> PageResult<CertificationsPage> {
@@ -96,7 +95,7 @@ async fn show(
     m: PageMeta,
     Query(q): Query<ShowQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::CertifyFacilitators)?;
+    let g = actor.require::<can::CertifyFacilitators>()?;
     let mut page = CertificationsPage::load(&s, &actor, g, m.csrf, given(&q.email)).await?;
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
@@ -124,7 +123,7 @@ async fn record(
     m: PageMeta,
     Form(input): Form<RecordInput>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::CertifyFacilitators)?;
+    let g = actor.require::<can::CertifyFacilitators>()?;
     let user_id: Uuid = input
         .user_id
         .parse()
@@ -160,7 +159,7 @@ async fn record(
 async fn rerender(
     s: &AppState,
     actor: &Actor,
-    g: Granted,
+    g: Granted<can::CertifyFacilitators>,
     csrf: String,
     email: &str,
     form: FormState,
@@ -183,7 +182,7 @@ async fn revoke(
     Path(id): Path<String>,
     Form(input): Form<RevokeInput>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::CertifyFacilitators)?;
+    let g = actor.require::<can::CertifyFacilitators>()?;
     let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     match certification::revoke(&s.ctx, &m.request, g, id).await {
         Ok(_) => respond::done(&back_to(&input.email), "revoked", "certifications"),

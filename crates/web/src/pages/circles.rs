@@ -9,6 +9,7 @@
 mod archive;
 mod form;
 mod people;
+mod step_in;
 
 pub(super) use form::{zone_groups, ZoneGroup};
 
@@ -17,9 +18,11 @@ use super::respond::{self, given, parse_id, render, DoneQuery};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageResult};
 use crate::state::AppState;
-use app::authz::Actor;
+use app::authz::{can, Actor};
 use app::circles::meetings::{self as meeting_cases, Meeting};
-use app::circles::{self, manage, membership, CircleFilter, CircleView, Person};
+use app::circles::step_in::{self as step_in_cases, StepIn};
+use app::circles::{self, manage, membership, CircleFilter, CircleView, InCircle, Person};
+use app::events::manage::{self as event_cases, EventOffer};
 use app::page::PageRequest;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -44,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(form::routes())
         .merge(archive::routes())
         .merge(people::routes())
+        .merge(step_in::routes())
 }
 
 /// The days a circle can meet on, as stored and as shown.
@@ -273,7 +277,7 @@ async fn browse(
     m: PageMeta,
     Query(q): Query<BrowseQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     let mut form = q.state();
     let page = PageRequest {
         limit: Some(CIRCLES_PER_PAGE),
@@ -313,6 +317,16 @@ const NOTICES: &[(&str, &str)] = &[
     ("left", "You have left the circle."),
     ("removed", "The member is removed and told why."),
     ("joined", "Welcome: you are now a member of this circle."),
+    (
+        "stepped_in",
+        "You have stepped in. Every member of the circle has been told.",
+    ),
+    ("stepped_out", "You have stepped out of the circle."),
+    (
+        "offer_accepted",
+        "The event is offered to the circle: its members see it now.",
+    ),
+    ("offer_declined", "The event is not offered to this circle."),
 ];
 
 /// How many upcoming meetings the circle's page lists.
@@ -338,6 +352,12 @@ struct ShowPage {
     remove: FormState,
     /// A refused leave (or other change), in the use case's words.
     problem: Option<String>,
+    /// An Admin's safeguarding step-in running now: every page of the circle says so.
+    step_in: Option<StepIn>,
+    /// Programme events offered to the circle, for its leaders to accept or decline.
+    offers: Vec<EventOffer>,
+    /// The viewer is an Admin outside the circle who could step in.
+    can_step_in: bool,
 }
 
 impl ShowPage {
@@ -354,11 +374,26 @@ impl ShowPage {
             .flatten()
             .find(|p| p.user_id == actor.id())
             .map(|p| p.role);
-        let upcoming = if circle.members.is_some() {
-            upcoming_meetings(s, actor, &circle).await?
+        let inside = if circle.members.is_some() {
+            Some(circles::enter(&s.ctx, actor, id).await?)
+        } else {
+            None
+        };
+        let (upcoming, step_in) = match &inside {
+            Some(inside) => (
+                upcoming_meetings(s, inside, &circle).await?,
+                step_in_cases::running(&s.ctx, inside).await?,
+            ),
+            None => (Vec::new(), None),
+        };
+        let offers = if circle.viewer_leads {
+            event_cases::offers(&s.ctx, &circles::lead(&s.ctx, actor, id).await?).await?
         } else {
             Vec::new()
         };
+        let can_step_in = inside.is_none()
+            && actor.can(Permission::StepInToCircles)
+            && !circle.status.is_read_only();
         Ok(ShowPage {
             layout: Layout::new(
                 circle.name.clone(),
@@ -377,7 +412,14 @@ impl ShowPage {
             remove_for: None,
             remove: FormState::default(),
             problem: None,
+            step_in,
+            offers,
+            can_step_in,
         })
+    }
+
+    fn when(&self, at: &DateTime<Utc>) -> String {
+        local(*at, &self.circle.time_zone)
     }
 
     fn members(&self) -> &[Person] {
@@ -422,11 +464,11 @@ impl ShowPage {
 /// The next scheduled meetings, in the circle's time zone (members and leaders only).
 async fn upcoming_meetings(
     s: &AppState,
-    actor: &Actor,
+    inside: &InCircle,
     circle: &CircleView,
 ) -> PageResult<Vec<String>> {
     let all: Vec<Meeting> =
-        meeting_cases::list_meetings(&s.ctx, actor, circle.id, Some(Utc::now()), None).await?;
+        meeting_cases::list_meetings(&s.ctx, inside, Some(s.ctx.now()), None).await?;
     Ok(all
         .iter()
         .filter(|m| m.status == "scheduled")
@@ -442,7 +484,7 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    actor.require(Permission::Participate)?;
+    actor.require::<can::Participate>()?;
     let mut page = ShowPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
@@ -461,7 +503,7 @@ async fn join(
     Path(id): Path<String>,
     Form(input): Form<JoinInput>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     let id = parse_id(&id)?;
     match membership::request_join(&s.ctx, &m.request, g, id, Some(&input.message)).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "requested", ""),
@@ -484,7 +526,7 @@ async fn leave(
     Path(id): Path<String>,
     _form: Form<respond::Empty>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     let id = parse_id(&id)?;
     match membership::leave(&s.ctx, &m.request, g, id).await {
         // A withdrawn request never joined; after leaving, the circle's page may no

@@ -81,12 +81,15 @@ fn attendance_chart(points: &[AttendancePoint]) -> String {
 }
 
 fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
-    let now = points.last().map_or(0, |p| p.active);
+    let now = figure(&points.last().and_then(|p| p.active));
+    // Months withheld for having fewer than five members are left out of the line.
     let points: Vec<Point> = points
         .iter()
-        .map(|p| Point {
-            label: p.month.format("%b").to_string(),
-            value: p.active as f64,
+        .filter_map(|p| {
+            Some(Point {
+                label: p.month.format("%b").to_string(),
+                value: p.active? as f64,
+            })
         })
         .collect();
     chart::line(
@@ -127,6 +130,14 @@ fn share(rate: &Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), chart::percent)
 }
 
+/// A count of people, or "fewer than 5" where it was withheld (`domain::report`).
+fn figure(n: &Option<i64>) -> String {
+    n.map_or_else(
+        || format!("fewer than {}", domain::report::MIN_GROUP),
+        |n| n.to_string(),
+    )
+}
+
 /// "12 days ago", "today", or "never".
 fn since(days: &Option<i64>) -> String {
     match days {
@@ -140,6 +151,12 @@ fn since(days: &Option<i64>) -> String {
 impl HealthPage {
     fn share(&self, rate: &Option<f64>) -> String {
         share(rate)
+    }
+    fn figure(&self, n: &Option<i64>) -> String {
+        figure(n)
+    }
+    fn min_group(&self) -> i64 {
+        domain::report::MIN_GROUP
     }
     fn since(&self, days: &Option<i64>) -> String {
         since(days)
@@ -155,6 +172,12 @@ impl HealthPage {
 impl OverviewPage {
     fn share(&self, rate: &Option<f64>) -> String {
         share(rate)
+    }
+    fn figure(&self, n: &Option<i64>) -> String {
+        figure(n)
+    }
+    fn min_group(&self) -> i64 {
+        domain::report::MIN_GROUP
     }
     fn since(&self, days: &Option<i64>) -> String {
         since(days)

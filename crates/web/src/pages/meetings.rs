@@ -10,7 +10,7 @@ use super::respond::{self, parse_id, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{FormState, PageResult};
 use crate::state::AppState;
-use app::authz::Actor;
+use app::authz::{can, Actor};
 use app::circles::meetings::{self, Meeting};
 use app::circles::{self, manage, membership, CircleView};
 use askama::Template;
@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use domain::circle::{CircleRole, MembershipStatus};
-use domain::{Permission, TimeZone};
+use domain::TimeZone;
 use serde::Deserialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -177,7 +177,8 @@ struct MeetingsPage {
 impl MeetingsPage {
     async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<Self> {
         let circle: CircleView = manage::get(&s.ctx, actor, id).await?;
-        let all = meetings::list_meetings(&s.ctx, actor, id, None, None).await?;
+        let inside = circles::enter(&s.ctx, actor, id).await?;
+        let all = meetings::list_meetings(&s.ctx, &inside, None, None).await?;
         let now = Utc::now();
         let lines: Vec<MeetingLine> = all
             .iter()
@@ -426,14 +427,14 @@ impl AttendancePage {
         let circle_id = meetings::circle_of(&s.ctx, meeting_id).await?;
         let lead = circles::lead(&s.ctx, actor, circle_id).await?;
         let circle = lead.circle();
-        let meeting = meetings::list_meetings(&s.ctx, actor, circle_id, None, None)
+        let meeting = meetings::list_meetings(&s.ctx, &lead.in_circle(), None, None)
             .await?
             .into_iter()
             .find(|m| m.id == meeting_id)
             .ok_or(app::Error::NotFound("meeting"))?;
         let recorded = app::circles::meetings::attendance_of(&s.ctx, &lead, meeting_id).await?;
         // One line per seat-holding member; leaders take the attendance.
-        let rows = manage::members(&s.ctx, actor, circle_id)
+        let rows = manage::members(&s.ctx, &lead.in_circle())
             .await?
             .into_iter()
             .filter(|p| p.role == CircleRole::Member)
@@ -562,7 +563,7 @@ async fn mine(
     SignedIn(actor): SignedIn,
     m: PageMeta,
 ) -> PageResult<Response> {
-    actor.require(Permission::Participate)?;
+    actor.require::<can::Participate>()?;
     let circles = membership::my_circles(&s.ctx, &actor).await?;
     let history = meetings::my_attendance(&s.ctx, &actor).await?;
     let zones = zones_of(&s, &actor, history.iter().map(|a| a.circle_id)).await?;

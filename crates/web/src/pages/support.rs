@@ -7,13 +7,13 @@ use super::respond::{self, given, parse_id, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{FormState, PageResult};
 use crate::state::AppState;
+use app::authz::{self, can};
 use app::support::{self, AccountStatus};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::Permission;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -77,11 +77,11 @@ async fn find(
     m: PageMeta,
     Query(q): Query<FindQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::AssistAccounts)?;
+    let g = actor.require::<can::AssistAccounts>()?;
     let mut page = SupportPage::new(&actor, m.csrf);
     if let Some(email) = given(&q.email) {
         page.lookup = page.lookup.with("email", email);
-        match support::find_by_email(&s.ctx, g, &m.request, email).await {
+        match support::find_by_email(&s.ctx, &actor, g, &m.request, email).await {
             Ok(account) => page.account = Some(account),
             Err(app::Error::NotFound(_)) => {
                 page.lookup = page
@@ -101,8 +101,8 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::AssistAccounts)?;
-    let account = support::account_status(&s.ctx, g, &m.request, parse_id(&id)?).await?;
+    let help = authz::assist(&s.ctx.main, &actor, actor.require()?, parse_id(&id)?).await?;
+    let account = support::account_status(&s.ctx, &help, &m.request).await?;
     let mut page = SupportPage::new(&actor, m.csrf);
     page.lookup = page.lookup.with("email", &account.email);
     page.account = Some(account);
@@ -155,23 +155,23 @@ async fn assist(
     Path(id): Path<String>,
     what: Assist,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::AssistAccounts)?;
     let id = parse_id(&id)?;
+    let help = authz::assist(&s.ctx.main, &actor, actor.require()?, id).await?;
     let (result, done) = match what {
         Assist::ResendVerification => (
-            support::resend_verification(&s.ctx, g, &m.request, id).await,
+            support::resend_verification(&s.ctx, &help, &m.request).await,
             "verification_sent",
         ),
-        Assist::Unlock => (support::unlock(&s.ctx, g, &m.request, id).await, "unlocked"),
+        Assist::Unlock => (support::unlock(&s.ctx, &help, &m.request).await, "unlocked"),
         Assist::ResetMfa => (
-            support::reset_mfa(&s.ctx, g, &m.request, id).await,
+            support::reset_mfa(&s.ctx, &help, &m.request).await,
             "mfa_reset",
         ),
     };
     match result {
         Ok(()) => respond::done(&format!("/support/accounts/{id}"), done, ""),
         Err(e @ (app::Error::Conflict { .. } | app::Error::MfaNotEnabled)) => {
-            let account = support::account_status(&s.ctx, g, &m.request, id).await?;
+            let account = support::account_status(&s.ctx, &help, &m.request).await?;
             let mut page = SupportPage::new(&actor, m.csrf);
             page.lookup = page.lookup.with("email", &account.email);
             page.account = Some(account);

@@ -9,7 +9,7 @@ use crate::pages::respond::{self, parse_id, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
-use app::authz::Actor;
+use app::authz::{can, Actor};
 use app::circles::{self, manage, CircleInput, CirclePatch, CircleView};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -18,7 +18,7 @@ use axum::routing::get;
 use axum::Router;
 use domain::cadence::Frequency;
 use domain::circle::{CircleStatus, Visibility};
-use domain::{Permission, TimeZone};
+use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -293,7 +293,7 @@ impl FormPage {
 }
 
 async fn new_form(SignedIn(actor): SignedIn, m: PageMeta) -> PageResult<Response> {
-    actor.require(Permission::CreateCircles)?;
+    actor.require::<can::CreateCircles>()?;
     let layout = Layout::new("Create a circle", m.csrf, Some(&actor), &m.path);
     render(FormPage::new(
         layout,
@@ -308,7 +308,7 @@ async fn create(
     m: PageMeta,
     Form(input): Form<CircleForm>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::CreateCircles)?;
+    let g = actor.require::<can::CreateCircles>()?;
     let layout = Layout::new("Create a circle", m.csrf, Some(&actor), &m.path);
     let read = match input.read() {
         Ok(r) => r,

@@ -7,14 +7,13 @@ use crate::pages::respond::{self, parse_id, render, DoneQuery, Empty};
 use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
-use app::authz::Actor;
+use app::authz::{can, Actor};
 use app::circles::{self, invitations, membership, Invitation, JoinQueue, Leading, NewInvitation};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::Permission;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -353,7 +352,7 @@ async fn accept_page(
     m: PageMeta,
     Query(q): Query<TokenInput>,
 ) -> PageResult<Response> {
-    actor.require(Permission::Participate)?;
+    actor.require::<can::Participate>()?;
     render(AcceptPage::load(&s, &actor, m.csrf, q.token.trim()).await?)
 }
 
@@ -363,7 +362,7 @@ async fn accept(
     m: PageMeta,
     Form(input): Form<TokenInput>,
 ) -> PageResult<Response> {
-    let g = actor.require(Permission::Participate)?;
+    let g = actor.require::<can::Participate>()?;
     match invitations::accept(&s.ctx, &m.request, &actor, g, &input.token).await {
         Ok(joined) => respond::done(&format!("/circles/{}", joined.circle_id), "joined", ""),
         Err(e) => {

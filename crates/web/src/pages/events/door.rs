@@ -9,7 +9,7 @@ use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::{encode, FormState, PageResult};
 use crate::state::AppState;
 use app::authz::Actor;
-use app::events::{roster, view, Counts, EventView, RosterEntry};
+use app::events::{self, roster, view, Counts, EventView, RosterEntry};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -95,9 +95,10 @@ impl DoorPage {
         id: Uuid,
         q: &str,
     ) -> PageResult<DoorPage> {
+        let org = events::organise(&s.ctx, actor, id).await?;
         let event = view::get(&s.ctx, actor, id).await?;
-        let counts = roster::counts(&s.ctx, actor, id).await?;
-        let list = roster::roster(&s.ctx, actor, id, Some(q)).await?;
+        let counts = roster::counts(&s.ctx, &org).await?;
+        let list = roster::roster(&s.ctx, &org, Some(q)).await?;
         let zone = event.time_zone.clone();
         let (mut seated, mut waiting, mut cancelled) = (Vec::new(), Vec::new(), Vec::new());
         for entry in list {
@@ -198,7 +199,8 @@ async fn check_in(
 ) -> PageResult<Response> {
     let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
     let present = form.present != "0";
-    let result = roster::check_in(&s.ctx, &m.request, &actor, id, rid, present)
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    let result = roster::check_in(&s.ctx, &m.request, &org, rid, present)
         .await
         .map(|_| if present { "checked_in" } else { "undone" });
     answer(&s, &actor, m.csrf, id, rid, &form, result).await
@@ -213,7 +215,8 @@ async fn set_note(
 ) -> PageResult<Response> {
     let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
     let note = Some(form.note.trim()).filter(|n| !n.is_empty());
-    let result = roster::set_note(&s.ctx, &m.request, &actor, id, rid, note)
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    let result = roster::set_note(&s.ctx, &m.request, &org, rid, note)
         .await
         .map(|_| "noted");
     answer(&s, &actor, m.csrf, id, rid, &form, result).await
@@ -227,11 +230,12 @@ async fn move_to_front(
     Form(form): Form<RowForm>,
 ) -> PageResult<Response> {
     let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
-    let result = roster::move_to_front(&s.ctx, &m.request, &actor, id, rid).await;
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    let result = roster::move_to_front(&s.ctx, &m.request, &org, rid).await;
     let result = match result {
         Ok(()) => {
             // A free seat goes to the new head of the line at once: say so.
-            let now_seated = roster::roster(&s.ctx, &actor, id, None)
+            let now_seated = roster::roster(&s.ctx, &org, None)
                 .await?
                 .into_iter()
                 .any(|r| r.registration_id == rid && r.status != "waitlisted");
@@ -248,7 +252,8 @@ async fn csv(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     let id = parse_id(&id)?;
-    let body = roster::roster_csv(&s.ctx, &actor, id).await?;
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    let body = roster::roster_csv(&s.ctx, &org).await?;
     Ok(respond::attachment(
         "text/csv; charset=utf-8",
         "registrations.csv",

@@ -11,7 +11,7 @@ use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::Actor;
 use app::circles::membership;
-use app::events::{edit, manage, view, EventInput, EventView, Venue};
+use app::events::{self, edit, manage, view, EventInput, EventView, Venue};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -526,9 +526,12 @@ async fn update(
     event.circle_ids = if v.circle_id.is_some() {
         Vec::new()
     } else {
-        v.circle_ids.clone()
+        let mut all: Vec<Uuid> = v.circle_ids.iter().chain(&v.pending_circle_ids).copied().collect();
+        all.sort();
+        all
     };
-    match edit::update(&s.ctx, &m.request, &actor, id, &event).await {
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    match edit::update(&s.ctx, &m.request, &actor, &org, &event).await {
         Ok(_) => respond::done(&format!("/events/{id}"), "saved", ""),
         Err(e) => {
             let form = input.state().absorb(price_field(e))?;
@@ -559,7 +562,8 @@ async fn set_status(
     let id = parse_id(&id)?;
     let to = EventStatus::parse(input.to.trim())
         .ok_or_else(|| crate::pages::PageError::BadForm("Choose a status.".into()))?;
-    match manage::set_status(&s.ctx, &m.request, &actor, id, to).await {
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    match manage::set_status(&s.ctx, &m.request, &actor, &org, to).await {
         Ok(_) => respond::done(&format!("/events/{id}"), "status", ""),
         Err(e) => super::with_problem(&s, &actor, m.csrf, id, e).await,
     }

@@ -1,17 +1,28 @@
 //! The audit log: every state change and security event, appended in the same transaction
 //! as the change, hash-chained so that editing or deleting a record is detectable.
+//!
+//! Confidentiality holds here too: an entry classified [`Classification::Circle`] is
+//! written without a person, an address or any words (the reasons stay with the circle's
+//! own records), so no reader of the log — and no thief of the database — learns who is in
+//! which circle from it.
 
-use crate::authz::Granted;
+mod action;
+mod chain;
+
+pub use action::{Action, Classification};
+pub use chain::{erase_person, verify, ChainReport};
+
+use crate::authz::{can, Granted};
 use crate::page::{Page, PageRequest};
 use crate::{Error, RequestMeta, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use db::main_db::audit_log;
 use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -22,16 +33,18 @@ const CHAIN_LOCK: i64 = 0x0c1c_1e5a_0d17;
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub actor: Option<Uuid>,
-    pub action: &'static str,
+    pub action: Action,
+    classification: Classification,
     pub target: Option<(&'static str, String)>,
     pub details: serde_json::Value,
 }
 
 impl Entry {
-    pub fn new(action: &'static str) -> Self {
+    pub fn new(action: Action) -> Self {
         Entry {
             actor: None,
             action,
+            classification: action.classification(),
             target: None,
             details: serde_json::json!({}),
         }
@@ -51,6 +64,48 @@ impl Entry {
         self.details = details;
         self
     }
+    /// Marks the entry as circle business when `private` (a registration for an event
+    /// only a circle's members may join says who is in that circle).
+    pub fn within_circle(mut self, private: bool) -> Self {
+        if private {
+            self.classification = Classification::Circle;
+        }
+        self
+    }
+
+    /// What the entry keeps once classified: circle entries lose the actor, the address,
+    /// a target that is a person, and every detail that is not a number.
+    fn confined(mut self) -> (Self, bool) {
+        let circle = self.classification == Classification::Circle;
+        if circle {
+            self.actor = None;
+            if self.target.as_ref().is_some_and(|t| t.0 == "user") {
+                self.target = None;
+            }
+            self.details = numbers_only(&self.details);
+        }
+        (self, circle)
+    }
+}
+
+/// The numeric members of a JSON object (counts survive; names, ids and words do not).
+fn numbers_only(details: &serde_json::Value) -> serde_json::Value {
+    let kept = details
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.is_number())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::Value::Object(kept)
+}
+
+fn random_salt() -> String {
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    hex::encode(salt)
 }
 
 /// Appends `entry` inside the caller's write transaction (see `db::begin_write`).
@@ -75,21 +130,28 @@ pub async fn record(
     let (seq, prev_hash) = head
         .map(|h| (h.seq + 1, h.hash))
         .unwrap_or((1, GENESIS.to_owned()));
+    let (entry, circle) = entry.confined();
     let mut row = audit_log::Model {
         id: Uuid::now_v7(),
         seq,
         occurred_at: Utc::now().trunc_subsecs(6),
         actor_id: entry.actor,
-        action: entry.action.to_owned(),
+        action: entry.action.as_str().to_owned(),
         target_type: entry.target.as_ref().map(|t| t.0.to_owned()),
         target_id: entry.target.map(|t| t.1),
-        ip: meta.ip.clone(),
+        ip: if circle { None } else { meta.ip.clone() },
         request_id: meta.request_id.clone(),
         details: entry.details.to_string(),
         prev_hash,
         hash: String::new(),
+        classification: entry.classification.as_str().to_owned(),
+        format: chain::FORMAT,
+        salt: Some(random_salt()),
+        subject_digest: None,
+        erased_at: None,
     };
-    row.hash = chain_hash(&row);
+    row.subject_digest = Some(chain::subject_digest(&row));
+    row.hash = chain::chain_hash(&row);
     audit_log::ActiveModel::from(row).insert(txn).await?;
     Ok(())
 }
@@ -103,94 +165,14 @@ pub async fn record_alone(db: &DatabaseConnection, meta: &RequestMeta, entry: En
     Ok(())
 }
 
-fn chain_hash(r: &audit_log::Model) -> String {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-    let fields = [
-        r.seq.to_string(),
-        r.occurred_at.timestamp_micros().to_string(),
-        r.actor_id.map(|a| a.to_string()).unwrap_or_default(),
-        r.action.clone(),
-        opt(&r.target_type),
-        opt(&r.target_id),
-        opt(&r.ip),
-        opt(&r.request_id),
-        r.details.clone(),
-        r.prev_hash.clone(),
-    ];
-    let mut h = Sha256::new();
-    for f in fields {
-        h.update((f.len() as u64).to_be_bytes());
-        h.update(f.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-/// The result of walking the whole chain.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ChainReport {
-    pub intact: bool,
-    /// Records checked.
-    pub records: u64,
-    /// The first record that does not fit the chain, when broken.
-    pub first_broken_seq: Option<i64>,
-    pub problem: Option<String>,
-}
-
-/// Walks the chain from the first record and reports the first break.
-pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport> {
-    // One read transaction, so concurrent appends cannot look like a break.
-    let txn = db.begin().await?;
-    let mut expected_seq = 1i64;
-    let mut prev = GENESIS.to_owned();
-    let mut records = 0u64;
-    loop {
-        let batch = audit_log::Entity::find()
-            .filter(audit_log::Column::Seq.gte(expected_seq))
-            .order_by_asc(audit_log::Column::Seq)
-            .limit(1000)
-            .all(&txn)
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        for r in batch {
-            let problem = if r.seq != expected_seq {
-                Some(format!("record {expected_seq} is missing"))
-            } else if r.prev_hash != prev {
-                Some("does not link to the record before it".to_owned())
-            } else if chain_hash(&r) != r.hash {
-                Some("its contents were changed after it was written".to_owned())
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                return Ok(ChainReport {
-                    intact: false,
-                    records,
-                    first_broken_seq: Some(expected_seq),
-                    problem: Some(problem),
-                });
-            }
-            records += 1;
-            expected_seq += 1;
-            prev = r.hash;
-        }
-    }
-    txn.commit().await?;
-    Ok(ChainReport {
-        intact: true,
-        records,
-        first_broken_seq: None,
-        problem: None,
-    })
-}
-
 /// Filters for reading the log.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Exact action name, e.g. `login_failed`.
     pub action: Option<String>,
+    /// `security`, `administration` or `circle`.
+    pub classification: Option<Classification>,
     pub actor_id: Option<Uuid>,
     /// The id of the user (or other record) acted on.
     pub target_id: Option<String>,
@@ -207,28 +189,44 @@ pub struct AuditRecord {
     pub occurred_at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub action: String,
+    /// What happened, in words.
+    pub action_label: String,
+    pub classification: Classification,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
     pub details: serde_json::Value,
+    /// The person's details in this record were erased (the chain still verifies).
+    pub erased: bool,
     pub hash: String,
 }
 
 impl From<audit_log::Model> for AuditRecord {
     fn from(r: audit_log::Model) -> Self {
+        let action = Action::parse(&r.action);
+        // Circle business written before classification existed may still name people:
+        // it is shown the way new circle entries are written, without them.
+        let stored = Classification::parse(&r.classification).unwrap_or(Classification::Security);
+        let circle = stored == Classification::Circle
+            || action.map(Action::classification) == Some(Classification::Circle);
+        let classification = if circle { Classification::Circle } else { stored };
+        let details = serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null);
+        let user_target = r.target_type.as_deref() == Some("user");
         AuditRecord {
             id: r.id,
             seq: r.seq,
             occurred_at: r.occurred_at,
-            actor_id: r.actor_id,
+            actor_id: if circle { None } else { r.actor_id },
+            action_label: action.map_or_else(|| r.action.clone(), |a| a.label().to_owned()),
             action: r.action,
+            classification,
+            target_id: if circle && user_target { None } else { r.target_id },
             target_type: r.target_type,
-            target_id: r.target_id,
-            ip: r.ip,
+            ip: if circle { None } else { r.ip },
             request_id: r.request_id,
-            details: serde_json::from_str(&r.details)
-                .unwrap_or(serde_json::Value::String(r.details)),
+            details: if circle { numbers_only(&details) } else { details },
+            erased: r.erased_at.is_some(),
             hash: r.hash,
         }
     }
@@ -237,7 +235,7 @@ impl From<audit_log::Model> for AuditRecord {
 /// Newest first. Needs `ReadAuditLog`.
 pub async fn list(
     db: &DatabaseConnection,
-    _granted: Granted,
+    _granted: Granted<can::ReadAuditLog>,
     filter: &AuditFilter,
     page: &PageRequest,
 ) -> Result<Page<AuditRecord>> {
@@ -254,6 +252,9 @@ pub async fn list(
     }
     if let Some(a) = &filter.action {
         q = q.filter(audit_log::Column::Action.eq(a.as_str()));
+    }
+    if let Some(c) = filter.classification {
+        q = q.filter(audit_log::Column::Classification.eq(c.as_str()));
     }
     if let Some(a) = filter.actor_id {
         q = q.filter(audit_log::Column::ActorId.eq(a));
@@ -275,40 +276,40 @@ pub async fn list(
 mod tests {
     use super::*;
 
-    fn sample() -> audit_log::Model {
-        audit_log::Model {
-            id: Uuid::nil(),
-            seq: 1,
-            occurred_at: Utc::now(),
-            actor_id: None,
-            action: "login_failed".into(),
-            target_type: None,
-            target_id: None,
-            ip: Some("127.0.0.1".into()),
-            request_id: None,
-            details: "{}".into(),
-            prev_hash: GENESIS.into(),
-            hash: String::new(),
-        }
+    #[test]
+    fn circle_entries_keep_no_person_address_or_words() {
+        let person = Uuid::now_v7();
+        let (e, circle) = Entry::new(Action::CircleMemberRemoved)
+            .by(person)
+            .on("circle", Uuid::nil())
+            .details(serde_json::json!({ "user_id": person, "reason": "said too much", "seats": 3 }))
+            .confined();
+        assert!(circle);
+        assert_eq!(e.actor, None);
+        assert_eq!(e.details, serde_json::json!({ "seats": 3 }));
+        assert_eq!(e.target.map(|t| t.0), Some("circle"));
     }
 
     #[test]
-    fn every_field_is_covered_by_the_hash() {
-        let base = sample();
-        let h = chain_hash(&base);
-        let mut changed = base.clone();
-        changed.ip = Some("10.0.0.1".into());
-        assert_ne!(chain_hash(&changed), h);
-        let mut changed = base.clone();
-        changed.details = "{\"x\":1}".into();
-        assert_ne!(chain_hash(&changed), h);
-        // Field boundaries are unambiguous: moving text between fields changes the hash.
-        let mut a = base.clone();
-        a.target_type = Some("ab".into());
-        a.target_id = Some("c".into());
-        let mut b = base;
-        b.target_type = Some("a".into());
-        b.target_id = Some("bc".into());
-        assert_ne!(chain_hash(&a), chain_hash(&b));
+    fn other_entries_are_kept_whole() {
+        let person = Uuid::now_v7();
+        let (e, circle) = Entry::new(Action::RoleGranted)
+            .by(person)
+            .user(Uuid::nil())
+            .details(serde_json::json!({ "role": "admin" }))
+            .confined();
+        assert!(!circle);
+        assert_eq!(e.actor, Some(person));
+        assert_eq!(e.details["role"], "admin");
+    }
+
+    #[test]
+    fn a_registration_for_a_circle_event_becomes_circle_business() {
+        let (e, circle) = Entry::new(Action::EventRegistered)
+            .by(Uuid::now_v7())
+            .within_circle(true)
+            .confined();
+        assert!(circle);
+        assert_eq!(e.actor, None);
     }
 }

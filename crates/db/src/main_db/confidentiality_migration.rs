@@ -1,0 +1,303 @@
+//! Migration m0005: confidentiality as a boundary. Admins' safeguarding step-ins, circle
+//! leaders' acceptance of programme events restricted to their circle, the "needs a
+//! facilitator" mark, and audit entries that carry a classification and chain over a digest
+//! of their personal details (so those details can later be erased without breaking the
+//! chain; docs/architecture.md).
+
+use crate::columns::{ts, ts_null};
+use sea_orm_migration::prelude::*;
+
+pub struct M0005Confidentiality;
+
+impl MigrationName for M0005Confidentiality {
+    fn name(&self) -> &str {
+        "m0005_confidentiality"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Circles {
+    Table,
+    Id,
+    NeedsFacilitatorSince,
+}
+
+#[derive(DeriveIden)]
+enum CircleStepIns {
+    Table,
+    Id,
+    CircleId,
+    AdminId,
+    Reason,
+    StartedAt,
+    ExpiresAt,
+    EndedAt,
+    EndedBy,
+}
+
+#[derive(DeriveIden)]
+enum EventCircles {
+    Table,
+    CircleId,
+    AcceptedAt,
+    AcceptedBy,
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Classification,
+    Format,
+    Salt,
+    SubjectDigest,
+    ErasedAt,
+}
+
+/// Audit actions that were about one person's place in a circle, classified `circle`.
+const CIRCLE_ACTIONS: &[&str] = &[
+    "circle_join_requested",
+    "circle_request_declined",
+    "circle_member_approved",
+    "circle_member_removed",
+    "circle_left",
+    "circle_request_withdrawn",
+    "circle_invitation_sent",
+    "circle_invitation_revoked",
+    "circle_invitation_accepted",
+    "attendance_recorded",
+];
+
+/// Audit actions about signing in and account safety, classified `security`.
+const SECURITY_ACTIONS: &[&str] = &[
+    "login_succeeded",
+    "login_failed",
+    "login_refused_suspended",
+    "login_mfa_challenged",
+    "mfa_failed",
+    "mfa_locked",
+    "mfa_enabled",
+    "mfa_disabled",
+    "mfa_setup_cancelled",
+    "recovery_codes_regenerated",
+    "account_locked",
+    "logout",
+    "session_revoked",
+    "other_sessions_revoked",
+    "refresh_token_reused",
+    "password_changed",
+    "password_change_failed",
+    "password_reset_requested",
+    "password_reset_requested_unknown",
+    "password_reset_completed",
+    "registration_for_existing_email",
+    "verification_email_requested",
+    "email_verified",
+    "support_viewed_account",
+    "support_unlocked_account",
+    "support_reset_mfa",
+    "admin_created_from_terminal",
+    "role_granted",
+    "role_removed",
+    "user_suspended",
+    "user_reactivated",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005Confidentiality {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        step_ins(m).await?;
+        event_acceptance(m).await?;
+        m.alter_table(
+            Table::alter()
+                .table(Circles::Table)
+                .add_column(ts_null(Circles::NeedsFacilitatorSince))
+                .to_owned(),
+        )
+        .await?;
+        audit_columns(m).await
+    }
+
+    async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
+        Err(DbErr::Migration("migrations are forward-only".into()))
+    }
+}
+
+async fn step_ins(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.create_table(
+        Table::create()
+            .table(CircleStepIns::Table)
+            .col(
+                ColumnDef::new(CircleStepIns::Id)
+                    .uuid()
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(CircleStepIns::CircleId).uuid().not_null())
+            .col(ColumnDef::new(CircleStepIns::AdminId).uuid().not_null())
+            .col(ColumnDef::new(CircleStepIns::Reason).text().not_null())
+            .col(ts(CircleStepIns::StartedAt))
+            .col(ts(CircleStepIns::ExpiresAt))
+            .col(ts_null(CircleStepIns::EndedAt))
+            .col(ColumnDef::new(CircleStepIns::EndedBy).uuid().null())
+            .foreign_key(
+                ForeignKey::create()
+                    .from(CircleStepIns::Table, CircleStepIns::CircleId)
+                    .to(Circles::Table, Circles::Id)
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .foreign_key(
+                ForeignKey::create()
+                    .from(CircleStepIns::Table, CircleStepIns::AdminId)
+                    .to(Users::Table, Users::Id)
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned(),
+    )
+    .await?;
+    m.create_index(
+        Index::create()
+            .name("ix_circle_step_ins_circle_expires")
+            .table(CircleStepIns::Table)
+            .col(CircleStepIns::CircleId)
+            .col(CircleStepIns::ExpiresAt)
+            .to_owned(),
+    )
+    .await
+}
+
+async fn event_acceptance(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.alter_table(
+        Table::alter()
+            .table(EventCircles::Table)
+            .add_column(ts_null(EventCircles::AcceptedAt))
+            .to_owned(),
+    )
+    .await?;
+    m.alter_table(
+        Table::alter()
+            .table(EventCircles::Table)
+            .add_column(ColumnDef::new(EventCircles::AcceptedBy).uuid().null())
+            .to_owned(),
+    )
+    .await?;
+    // Events already open to chosen circles stay as they were: accepted when created.
+    m.get_connection()
+        .execute_unprepared(
+            "UPDATE event_circles SET accepted_at = \
+             (SELECT created_at FROM events WHERE events.id = event_circles.event_id)",
+        )
+        .await?;
+    m.create_index(
+        Index::create()
+            .name("ix_event_circles_circle")
+            .table(EventCircles::Table)
+            .col(EventCircles::CircleId)
+            .to_owned(),
+    )
+    .await
+}
+
+async fn audit_columns(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let columns = [
+        ColumnDef::new(AuditLog::Classification)
+            .string_len(16)
+            .not_null()
+            .default("administration")
+            .to_owned(),
+        // 1: the chain hashes the details themselves (rows written before this migration);
+        // 2: it hashes a salted digest of them, so they can be erased.
+        ColumnDef::new(AuditLog::Format)
+            .small_integer()
+            .not_null()
+            .default(1)
+            .to_owned(),
+        ColumnDef::new(AuditLog::Salt).string_len(32).null().to_owned(),
+        ColumnDef::new(AuditLog::SubjectDigest)
+            .string_len(64)
+            .null()
+            .to_owned(),
+        ts_null(AuditLog::ErasedAt),
+    ];
+    for mut col in columns {
+        m.alter_table(
+            Table::alter()
+                .table(AuditLog::Table)
+                .add_column(&mut col)
+                .to_owned(),
+        )
+        .await?;
+    }
+    let db = m.get_connection();
+    let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    // The append-only guard is lifted for the one-time classification of old rows, then
+    // comes back allowing exactly one kind of change: erasing a row's personal details.
+    db.execute_unprepared(if postgres {
+        "DROP TRIGGER audit_log_append_only ON audit_log"
+    } else {
+        "DROP TRIGGER audit_log_no_UPDATE"
+    })
+    .await?;
+    for (class, actions) in [("circle", CIRCLE_ACTIONS), ("security", SECURITY_ACTIONS)] {
+        let list = actions
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        db.execute_unprepared(&format!(
+            "UPDATE audit_log SET classification = '{class}' WHERE action IN ({list})"
+        ))
+        .await?;
+    }
+    guard_audit_log(db, postgres).await?;
+    m.create_index(
+        Index::create()
+            .name("ix_audit_log_classification_seq")
+            .table(AuditLog::Table)
+            .col(AuditLog::Classification)
+            .col(Alias::new("seq"))
+            .to_owned(),
+    )
+    .await
+}
+
+/// What an erasure may do to a row: blank its personal details (who, whom, from where,
+/// what was said) once, on rows whose chain covers a digest of those details (format 2).
+/// Everything the chain hashes directly stays as it was.
+const ERASURE_ONLY: &str = "OLD.format = 2 AND OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL \
+     AND NEW.id = OLD.id AND NEW.seq = OLD.seq AND NEW.occurred_at = OLD.occurred_at \
+     AND NEW.action = OLD.action AND NEW.classification = OLD.classification \
+     AND NEW.format = OLD.format AND NEW.subject_digest = OLD.subject_digest \
+     AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash \
+     AND NEW.actor_id IS NULL AND NEW.target_id IS NULL AND NEW.ip IS NULL \
+     AND NEW.request_id IS NULL AND NEW.salt IS NULL AND NEW.details = '{}'";
+
+async fn guard_audit_log(db: &SchemaManagerConnection<'_>, postgres: bool) -> Result<(), DbErr> {
+    if postgres {
+        db.execute_unprepared(&format!(
+            "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
+             LANGUAGE plpgsql AS $$ BEGIN \
+             IF TG_OP = 'UPDATE' AND {ERASURE_ONLY} THEN RETURN NEW; END IF; \
+             RAISE EXCEPTION 'audit_log is append-only'; END $$;"
+        ))
+        .await?;
+        db.execute_unprepared(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log \
+             FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();",
+        )
+        .await?;
+    } else {
+        db.execute_unprepared(&format!(
+            "CREATE TRIGGER audit_log_no_UPDATE BEFORE UPDATE ON audit_log \
+             WHEN NOT ({ERASURE_ONLY}) \
+             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+        ))
+        .await?;
+    }
+    Ok(())
+}
