@@ -5,10 +5,11 @@
 //! counters). A breach of `main` must not yield a credential. Both run on SQLite (the
 //! embedded default) or PostgreSQL (scale-out) through the same SeaORM code.
 
-mod columns;
+
 pub mod connect;
 pub mod credentials;
 pub mod main_db;
+mod schema;
 
 pub use connect::{begin_write, connect, is_unique_violation, redact_url, Backend};
 pub use sea_orm;
