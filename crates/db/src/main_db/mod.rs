@@ -6,12 +6,9 @@ pub mod circle_invitations;
 pub mod circle_memberships;
 pub mod circle_step_ins;
 pub mod circles;
-mod circles_migration;
-mod confidentiality_migration;
 pub mod event_circles;
 pub mod event_registrations;
 pub mod events;
-mod events_migration;
 pub mod facilitator_certifications;
 pub mod idempotency_keys;
 pub mod jobs;
@@ -23,5 +20,3 @@ pub mod users;
 pub mod venues;
 
 pub use migrations::Migrator;
-
-pub(crate) use migrations::create_write_gate as create_write_gate_pub;

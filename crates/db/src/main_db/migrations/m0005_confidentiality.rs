@@ -4,12 +4,14 @@
 //! of their personal details (so those details can later be erased without breaking the
 //! chain; docs/architecture.md).
 
-use crate::columns::{ts, ts_null};
+use crate::schema::{
+    fk, index, text, timestamp, timestamp_null, uuid, uuid_null, uuid_pk, varchar_null,
+};
 use sea_orm_migration::prelude::*;
 
-pub struct M0005Confidentiality;
+pub struct Migration;
 
-impl MigrationName for M0005Confidentiality {
+impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0005_confidentiality"
     }
@@ -57,6 +59,7 @@ enum AuditLog {
     Salt,
     SubjectDigest,
     ErasedAt,
+    Seq,
 }
 
 /// Audit actions that were about one person's place in a circle, classified `circle`.
@@ -109,14 +112,14 @@ const SECURITY_ACTIONS: &[&str] = &[
 ];
 
 #[async_trait::async_trait]
-impl MigrationTrait for M0005Confidentiality {
+impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         step_ins(m).await?;
         event_acceptance(m).await?;
         m.alter_table(
             Table::alter()
                 .table(Circles::Table)
-                .add_column(ts_null(Circles::NeedsFacilitatorSince))
+                .add_column(timestamp_null(Circles::NeedsFacilitatorSince))
                 .to_owned(),
         )
         .await?;
@@ -132,42 +135,32 @@ async fn step_ins(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     m.create_table(
         Table::create()
             .table(CircleStepIns::Table)
-            .col(
-                ColumnDef::new(CircleStepIns::Id)
-                    .uuid()
-                    .not_null()
-                    .primary_key(),
-            )
-            .col(ColumnDef::new(CircleStepIns::CircleId).uuid().not_null())
-            .col(ColumnDef::new(CircleStepIns::AdminId).uuid().not_null())
-            .col(ColumnDef::new(CircleStepIns::Reason).text().not_null())
-            .col(ts(CircleStepIns::StartedAt))
-            .col(ts(CircleStepIns::ExpiresAt))
-            .col(ts_null(CircleStepIns::EndedAt))
-            .col(ColumnDef::new(CircleStepIns::EndedBy).uuid().null())
-            .foreign_key(
-                ForeignKey::create()
-                    .from(CircleStepIns::Table, CircleStepIns::CircleId)
-                    .to(Circles::Table, Circles::Id)
-                    .on_delete(ForeignKeyAction::Cascade),
-            )
-            .foreign_key(
-                ForeignKey::create()
-                    .from(CircleStepIns::Table, CircleStepIns::AdminId)
-                    .to(Users::Table, Users::Id)
-                    .on_delete(ForeignKeyAction::Cascade),
-            )
+            .col(uuid_pk(CircleStepIns::Id))
+            .col(uuid(CircleStepIns::CircleId))
+            .col(uuid(CircleStepIns::AdminId))
+            .col(text(CircleStepIns::Reason))
+            .col(timestamp(CircleStepIns::StartedAt))
+            .col(timestamp(CircleStepIns::ExpiresAt))
+            .col(timestamp_null(CircleStepIns::EndedAt))
+            .col(uuid_null(CircleStepIns::EndedBy))
+            .foreign_key(&mut fk(
+                (CircleStepIns::Table, CircleStepIns::CircleId),
+                (Circles::Table, Circles::Id),
+                ForeignKeyAction::Cascade,
+            ))
+            .foreign_key(&mut fk(
+                (CircleStepIns::Table, CircleStepIns::AdminId),
+                (Users::Table, Users::Id),
+                ForeignKeyAction::Cascade,
+            ))
             .to_owned(),
     )
     .await?;
-    m.create_index(
-        Index::create()
-            .name("ix_circle_step_ins_circle_expires")
-            .table(CircleStepIns::Table)
-            .col(CircleStepIns::CircleId)
-            .col(CircleStepIns::ExpiresAt)
-            .to_owned(),
-    )
+    m.create_index(index(
+        "ix_circle_step_ins_circle_expires",
+        CircleStepIns::Table,
+        [CircleStepIns::CircleId, CircleStepIns::ExpiresAt],
+    ))
     .await
 }
 
@@ -175,14 +168,14 @@ async fn event_acceptance(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     m.alter_table(
         Table::alter()
             .table(EventCircles::Table)
-            .add_column(ts_null(EventCircles::AcceptedAt))
+            .add_column(timestamp_null(EventCircles::AcceptedAt))
             .to_owned(),
     )
     .await?;
     m.alter_table(
         Table::alter()
             .table(EventCircles::Table)
-            .add_column(ColumnDef::new(EventCircles::AcceptedBy).uuid().null())
+            .add_column(uuid_null(EventCircles::AcceptedBy))
             .to_owned(),
     )
     .await?;
@@ -193,13 +186,11 @@ async fn event_acceptance(m: &SchemaManager<'_>) -> Result<(), DbErr> {
              (SELECT created_at FROM events WHERE events.id = event_circles.event_id)",
         )
         .await?;
-    m.create_index(
-        Index::create()
-            .name("ix_event_circles_circle")
-            .table(EventCircles::Table)
-            .col(EventCircles::CircleId)
-            .to_owned(),
-    )
+    m.create_index(index(
+        "ix_event_circles_circle",
+        EventCircles::Table,
+        [EventCircles::CircleId],
+    ))
     .await
 }
 
@@ -217,12 +208,9 @@ async fn audit_columns(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .not_null()
             .default(1)
             .to_owned(),
-        ColumnDef::new(AuditLog::Salt).string_len(32).null().to_owned(),
-        ColumnDef::new(AuditLog::SubjectDigest)
-            .string_len(64)
-            .null()
-            .to_owned(),
-        ts_null(AuditLog::ErasedAt),
+        varchar_null(AuditLog::Salt, 32),
+        varchar_null(AuditLog::SubjectDigest, 64),
+        timestamp_null(AuditLog::ErasedAt),
     ];
     for mut col in columns {
         m.alter_table(
@@ -255,21 +243,19 @@ async fn audit_columns(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
     }
     guard_audit_log(db, postgres).await?;
-    m.create_index(
-        Index::create()
-            .name("ix_audit_log_classification_seq")
-            .table(AuditLog::Table)
-            .col(AuditLog::Classification)
-            .col(Alias::new("seq"))
-            .to_owned(),
-    )
+    m.create_index(index(
+        "ix_audit_log_classification_seq",
+        AuditLog::Table,
+        [AuditLog::Classification, AuditLog::Seq],
+    ))
     .await
 }
 
 /// What an erasure may do to a row: blank its personal details (who, whom, from where,
 /// what was said) once, on rows whose chain covers a digest of those details (format 2).
 /// Everything the chain hashes directly stays as it was.
-const ERASURE_ONLY: &str = "OLD.format = 2 AND OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL \
+const ERASURE_ONLY: &str =
+    "OLD.format = 2 AND OLD.erased_at IS NULL AND NEW.erased_at IS NOT NULL \
      AND NEW.id = OLD.id AND NEW.seq = OLD.seq AND NEW.occurred_at = OLD.occurred_at \
      AND NEW.action = OLD.action AND NEW.classification = OLD.classification \
      AND NEW.format = OLD.format AND NEW.subject_digest = OLD.subject_digest \

@@ -1,0 +1,36 @@
+//! Forward-only migrations of the `main` database, one file each, applied in the order
+//! listed. Never edit one that has landed: add the next `mNNNN_<name>.rs` instead (see the
+//! crate documentation).
+
+mod m0001_accounts;
+mod m0002_profiles;
+mod m0003_circles;
+mod m0004_events;
+mod m0005_confidentiality;
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_accounts::Migration),
+            Box::new(m0002_profiles::Migration),
+            Box::new(m0003_circles::Migration),
+            Box::new(m0004_events::Migration),
+            Box::new(m0005_confidentiality::Migration),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        crate::schema::assert_numbered_in_order(&Migrator::migrations());
+    }
+}
