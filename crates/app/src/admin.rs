@@ -169,7 +169,11 @@ pub async fn list_users(
     })
 }
 
-pub async fn get_user(ctx: &Context, _g: Granted<can::ManageUsers>, user_id: Uuid) -> Result<UserDetail> {
+pub async fn get_user(
+    ctx: &Context,
+    _g: Granted<can::ManageUsers>,
+    user_id: Uuid,
+) -> Result<UserDetail> {
     let u = accounts::find_user(&ctx.main, user_id).await?;
     let (suspended_at, suspended_reason) = (u.suspended_at, u.suspended_reason.clone());
     Ok(UserDetail {
@@ -394,7 +398,9 @@ pub async fn reactivate(
         audit::record(
             &txn,
             meta,
-            Entry::new(Action::UserReactivated).by(g.actor_id()).user(user_id),
+            Entry::new(Action::UserReactivated)
+                .by(g.actor_id())
+                .user(user_id),
         )
         .await?;
         crate::accounts::notice_in(&txn, ctx, user_id, AccountNotice::Reactivated).await?;

@@ -242,7 +242,15 @@ pub async fn revoke(
     )
     .await?;
     if !is_current(&txn, row.user_id, now).await? {
-        lapse(ctx, &txn, meta, row.user_id, Some(g.actor_id()), "certification_revoked").await?;
+        lapse(
+            ctx,
+            &txn,
+            meta,
+            row.user_id,
+            Some(g.actor_id()),
+            "certification_revoked",
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(Certification::at(row, now))
@@ -263,9 +271,9 @@ async fn lapse(
             .exec(txn)
             .await?;
     if removed.rows_affected > 0 {
-        let mut entry = Entry::new(Action::RoleRemoved).user(user_id).details(
-            serde_json::json!({ "role": Role::Facilitator, "because": because }),
-        );
+        let mut entry = Entry::new(Action::RoleRemoved)
+            .user(user_id)
+            .details(serde_json::json!({ "role": Role::Facilitator, "because": because }));
         if let Some(by) = by {
             entry = entry.by(by);
         }

@@ -84,7 +84,11 @@ pub async fn find_by_email(
     account_status(ctx, &help, meta).await
 }
 
-pub async fn resend_verification(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
+pub async fn resend_verification(
+    ctx: &Context,
+    help: &Assisting,
+    meta: &RequestMeta,
+) -> Result<()> {
     let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
     if u.email_verified_at.is_some() {

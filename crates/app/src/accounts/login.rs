@@ -133,7 +133,9 @@ async fn password_step(
     audit::record_alone(
         &ctx.main,
         meta,
-        Entry::new(Action::LoginMfaChallenged).by(user.id).user(user.id),
+        Entry::new(Action::LoginMfaChallenged)
+            .by(user.id)
+            .user(user.id),
     )
     .await?;
     Ok(PasswordStep::Challenge(sign(ctx, &claims)?))
@@ -151,7 +153,12 @@ async fn failed_login(ctx: &Context, meta: &RequestMeta, key: &str, email: &str)
         .await?;
         if let Some(until) = locked {
             let details = serde_json::json!({ "email": email, "until": until });
-            audit::record(&txn, meta, Entry::new(Action::AccountLocked).details(details)).await?;
+            audit::record(
+                &txn,
+                meta,
+                Entry::new(Action::AccountLocked).details(details),
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok::<_, Error>(())

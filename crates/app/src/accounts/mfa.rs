@@ -176,7 +176,9 @@ pub async fn confirm_totp(
     audit::record(
         &txn,
         meta,
-        Entry::new(Action::MfaEnabled).by(actor.id()).user(actor.id()),
+        Entry::new(Action::MfaEnabled)
+            .by(actor.id())
+            .user(actor.id()),
     )
     .await?;
     notice(&txn, ctx, actor.id(), AccountNotice::MfaEnabled).await?;
@@ -210,7 +212,9 @@ pub async fn disable_totp(
     audit::record(
         &txn,
         meta,
-        Entry::new(Action::MfaDisabled).by(actor.id()).user(actor.id()),
+        Entry::new(Action::MfaDisabled)
+            .by(actor.id())
+            .user(actor.id()),
     )
     .await?;
     notice(&txn, ctx, actor.id(), AccountNotice::MfaDisabled).await?;

@@ -228,7 +228,10 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
 /// To anyone else there is no photo (`NotFound`), so an id alone reveals nothing.
 pub async fn photo(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<Option<Photo>> {
     actor.require::<crate::authz::can::Participate>()?;
-    let staff = actor.roles.iter().any(|r| matches!(r, Role::Admin | Role::Support));
+    let staff = actor
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Admin | Role::Support));
     if actor.id() != user_id && !staff && !knows(ctx, actor.id(), user_id).await? {
         return Err(Error::NotFound("photo"));
     }

@@ -121,7 +121,12 @@ async fn create_user(
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, meta, Entry::new(Action::UserRegistered).by(id).user(id)).await?;
+        audit::record(
+            &txn,
+            meta,
+            Entry::new(Action::UserRegistered).by(id).user(id),
+        )
+        .await?;
         jobs::enqueue(
             &txn,
             ctx.settings.jobs.max_attempts,

@@ -210,7 +210,11 @@ impl From<audit_log::Model> for AuditRecord {
         let stored = Classification::parse(&r.classification).unwrap_or(Classification::Security);
         let circle = stored == Classification::Circle
             || action.map(Action::classification) == Some(Classification::Circle);
-        let classification = if circle { Classification::Circle } else { stored };
+        let classification = if circle {
+            Classification::Circle
+        } else {
+            stored
+        };
         let details = serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null);
         let user_target = r.target_type.as_deref() == Some("user");
         AuditRecord {
@@ -221,11 +225,19 @@ impl From<audit_log::Model> for AuditRecord {
             action_label: action.map_or_else(|| r.action.clone(), |a| a.label().to_owned()),
             action: r.action,
             classification,
-            target_id: if circle && user_target { None } else { r.target_id },
+            target_id: if circle && user_target {
+                None
+            } else {
+                r.target_id
+            },
             target_type: r.target_type,
             ip: if circle { None } else { r.ip },
             request_id: r.request_id,
-            details: if circle { numbers_only(&details) } else { details },
+            details: if circle {
+                numbers_only(&details)
+            } else {
+                details
+            },
             erased: r.erased_at.is_some(),
             hash: r.hash,
         }
@@ -282,7 +294,9 @@ mod tests {
         let (e, circle) = Entry::new(Action::CircleMemberRemoved)
             .by(person)
             .on("circle", Uuid::nil())
-            .details(serde_json::json!({ "user_id": person, "reason": "said too much", "seats": 3 }))
+            .details(
+                serde_json::json!({ "user_id": person, "reason": "said too much", "seats": 3 }),
+            )
             .confined();
         assert!(circle);
         assert_eq!(e.actor, None);

@@ -91,3 +91,117 @@ pub async fn organise(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<Or
     crate::events::visible_event(ctx, actor, event_id).await?;
     Err(Error::Forbidden)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use domain::Role;
+
+    fn actor(roles: &[Role]) -> Actor {
+        let now = Utc::now();
+        Actor {
+            user: db::main_db::users::Model {
+                id: Uuid::now_v7(),
+                email: "someone@example.org".into(),
+                display_name: "Someone".into(),
+                status: "active".into(),
+                email_verified_at: Some(now),
+                last_login_at: None,
+                suspended_at: None,
+                suspended_reason: None,
+                created_at: now,
+                updated_at: now,
+                full_name: None,
+                phone: None,
+                city: None,
+                time_zone: None,
+                bio: None,
+                photo_version: None,
+            },
+            roles: roles.to_vec(),
+            session_id: Uuid::nil(),
+        }
+    }
+
+    fn event(organiser: Uuid, circle_id: Option<Uuid>, open_to_all: bool) -> events::Model {
+        let now = Utc::now();
+        events::Model {
+            id: Uuid::now_v7(),
+            kind: "workshop".into(),
+            title: "Workshop".into(),
+            description: String::new(),
+            status: "published".into(),
+            starts_at: now,
+            ends_at: now,
+            time_zone: "UTC".into(),
+            venue_id: None,
+            location: None,
+            online_url: None,
+            capacity: 10,
+            price_minor: 0,
+            currency: None,
+            waitlist_enabled: true,
+            offer_hours: None,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            cancellation_policy: None,
+            circle_id,
+            open_to_all,
+            organiser_id: organiser,
+            confirmed_count: 0,
+            last_position: 0,
+            sequence: 0,
+            created_at: now,
+            updated_at: now,
+            cancelled_at: None,
+        }
+    }
+
+    fn decides(actor: &Actor, e: &events::Model, led: &[Uuid], audience: &[Uuid]) -> bool {
+        organises_given(actor, e, Known { led, audience })
+    }
+
+    #[test]
+    fn a_circle_event_is_organised_by_whoever_leads_the_circle_now() {
+        let circle = Uuid::now_v7();
+        let creator = actor(&[Role::Member, Role::Facilitator]);
+        let e = event(creator.id(), Some(circle), false);
+        assert!(decides(&creator, &e, &[circle], &[]));
+        // Removed, or his certification lapsed: he created it, but no longer organises it.
+        assert!(!decides(&creator, &e, &[], &[]));
+        // No global role organises a circle's event.
+        let admin = actor(&Role::ALL);
+        assert!(!decides(&admin, &e, &[], &[]));
+    }
+
+    #[test]
+    fn an_event_for_everyone_is_organised_by_the_programme_team() {
+        let ptm = actor(&[Role::Member, Role::ProgramTeamMember]);
+        let other_ptm = actor(&[Role::Member, Role::ProgramTeamMember]);
+        let e = event(ptm.id(), None, true);
+        assert!(decides(&other_ptm, &e, &[], &[]));
+        assert!(!decides(
+            &actor(&[Role::Member, Role::Leadership]),
+            &e,
+            &[],
+            &[]
+        ));
+    }
+
+    #[test]
+    fn an_event_for_chosen_circles_is_organised_by_its_creator_alone() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let ptm = actor(&[Role::Member, Role::ProgramTeamMember]);
+        let e = event(ptm.id(), None, false);
+        assert!(decides(&ptm, &e, &[], &[a, b]));
+        // Another Program Team Member would read who in those circles registered.
+        let other = actor(&[Role::Member, Role::ProgramTeamMember]);
+        assert!(!decides(&other, &e, &[], &[a, b]));
+        // A facilitator's own event for his circles, while he leads them all.
+        let facilitator = actor(&[Role::Member, Role::Facilitator]);
+        let mine = event(facilitator.id(), None, false);
+        assert!(decides(&facilitator, &mine, &[a, b], &[a, b]));
+        assert!(!decides(&facilitator, &mine, &[a], &[a, b]));
+    }
+}

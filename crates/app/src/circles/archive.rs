@@ -8,9 +8,9 @@
 //! meetings, their counts and who was a member stay. Everyone active or still waiting is
 //! told by email.
 
-use crate::authz::circle::Leading;
 use super::{lock_circle, notify, refuse_if_archived, status_of};
 use crate::audit::{self, Action, Entry};
+use crate::authz::circle::Leading;
 use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::Utc;

@@ -7,7 +7,9 @@ use super::notify;
 use crate::audit::{self, Action, Entry};
 use crate::jobs::CircleNotice;
 use crate::{certification, Context, RequestMeta, Result};
-use db::main_db::{circle_memberships as memberships, circles, facilitator_certifications as certs, user_roles};
+use db::main_db::{
+    circle_memberships as memberships, circles, facilitator_certifications as certs, user_roles,
+};
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::circle::{CircleRole, CircleStatus, MembershipStatus};
 use domain::Role;
@@ -60,7 +62,11 @@ async fn without_certified_leader(
             led.insert(m.circle_id, true);
         }
     }
-    Ok(led.into_iter().filter(|(_, l)| !l).map(|(c, _)| c).collect())
+    Ok(led
+        .into_iter()
+        .filter(|(_, l)| !l)
+        .map(|(c, _)| c)
+        .collect())
 }
 
 /// Marks the circle as needing a facilitator, once, and tells its members and the Program
@@ -96,14 +102,28 @@ async fn mark(
         .all(txn)
         .await?;
     for m in members {
-        notify(txn, ctx, m.user_id, circle_id, CircleNotice::NeedsFacilitator).await?;
+        notify(
+            txn,
+            ctx,
+            m.user_id,
+            circle_id,
+            CircleNotice::NeedsFacilitator,
+        )
+        .await?;
     }
     let team = user_roles::Entity::find()
         .filter(user_roles::Column::Role.eq(Role::ProgramTeamMember.as_str()))
         .all(txn)
         .await?;
     for p in team {
-        notify(txn, ctx, p.user_id, circle_id, CircleNotice::NeedsFacilitatorAlert).await?;
+        notify(
+            txn,
+            ctx,
+            p.user_id,
+            circle_id,
+            CircleNotice::NeedsFacilitatorAlert,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -6,8 +6,8 @@
 //! Attendance comes from the per-person records while a circle runs and from the counts
 //! archiving leaves on each meeting afterwards, so an archived circle keeps its history.
 
-use crate::authz::circle::standing;
 use super::find_circle;
+use crate::authz::circle::standing;
 use crate::authz::Actor;
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -229,8 +229,8 @@ pub async fn org_overview(ctx: &Context, actor: &Actor) -> Result<OrgOverview> {
     }
     totals.requests_waiting = report::count(requests);
     let recent = facts.recent_tally(None, now);
-    totals.attendance_rate = rate(recent[0], recent.iter().sum())
-        .and_then(|r| report::about(totals.active_members, r));
+    totals.attendance_rate =
+        rate(recent[0], recent.iter().sum()).and_then(|r| report::about(totals.active_members, r));
     Ok(OrgOverview {
         totals,
         circles: rows.into_iter().map(CircleSummary::suppressed).collect(),
@@ -475,6 +475,69 @@ mod tests {
         assert_eq!(r.rate, Some(2.0 / 3.0));
         assert_eq!((r.joined_recently, r.left_recently), (Some(1), Some(1)));
         assert!(retention(&[], until).rate.is_none());
+    }
+
+    #[test]
+    fn seen_from_outside_no_figure_describes_fewer_than_five_people() {
+        let at: DateTime<Utc> = "2026-06-30T12:00:00Z".parse().unwrap();
+        let point = |present, absent| AttendancePoint {
+            starts_at: at,
+            present,
+            absent,
+            excused: 0,
+            rate: 0.5,
+        };
+        let health = CircleHealth {
+            summary: CircleSummary {
+                circle_id: Uuid::nil(),
+                name: "Small".into(),
+                status: CircleStatus::Active,
+                capacity: 8,
+                active_members: 3,
+                open_seats: 5,
+                requests_waiting: Some(2),
+                last_meeting_at: Some(at),
+                days_since_last_meeting: Some(3),
+                attendance_rate: Some(0.66),
+            },
+            attendance: vec![point(2, 1), point(4, 2)],
+            members_by_month: vec![
+                MembersPoint {
+                    month: at.date_naive(),
+                    active: Some(3),
+                },
+                MembersPoint {
+                    month: at.date_naive(),
+                    active: Some(6),
+                },
+            ],
+            retention: Retention {
+                members_last_year: Some(4),
+                still_active: Some(3),
+                rate: Some(0.75),
+                joined_recently: Some(1),
+                left_recently: Some(0),
+            },
+            suppressed: false,
+        };
+        let seen = health.suppressed();
+        assert!(seen.suppressed);
+        assert_eq!(seen.summary.requests_waiting, None);
+        assert_eq!(seen.summary.attendance_rate, None, "3 members");
+        assert_eq!(seen.attendance.len(), 1, "only the meeting with 6 recorded");
+        let months: Vec<_> = seen.members_by_month.iter().map(|p| p.active).collect();
+        assert_eq!(months, [None, Some(6)]);
+        let r = seen.retention;
+        assert_eq!(
+            (r.members_last_year, r.still_active, r.rate),
+            (None, None, None)
+        );
+        assert_eq!((r.joined_recently, r.left_recently), (None, Some(0)));
+        // Public figures stay: capacity and members are on every circle's page anyway.
+        assert_eq!(
+            (seen.summary.active_members, seen.summary.open_seats),
+            (3, 5)
+        );
     }
 
     #[test]

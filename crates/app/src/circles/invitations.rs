@@ -6,11 +6,11 @@
 //! invitation (`accepted_at`) and the seat in one main transaction, and only then marks the
 //! token used. Should that last step fail, the claimed invitation already refuses reuse.
 
-use crate::authz::circle::Leading;
 use super::{
     lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
 };
 use crate::audit::{self, Action, Entry};
+use crate::authz::circle::Leading;
 use crate::authz::{can, Actor, Granted};
 use crate::jobs::{self, CircleNotice, Job};
 use crate::{token, Context, Error, RequestMeta, Result};

@@ -1,8 +1,8 @@
 //! Creating, editing, viewing and browsing circles.
 
-use crate::authz::circle::{InCircle, Leading, Standing};
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing, status_of};
 use crate::audit::{self, Action, Entry};
+use crate::authz::circle::{InCircle, Leading, Standing};
 use crate::authz::{can, Actor, Granted};
 use crate::page::{Page, PageRequest};
 use crate::{certification, Checks, Context, Error, RequestMeta, Result};
@@ -299,7 +299,9 @@ pub async fn create(
     audit::record(
         &txn,
         meta,
-        Entry::new(Action::CircleCreated).by(g.actor_id()).on("circle", id),
+        Entry::new(Action::CircleCreated)
+            .by(g.actor_id())
+            .on("circle", id),
     )
     .await?;
     txn.commit().await?;

@@ -5,9 +5,9 @@
 //! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
 //! (even a moved or cancelled one) are skipped inside the write transaction.
 
-use crate::authz::circle::{active_membership, InCircle, Leading};
 use super::{lock_circle, optional_text, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
+use crate::authz::circle::{active_membership, InCircle, Leading};
 use crate::authz::Actor;
 use crate::jobs::{self, Job, MeetingNotice};
 use crate::{Context, Error, RequestMeta, Result};

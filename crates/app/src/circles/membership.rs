@@ -1,15 +1,15 @@
 //! Joining and leaving: requests to join, the facilitators' queue, approval and decline,
 //! leaving, removal, co-facilitators, and a person's own circles.
 
-use crate::authz::circle::{active_membership, Leading};
+use super::facilitation;
 use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
     refuse_if_archived, refuse_unless_accepting, status_of, take_seat,
 };
 use crate::audit::{self, Action, Entry};
+use crate::authz::circle::{active_membership, Leading};
 use crate::authz::{can, roles_of, Actor, Granted};
 use crate::jobs::CircleNotice;
-use super::facilitation;
 use crate::{certification, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{circle_memberships as memberships, circles, users};

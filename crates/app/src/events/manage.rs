@@ -1,8 +1,8 @@
 //! Creating events and venues, publishing, cancelling and completing events, viewing and
 //! browsing them.
 
-use super::view::{get, EventView};
 use super::lock_event;
+use super::view::{get, EventView};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::circles_led_by;
 use crate::authz::event::Organising;
@@ -372,13 +372,14 @@ pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventO
         .collect();
     let rows = events::Entity::find()
         .filter(events::Column::Id.is_in(pending))
-        .filter(events::Column::Status.is_in([
-            EventStatus::Draft.as_str(),
-            EventStatus::Published.as_str(),
-        ]))
+        .filter(
+            events::Column::Status
+                .is_in([EventStatus::Draft.as_str(), EventStatus::Published.as_str()]),
+        )
         .all(&ctx.main)
         .await?;
-    let names = crate::accounts::display_names(&ctx.main, rows.iter().map(|e| e.organiser_id)).await?;
+    let names =
+        crate::accounts::display_names(&ctx.main, rows.iter().map(|e| e.organiser_id)).await?;
     let mut out: Vec<EventOffer> = rows
         .into_iter()
         .map(|e| EventOffer {

@@ -24,11 +24,11 @@ use crate::authz::circle::circles_led_by;
 use crate::authz::event::{organises, organises_given, Known};
 use crate::authz::Actor;
 use crate::{Context, Error, Result};
-use std::collections::HashMap;
 use db::main_db::{circle_memberships as memberships, event_circles, events};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use domain::circle::MembershipStatus;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub(crate) async fn find_event(db: &impl ConnectionTrait, id: Uuid) -> Result<events::Model> {
@@ -140,7 +140,10 @@ pub(crate) async fn with_organiser_flags(
             .all(&ctx.main)
             .await?
         {
-            audiences.entry(row.event_id).or_default().push(row.circle_id);
+            audiences
+                .entry(row.event_id)
+                .or_default()
+                .push(row.circle_id);
         }
     }
     Ok(rows

@@ -2,8 +2,8 @@
 //! notes, moving someone to the front of the waitlist, check-in at the door, live counts
 //! and the after-event report.
 
-use super::registration::fill_freed_seats;
 use super::lock_event;
+use super::registration::fill_freed_seats;
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::Organising;
 use crate::{Context, Error, RequestMeta, Result};

@@ -131,15 +131,21 @@ pub enum CircleNotice {
     /// To each member and leader, and to those still waiting: the circle was archived.
     Archived,
     /// To each member and leader but the new one: `user_id` now co-facilitates the circle.
-    NewCoFacilitator { user_id: Uuid },
+    NewCoFacilitator {
+        user_id: Uuid,
+    },
     /// To each member and leader: an Admin stepped in to the circle for safeguarding.
-    StepInStarted { step_in_id: Uuid },
+    StepInStarted {
+        step_in_id: Uuid,
+    },
     /// To each member and leader: no certified facilitator leads the circle any more.
     NeedsFacilitator,
     /// To each Program Team Member: a circle needs a certified facilitator.
     NeedsFacilitatorAlert,
     /// To each leader: the organiser of `event_id` asks to offer it to the circle.
-    EventOffered { event_id: Uuid },
+    EventOffered {
+        event_id: Uuid,
+    },
 }
 
 impl Job {

@@ -67,7 +67,13 @@ pub async fn ensure_recurring(ctx: &Context) -> anyhow::Result<()> {
             .one(&ctx.main)
             .await?;
         if pending.is_none() {
-            enqueue_at(&ctx.main, ctx.settings.jobs.max_attempts, job, ctx.now() + *every).await?;
+            enqueue_at(
+                &ctx.main,
+                ctx.settings.jobs.max_attempts,
+                job,
+                ctx.now() + *every,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -76,7 +82,13 @@ pub async fn ensure_recurring(ctx: &Context) -> anyhow::Result<()> {
 /// Queues the next run of a recurring job, one interval after this one.
 pub(super) async fn schedule_next(ctx: &Context, job: &Job) -> anyhow::Result<()> {
     if let Some(every) = interval_of(job) {
-        enqueue_at(&ctx.main, ctx.settings.jobs.max_attempts, job, ctx.now() + every).await?;
+        enqueue_at(
+            &ctx.main,
+            ctx.settings.jobs.max_attempts,
+            job,
+            ctx.now() + every,
+        )
+        .await?;
     }
     Ok(())
 }
