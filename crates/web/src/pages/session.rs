@@ -207,7 +207,7 @@ impl FromRequestParts<AppState> for PageMeta {
             path: parts.uri.path().to_owned(),
             request: crate::extract::request_meta(
                 parts,
-                state.ctx.settings.server.trust_forwarded_for,
+                &state.ctx.settings.server.trusted_proxies,
             ),
         })
     }
