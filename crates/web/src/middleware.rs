@@ -29,6 +29,21 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
     res
 }
 
+/// `Cache-Control: no-store` on answers that belong to one person: the JSON API and
+/// whatever a signed-in browser (or a bearer token) asks for. Responses that chose their
+/// own caching (static assets, photos) keep it; public pages stay cacheable.
+pub async fn no_store_when_personal(req: Request, next: Next) -> Response {
+    let personal = req.uri().path().starts_with("/api/")
+        || req.headers().contains_key(header::AUTHORIZATION)
+        || crate::pages::session::has_session_cookie(req.headers());
+    let mut res = next.run(req).await;
+    if personal && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
 /// Turns bodiless error responses from the framework and layers (405, 408, 413 …) into
 /// problem documents, and stamps the request id on every problem document.
 pub async fn problem_details(req: Request, next: Next) -> Response {

@@ -5,7 +5,7 @@
 use super::{PageError, PageResult};
 use askama::Template;
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 /// Renders a page that holds personal or account data: browsers must not keep it.
 pub fn render(t: impl Template) -> PageResult<Response> {
@@ -46,7 +46,7 @@ pub fn done(path: &str, done: &str, anchor: &str) -> PageResult<Response> {
     } else {
         format!("#{anchor}")
     };
-    Ok(Redirect::to(&format!("{path}{sep}done={done}{anchor}")).into_response())
+    Ok(super::redirect(&format!("{path}{sep}done={done}{anchor}")))
 }
 
 /// The plain-language notice for a `done` code from `known`; unknown codes show nothing,
