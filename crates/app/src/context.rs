@@ -19,6 +19,8 @@ pub struct Context {
     pub keys: Arc<Keys>,
     pub limiter: Limiter,
     pub mailer: Mailer,
+    /// Turns for CPU- and memory-heavy image work (photo uploads), shared by all requests.
+    pub image_work: Arc<tokio::sync::Semaphore>,
 }
 
 impl Context {
@@ -36,6 +38,7 @@ impl Context {
             keys: Arc::new(keys),
             limiter,
             mailer,
+            image_work: Arc::new(tokio::sync::Semaphore::new(crate::accounts::IMAGE_WORKERS)),
         })
     }
 
