@@ -127,6 +127,24 @@ async fn swap(
     Ok(updated.rows_affected == 1)
 }
 
+/// Claims the one notice `key` may send per `period`: true when none was sent within it
+/// (and this call records that one is now). Of simultaneous claims, one wins.
+pub(crate) async fn claim_notice(ctx: &Context, key: &str, period: Duration) -> Result<bool> {
+    let row = attempt_counters::Entity::find_by_id(key.to_owned())
+        .one(&ctx.creds)
+        .await?;
+    let now = Utc::now();
+    let sent = |failures: i32| AttemptCount {
+        failures: failures.max(0) as u32 + 1,
+        locked_until: None,
+    };
+    match row {
+        None => insert_first(ctx, key, sent(0), now).await,
+        Some(r) if now - r.updated_at < period => Ok(false),
+        Some(r) => swap(ctx, key, r.failures, sent(r.failures), now).await,
+    }
+}
+
 /// Forgets the key's attempts and lifts its lock (after a success, or by support).
 pub(crate) async fn clear(ctx: &Context, key: &str) -> Result<()> {
     attempt_counters::Entity::delete_by_id(key.to_owned())
