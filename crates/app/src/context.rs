@@ -27,6 +27,8 @@ impl Context {
     /// Connects to both databases, runs pending migrations, loads keys and connects the
     /// shared services the settings name.
     pub async fn build(settings: Settings) -> anyhow::Result<Context> {
+        // Secrets, SQLite files and the outbox live here: owner-only.
+        db::private_fs::ensure_dir(&settings.data.dir).context("data.dir")?;
         let keys = Keys::load(&settings)?;
         let (main, creds) = connect_and_migrate(&settings).await?;
         let limiter = Limiter::from_settings(&settings).await?;

@@ -9,6 +9,7 @@ mod columns;
 pub mod connect;
 pub mod credentials;
 pub mod main_db;
+pub mod private_fs;
 
 pub use connect::{begin_write, connect, is_unique_violation, redact_url, Backend};
 pub use sea_orm;
