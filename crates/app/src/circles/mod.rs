@@ -10,6 +10,7 @@ mod access;
 pub mod archive;
 pub mod health;
 pub mod invitations;
+mod listing;
 pub mod manage;
 pub mod meetings;
 pub mod membership;
