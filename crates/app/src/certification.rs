@@ -52,6 +52,7 @@ impl Certification {
 pub struct NewCertification {
     pub user_id: Uuid,
     /// When the certification lapses; none for no expiry.
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Training completed, assessor, … (up to 1000 characters).
     pub note: Option<String>,

@@ -2,6 +2,13 @@
 //! (`CIRCLES_SERVER__PORT=9000` sets `server.port`). Validated once at start, with one
 //! clear message per problem.
 
+mod metrics;
+mod server;
+
+pub(crate) use metrics::min_token_len as metrics_token_min_len;
+pub use metrics::MetricsSettings;
+pub use server::ServerSettings;
+
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -57,24 +64,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub circles: CircleSettings,
     pub log: LogSettings,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ServerSettings {
-    pub host: String,
-    pub port: u16,
-    /// The address people use to reach the platform; links in emails start with it.
-    pub public_url: String,
-    /// Largest accepted request body for the JSON API, in bytes.
-    pub body_limit_bytes: usize,
-    pub request_timeout_secs: u64,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
-    /// PEM certificate chain: with `tls_key_file`, the server terminates TLS itself.
-    pub tls_cert_file: Option<PathBuf>,
-    /// PEM private key (PKCS#8, PKCS#1 or SEC1) belonging to `tls_cert_file`.
-    pub tls_key_file: Option<PathBuf>,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +108,8 @@ pub struct AuthSettings {
     pub refresh_token_ttl_days: u64,
     pub verification_ttl_hours: u64,
     pub reset_ttl_minutes: u64,
+    /// A session unused for this long ends, whatever its absolute lifetime.
+    pub session_idle_minutes: u64,
     pub mfa_issuer: String,
 }
 
@@ -250,46 +242,7 @@ impl Default for Settings {
                 format: None,
                 level: "info,sqlx=warn,sea_orm=warn".into(),
             },
-        }
-    }
-}
-
-impl Default for ServerSettings {
-    fn default() -> Self {
-        Self {
-            host: "127.0.0.1".into(),
-            port: 8080,
-            public_url: "http://127.0.0.1:8080".into(),
-            body_limit_bytes: 64 * 1024,
-            request_timeout_secs: 30,
-            trust_forwarded_for: false,
-            tls_cert_file: None,
-            tls_key_file: None,
-        }
-    }
-}
-
-impl ServerSettings {
-    /// The certificate and key files when the server is to terminate TLS itself, or
-    /// `None` for plain HTTP (behind a proxy that terminates TLS, or in development).
-    /// Both must be set or neither, and both must exist; whether they parse is checked
-    /// when the server starts.
-    pub fn tls_files(&self) -> Result<Option<(&Path, &Path)>, String> {
-        match (&self.tls_cert_file, &self.tls_key_file) {
-            (None, None) => Ok(None),
-            (Some(cert), Some(key)) => {
-                let missing: Vec<String> = [("server.tls_cert_file", cert), ("server.tls_key_file", key)]
-                    .into_iter()
-                    .filter(|(_, path)| !path.is_file())
-                    .map(|(name, path)| format!("{name} = {:?}", path.display().to_string()))
-                    .collect();
-                if missing.is_empty() {
-                    Ok(Some((cert.as_path(), key.as_path())))
-                } else {
-                    Err(format!("{}: no such file", missing.join(", ")))
-                }
-            }
-            _ => Err("server.tls_cert_file and server.tls_key_file: set both to serve HTTPS, or neither to serve plain HTTP".into()),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -319,6 +272,7 @@ impl Default for AuthSettings {
             refresh_token_ttl_days: 30,
             verification_ttl_hours: 48,
             reset_ttl_minutes: 60,
+            session_idle_minutes: 12 * 60,
             mfa_issuer: "Men's Circles".into(),
         }
     }
@@ -417,6 +371,7 @@ impl Settings {
         if let Err(problem) = self.server.tls_files() {
             p.push(problem);
         }
+        p.extend(self.server.forwarding_problems());
         if self.server.body_limit_bytes < 1024 {
             p.push("server.body_limit_bytes: must be at least 1024".into());
         }
@@ -444,6 +399,8 @@ impl Settings {
         if self.auth.refresh_token_ttl_days == 0 || self.auth.refresh_token_ttl_days > 365 {
             p.push("auth.refresh_token_ttl_days: must be between 1 and 365".into());
         }
+        p.extend(self.session_problems());
+        p.extend(self.metrics.problems());
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             p.push(format!(
                 "email.from = {:?}: must be an address like \"Circles <no-reply@example.org>\"",
@@ -469,6 +426,18 @@ impl Settings {
             Ok(())
         } else {
             Err(ConfigError { problems: p })
+        }
+    }
+
+    fn session_problems(&self) -> Vec<String> {
+        let idle = self.auth.session_idle_minutes;
+        // Activity is noted every few minutes, and an access token must not outlive it.
+        if idle < 15 || idle * 60 <= self.auth.access_token_ttl_secs {
+            vec![format!(
+                "auth.session_idle_minutes = {idle}: must be at least 15 and longer than auth.access_token_ttl_secs"
+            )]
+        } else {
+            Vec::new()
         }
     }
 
@@ -602,6 +571,59 @@ mod tests {
         s.server.tls_key_file = Some(PathBuf::from("/nonexistent/key.pem"));
         let err = s.validate().unwrap_err().to_string();
         assert!(err.contains("no such file"), "{err}");
+    }
+
+    #[test]
+    // figment's `Jail` API fixes the closure's error type; it is not ours to shrink.
+    #[allow(clippy::result_large_err)]
+    fn trusted_proxies_parse_and_the_old_switch_names_its_replacement() {
+        let mut s = Settings::default();
+        s.server.trust_forwarded_for = Some(true);
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("server.trusted_proxies"), "{err}");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "CIRCLES_SERVER__TRUSTED_PROXIES",
+                r#"["127.0.0.1", "10.0.0.0/8"]"#,
+            );
+            let s = Settings::load(None).unwrap();
+            let shown: Vec<String> = s
+                .server
+                .trusted_proxies
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8"]);
+            jail.set_env("CIRCLES_SERVER__TRUSTED_PROXIES", r#"["proxy.internal"]"#);
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("server.trusted_proxies") && err.contains("CIDR"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn idle_timeout_and_metrics_settings_are_checked() {
+        let mut s = Settings::default();
+        assert_eq!(s.auth.session_idle_minutes, 720);
+        s.auth.session_idle_minutes = 10;
+        s.metrics.listen = Some("everywhere".into());
+        s.metrics.token = Some(Secret::new("short"));
+        let err = s.validate().unwrap_err().to_string();
+        for needle in [
+            "auth.session_idle_minutes",
+            "metrics.listen",
+            "metrics.token",
+        ] {
+            assert!(err.contains(needle), "{needle} missing from: {err}");
+        }
+        s.auth.session_idle_minutes = 60;
+        s.metrics.listen = Some("127.0.0.1:9100".into());
+        s.metrics.token = Some(Secret::new("a-token-long-enough-to-pass"));
+        s.validate().unwrap();
+        assert_eq!(s.metrics.listen_addr().unwrap().port(), 9100);
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Context {
     pub keys: Arc<Keys>,
     pub limiter: Limiter,
     pub mailer: Mailer,
+    /// Turns for CPU- and memory-heavy image work (photo uploads), shared by all requests.
+    pub image_work: Arc<tokio::sync::Semaphore>,
     /// Where "now" comes from (see [`Clock`]).
     pub clock: Clock,
 }
@@ -28,6 +30,8 @@ impl Context {
     /// Connects to both databases, runs pending migrations, loads keys and connects the
     /// shared services the settings name.
     pub async fn build(settings: Settings) -> anyhow::Result<Context> {
+        // Secrets, SQLite files and the outbox live here: owner-only.
+        db::private_fs::ensure_dir(&settings.data.dir).context("data.dir")?;
         let keys = Keys::load(&settings)?;
         let (main, creds) = connect_and_migrate(&settings).await?;
         let limiter = Limiter::from_settings(&settings).await?;
@@ -39,6 +43,7 @@ impl Context {
             keys: Arc::new(keys),
             limiter,
             mailer,
+            image_work: Arc::new(tokio::sync::Semaphore::new(crate::accounts::IMAGE_WORKERS)),
             clock: Clock::system(),
         })
     }

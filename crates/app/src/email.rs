@@ -7,7 +7,8 @@ use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -83,15 +84,20 @@ impl Mailer {
     }
 }
 
-async fn write_to_outbox(dir: &PathBuf, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .with_context(|| format!("cannot create outbox {}", dir.display()))?;
-    // Write then rename, so a reader never sees half a message.
-    let tmp = dir.join(format!(".{id}.tmp"));
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, dir.join(format!("{id}.eml"))).await?;
-    Ok(())
+async fn write_to_outbox(dir: &Path, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
+    let (dir, bytes) = (dir.to_path_buf(), bytes.to_vec());
+    // The outbox holds live sign-in and reset links: owner-only, like the databases.
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        db::private_fs::ensure_dir(&dir)
+            .with_context(|| format!("cannot create outbox {}", dir.display()))?;
+        // Write then rename, so a reader never sees half a message.
+        let tmp = dir.join(format!(".{id}.tmp"));
+        let mut file = db::private_fs::create_file(&tmp)?;
+        file.write_all(&bytes)?;
+        std::fs::rename(&tmp, dir.join(format!("{id}.eml")))?;
+        Ok(())
+    })
+    .await?
 }
 
 fn smtp_transport(s: &Settings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {

@@ -21,6 +21,9 @@ pub enum Error {
     MfaAlreadyEnabled,
     #[error("Too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// Work the server does only a little of at a time (decoding photos) is queued full.
+    #[error("The server is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error("Sign in to continue")]
     Unauthenticated,
     #[error("You do not have permission to do this")]

@@ -16,6 +16,8 @@ use std::path::Path;
 pub struct Keys {
     pub token_signing: Vec<u8>,
     pub fields: FieldCipher,
+    /// The bearer token `/metrics` asks for (`metrics.token`), if any.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Keys {
@@ -43,9 +45,24 @@ impl Keys {
             })?,
         };
         let fields = FieldCipher::parse(&fields).context("auth.encryption_keys")?;
+        let metrics_token = read_secret(
+            &settings.metrics.token,
+            settings.metrics.token_file.as_deref(),
+        )
+        .context("metrics.token_file")?;
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.len() < crate::config::metrics_token_min_len())
+        {
+            bail!(
+                "metrics.token_file: the token must be at least {} characters",
+                crate::config::metrics_token_min_len()
+            );
+        }
         Ok(Keys {
             token_signing: token.into_bytes(),
             fields,
+            metrics_token: metrics_token.map(Secret::new),
         })
     }
 }

@@ -1,5 +1,9 @@
 //! Fixed-window rate limits by client address or account: in memory by default, in Redis
 //! when configured so that every instance shares the same counts.
+//!
+//! A hit is counted before the work it guards, so simultaneous requests cannot all slip
+//! under the limit; work that turns out not to deserve counting (a successful sign-in) is
+//! refunded afterwards.
 
 use crate::config::Settings;
 use crate::{Error, Result};
@@ -8,17 +12,27 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Windows the in-memory limiter keeps at most; a flood of new subjects evicts the
+/// windows closest to their end rather than growing the map without bound.
+pub const MEMORY_CAP: usize = 100_000;
+
 #[derive(Clone)]
 pub enum Limiter {
-    Memory(Arc<Mutex<HashMap<String, Window>>>),
+    Memory(Arc<MemoryWindows>),
     Redis {
         conn: redis::aio::ConnectionManager,
         prefix: String,
     },
 }
 
+/// Counting windows in this process, at most `cap` of them.
+pub struct MemoryWindows {
+    map: Mutex<HashMap<String, Window>>,
+    cap: usize,
+}
+
 #[derive(Debug, Clone, Copy)]
-pub struct Window {
+struct Window {
     count: u32,
     resets_at: Instant,
 }
@@ -37,6 +51,13 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}
+";
+
+// Never below zero, and never creates a key (an expired window stays expired).
+const REFUND_SCRIPT: &str = r"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
 ";
 
 impl Limiter {
@@ -58,15 +79,22 @@ impl Limiter {
     }
 
     pub fn memory() -> Limiter {
-        Limiter::Memory(Arc::new(Mutex::new(HashMap::new())))
+        Limiter::memory_with_cap(MEMORY_CAP)
+    }
+
+    pub fn memory_with_cap(cap: usize) -> Limiter {
+        Limiter::Memory(Arc::new(MemoryWindows {
+            map: Mutex::new(HashMap::new()),
+            cap: cap.max(1),
+        }))
     }
 
     /// Counts one hit against `limit` for `subject` (an address or a hashed account key),
     /// refusing with `TooManyAttempts` once the window is full.
     pub async fn hit(&self, limit: Limit, subject: &str) -> Result<()> {
-        let key = format!("rl:{}:{subject}", limit.name);
+        let key = key_of(limit, subject);
         let (count, retry_after) = match self {
-            Limiter::Memory(map) => memory_hit(map, key, limit.window),
+            Limiter::Memory(windows) => windows.hit(key, limit.window),
             Limiter::Redis { conn, prefix } => {
                 let mut conn = conn.clone();
                 let (n, ttl_ms): (u32, i64) = redis::Script::new(INCR_SCRIPT)
@@ -79,10 +107,28 @@ impl Limiter {
             }
         };
         if count > limit.max {
-            metrics_hint(limit.name);
+            tracing::info!(limit = limit.name, "rate limit reached");
             return Err(Error::TooManyAttempts {
                 retry_after_secs: retry_after.as_secs().max(1),
             });
+        }
+        Ok(())
+    }
+
+    /// Takes back one hit of `subject` in the current window: the request it counted turned
+    /// out to be no attempt at guessing.
+    pub async fn refund(&self, limit: Limit, subject: &str) -> Result<()> {
+        let key = key_of(limit, subject);
+        match self {
+            Limiter::Memory(windows) => windows.refund(&key),
+            Limiter::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                let _: i64 = redis::Script::new(REFUND_SCRIPT)
+                    .key(format!("{prefix}{key}"))
+                    .invoke_async(&mut conn)
+                    .await
+                    .context("rate limit refund in Redis failed")?;
+            }
         }
         Ok(())
     }
@@ -100,46 +146,89 @@ impl Limiter {
     }
 }
 
-fn memory_hit(
-    map: &Mutex<HashMap<String, Window>>,
-    key: String,
-    window: Duration,
-) -> (u32, Duration) {
-    let now = Instant::now();
-    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-    if map.len() > 100_000 {
-        map.retain(|_, w| w.resets_at > now);
-    }
-    let w = map.entry(key).or_insert(Window {
-        count: 0,
-        resets_at: now + window,
-    });
-    if w.resets_at <= now {
-        *w = Window {
-            count: 0,
-            resets_at: now + window,
-        };
-    }
-    w.count = w.count.saturating_add(1);
-    (w.count, w.resets_at - now)
+fn key_of(limit: Limit, subject: &str) -> String {
+    format!("rl:{}:{subject}", limit.name)
 }
 
-fn metrics_hint(name: &str) {
-    tracing::info!(limit = name, "rate limit reached");
+impl MemoryWindows {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Window>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a hit; answers the count so far and the time until the window resets.
+    fn hit(&self, key: String, window: Duration) -> (u32, Duration) {
+        let now = Instant::now();
+        let mut map = self.lock();
+        if map.len() >= self.cap && !map.contains_key(&key) {
+            make_room(&mut map, self.cap, now);
+        }
+        let w = map.entry(key).or_insert(Window {
+            count: 0,
+            resets_at: now + window,
+        });
+        if w.resets_at <= now {
+            *w = Window {
+                count: 0,
+                resets_at: now + window,
+            };
+        }
+        w.count = w.count.saturating_add(1);
+        (w.count, w.resets_at - now)
+    }
+
+    fn refund(&self, key: &str) {
+        let now = Instant::now();
+        if let Some(w) = self.lock().get_mut(key) {
+            if w.resets_at > now {
+                w.count = w.count.saturating_sub(1);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// Frees room for one more window: expired windows go first; when that is not enough, the
+/// tenth closest to resetting (their counts matter least), so a flood of new subjects
+/// does not sort the map on every request.
+fn make_room(map: &mut HashMap<String, Window>, cap: usize, now: Instant) {
+    map.retain(|_, w| w.resets_at > now);
+    if map.len() < cap {
+        return;
+    }
+    let evict = (map.len() + 1 - cap).max(cap / 10).min(map.len());
+    let mut ends: Vec<Instant> = map.values().map(|w| w.resets_at).collect();
+    let (_, cutoff, _) = ends.select_nth_unstable(evict - 1);
+    let cutoff = *cutoff;
+    let mut left = evict;
+    map.retain(|_, w| {
+        let drop = left > 0 && w.resets_at <= cutoff;
+        if drop {
+            left -= 1;
+        }
+        !drop
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn limit(max: u32, window: Duration) -> Limit {
+        Limit {
+            name: "t",
+            max,
+            window,
+        }
+    }
+
     #[tokio::test]
     async fn memory_limits_per_subject_and_window() {
         let l = Limiter::memory();
-        let limit = Limit {
-            name: "t",
-            max: 2,
-            window: Duration::from_millis(200),
-        };
+        let limit = limit(2, Duration::from_millis(200));
         l.hit(limit, "a").await.unwrap();
         l.hit(limit, "a").await.unwrap();
         assert!(matches!(
@@ -149,5 +238,54 @@ mod tests {
         l.hit(limit, "b").await.unwrap();
         tokio::time::sleep(Duration::from_millis(250)).await;
         l.hit(limit, "a").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refunded_hits_do_not_count() {
+        let l = Limiter::memory();
+        let limit = limit(2, Duration::from_secs(60));
+        for _ in 0..10 {
+            l.hit(limit, "a").await.unwrap();
+            l.refund(limit, "a").await.unwrap();
+        }
+        l.hit(limit, "a").await.unwrap();
+        l.hit(limit, "a").await.unwrap();
+        assert!(l.hit(limit, "a").await.is_err());
+        // A refund of an unknown subject changes nothing.
+        l.refund(limit, "nobody").await.unwrap();
+    }
+
+    #[test]
+    fn the_memory_map_stays_within_its_cap() {
+        let windows = MemoryWindows {
+            map: Mutex::new(HashMap::new()),
+            cap: 100,
+        };
+        let long = Duration::from_secs(600);
+        windows.hit("first".into(), long);
+        windows.hit("first".into(), long);
+        for i in 0..1_000 {
+            windows.hit(format!("subject-{i}"), long);
+            assert!(windows.len() <= 100, "{} windows", windows.len());
+        }
+        // The oldest window was evicted: its count starts again.
+        assert_eq!(windows.hit("first".into(), long).0, 1);
+        // The newest survive with their counts.
+        assert_eq!(windows.hit("subject-999".into(), long).0, 2);
+    }
+
+    #[test]
+    fn expired_windows_are_evicted_before_live_ones() {
+        let windows = MemoryWindows {
+            map: Mutex::new(HashMap::new()),
+            cap: 3,
+        };
+        windows.hit("live".into(), Duration::from_secs(600));
+        windows.hit("live".into(), Duration::from_secs(600));
+        windows.hit("gone-1".into(), Duration::ZERO);
+        windows.hit("gone-2".into(), Duration::ZERO);
+        windows.hit("new".into(), Duration::from_secs(600));
+        assert_eq!(windows.len(), 2);
+        assert_eq!(windows.hit("live".into(), Duration::from_secs(600)).0, 3);
     }
 }

@@ -1,6 +1,7 @@
 //! Connecting to SQLite or PostgreSQL, and the transaction helper that keeps SQLite's
 //! single writer from failing under concurrency.
 
+use crate::private_fs;
 use anyhow::Context;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -8,6 +9,7 @@ use sea_orm::{
 };
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -43,12 +45,8 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(15));
-            if let Some(parent) = options.get_filename().parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .with_context(|| format!("cannot create the folder for {shown}"))?;
-                }
-            }
+            prepare_sqlite_file(options.get_filename())
+                .with_context(|| format!("cannot prepare {shown}"))?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
@@ -68,6 +66,26 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         }
         None => anyhow::bail!("unsupported database URL {shown}: use sqlite://… or postgres://…"),
     }
+}
+
+/// Creates the database file owner-only before SQLite opens it: SQLite gives its `-wal`
+/// and `-shm` files the database file's permissions. Files from before are tightened.
+fn prepare_sqlite_file(file: &Path) -> anyhow::Result<()> {
+    if file.as_os_str().is_empty() || file == Path::new(":memory:") {
+        return Ok(());
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.exists() {
+            private_fs::ensure_dir(parent)?;
+        }
+    }
+    private_fs::ensure_file(file)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = file.as_os_str().to_owned();
+        side.push(suffix);
+        private_fs::tighten_if_present(Path::new(&side))?;
+    }
+    Ok(())
 }
 
 /// Begins a transaction that will write.

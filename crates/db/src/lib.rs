@@ -40,6 +40,7 @@
 pub mod connect;
 pub mod credentials;
 pub mod main_db;
+pub mod private_fs;
 mod schema;
 
 pub use connect::{begin_write, connect, is_unique_violation, redact_url, Backend};

@@ -709,6 +709,14 @@ impl RegistrationWindow {
         starts_at: DateTime<Utc>,
     ) -> Result<Self, Vec<DomainError>> {
         let mut errors = Vec::new();
+        for (field, bound) in [
+            ("registration_opens_at", opens_at),
+            ("registration_closes_at", closes_at),
+        ] {
+            if let Some(Err(e)) = bound.map(|at| crate::dates::instant(field, at)) {
+                errors.push(e);
+            }
+        }
         if opens_at.is_some_and(|o| o >= starts_at) {
             errors.push(DomainError::new(
                 "registration_opens_at",
@@ -1525,6 +1533,15 @@ mod tests {
                 "registration_closes_at"
             ]
         );
+    }
+
+    #[test]
+    fn registration_bounds_outside_1900_to_2200_are_refused() {
+        let starts = utc("2026-06-01T18:00:00Z");
+        let ancient = utc("0202-05-01T08:00:00Z");
+        let errors = RegistrationWindow::new(Some(ancient), None, starts).unwrap_err();
+        assert_eq!(fields(&errors), ["registration_opens_at"]);
+        assert!(errors[0].message.contains("1900"), "{}", errors[0].message);
     }
 
     #[test]

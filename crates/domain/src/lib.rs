@@ -6,8 +6,12 @@
 pub mod account;
 pub mod cadence;
 pub mod circle;
+pub mod csv;
+pub mod dates;
 pub mod event;
+pub mod local_path;
 pub mod lockout;
+pub mod network;
 pub mod permission;
 pub mod profile;
 pub mod report;

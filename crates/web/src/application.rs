@@ -33,6 +33,8 @@ pub struct Application {
     listener: Listener,
     router: Router,
     ctx: app::Context,
+    /// `metrics.listen`: a plain-HTTP listener serving only `/metrics`.
+    metrics: Option<(TcpListener, Router)>,
 }
 
 enum Listener {
@@ -92,15 +94,25 @@ impl Application {
             }
             None => Listener::Plain(tcp),
         };
-        let router = router(AppState {
+        let state = AppState {
             ctx: ctx.clone(),
             metrics: metrics_handle(),
             tls,
-        });
+        };
+        let metrics = match ctx.settings.metrics.listen_addr() {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (metrics.listen)"))?;
+                Some((listener, metrics_router(state.clone())))
+            }
+            None => None,
+        };
         Ok(Application {
             listener,
-            router,
+            router: router(state),
             ctx,
+            metrics,
         })
     }
 
@@ -124,6 +136,20 @@ impl Application {
             tokio::spawn(app::jobs::run_worker(self.ctx.clone(), async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             }))
+        });
+        let metrics = self.metrics.map(|(listener, router)| {
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                };
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop)
+                    .await
+                {
+                    tracing::error!(error = %e, "metrics listener failed");
+                }
+            })
         });
         let shutdown = async move {
             shutdown.await;
@@ -150,12 +176,19 @@ impl Application {
             }
         };
         let _ = stop_tx.send(true);
-        if let Some(w) = worker {
-            let _ = w.await;
+        for task in worker.into_iter().chain(metrics) {
+            let _ = task.await;
         }
         tracing::info!("server stopped");
         served.context("server error")
     }
+}
+
+/// The separate metrics listener: `/metrics` and nothing else.
+fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics_private))
+        .with_state(state)
 }
 
 /// The complete router with every layer.
@@ -189,6 +222,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::record_metrics));
     router = router.layer(
         ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(middleware::screen_request_id))
+            .layer(axum::middleware::from_fn(middleware::no_store_when_personal))
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -82,6 +82,7 @@ impl From<app::Error> for ApiError {
             E::MfaNotEnabled => (StatusCode::CONFLICT, "mfa_not_enabled"),
             E::MfaAlreadyEnabled => (StatusCode::CONFLICT, "mfa_already_enabled"),
             E::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            E::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             E::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             E::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             E::Refused { code, .. } => (StatusCode::FORBIDDEN, *code),
@@ -113,7 +114,9 @@ impl From<app::Error> for ApiError {
                 .collect();
         }
         let retry = match e {
-            E::TooManyAttempts { retry_after_secs } => Some(retry_after_secs),
+            E::TooManyAttempts { retry_after_secs } | E::Busy { retry_after_secs } => {
+                Some(retry_after_secs)
+            }
             _ => None,
         };
         ApiError(p, retry)

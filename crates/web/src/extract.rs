@@ -9,6 +9,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use domain::network::{client_address, IpRange};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
@@ -24,12 +25,14 @@ impl FromRequestParts<AppState> for Meta {
     ) -> Result<Self, Self::Rejection> {
         Ok(Meta(request_meta(
             parts,
-            state.ctx.settings.server.trust_forwarded_for,
+            &state.ctx.settings.server.trusted_proxies,
         )))
     }
 }
 
-pub fn request_meta(parts: &Parts, trust_forwarded_for: bool) -> RequestMeta {
+/// The request's facts; the client address is the connection's peer, or what trusted
+/// proxies say it is (see `domain::network::client_address`).
+pub fn request_meta(parts: &Parts, trusted_proxies: &[IpRange]) -> RequestMeta {
     let header_str = |name: &str| {
         parts
             .headers
@@ -37,17 +40,18 @@ pub fn request_meta(parts: &Parts, trust_forwarded_for: bool) -> RequestMeta {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let forwarded = trust_forwarded_for
-        .then(|| header_str("x-forwarded-for"))
-        .flatten()
-        .and_then(|v| v.split(',').next().map(|s| s.trim().to_owned()))
-        .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
-    let peer = parts
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| client_address(c.0.ip(), &forwarded, trusted_proxies).to_string());
     RequestMeta {
-        ip: forwarded.or(peer),
+        ip,
         request_id: header_str("x-request-id"),
         user_agent: parts
             .headers

@@ -2,11 +2,12 @@
 
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use db::sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 /// The process is up.
 pub async fn live() -> Json<serde_json::Value> {
@@ -48,8 +49,43 @@ pub async fn ready(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// `/metrics` on the public listener: only with the bearer token from `metrics.token`,
+/// and not at all when metrics have a listener of their own (`metrics.listen`) or no
+/// token is configured; then it answers 404 like any unknown address.
+pub async fn metrics(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if s.ctx.settings.metrics.listen.is_some() || s.ctx.keys.metrics_token.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    guarded(&s, &headers).await
+}
+
+/// `/metrics` on the separate metrics listener: open to whoever can reach it, unless a
+/// token is configured as well.
+pub async fn metrics_private(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    guarded(&s, &headers).await
+}
+
+async fn guarded(s: &AppState, headers: &HeaderMap) -> Response {
+    if let Some(expected) = &s.ctx.keys.metrics_token {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let ok: bool = sent.as_bytes().ct_eq(expected.expose().as_bytes()).into();
+        if !ok {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+            )
+                .into_response();
+        }
+    }
+    render(s).await
+}
+
 /// Prometheus text format.
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+async fn render(s: &AppState) -> Response {
     if let Ok(counts) = app::jobs::queue_depth(&s.ctx).await {
         metrics::gauge!("circles_jobs_pending").set(counts.pending as f64);
         metrics::gauge!("circles_jobs_failed").set(counts.failed as f64);
@@ -58,4 +94,5 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(),
     )
+        .into_response()
 }

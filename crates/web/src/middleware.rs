@@ -29,6 +29,47 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
     res
 }
 
+/// The longest client-chosen request id kept.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Keeps a client's `X-Request-Id` only when it is one short token of `[A-Za-z0-9._-]`;
+/// otherwise it is dropped and a fresh one issued, so what the audit log records and the
+/// response echoes is never the client's arbitrary text (log injection, huge headers).
+pub async fn screen_request_id(mut req: Request, next: Next) -> Response {
+    let ids = req.headers().get_all("x-request-id");
+    let mut values = ids.iter();
+    let acceptable = match (values.next(), values.next()) {
+        (Some(v), None) => is_acceptable_request_id(v.as_bytes()),
+        _ => false,
+    };
+    if !acceptable {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
+}
+
+fn is_acceptable_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+}
+
+/// `Cache-Control: no-store` on answers that belong to one person: the JSON API and
+/// whatever a signed-in browser (or a bearer token) asks for. Responses that chose their
+/// own caching (static assets, photos) keep it; public pages stay cacheable.
+pub async fn no_store_when_personal(req: Request, next: Next) -> Response {
+    let personal = req.uri().path().starts_with("/api/")
+        || req.headers().contains_key(header::AUTHORIZATION)
+        || crate::pages::session::has_session_cookie(req.headers());
+    let mut res = next.run(req).await;
+    if personal && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
 /// Turns bodiless error responses from the framework and layers (405, 408, 413 …) into
 /// problem documents, and stamps the request id on every problem document.
 pub async fn problem_details(req: Request, next: Next) -> Response {
@@ -121,4 +162,33 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
         ));
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_acceptable_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        assert!(is_acceptable_request_id(
+            b"0190a7e2-7c1d-7000-8000-000000000000"
+        ));
+        assert!(is_acceptable_request_id(b"edge.lb-7_42"));
+        assert!(is_acceptable_request_id(&[b'a'; 64]));
+        for bad in [
+            &b""[..],
+            &[b'a'; 65],
+            b"a b",
+            b"a\nb",
+            b"<script>",
+            b"id;drop",
+            "caf\u{e9}".as_bytes(),
+        ] {
+            assert!(
+                !is_acceptable_request_id(bad),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
 }

@@ -156,6 +156,15 @@ async fn create_and_browse(app: TestApp) {
     in_person["anchor_date"] = json!("2026-03-02");
     in_person["online_url"] = Value::Null;
     let hamburg = create_circle(&app, &fac, in_person).await;
+    // Invitation-only circles are listed only to those invited (and their people).
+    let res = app
+        .post_as(
+            &admin.access_token,
+            &format!("/api/v1/circles/{}/invitations", id_of(&online)),
+            json!({ "email": member.email }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
 
     // An outsider sees the description, cadence and facilitators — no members, no link.
     let seen = ok_json(

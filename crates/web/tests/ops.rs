@@ -106,6 +106,13 @@ async fn live_and_ready(app: TestApp) {
     }
 }
 
+/// `/metrics` is served only to the scraper holding this token.
+const METRICS_TOKEN: &str = "scraper-token-for-the-ops-tests";
+
+fn with_metrics_token(s: &mut Settings) {
+    s.metrics.token = Some(app::config::Secret::new(METRICS_TOKEN));
+}
+
 async fn metrics_count_requests_and_show_the_job_queue(app: TestApp) {
     // A route with a path parameter is counted under its template, not the raw path.
     let res = app.call(Method::GET, "/health/live", None, None).await;
@@ -115,7 +122,9 @@ async fn metrics_count_requests_and_show_the_job_queue(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 
-    let res = app.call(Method::GET, "/metrics", None, None).await;
+    let res = app
+        .call(Method::GET, "/metrics", Some(METRICS_TOKEN), None)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(header(&res, "content-type")
         .unwrap()
@@ -343,6 +352,7 @@ fn smtp_to_a_closed_port(s: &mut Settings) {
     s.email.smtp.port = 1;
     s.email.smtp.tls = SmtpTls::None;
     s.email.smtp.timeout_secs = 2;
+    with_metrics_token(s);
 }
 
 async fn a_failing_job_waits_for_its_retry(app: TestApp) {
@@ -386,7 +396,7 @@ async fn a_failing_job_waits_for_its_retry(app: TestApp) {
 
     // The queue depth shows it.
     let text = app
-        .call(Method::GET, "/metrics", None, None)
+        .call(Method::GET, "/metrics", Some(METRICS_TOKEN), None)
         .await
         .text()
         .await
@@ -399,11 +409,11 @@ async fn a_failing_job_waits_for_its_retry(app: TestApp) {
 
 crate::on_both_backends!(
     live_and_ready,
-    metrics_count_requests_and_show_the_job_queue,
     request_ids_are_issued_and_echoed,
     security_headers_without_hsts_over_http,
     responses_are_gzipped_when_asked,
     openapi_documents_every_api_route,
 );
 crate::on_both_backends_with!(behind_https => security_headers_with_hsts_over_https);
+crate::on_both_backends_with!(with_metrics_token => metrics_count_requests_and_show_the_job_queue);
 crate::on_both_backends_with!(smtp_to_a_closed_port => a_failing_job_waits_for_its_retry);

@@ -102,12 +102,34 @@ async fn serves_https(app: TestApp, cert: &SelfSigned) {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
+    // Named `__Host-`: browsers take it only from this host, Secure, for Path=/ and with
+    // no Domain, so a sibling subdomain cannot plant one.
     let session = cookies
         .iter()
-        .find(|c| c.starts_with("circles_session="))
+        .find(|c| c.starts_with("__Host-circles_session="))
         .unwrap_or_else(|| panic!("no session cookie in {cookies:?}"));
     assert!(session.contains("; Secure"), "{session}");
     assert!(session.contains("HttpOnly"), "{session}");
+    assert!(
+        session.contains("Path=/;") && !session.contains("Domain"),
+        "{session}"
+    );
+    let page = https_client(cert, app.port)
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let csrf = page
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-circles_csrf="))
+        .expect("a __Host- CSRF cookie");
+    assert!(
+        csrf.contains("; Secure") && csrf.contains("Path=/;"),
+        "{csrf}"
+    );
 
     // …and the session works over HTTPS.
     let home = client.get(app.url("/home")).send().await.unwrap();

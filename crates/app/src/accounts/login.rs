@@ -2,7 +2,7 @@
 //! and wrong passwords get the same answer, in the same time. The API receives tokens, a
 //! browser a session cookie; the rules are the same.
 
-use super::lockout::{self, login_key, mfa_key};
+use super::lockout::{self, login_key, mfa_key, Attempt};
 use super::register::limit;
 use super::sessions::{
     sign, start_browser_session, start_session, verify_claims, BrowserSession, Claims, TokenPair,
@@ -82,29 +82,17 @@ async fn password_step(
     raw_email: &str,
     password: &str,
 ) -> Result<PasswordStep> {
-    ctx.limiter
-        .hit(
-            limit(ctx, "login_ip", ctx.settings.rate_limit.login_per_ip),
-            meta.ip_or_unknown(),
-        )
-        .await?;
+    let ip_limit = limit(ctx, "login_ip", ctx.settings.rate_limit.login_per_ip);
+    ctx.limiter.hit(ip_limit, meta.ip_or_unknown()).await?;
     let email = Email::parse(raw_email).map_err(|_| Error::InvalidCredentials)?;
     let key = login_key(email.as_str());
-    lockout::ensure_unlocked(ctx, &key).await?;
-
-    let user = find_user_by_email(&ctx.main, email.as_str()).await?;
-    let stored = match &user {
-        Some(u) => password_credentials::Entity::find_by_id(u.id)
-            .one(&ctx.creds)
-            .await?
-            .map(|c| c.password_hash),
-        None => None,
+    let attempt = lockout::reserve(ctx, &key).await?;
+    let Some(user) = check_password(ctx, email.as_str(), password).await? else {
+        return Err(failed_login(ctx, meta, &attempt, email.as_str()).await);
     };
-    let ok = password::verify_password(password, stored).await?;
-    let Some(user) = user.filter(|_| ok) else {
-        return Err(failed_login(ctx, meta, &key, email.as_str()).await);
-    };
+    // The right password is no guess: it counts against neither the account nor the address.
     lockout::clear(ctx, &key).await?;
+    ctx.limiter.refund(ip_limit, meta.ip_or_unknown()).await?;
     if user.status == users::STATUS_SUSPENDED {
         audit::record_alone(
             &ctx.main,
@@ -141,9 +129,28 @@ async fn password_step(
     Ok(PasswordStep::Challenge(sign(ctx, &claims)?))
 }
 
-async fn failed_login(ctx: &Context, meta: &RequestMeta, key: &str, email: &str) -> Error {
+/// The account, when `password` is its password. Unknown addresses are checked against a
+/// dummy hash, so both answers take as long.
+async fn check_password(
+    ctx: &Context,
+    email: &str,
+    password: &str,
+) -> Result<Option<users::Model>> {
+    let user = find_user_by_email(&ctx.main, email).await?;
+    let stored = match &user {
+        Some(u) => password_credentials::Entity::find_by_id(u.id)
+            .one(&ctx.creds)
+            .await?
+            .map(|c| c.password_hash),
+        None => None,
+    };
+    let ok = password::verify_password(password, stored).await?;
+    Ok(user.filter(|_| ok))
+}
+
+/// Audits a wrong password (already counted when its attempt was reserved).
+async fn failed_login(ctx: &Context, meta: &RequestMeta, attempt: &Attempt, email: &str) -> Error {
     let run = async {
-        let locked = lockout::record_failure(ctx, key).await?;
         let txn = db::begin_write(&ctx.main).await?;
         audit::record(
             &txn,
@@ -151,7 +158,7 @@ async fn failed_login(ctx: &Context, meta: &RequestMeta, key: &str, email: &str)
             Entry::new(Action::LoginFailed).details(serde_json::json!({ "email": email })),
         )
         .await?;
-        if let Some(until) = locked {
+        if let Some(until) = attempt.locks_until {
             let details = serde_json::json!({ "email": email, "until": until });
             audit::record(
                 &txn,
@@ -196,27 +203,24 @@ async fn mfa_step(
     mfa_token: &str,
     code: &str,
 ) -> Result<(Uuid, &'static str)> {
-    ctx.limiter
-        .hit(
-            limit(ctx, "mfa_ip", ctx.settings.rate_limit.mfa_per_ip),
-            meta.ip_or_unknown(),
-        )
-        .await?;
+    let ip_limit = limit(ctx, "mfa_ip", ctx.settings.rate_limit.mfa_per_ip);
+    ctx.limiter.hit(ip_limit, meta.ip_or_unknown()).await?;
     let claims = verify_claims(ctx, mfa_token, "mfa").ok_or(Error::InvalidToken)?;
-    let key = mfa_key(claims.sub);
-    lockout::ensure_unlocked(ctx, &key).await?;
     let user = find_user(&ctx.main, claims.sub).await?;
     if user.status == users::STATUS_SUSPENDED {
         return Err(Error::AccountSuspended);
     }
+    // TOTP and recovery codes share one counter: a guess is a guess.
+    let key = mfa_key(user.id);
+    let attempt = lockout::reserve(ctx, &key).await?;
     if let Some(method) = mfa::check_code(ctx, user.id, code).await? {
         lockout::clear(ctx, &key).await?;
+        ctx.limiter.refund(ip_limit, meta.ip_or_unknown()).await?;
         return Ok((user.id, method));
     }
-    let locked = lockout::record_failure(ctx, &key).await?;
     let txn = db::begin_write(&ctx.main).await?;
     audit::record(&txn, meta, Entry::new(Action::MfaFailed).user(user.id)).await?;
-    if locked.is_some() {
+    if attempt.locks_until.is_some() {
         audit::record(&txn, meta, Entry::new(Action::MfaLocked).user(user.id)).await?;
     }
     txn.commit().await?;

@@ -21,8 +21,8 @@ pub use mfa::{
 pub use one_time::Purpose;
 pub use password::{hash_password, verify_password};
 pub use photo::{
-    photo, process_photo, remove_photo, set_photo, Photo, MAX_PHOTO_BYTES, PHOTO_CONTENT_TYPE,
-    PHOTO_MAX_SIDE,
+    photo, process_photo, remove_photo, set_photo, Photo, IMAGE_WORKERS, MAX_PHOTO_BYTES,
+    MAX_SOURCE_PIXELS, PHOTO_CONTENT_TYPE, PHOTO_MAX_SIDE,
 };
 pub use profile::{me, photo_url, update_profile, Profile, ProfileChanges};
 pub use recovery::{change_password, notice as notice_in, request_password_reset, reset_password};

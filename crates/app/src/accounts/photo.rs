@@ -27,9 +27,17 @@ pub const PHOTO_MAX_SIDE: u32 = 512;
 pub const PHOTO_CONTENT_TYPE: &str = "image/jpeg";
 const JPEG_QUALITY: u8 = 85;
 /// Larger images are refused before decoding: a small file can declare huge dimensions
-/// (a "decompression bomb"), and 12,000 px covers every camera people carry.
+/// (a "decompression bomb": 550 KB of PNG can unpack to 11,900 × 11,900 pixels, over half a
+/// gigabyte). 40 megapixels covers the cameras people carry.
+pub const MAX_SOURCE_PIXELS: u64 = 40_000_000;
+/// No side longer than this, however narrow the other.
 const MAX_SOURCE_SIDE: u32 = 12_000;
-const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+/// What decoding the largest accepted image may allocate (40 MP of RGBA, and slack).
+const MAX_DECODE_ALLOC: u64 = 200 * 1024 * 1024;
+/// Photos decoded at once; more uploads wait their turn.
+pub const IMAGE_WORKERS: usize = 2;
+/// How long an upload waits for a turn before the server says it is busy.
+const IMAGE_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A stored photo, ready to send.
 #[derive(Debug, Clone)]
@@ -71,16 +79,16 @@ pub fn process_photo(upload: &[u8]) -> std::result::Result<Vec<u8>, DomainError>
     limits.max_image_height = Some(MAX_SOURCE_SIDE);
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    let too_big = || {
-        photo_error(format!(
-            "This image is too large in pixels: at most {MAX_SOURCE_SIDE} × {MAX_SOURCE_SIDE}."
-        ))
-    };
     let decode_error = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => too_big(),
+        image::ImageError::Limits(_) => too_many_pixels(),
         _ => unreadable(),
     };
     let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    // The header is read; the pixels are not. Refuse here what would be too costly.
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_SOURCE_PIXELS {
+        return Err(too_many_pixels());
+    }
     // Phones store photos sideways and say so in EXIF; apply it before EXIF is dropped.
     let orientation = decoder.orientation().ok();
     let mut img = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
@@ -101,6 +109,13 @@ pub fn process_photo(upload: &[u8]) -> std::result::Result<Vec<u8>, DomainError>
         .encode_image(&rgb)
         .map_err(|e| photo_error(format!("This photo could not be saved ({e}).")))?;
     Ok(out)
+}
+
+fn too_many_pixels() -> DomainError {
+    photo_error(format!(
+        "This image has too many pixels: at most {} megapixels (and {MAX_SOURCE_SIDE} pixels a side). Resize it and try again.",
+        MAX_SOURCE_PIXELS / 1_000_000
+    ))
 }
 
 /// JPEG has no transparency: paint transparent parts white (as the page background of a
@@ -130,7 +145,14 @@ pub async fn set_photo(
 ) -> Result<Profile> {
     actor.require::<crate::authz::can::ManageOwnAccount>()?;
     let original_bytes = upload.len();
-    // Decoding and resizing take tens of milliseconds of CPU: keep them off the async threads.
+    // Decoding and resizing take tens of milliseconds of CPU and up to 200 MB: keep them
+    // off the async threads, and only a couple at a time.
+    let _turn = tokio::time::timeout(IMAGE_QUEUE_WAIT, ctx.image_work.acquire())
+        .await
+        .map_err(|_| Error::Busy {
+            retry_after_secs: IMAGE_QUEUE_WAIT.as_secs(),
+        })?
+        .map_err(|e| Error::Internal(anyhow::Error::new(e)))?;
     let jpeg = tokio::task::spawn_blocking(move || process_photo(&upload))
         .await
         .map_err(|e| Error::Internal(anyhow::Error::new(e)))??;
@@ -352,6 +374,53 @@ mod tests {
             let e = process_photo(bad).unwrap_err();
             assert_eq!(e.field, "photo");
         }
+    }
+
+    /// The first bytes of a PNG that declares `width` × `height` pixels: signature and
+    /// header chunk, then a scrap of image data. Enough to be judged by its header alone.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for b in bytes {
+                crc ^= u32::from(*b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&width.to_be_bytes());
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        // 8-bit greyscale, deflate, no filter method quirks, not interlaced.
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend_from_slice(&13u32.to_be_bytes());
+        out.extend_from_slice(&ihdr);
+        out.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        out.extend_from_slice(&[0, 0, 0, 2, b'I', b'D', b'A', b'T', 0x78, 0x9C]);
+        out
+    }
+
+    #[test]
+    fn images_over_forty_megapixels_are_refused_from_their_header() {
+        let e = process_photo(&png_header(11_900, 11_900)).unwrap_err();
+        assert_eq!(e.field, "photo");
+        assert!(e.message.contains("40 megapixels"), "{}", e.message);
+        // A long thin strip under 40 MP but over the side limit is refused too.
+        let e = process_photo(&png_header(20_000, 10)).unwrap_err();
+        assert!(e.message.contains("megapixels"), "{}", e.message);
+        // Within the limits, the same truncated file is merely unreadable.
+        let e = process_photo(&png_header(6_000, 6_000)).unwrap_err();
+        assert!(
+            e.message.contains("not a photo we can read"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

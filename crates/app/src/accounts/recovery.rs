@@ -10,7 +10,7 @@ use crate::authz::Actor;
 use crate::jobs::{self, AccountNotice, Job};
 use crate::{token, Context, Error, RequestMeta, Result};
 use chrono::Utc;
-use db::credentials::password_credentials;
+use db::credentials::{calendar_feeds, password_credentials};
 use db::main_db::users;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use domain::{Email, NewPassword};
@@ -73,6 +73,7 @@ pub async fn change_password(
     store_hash(ctx, user.id, &new_password).await?;
     let ended =
         revoke_all_sessions(ctx, user.id, Some(actor.session_id), "password_changed").await?;
+    revoke_calendar_feed(ctx, user.id).await?;
     let txn = db::begin_write(&ctx.main).await?;
     audit::record(
         &txn,
@@ -85,6 +86,15 @@ pub async fn change_password(
     .await?;
     notice(&txn, ctx, user.id, AccountNotice::PasswordChanged).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Ends the person's calendar-feed address: it names their circles, times and places, and
+/// whoever changed or reset the password may be shutting out someone who copied it.
+async fn revoke_calendar_feed(ctx: &Context, user_id: Uuid) -> Result<()> {
+    calendar_feeds::Entity::delete_by_id(user_id)
+        .exec(&ctx.creds)
+        .await?;
     Ok(())
 }
 
@@ -178,6 +188,7 @@ pub async fn reset_password(
     one_time::consume(ctx, raw_token, Purpose::ResetPassword).await?;
     store_hash(ctx, user.id, &new_password).await?;
     revoke_all_sessions(ctx, user.id, None, "password_reset").await?;
+    revoke_calendar_feed(ctx, user.id).await?;
     lockout::clear(ctx, &login_key(&user.email)).await?;
     one_time::void_all(ctx, user.id, Purpose::ResetPassword).await?;
     let txn = db::begin_write(&ctx.main).await?;

@@ -145,20 +145,30 @@ async fn create_user(
     })
 }
 
+/// The owner of a taken address hears of attempts to register it at most this often, so
+/// registering someone's address over and over cannot flood their inbox.
+const TAKEN_NOTICE_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
 async fn notify_existing(ctx: &Context, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
+    let key = format!("taken_notice:{user_id}");
+    let due = super::lockout::claim_notice(ctx, &key, TAKEN_NOTICE_EVERY).await?;
     let txn = db::begin_write(&ctx.main).await?;
     audit::record(
         &txn,
         meta,
-        Entry::new(Action::RegistrationForExistingEmail).user(user_id),
+        Entry::new(Action::RegistrationForExistingEmail)
+            .user(user_id)
+            .details(serde_json::json!({ "owner_told": due })),
     )
     .await?;
-    jobs::enqueue(
-        &txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendAlreadyRegisteredEmail { user_id },
-    )
-    .await?;
+    if due {
+        jobs::enqueue(
+            &txn,
+            ctx.settings.jobs.max_attempts,
+            &Job::SendAlreadyRegisteredEmail { user_id },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }

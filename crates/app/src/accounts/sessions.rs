@@ -210,12 +210,27 @@ async fn actor_for(ctx: &Context, session: sessions::Model) -> Result<Actor> {
     if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
         return Err(Error::SessionRevoked);
     }
+    end_if_idle(ctx, &session, Utc::now()).await?;
     let roles = roles_of(&ctx.main, user.id).await?;
     Ok(Actor {
         user,
         roles,
         session_id: session.id,
     })
+}
+
+fn idle_limit(ctx: &Context) -> Duration {
+    Duration::minutes(ctx.settings.auth.session_idle_minutes as i64)
+}
+
+/// Refuses, and revokes, a session nobody has used for `auth.session_idle_minutes`: a
+/// device left signed in somewhere should not stay a way in for the whole lifetime.
+async fn end_if_idle(ctx: &Context, session: &sessions::Model, now: DateTime<Utc>) -> Result<()> {
+    if now - session.last_used_at <= idle_limit(ctx) {
+        return Ok(());
+    }
+    revoke_where(ctx, session.user_id, Some(session.id), None, "idle").await?;
+    Err(Error::SessionRevoked)
 }
 
 /// Exchanges a refresh token for a new pair.
@@ -250,6 +265,7 @@ pub async fn refresh(ctx: &Context, meta: &RequestMeta, raw: &str) -> Result<Tok
     if session.revoked_at.is_some() || session.expires_at <= now {
         return Err(Error::SessionRevoked);
     }
+    end_if_idle(ctx, &session, now).await?;
     let (refresh, row) = new_refresh_row(session.id, now);
     let txn = db::begin_write(&ctx.creds).await?;
     row.insert(&txn).await?;
@@ -350,6 +366,7 @@ pub async fn list_sessions(ctx: &Context, actor: &Actor) -> Result<Vec<SessionIn
         .filter(sessions::Column::UserId.eq(actor.id()))
         .filter(sessions::Column::RevokedAt.is_null())
         .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
+        .filter(sessions::Column::LastUsedAt.gt(Utc::now() - idle_limit(ctx)))
         .order_by_desc(sessions::Column::LastUsedAt)
         .all(&ctx.creds)
         .await?;

@@ -177,8 +177,10 @@ pub struct AuditFilter {
     /// The id of the user (or other record) acted on.
     pub target_id: Option<String>,
     /// Only records at or after this time (RFC 3339).
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub since: Option<DateTime<Utc>>,
     /// Only records before this time (RFC 3339).
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub until: Option<DateTime<Utc>>,
 }
 

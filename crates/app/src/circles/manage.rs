@@ -566,12 +566,14 @@ pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
 /// Circles to browse, oldest first, with search and filters; never archived ones.
 pub async fn browse(
     ctx: &Context,
-    _g: Granted<can::Participate>,
+    g: Granted<can::Participate>,
     filter: &CircleFilter,
     page: &PageRequest,
 ) -> Result<Page<CircleView>> {
     let limit = page.limit()?;
-    let mut q = circles::Entity::find().order_by_asc(circles::Column::Id);
+    let mut q = circles::Entity::find()
+        .filter(super::listing::listable_to(ctx, g.actor_id()).await?)
+        .order_by_asc(circles::Column::Id);
     if let Some(cursor) = &page.cursor {
         let id: Uuid = cursor.parse().map_err(|_| {
             Error::invalid(

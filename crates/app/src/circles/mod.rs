@@ -10,6 +10,7 @@ pub mod archive;
 pub mod facilitation;
 pub mod health;
 pub mod invitations;
+mod listing;
 pub mod manage;
 pub mod meetings;
 pub mod membership;

@@ -103,25 +103,10 @@ pub async fn roster_csv(ctx: &Context, org: &Organising) -> Result<String> {
             r.checked_in_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             r.note.unwrap_or_default(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
+        out.push_str(&domain::csv::line(&fields));
         out.push_str("\r\n");
     }
     Ok(out)
-}
-
-/// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
-fn csv_field(raw: &str) -> String {
-    let safe = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{raw}")
-    } else {
-        raw.to_owned()
-    };
-    if safe.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
 }
 
 /// A registration of this event, read inside the caller's transaction.
@@ -278,18 +263,4 @@ pub async fn counts(ctx: &Context, org: &Organising) -> Result<Counts> {
         }
     }
     Ok(c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("Joe"), "Joe");
-        assert_eq!(csv_field("Smith, Joe"), "\"Smith, Joe\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1"), "'-1");
-    }
 }

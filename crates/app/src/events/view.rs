@@ -74,6 +74,7 @@ pub struct EventFilter {
     /// At most this many (1–200, default 50).
     pub limit: Option<u64>,
     /// Only events starting after this instant (the last `starts_at` of the previous page).
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub after: Option<DateTime<Utc>>,
 }
 

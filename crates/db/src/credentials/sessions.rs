@@ -12,7 +12,8 @@ pub struct Model {
     pub last_used_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
-    /// `logout`, `revoked`, `token_reuse`, `password_changed`, `password_reset`, `suspended`.
+    /// `logout`, `revoked`, `token_reuse`, `password_changed`, `password_reset`, `suspended`,
+    /// `idle`.
     pub revoked_reason: Option<String>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,

@@ -28,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::ToSchema, Default)]
 pub struct GenerateBody {
     /// Generate up to this instant (default and maximum: 26 weeks ahead).
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub until: Option<DateTime<Utc>>,
 }
 
@@ -54,8 +55,10 @@ async fn generate(
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// Meetings starting at or after this instant.
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub from: Option<DateTime<Utc>>,
     /// Meetings starting before this instant.
+    #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub until: Option<DateTime<Utc>>,
 }
 
@@ -76,6 +79,7 @@ async fn list(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AddMeetingBody {
+    #[serde(deserialize_with = "domain::dates::de_instant")]
     pub starts_at: DateTime<Utc>,
     /// 30–480 minutes; the circle's usual length when left out.
     pub duration_minutes: Option<i32>,
@@ -108,6 +112,7 @@ async fn add(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct MoveBody {
+    #[serde(deserialize_with = "domain::dates::de_instant")]
     pub starts_at: DateTime<Utc>,
 }
 

@@ -3,7 +3,7 @@
 
 use super::layout::Layout;
 use super::respond::{render, Empty};
-use super::session::{is_https, set_cookie, Form, MaybeUser, PageMeta, SignedIn, SESSION_COOKIE};
+use super::session::{session_set_cookie, Form, MaybeUser, PageMeta, SignedIn};
 use super::{safe_next, FormState, PageResult};
 use crate::state::AppState;
 use app::accounts::{self, BrowserLogin, BrowserSession, Registration};
@@ -195,7 +195,7 @@ async fn login_form(
 ) -> PageResult<Response> {
     let next = safe_next(q.next.as_deref());
     if user.is_some() {
-        return Ok(Redirect::to(&next).into_response());
+        return Ok(super::redirect(&next));
     }
     render(LoginPage {
         layout: Layout::new("Sign in", m.csrf, None, &m.path),
@@ -290,13 +290,8 @@ async fn login_mfa(
 }
 
 fn signed_in(s: &AppState, session: BrowserSession, next: &str) -> Response {
-    let mut res = Redirect::to(next).into_response();
-    let cookie = set_cookie(
-        SESSION_COOKIE,
-        &session.cookie_token,
-        Some(session.max_age_secs),
-        is_https(s),
-    );
+    let mut res = super::redirect(next);
+    let cookie = session_set_cookie(s, &session.cookie_token, session.max_age_secs);
     res.headers_mut().append(header::SET_COOKIE, cookie);
     res
 }
@@ -309,10 +304,8 @@ async fn logout(
 ) -> PageResult<Response> {
     accounts::logout(&s.ctx, &m.request, &actor).await?;
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", Some(0), is_https(&s)),
-    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, session_set_cookie(&s, "", 0));
     // Pages saved for offline reading must not outlive the session. The service worker
     // forgets them when it sees this request; this header makes the browser drop them
     // (and the worker, which the next page registers again) even when no worker saw it.

@@ -66,15 +66,15 @@ fn read_filter(q: &LogQuery, mut form: FormState) -> (FormState, AuditFilter) {
     }
     if let Some(raw) = given(&q.since) {
         match parse_date(raw) {
-            Some(d) => filter.since = Some(d),
-            None => form = form.field_error("since", "Enter a date like 2025-06-30."),
+            Ok(d) => filter.since = Some(d),
+            Err(message) => form = form.field_error("since", &message),
         }
     }
     if let Some(raw) = given(&q.until) {
         // "Until" a day includes that day: the use case's bound is exclusive.
         match parse_date(raw) {
-            Some(d) => filter.until = Some(d + chrono::Duration::days(1)),
-            None => form = form.field_error("until", "Enter a date like 2025-06-30."),
+            Ok(d) => filter.until = Some(d + chrono::Duration::days(1)),
+            Err(message) => form = form.field_error("until", &message),
         }
     }
     (form, filter)

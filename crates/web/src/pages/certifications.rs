@@ -134,9 +134,9 @@ async fn record(
     let expires_at = match input.expires_on.trim() {
         "" => None,
         raw => match parse_date(raw) {
-            Some(d) => Some(d),
-            None => {
-                let form = form.field_error("expires_on", "Enter a date like 2027-06-30.");
+            Ok(d) => Some(d),
+            Err(message) => {
+                let form = form.field_error("expires_on", &message);
                 return rerender(&s, &actor, g, m.csrf, &input.email, form).await;
             }
         },

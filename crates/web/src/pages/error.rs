@@ -3,7 +3,7 @@
 use super::layout::Layout;
 use askama::Template;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 #[derive(Debug)]
 pub enum PageError {
@@ -41,8 +41,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (status, heading, message) = match self {
             PageError::SignInRequired { next } => {
-                return Redirect::to(&format!("/login?next={}", super::encode(&next)))
-                    .into_response();
+                return super::redirect(&format!("/login?next={}", super::encode(&next)));
             }
             PageError::CsrfFailed => (
                 StatusCode::FORBIDDEN,

@@ -191,7 +191,10 @@ async fn browse(
             }
         },
     };
-    let after = given(&q.after).and_then(|a| a.parse::<DateTime<Utc>>().ok());
+    // A cursor from our own links; anything else starts from the first page.
+    let after = given(&q.after)
+        .and_then(|a| a.parse::<DateTime<Utc>>().ok())
+        .and_then(|a| domain::dates::instant("after", a).ok());
     let filter = EventFilter {
         q: given(&q.q).map(str::to_owned),
         kind,

@@ -68,9 +68,11 @@ pub async fn dashboard(
             .map_err(|e| super::PageError::Internal(e.into()))?,
     )
     .into_response();
+    // Like every signed-in page, not for the browser's HTTP cache; the service worker
+    // keeps its own offline copy, which the sign-out clears.
     res.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("private, no-cache"),
+        axum::http::HeaderValue::from_static("no-store"),
     );
     // The dashboard is what someone at a retreat without signal wants to look at.
     super::pwa::keep_offline(&mut res);

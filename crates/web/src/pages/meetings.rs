@@ -115,6 +115,9 @@ fn starts_at(
     let (Ok(date), Ok(time)) = (date, time) else {
         return Err(state);
     };
+    if let Err(e) = domain::dates::date("date", date) {
+        return Err(state.field_error("date", &e.message));
+    }
     let Ok(zone_tz) = TimeZone::parse(zone) else {
         return Ok(date.and_time(time).and_utc());
     };

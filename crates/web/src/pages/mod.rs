@@ -25,8 +25,11 @@ pub use error::{PageError, PageResult};
 pub use layout::Layout;
 
 use crate::state::AppState;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use domain::local_path::LocalPath;
 use std::collections::HashMap;
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -70,12 +73,18 @@ fn url_escape(s: &str) -> String {
         .collect()
 }
 
-/// Only local paths may be returned to after signing in (no open redirects).
+/// Only paths on this site may be returned to after signing in (no open redirects);
+/// anything else (see `domain::local_path`) goes to the home page.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/home".to_owned(),
-    }
+    next.and_then(LocalPath::parse)
+        .map_or_else(|| "/home".to_owned(), |p| p.as_str().to_owned())
+}
+
+/// A "303 See Other" to `location`. Unlike axum's `Redirect`, it cannot panic: a value
+/// that is no valid header sends the browser to the home page instead.
+pub fn redirect(location: &str) -> Response {
+    let value = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/home"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response()
 }
 
 /// What a form shows: the values typed (kept after an error) and a message per field.
@@ -136,7 +145,19 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/home");
         assert_eq!(safe_next(Some("https://evil.example")), "/home");
         assert_eq!(safe_next(Some("/\\evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\r/x")), "/home");
         assert_eq!(safe_next(None), "/home");
+    }
+
+    #[test]
+    fn redirects_never_panic() {
+        for location in ["/circles?x=1", "/\r/x", "/\n", "/caf\u{e9}", "\u{0}"] {
+            let res = redirect(location);
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+            assert!(res.headers().contains_key(header::LOCATION), "{location:?}");
+        }
+        assert_eq!(redirect("/\r/x").headers()[header::LOCATION], "/home");
     }
 
     #[test]

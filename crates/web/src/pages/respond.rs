@@ -5,7 +5,7 @@
 use super::{PageError, PageResult};
 use askama::Template;
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 /// Renders a page that holds personal or account data: browsers must not keep it.
 pub fn render(t: impl Template) -> PageResult<Response> {
@@ -46,7 +46,7 @@ pub fn done(path: &str, done: &str, anchor: &str) -> PageResult<Response> {
     } else {
         format!("#{anchor}")
     };
-    Ok(Redirect::to(&format!("{path}{sep}done={done}{anchor}")).into_response())
+    Ok(super::redirect(&format!("{path}{sep}done={done}{anchor}")))
 }
 
 /// The plain-language notice for a `done` code from `known`; unknown codes show nothing,
@@ -92,12 +92,12 @@ pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A `YYYY-MM-DD` date input as the start of that day in UTC.
-pub fn parse_date(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+/// A `YYYY-MM-DD` date input as the start of that day in UTC, or what to tell the person.
+pub fn parse_date(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let date = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| "Enter a date like 2027-06-30.".to_owned())?;
+    let date = domain::dates::date("date", date).map_err(|e| e.message)?;
+    Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 #[cfg(test)]
@@ -118,7 +118,8 @@ mod tests {
             parse_date("2030-01-31").unwrap().to_rfc3339(),
             "2030-01-31T00:00:00+00:00"
         );
-        assert!(parse_date("31/01/2030").is_none());
-        assert!(parse_date("").is_none());
+        assert!(parse_date("31/01/2030").is_err());
+        assert!(parse_date("").is_err());
+        assert!(parse_date("0203-01-31").unwrap_err().contains("1900"));
     }
 }

@@ -1,9 +1,14 @@
 //! Browser sessions and CSRF protection for the pages.
 //!
-//! The session cookie (`circles_session`) holds a random token whose hash the session row
-//! keeps; it is HttpOnly, SameSite=Lax, and Secure when served over HTTPS. Every form
-//! carries a CSRF token: an HMAC of the random `circles_csrf` cookie under the server key,
-//! so a page from another site can neither read nor forge it.
+//! The session cookie holds a random token whose hash the session row keeps; it is
+//! HttpOnly and SameSite=Lax. Every form carries a CSRF token: an HMAC, under the server
+//! key, of the random CSRF cookie and of the session cookie, so a page from another site
+//! can neither read nor forge it, and a token taken from one session is worthless in
+//! another.
+//!
+//! Over HTTPS both cookies are `Secure` and named with the `__Host-` prefix, which
+//! browsers accept only from this very host, with `Path=/` and no `Domain`: a sibling
+//! subdomain cannot plant either cookie to fix a session or a CSRF seed.
 
 use crate::pages::error::PageError;
 use crate::state::AppState;
@@ -18,8 +23,27 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// The session cookie's name over plain HTTP (development).
 pub const SESSION_COOKIE: &str = "circles_session";
+/// The CSRF cookie's name over plain HTTP (development).
 pub const CSRF_COOKIE: &str = "circles_csrf";
+
+/// The name of the session cookie for this server.
+pub fn session_cookie(state: &AppState) -> &'static str {
+    if is_https(state) {
+        "__Host-circles_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+fn csrf_cookie(state: &AppState) -> &'static str {
+    if is_https(state) {
+        "__Host-circles_csrf"
+    } else {
+        CSRF_COOKIE
+    }
+}
 
 /// The value of cookie `name`, if the request sent it.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -33,7 +57,15 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// A `Set-Cookie` value with the platform's attributes.
+/// Whether the request carries a session cookie of either name (valid or not).
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
+    ["__Host-circles_session", SESSION_COOKIE]
+        .iter()
+        .any(|name| cookie(headers, name).is_some())
+}
+
+/// A `Set-Cookie` value with the platform's attributes. Never `Domain`: the cookie stays
+/// with this host (which the `__Host-` prefix requires).
 pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<u64>, secure: bool) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age_secs {
@@ -43,6 +75,17 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<u64>, secure: bo
         c.push_str("; Secure");
     }
     HeaderValue::from_str(&c).expect("cookie values are URL-safe")
+}
+
+/// The session cookie for a signed-in browser (or, with an empty value and no age left,
+/// the one that signs it out).
+pub fn session_set_cookie(state: &AppState, value: &str, max_age_secs: u64) -> HeaderValue {
+    set_cookie(
+        session_cookie(state),
+        value,
+        Some(max_age_secs),
+        is_https(state),
+    )
 }
 
 pub fn is_https(state: &AppState) -> bool {
@@ -59,7 +102,7 @@ pub async fn ensure_csrf_cookie(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() >= 32);
+    let existing = cookie(req.headers(), csrf_cookie(&state)).filter(|v| v.len() >= 32);
     let fresh = existing.is_none();
     let seed = existing.unwrap_or_else(app::token::new_token);
     req.extensions_mut().insert(CsrfSeed(seed.clone()));
@@ -67,17 +110,21 @@ pub async fn ensure_csrf_cookie(
     if fresh {
         res.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &seed, None, is_https(&state)),
+            set_cookie(csrf_cookie(&state), &seed, None, is_https(&state)),
         );
     }
     res
 }
 
-fn csrf_for(state: &AppState, seed: &str) -> String {
+/// The token for forms: the CSRF seed and the session (none for visitors), under the key.
+fn csrf_for(state: &AppState, seed: &str, session: Option<&str>) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(&state.ctx.keys.token_signing).expect("any key length");
     mac.update(b"csrf\0");
     mac.update(seed.as_bytes());
+    mac.update(b"\0");
+    // Hashed, so the HMAC input never holds the session secret itself.
+    mac.update(app::token::hash(session.unwrap_or_default()).as_bytes());
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
@@ -88,10 +135,11 @@ pub fn csrf_token(parts: &Parts, state: &AppState) -> String {
         .get::<CsrfSeed>()
         .map(|s| s.0.clone())
         .unwrap_or_default();
-    csrf_for(state, &seed)
+    let session = cookie(&parts.headers, session_cookie(state));
+    csrf_for(state, &seed, session.as_deref())
 }
 
-/// Checks a submitted CSRF token against the request's cookie.
+/// Checks a submitted CSRF token against the request's cookies.
 pub fn check_csrf(parts: &Parts, state: &AppState, submitted: &str) -> Result<(), PageError> {
     check_csrf_headers(&parts.headers, state, submitted)
 }
@@ -103,8 +151,9 @@ pub fn check_csrf_headers(
     state: &AppState,
     submitted: &str,
 ) -> Result<(), PageError> {
-    let seed = cookie(headers, CSRF_COOKIE).ok_or(PageError::CsrfFailed)?;
-    let expected = csrf_for(state, &seed);
+    let seed = cookie(headers, csrf_cookie(state)).ok_or(PageError::CsrfFailed)?;
+    let session = cookie(headers, session_cookie(state));
+    let expected = csrf_for(state, &seed, session.as_deref());
     if subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), submitted.as_bytes()).into() {
         Ok(())
     } else {
@@ -122,7 +171,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        let Some(token) = cookie(&parts.headers, session_cookie(state)) else {
             return Ok(MaybeUser(None));
         };
         match app::accounts::authenticate_browser(&state.ctx, &token).await {
@@ -143,7 +192,7 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers, SESSION_COOKIE);
+        let token = cookie(&parts.headers, session_cookie(state));
         let next = parts
             .uri
             .path_and_query()
@@ -207,7 +256,7 @@ impl FromRequestParts<AppState> for PageMeta {
             path: parts.uri.path().to_owned(),
             request: crate::extract::request_meta(
                 parts,
-                state.ctx.settings.server.trust_forwarded_for,
+                &state.ctx.settings.server.trusted_proxies,
             ),
         })
     }

@@ -1,0 +1,71 @@
+//! Fields of CSV exports that spreadsheets open safely.
+//!
+//! A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is run as a
+//! formula by Excel, LibreOffice and Google Sheets ("CSV injection"); a leading `'` makes
+//! it text, and quoting keeps the `'` inside the cell. Fields holding a separator are
+//! quoted for both locales: `,` and `;` (where the decimal mark is a comma).
+
+/// One field, quoted and defused as needed.
+pub fn field(raw: &str) -> String {
+    let formula = raw.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let text = if formula {
+        format!("'{raw}")
+    } else {
+        raw.to_owned()
+    };
+    if formula || text.contains([',', ';', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// One CSV line (without its line ending) of `fields`.
+pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
+    fields
+        .iter()
+        .map(|f| field(f.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_stays_as_it_is() {
+        assert_eq!(field("Joe"), "Joe");
+        assert_eq!(field(""), "");
+        assert_eq!(
+            field("2026-03-03T19:30:00+00:00"),
+            "2026-03-03T19:30:00+00:00"
+        );
+        assert_eq!(field("a=b"), "a=b");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_quoted() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("=1+1"), "\"'=1+1\"");
+        assert_eq!(field("+31 6 1234"), "\"'+31 6 1234\"");
+        assert_eq!(field("-1"), "\"'-1\"");
+        assert_eq!(field("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(field("\t=1"), "\"'\t=1\"");
+        assert_eq!(field("\r=1"), "\"'\r=1\"");
+    }
+
+    #[test]
+    fn separators_quotes_and_newlines_are_quoted() {
+        assert_eq!(field("Smith, Joe"), "\"Smith, Joe\"");
+        assert_eq!(field("Smith; Joe"), "\"Smith; Joe\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("two\r\nlines"), "\"two\r\nlines\"");
+    }
+
+    #[test]
+    fn lines_join_fields_with_commas() {
+        assert_eq!(line(&["1", "Smith; Joe", "=x"]), "1,\"Smith; Joe\",\"'=x\"");
+    }
+}
