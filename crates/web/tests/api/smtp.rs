@@ -8,10 +8,8 @@
 //! Needs `python3` with `aiosmtpd` (`python3 -m pip install aiosmtpd`). Without them the
 //! tests are skipped loudly — or fail when `REQUIRE_POSTGRES=1` (CI mode).
 
-mod common;
-
+use crate::helpers::{Backend, TestApp, PASSWORD};
 use app::config::{EmailTransportKind, Secret, SmtpTls};
-use common::{Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -117,7 +115,7 @@ fn start_smtp_server() -> Option<SmtpServer> {
 
 async fn app_sending_through(server: &SmtpServer, password: &str) -> TestApp {
     let (port, ca_file, password) = (server.port, server.ca_file.clone(), password.to_owned());
-    common::spawn_app_with(Backend::Sqlite, move |s| {
+    crate::helpers::spawn_app_with(Backend::Sqlite, move |s| {
         s.email.transport = EmailTransportKind::Smtp;
         s.email.smtp.host = "localhost".into();
         s.email.smtp.port = port;
@@ -216,7 +214,7 @@ async fn verification_email_is_delivered_over_starttls_with_auth() {
     }
 
     // The link works: the token in the delivered mail verifies the address.
-    let token = common::email::link_token(text, "verify-email").unwrap();
+    let token = crate::helpers::email::link_token(text, "verify-email").unwrap();
     let res = app
         .post(
             "/api/v1/auth/verify-email",

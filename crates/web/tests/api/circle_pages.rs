@@ -3,11 +3,9 @@
 //! form, browsing, what outsiders may see, the join queue, invitations, leaving, removal,
 //! meetings and attendance, and the pages a plain member may not open.
 
-mod common;
-
+use crate::helpers::pages::{between, browser, csrf_token, location, Person};
+use crate::helpers::{TestApp, User, PASSWORD};
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
-use common::pages::{between, browser, csrf_token, location, Person};
-use common::{TestApp, User, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;

@@ -3,10 +3,8 @@
 //! and the small script behave for a person, and how heavy the pages are on a cold load.
 //! They also leave screenshots in `test-artifacts/screenshots/`.
 
-mod common;
-
-use common::browser::{Browser, Viewport, DESKTOP, PHONE};
-use common::{Backend, TestApp, PASSWORD};
+use crate::helpers::browser::{Browser, Viewport, DESKTOP, PHONE};
+use crate::helpers::{Backend, TestApp, PASSWORD};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
@@ -69,7 +67,7 @@ crate::on_both_backends!(register_confirm_and_sign_in);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_considers_the_app_installable() {
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     let Some(b) = Browser::open(&app.address, DESKTOP).await else {
@@ -128,7 +126,7 @@ fn unix_now() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     let user = app.signed_up(&unique_email("mfa")).await;
@@ -177,7 +175,7 @@ async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     let admin_email = unique_email("admin");
@@ -227,7 +225,7 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_error_keeps_the_input_and_the_script_checks_before_sending() {
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     let Some(b) = Browser::open(&app.address, PHONE).await else {
@@ -386,7 +384,7 @@ async fn cold_dashboard_load(app: &TestApp, user_email: &str) -> Option<ColdLoad
 /// asserted (timings belong to benchmarks: see `scripts/measure-fcp.sh`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_weighs_under_100_kb_on_a_cold_load() {
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     let user = app.signed_up(&unique_email("weight")).await;
@@ -416,7 +414,7 @@ async fn measure_dashboard_first_contentful_paint() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(7);
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     let user = app.signed_up(&unique_email("fcp")).await;
@@ -443,7 +441,7 @@ async fn measure_dashboard_first_contentful_paint() {
 /// The main pages at a phone and a desktop size, for people reviewing the design.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_main_pages() {
-    let Some(app) = common::spawn_app(Backend::Sqlite).await else {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
         return;
     };
     // Plain addresses: each test has databases of its own, and these end up in the docs.

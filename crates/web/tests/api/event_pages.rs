@@ -4,11 +4,9 @@
 //! dashboard, the `.ics` download and the private feed, the door list with check-in,
 //! notes and the CSV, and editing.
 
-mod common;
-
+use crate::helpers::pages::{between, location, Person};
+use crate::helpers::{TestApp, User};
 use chrono::{Duration, Utc};
-use common::pages::{between, location, Person};
-use common::{TestApp, User};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -180,7 +178,7 @@ async fn create_publish_and_find(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 }
-on_both_backends!(create_publish_and_find);
+crate::on_both_backends!(create_publish_and_find);
 
 // --- Registering, the waitlist, the dashboard, calendars ----------------------------------
 
@@ -268,7 +266,7 @@ async fn register_waitlist_and_calendar(app: TestApp) {
         .unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
-on_both_backends!(register_waitlist_and_calendar);
+crate::on_both_backends!(register_waitlist_and_calendar);
 
 // --- The door list ------------------------------------------------------------------------
 
@@ -377,7 +375,7 @@ async fn door_list(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 }
-on_both_backends!(door_list);
+crate::on_both_backends!(door_list);
 
 // --- Editing ------------------------------------------------------------------------------
 
@@ -430,4 +428,4 @@ async fn edit_through_the_form(app: TestApp) {
         .await
         .contains("data-count=\"registered\">2 / 2<"));
 }
-on_both_backends!(edit_through_the_form);
+crate::on_both_backends!(edit_through_the_form);

@@ -1,9 +1,7 @@
 //! Registration, verification, sign-in, tokens, sessions, password change and reset —
 //! end to end over HTTP, on SQLite and PostgreSQL.
 
-mod common;
-
-use common::{problem_code, TestApp, PASSWORD};
+use crate::helpers::{problem_code, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -863,7 +861,7 @@ async fn redis_available(url: &str) -> bool {
     }
 }
 
-async fn instances_share_rate_limits_through_redis(backend: common::Backend) {
+async fn instances_share_rate_limits_through_redis(backend: crate::helpers::Backend) {
     let url = redis_url();
     if !redis_available(&url).await {
         return;
@@ -874,10 +872,10 @@ async fn instances_share_rate_limits_through_redis(backend: common::Backend) {
         s.redis.key_prefix = prefix.clone();
         s.rate_limit.register_per_ip = 2;
     };
-    let Some(a) = common::spawn_app_with(backend, configure).await else {
+    let Some(a) = crate::helpers::spawn_app_with(backend, configure).await else {
         return;
     };
-    let Some(b) = common::spawn_app_with(backend, configure).await else {
+    let Some(b) = crate::helpers::spawn_app_with(backend, configure).await else {
         return;
     };
     for email in ["one@example.org", "two@example.org"] {
@@ -915,10 +913,10 @@ async fn instances_share_rate_limits_through_redis(backend: common::Backend) {
 mod instances_share_rate_limits_through_redis {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        super::instances_share_rate_limits_through_redis(crate::common::Backend::Sqlite).await
+        super::instances_share_rate_limits_through_redis(crate::helpers::Backend::Sqlite).await
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        super::instances_share_rate_limits_through_redis(crate::common::Backend::Postgres).await
+        super::instances_share_rate_limits_through_redis(crate::helpers::Backend::Postgres).await
     }
 }

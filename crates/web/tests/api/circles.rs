@@ -2,9 +2,7 @@
 //! editing circles, browsing, join requests and the queue, invitations, leaving, removal,
 //! every refusal, the emails and audit records, and the capacity invariant under load.
 
-mod common;
-
-use common::{problem_code, TestApp, User};
+use crate::helpers::{problem_code, TestApp, User};
 use db::main_db::{audit_log, circle_invitations, circle_memberships, circles, users};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};

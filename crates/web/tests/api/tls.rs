@@ -2,10 +2,8 @@
 //! TLS itself, sends HSTS and marks its cookies Secure; half a TLS configuration, or
 //! files that are not what they claim, stop start-up with a message naming the settings.
 
-mod common;
-
-use common::pages::{browser_builder, sign_in};
-use common::{test_settings, Backend, TestApp};
+use crate::helpers::pages::{browser_builder, sign_in};
+use crate::helpers::{test_settings, Backend, TestApp};
 use reqwest::header::{SET_COOKIE, STRICT_TRANSPORT_SECURITY};
 use reqwest::StatusCode;
 use std::net::SocketAddr;
@@ -50,7 +48,7 @@ fn https_client(cert: &SelfSigned, port: u16) -> reqwest::Client {
 async fn https_app(backend: Backend) {
     let cert = self_signed();
     let (cert_file, key_file) = (cert.cert_file.clone(), cert.key_file.clone());
-    common::run(
+    crate::helpers::run(
         backend,
         move |s| {
             s.server.tls_cert_file = Some(cert_file);

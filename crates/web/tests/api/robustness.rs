@@ -2,10 +2,8 @@
 //! a 4xx `application/problem+json` with a stable code, and an account that existed before
 //! the barrage is untouched after it.
 
-mod common;
-
+use crate::helpers::{problem_code, TestApp, User, PASSWORD};
 use app::config::Settings;
-use common::{problem_code, TestApp, User, PASSWORD};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 

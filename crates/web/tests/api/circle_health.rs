@@ -2,11 +2,9 @@
 //! PostgreSQL: the figures are right, only the right roles see them, no figure names a
 //! person, and archiving keeps the counts while removing the personal details.
 
-mod common;
-
+use crate::helpers::pages::{browser, csrf_token, sign_in};
+use crate::helpers::{problem_code, TestApp, User};
 use chrono::{Duration, Utc};
-use common::pages::{browser, csrf_token, sign_in};
-use common::{problem_code, TestApp, User};
 use db::main_db::{attendance, circle_invitations, circle_memberships, meetings};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use reqwest::{Method, Response, StatusCode};

@@ -3,11 +3,9 @@
 //! the organiser checks him in at the door on a phone. Screenshots go to
 //! `test-artifacts/screenshots/event-*.png`.
 
-mod common;
-
+use crate::helpers::browser::{artifacts_dir, Browser, DESKTOP, PHONE};
+use crate::helpers::TestApp;
 use chrono::{Duration, Utc};
-use common::browser::{artifacts_dir, Browser, DESKTOP, PHONE};
-use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -164,4 +162,4 @@ async fn find_register_and_check_in(app: TestApp) {
     door.screenshot("event-checked-in", PHONE).await;
     door.close().await;
 }
-on_both_backends!(find_register_and_check_in);
+crate::on_both_backends!(find_register_and_check_in);

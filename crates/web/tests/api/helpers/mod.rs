@@ -34,11 +34,11 @@ macro_rules! on_both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                $crate::common::run($crate::common::Backend::Sqlite, |_| {}, super::$name).await
+                $crate::helpers::run($crate::helpers::Backend::Sqlite, |_| {}, super::$name).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                $crate::common::run($crate::common::Backend::Postgres, |_| {}, super::$name).await
+                $crate::helpers::run($crate::helpers::Backend::Postgres, |_| {}, super::$name).await
             }
         }
     )+};
@@ -54,14 +54,14 @@ macro_rules! on_both_backends_with {
                 // `$configure` may be a bare name from the calling module, or a path.
                 #[allow(unused_imports)]
                 use super::*;
-                $crate::common::run($crate::common::Backend::Sqlite, $configure, super::$name).await
+                $crate::helpers::run($crate::helpers::Backend::Sqlite, $configure, super::$name).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 // `$configure` may be a bare name from the calling module, or a path.
                 #[allow(unused_imports)]
                 use super::*;
-                $crate::common::run($crate::common::Backend::Postgres, $configure, super::$name).await
+                $crate::helpers::run($crate::helpers::Backend::Postgres, $configure, super::$name).await
             }
         }
     )+};

@@ -2,9 +2,7 @@
 //! endpoint per permission answers as `domain::permission::grants` says — on SQLite and
 //! PostgreSQL.
 
-mod common;
-
-use common::{problem_code, TestApp, User};
+use crate::helpers::{problem_code, TestApp, User};
 use domain::permission::{allows, Permission};
 use domain::Role;
 use reqwest::{Method, StatusCode};

@@ -1,10 +1,8 @@
 //! Two-step verification (TOTP and recovery codes) end to end over HTTP, on SQLite and
 //! PostgreSQL.
 
-mod common;
-
+use crate::helpers::{problem_code, TestApp, User, PASSWORD};
 use app::config::Settings;
-use common::{problem_code, TestApp, User, PASSWORD};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 use totp_rs::{Algorithm, Secret, TOTP};

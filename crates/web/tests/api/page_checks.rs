@@ -4,10 +4,8 @@
 //! in order. Also checks what makes the site an installable, offline-capable app: the
 //! manifest and its icons, the service worker and the offline page, and asset caching.
 
-mod common;
-
-use common::pages::{browser, csrf_token, sign_in};
-use common::TestApp;
+use crate::helpers::pages::{browser, csrf_token, sign_in};
+use crate::helpers::TestApp;
 use reqwest::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
     SET_COOKIE,
@@ -260,7 +258,7 @@ async fn every_page_follows_the_shared_rules(app: TestApp) {
 
 /// A published one-seat paid workshop `admin` organises, with one person holding the seat
 /// and one waiting; its id.
-async fn seed_event(app: &TestApp, admin: &common::User) -> String {
+async fn seed_event(app: &TestApp, admin: &crate::helpers::User) -> String {
     let token = admin.access_token.as_str();
     let day = (chrono::Utc::now() + chrono::Duration::days(5)).date_naive();
     let res = app
@@ -302,7 +300,7 @@ async fn seed_event(app: &TestApp, admin: &common::User) -> String {
 
 /// A circle `admin` runs, with every kind of row its pages list; its id and the id of a
 /// meeting that has taken place, with attendance.
-async fn seed_circle(app: &TestApp, admin: &common::User) -> (String, String) {
+async fn seed_circle(app: &TestApp, admin: &crate::helpers::User) -> (String, String) {
     let ok = |res: reqwest::Response| async move {
         assert!(res.status().is_success(), "{}", res.status());
         res.json::<Value>().await.unwrap()

@@ -1,10 +1,8 @@
 //! User administration, facilitator certifications, account assistance and the audit log —
 //! end to end over HTTP, on SQLite and PostgreSQL.
 
-mod common;
-
+use crate::helpers::{problem_code, TestApp, User, PASSWORD};
 use app::config::Settings;
-use common::{problem_code, TestApp, User, PASSWORD};
 use db::sea_orm::ConnectionTrait;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
@@ -1068,7 +1066,7 @@ async fn execute(app: &TestApp, sql: &str) -> Result<(), db::sea_orm::DbErr> {
 
 async fn drop_append_only_triggers(app: &TestApp) {
     match app.backend {
-        common::Backend::Sqlite => {
+        crate::helpers::Backend::Sqlite => {
             execute(app, "DROP TRIGGER audit_log_no_UPDATE")
                 .await
                 .unwrap();
@@ -1076,7 +1074,7 @@ async fn drop_append_only_triggers(app: &TestApp) {
                 .await
                 .unwrap();
         }
-        common::Backend::Postgres => {
+        crate::helpers::Backend::Postgres => {
             execute(app, "DROP TRIGGER audit_log_append_only ON audit_log")
                 .await
                 .unwrap();

@@ -4,10 +4,8 @@
 //! pages. "Offline" here is the server stopping (gracefully, so no kept-alive connection
 //! lingers), which is what a browser without signal sees too: requests fail.
 
-mod common;
-
-use common::browser::{Browser, DESKTOP};
-use common::{test_settings, PASSWORD};
+use crate::helpers::browser::{Browser, DESKTOP};
+use crate::helpers::{test_settings, PASSWORD};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;

@@ -2,10 +2,8 @@
 //! way a browser without JavaScript drives them (cookies, forms, CSRF tokens, redirects),
 //! on SQLite and PostgreSQL.
 
-mod common;
-
-use common::pages::{browser_builder, csrf_token, sign_in};
-use common::{TestApp, PASSWORD};
+use crate::helpers::pages::{browser_builder, csrf_token, sign_in};
+use crate::helpers::{TestApp, PASSWORD};
 use reqwest::{Client, Response, StatusCode};
 use totp_rs::{Algorithm, Secret, TOTP};
 

@@ -2,10 +2,8 @@
 //! from the cadence (idempotent), listing, adding, moving, cancelling, recording
 //! attendance, a member's own history, and every refusal.
 
-mod common;
-
+use crate::helpers::{problem_code, TestApp, User};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use common::{problem_code, TestApp, User};
 use db::main_db::circles;
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -1,10 +1,8 @@
 //! The profile: details and photo through the JSON API and through the page (with and
 //! without JavaScript's JSON answer), on SQLite and PostgreSQL.
 
-mod common;
-
-use common::pages::{browser, csrf_token, sign_in};
-use common::{problem_code, TestApp, User, PASSWORD};
+use crate::helpers::pages::{browser, csrf_token, sign_in};
+use crate::helpers::{problem_code, TestApp, User, PASSWORD};
 use image::{ImageEncoder, ImageFormat, Rgb, RgbImage};
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Method, Response, StatusCode};

@@ -3,10 +3,8 @@
 //! promotion, seat offers on paid events, `Idempotency-Key`, venues and double booking,
 //! reminders, editing events, and capacity under 200 simultaneous registrations.
 
-mod common;
-
+use crate::helpers::{problem_code, TestApp, User};
 use chrono::{Duration, Utc};
-use common::{problem_code, TestApp, User};
 use db::main_db::{event_registrations as regs, jobs, users};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};

@@ -3,10 +3,8 @@
 //! phone, the facilitator approves, then takes attendance on a phone in a few taps.
 //! Screenshots go to `test-artifacts/screenshots/circle-*.png`.
 
-mod common;
-
-use common::browser::{Browser, DESKTOP, PHONE};
-use common::{TestApp, User};
+use crate::helpers::browser::{Browser, DESKTOP, PHONE};
+use crate::helpers::{TestApp, User};
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;

@@ -1,10 +1,8 @@
 //! What operators rely on: health checks, metrics, request ids, security headers,
 //! compression, the OpenAPI document (complete and committed), and job retries.
 
-mod common;
-
+use crate::helpers::{problem_code, TestApp, PASSWORD};
 use app::config::{EmailTransportKind, Settings, SmtpTls};
-use common::{problem_code, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -316,7 +314,7 @@ async fn openapi_documents_every_api_route(app: TestApp) {
 /// document does not depend on the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committed_openapi_document_is_up_to_date() {
-    let app = common::spawn_app(common::Backend::Sqlite)
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
         .await
         .expect("SQLite app");
     let res = app.call(Method::GET, "/api/openapi.json", None, None).await;
@@ -333,7 +331,7 @@ async fn committed_openapi_document_is_up_to_date() {
     assert!(
         committed == served,
         "docs/openapi.json is out of date with the served document; regenerate it with \
-         `UPDATE_OPENAPI=1 cargo test -p web --test ops committed_openapi_document_is_up_to_date`"
+         `UPDATE_OPENAPI=1 cargo test -p web --test api ops::committed_openapi_document_is_up_to_date`"
     );
 }
 
