@@ -830,40 +830,9 @@ crate::on_both_backends_with!(three_logins_per_ip => logins_are_rate_limited_per
 // ---------------------------------------------------------------------------------------
 // 9. Rate limits shared through Redis by several instances.
 
-fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn ci_mode() -> bool {
-    std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
-}
-
-/// Whether Redis answers a PING; skips loudly (or fails in CI) when it does not.
-async fn redis_available(url: &str) -> bool {
-    let check = async {
-        let client = redis::Client::open(url)?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await
-    };
-    match tokio::time::timeout(std::time::Duration::from_secs(3), check).await {
-        Ok(Ok(_)) => true,
-        outcome => {
-            let why = match outcome {
-                Ok(Err(e)) => e.to_string(),
-                _ => "timed out".to_owned(),
-            };
-            if ci_mode() {
-                panic!("REQUIRE_POSTGRES=1 (CI) but Redis at {url} cannot be reached: {why}");
-            }
-            eprintln!("\n!!! SKIPPED a Redis test: {url} unreachable ({why}).\n!!! Set TEST_REDIS_URL or start Redis; CI (REQUIRE_POSTGRES=1) fails instead.\n");
-            false
-        }
-    }
-}
-
 async fn instances_share_rate_limits_through_redis(backend: crate::helpers::Backend) {
-    let url = redis_url();
-    if !redis_available(&url).await {
+    let url = testkit::redis::url();
+    if !testkit::redis::available(&url).await {
         return;
     }
     let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
@@ -896,18 +865,7 @@ async fn instances_share_rate_limits_through_redis(backend: crate::helpers::Back
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 
     // Tidy up the keys this test made.
-    if let Ok(client) = redis::Client::open(url.as_str()) {
-        if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{prefix}*"))
-                .query_async(&mut conn)
-                .await
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
-            }
-        }
-    }
+    testkit::redis::delete_keys(&url, &prefix).await;
 }
 
 mod instances_share_rate_limits_through_redis {

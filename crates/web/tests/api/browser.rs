@@ -3,22 +3,13 @@
 //! and the small script behave for a person, and how heavy the pages are on a cold load.
 //! They also leave screenshots in `test-artifacts/screenshots/`.
 
-use crate::helpers::browser::{Browser, Viewport, DESKTOP, PHONE};
 use crate::helpers::{Backend, TestApp, PASSWORD};
+use testkit::browser::{Browser, Viewport, DESKTOP, PHONE};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
 fn unique_email(who: &str) -> String {
     format!("{who}-{}@example.org", Uuid::new_v4().simple())
-}
-
-/// Signs in through the form and waits for the dashboard.
-async fn sign_in(b: &Browser, email: &str, password: &str) {
-    b.goto("/login").await;
-    b.fill("#email", email).await;
-    b.fill("#password", password).await;
-    b.click("form[action='/login'] button[type=submit]").await;
-    b.wait_for_text("main h1", "Welcome").await;
 }
 
 // --- 1. Register, confirm the address, sign in ---------------------------------------
@@ -133,7 +124,7 @@ async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    sign_in(&b, &user.email, PASSWORD).await;
+    b.sign_in(&user.email, PASSWORD).await;
 
     b.goto("/security").await;
     b.click("form[action='/security/mfa/start'] button[type=submit]")
@@ -146,12 +137,8 @@ async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
     b.click("form[action='/security/mfa/confirm'] button[type=submit]")
         .await;
     b.wait_for_text("#mfa", "Two-step verification is on").await;
-    let codes = b
-        .client
-        .find_all(fantoccini::Locator::Css("ol.codes li"))
-        .await
-        .unwrap();
-    assert!(codes.len() >= 8, "{} recovery codes shown", codes.len());
+    let codes = b.count("ol.codes li").await;
+    assert!(codes >= 8, "{codes} recovery codes shown");
 
     b.click("header form.signout button[type=submit]").await;
     b.wait_for_text("header nav", "Sign in").await;
@@ -187,13 +174,13 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
     let Some(person) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    sign_in(&person, &member.email, PASSWORD).await;
+    person.sign_in(&member.email, PASSWORD).await;
     assert!(!person.text("header nav").await.contains("Support"));
 
     let Some(admin) = Browser::open(&app.address, DESKTOP).await else {
         return;
     };
-    sign_in(&admin, &admin_email, PASSWORD).await;
+    admin.sign_in(&admin_email, PASSWORD).await;
     admin.click("header nav a[href='/admin/users']").await;
     admin
         .click(&format!("main a[href='/admin/users/{}']", member.id))
@@ -325,7 +312,7 @@ struct ColdLoad {
 /// with a fresh profile (empty cache) carrying only the session cookie.
 async fn cold_dashboard_load(app: &TestApp, user_email: &str) -> Option<ColdLoad> {
     let warm = Browser::open(&app.address, DESKTOP).await?;
-    sign_in(&warm, user_email, PASSWORD).await;
+    warm.sign_in(user_email, PASSWORD).await;
     let session = warm
         .client
         .get_named_cookie("circles_session")
@@ -476,7 +463,7 @@ async fn shoot(app: &TestApp, admin_email: &str, viewport: Viewport) {
         b.goto(path).await;
         b.screenshot(name, viewport).await;
     }
-    sign_in(&b, admin_email, PASSWORD).await;
+    b.sign_in(admin_email, PASSWORD).await;
     b.screenshot("dashboard", viewport).await;
     for (path, name) in [("/security", "security"), ("/admin/users", "admin-users")] {
         b.goto(path).await;

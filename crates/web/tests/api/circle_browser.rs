@@ -3,10 +3,10 @@
 //! phone, the facilitator approves, then takes attendance on a phone in a few taps.
 //! Screenshots go to `test-artifacts/screenshots/circle-*.png`.
 
-use crate::helpers::browser::{Browser, DESKTOP, PHONE};
-use crate::helpers::{TestApp, User};
+use crate::helpers::{TestApp, User, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
+use testkit::browser::{Browser, DESKTOP, PHONE};
 use uuid::Uuid;
 
 /// A certified Facilitator called `name`.
@@ -47,7 +47,7 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     let Some(desk) = Browser::open(&app.address, DESKTOP).await else {
         return;
     };
-    desk.sign_in(&fac.email).await;
+    desk.sign_in(&fac.email, PASSWORD).await;
     desk.click("header nav a[href='/circles']").await;
     desk.wait_for_text("main h1", "Circles").await;
     desk.click("main a[href='/circles/new']").await;
@@ -73,7 +73,7 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     let Some(phone) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    phone.sign_in(&member.email).await;
+    phone.sign_in(&member.email, PASSWORD).await;
     phone.goto("/circles?weekday=tue").await;
     phone.wait_for_text("main", "Tuesday Men").await;
     phone.screenshot("circle-browse", PHONE).await;
@@ -118,7 +118,7 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     let Some(phone) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    phone.sign_in(&fac.email).await;
+    phone.sign_in(&fac.email, PASSWORD).await;
     phone.goto(&format!("/circles/{id}/meetings")).await;
     phone.wait_for_text("main h1", "Meetings").await;
     phone.screenshot("circle-meetings", PHONE).await;

@@ -3,12 +3,12 @@
 //! the organiser checks him in at the door on a phone. Screenshots go to
 //! `test-artifacts/screenshots/event-*.png`.
 
-use crate::helpers::browser::{artifacts_dir, Browser, DESKTOP, PHONE};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, PASSWORD};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::Path;
+use testkit::browser::{artifacts_dir, Browser, DESKTOP, PHONE};
 
 fn local(days: i64, hour: u32) -> String {
     let d = (Utc::now() + Duration::days(days)).date_naive();
@@ -64,7 +64,7 @@ async fn find_register_and_check_in(app: TestApp) {
     let Some(phone) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    phone.sign_in(&member.email).await;
+    phone.sign_in(&member.email, PASSWORD).await;
     phone.goto("/events").await;
     phone.wait_for_text("main h1", "Events").await;
     phone.fill("#q", "angry").await;
@@ -107,7 +107,7 @@ async fn find_register_and_check_in(app: TestApp) {
         )
         .await;
     assert!(answer.get("error").is_none(), "{answer}");
-    desk.sign_in(&member.email).await;
+    desk.sign_in(&member.email, PASSWORD).await;
     desk.goto(&format!("/events/{id}")).await;
     desk.wait_for_text("main h1", "Twelve Angry Men").await;
     desk.screenshot("event-page", DESKTOP).await;
@@ -126,7 +126,7 @@ async fn find_register_and_check_in(app: TestApp) {
     let Some(door) = Browser::open(&app.address, PHONE).await else {
         return;
     };
-    door.sign_in(&ptm.email).await;
+    door.sign_in(&ptm.email, PASSWORD).await;
     door.goto(&format!("/events/{id}")).await;
     door.click(&format!("main a[href='/events/{id}/door']"))
         .await;

@@ -1,48 +1,15 @@
 //! The service worker in a real browser (headless Chromium): a page the server marks for
 //! offline reading stays readable when the server cannot be reached, other pages fall
 //! back to the offline page listing what is saved, and signing out removes the saved
-//! pages. "Offline" here is the server stopping (gracefully, so no kept-alive connection
-//! lingers), which is what a browser without signal sees too: requests fail.
+//! pages. "Offline" here is the link between browser and server being cut
+//! ([`testkit::link::Link`]): every connection drops and new ones fail, which is what a
+//! browser without signal sees too.
 
-use crate::helpers::browser::{Browser, DESKTOP};
-use crate::helpers::{test_settings, PASSWORD};
+use crate::helpers::{spawn_app, Backend, PASSWORD};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
-
-/// A server this test can stop and start again on the same port and data.
-struct Server {
-    stop: oneshot::Sender<()>,
-    done: tokio::task::JoinHandle<()>,
-}
-
-async fn start(settings: app::config::Settings) -> (Server, u16, app::Context) {
-    let application = web::Application::build(settings)
-        .await
-        .expect("application builds");
-    let port = application.port();
-    let ctx = application.context().clone();
-    let (stop, stopped) = oneshot::channel();
-    let done = tokio::spawn(async move {
-        application
-            .run_until_stopped(async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("server runs");
-    });
-    (Server { stop, done }, port, ctx)
-}
-
-impl Server {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(20), self.done)
-            .await
-            .expect("server stops")
-            .unwrap();
-    }
-}
+use testkit::browser::{Browser, DESKTOP};
+use testkit::link::Link;
 
 /// Polls `script` (which may start async work and report through `window`) until it
 /// returns something `done` accepts.
@@ -74,25 +41,19 @@ fn contains(v: &Value, path: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saved_pages_stay_readable_offline_until_sign_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(dir.path());
-    let (server, port, ctx) = start(settings.clone()).await;
-    settings.server.port = port; // restarts reuse the address the browser knows
-    let base = format!("http://127.0.0.1:{port}");
-    let Some(b) = Browser::open(&base, DESKTOP).await else {
-        server.stop().await;
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let link = Link::to(app.port).await;
+    let Some(b) = Browser::open(&link.address(), DESKTOP).await else {
         return;
     };
     let email = "offline-reader@example.org";
-    app::admin::create_admin(&ctx, email, "Offline Reader", PASSWORD)
+    app::admin::create_admin(&app.ctx, email, "Offline Reader", PASSWORD)
         .await
         .expect("admin created");
 
-    b.goto("/login").await;
-    b.fill("#email", email).await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button[type=submit]").await;
-    b.wait_for_text("main h1", "Welcome").await;
+    b.sign_in(email, PASSWORD).await;
     wait_for(
         &b,
         "the service worker controls the page",
@@ -117,7 +78,7 @@ async fn saved_pages_stay_readable_offline_until_sign_out() {
 
     // Without the server: the saved dashboard still shows, other pages give the offline
     // page, which lists what is saved.
-    server.stop().await;
+    link.cut();
     b.goto("/home").await;
     b.wait_for_text("main h1", "Welcome").await;
     b.goto("/security").await;
@@ -125,7 +86,7 @@ async fn saved_pages_stay_readable_offline_until_sign_out() {
     b.wait_for_text("#saved-pages", "Home").await;
 
     // Back online, signing out removes the saved pages.
-    let (server, _, _) = start(settings.clone()).await;
+    link.restore();
     b.goto("/home").await;
     b.wait_for_text("main h1", "Welcome").await;
     b.click("form.signout button[type=submit]").await;
@@ -145,7 +106,7 @@ async fn saved_pages_stay_readable_offline_until_sign_out() {
         |v| v == &Value::Bool(true),
     )
     .await;
-    server.stop().await;
+    link.cut();
     b.goto("/home").await;
     b.wait_for_text("main h1", "You are offline").await;
     let shown = b

@@ -7,16 +7,15 @@
 //! when `REQUIRE_POSTGRES=1` (as in CI).
 #![allow(dead_code)]
 
-pub mod browser;
-pub mod email;
 pub mod pages;
 
 use app::config::Settings;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor, PgConnection};
 use std::future::Future;
 use std::path::PathBuf;
+use testkit::mail::{self, Mail};
+use testkit::postgres::ScratchDatabases;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -86,7 +85,7 @@ pub struct TestApp {
     pub outbox: PathBuf,
     pub data_dir: PathBuf,
     _dir: tempfile::TempDir,
-    pg: Option<PgDatabases>,
+    _pg: Option<ScratchDatabases>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -98,76 +97,6 @@ pub struct User {
     pub password: String,
     pub access_token: String,
     pub refresh_token: String,
-}
-
-pub fn pg_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-fn postgres_required() -> bool {
-    std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
-}
-
-struct PgDatabases {
-    admin_url: String,
-    names: Vec<String>,
-}
-
-impl Drop for PgDatabases {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let names = std::mem::take(&mut self.names);
-        // Drop runs outside async; use a small runtime of its own on another thread.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) = PgConnection::connect(&admin_url).await {
-                    for n in names {
-                        let _ = conn
-                            .execute(
-                                format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)").as_str(),
-                            )
-                            .await;
-                    }
-                }
-            });
-        })
-        .join();
-    }
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let mut u = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
-    u.set_path(&format!("/{name}"));
-    u.to_string()
-}
-
-async fn create_pg_databases() -> Option<(PgDatabases, String, String)> {
-    let admin_url = pg_admin_url();
-    let mut conn = match PgConnection::connect(&admin_url).await {
-        Ok(c) => c,
-        Err(e) => {
-            if postgres_required() {
-                panic!("REQUIRE_POSTGRES=1 but PostgreSQL at {admin_url} cannot be reached: {e}");
-            }
-            eprintln!("\n!!! SKIPPED the PostgreSQL half of this test: {admin_url} unreachable ({e}).\n!!! Set TEST_DATABASE_URL or start PostgreSQL; CI sets REQUIRE_POSTGRES=1.\n");
-            return None;
-        }
-    };
-    let base = format!("circles_test_{}", Uuid::new_v4().simple());
-    let names = vec![format!("{base}_main"), format!("{base}_creds")];
-    for n in &names {
-        conn.execute(format!("CREATE DATABASE \"{n}\"").as_str())
-            .await
-            .expect("create test database");
-    }
-    let main = with_database(&admin_url, &names[0]);
-    let creds = with_database(&admin_url, &names[1]);
-    Some((PgDatabases { admin_url, names }, main, creds))
 }
 
 /// Settings for a test app: a random port, a temporary data folder, no background worker
@@ -195,9 +124,10 @@ pub async fn spawn_app_with(
     let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let (pg, main, creds) = create_pg_databases().await?;
-            settings.database.main_url = Some(app::config::Secret::new(main));
-            settings.database.credentials_url = Some(app::config::Secret::new(creds));
+            let pg = ScratchDatabases::create("circles_test").await?;
+            settings.database.main_url = Some(app::config::Secret::new(pg.main_url()));
+            settings.database.credentials_url =
+                Some(app::config::Secret::new(pg.credentials_url()));
             Some(pg)
         }
     };
@@ -228,7 +158,7 @@ pub async fn spawn_app_with(
         outbox,
         data_dir,
         _dir: dir,
-        pg,
+        _pg: pg,
         server,
     })
 }
@@ -298,12 +228,12 @@ impl TestApp {
     /// The token in the newest link to `path` (`verify-email`, `reset-password`) mailed to `to`.
     pub async fn token_from_email(&self, to: &str, path: &str) -> String {
         self.run_jobs().await;
-        let mails = email::read_outbox(&self.outbox);
+        let mails = mail::read_outbox(&self.outbox);
         mails
             .iter()
             .rev()
             .filter(|m| m.to.contains(to))
-            .find_map(|m| email::link_token(&m.body, path))
+            .find_map(|m| mail::link_token(&m.body, path))
             .unwrap_or_else(|| panic!("no {path} link mailed to {to}; mails: {mails:#?}"))
     }
 
@@ -424,8 +354,8 @@ impl TestApp {
             .collect()
     }
 
-    pub fn emails_to(&self, to: &str) -> Vec<email::Mail> {
-        email::read_outbox(&self.outbox)
+    pub fn emails_to(&self, to: &str) -> Vec<Mail> {
+        mail::read_outbox(&self.outbox)
             .into_iter()
             .filter(|m| m.to.contains(to))
             .collect()

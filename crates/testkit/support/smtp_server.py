@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A real SMTP server for the SMTP delivery tests (crates/web/tests/smtp.rs).
+"""A real SMTP server for the SMTP delivery tests, started by testkit::smtp::SmtpServer.
 
 Usage: smtp_server.py PORT CERT_PEM KEY_PEM USERNAME PASSWORD OUT_DIR
 

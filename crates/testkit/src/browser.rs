@@ -1,12 +1,11 @@
-//! Headless Chromium for the browser tests, driven through ChromeDriver (WebDriver).
+//! Headless Chromium, driven through ChromeDriver (WebDriver).
 //!
-//! The harness starts `chromedriver` itself on a free port and shares it between the tests
-//! of one binary that run at the same time; the last one to finish stops it. Every
-//! [`Browser`] is a fresh Chromium with a profile of its own (no cache, no cookies), so a
-//! test sees exactly what a first-time visitor sees.
+//! ChromeDriver is started here on a free port and shared by the tests of a process that
+//! run at the same time; the last one to finish stops it. Every [`Browser`] is a fresh
+//! Chromium with a profile of its own (no cache, no cookies), so a test sees exactly what a
+//! first-time visitor sees.
 //!
-//! Without Chromium or ChromeDriver the tests say so loudly and pass; in CI
-//! (`REQUIRE_POSTGRES=1`, which the CI script sets for every real peer) they fail instead.
+//! Without Chromium or ChromeDriver [`Browser::open`] goes through [`crate::unavailable`].
 //! Debian's packages are `chromium` and `chromium-driver`; `CHROMIUM` and `CHROMEDRIVER`
 //! point elsewhere.
 
@@ -65,10 +64,6 @@ fn chromedriver_path() -> PathBuf {
         .unwrap_or_else(|| "/usr/bin/chromedriver".into())
 }
 
-fn ci_mode() -> bool {
-    std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
-}
-
 /// Where the tests write what a person looks at afterwards (screenshots); ignored by git.
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts")
@@ -102,10 +97,20 @@ async fn shared_driver() -> Arc<Driver> {
 }
 
 async fn start_driver() -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    for _ in 0..crate::PORT_ATTEMPTS {
+        if let Some(driver) = start_driver_on(crate::free_port()).await {
+            return driver;
+        }
+    }
+    panic!(
+        "chromedriver did not start on any of {} ports",
+        crate::PORT_ATTEMPTS
+    );
+}
+
+/// ChromeDriver on `port` once it answers `/status`; `None` when it exits first (the port
+/// was taken after all).
+async fn start_driver_on(port: u16) -> Option<Driver> {
     let child = Command::new(chromedriver_path())
         .arg(format!("--port={port}"))
         .stdin(Stdio::null())
@@ -113,7 +118,7 @@ async fn start_driver() -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let driver = Driver {
+    let mut driver = Driver {
         child,
         url: format!("http://127.0.0.1:{port}"),
         port,
@@ -121,6 +126,9 @@ async fn start_driver() -> Driver {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + PATIENCE;
     loop {
+        if let Ok(Some(_)) = driver.child.try_wait() {
+            return None;
+        }
         let ready = match http.get(format!("{}/status", driver.url)).send().await {
             Ok(res) => res
                 .json::<Value>()
@@ -129,7 +137,7 @@ async fn start_driver() -> Driver {
             Err(_) => false,
         };
         if ready {
-            return driver;
+            return Some(driver);
         }
         assert!(
             Instant::now() < deadline,
@@ -139,7 +147,7 @@ async fn start_driver() -> Driver {
     }
 }
 
-/// One fresh headless Chromium looking at the test app.
+/// One fresh headless Chromium looking at one server.
 pub struct Browser {
     pub client: Client,
     base: String,
@@ -151,20 +159,17 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// A new browser with an empty profile, or `None` (after saying so loudly) when Chromium
-    /// or ChromeDriver is not installed outside CI.
+    /// A new browser with an empty profile looking at `base`, or `None` (after
+    /// [`crate::unavailable`]) when Chromium or ChromeDriver is not installed outside CI.
     pub async fn open(base: &str, viewport: Viewport) -> Option<Browser> {
         let (chromium, chromedriver) = (chromium_path(), chromedriver_path());
         if !chromium.exists() || !chromedriver.exists() {
-            let what = format!(
-                "browser tests need {} and {} (Debian: apt-get install chromium chromium-driver)",
+            let why = format!(
+                "{} or {} is missing (Debian: apt-get install chromium chromium-driver)",
                 chromium.display(),
                 chromedriver.display()
             );
-            if ci_mode() {
-                panic!("REQUIRE_POSTGRES=1 (CI) but {what}");
-            }
-            eprintln!("\n!!! SKIPPED this browser test: {what}.\n!!! CI sets REQUIRE_POSTGRES=1 and fails instead.\n");
+            crate::unavailable("headless Chromium", &why);
             return None;
         }
         let driver = shared_driver().await;
@@ -275,6 +280,14 @@ impl Browser {
             .is_ok_and(|v| !v.is_empty())
     }
 
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map_or(0, |v| v.len())
+    }
+
     /// Replaces the value of the input matching `css` by typing `text`.
     pub async fn fill(&self, css: &str, text: &str) {
         let input = self.find(css).await;
@@ -336,11 +349,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
-    /// Signs in through the form and waits for the dashboard.
-    pub async fn sign_in(&self, email: &str) {
+    /// Signs in through the app's sign-in form and waits for the dashboard.
+    pub async fn sign_in(&self, email: &str, password: &str) {
         self.goto("/login").await;
         self.fill("#email", email).await;
-        self.fill("#password", super::PASSWORD).await;
+        self.fill("#password", password).await;
         self.click("form[action='/login'] button[type=submit]")
             .await;
         self.wait_for_text("main h1", "Welcome").await;

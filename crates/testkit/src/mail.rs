@@ -1,4 +1,5 @@
-//! Reading messages the outbox transport wrote.
+//! Reading email as a person's mail program would: the `.eml` files an outbox folder holds,
+//! headers and a body (quoted-printable decoded), and the token in a link.
 
 use std::path::Path;
 
@@ -7,6 +8,7 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Where it was read from, for failure messages.
     pub file: String,
 }
 
@@ -23,17 +25,19 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
     files.sort();
     files
         .iter()
-        .map(|p| {
-            parse(
-                &std::fs::read_to_string(p).unwrap(),
-                p.display().to_string(),
-            )
+        .map(|p| Mail {
+            file: p.display().to_string(),
+            ..parse(&std::fs::read_to_string(p).unwrap())
         })
         .collect()
 }
 
-pub fn parse(raw: &str, file: String) -> Mail {
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+/// One message as sent over the wire (CRLF line ends, or LF as some servers store it).
+pub fn parse(raw: &str) -> Mail {
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .or_else(|| raw.split_once("\n\n"))
+        .unwrap_or((raw, ""));
     let header = |name: &str| {
         head.lines()
             .find(|l| {
@@ -55,10 +59,11 @@ pub fn parse(raw: &str, file: String) -> Mail {
         to: header("To"),
         subject: header("Subject"),
         body,
-        file,
+        file: String::new(),
     }
 }
 
+/// Undoes quoted-printable: soft line breaks (`=` at a line end) and `=XX` escapes.
 fn decode_quoted_printable(s: &str) -> String {
     let joined = s.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
