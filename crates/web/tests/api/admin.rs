@@ -1,25 +1,13 @@
 //! User administration, facilitator certifications, account assistance and the audit log —
 //! end to end over HTTP, on SQLite and PostgreSQL.
 
-use crate::helpers::{problem_code, TestApp, User, PASSWORD};
+use crate::helpers::{problem_code, refused, TestApp, PASSWORD};
 use app::config::Settings;
 use db::sea_orm::ConnectionTrait;
-use reqwest::{Method, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
-
-async fn json_of(res: Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
-    json_of(app.get_as(token, path).await).await
-}
 
 /// Registers (without verifying) an account with this display name; returns its id.
 async fn registered(app: &TestApp, email: &str, name: &str) -> Uuid {
@@ -48,38 +36,6 @@ fn emails(page: &Value) -> Vec<String> {
     v
 }
 
-async fn put_role(app: &TestApp, admin: &User, user: Uuid, role: &str) -> Response {
-    app.call(
-        Method::PUT,
-        &format!("/api/v1/admin/users/{user}/roles/{role}"),
-        Some(&admin.access_token),
-        None,
-    )
-    .await
-}
-
-async fn delete_role(app: &TestApp, admin: &User, user: Uuid, role: &str) -> Response {
-    app.call(
-        Method::DELETE,
-        &format!("/api/v1/admin/users/{user}/roles/{role}"),
-        Some(&admin.access_token),
-        None,
-    )
-    .await
-}
-
-/// Audit records (oldest first) with this action.
-async fn audit_rows(app: &TestApp, action: &str) -> Vec<db::main_db::audit_log::Model> {
-    use db::main_db::audit_log;
-    use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq(action))
-        .order_by_asc(audit_log::Column::Seq)
-        .all(&app.ctx.main)
-        .await
-        .unwrap()
-}
-
 // ---------------------------------------------------------------- users: list and search
 
 async fn users_list_pages_and_searches(app: TestApp) {
@@ -96,7 +52,9 @@ async fn users_list_pages_and_searches(app: TestApp) {
     all.sort();
 
     // Everything on one page, newest first.
-    let page = get_json(&app, &admin.access_token, "/api/v1/admin/users?limit=200").await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?limit=200")
+        .await;
     assert!(page["next_cursor"].is_null(), "{page}");
     let first = ids(&page);
     assert_eq!(first.len(), 6);
@@ -124,7 +82,7 @@ async fn users_list_pages_and_searches(app: TestApp) {
             Some(c) => format!("/api/v1/admin/users?limit=2&cursor={c}"),
             None => "/api/v1/admin/users?limit=2".to_owned(),
         };
-        let page = get_json(&app, &admin.access_token, &path).await;
+        let page = app.get_json(&admin.access_token, &path).await;
         let items = ids(&page);
         assert!(items.len() <= 2);
         seen.extend(items);
@@ -142,96 +100,84 @@ async fn users_list_pages_and_searches(app: TestApp) {
 
     let search = |q: &str| format!("/api/v1/admin/users?q={}", urlencode(q));
     // Part of an email, any case.
-    let page = get_json(&app, &admin.access_token, &search("ALPHA.On")).await;
+    let page = app.get_json(&admin.access_token, &search("ALPHA.On")).await;
     assert_eq!(emails(&page), ["alpha.one@example.org"]);
     // Part of a display name, any case.
-    let page = get_json(&app, &admin.access_token, &search("bULON qu")).await;
+    let page = app.get_json(&admin.access_token, &search("bULON qu")).await;
     assert_eq!(emails(&page), ["alpha.one@example.org"]);
-    let page = get_json(&app, &admin.access_token, &search("person")).await;
+    let page = app.get_json(&admin.access_token, &search("person")).await;
     assert_eq!(emails(&page), ["delta@example.org", "echo@example.org"]);
     // Wildcards are literal.
-    let page = get_json(&app, &admin.access_token, &search("%")).await;
+    let page = app.get_json(&admin.access_token, &search("%")).await;
     assert_eq!(emails(&page), ["bravo@example.org"]);
-    let page = get_json(&app, &admin.access_token, &search("_")).await;
+    let page = app.get_json(&admin.access_token, &search("_")).await;
     assert_eq!(emails(&page), ["under_score@example.org"]);
-    let page = get_json(&app, &admin.access_token, &search("r_s")).await;
+    let page = app.get_json(&admin.access_token, &search("r_s")).await;
     assert_eq!(emails(&page), ["under_score@example.org"]);
-    let page = get_json(&app, &admin.access_token, &search("a%e")).await;
+    let page = app.get_json(&admin.access_token, &search("a%e")).await;
     assert_eq!(emails(&page), Vec::<String>::new());
-    let page = get_json(&app, &admin.access_token, &search("\\")).await;
+    let page = app.get_json(&admin.access_token, &search("\\")).await;
     assert_eq!(emails(&page), Vec::<String>::new());
     // Blank search is no search.
-    let page = get_json(&app, &admin.access_token, &search("   ")).await;
+    let page = app.get_json(&admin.access_token, &search("   ")).await;
     assert_eq!(ids(&page).len(), 6);
-    let page = get_json(&app, &admin.access_token, &search("nobody-like-this")).await;
+    let page = app
+        .get_json(&admin.access_token, &search("nobody-like-this"))
+        .await;
     assert!(page["items"].as_array().unwrap().is_empty());
     assert!(page["next_cursor"].is_null());
 
     // Search and paging together.
-    let page = get_json(
-        &app,
-        &admin.access_token,
-        "/api/v1/admin/users?q=person&limit=1",
-    )
-    .await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?q=person&limit=1")
+        .await;
     assert_eq!(emails(&page), ["echo@example.org"]);
     let c = page["next_cursor"].as_str().unwrap().to_owned();
-    let page = get_json(
-        &app,
-        &admin.access_token,
-        &format!("/api/v1/admin/users?q=person&limit=1&cursor={c}"),
-    )
-    .await;
+    let page = app
+        .get_json(
+            &admin.access_token,
+            &format!("/api/v1/admin/users?q=person&limit=1&cursor={c}"),
+        )
+        .await;
     assert_eq!(emails(&page), ["delta@example.org"]);
     assert!(page["next_cursor"].is_null());
 
     // Role filter.
     assert_eq!(
-        put_role(&app, &admin, d, "support").await.status(),
+        app.put_role(&admin, d, "support").await.status(),
         StatusCode::OK
     );
-    let page = get_json(
-        &app,
-        &admin.access_token,
-        "/api/v1/admin/users?role=support",
-    )
-    .await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?role=support")
+        .await;
     assert_eq!(emails(&page), ["delta@example.org"]);
-    let page = get_json(&app, &admin.access_token, "/api/v1/admin/users?role=admin").await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?role=admin")
+        .await;
     assert_eq!(ids(&page), [admin.id.to_string()]);
-    let page = get_json(&app, &admin.access_token, "/api/v1/admin/users?role=member").await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?role=member")
+        .await;
     assert_eq!(ids(&page).len(), 6);
 
     // Status filter.
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{e}/suspend"),
-            json!({ "reason": "spam" }),
-        )
-        .await;
+    let res = app.suspend(&admin, e, "spam").await;
     assert_eq!(res.status(), StatusCode::OK);
-    let page = get_json(
-        &app,
-        &admin.access_token,
-        "/api/v1/admin/users?status=suspended",
-    )
-    .await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?status=suspended")
+        .await;
     assert_eq!(emails(&page), ["echo@example.org"]);
-    let page = get_json(
-        &app,
-        &admin.access_token,
-        "/api/v1/admin/users?status=active",
-    )
-    .await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?status=active")
+        .await;
     assert_eq!(ids(&page).len(), 5);
     assert!(!ids(&page).contains(&e.to_string()));
-    let page = get_json(
-        &app,
-        &admin.access_token,
-        "/api/v1/admin/users?status=active&role=support&q=DELTA",
-    )
-    .await;
+    let page = app
+        .get_json(
+            &admin.access_token,
+            "/api/v1/admin/users?status=active&role=support&q=DELTA",
+        )
+        .await;
     assert_eq!(emails(&page), ["delta@example.org"]);
 
     // Bad parameters are 4xx problems, never 500.
@@ -259,7 +205,9 @@ async fn users_list_pages_and_searches(app: TestApp) {
         assert!(res.status().is_client_error(), "{bad}: {}", res.status());
         problem_code(res).await;
     }
-    let page = get_json(&app, &admin.access_token, "/api/v1/admin/users?limit=200").await;
+    let page = app
+        .get_json(&admin.access_token, "/api/v1/admin/users?limit=200")
+        .await;
     assert_eq!(ids(&page).len(), 6);
 }
 
@@ -274,7 +222,7 @@ async fn user_detail_and_role_assignment(app: TestApp) {
     let user = app.signed_up("roles@example.org").await;
     let path = format!("/api/v1/admin/users/{}", user.id);
 
-    let detail = get_json(&app, &admin.access_token, &path).await;
+    let detail = app.get_json(&admin.access_token, &path).await;
     assert_eq!(detail["id"], user.id.to_string());
     assert_eq!(detail["email"], "roles@example.org");
     assert_eq!(detail["email_verified"], true);
@@ -284,17 +232,17 @@ async fn user_detail_and_role_assignment(app: TestApp) {
     assert!(detail["suspended_at"].is_null());
     assert!(detail["last_login_at"].is_string(), "{detail}");
 
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let mails_before = app.emails_to("roles@example.org").len();
 
     // Granting is idempotent: one row, one audit record, one email.
     for _ in 0..2 {
-        let res = put_role(&app, &admin, user.id, "support").await;
+        let res = app.put_role(&admin, user.id, "support").await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["roles"], json!(["member", "support"]), "{body}");
     }
-    let granted = audit_rows(&app, "role_granted").await;
+    let granted = app.audit_records("role_granted").await;
     let for_user: Vec<_> = granted
         .iter()
         .filter(|r| r.target_id.as_deref() == Some(&user.id.to_string()))
@@ -302,7 +250,7 @@ async fn user_detail_and_role_assignment(app: TestApp) {
     assert_eq!(for_user.len(), 1, "{granted:?}");
     assert_eq!(for_user[0].actor_id, Some(admin.id));
     assert!(for_user[0].details.contains("support"), "{:?}", for_user[0]);
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let mails = app.emails_to("roles@example.org");
     assert_eq!(mails.len(), mails_before + 1, "{mails:#?}");
     assert!(
@@ -323,12 +271,12 @@ async fn user_detail_and_role_assignment(app: TestApp) {
 
     // Removing it takes it away; removing again is harmless and not audited twice.
     for _ in 0..2 {
-        let res = delete_role(&app, &admin, user.id, "support").await;
+        let res = app.delete_role(&admin, user.id, "support").await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["roles"], json!(["member"]));
     }
-    assert_eq!(audit_rows(&app, "role_removed").await.len(), 1);
+    assert_eq!(app.audit_records("role_removed").await.len(), 1);
     assert_eq!(
         app.get_as(
             &user.access_token,
@@ -340,24 +288,25 @@ async fn user_detail_and_role_assignment(app: TestApp) {
     );
 
     // Every account stays a Member.
-    let res = delete_role(&app, &admin, user.id, "member").await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "member_role_required");
+    let res = app.delete_role(&admin, user.id, "member").await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "member_role_required"
+    );
 
     // The only Admin cannot be removed, not even by themself.
-    let res = delete_role(&app, &admin, admin.id, "admin").await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "last_admin");
+    let res = app.delete_role(&admin, admin.id, "admin").await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "last_admin");
     // With a second Admin, the first can go.
     assert_eq!(
-        put_role(&app, &admin, user.id, "admin").await.status(),
+        app.put_role(&admin, user.id, "admin").await.status(),
         StatusCode::OK
     );
     let new_admin = app.signed_in("roles@example.org", PASSWORD).await;
-    let res = delete_role(&app, &new_admin, admin.id, "admin").await;
+    let res = app.delete_role(&new_admin, admin.id, "admin").await;
     assert_eq!(res.status(), StatusCode::OK);
     // …and now the second is the last one.
-    let res = delete_role(&app, &new_admin, new_admin.id, "admin").await;
+    let res = app.delete_role(&new_admin, new_admin.id, "admin").await;
     assert_eq!(problem_code(res).await, "last_admin");
     // The former Admin lost the permission.
     assert_eq!(
@@ -375,13 +324,12 @@ async fn user_detail_and_role_assignment(app: TestApp) {
             &format!("/api/v1/admin/users/{nobody}"),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
+    let res = app.put_role(&new_admin, nobody, "support").await;
     assert_eq!(problem_code(res).await, "not_found");
-    let res = put_role(&app, &new_admin, nobody, "support").await;
+    let res = app.delete_role(&new_admin, nobody, "support").await;
     assert_eq!(problem_code(res).await, "not_found");
-    let res = delete_role(&app, &new_admin, nobody, "support").await;
-    assert_eq!(problem_code(res).await, "not_found");
-    let res = put_role(&app, &new_admin, user.id, "emperor").await;
+    let res = app.put_role(&new_admin, user.id, "emperor").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let res = app
         .get_as(&new_admin.access_token, "/api/v1/admin/users/not-a-uuid")
@@ -396,9 +344,11 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
     let admin = app.admin().await;
     let user = app.signed_up("facil@example.org").await;
 
-    let res = put_role(&app, &admin, user.id, "facilitator").await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "certification_required");
+    let res = app.put_role(&admin, user.id, "facilitator").await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "certification_required"
+    );
 
     // An expiry in the past is refused.
     let res = app
@@ -408,8 +358,10 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
             json!({ "user_id": user.id, "expires_at": "2001-01-01T00:00:00Z" }),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_code(res).await, "validation_failed");
+    assert_eq!(
+        refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "validation_failed"
+    );
     // So is an unknown person, and an overlong note.
     let res = app
         .post_as(
@@ -429,7 +381,7 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let certs_path = format!("/api/v1/users/{}/certifications", user.id);
     assert_eq!(
-        get_json(&app, &admin.access_token, &certs_path).await,
+        app.get_json(&admin.access_token, &certs_path).await,
         json!([])
     );
 
@@ -449,18 +401,18 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
     assert!(cert["revoked_at"].is_null());
     let cert_id = cert["id"].as_str().unwrap().to_owned();
 
-    let res = put_role(&app, &admin, user.id, "facilitator").await;
+    let res = app.put_role(&admin, user.id, "facilitator").await;
     assert_eq!(res.status(), StatusCode::OK);
     let detail: Value = res.json().await.unwrap();
     assert_eq!(detail["roles"], json!(["member", "facilitator"]));
     assert_eq!(detail["certifications"][0]["id"], cert_id.as_str());
-    let me = get_json(&app, &user.access_token, "/api/v1/me").await;
+    let me = app.me(&user).await;
     assert!(me["permissions"]
         .as_array()
         .unwrap()
         .contains(&json!("create_circles")));
 
-    let list = get_json(&app, &admin.access_token, &certs_path).await;
+    let list = app.get_json(&admin.access_token, &certs_path).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["id"], cert_id.as_str());
 
@@ -476,19 +428,19 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
     let revoked: Value = res.json().await.unwrap();
     assert_eq!(revoked["current"], false);
     assert!(revoked["revoked_at"].is_string());
-    let detail = get_json(
-        &app,
-        &admin.access_token,
-        &format!("/api/v1/admin/users/{}", user.id),
-    )
-    .await;
+    let detail = app
+        .get_json(
+            &admin.access_token,
+            &format!("/api/v1/admin/users/{}", user.id),
+        )
+        .await;
     assert_eq!(detail["roles"], json!(["member"]), "{detail}");
-    let me = get_json(&app, &user.access_token, "/api/v1/me").await;
+    let me = app.me(&user).await;
     assert!(!me["permissions"]
         .as_array()
         .unwrap()
         .contains(&json!("create_circles")));
-    let removed = audit_rows(&app, "role_removed").await;
+    let removed = app.audit_records("role_removed").await;
     assert_eq!(removed.len(), 1);
     assert!(removed[0].details.contains("certification_revoked"));
 
@@ -499,8 +451,7 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "already_revoked");
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "already_revoked");
     let res = app
         .post_as(
             &admin.access_token,
@@ -511,19 +462,13 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // And without a current certification the role cannot come back.
-    let res = put_role(&app, &admin, user.id, "facilitator").await;
+    let res = app.put_role(&admin, user.id, "facilitator").await;
     assert_eq!(problem_code(res).await, "certification_required");
 
     // With two certifications, revoking one keeps the role.
     let mut cert_ids = Vec::new();
     for _ in 0..2 {
-        let res = app
-            .post_as(
-                &admin.access_token,
-                "/api/v1/certifications",
-                json!({ "user_id": user.id }),
-            )
-            .await;
+        let res = app.certify(&admin, user.id).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         cert_ids.push(
             res.json::<Value>().await.unwrap()["id"]
@@ -533,9 +478,7 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
         );
     }
     assert_eq!(
-        put_role(&app, &admin, user.id, "facilitator")
-            .await
-            .status(),
+        app.put_role(&admin, user.id, "facilitator").await.status(),
         StatusCode::OK
     );
     let res = app
@@ -546,12 +489,12 @@ async fn facilitator_needs_a_current_certification(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let detail = get_json(
-        &app,
-        &admin.access_token,
-        &format!("/api/v1/admin/users/{}", user.id),
-    )
-    .await;
+    let detail = app
+        .get_json(
+            &admin.access_token,
+            &format!("/api/v1/admin/users/{}", user.id),
+        )
+        .await;
     assert_eq!(detail["roles"], json!(["member", "facilitator"]));
     assert_eq!(detail["certifications"].as_array().unwrap().len(), 3);
 
@@ -579,61 +522,35 @@ async fn suspend_and_reactivate(app: TestApp) {
     let user = app.signed_up("suspend@example.org").await;
     let path = format!("/api/v1/admin/users/{}", user.id);
 
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{}/suspend", admin.id),
-            json!({ "reason": "testing" }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "cannot_suspend_self");
+    let res = app.suspend(&admin, admin.id, "testing").await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "cannot_suspend_self"
+    );
 
     for reason in ["", "   ", &"r".repeat(501)] {
-        let res = app
-            .post_as(
-                &admin.access_token,
-                &format!("{path}/suspend"),
-                json!({ "reason": reason }),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(problem_code(res).await, "validation_failed");
+        let res = app.suspend(&admin, user.id, reason).await;
+        assert_eq!(
+            refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
+            "validation_failed"
+        );
     }
     let res = app
         .post_as(&admin.access_token, &format!("{path}/suspend"), json!({}))
         .await;
     assert!(res.status().is_client_error());
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{}/suspend", Uuid::now_v7()),
-            json!({ "reason": "x" }),
-        )
-        .await;
+    let res = app.suspend(&admin, Uuid::now_v7(), "x").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{}/reactivate", Uuid::now_v7()),
-            json!({}),
-        )
-        .await;
+    let res = app.reactivate(&admin, Uuid::now_v7()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // None of that touched the user.
     assert_eq!(
-        get_json(&app, &admin.access_token, &path).await["status"],
+        app.get_json(&admin.access_token, &path).await["status"],
         "active"
     );
-    assert!(audit_rows(&app, "user_suspended").await.is_empty());
+    assert!(app.audit_records("user_suspended").await.is_empty());
 
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("{path}/suspend"),
-            json!({ "reason": "  Abusive messages  " }),
-        )
-        .await;
+    let res = app.suspend(&admin, user.id, "  Abusive messages  ").await;
     assert_eq!(res.status(), StatusCode::OK);
     let detail: Value = res.json().await.unwrap();
     assert_eq!(detail["status"], "suspended");
@@ -641,46 +558,21 @@ async fn suspend_and_reactivate(app: TestApp) {
     assert!(detail["suspended_at"].is_string());
 
     // Sessions end (the holder is told why) and sign-in is refused.
-    let res = app.get_as(&user.access_token, "/api/v1/me").await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(problem_code(res).await, "account_suspended");
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            json!({ "refresh_token": user.refresh_token }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(problem_code(res).await, "account_suspended");
-    let res = app.login(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(problem_code(res).await, "account_suspended");
+    app.assert_shut_out(&user).await;
 
     // Suspending again changes nothing and is not audited twice.
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("{path}/suspend"),
-            json!({ "reason": "again" }),
-        )
-        .await;
+    let res = app.suspend(&admin, user.id, "again").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.json::<Value>().await.unwrap()["suspended_reason"],
         "Abusive messages"
     );
-    let suspended = audit_rows(&app, "user_suspended").await;
+    let suspended = app.audit_records("user_suspended").await;
     assert_eq!(suspended.len(), 1);
     assert_eq!(suspended[0].actor_id, Some(admin.id));
     assert_eq!(suspended[0].target_id, Some(user.id.to_string()));
 
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("{path}/reactivate"),
-            json!({}),
-        )
-        .await;
+    let res = app.reactivate(&admin, user.id).await;
     assert_eq!(res.status(), StatusCode::OK);
     let detail: Value = res.json().await.unwrap();
     assert_eq!(detail["status"], "active");
@@ -688,12 +580,7 @@ async fn suspend_and_reactivate(app: TestApp) {
     // The sessions ended by the suspension stay ended.
     let res = app.get_as(&user.access_token, "/api/v1/me").await;
     assert_eq!(problem_code(res).await, "session_revoked");
-    let res = app
-        .post(
-            "/api/v1/auth/refresh",
-            json!({ "refresh_token": user.refresh_token }),
-        )
-        .await;
+    let res = app.refresh(&user.refresh_token).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let again = app.signed_in(&user.email, PASSWORD).await;
     assert_eq!(
@@ -701,23 +588,13 @@ async fn suspend_and_reactivate(app: TestApp) {
         StatusCode::OK
     );
     // Reactivating an active account is a no-op.
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("{path}/reactivate"),
-            json!({}),
-        )
-        .await;
+    let res = app.reactivate(&admin, user.id).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(audit_rows(&app, "user_reactivated").await.len(), 1);
+    assert_eq!(app.audit_records("user_reactivated").await.len(), 1);
 
     // The user heard about both.
-    app.run_jobs().await;
-    let subjects: Vec<String> = app
-        .emails_to("suspend@example.org")
-        .into_iter()
-        .map(|m| m.subject)
-        .collect();
+    app.run_pending_jobs().await;
+    let subjects = app.subjects_to("suspend@example.org");
     assert!(
         subjects.iter().any(|s| s.contains("suspended")),
         "{subjects:?}"
@@ -748,12 +625,12 @@ async fn support_finds_unlocks_and_resends(app: TestApp) {
     let user = app.signed_up("caller@example.org").await;
     let st = &support.access_token;
 
-    let status = get_json(
-        &app,
-        st,
-        "/api/v1/support/accounts?email=%20Caller%40Example.org%20",
-    )
-    .await;
+    let status = app
+        .get_json(
+            st,
+            "/api/v1/support/accounts?email=%20Caller%40Example.org%20",
+        )
+        .await;
     assert_eq!(status["user_id"], user.id.to_string());
     assert_eq!(status["email"], "caller@example.org");
     assert_eq!(status["email_verified"], true);
@@ -772,8 +649,7 @@ async fn support_finds_unlocks_and_resends(app: TestApp) {
     let res = app
         .get_as(st, "/api/v1/support/accounts?email=nobody%40example.org")
         .await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(problem_code(res).await, "not_found");
+    assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
     let res = app
         .get_as(st, "/api/v1/support/accounts?email=not-an-email")
         .await;
@@ -791,32 +667,26 @@ async fn support_finds_unlocks_and_resends(app: TestApp) {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     let res = app.login(&user.email, PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(problem_code(res).await, "too_many_attempts");
+    assert_eq!(
+        refused(res, StatusCode::TOO_MANY_REQUESTS).await,
+        "too_many_attempts"
+    );
 
-    let status = get_json(&app, st, &format!("/api/v1/support/accounts/{}", user.id)).await;
+    let status = app
+        .get_json(st, &format!("/api/v1/support/accounts/{}", user.id))
+        .await;
     assert_eq!(status["lockout"]["failed_logins"], 2, "{status}");
     assert!(status["lockout"]["locked_until"].is_string(), "{status}");
 
-    let res = app
-        .post_as(
-            st,
-            &format!("/api/v1/support/accounts/{}/unlock", user.id),
-            json!({}),
-        )
-        .await;
+    let res = app.unlock_account(&support, user.id).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let status = get_json(&app, st, &format!("/api/v1/support/accounts/{}", user.id)).await;
+    let status = app
+        .get_json(st, &format!("/api/v1/support/accounts/{}", user.id))
+        .await;
     assert_eq!(status["lockout"]["failed_logins"], 0);
     assert!(status["lockout"]["locked_until"].is_null());
     app.signed_in(&user.email, PASSWORD).await;
-    let res = app
-        .post_as(
-            st,
-            &format!("/api/v1/support/accounts/{}/unlock", Uuid::now_v7()),
-            json!({}),
-        )
-        .await;
+    let res = app.unlock_account(&support, Uuid::now_v7()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // Resending verification: only for unverified accounts.
@@ -827,11 +697,10 @@ async fn support_finds_unlocks_and_resends(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "already_verified");
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "already_verified");
 
     let pending = registered(&app, "pending@example.org", "Pending").await;
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let before = app.emails_to("pending@example.org").len();
     assert_eq!(before, 1);
     let first_token = app
@@ -845,15 +714,13 @@ async fn support_finds_unlocks_and_resends(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     assert_eq!(app.emails_to("pending@example.org").len(), before + 1);
     let token = app
         .token_from_email("pending@example.org", "verify-email")
         .await;
     assert_ne!(token, first_token);
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
+    let res = app.verify_email(&token).await;
     assert_eq!(res.status(), StatusCode::OK);
     app.signed_in("pending@example.org", PASSWORD).await;
 
@@ -865,32 +732,8 @@ async fn support_finds_unlocks_and_resends(app: TestApp) {
     ] {
         assert!(actions.contains(&a.to_owned()), "{a} missing: {actions:?}");
     }
-    let viewed = audit_rows(&app, "support_viewed_account").await;
+    let viewed = app.audit_records("support_viewed_account").await;
     assert!(viewed.iter().all(|r| r.actor_id == Some(support.id)));
-}
-
-fn totp_for(secret: &str) -> TOTP {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
-}
-
-/// Turns MFA on for `user`; returns the TOTP generator.
-async fn enable_mfa(app: &TestApp, user: &User) -> TOTP {
-    let res = app
-        .post_as(&user.access_token, "/api/v1/me/mfa/totp", json!({}))
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let setup: Value = res.json().await.unwrap();
-    let totp = totp_for(setup["secret"].as_str().unwrap());
-    let res = app
-        .post_as(
-            &user.access_token,
-            "/api/v1/me/mfa/totp/confirm",
-            json!({ "code": totp.generate_current().unwrap() }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    totp
 }
 
 async fn support_resets_mfa(app: TestApp) {
@@ -900,16 +743,15 @@ async fn support_resets_mfa(app: TestApp) {
     let reset = format!("/api/v1/support/accounts/{}/reset-mfa", user.id);
 
     let res = app.post_as(&support.access_token, &reset, json!({})).await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "mfa_not_enabled");
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "mfa_not_enabled");
 
-    enable_mfa(&app, &user).await;
-    let status = get_json(
-        &app,
-        &support.access_token,
-        &format!("/api/v1/support/accounts/{}", user.id),
-    )
-    .await;
+    app.enable_mfa(&user).await;
+    let status = app
+        .get_json(
+            &support.access_token,
+            &format!("/api/v1/support/accounts/{}", user.id),
+        )
+        .await;
     assert_eq!(status["mfa_enabled"], true);
     let res = app.login(&user.email, PASSWORD).await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "mfa_required");
@@ -918,7 +760,7 @@ async fn support_resets_mfa(app: TestApp) {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     // Single-step sign-in again, and set-up can start over.
     let again = app.signed_in(&user.email, PASSWORD).await;
-    let me = get_json(&app, &again.access_token, "/api/v1/me").await;
+    let me = app.me(&again).await;
     assert_eq!(me["mfa_enabled"], false);
     let res = app.post_as(&support.access_token, &reset, json!({})).await;
     assert_eq!(problem_code(res).await, "mfa_not_enabled");
@@ -931,11 +773,11 @@ async fn support_resets_mfa(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
-    let reset_rows = audit_rows(&app, "support_reset_mfa").await;
+    let reset_rows = app.audit_records("support_reset_mfa").await;
     assert_eq!(reset_rows.len(), 1);
     assert_eq!(reset_rows[0].actor_id, Some(support.id));
     assert_eq!(reset_rows[0].target_id, Some(user.id.to_string()));
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     assert!(
         app.emails_to(&user.email).len() >= 3,
         "verification, MFA enabled, MFA reset notices"
@@ -950,13 +792,15 @@ async fn audit_log_filters_and_pages(app: TestApp) {
     let user = app.signed_up("audited@example.org").await;
     for role in ["support", "program_team_member"] {
         assert_eq!(
-            put_role(&app, &admin, user.id, role).await.status(),
+            app.put_role(&admin, user.id, role).await.status(),
             StatusCode::OK
         );
     }
     let lt = &leadership.access_token;
 
-    let page = get_json(&app, lt, "/api/v1/audit?action=role_granted&limit=200").await;
+    let page = app
+        .get_json(lt, "/api/v1/audit?action=role_granted&limit=200")
+        .await;
     let items = page["items"].as_array().unwrap();
     // leadership's own grant plus the two above
     assert_eq!(items.len(), 3, "{page}");
@@ -967,12 +811,12 @@ async fn audit_log_filters_and_pages(app: TestApp) {
     let seqs: Vec<i64> = items.iter().map(|r| r["seq"].as_i64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
 
-    let page = get_json(
-        &app,
-        lt,
-        &format!("/api/v1/audit?target_id={}&limit=200", user.id),
-    )
-    .await;
+    let page = app
+        .get_json(
+            lt,
+            &format!("/api/v1/audit?target_id={}&limit=200", user.id),
+        )
+        .await;
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty());
     assert!(items.iter().all(|r| r["target_id"] == user.id.to_string()));
@@ -989,33 +833,37 @@ async fn audit_log_filters_and_pages(app: TestApp) {
         assert!(actions.contains(a), "{a} missing: {actions:?}");
     }
 
-    let page = get_json(
-        &app,
-        lt,
-        &format!("/api/v1/audit?actor_id={}&limit=200", admin.id),
-    )
-    .await;
+    let page = app
+        .get_json(
+            lt,
+            &format!("/api/v1/audit?actor_id={}&limit=200", admin.id),
+        )
+        .await;
     let items = page["items"].as_array().unwrap();
     assert!(items.len() >= 4);
     assert!(items.iter().all(|r| r["actor_id"] == admin.id.to_string()));
-    let page = get_json(
-        &app,
-        lt,
-        &format!(
-            "/api/v1/audit?actor_id={}&action=role_granted&target_id={}",
-            admin.id, user.id
-        ),
-    )
-    .await;
+    let page = app
+        .get_json(
+            lt,
+            &format!(
+                "/api/v1/audit?actor_id={}&action=role_granted&target_id={}",
+                admin.id, user.id
+            ),
+        )
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    let page = get_json(&app, lt, "/api/v1/audit?action=no_such_action").await;
+    let page = app
+        .get_json(lt, "/api/v1/audit?action=no_such_action")
+        .await;
     assert!(page["items"].as_array().unwrap().is_empty());
     // Time window: nothing in the future, everything since a minute ago.
-    let page = get_json(&app, lt, "/api/v1/audit?since=2999-01-01T00:00:00Z").await;
+    let page = app
+        .get_json(lt, "/api/v1/audit?since=2999-01-01T00:00:00Z")
+        .await;
     assert!(page["items"].as_array().unwrap().is_empty());
 
     // Paging by cursor covers the whole log once, newest first.
-    let all = get_json(&app, lt, "/api/v1/audit?limit=200").await;
+    let all = app.get_json(lt, "/api/v1/audit?limit=200").await;
     let all_seqs: Vec<i64> = all["items"]
         .as_array()
         .unwrap()
@@ -1032,7 +880,7 @@ async fn audit_log_filters_and_pages(app: TestApp) {
             None => "/api/v1/audit?limit=3".to_owned(),
         };
         // Reading the log is not itself audited here, so the log stays still while paging.
-        let page = get_json(&app, lt, &path).await;
+        let page = app.get_json(lt, &path).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 3);
         paged.extend(items.iter().map(|r| r["seq"].as_i64().unwrap()));
@@ -1054,7 +902,7 @@ async fn audit_log_filters_and_pages(app: TestApp) {
         problem_code(res).await;
     }
 
-    let report = get_json(&app, lt, "/api/v1/audit/verify").await;
+    let report = app.get_json(lt, "/api/v1/audit/verify").await;
     assert_eq!(report["intact"], true, "{report}");
     assert!(report["records"].as_u64().unwrap() >= n as u64);
     assert!(report["first_broken_seq"].is_null());
@@ -1083,14 +931,14 @@ async fn drop_append_only_triggers(app: &TestApp) {
 }
 
 async fn verify_report(app: &TestApp, token: &str) -> Value {
-    get_json(app, token, "/api/v1/audit/verify").await
+    app.get_json(token, "/api/v1/audit/verify").await
 }
 
 async fn audit_log_detects_edits(app: TestApp) {
     let admin = app.admin().await;
     let user = app.signed_up("tamper@example.org").await;
     assert_eq!(
-        put_role(&app, &admin, user.id, "support").await.status(),
+        app.put_role(&admin, user.id, "support").await.status(),
         StatusCode::OK
     );
     let report = verify_report(&app, &admin.access_token).await;
@@ -1098,7 +946,7 @@ async fn audit_log_detects_edits(app: TestApp) {
     let records = report["records"].as_u64().unwrap();
     assert!(records >= 4);
 
-    let victim = audit_rows(&app, "role_granted").await.remove(0);
+    let victim = app.audit_records("role_granted").await.remove(0);
     let seq = victim.seq;
     // The database itself refuses to change or remove records.
     let update =
@@ -1143,14 +991,14 @@ async fn audit_log_detects_deletion(app: TestApp) {
     let admin = app.admin().await;
     let user = app.signed_up("deleted@example.org").await;
     assert_eq!(
-        put_role(&app, &admin, user.id, "support").await.status(),
+        app.put_role(&admin, user.id, "support").await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        put_role(&app, &admin, user.id, "leadership").await.status(),
+        app.put_role(&admin, user.id, "leadership").await.status(),
         StatusCode::OK
     );
-    let victim = audit_rows(&app, "role_granted").await.remove(0);
+    let victim = app.audit_records("role_granted").await.remove(0);
     drop_append_only_triggers(&app).await;
     execute(
         &app,
@@ -1193,9 +1041,7 @@ async fn audit_chain_survives_concurrent_writes(app: TestApp) {
     for i in 0..5 {
         users.push(registered(&app, &format!("mixed{i}@example.org"), "Mixed").await);
     }
-    let grants = users
-        .iter()
-        .map(|id| put_role(&app, &admin, *id, "support"));
+    let grants = users.iter().map(|id| app.put_role(&admin, *id, "support"));
     for res in futures::future::join_all(grants).await {
         assert_eq!(res.status(), StatusCode::OK);
     }
@@ -1226,8 +1072,8 @@ async fn concurrent_admin_removals_keep_an_admin(app: TestApp) {
     for round in 0..8 {
         let other = app.user_with_roles(&keeper, &["admin"]).await;
         let (a, b) = futures::future::join(
-            delete_role(&app, &keeper, other.id, "admin"),
-            delete_role(&app, &other, keeper.id, "admin"),
+            app.delete_role(&keeper, other.id, "admin"),
+            app.delete_role(&other, keeper.id, "admin"),
         )
         .await;
         let (sa, sb) = (a.status(), b.status());
@@ -1253,13 +1099,7 @@ async fn concurrent_grant_and_revoke_keep_facilitators_certified(app: TestApp) {
     let admin = app.admin().await;
     for round in 0..10 {
         let user = app.signed_up(&format!("race{round}@example.org")).await;
-        let res = app
-            .post_as(
-                &admin.access_token,
-                "/api/v1/certifications",
-                json!({ "user_id": user.id }),
-            )
-            .await;
+        let res = app.certify(&admin, user.id).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let cert: Value = res.json().await.unwrap();
         let revoke = format!(
@@ -1267,7 +1107,7 @@ async fn concurrent_grant_and_revoke_keep_facilitators_certified(app: TestApp) {
             cert["id"].as_str().unwrap()
         );
         let (grant, revoked) = futures::future::join(
-            put_role(&app, &admin, user.id, "facilitator"),
+            app.put_role(&admin, user.id, "facilitator"),
             app.post_as(&admin.access_token, &revoke, json!({})),
         )
         .await;
@@ -1277,12 +1117,12 @@ async fn concurrent_grant_and_revoke_keep_facilitators_certified(app: TestApp) {
             granted == StatusCode::OK || granted == StatusCode::CONFLICT,
             "round {round}: {granted}"
         );
-        let detail = get_json(
-            &app,
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{}", user.id),
-        )
-        .await;
+        let detail = app
+            .get_json(
+                &admin.access_token,
+                &format!("/api/v1/admin/users/{}", user.id),
+            )
+            .await;
         assert_eq!(
             detail["roles"],
             json!(["member"]),
@@ -1300,27 +1140,11 @@ async fn concurrent_mutual_suspensions_keep_an_active_admin(app: TestApp) {
         let a = app.user_with_roles(&first, &["admin"]).await;
         let b = app.user_with_roles(&first, &["admin"]).await;
         // Leave only a and b as active Admins.
-        let res = app
-            .post_as(
-                &a.access_token,
-                &format!("/api/v1/admin/users/{}/suspend", first.id),
-                json!({ "reason": "stepping back" }),
-            )
-            .await;
+        let res = app.suspend(&a, first.id, "stepping back").await;
         assert_eq!(res.status(), StatusCode::OK, "round {round}");
-        let (ra, rb) = futures::future::join(
-            app.post_as(
-                &a.access_token,
-                &format!("/api/v1/admin/users/{}/suspend", b.id),
-                json!({ "reason": "race" }),
-            ),
-            app.post_as(
-                &b.access_token,
-                &format!("/api/v1/admin/users/{}/suspend", a.id),
-                json!({ "reason": "race" }),
-            ),
-        )
-        .await;
+        let (ra, rb) =
+            futures::future::join(app.suspend(&a, b.id, "race"), app.suspend(&b, a.id, "race"))
+                .await;
         let (sa, sb) = (ra.status(), rb.status());
         let admin_ids: Vec<_> = user_roles::Entity::find()
             .filter(user_roles::Column::Role.eq("admin"))
@@ -1344,22 +1168,10 @@ async fn concurrent_mutual_suspensions_keep_an_active_admin(app: TestApp) {
         // Back to one active Admin for the next round: the survivor reactivates the
         // first admin (whose sessions the suspension ended), who then suspends the survivor.
         let survivor = if active[0].id == a.id { &a } else { &b };
-        let res = app
-            .post_as(
-                &survivor.access_token,
-                &format!("/api/v1/admin/users/{}/reactivate", first.id),
-                json!({}),
-            )
-            .await;
+        let res = app.reactivate(survivor, first.id).await;
         assert_eq!(res.status(), StatusCode::OK);
         first = app.signed_in(&first.email, &first.password).await;
-        let res = app
-            .post_as(
-                &first.access_token,
-                &format!("/api/v1/admin/users/{}/suspend", survivor.id),
-                json!({ "reason": "next round" }),
-            )
-            .await;
+        let res = app.suspend(&first, survivor.id, "next round").await;
         assert_eq!(res.status(), StatusCode::OK);
     }
 }

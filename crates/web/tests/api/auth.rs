@@ -1,7 +1,7 @@
 //! Registration, verification, sign-in, tokens, sessions, password change and reset —
 //! end to end over HTTP, on SQLite and PostgreSQL.
 
-use crate::helpers::{problem_code, TestApp, PASSWORD};
+use crate::helpers::{invalid_fields, problem, problem_code, refused, TestApp, PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -18,23 +18,14 @@ async fn register_verify_login_and_see_my_profile(app: TestApp) {
     let token = app
         .token_from_email("sam@example.org", "verify-email")
         .await;
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
+    let res = app.verify_email(&token).await;
     assert_eq!(res.status(), StatusCode::OK);
     // Single use.
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
+    let res = app.verify_email(&token).await;
     assert_eq!(problem_code(res).await, "invalid_or_expired_token");
 
     let user = app.signed_in("sam@example.org", PASSWORD).await;
-    let me: Value = app
-        .get_as(&user.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&user).await;
     assert_eq!(me["email"], "sam@example.org");
     assert_eq!(me["display_name"], "Sam");
     assert_eq!(me["email_verified"], true);
@@ -57,9 +48,7 @@ async fn register_verify_login_and_see_my_profile(app: TestApp) {
 async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     let user = app.signed_up("rotate@example.org").await;
     let first = user.refresh_token.clone();
-    let res = app
-        .post("/api/v1/auth/refresh", json!({ "refresh_token": first }))
-        .await;
+    let res = app.refresh(&first).await;
     assert_eq!(res.status(), StatusCode::OK);
     let pair: Value = res.json().await.unwrap();
     let second = pair["refresh_token"].as_str().unwrap().to_owned();
@@ -71,13 +60,9 @@ async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
     );
 
     // The old token again: theft assumed, the whole session ends.
-    let res = app
-        .post("/api/v1/auth/refresh", json!({ "refresh_token": first }))
-        .await;
+    let res = app.refresh(&first).await;
     assert_eq!(problem_code(res).await, "session_revoked");
-    let res = app
-        .post("/api/v1/auth/refresh", json!({ "refresh_token": second }))
-        .await;
+    let res = app.refresh(&second).await;
     assert_eq!(
         res.status(),
         StatusCode::UNAUTHORIZED,
@@ -115,29 +100,10 @@ async fn status_and_body(res: reqwest::Response) -> (StatusCode, Value) {
 
 /// A problem document without the per-request parts, for comparing two answers.
 async fn problem_without_request_id(res: reqwest::Response) -> (StatusCode, Value) {
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    assert!(ct.starts_with("application/problem+json"), "{ct}");
-    let (status, mut body) = status_and_body(res).await;
-    assert!(body["request_id"].is_string(), "{body}");
+    let status = res.status();
+    let mut body = problem(res).await;
     body.as_object_mut().unwrap().remove("request_id");
     (status, body)
-}
-
-/// The fields named in a `validation_failed` problem.
-async fn invalid_fields(res: reqwest::Response) -> Vec<String> {
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let (_, body) = problem_without_request_id(res).await;
-    assert_eq!(body["code"], "validation_failed", "{body}");
-    body["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors[] in {body}"))
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// The Retry-After header in seconds (it must be there).
@@ -149,14 +115,6 @@ fn retry_after(res: &reqwest::Response) -> u64 {
         .unwrap()
         .parse()
         .expect("Retry-After in seconds")
-}
-
-async fn refresh_with(app: &TestApp, refresh_token: &str) -> reqwest::Response {
-    app.post(
-        "/api/v1/auth/refresh",
-        json!({ "refresh_token": refresh_token }),
-    )
-    .await
 }
 
 async fn my_sessions(app: &TestApp, token: &str) -> Vec<Value> {
@@ -185,8 +143,10 @@ async fn login_pair(app: &TestApp, email: &str, password: &str) -> Value {
 
 async fn assert_session_revoked(app: &TestApp, access_token: &str) {
     let res = app.get_as(access_token, "/api/v1/me").await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "session_revoked");
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "session_revoked"
+    );
 }
 
 async fn assert_signed_in_works(app: &TestApp, access_token: &str) {
@@ -201,12 +161,10 @@ async fn assert_signed_in_works(app: &TestApp, access_token: &str) {
 
 async fn assert_invalid_credentials(app: &TestApp, email: &str, password: &str) {
     let res = app.login(email, password).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "invalid_credentials");
-}
-
-fn subjects(app: &TestApp, to: &str) -> Vec<String> {
-    app.emails_to(to).into_iter().map(|m| m.subject).collect()
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "invalid_credentials"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,7 +184,7 @@ async fn registering_a_taken_address_answers_like_a_new_one(app: TestApp) {
     assert_eq!(taken_status, new_status);
     assert_eq!(taken_body, new_body);
 
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let owner_mail = app.emails_to("taken@example.org");
     assert!(
         owner_mail
@@ -252,12 +210,7 @@ async fn registering_a_taken_address_answers_like_a_new_one(app: TestApp) {
     assert_invalid_credentials(&app, "taken@example.org", NEW_PASSWORD).await;
     let again = app.signed_in("taken@example.org", PASSWORD).await;
     assert_eq!(again.id, owner.id);
-    let me: Value = app
-        .get_as(&again.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&again).await;
     assert_eq!(me["display_name"], "Test Person");
     assert!(app
         .audit_actions()
@@ -302,9 +255,11 @@ async fn forgot_password_answers_alike_and_mails_only_known_addresses(app: TestA
     assert_eq!(known.0, StatusCode::ACCEPTED);
     assert_eq!(unknown, known);
 
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     assert!(app.emails_to("stranger@example.org").is_empty());
-    assert!(subjects(&app, "forgetful@example.org").contains(&"Reset your password".to_owned()));
+    assert!(app
+        .subjects_to("forgetful@example.org")
+        .contains(&"Reset your password".to_owned()));
     let token = app
         .token_from_email("forgetful@example.org", "reset-password")
         .await;
@@ -352,22 +307,20 @@ async fn resend_verification_mails_a_new_link_and_verifying_voids_the_rest(app: 
     assert!(app.emails_to("nobody@example.org").is_empty());
 
     // The older link still works until one of them is used...
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": first }))
-        .await;
+    let res = app.verify_email(&first).await;
     assert_eq!(res.status(), StatusCode::OK);
     // ...and then every other verification link is void.
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": second }))
-        .await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(problem_code(res).await, "invalid_or_expired_token");
+    let res = app.verify_email(&second).await;
+    assert_eq!(
+        refused(res, StatusCode::BAD_REQUEST).await,
+        "invalid_or_expired_token"
+    );
     app.signed_in("slow@example.org", PASSWORD).await;
 
     // A verified account gets no more verification emails.
     let res = resend("slow@example.org").await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     assert_eq!(
         app.emails_to("slow@example.org")
             .iter()
@@ -395,9 +348,11 @@ async fn logout_ends_only_the_current_session(app: TestApp) {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 
     assert_session_revoked(&app, &user.access_token).await;
-    let res = refresh_with(&app, &user.refresh_token).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "session_revoked");
+    let res = app.refresh(&user.refresh_token).await;
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "session_revoked"
+    );
 
     // Logging out twice: the token is no good any more.
     let res = app
@@ -413,7 +368,7 @@ async fn logout_ends_only_the_current_session(app: TestApp) {
     // The other session lives on.
     assert_signed_in_works(&app, &other.access_token).await;
     assert_eq!(
-        refresh_with(&app, &other.refresh_token).await.status(),
+        app.refresh(&other.refresh_token).await.status(),
         StatusCode::OK
     );
     assert!(app.audit_actions().await.contains(&"logout".to_owned()));
@@ -442,7 +397,7 @@ async fn sessions_are_listed_and_revoked_one_by_one(app: TestApp) {
     let res = delete_session(&app, laptop_token, phone_id).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_session_revoked(&app, phone_token).await;
-    let res = refresh_with(&app, phone["refresh_token"].as_str().unwrap()).await;
+    let res = app.refresh(phone["refresh_token"].as_str().unwrap()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_signed_in_works(&app, laptop_token).await;
     let listed = my_sessions(&app, laptop_token).await;
@@ -451,11 +406,9 @@ async fn sessions_are_listed_and_revoked_one_by_one(app: TestApp) {
 
     // Already revoked, or never existed: not found.
     let res = delete_session(&app, laptop_token, phone_id).await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(problem_code(res).await, "not_found");
+    assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
     let res = delete_session(&app, laptop_token, &uuid::Uuid::now_v7().to_string()).await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(problem_code(res).await, "not_found");
+    assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
     assert!(app
         .audit_actions()
         .await
@@ -470,8 +423,7 @@ async fn nobody_can_revoke_someone_elses_session(app: TestApp) {
     let alice_session = alice_sessions[0]["id"].as_str().unwrap().to_owned();
 
     let res = delete_session(&app, &mallory.access_token, &alice_session).await;
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(problem_code(res).await, "not_found");
+    assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
     assert_signed_in_works(&app, &alice.access_token).await;
     assert_eq!(my_sessions(&app, &alice.access_token).await.len(), 1);
     // Mallory's list never shows Alice's session.
@@ -506,20 +458,22 @@ async fn change_password_checks_both_passwords_and_ends_other_sessions(app: Test
 
     assert_session_revoked(&app, &other.access_token).await;
     assert_eq!(
-        refresh_with(&app, &other.refresh_token).await.status(),
+        app.refresh(&other.refresh_token).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_signed_in_works(&app, &user.access_token).await;
     assert_eq!(
-        refresh_with(&app, &user.refresh_token).await.status(),
+        app.refresh(&user.refresh_token).await.status(),
         StatusCode::OK,
         "the current session keeps working"
     );
     assert_invalid_credentials(&app, "changer@example.org", PASSWORD).await;
     app.signed_in("changer@example.org", NEW_PASSWORD).await;
 
-    app.run_jobs().await;
-    assert!(subjects(&app, "changer@example.org").contains(&"Your password was changed".to_owned()));
+    app.run_pending_jobs().await;
+    assert!(app
+        .subjects_to("changer@example.org")
+        .contains(&"Your password was changed".to_owned()));
     let actions = app.audit_actions().await;
     assert!(actions.contains(&"password_change_failed".to_owned()));
     assert!(actions.contains(&"password_changed".to_owned()));
@@ -561,13 +515,15 @@ async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
     assert_eq!(res.status(), StatusCode::OK);
 
     let res = reset(&app, &token, "another quite long and unusual phrase").await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(problem_code(res).await, "invalid_or_expired_token");
+    assert_eq!(
+        refused(res, StatusCode::BAD_REQUEST).await,
+        "invalid_or_expired_token"
+    );
 
     for u in [&user, &other] {
         assert_session_revoked(&app, &u.access_token).await;
         assert_eq!(
-            refresh_with(&app, &u.refresh_token).await.status(),
+            app.refresh(&u.refresh_token).await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
@@ -578,8 +534,10 @@ async fn password_reset_is_single_use_and_ends_every_session(app: TestApp) {
     let res = reset(&app, "not-a-token", NEW_PASSWORD).await;
     assert_eq!(problem_code(res).await, "invalid_or_expired_token");
 
-    app.run_jobs().await;
-    assert!(subjects(&app, "reset@example.org").contains(&"Your password was changed".to_owned()));
+    app.run_pending_jobs().await;
+    assert!(app
+        .subjects_to("reset@example.org")
+        .contains(&"Your password was changed".to_owned()));
     assert!(app
         .audit_actions()
         .await
@@ -626,12 +584,7 @@ async fn resetting_the_password_verifies_the_address(app: TestApp) {
     );
 
     let user = app.signed_in("unverified@example.org", NEW_PASSWORD).await;
-    let me: Value = app
-        .get_as(&user.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&user).await;
     assert_eq!(me["email_verified"], true);
 }
 
@@ -731,35 +684,16 @@ async fn suspended_users_are_shut_out_until_reactivated(app: TestApp) {
     let user = app.signed_up("suspect@example.org").await;
 
     let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{}/suspend", user.id),
-            json!({ "reason": "Repeated harassment reports" }),
-        )
+        .suspend(&admin, user.id, "Repeated harassment reports")
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 
-    let res = app.get_as(&user.access_token, "/api/v1/me").await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(problem_code(res).await, "account_suspended");
-    // Refresh says why, like every other request of a suspended holder.
-    let res = refresh_with(&app, &user.refresh_token).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(problem_code(res).await, "account_suspended");
-    let res = app.login("suspect@example.org", PASSWORD).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(problem_code(res).await, "account_suspended");
+    // Every request of a suspended holder says why, refresh and sign-in included.
+    app.assert_shut_out(&user).await;
     // The wrong password still gets the usual answer (no hint about the account).
     assert_invalid_credentials(&app, "suspect@example.org", NEW_PASSWORD).await;
 
-    let res = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/admin/users/{}/reactivate", user.id),
-            Some(&admin.access_token),
-            None,
-        )
-        .await;
+    let res = app.reactivate(&admin, user.id).await;
     assert_eq!(res.status(), StatusCode::OK);
     let back = app.signed_in("suspect@example.org", PASSWORD).await;
     assert_signed_in_works(&app, &back.access_token).await;
@@ -793,11 +727,11 @@ async fn an_expired_verification_link_is_refused(app: TestApp) {
         .unwrap();
     assert_eq!(updated.rows_affected, 1);
 
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(problem_code(res).await, "invalid_or_expired_token");
+    let res = app.verify_email(&token).await;
+    assert_eq!(
+        refused(res, StatusCode::BAD_REQUEST).await,
+        "invalid_or_expired_token"
+    );
     assert_eq!(
         problem_code(app.login("late@example.org", PASSWORD).await).await,
         "email_not_verified"

@@ -3,14 +3,8 @@
 //! and the small script behave for a person, and how heavy the pages are on a cold load.
 //! They also leave screenshots in `test-artifacts/screenshots/`.
 
-use crate::helpers::{Backend, TestApp, PASSWORD};
+use crate::helpers::{next_code, sqlite_app, totp_for, unique_email, TestApp, PASSWORD};
 use testkit::browser::{Browser, Viewport, DESKTOP, PHONE};
-use totp_rs::{Algorithm, Secret, TOTP};
-use uuid::Uuid;
-
-fn unique_email(who: &str) -> String {
-    format!("{who}-{}@example.org", Uuid::new_v4().simple())
-}
 
 // --- 1. Register, confirm the address, sign in ---------------------------------------
 
@@ -58,9 +52,7 @@ crate::on_both_backends!(register_confirm_and_sign_in);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_considers_the_app_installable() {
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let Some(b) = Browser::open(&app.address, DESKTOP).await else {
         return;
     };
@@ -101,25 +93,9 @@ async fn chromium_considers_the_app_installable() {
 
 // --- 2. Two-step verification: turn it on, then sign in with a code -----------------------
 
-fn totp_for(secret: &str) -> TOTP {
-    let bytes = Secret::Encoded(secret.trim().to_owned())
-        .to_bytes()
-        .expect("a base32 secret on the page");
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let user = app.signed_up(&unique_email("mfa")).await;
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
@@ -150,7 +126,7 @@ async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
     b.click("form[action='/login'] button[type=submit]").await;
     b.wait_for_text("main h1", "Two-step verification").await;
     // The next step's code: the one used to turn it on may not be replayed.
-    b.fill("#code", &totp.generate(unix_now() + 30)).await;
+    b.fill("#code", &next_code(&totp)).await;
     b.click("form[action='/login/mfa'] button[type=submit]")
         .await;
     b.wait_for_text("main h1", "Welcome, Test Person").await;
@@ -162,13 +138,9 @@ async fn turning_on_two_step_verification_then_signing_in_with_a_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let admin_email = unique_email("admin");
-    app::admin::create_admin(&app.ctx, &admin_email, "Alex Admin", PASSWORD)
-        .await
-        .expect("admin created");
+    app.create_admin(&admin_email, "Alex Admin").await;
     let member = app.signed_up(&unique_email("helper")).await;
 
     let Some(person) = Browser::open(&app.address, PHONE).await else {
@@ -212,9 +184,7 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_error_keeps_the_input_and_the_script_checks_before_sending() {
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
     };
@@ -371,9 +341,7 @@ async fn cold_dashboard_load(app: &TestApp, user_email: &str) -> Option<ColdLoad
 /// asserted (timings belong to benchmarks: see `scripts/measure-fcp.sh`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_weighs_under_100_kb_on_a_cold_load() {
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let user = app.signed_up(&unique_email("weight")).await;
     let Some(load) = cold_dashboard_load(&app, &user.email).await else {
         return;
@@ -401,9 +369,7 @@ async fn measure_dashboard_first_contentful_paint() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(7);
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let user = app.signed_up(&unique_email("fcp")).await;
     let mut fcps = Vec::new();
     let mut bytes = 0;
@@ -428,23 +394,14 @@ async fn measure_dashboard_first_contentful_paint() {
 /// The main pages at a phone and a desktop size, for people reviewing the design.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_main_pages() {
-    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     // Plain addresses: each test has databases of its own, and these end up in the docs.
     let email = "sam@example.org";
-    app::admin::create_admin(&app.ctx, email, "Sam Rivera", PASSWORD)
-        .await
-        .expect("admin created");
+    app.create_admin(email, "Sam Rivera").await;
     for (who, name) in [("jordan", "Jordan Lee"), ("ali", "Ali Haddad")] {
         let e = format!("{who}@example.org");
         app.register(&e, PASSWORD, name).await;
-        let token = app.token_from_email(&e, "verify-email").await;
-        app.post(
-            "/api/v1/auth/verify-email",
-            serde_json::json!({ "token": token }),
-        )
-        .await;
+        app.confirm_email_of(&e).await;
     }
     for viewport in [PHONE, DESKTOP] {
         shoot(&app, email, viewport).await;

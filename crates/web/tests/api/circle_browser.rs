@@ -3,44 +3,15 @@
 //! phone, the facilitator approves, then takes attendance on a phone in a few taps.
 //! Screenshots go to `test-artifacts/screenshots/circle-*.png`.
 
-use crate::helpers::{TestApp, User, PASSWORD};
-use reqwest::StatusCode;
+use crate::helpers::pages::id_in;
+use crate::helpers::{TestApp, PASSWORD};
 use serde_json::json;
 use testkit::browser::{Browser, DESKTOP, PHONE};
 use uuid::Uuid;
 
-/// A certified Facilitator called `name`.
-async fn facilitator(app: &TestApp, admin: &User, name: &str) -> User {
-    let user = app.named(name).await;
-    let res = app
-        .post_as(
-            &admin.access_token,
-            "/api/v1/certifications",
-            json!({ "user_id": user.id }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let path = format!("/api/v1/admin/users/{}/roles/facilitator", user.id);
-    let res = app
-        .call(reqwest::Method::PUT, &path, Some(&admin.access_token), None)
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    user
-}
-
-/// The circle's id from the page on screen (`/circles/<id>…`).
-async fn circle_id_on_screen(b: &Browser) -> String {
-    let path = b.path().await;
-    path.trim_start_matches("/circles/")
-        .split(['?', '/', '#'])
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 async fn create_join_approve_and_take_attendance(app: TestApp) {
     let admin = app.admin().await;
-    let fac = facilitator(&app, &admin, "Frank Facilitator").await;
+    let fac = app.facilitator(&admin, "Frank Facilitator").await;
     let member = app.named("Jordan Lee").await;
 
     // 1. The facilitator creates the circle with the form, on a desktop.
@@ -65,7 +36,7 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
         .await;
     desk.wait_for_text("main [role=status]", "The circle is created")
         .await;
-    let id = circle_id_on_screen(&desk).await;
+    let id = id_in(&desk.path().await, "/circles/");
     assert!(id.parse::<Uuid>().is_ok(), "on the circle's page: {id}");
     desk.screenshot("circle-page", DESKTOP).await;
 
@@ -126,16 +97,10 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
     phone.wait_for_text("main h1", "Attendance").await;
     phone.wait_for_text("main legend", "Jordan Lee").await;
     let present = format!("label[for='mark-{}-present']", member.id);
-    let size = phone
-        .script(&format!(
-            "const r = document.querySelector({}).getBoundingClientRect(); \
-             return {{ width: r.width, height: r.height }};",
-            json!(present)
-        ))
-        .await;
+    let (width, height) = phone.size_of(&present).await;
     assert!(
-        size["height"].as_f64().unwrap() >= 44.0 && size["width"].as_f64().unwrap() >= 44.0,
-        "touch target too small: {size}"
+        width >= 44.0 && height >= 44.0,
+        "touch target too small: {width} × {height}"
     );
     phone.click(&present).await;
     phone.screenshot("circle-attendance", PHONE).await;
@@ -150,11 +115,9 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
         ))
         .await;
     assert_eq!(checked, true, "the saved mark is shown again");
-    let overflow = phone
-        .script("return document.documentElement.scrollWidth - window.innerWidth;")
-        .await;
+    let overflow = phone.sideways_overflow().await;
     assert!(
-        overflow.as_f64().unwrap() <= 0.0,
+        overflow <= 0.0,
         "the attendance page scrolls sideways by {overflow} px on a phone"
     );
     phone.screenshot("circle-attendance-saved", PHONE).await;
@@ -166,15 +129,10 @@ async fn create_join_approve_and_take_attendance(app: TestApp) {
         .script("return document.querySelectorAll('svg.chart .chart-bar').length;")
         .await;
     assert_eq!(bars, json!(1), "one meeting with attendance, one bar");
-    let chart = phone
-        .script(
-            "var r = document.querySelector('svg.chart').getBoundingClientRect(); \
-             return [r.width, r.height];",
-        )
-        .await;
+    let (width, height) = phone.size_of("svg.chart").await;
     assert!(
-        chart[0].as_f64().unwrap() > 200.0 && chart[1].as_f64().unwrap() > 80.0,
-        "the chart is drawn at a readable size: {chart}"
+        width > 200.0 && height > 80.0,
+        "the chart is drawn at a readable size: {width} × {height}"
     );
     phone.screenshot("circle-health", PHONE).await;
     phone

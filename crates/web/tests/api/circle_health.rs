@@ -2,26 +2,14 @@
 //! PostgreSQL: the figures are right, only the right roles see them, no figure names a
 //! person, and archiving keeps the counts while removing the personal details.
 
-use crate::helpers::pages::{browser, csrf_token, sign_in};
-use crate::helpers::{problem_code, TestApp, User};
+use crate::helpers::pages::Person;
+use crate::helpers::{circle_body, ok_json, refused, TestApp, User};
 use chrono::{Duration, Utc};
 use db::main_db::{attendance, circle_invitations, circle_memberships, meetings};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-async fn ok_json(res: Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(res: Response, status: StatusCode) -> String {
-    assert_eq!(res.status(), status);
-    problem_code(res).await
-}
 
 /// A circle of 8 with two members, a request waiting, an invitation out and two past
 /// meetings with attendance: 2 of 2 present 8 days ago, 1 of 2 an hour ago.
@@ -40,48 +28,27 @@ async fn story(app: &TestApp) -> Story {
     let joe = app.signed_up("joe@example.org").await;
     let sam = app.signed_up("sam@example.org").await;
     let applicant = app.signed_up("applicant@example.org").await;
-    let body = json!({
-        "name": "Tuesday Men", "description": "Men meeting to listen and speak honestly.",
-        "capacity": 8, "visibility": "open", "frequency": "weekly", "weekday": "tue",
-        "meeting_time": "19:30", "duration_minutes": 120, "time_zone": "Europe/Berlin",
-        "anchor_date": "2026-03-03", "city": "Berlin", "location": "Community hall",
-        "online_url": "https://meet.example.org/tuesday-men"
-    });
-    let circle = ok_json(
-        app.post_as(&fac.access_token, "/api/v1/circles", body)
-            .await,
-    )
-    .await["id"]
+    let circle = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     for who in [&joe, &sam] {
-        let path = format!("/api/v1/circles/{circle}/join-requests");
-        let req = ok_json(app.post_as(&who.access_token, &path, json!({})).await).await;
-        let mid = req["id"].as_str().unwrap();
-        let path = format!("/api/v1/circles/{circle}/join-requests/{mid}/approve");
-        ok_json(app.post_as(&fac.access_token, &path, json!({})).await).await;
+        app.join(&fac, who, &circle).await;
     }
     let path = format!("/api/v1/circles/{circle}/join-requests");
     let body = json!({ "message": "I moved to Berlin last month." });
     ok_json(app.post_as(&applicant.access_token, &path, body).await).await;
-    let path = format!("/api/v1/circles/{circle}/invitations");
-    let body = json!({ "email": "guest@example.org" });
-    ok_json(app.post_as(&fac.access_token, &path, body).await).await;
+    ok_json(app.invite(&fac, &circle, "guest@example.org").await).await;
     for (days, sam_status) in [(8, "present"), (0, "absent")] {
         let starts = Utc::now() - Duration::days(days) - Duration::hours(1);
-        let path = format!("/api/v1/circles/{circle}/meetings");
         let body = json!({ "starts_at": starts.to_rfc3339(), "note": "Topic: fathers" });
-        let m = ok_json(app.post_as(&fac.access_token, &path, body).await).await;
-        let entries = json!({ "entries": [
+        let m = ok_json(app.add_meeting(&fac, &circle, body).await).await;
+        let entries = json!([
             { "user_id": joe.id, "status": "present" },
             { "user_id": sam.id, "status": sam_status },
-        ]});
-        let path = format!("/api/v1/meetings/{}/attendance", m["id"].as_str().unwrap());
-        let res = app
-            .call(Method::PUT, &path, Some(&fac.access_token), Some(entries))
-            .await;
-        ok_json(res).await;
+        ]);
+        let meeting = m["id"].as_str().unwrap();
+        ok_json(app.record_attendance(&fac, meeting, entries).await).await;
     }
     Story {
         admin,
@@ -184,40 +151,24 @@ async fn the_overview_is_aggregates_for_report_roles(app: TestApp) {
     }
 
     // The pages: the overview table and the health page with its charts.
-    let base = app.url("");
-    let base = base.trim_end_matches('/');
-    let client = browser();
-    sign_in(&client, base, &leadership.email, &leadership.password).await;
-    let page = client
-        .get(format!("{base}/reports/circles"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
+    let reader = Person::of(&app, &leadership).await;
+    let html = reader.page("/reports/circles").await;
     assert!(
         html.contains("Tuesday Men") && html.contains("75%"),
         "{html}"
     );
     assert!(!html.contains("joe@example.org"));
-    let page = client
-        .get(format!("{base}/circles/{}/health", s.circle))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
+    let html = reader.page(&format!("/circles/{}/health", s.circle)).await;
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 2, "{html}");
     assert_eq!(html.matches("class=\"chart-bar\"").count(), 2);
     assert!(html.contains("Attendance per meeting"));
 
-    let member = browser();
-    sign_in(&member, base, &s.joe.email, &s.joe.password).await;
+    let member = Person::of(&app, &s.joe).await;
     for path in [
         "/reports/circles".to_owned(),
         format!("/circles/{}/health", s.circle),
     ] {
-        let res = member.get(format!("{base}{path}")).send().await.unwrap();
+        let res = member.get(&path).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
     }
 }
@@ -297,19 +248,14 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
     let res = app.post_as(&s.fac.access_token, &archive, json!({})).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
     let res = app
-        .call(
-            Method::PATCH,
-            &circle_path,
-            Some(&s.fac.access_token),
-            Some(json!({ "name": "Again" })),
-        )
+        .edit_circle(&s.fac, &s.circle, json!({ "name": "Again" }))
         .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
     let listed = ok_json(app.get_as(&outsider.access_token, "/api/v1/circles").await).await;
     assert!(!listed.to_string().contains(&s.circle), "{listed}");
 
     // Everyone still in it or waiting is told; the audit log has the step.
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     for who in [&s.joe, &s.sam, &s.applicant] {
         assert!(
             app.emails_to(&who.email)
@@ -328,63 +274,23 @@ crate::on_both_backends!(archiving_keeps_counts_and_removes_personal_details);
 
 async fn archiving_from_the_circle_page(app: TestApp) {
     let s = story(&app).await;
-    let base = app.url("");
-    let base = base.trim_end_matches('/');
-    let page = format!("{base}/circles/{}/archive", s.circle);
-    let member = browser();
-    sign_in(&member, base, &s.joe.email, &s.joe.password).await;
-    let res = member.get(&page).send().await.unwrap();
+    let page = format!("/circles/{}/archive", s.circle);
+    let member = Person::of(&app, &s.joe).await;
+    let res = member.get(&page).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
-    let fac = browser();
-    sign_in(&fac, base, &s.fac.email, &s.fac.password).await;
-    let html = fac
-        .get(format!("{base}/circles/{}", s.circle))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        html.contains(&format!("/circles/{}/archive", s.circle)),
-        "no archive link"
-    );
-    let html = fac.get(&page).send().await.unwrap().text().await.unwrap();
+    let fac = Person::of(&app, &s.fac).await;
+    let html = fac.page(&format!("/circles/{}", s.circle)).await;
+    assert!(html.contains(&page), "no archive link");
+    let html = fac.page(&page).await;
     assert!(html.contains("Archive this circle?") && html.contains("cannot be undone"));
-    let res = fac
-        .post(&page)
-        .form(&[("csrf_token", csrf_token(&html))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let (to, html) = fac.submit_ok(&page, &page, &[]).await;
     assert!(to.ends_with("done=archived"), "{to}");
-    let html = fac
-        .get(format!("{base}{to}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
     assert!(html.contains("The circle is archived."));
     assert!(!html.contains("Edit circle") && !html.contains("Join requests"));
     assert!(html.contains("Circle health"));
     // Again: the page explains the refusal instead of failing.
-    let html = fac.get(&page).send().await.unwrap().text().await.unwrap();
-    let res = fac
-        .post(&page)
-        .form(&[("csrf_token", csrf_token(&html))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("archived and can no longer be changed"));
+    let html = fac.submit_refused(&page, &page, &[]).await;
+    assert!(html.contains("archived and can no longer be changed"));
 }
 crate::on_both_backends!(archiving_from_the_circle_page);

@@ -3,12 +3,11 @@
 //! form, browsing, what outsiders may see, the join queue, invitations, leaving, removal,
 //! meetings and attendance, and the pages a plain member may not open.
 
-use crate::helpers::pages::{between, browser, csrf_token, location, Person};
-use crate::helpers::{TestApp, User, PASSWORD};
+use crate::helpers::pages::{between, fields, id_in, Person};
+use crate::helpers::{circle_body, location, ok_json, unique_email, TestApp, User, PASSWORD};
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-use uuid::Uuid;
+use serde_json::json;
 
 /// The action of the first form ending in `suffix` after the text `after` in `html`.
 fn action_after(html: &str, after: &str, suffix: &str) -> String {
@@ -23,56 +22,6 @@ fn action_after(html: &str, after: &str, suffix: &str) -> String {
     html[start..end + suffix.len()].to_owned()
 }
 
-/// The id in a `/circles/<id>…` path.
-fn circle_id_in(path: &str) -> String {
-    path.trim_start_matches("/circles/")
-        .split(['?', '/', '#'])
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-/// A verified, signed-in member with a name of their own (names are what the pages show).
-async fn named(app: &TestApp, name: &str) -> User {
-    let first = name.split(' ').next().unwrap().to_lowercase();
-    let email = format!("{first}-{}@example.org", Uuid::new_v4().simple());
-    named_at(app, name, &email).await
-}
-
-async fn named_at(app: &TestApp, name: &str, email: &str) -> User {
-    let res = app.register(email, PASSWORD, name).await;
-    assert_eq!(res.status(), StatusCode::ACCEPTED, "register {email}");
-    let token = app.token_from_email(email, "verify-email").await;
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    app.signed_in(email, PASSWORD).await
-}
-
-/// A certified Facilitator called `name`.
-async fn facilitator(app: &TestApp, admin: &User, name: &str) -> User {
-    let user = named(app, name).await;
-    let res = app
-        .post_as(
-            &admin.access_token,
-            "/api/v1/certifications",
-            json!({ "user_id": user.id }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let res = app
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/v1/admin/users/{}/roles/facilitator", user.id),
-            Some(&admin.access_token),
-            None,
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    user
-}
-
 /// A circle made through the API, for scenarios about what comes after creating one.
 async fn api_circle(
     app: &TestApp,
@@ -81,22 +30,12 @@ async fn api_circle(
     capacity: i64,
     visibility: &str,
 ) -> String {
-    let res = app
-        .post_as(
-            &by.access_token,
-            "/api/v1/circles",
-            json!({
-                "name": name, "description": "Men meeting to listen and speak honestly.",
-                "capacity": capacity, "visibility": visibility, "frequency": "weekly",
-                "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
-                "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03", "city": "Berlin",
-                "location": "Community hall"
-            }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let body: Value = res.json().await.unwrap();
-    body["id"].as_str().unwrap().to_owned()
+    let mut body = circle_body(name, capacity);
+    body["visibility"] = json!(visibility);
+    app.create_circle(by, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The form fields of a valid circle, with `capacity` as given.
@@ -121,18 +60,14 @@ fn circle_form(capacity: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 // --- Creating, browsing, what outsiders see, what members may not open -------------------
 
 async fn create_browse_and_outsiders(app: TestApp) {
     let admin = app.admin().await;
-    let fac_user = facilitator(&app, &admin, "Frank Facilitator").await;
+    let fac_user = app.facilitator(&admin, "Frank Facilitator").await;
     let fac = Person::of(&app, &fac_user).await;
-    let jordan = Person::of(&app, &named(&app, "Jordan Lee").await).await;
-    let ali = Person::of(&app, &named(&app, "Ali Haddad").await).await;
+    let jordan = Person::of(&app, &app.named("Jordan Lee").await).await;
+    let ali = Person::of(&app, &app.named("Ali Haddad").await).await;
 
     // The link to create is for facilitators; a member's form is refused.
     let list = fac.page("/circles").await;
@@ -169,7 +104,7 @@ async fn create_browse_and_outsiders(app: TestApp) {
         html.contains("Every Tuesday, 19:30–21:30 (Europe/Berlin)"),
         "{html}"
     );
-    let id = circle_id_in(&to);
+    let id = id_in(&to, "/circles/");
     // The facilitator runs it from its page.
     for link in ["requests", "invitations", "meetings", "edit"] {
         assert!(
@@ -189,8 +124,7 @@ async fn create_browse_and_outsiders(app: TestApp) {
     assert!(!online.contains("Tuesday Men"));
 
     // Jordan joins (through the API here; the pages' own flow is the next scenario).
-    let joined = join_through_api(&app, &fac_user, &jordan.user, &id).await;
-    assert!(joined);
+    app.join(&fac_user, &jordan.user, &id).await;
 
     // Ali, an outsider, sees what the circle is, but no member's name.
     let outside = ali.page(&format!("/circles/{id}")).await;
@@ -247,36 +181,15 @@ async fn create_browse_and_outsiders(app: TestApp) {
     assert!(html.contains("value=\"Tuesday Men of Berlin\""));
 }
 
-/// Asks to join and approves through the API; whether it worked.
-async fn join_through_api(app: &TestApp, fac: &User, who: &User, circle: &str) -> bool {
-    let res = app
-        .post_as(
-            &who.access_token,
-            &format!("/api/v1/circles/{circle}/join-requests"),
-            json!({}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
-    let mid = body["id"].as_str().unwrap();
-    app.post_as(
-        &fac.access_token,
-        &format!("/api/v1/circles/{circle}/join-requests/{mid}/approve"),
-        json!({}),
-    )
-    .await
-    .status()
-        == StatusCode::OK
-}
-
 // --- Requests, the queue, decline, leave, remove ------------------------------------------
 
 async fn joining_leaving_and_removal(app: TestApp) {
     let admin = app.admin().await;
-    let fac_user = facilitator(&app, &admin, "Frank Facilitator").await;
+    let fac_user = app.facilitator(&admin, "Frank Facilitator").await;
     let fac = Person::of(&app, &fac_user).await;
-    let jordan = Person::of(&app, &named(&app, "Jordan Lee").await).await;
-    let sam = Person::of(&app, &named(&app, "Sam Rivera").await).await;
-    let ali = Person::of(&app, &named(&app, "Ali Haddad").await).await;
+    let jordan = Person::of(&app, &app.named("Jordan Lee").await).await;
+    let sam = Person::of(&app, &app.named("Sam Rivera").await).await;
+    let ali = Person::of(&app, &app.named("Ali Haddad").await).await;
     let id = api_circle(&app, &fac_user, "Two Seats", 2, "open").await;
     let circle = format!("/circles/{id}");
     let queue = format!("/circles/{id}/requests");
@@ -344,7 +257,7 @@ async fn joining_leaving_and_removal(app: TestApp) {
         .await;
     assert!(html.contains("The request is declined"));
     assert!(html.contains("Nobody is waiting"));
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let mails = app.emails_to(&ali.user.email);
     assert!(
         mails
@@ -407,11 +320,11 @@ async fn joining_leaving_and_removal(app: TestApp) {
 
 async fn invitations_through_the_pages(app: TestApp) {
     let admin = app.admin().await;
-    let fac_user = facilitator(&app, &admin, "Frank Facilitator").await;
+    let fac_user = app.facilitator(&admin, "Frank Facilitator").await;
     let fac = Person::of(&app, &fac_user).await;
     let id = api_circle(&app, &fac_user, "Quiet Fathers", 6, "invitation_only").await;
     let page = format!("/circles/{id}/invitations");
-    let kim_email = format!("kim-{}@example.org", Uuid::new_v4().simple());
+    let kim_email = unique_email("kim");
 
     // An address that is not one comes back next to the field.
     let html = fac
@@ -436,44 +349,27 @@ async fn invitations_through_the_pages(app: TestApp) {
         .token_from_email(&kim_email, "circles/invitations/accept")
         .await;
     let link = format!("/circles/invitations/accept?token={token}");
-    let kim_user = named_at(&app, "Kim Novak", &kim_email).await;
-    let client = browser();
-    let res = client.get(app.url(&link)).send().await.unwrap();
+    let kim_user = app.signed_up_as("Kim Novak", &kim_email, PASSWORD).await;
+    let kim = Person::signed_out_on(&app, &kim_user, "phone");
+    let res = kim.get(&link).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let login = location(&res);
     assert!(
         login.starts_with("/login?next=/circles/invitations/accept%3Ftoken%3D"),
         "{login}"
     );
-    let html = client
-        .get(app.url(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = kim.page(&login).await;
     let next = between(&html, "name=\"next\" value=\"", "\"")
         .unwrap()
         .to_owned();
     assert_eq!(next, link);
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", csrf_token(&html).as_str()),
-            ("email", kim_email.as_str()),
-            ("password", PASSWORD),
-            ("next", next.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let credentials = [
+        ("email", kim_email.as_str()),
+        ("password", PASSWORD),
+        ("next", next.as_str()),
+    ];
+    let res = kim.submit(&login, "/login", &credentials).await;
     assert_eq!(location(&res), link);
-    let kim = Person {
-        client,
-        base: app.address.clone(),
-        user: kim_user,
-    };
 
     // Signed in, Kim sees which circle, and accepts with a button.
     let html = kim.page(&link).await;
@@ -481,7 +377,7 @@ async fn invitations_through_the_pages(app: TestApp) {
     let (to, html) = kim
         .submit_ok(&link, "/circles/invitations/accept", &[("token", &token)])
         .await;
-    assert_eq!(circle_id_in(&to), id);
+    assert_eq!(id_in(&to, "/circles/"), id);
     assert!(html.contains("Welcome: you are now a member"), "{html}");
     assert!(html.contains("Kim Novak (you)"));
     // The link is used up: the page says so instead of failing.
@@ -491,7 +387,7 @@ async fn invitations_through_the_pages(app: TestApp) {
     assert!(html.contains("invalid, already used or expired"), "{html}");
 
     // An outsider learns the circle is by invitation only, and has no form to ask.
-    let ali = Person::of(&app, &named(&app, "Ali Haddad").await).await;
+    let ali = Person::of(&app, &app.named("Ali Haddad").await).await;
     let html = ali.page(&format!("/circles/{id}")).await;
     assert!(html.contains("by invitation only"));
     assert!(!html.contains("Request to join") && !html.contains("Kim Novak"));
@@ -505,13 +401,7 @@ async fn api_meetings(
     by: &User,
     circle: &str,
 ) -> Vec<(String, chrono::DateTime<Utc>, String)> {
-    let res = app
-        .get_as(
-            &by.access_token,
-            &format!("/api/v1/circles/{circle}/meetings"),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
+    let body = ok_json(app.meetings_of(by, circle).await).await;
     body.as_array()
         .unwrap()
         .iter()
@@ -537,11 +427,11 @@ fn berlin(date: NaiveDate, time: &str) -> chrono::DateTime<Utc> {
 
 async fn meetings_and_attendance(app: TestApp) {
     let admin = app.admin().await;
-    let fac_user = facilitator(&app, &admin, "Frank Facilitator").await;
+    let fac_user = app.facilitator(&admin, "Frank Facilitator").await;
     let fac = Person::of(&app, &fac_user).await;
-    let jordan = Person::of(&app, &named(&app, "Jordan Lee").await).await;
+    let jordan = Person::of(&app, &app.named("Jordan Lee").await).await;
     let id = api_circle(&app, &fac_user, "Tuesday Men", 8, "open").await;
-    assert!(join_through_api(&app, &fac_user, &jordan.user, &id).await);
+    app.join(&fac_user, &jordan.user, &id).await;
     let page = format!("/circles/{id}/meetings");
 
     // Planned from the schedule.

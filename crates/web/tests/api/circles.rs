@@ -2,81 +2,16 @@
 //! editing circles, browsing, join requests and the queue, invitations, leaving, removal,
 //! every refusal, the emails and audit records, and the capacity invariant under load.
 
-use crate::helpers::{problem_code, TestApp, User};
-use db::main_db::{audit_log, circle_invitations, circle_memberships, circles, users};
+use crate::helpers::{circle_body, ok_json, problem_code, refused, TestApp};
+use db::main_db::{circle_invitations, circle_memberships, circles};
 use db::sea_orm::sea_query::Expr;
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use reqwest::{Method, Response, StatusCode};
+use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-async fn ok_json(res: Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// Asserts the status and returns the problem code.
-async fn refused(res: Response, status: StatusCode) -> String {
-    assert_eq!(res.status(), status);
-    problem_code(res).await
-}
-
-fn circle_body(name: &str, capacity: i64) -> Value {
-    json!({
-        "name": name,
-        "description": "Men meeting to listen and speak honestly.",
-        "capacity": capacity,
-        "visibility": "open",
-        "frequency": "weekly",
-        "weekday": "tue",
-        "meeting_time": "19:30",
-        "duration_minutes": 120,
-        "time_zone": "Europe/Berlin",
-        "anchor_date": "2026-03-03",
-        "city": "Berlin",
-        "location": "Community hall, Kastanienallee 12",
-        "online_url": "https://meet.example.org/tuesday"
-    })
-}
-
-async fn create_circle(app: &TestApp, by: &User, body: Value) -> Value {
-    let res = app.post_as(&by.access_token, "/api/v1/circles", body).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    ok_json(res).await
-}
-
 fn id_of(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
-}
-
-async fn patch(app: &TestApp, by: &User, circle: &str, body: Value) -> Response {
-    app.call(
-        Method::PATCH,
-        &format!("/api/v1/circles/{circle}"),
-        Some(&by.access_token),
-        Some(body),
-    )
-    .await
-}
-
-async fn ask_to_join(app: &TestApp, who: &User, circle: &str) -> Response {
-    app.post_as(
-        &who.access_token,
-        &format!("/api/v1/circles/{circle}/join-requests"),
-        json!({ "message": "I would like to join." }),
-    )
-    .await
-}
-
-async fn approve(app: &TestApp, by: &User, circle: &str, membership: &str) -> Response {
-    app.post_as(
-        &by.access_token,
-        &format!("/api/v1/circles/{circle}/join-requests/{membership}/approve"),
-        json!({}),
-    )
-    .await
 }
 
 async fn circle_row(app: &TestApp, circle: &str) -> circles::Model {
@@ -85,28 +20,6 @@ async fn circle_row(app: &TestApp, circle: &str) -> circles::Model {
         .await
         .unwrap()
         .unwrap()
-}
-
-async fn set_status(app: &TestApp, circle: &str, status: &str) {
-    circles::Entity::update_many()
-        .col_expr(circles::Column::Status, Expr::value(status))
-        .filter(circles::Column::Id.eq(circle.parse::<Uuid>().unwrap()))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
-}
-
-async fn audit_of(app: &TestApp, action: &str) -> Vec<audit_log::Model> {
-    audit_log::Entity::find()
-        .filter(audit_log::Column::Action.eq(action))
-        .order_by_asc(audit_log::Column::Seq)
-        .all(&app.ctx.main)
-        .await
-        .unwrap()
-}
-
-fn subjects(app: &TestApp, to: &str) -> Vec<String> {
-    app.emails_to(to).into_iter().map(|m| m.subject).collect()
 }
 
 async fn create_and_browse(app: TestApp) {
@@ -124,7 +37,7 @@ async fn create_and_browse(app: TestApp) {
         .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
 
-    let c = create_circle(&app, &fac, circle_body("Tuesday Men", 8)).await;
+    let c = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await;
     assert_eq!(c["status"], "forming");
     assert_eq!(c["open_seats"], 8);
     assert_eq!(c["facilitators"][0]["user_id"], fac.id.to_string());
@@ -139,9 +52,7 @@ async fn create_and_browse(app: TestApp) {
         .contains(&"circle_created".to_owned()));
 
     // Admins create without a certification.
-    let online = create_circle(
-        &app,
-        &admin,
+    let online = app.create_circle(&admin,
         json!({ "name": "Online Thursdays", "capacity": 4, "visibility": "invitation_only",
                 "frequency": "every_two_weeks", "weekday": "thu", "meeting_time": "20:00",
                 "duration_minutes": 90, "time_zone": "America/New_York", "anchor_date": "2026-03-05",
@@ -153,7 +64,7 @@ async fn create_and_browse(app: TestApp) {
     in_person["weekday"] = json!("mon");
     in_person["anchor_date"] = json!("2026-03-02");
     in_person["online_url"] = Value::Null;
-    let hamburg = create_circle(&app, &fac, in_person).await;
+    let hamburg = app.create_circle(&fac, in_person).await;
 
     // An outsider sees the description, cadence and facilitators — no members, no link.
     let seen = ok_json(
@@ -226,7 +137,9 @@ async fn create_and_browse(app: TestApp) {
     assert!(rest["next_cursor"].is_null());
 
     // Closed circles only with a filter; full circles drop out of has_open_seats.
-    let res = patch(&app, &fac, &id_of(&hamburg), json!({ "status": "closed" })).await;
+    let res = app
+        .edit_circle(&fac, &id_of(&hamburg), json!({ "status": "closed" }))
+        .await;
     assert_eq!(ok_json(res).await["status"], "closed");
     assert_eq!(names(&list("").await), ["Tuesday Men", "Online Thursdays"]);
     assert_eq!(names(&list("?status=closed").await), ["Hamburg Fathers"]);
@@ -324,16 +237,19 @@ async fn editing_is_for_leaders(app: TestApp) {
     let fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let other_fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let member = app.signed_up("m1@example.org").await;
-    let id = id_of(&create_circle(&app, &fac, circle_body("Edit me", 3)).await);
+    let id = id_of(&app.create_circle(&fac, circle_body("Edit me", 3)).await);
 
-    let res = patch(&app, &other_fac, &id, json!({ "name": "Hijacked" })).await;
+    let res = app
+        .edit_circle(&other_fac, &id, json!({ "name": "Hijacked" }))
+        .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
-    let res = patch(&app, &member, &id, json!({ "name": "Hijacked" })).await;
+    let res = app
+        .edit_circle(&member, &id, json!({ "name": "Hijacked" }))
+        .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
 
     let edited = ok_json(
-        patch(
-            &app,
+        app.edit_circle(
             &fac,
             &id,
             json!({ "name": "Edited circle", "capacity": 4, "city": "", "status": "active",
@@ -348,57 +264,62 @@ async fn editing_is_for_leaders(app: TestApp) {
     assert_eq!(edited["status"], "active");
     assert_eq!(edited["meeting_time"], "18:00");
     assert_eq!(edited["weekday"], "tue", "untouched fields stay");
-    let rows = audit_of(&app, "circle_updated").await;
+    let rows = app.audit_records("circle_updated").await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].actor_id, Some(fac.id));
 
-    let res = patch(&app, &fac, &id, json!({ "capacity": 12 })).await;
+    let res = app.edit_circle(&fac, &id, json!({ "capacity": 12 })).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Admins may manage any circle.
-    let res = patch(&app, &admin, &id, json!({ "description": "By an admin." })).await;
+    let res = app
+        .edit_circle(&admin, &id, json!({ "description": "By an admin." }))
+        .await;
     assert_eq!(ok_json(res).await["description"], "By an admin.");
 
     // Capacity cannot drop below the active members.
     for who in ["a@example.org", "b@example.org", "c@example.org"] {
         let u = app.signed_up(who).await;
-        let m = ok_json(ask_to_join(&app, &u, &id).await).await;
-        ok_json(approve(&app, &fac, &id, m["id"].as_str().unwrap()).await).await;
+        app.join(&fac, &u, &id).await;
     }
-    let res = patch(&app, &fac, &id, json!({ "capacity": 2 })).await;
+    let res = app.edit_circle(&fac, &id, json!({ "capacity": 2 })).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "capacity_below_members"
     );
-    ok_json(patch(&app, &fac, &id, json!({ "capacity": 3 })).await).await;
+    ok_json(app.edit_circle(&fac, &id, json!({ "capacity": 3 })).await).await;
 
     // Status changes follow the lifecycle; archiving is not done here.
-    ok_json(patch(&app, &fac, &id, json!({ "status": "closed" })).await).await;
-    let res = patch(&app, &fac, &id, json!({ "status": "forming" })).await;
+    ok_json(
+        app.edit_circle(&fac, &id, json!({ "status": "closed" }))
+            .await,
+    )
+    .await;
+    let res = app
+        .edit_circle(&fac, &id, json!({ "status": "forming" }))
+        .await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "invalid_status_change"
     );
-    let res = patch(&app, &fac, &id, json!({ "status": "archived" })).await;
+    let res = app
+        .edit_circle(&fac, &id, json!({ "status": "archived" }))
+        .await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "archive_separately"
     );
 
     // An archived circle refuses every change.
-    set_status(&app, &id, "archived").await;
-    let res = patch(&app, &fac, &id, json!({ "name": "Still here" })).await;
-    assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
+    app.force_circle_status(&id, "archived").await;
     let res = app
-        .post_as(
-            &fac.access_token,
-            &format!("/api/v1/circles/{id}/invitations"),
-            json!({ "email": "late@example.org" }),
-        )
+        .edit_circle(&fac, &id, json!({ "name": "Still here" }))
         .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
+    let res = app.invite(&fac, &id, "late@example.org").await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
     let late = app.signed_up("late@example.org").await;
-    let res = ask_to_join(&app, &late, &id).await;
+    let res = app.ask_to_join(&late, &id).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "not_accepting_members"
@@ -416,13 +337,13 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
     let other_fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let joe = app.signed_up("joe@example.org").await;
     let outsider = app.signed_up("outsider@example.org").await;
-    let id = id_of(&create_circle(&app, &fac, circle_body("Join me", 5)).await);
+    let id = id_of(&app.create_circle(&fac, circle_body("Join me", 5)).await);
 
-    let req = ok_json(ask_to_join(&app, &joe, &id).await).await;
+    let req = ok_json(app.ask_to_join(&joe, &id).await).await;
     assert_eq!(req["status"], "requested");
     assert_eq!(req["message"], "I would like to join.");
     let mid = req["id"].as_str().unwrap().to_owned();
-    let res = ask_to_join(&app, &joe, &id).await;
+    let res = app.ask_to_join(&joe, &id).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "already_requested"
@@ -442,26 +363,26 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     let res = app.get_as(&joe.access_token, &path).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = approve(&app, &other_fac, &id, &mid).await;
+    let res = app.approve(&other_fac, &id, &mid).await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     let q = ok_json(app.get_as(&fac.access_token, &path).await).await;
     assert_eq!(q["circle_full"], false);
     assert_eq!(q["requests"][0]["membership_id"], mid.as_str());
     assert_eq!(q["requests"][0]["display_name"], "Test Person");
 
-    let m = ok_json(approve(&app, &fac, &id, &mid).await).await;
+    let m = ok_json(app.approve(&fac, &id, &mid).await).await;
     assert_eq!(m["status"], "active");
     assert_eq!(circle_row(&app, &id).await.active_members, 1);
-    let res = approve(&app, &fac, &id, &mid).await;
+    let res = app.approve(&fac, &id, &mid).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "request_not_pending"
     );
-    let res = ask_to_join(&app, &joe, &id).await;
+    let res = app.ask_to_join(&joe, &id).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "already_member");
 
-    app.run_jobs().await;
-    let joe_mail = subjects(&app, "joe@example.org");
+    app.run_pending_jobs().await;
+    let joe_mail = app.subjects_to("joe@example.org");
     assert!(
         joe_mail.contains(&"Your request to join Join me".to_owned()),
         "{joe_mail:?}"
@@ -470,7 +391,9 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
         joe_mail.contains(&"Welcome to Join me".to_owned()),
         "{joe_mail:?}"
     );
-    assert!(subjects(&app, &fac.email).contains(&"Someone asked to join Join me".to_owned()));
+    assert!(app
+        .subjects_to(&fac.email)
+        .contains(&"Someone asked to join Join me".to_owned()));
 
     // Members see who is in the circle; outsiders do not.
     let members_path = format!("/api/v1/circles/{id}/members");
@@ -519,7 +442,7 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
         refused(res, StatusCode::CONFLICT).await,
         "facilitator_cannot_leave"
     );
-    let again = ok_json(ask_to_join(&app, &joe, &id).await).await;
+    let again = ok_json(app.ask_to_join(&joe, &id).await).await;
     assert_eq!(again["id"], mid.as_str());
 
     // Declining tells the reason.
@@ -533,15 +456,15 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
     )
     .await;
     assert_eq!(declined["status"], "declined");
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let mail = app.emails_to("joe@example.org");
     assert!(mail
         .iter()
         .any(|m| m.body.contains("The group is settling in for now.")));
 
     // Asked again, approved, then removed with a reason (required).
-    ok_json(ask_to_join(&app, &joe, &id).await).await;
-    ok_json(approve(&app, &fac, &id, &mid).await).await;
+    ok_json(app.ask_to_join(&joe, &id).await).await;
+    ok_json(app.approve(&fac, &id, &mid).await).await;
     let remove_path = format!("/api/v1/circles/{id}/members/{}/remove", joe.id);
     let res = app
         .post_as(&fac.access_token, &remove_path, json!({ "reason": "  " }))
@@ -569,10 +492,10 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
     .await;
     assert_eq!(removed["status"], "removed");
     assert_eq!(circle_row(&app, &id).await.active_members, 0);
-    let rows = audit_of(&app, "circle_member_removed").await;
+    let rows = app.audit_records("circle_member_removed").await;
     assert_eq!(rows.len(), 1);
     assert!(rows[0].details.contains("Broke confidentiality."));
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let mail = app.emails_to("joe@example.org");
     assert!(mail
         .iter()
@@ -586,19 +509,19 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
         "circle_left",
         "circle_request_declined",
     ] {
-        assert!(!audit_of(&app, action).await.is_empty(), "{action}");
+        assert!(!app.audit_records(action).await.is_empty(), "{action}");
     }
 
     // Invitation-only circles take no requests.
     let closed = id_of(
-        &create_circle(&app, &fac, {
+        &app.create_circle(&fac, {
             let mut b = circle_body("By invitation", 5);
             b["visibility"] = json!("invitation_only");
             b
         })
         .await,
     );
-    let res = ask_to_join(&app, &outsider, &closed).await;
+    let res = app.ask_to_join(&outsider, &closed).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "invitation_only");
 }
 
@@ -607,7 +530,7 @@ async fn co_facilitators_lead_too(app: TestApp) {
     let fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let co = app.user_with_roles(&admin, &["facilitator"]).await;
     let plain = app.signed_up("plain@example.org").await;
-    let id = id_of(&create_circle(&app, &fac, circle_body("Shared lead", 5)).await);
+    let id = id_of(&app.create_circle(&fac, circle_body("Shared lead", 5)).await);
     let path = format!("/api/v1/circles/{id}/co-facilitators");
     let res = app
         .post_as(&fac.access_token, &path, json!({ "user_id": plain.id }))
@@ -634,8 +557,7 @@ async fn co_facilitators_lead_too(app: TestApp) {
     .await;
     assert_eq!(view["facilitators"].as_array().unwrap().len(), 2);
     // The co-facilitator can now run the queue.
-    let r = ok_json(ask_to_join(&app, &plain, &id).await).await;
-    ok_json(approve(&app, &co, &id, r["id"].as_str().unwrap()).await).await;
+    app.join(&co, &plain, &id).await;
     let res = app
         .post_as(
             &fac.access_token,
@@ -651,27 +573,30 @@ async fn co_facilitators_lead_too(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(audit_of(&app, "circle_co_facilitator_added").await.len(), 1);
+    assert_eq!(
+        app.audit_records("circle_co_facilitator_added").await.len(),
+        1
+    );
 }
 
 async fn a_full_circle_keeps_the_queue(app: TestApp) {
     let admin = app.admin().await;
     let fac = app.user_with_roles(&admin, &["facilitator"]).await;
-    let id = id_of(&create_circle(&app, &fac, circle_body("Small", 2)).await);
+    let id = id_of(&app.create_circle(&fac, circle_body("Small", 2)).await);
     let mut requests = Vec::new();
     for n in 0..3 {
         let u = app.signed_up(&format!("q{n}@example.org")).await;
         requests.push(
-            ok_json(ask_to_join(&app, &u, &id).await).await["id"]
+            ok_json(app.ask_to_join(&u, &id).await).await["id"]
                 .as_str()
                 .unwrap()
                 .to_owned(),
         );
     }
     // Approve the last two first; the earliest waits.
-    ok_json(approve(&app, &fac, &id, &requests[2]).await).await;
-    ok_json(approve(&app, &fac, &id, &requests[1]).await).await;
-    let res = approve(&app, &fac, &id, &requests[0]).await;
+    ok_json(app.approve(&fac, &id, &requests[2]).await).await;
+    ok_json(app.approve(&fac, &id, &requests[1]).await).await;
+    let res = app.approve(&fac, &id, &requests[0]).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_full");
     let q = ok_json(
         app.get_as(
@@ -692,34 +617,14 @@ async fn invitations_by_email(app: TestApp) {
     let member = app.signed_up("someone@example.org").await;
     let mut body = circle_body("Invited", 2);
     body["visibility"] = json!("invitation_only");
-    let id = id_of(&create_circle(&app, &fac, body).await);
+    let id = id_of(&app.create_circle(&fac, body).await);
     let path = format!("/api/v1/circles/{id}/invitations");
 
-    let res = app
-        .post_as(
-            &member.access_token,
-            &path,
-            json!({ "email": "guest@example.org" }),
-        )
-        .await;
+    let res = app.invite(&member, &id, "guest@example.org").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let inv = ok_json(
-        app.post_as(
-            &fac.access_token,
-            &path,
-            json!({ "email": "Guest@Example.org" }),
-        )
-        .await,
-    )
-    .await;
+    let inv = ok_json(app.invite(&fac, &id, "Guest@Example.org").await).await;
     assert_eq!(inv["email"], "guest@example.org");
-    let res = app
-        .post_as(
-            &fac.access_token,
-            &path,
-            json!({ "email": "guest@example.org " }),
-        )
-        .await;
+    let res = app.invite(&fac, &id, "guest@example.org ").await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "already_invited");
     let pending = ok_json(app.get_as(&fac.access_token, &path).await).await;
     assert_eq!(pending.as_array().unwrap().len(), 1);
@@ -729,46 +634,34 @@ async fn invitations_by_email(app: TestApp) {
     let token = app
         .token_from_email("guest@example.org", "circles/invitations/accept")
         .await;
-    let accept = |who: &User, token: &str| {
-        let body = json!({ "token": token });
-        let t = who.access_token.clone();
-        let app = &app;
-        async move {
-            app.post_as(&t, "/api/v1/circle-invitations/accept", body)
-                .await
-        }
-    };
     // Someone else cannot use it.
-    let res = accept(&member, &token).await;
+    let res = app.accept_invitation(&member, &token).await;
     assert_eq!(
         refused(res, StatusCode::FORBIDDEN).await,
         "invitation_for_someone_else"
     );
     let guest = app.signed_up("guest@example.org").await;
-    let m = ok_json(accept(&guest, &token).await).await;
+    let m = ok_json(app.accept_invitation(&guest, &token).await).await;
     assert_eq!(m["status"], "active");
     assert_eq!(m["role"], "member");
     assert_eq!(circle_row(&app, &id).await.active_members, 1);
     // Single use.
-    let res = accept(&guest, &token).await;
+    let res = app.accept_invitation(&guest, &token).await;
     assert_eq!(
         refused(res, StatusCode::BAD_REQUEST).await,
         "invalid_or_expired_token"
     );
-    app.run_jobs().await;
-    assert!(subjects(&app, &fac.email).contains(&"A new member joined Invited".to_owned()));
-    assert_eq!(audit_of(&app, "circle_invitation_accepted").await.len(), 1);
+    app.run_pending_jobs().await;
+    assert!(app
+        .subjects_to(&fac.email)
+        .contains(&"A new member joined Invited".to_owned()));
+    assert_eq!(
+        app.audit_records("circle_invitation_accepted").await.len(),
+        1
+    );
 
     // A revoked invitation's link stops working.
-    let inv = ok_json(
-        app.post_as(
-            &fac.access_token,
-            &path,
-            json!({ "email": "revoked@example.org" }),
-        )
-        .await,
-    )
-    .await;
+    let inv = ok_json(app.invite(&fac, &id, "revoked@example.org").await).await;
     let revoked_token = app
         .token_from_email("revoked@example.org", "circles/invitations/accept")
         .await;
@@ -792,19 +685,11 @@ async fn invitations_by_email(app: TestApp) {
         "invitation_not_pending"
     );
     let revoked_user = app.signed_up("revoked@example.org").await;
-    let res = accept(&revoked_user, &revoked_token).await;
+    let res = app.accept_invitation(&revoked_user, &revoked_token).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 
     // An expired invitation's link stops working.
-    ok_json(
-        app.post_as(
-            &fac.access_token,
-            &path,
-            json!({ "email": "slow@example.org" }),
-        )
-        .await,
-    )
-    .await;
+    ok_json(app.invite(&fac, &id, "slow@example.org").await).await;
     let slow_token = app
         .token_from_email("slow@example.org", "circles/invitations/accept")
         .await;
@@ -818,40 +703,26 @@ async fn invitations_by_email(app: TestApp) {
         .await
         .unwrap();
     let slow = app.signed_up("slow@example.org").await;
-    let res = accept(&slow, &slow_token).await;
+    let res = app.accept_invitation(&slow, &slow_token).await;
     assert_eq!(
         refused(res, StatusCode::BAD_REQUEST).await,
         "invalid_or_expired_token"
     );
     // …and a new invitation can then be sent to the same address.
-    ok_json(
-        app.post_as(
-            &fac.access_token,
-            &path,
-            json!({ "email": "slow@example.org" }),
-        )
-        .await,
-    )
-    .await;
+    ok_json(app.invite(&fac, &id, "slow@example.org").await).await;
 
     // A full circle keeps the invitation valid until a seat frees up.
-    let res = app
-        .post_as(
-            &fac.access_token,
-            &path,
-            json!({ "email": "filler@example.org" }),
-        )
-        .await;
+    let res = app.invite(&fac, &id, "filler@example.org").await;
     ok_json(res).await;
     let filler_token = app
         .token_from_email("filler@example.org", "circles/invitations/accept")
         .await;
     let filler = app.signed_up("filler@example.org").await;
-    ok_json(accept(&filler, &filler_token).await).await;
+    ok_json(app.accept_invitation(&filler, &filler_token).await).await;
     let slow_token = app
         .token_from_email("slow@example.org", "circles/invitations/accept")
         .await;
-    let res = accept(&slow, &slow_token).await;
+    let res = app.accept_invitation(&slow, &slow_token).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_full");
     ok_json(
         app.post_as(
@@ -862,38 +733,9 @@ async fn invitations_by_email(app: TestApp) {
         .await,
     )
     .await;
-    let m = ok_json(accept(&slow, &slow_token).await).await;
+    let m = ok_json(app.accept_invitation(&slow, &slow_token).await).await;
     assert_eq!(m["status"], "active");
     assert_eq!(circle_row(&app, &id).await.active_members, 2);
-}
-
-/// Inserts a verified account straight into storage (no password: these people never sign
-/// in), so the load test does not spend its time hashing passwords.
-async fn quiet_user(app: &TestApp, n: usize) -> Uuid {
-    let now = chrono::Utc::now();
-    let id = Uuid::now_v7();
-    users::ActiveModel {
-        id: Set(id),
-        email: Set(format!("load-{n}-{}@example.org", id.simple())),
-        display_name: Set(format!("Load {n}")),
-        status: Set("active".into()),
-        email_verified_at: Set(Some(now)),
-        last_login_at: Set(None),
-        suspended_at: Set(None),
-        suspended_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        full_name: Set(None),
-        phone: Set(None),
-        city: Set(None),
-        time_zone: Set(None),
-        bio: Set(None),
-        photo_version: Set(None),
-    }
-    .insert(&app.ctx.main)
-    .await
-    .unwrap();
-    id
 }
 
 async fn capacity_holds_under_concurrent_approvals(app: TestApp) {
@@ -905,11 +747,14 @@ async fn capacity_holds_under_concurrent_approvals(app: TestApp) {
         invitees.push(app.signed_up(&format!("rush{n}@example.org")).await);
     }
     for round in 0..3 {
-        let id = id_of(&create_circle(&app, &fac, circle_body(&format!("Rush {round}"), 8)).await);
+        let id = id_of(
+            &app.create_circle(&fac, circle_body(&format!("Rush {round}"), 8))
+                .await,
+        );
         let circle_id: Uuid = id.parse().unwrap();
         let mut requests = Vec::new();
         for n in 0..50 {
-            let user = quiet_user(&app, round * 100 + n).await;
+            let user = app.quiet_member(round * 100 + n).await.id;
             let g = app::authz::Granted {
                 permission: domain::Permission::Participate,
                 actor_id: user,
@@ -921,27 +766,17 @@ async fn capacity_holds_under_concurrent_approvals(app: TestApp) {
         }
         let mut tokens = Vec::new();
         for who in &invitees {
-            let res = app
-                .post_as(
-                    &fac.access_token,
-                    &format!("/api/v1/circles/{id}/invitations"),
-                    json!({ "email": who.email }),
-                )
-                .await;
-            ok_json(res).await;
+            ok_json(app.invite(&fac, &id, &who.email).await).await;
             tokens.push(
                 app.token_from_email(&who.email, "circles/invitations/accept")
                     .await,
             );
         }
-        let approvals = requests.iter().map(|m| approve(&app, &fac, &id, m));
-        let accepts = invitees.iter().zip(&tokens).map(|(who, t)| {
-            app.post_as(
-                &who.access_token,
-                "/api/v1/circle-invitations/accept",
-                json!({ "token": t }),
-            )
-        });
+        let approvals = requests.iter().map(|m| app.approve(&fac, &id, m));
+        let accepts = invitees
+            .iter()
+            .zip(&tokens)
+            .map(|(who, t)| app.accept_invitation(who, t));
         let (approved, accepted) = futures::future::join(
             futures::future::join_all(approvals),
             futures::future::join_all(accepts),

@@ -3,17 +3,10 @@
 //! the organiser checks him in at the door on a phone. Screenshots go to
 //! `test-artifacts/screenshots/event-*.png`.
 
-use crate::helpers::{TestApp, PASSWORD};
-use chrono::{Duration, Utc};
-use reqwest::StatusCode;
-use serde_json::{json, Value};
+use crate::helpers::{local, TestApp, PASSWORD};
+use serde_json::json;
 use std::path::Path;
 use testkit::browser::{artifacts_dir, Browser, DESKTOP, PHONE};
-
-fn local(days: i64, hour: u32) -> String {
-    let d = (Utc::now() + Duration::days(days)).date_naive();
-    format!("{}T{hour:02}:00", d.format("%Y-%m-%d"))
-}
 
 /// Waits for a finished download called `name` in `dir`; its contents.
 async fn downloaded(dir: &Path, name: &str) -> String {
@@ -33,10 +26,9 @@ async fn find_register_and_check_in(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
     let member = app.named("Jordan Lee").await;
-    let res = app
-        .post_as(
-            &ptm.access_token,
-            "/api/v1/events",
+    let id = app
+        .publish_event(
+            &ptm,
             json!({
                 "kind": "movie_night", "title": "Movie Night: Twelve Angry Men",
                 "description": "A film about listening, then tea and talk.",
@@ -46,19 +38,6 @@ async fn find_register_and_check_in(app: TestApp) {
             }),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app
-        .post_as(
-            &ptm.access_token,
-            &format!("/api/v1/events/{id}/status"),
-            json!({ "status": "published" }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
 
     // 1. On his phone the member finds the event by a word and registers.
     let Some(phone) = Browser::open(&app.address, PHONE).await else {
@@ -135,16 +114,10 @@ async fn find_register_and_check_in(app: TestApp) {
     door.click("form[role=search] button[type=submit]").await;
     door.wait_for_text("main .door-row", "Jordan Lee").await;
     let button = "main button.checkin";
-    let size = door
-        .script(&format!(
-            "const r = document.querySelector({}).getBoundingClientRect(); \
-             return {{ width: r.width, height: r.height }};",
-            json!(button)
-        ))
-        .await;
+    let (width, height) = door.size_of(button).await;
     assert!(
-        size["height"].as_f64().unwrap() >= 44.0 && size["width"].as_f64().unwrap() >= 44.0,
-        "touch target too small: {size}"
+        width >= 44.0 && height >= 44.0,
+        "touch target too small: {width} × {height}"
     );
     door.screenshot("event-door", PHONE).await;
     door.click(button).await;
@@ -152,11 +125,9 @@ async fn find_register_and_check_in(app: TestApp) {
         .await;
     door.wait_for_text("main .door-row", "In at ").await;
     door.wait_for_text("[data-count=checked_in]", "1").await;
-    let overflow = door
-        .script("return document.documentElement.scrollWidth - window.innerWidth;")
-        .await;
+    let overflow = door.sideways_overflow().await;
     assert!(
-        overflow.as_f64().unwrap() <= 0.0,
+        overflow <= 0.0,
         "the door list scrolls sideways by {overflow} px on a phone"
     );
     door.screenshot("event-checked-in", PHONE).await;

@@ -4,46 +4,9 @@
 //! dashboard, the `.ics` download and the private feed, the door list with check-in,
 //! notes and the CSV, and editing.
 
-use crate::helpers::pages::{between, location, Person};
-use crate::helpers::{TestApp, User};
-use chrono::{Duration, Utc};
+use crate::helpers::pages::{between, fields, id_in, Person};
+use crate::helpers::{local, location, workshop, TestApp};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-
-/// A local time `days` from now, as a `datetime-local` input holds it.
-fn local(days: i64, hour: u32) -> String {
-    let d = (Utc::now() + Duration::days(days)).date_naive();
-    format!("{}T{hour:02}:00", d.format("%Y-%m-%d"))
-}
-
-/// A published workshop made through the API by `by`; its id.
-async fn published(app: &TestApp, by: &User, title: &str, capacity: i64) -> String {
-    let res = app
-        .post_as(
-            &by.access_token,
-            "/api/v1/events",
-            json!({
-                "kind": "workshop", "title": title, "description": "Fathers and sons.",
-                "starts_at": local(10, 10), "ends_at": local(10, 16),
-                "time_zone": "Europe/Berlin", "location": "Community hall", "capacity": capacity
-            }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app
-        .post_as(
-            &by.access_token,
-            &format!("/api/v1/events/{id}/status"),
-            json!({ "status": "published" }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    id
-}
 
 /// The form fields of a valid workshop; `overrides` replace single fields.
 fn event_form(overrides: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
@@ -71,18 +34,6 @@ fn event_form(overrides: &[(&'static str, &str)]) -> Vec<(&'static str, String)>
         form.iter_mut().find(|(f, _)| f == k).unwrap().1 = (*v).to_owned();
     }
     form
-}
-
-fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-fn event_id_in(path: &str) -> String {
-    path.trim_start_matches("/events/")
-        .split(['?', '/', '#'])
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 // --- Creating through the form, drafts, publishing ----------------------------------------
@@ -134,7 +85,7 @@ async fn create_publish_and_find(app: TestApp) {
         .submit_ok("/events/new", "/events/new", &fields(&good))
         .await;
     assert!(to.ends_with("?done=created"), "{to}");
-    let id = event_id_in(&to);
+    let id = id_in(&to, "/events/");
     assert!(html.contains("Event created as a draft"));
     assert!(html.contains("EUR 25.50"), "the price as typed, in cents");
     assert!(html.contains(">Draft<"));
@@ -185,7 +136,7 @@ crate::on_both_backends!(create_publish_and_find);
 async fn register_waitlist_and_calendar(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let id = published(&app, &ptm, "Men and Grief", 1).await;
+    let id = app.publish_event(&ptm, workshop("Men and Grief", 1)).await;
     let page = format!("/events/{id}");
     let ali = Person::of(&app, &app.named("Ali Haddad").await).await;
     let ben = Person::of(&app, &app.named("Ben Okafor").await).await;
@@ -274,17 +225,13 @@ async fn door_list(app: TestApp) {
     let admin = app.admin().await;
     let ptm_user = app.user_with_roles(&admin, &["program_team_member"]).await;
     let ptm = Person::of(&app, &ptm_user).await;
-    let id = published(&app, &ptm_user, "Drumming Night", 2).await;
+    let id = app
+        .publish_event(&ptm_user, workshop("Drumming Night", 2))
+        .await;
     let mut people = Vec::new();
     for name in ["Carl Nilsen", "Dev Patel", "Emil Berg"] {
         let user = app.named(name).await;
-        let res = app
-            .post_as(
-                &user.access_token,
-                &format!("/api/v1/events/{id}/registrations"),
-                json!({}),
-            )
-            .await;
+        let res = app.register_for(&user, &id).await;
         assert!(res.status().is_success());
         people.push(user);
     }
@@ -383,16 +330,12 @@ async fn edit_through_the_form(app: TestApp) {
     let admin = app.admin().await;
     let ptm_user = app.user_with_roles(&admin, &["program_team_member"]).await;
     let ptm = Person::of(&app, &ptm_user).await;
-    let id = published(&app, &ptm_user, "Sweat Lodge", 1).await;
+    let id = app
+        .publish_event(&ptm_user, workshop("Sweat Lodge", 1))
+        .await;
     for name in ["Finn Moss", "Gus Hale"] {
         let user = app.named(name).await;
-        let res = app
-            .post_as(
-                &user.access_token,
-                &format!("/api/v1/events/{id}/registrations"),
-                json!({}),
-            )
-            .await;
+        let res = app.register_for(&user, &id).await;
         assert!(res.status().is_success());
     }
     let edit = format!("/events/{id}/edit");

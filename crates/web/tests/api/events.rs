@@ -3,89 +3,15 @@
 //! promotion, seat offers on paid events, `Idempotency-Key`, venues and double booking,
 //! reminders, editing events, and capacity under 200 simultaneous registrations.
 
-use crate::helpers::{problem_code, TestApp, User};
+use crate::helpers::{circle_body, local, ok_json, refused, validation_errors, workshop};
+use crate::helpers::{TestApp, User};
 use chrono::{Duration, Utc};
-use db::main_db::{event_registrations as regs, jobs, users};
+use db::main_db::event_registrations as regs;
 use db::sea_orm::sea_query::Expr;
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-async fn ok_json(res: Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(res: Response, status: StatusCode) -> String {
-    let got = res.status();
-    if got != status {
-        panic!(
-            "expected {status}, got {got}: {}",
-            res.text().await.unwrap()
-        );
-    }
-    problem_code(res).await
-}
-
-/// A local time `days` from now in Berlin, `YYYY-MM-DDTHH:MM`.
-fn local(days: i64, hour: u32) -> String {
-    let d = (Utc::now() + Duration::days(days)).date_naive();
-    format!("{}T{hour:02}:00", d.format("%Y-%m-%d"))
-}
-
-fn workshop(title: &str, capacity: i64) -> Value {
-    json!({
-        "kind": "workshop", "title": title, "description": "Fathers and sons.",
-        "starts_at": local(10, 10), "ends_at": local(10, 16), "time_zone": "Europe/Berlin",
-        "location": "Community hall", "online_url": "https://meet.example.org/w",
-        "capacity": capacity
-    })
-}
-
-async fn create(app: &TestApp, by: &User, body: Value) -> Value {
-    let res = app.post_as(&by.access_token, "/api/v1/events", body).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    ok_json(res).await
-}
-
-async fn set_status(app: &TestApp, by: &User, id: &str, status: &str) -> Response {
-    app.post_as(
-        &by.access_token,
-        &format!("/api/v1/events/{id}/status"),
-        json!({ "status": status }),
-    )
-    .await
-}
-
-async fn published(app: &TestApp, by: &User, body: Value) -> String {
-    let id = create(app, by, body).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    ok_json(set_status(app, by, &id, "published").await).await;
-    id
-}
-
-async fn register(app: &TestApp, who: &User, id: &str) -> Response {
-    app.post_as(
-        &who.access_token,
-        &format!("/api/v1/events/{id}/registrations"),
-        json!({}),
-    )
-    .await
-}
-
-async fn cancel(app: &TestApp, who: &User, id: &str) -> Response {
-    app.post_as(
-        &who.access_token,
-        &format!("/api/v1/events/{id}/registration/cancel"),
-        json!({}),
-    )
-    .await
-}
 
 async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
     let admin = app.admin().await;
@@ -120,7 +46,7 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     retreat["kind"] = json!("multi_day_retreat");
     assert_eq!(
-        create(&app, &ptm, retreat).await["kind"],
+        app.create_event(&ptm, retreat).await["kind"],
         "multi_day_retreat"
     );
 
@@ -132,20 +58,11 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
         assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     }
     // A facilitator creates events for a circle he leads, not for another's.
-    let circle = json!({
-        "name": "Tuesday Men", "description": "Men meeting.", "capacity": 8, "visibility": "open",
-        "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
-        "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
-    });
-    let c = ok_json(
-        app.post_as(&fac.access_token, "/api/v1/circles", circle)
-            .await,
-    )
-    .await;
+    let c = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await;
     let mut own = workshop("Circle movie night", 8);
     own["kind"] = json!("movie_night");
     own["circle_id"] = c["id"].clone();
-    let e = create(&app, &fac, own.clone()).await;
+    let e = app.create_event(&fac, own.clone()).await;
     assert_eq!(e["open_to_all"], false);
     let other = app.user_with_roles(&admin, &["facilitator"]).await;
     let res = app
@@ -160,25 +77,25 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Drafts are for their organisers; the lifecycle is enforced.
-    let draft = create(&app, &ptm, workshop("Draft", 10)).await;
+    let draft = app.create_event(&ptm, workshop("Draft", 10)).await;
     let id = draft["id"].as_str().unwrap();
     let path = format!("/api/v1/events/{id}");
     assert_eq!(
         app.get_as(&member.access_token, &path).await.status(),
         StatusCode::NOT_FOUND
     );
-    let res = register(&app, &member, id).await;
+    let res = app.register_for(&member, id).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = set_status(&app, &member, id, "published").await;
+    let res = app.set_event_status(&member, id, "published").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    ok_json(set_status(&app, &ptm, id, "published").await).await;
+    ok_json(app.set_event_status(&ptm, id, "published").await).await;
     let seen = ok_json(app.get_as(&member.access_token, &path).await).await;
     assert_eq!(seen["status"], "published");
     assert!(seen["online_url"].is_null(), "link only once registered");
     let listed = ok_json(app.get_as(&member.access_token, "/api/v1/events").await).await;
     assert!(listed.to_string().contains(id));
-    ok_json(set_status(&app, &ptm, id, "cancelled").await).await;
-    let res = set_status(&app, &ptm, id, "published").await;
+    ok_json(app.set_event_status(&ptm, id, "cancelled").await).await;
+    let res = app.set_event_status(&ptm, id, "published").await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "invalid_status_change"
@@ -192,14 +109,16 @@ async fn creating_is_validated_and_for_the_right_roles(app: TestApp) {
 async fn waitlist_promotion_and_cancellation(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let id = published(&app, &ptm, workshop("Fathers and sons", 2)).await;
+    let id = app
+        .publish_event(&ptm, workshop("Fathers and sons", 2))
+        .await;
     let mut people = Vec::new();
     for n in 0..4 {
         people.push(app.signed_up(&format!("p{n}@example.org")).await);
     }
     let mut statuses = Vec::new();
     for p in &people {
-        let res = register(&app, p, &id).await;
+        let res = app.register_for(p, &id).await;
         assert_eq!(res.status(), StatusCode::CREATED);
         let r = ok_json(res).await;
         statuses.push((
@@ -216,7 +135,7 @@ async fn waitlist_promotion_and_cancellation(app: TestApp) {
             ("waitlisted".into(), Some(2)),
         ]
     );
-    let res = register(&app, &people[0], &id).await;
+    let res = app.register_for(&people[0], &id).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "already_registered"
@@ -228,7 +147,7 @@ async fn waitlist_promotion_and_cancellation(app: TestApp) {
     assert_eq!(seen["waitlisted"], 2);
 
     // A freed seat goes to the first in line at once.
-    let c = ok_json(cancel(&app, &people[0], &id).await).await;
+    let c = ok_json(app.cancel_registration(&people[0], &id).await).await;
     assert_eq!(c["status"], "cancelled");
     let roster = ok_json(
         app.get_as(
@@ -271,24 +190,29 @@ async fn waitlist_promotion_and_cancellation(app: TestApp) {
         )
         .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
-    let res = cancel(&app, &people[0], &id).await;
+    let res = app.cancel_registration(&people[0], &id).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // Everyone hears about each step; cancelling the event tells all still in.
-    ok_json(set_status(&app, &ptm, &id, "cancelled").await).await;
-    app.run_jobs().await;
-    let subjects =
-        |who: &str| -> Vec<String> { app.emails_to(who).into_iter().map(|m| m.subject).collect() };
-    assert!(subjects("p2@example.org").contains(&"A seat opened up: Fathers and sons".to_owned()));
-    assert!(subjects("p3@example.org").contains(&"On the waitlist: Fathers and sons".to_owned()));
+    ok_json(app.set_event_status(&ptm, &id, "cancelled").await).await;
+    app.run_pending_jobs().await;
+    assert!(app
+        .subjects_to("p2@example.org")
+        .contains(&"A seat opened up: Fathers and sons".to_owned()));
+    assert!(app
+        .subjects_to("p3@example.org")
+        .contains(&"On the waitlist: Fathers and sons".to_owned()));
     for who in ["p1@example.org", "p2@example.org", "p3@example.org"] {
         assert!(
-            subjects(who).contains(&"Cancelled: Fathers and sons".to_owned()),
+            app.subjects_to(who)
+                .contains(&"Cancelled: Fathers and sons".to_owned()),
             "{who}"
         );
     }
-    assert!(!subjects("p0@example.org").contains(&"Cancelled: Fathers and sons".to_owned()));
-    let res = register(&app, &people[0], &id).await;
+    assert!(!app
+        .subjects_to("p0@example.org")
+        .contains(&"Cancelled: Fathers and sons".to_owned()));
+    let res = app.register_for(&people[0], &id).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "not_open");
 }
 
@@ -301,16 +225,16 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
 
     let mut no_waitlist = workshop("Small", 1);
     no_waitlist["waitlist_enabled"] = json!(false);
-    let id = published(&app, &ptm, no_waitlist).await;
-    ok_json(register(&app, &a, &id).await).await;
-    let res = register(&app, &b, &id).await;
+    let id = app.publish_event(&ptm, no_waitlist).await;
+    ok_json(app.register_for(&a, &id).await).await;
+    let res = app.register_for(&b, &id).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "event_full");
 
     let mut closed = workshop("Closed", 10);
     closed["registration_closes_at"] = json!((Utc::now() + Duration::seconds(2)).to_rfc3339());
-    let id = published(&app, &ptm, closed).await;
+    let id = app.publish_event(&ptm, closed).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let res = register(&app, &a, &id).await;
+    let res = app.register_for(&a, &id).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "closed");
 
     // A paid event holds seats for payment; a freed seat is offered for a while.
@@ -318,18 +242,18 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
     paid["price_minor"] = json!(2500);
     paid["currency"] = json!("eur");
     paid["offer_hours"] = json!(12);
-    let id = published(&app, &ptm, paid).await;
+    let id = app.publish_event(&ptm, paid).await;
     let seen = ok_json(
         app.get_as(&a.access_token, &format!("/api/v1/events/{id}"))
             .await,
     )
     .await;
     assert_eq!(seen["price_label"], "EUR 25.00");
-    let r = ok_json(register(&app, &a, &id).await).await;
+    let r = ok_json(app.register_for(&a, &id).await).await;
     assert_eq!(r["registration"]["status"], "payment_required");
-    ok_json(register(&app, &b, &id).await).await;
-    ok_json(register(&app, &c, &id).await).await;
-    ok_json(cancel(&app, &a, &id).await).await;
+    ok_json(app.register_for(&b, &id).await).await;
+    ok_json(app.register_for(&c, &id).await).await;
+    ok_json(app.cancel_registration(&a, &id).await).await;
     let mine = ok_json(
         app.get_as(&b.access_token, "/api/v1/me/registrations")
             .await,
@@ -351,16 +275,8 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
         .exec(&app.ctx.main)
         .await
         .unwrap();
-    jobs::Entity::update_many()
-        .col_expr(
-            jobs::Column::RunAt,
-            Expr::value(Utc::now() - Duration::minutes(1)),
-        )
-        .filter(jobs::Column::Kind.eq("expire_seat_offer"))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
-    app.run_jobs().await;
+    app.make_jobs_due("expire_seat_offer").await;
+    app.run_pending_jobs().await;
     let mine = ok_json(
         app.get_as(&b.access_token, "/api/v1/me/registrations")
             .await,
@@ -369,12 +285,8 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
     assert_eq!(mine.as_array().unwrap().len(), 0, "{mine}");
     let r = ok_json(app.post_as(&c.access_token, &accept, json!({})).await).await;
     assert_eq!(r["status"], "payment_required");
-    app.run_jobs().await;
-    let subjects: Vec<String> = app
-        .emails_to("b@example.org")
-        .into_iter()
-        .map(|m| m.subject)
-        .collect();
+    app.run_pending_jobs().await;
+    let subjects = app.subjects_to("b@example.org");
     assert!(
         subjects.contains(&"Your seat offer ran out: Paid".to_owned()),
         "{subjects:?}"
@@ -385,8 +297,8 @@ async fn idempotency_key_makes_a_retry_safe(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
     let joe = app.signed_up("joe@example.org").await;
-    let id = published(&app, &ptm, workshop("Retried", 5)).await;
-    let other = published(&app, &ptm, workshop("Other", 5)).await;
+    let id = app.publish_event(&ptm, workshop("Retried", 5)).await;
+    let other = app.publish_event(&ptm, workshop("Other", 5)).await;
     let send = |event: &str, key: &str| {
         app.client
             .post(app.url(&format!("/api/v1/events/{event}/registrations")))
@@ -414,7 +326,7 @@ async fn idempotency_key_makes_a_retry_safe(app: TestApp) {
     let res = send(&other, "bad key with spaces").await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Without a key, a second registration is refused rather than replayed.
-    let res = register(&app, &joe, &id).await;
+    let res = app.register_for(&joe, &id).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "already_registered"
@@ -437,7 +349,7 @@ async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
     .await;
     let mut at_mill = workshop("At the mill", 30);
     at_mill["venue_id"] = v["id"].clone();
-    create(&app, &ptm, at_mill.clone()).await;
+    app.create_event(&ptm, at_mill.clone()).await;
     // The same afternoon at the same place is refused; a bigger event does not fit.
     at_mill["title"] = json!("Clash");
     let res = app
@@ -452,28 +364,20 @@ async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     at_mill["capacity"] = json!(30);
-    create(&app, &ptm, at_mill).await;
+    app.create_event(&ptm, at_mill).await;
     let listed = ok_json(app.get_as(&ptm.access_token, "/api/v1/venues").await).await;
     assert_eq!(listed[0]["name"], "Old Mill");
 
     // A member is warned about registering for two events at once.
-    let one = published(&app, &ptm, workshop("Morning", 10)).await;
-    let two = published(&app, &ptm, workshop("Same time", 10)).await;
-    ok_json(register(&app, &member, &one).await).await;
-    let r = ok_json(register(&app, &member, &two).await).await;
+    let one = app.publish_event(&ptm, workshop("Morning", 10)).await;
+    let two = app.publish_event(&ptm, workshop("Same time", 10)).await;
+    ok_json(app.register_for(&member, &one).await).await;
+    let r = ok_json(app.register_for(&member, &two).await).await;
     assert_eq!(r["warnings"][0]["code"], "overlaps_registration");
 
     // Reminders go to seat holders a day before, once.
-    jobs::Entity::update_many()
-        .col_expr(
-            jobs::Column::RunAt,
-            Expr::value(Utc::now() - Duration::minutes(1)),
-        )
-        .filter(jobs::Column::Kind.eq("send_event_reminders"))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
-    app.run_jobs().await;
+    app.make_jobs_due("send_event_reminders").await;
+    app.run_pending_jobs().await;
     let reminders = app
         .emails_to("member@example.org")
         .into_iter()
@@ -482,33 +386,10 @@ async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
     assert_eq!(reminders, 2);
 }
 
-/// An active member straight in the database (no sign-up emails), as the app layer sees him.
+/// An active member straight in storage (no sign-up emails), as the app layer sees him.
 async fn quiet_actor(app: &TestApp, n: usize) -> app::authz::Actor {
-    let now = Utc::now();
-    let id = Uuid::now_v7();
-    let user = users::ActiveModel {
-        id: Set(id),
-        email: Set(format!("rush-{n}@example.org")),
-        display_name: Set(format!("Rush {n}")),
-        status: Set("active".into()),
-        email_verified_at: Set(Some(now)),
-        last_login_at: Set(None),
-        suspended_at: Set(None),
-        suspended_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        full_name: Set(None),
-        phone: Set(None),
-        city: Set(None),
-        time_zone: Set(None),
-        bio: Set(None),
-        photo_version: Set(None),
-    }
-    .insert(&app.ctx.main)
-    .await
-    .unwrap();
     app::authz::Actor {
-        user,
+        user: app.quiet_member(n).await,
         roles: vec![domain::Role::Member],
         session_id: Uuid::now_v7(),
     }
@@ -517,7 +398,8 @@ async fn quiet_actor(app: &TestApp, n: usize) -> app::authz::Actor {
 async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let id: Uuid = published(&app, &ptm, workshop("Popular", 30))
+    let id: Uuid = app
+        .publish_event(&ptm, workshop("Popular", 30))
         .await
         .parse()
         .unwrap();
@@ -592,43 +474,21 @@ async fn browsing_finds_what_is_meant_for_you(app: TestApp) {
     let fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let inside = app.signed_up("inside@example.org").await;
     let outside = app.signed_up("outside@example.org").await;
-    let circle = json!({
-        "name": "Tuesday Men", "description": "Men meeting.", "capacity": 8, "visibility": "open",
-        "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
-        "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
-    });
-    let c = ok_json(
-        app.post_as(&fac.access_token, "/api/v1/circles", circle)
-            .await,
-    )
-    .await;
+    let c = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await;
     let cid = c["id"].as_str().unwrap();
-    let req = ok_json(
-        app.post_as(
-            &inside.access_token,
-            &format!("/api/v1/circles/{cid}/join-requests"),
-            json!({}),
-        )
-        .await,
-    )
-    .await;
-    let approve = format!(
-        "/api/v1/circles/{cid}/join-requests/{}/approve",
-        req["id"].as_str().unwrap()
-    );
-    ok_json(app.post_as(&fac.access_token, &approve, json!({})).await).await;
+    app.join(&fac, &inside, cid).await;
 
     let mut movie = workshop("Movie night: Twelve Angry Men", 20);
     movie["kind"] = json!("movie_night");
     movie["starts_at"] = json!(local(3, 19));
     movie["ends_at"] = json!(local(3, 22));
-    let movie = published(&app, &ptm, movie).await;
-    let open = published(&app, &ptm, workshop("Open workshop", 20)).await;
+    let movie = app.publish_event(&ptm, movie).await;
+    let open = app.publish_event(&ptm, workshop("Open workshop", 20)).await;
     let mut own = workshop("Circle walk", 8);
     own["circle_id"] = json!(cid);
     own["starts_at"] = json!(local(5, 10));
     own["ends_at"] = json!(local(5, 12));
-    let own = published(&app, &fac, own).await;
+    let own = app.publish_event(&fac, own).await;
 
     let ids = |v: &Value| -> Vec<String> {
         v.as_array()
@@ -656,9 +516,9 @@ async fn browsing_finds_what_is_meant_for_you(app: TestApp) {
         .get_as(&outside.access_token, &format!("/api/v1/events/{own}"))
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = register(&app, &outside, &own).await;
+    let res = app.register_for(&outside, &own).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    ok_json(register(&app, &inside, &own).await).await;
+    ok_json(app.register_for(&inside, &own).await).await;
     // Search, kind, and pages.
     assert_eq!(ids(&list(&outside, "?q=ANGRY").await), [movie.as_str()]);
     assert_eq!(
@@ -681,12 +541,12 @@ async fn browsing_finds_what_is_meant_for_you(app: TestApp) {
 async fn door_list_check_in_counts_and_csv(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let id = published(&app, &ptm, workshop("At the door", 2)).await;
+    let id = app.publish_event(&ptm, workshop("At the door", 2)).await;
     let a = app.signed_up("alan@example.org").await;
     let b = app.signed_up("bert@example.org").await;
     let c = app.signed_up("carl@example.org").await;
     for who in [&a, &b, &c] {
-        ok_json(register(&app, who, &id).await).await;
+        ok_json(app.register_for(who, &id).await).await;
     }
     let base = format!("/api/v1/events/{id}/registrations");
     let list = ok_json(
@@ -784,7 +644,7 @@ async fn door_list_check_in_counts_and_csv(app: TestApp) {
         )
         .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "not_waitlisted");
-    ok_json(cancel(&app, &b, &id).await).await;
+    ok_json(app.cancel_registration(&b, &id).await).await;
     let mine = ok_json(
         app.get_as(&c.access_token, "/api/v1/me/registrations")
             .await,
@@ -825,8 +685,8 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
     let mut body = workshop("Retreat; fathers, sons", 10);
     body["kind"] = json!("multi_day_retreat");
     body["ends_at"] = json!(local(12, 14));
-    let id = published(&app, &ptm, body).await;
-    ok_json(register(&app, &joe, &id).await).await;
+    let id = app.publish_event(&ptm, body).await;
+    ok_json(app.register_for(&joe, &id).await).await;
 
     let res = app
         .get_as(
@@ -859,7 +719,7 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
     .await;
     let url = feed["url"].as_str().unwrap().to_owned();
     let path = url::Url::parse(&url).unwrap().path().to_owned();
-    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    let res = app.get(&path).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "private, no-store");
     let parsed: Calendar = res.text().await.unwrap().parse().expect("the feed parses");
@@ -875,7 +735,7 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
             .await,
     )
     .await;
-    let res = app.client.get(app.url(&path)).send().await.unwrap();
+    let res = app.get(&path).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let new_path = url::Url::parse(renewed["url"].as_str().unwrap())
         .unwrap()
@@ -890,14 +750,9 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app.client.get(app.url(&new_path)).send().await.unwrap();
+    let res = app.get(&new_path).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = app
-        .client
-        .get(app.url("/calendar/not-a-token.ics"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/calendar/not-a-token.ics").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
@@ -923,20 +778,13 @@ async fn ics_of(app: &TestApp, by: &User, id: &str) -> String {
     res.text().await.unwrap()
 }
 
-/// The fields of a 422 problem's errors.
-async fn invalid_fields(res: Response) -> Value {
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = res.json().await.unwrap();
-    body["errors"].clone()
-}
-
 async fn editing_replaces_the_event_for_its_organisers_only(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
     let colleague = app.user_with_roles(&admin, &["program_team_member"]).await;
     let fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let member = app.signed_up("member@example.org").await;
-    let draft = create(&app, &ptm, workshop("Draft", 10)).await;
+    let draft = app.create_event(&ptm, workshop("Draft", 10)).await;
     let id = draft["id"].as_str().unwrap().to_owned();
     assert!(ics_of(&app, &ptm, &id).await.contains("SEQUENCE:0"));
 
@@ -954,11 +802,7 @@ async fn editing_replaces_the_event_for_its_organisers_only(app: TestApp) {
     // Saving the same again changes nothing, so calendars keep their version.
     ok_json(edit(&app, &ptm, &id, body.clone()).await).await;
     assert!(ics_of(&app, &ptm, &id).await.contains("SEQUENCE:1"));
-    let updates = db::main_db::audit_log::Entity::find()
-        .filter(db::main_db::audit_log::Column::Action.eq("event_updated"))
-        .all(&app.ctx.main)
-        .await
-        .unwrap();
+    let updates = app.audit_records("event_updated").await;
     assert_eq!(updates.len(), 1);
     let details: Value = serde_json::from_str(&updates[0].details).unwrap();
     assert_eq!(
@@ -970,7 +814,7 @@ async fn editing_replaces_the_event_for_its_organisers_only(app: TestApp) {
     // The Program Team organises programme events together.
     let res = edit(&app, &member, &id, body.clone()).await;
     assert_eq!(refused(res, StatusCode::NOT_FOUND).await, "not_found");
-    ok_json(set_status(&app, &ptm, &id, "published").await).await;
+    ok_json(app.set_event_status(&ptm, &id, "published").await).await;
     for who in [&member, &fac] {
         let res = edit(&app, who, &id, body.clone()).await;
         assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
@@ -984,40 +828,31 @@ async fn editing_replaces_the_event_for_its_organisers_only(app: TestApp) {
     let mut bad = body.clone();
     bad["title"] = json!("W");
     bad["ends_at"] = json!(local(11, 8));
-    let errors = invalid_fields(edit(&app, &ptm, &id, bad).await).await;
+    let errors = validation_errors(edit(&app, &ptm, &id, bad).await).await;
     assert!(errors.to_string().contains("\"title\""), "{errors}");
     assert!(errors.to_string().contains("\"ends_at\""), "{errors}");
 
     // The audience is fixed: no circles added to a programme event…
     let mut narrowed = body.clone();
     narrowed["circle_ids"] = json!([Uuid::now_v7()]);
-    let errors = invalid_fields(edit(&app, &ptm, &id, narrowed).await).await;
+    let errors = validation_errors(edit(&app, &ptm, &id, narrowed).await).await;
     assert_eq!(errors[0]["field"], "circle_id", "{errors}");
     // …and a circle's own event cannot become one for everyone.
-    let circle = json!({
-        "name": "Tuesday Men", "description": "Men meeting.", "capacity": 8, "visibility": "open",
-        "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30", "duration_minutes": 120,
-        "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03"
-    });
-    let c = ok_json(
-        app.post_as(&fac.access_token, "/api/v1/circles", circle)
-            .await,
-    )
-    .await;
+    let c = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await;
     let mut own = workshop("Circle walk", 8);
     own["circle_id"] = c["id"].clone();
-    let walk = create(&app, &fac, own.clone()).await;
+    let walk = app.create_event(&fac, own.clone()).await;
     let walk = walk["id"].as_str().unwrap();
     own["title"] = json!("Circle walk by the river");
     let e = ok_json(edit(&app, &fac, walk, own.clone()).await).await;
     assert_eq!(e["circle_id"], c["id"]);
     own["circle_id"] = Value::Null;
-    let errors = invalid_fields(edit(&app, &fac, walk, own).await).await;
+    let errors = validation_errors(edit(&app, &fac, walk, own).await).await;
     assert_eq!(errors[0]["field"], "circle_id");
     assert!(errors[0]["message"].as_str().unwrap().contains("fixed"));
 
     // Cancelled events are closed.
-    ok_json(set_status(&app, &ptm, &id, "cancelled").await).await;
+    ok_json(app.set_event_status(&ptm, &id, "cancelled").await).await;
     let res = edit(&app, &ptm, &id, body).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "event_closed");
 }
@@ -1025,18 +860,20 @@ async fn editing_replaces_the_event_for_its_organisers_only(app: TestApp) {
 async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let id = published(&app, &ptm, workshop("Fathers and sons", 2)).await;
+    let id = app
+        .publish_event(&ptm, workshop("Fathers and sons", 2))
+        .await;
     let mut people = Vec::new();
     for n in 0..4 {
         let p = app.signed_up(&format!("p{n}@example.org")).await;
-        ok_json(register(&app, &p, &id).await).await;
+        ok_json(app.register_for(&p, &id).await).await;
         people.push(p);
     }
     let mut body = workshop("Fathers and sons", 2);
 
     // Capacity cannot drop below the seats held.
     body["capacity"] = json!(1);
-    let errors = invalid_fields(edit(&app, &ptm, &id, body.clone()).await).await;
+    let errors = validation_errors(edit(&app, &ptm, &id, body.clone()).await).await;
     assert_eq!(errors[0]["field"], "capacity", "{errors}");
     assert!(
         errors[0]["message"].as_str().unwrap().contains('2'),
@@ -1068,7 +905,7 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
     priced["currency"] = json!("EUR");
     let res = edit(&app, &ptm, &id, priced.clone()).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "price_locked");
-    let empty = create(&app, &ptm, workshop("Not yet priced", 3)).await;
+    let empty = app.create_event(&ptm, workshop("Not yet priced", 3)).await;
     let empty = empty["id"].as_str().unwrap();
     priced["title"] = json!("Not yet priced");
     let e = ok_json(edit(&app, &ptm, empty, priced).await).await;
@@ -1079,7 +916,7 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
     body["starts_at"] = json!(local(13, 9));
     body["ends_at"] = json!(local(13, 12));
     ok_json(edit(&app, &ptm, &id, body.clone()).await).await;
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let day = (Utc::now() + Duration::days(13))
         .date_naive()
         .format("%-d %B %Y")
@@ -1114,22 +951,15 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
             .any(|m| m.subject == "A seat opened up: Fathers and sons"),
         "the usual notice for a seat from the waitlist"
     );
-    let reminders = jobs::Entity::find()
-        .filter(jobs::Column::Kind.eq("send_event_reminders"))
-        .all(&app.ctx.main)
+    let reminders = app
+        .jobs()
         .await
-        .unwrap();
-    assert_eq!(reminders.len(), 2, "one for the old start, one for the new");
-    jobs::Entity::update_many()
-        .col_expr(
-            jobs::Column::RunAt,
-            Expr::value(Utc::now() - Duration::minutes(1)),
-        )
-        .filter(jobs::Column::Kind.eq("send_event_reminders"))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
-    app.run_jobs().await;
+        .into_iter()
+        .filter(|j| j.kind == "send_event_reminders")
+        .count();
+    assert_eq!(reminders, 2, "one for the old start, one for the new");
+    app.make_jobs_due("send_event_reminders").await;
+    app.run_pending_jobs().await;
     for who in ["p0@example.org", "p1@example.org", "p2@example.org"] {
         let tomorrow = app
             .emails_to(who)
@@ -1141,7 +971,7 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
     // A change that does not move the event tells nobody.
     body["description"] = json!("Bring a packed lunch.");
     ok_json(edit(&app, &ptm, &id, body).await).await;
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let moved = app
         .emails_to("p0@example.org")
         .into_iter()
@@ -1161,7 +991,7 @@ async fn editing_rechecks_the_venue_but_not_against_itself(app: TestApp) {
     .await;
     let mut at_mill = workshop("At the mill", 20);
     at_mill["venue_id"] = v["id"].clone();
-    let first = create(&app, &ptm, at_mill.clone()).await;
+    let first = app.create_event(&ptm, at_mill.clone()).await;
     let first = first["id"].as_str().unwrap().to_owned();
     // Its own slot is no clash: saved again, or a little longer, at the same place.
     ok_json(edit(&app, &ptm, &first, at_mill.clone()).await).await;
@@ -1173,7 +1003,7 @@ async fn editing_rechecks_the_venue_but_not_against_itself(app: TestApp) {
     later["title"] = json!("Later at the mill");
     later["starts_at"] = json!(local(12, 10));
     later["ends_at"] = json!(local(12, 16));
-    let second = create(&app, &ptm, later.clone()).await;
+    let second = app.create_event(&ptm, later.clone()).await;
     let second = second["id"].as_str().unwrap().to_owned();
     later["starts_at"] = json!(local(10, 15));
     later["ends_at"] = json!(local(10, 18));
@@ -1182,7 +1012,7 @@ async fn editing_rechecks_the_venue_but_not_against_itself(app: TestApp) {
     later["starts_at"] = json!(local(12, 10));
     later["ends_at"] = json!(local(12, 16));
     later["capacity"] = json!(31);
-    let errors = invalid_fields(edit(&app, &ptm, &second, later).await).await;
+    let errors = validation_errors(edit(&app, &ptm, &second, later).await).await;
     assert_eq!(errors[0]["field"], "capacity");
 }
 

@@ -2,98 +2,13 @@
 //! from the cadence (idempotent), listing, adding, moving, cancelling, recording
 //! attendance, a member's own history, and every refusal.
 
-use crate::helpers::{problem_code, TestApp, User};
+use crate::helpers::{circle_body, ok_json, refused, TestApp};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use db::main_db::circles;
-use db::sea_orm::sea_query::Expr;
-use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use reqwest::{Method, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use uuid::Uuid;
-
-async fn ok_json(res: Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-async fn refused(res: Response, status: StatusCode) -> String {
-    assert_eq!(res.status(), status);
-    problem_code(res).await
-}
-
-async fn create_circle(app: &TestApp, by: &User) -> String {
-    let body = json!({
-        "name": "Tuesday Men",
-        "description": "Men meeting to listen and speak honestly.",
-        "capacity": 8,
-        "visibility": "open",
-        "frequency": "weekly",
-        "weekday": "tue",
-        "meeting_time": "19:30",
-        "duration_minutes": 120,
-        "time_zone": "Europe/Berlin",
-        "anchor_date": "2026-03-03",
-        "city": "Berlin",
-        "location": "Community hall"
-    });
-    let res = app.post_as(&by.access_token, "/api/v1/circles", body).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    ok_json(res).await["id"].as_str().unwrap().to_owned()
-}
-
-async fn join(app: &TestApp, fac: &User, who: &User, circle: &str) {
-    let req = ok_json(
-        app.post_as(
-            &who.access_token,
-            &format!("/api/v1/circles/{circle}/join-requests"),
-            json!({}),
-        )
-        .await,
-    )
-    .await;
-    let mid = req["id"].as_str().unwrap();
-    ok_json(
-        app.post_as(
-            &fac.access_token,
-            &format!("/api/v1/circles/{circle}/join-requests/{mid}/approve"),
-            json!({}),
-        )
-        .await,
-    )
-    .await;
-}
-
-async fn set_status(app: &TestApp, circle: &str, status: &str) {
-    circles::Entity::update_many()
-        .col_expr(circles::Column::Status, Expr::value(status))
-        .filter(circles::Column::Id.eq(circle.parse::<Uuid>().unwrap()))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
-}
 
 fn at(v: &Value) -> DateTime<Utc> {
     v["starts_at"].as_str().unwrap().parse().unwrap()
-}
-
-async fn list(app: &TestApp, who: &User, circle: &str) -> Response {
-    app.get_as(
-        &who.access_token,
-        &format!("/api/v1/circles/{circle}/meetings"),
-    )
-    .await
-}
-
-async fn attendance(app: &TestApp, by: &User, meeting: &str, entries: Value) -> Response {
-    app.call(
-        Method::PUT,
-        &format!("/api/v1/meetings/{meeting}/attendance"),
-        Some(&by.access_token),
-        Some(json!({ "entries": entries })),
-    )
-    .await
 }
 
 async fn generation_listing_and_changes(app: TestApp) {
@@ -101,18 +16,20 @@ async fn generation_listing_and_changes(app: TestApp) {
     let fac = app.user_with_roles(&admin, &["facilitator"]).await;
     let joe = app.signed_up("joe@example.org").await;
     let outsider = app.signed_up("outsider@example.org").await;
-    let id = create_circle(&app, &fac).await;
-    join(&app, &fac, &joe, &id).await;
+    let id = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.join(&fac, &joe, &id).await;
 
-    let gen_path = format!("/api/v1/circles/{id}/meetings/generate");
     let until = (Utc::now() + Duration::weeks(10)).to_rfc3339();
     // Only leaders generate.
     let res = app
-        .post_as(&joe.access_token, &gen_path, json!({ "until": until }))
+        .generate_meetings(&joe, &id, json!({ "until": until }))
         .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     let first = ok_json(
-        app.post_as(&fac.access_token, &gen_path, json!({ "until": until }))
+        app.generate_meetings(&fac, &id, json!({ "until": until }))
             .await,
     )
     .await;
@@ -120,20 +37,20 @@ async fn generation_listing_and_changes(app: TestApp) {
     assert!((9..=10).contains(&created), "{first}");
     // Idempotent: a second call creates nothing.
     let again = ok_json(
-        app.post_as(&fac.access_token, &gen_path, json!({ "until": until }))
+        app.generate_meetings(&fac, &id, json!({ "until": until }))
             .await,
     )
     .await;
     assert_eq!(again["created"], 0);
 
     // Outsiders cannot list; members and leaders can.
-    let res = list(&app, &outsider, &id).await;
+    let res = app.meetings_of(&outsider, &id).await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
-    let listed = ok_json(list(&app, &joe, &id).await).await;
+    let listed = ok_json(app.meetings_of(&joe, &id).await).await;
     let meetings = listed.as_array().unwrap().clone();
     assert_eq!(meetings.len() as u64, created);
     assert_eq!(
-        ok_json(list(&app, &fac, &id).await)
+        ok_json(app.meetings_of(&fac, &id).await)
             .await
             .as_array()
             .unwrap()
@@ -158,10 +75,9 @@ async fn generation_listing_and_changes(app: TestApp) {
 
     // Non-leaders cannot add, move or cancel.
     let first_id = meetings[0]["id"].as_str().unwrap().to_owned();
-    let add_path = format!("/api/v1/circles/{id}/meetings");
     let past = (Utc::now() - Duration::hours(1)).to_rfc3339();
     let res = app
-        .post_as(&joe.access_token, &add_path, json!({ "starts_at": past }))
+        .add_meeting(&joe, &id, json!({ "starts_at": past }))
         .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     let move_path = format!("/api/v1/meetings/{first_id}/move");
@@ -182,9 +98,9 @@ async fn generation_listing_and_changes(app: TestApp) {
 
     // Bad duration.
     let res = app
-        .post_as(
-            &fac.access_token,
-            &add_path,
+        .add_meeting(
+            &fac,
+            &id,
             json!({ "starts_at": past, "duration_minutes": 10 }),
         )
         .await;
@@ -203,22 +119,22 @@ async fn generation_listing_and_changes(app: TestApp) {
     assert_eq!(at(&moved), moved_to);
     assert_eq!(moved["origin_at"], meetings[0]["origin_at"]);
     let again = ok_json(
-        app.post_as(&fac.access_token, &gen_path, json!({ "until": until }))
+        app.generate_meetings(&fac, &id, json!({ "until": until }))
             .await,
     )
     .await;
     assert_eq!(again["created"], 0);
-    let after = ok_json(list(&app, &fac, &id).await).await;
+    let after = ok_json(app.meetings_of(&fac, &id).await).await;
     assert_eq!(after.as_array().unwrap().len() as u64, created);
 
     // Attendance before the meeting starts is refused.
-    let res = attendance(
-        &app,
-        &fac,
-        &first_id,
-        json!([{ "user_id": joe.id, "status": "present" }]),
-    )
-    .await;
+    let res = app
+        .record_attendance(
+            &fac,
+            &first_id,
+            json!([{ "user_id": joe.id, "status": "present" }]),
+        )
+        .await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "meeting_not_started"
@@ -233,7 +149,7 @@ async fn generation_listing_and_changes(app: TestApp) {
     assert_eq!(c["status"], "cancelled");
     // Members hear about both changes, in the circle's time zone; the leader who made
     // them does not.
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     let mails = app.emails_to("joe@example.org");
     let moved_mail = mails
         .iter()
@@ -252,13 +168,13 @@ async fn generation_listing_and_changes(app: TestApp) {
         .emails_to(&fac.email)
         .iter()
         .any(|m| m.subject.contains("a meeting")));
-    let res = attendance(
-        &app,
-        &fac,
-        &first_id,
-        json!([{ "user_id": joe.id, "status": "present" }]),
-    )
-    .await;
+    let res = app
+        .record_attendance(
+            &fac,
+            &first_id,
+            json!([{ "user_id": joe.id, "status": "present" }]),
+        )
+        .await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "meeting_cancelled"
@@ -266,42 +182,37 @@ async fn generation_listing_and_changes(app: TestApp) {
 
     // A meeting that has started: attendance for members only, upserted.
     let past_meeting = ok_json(
-        app.post_as(
-            &fac.access_token,
-            &add_path,
+        app.add_meeting(
+            &fac,
+            &id,
             json!({ "starts_at": past, "duration_minutes": 90, "note": "Extra session" }),
         )
         .await,
     )
     .await;
     let pid = past_meeting["id"].as_str().unwrap().to_owned();
-    let res = attendance(
-        &app,
-        &fac,
-        &pid,
-        json!([{ "user_id": outsider.id, "status": "present" }]),
-    )
-    .await;
+    let res = app
+        .record_attendance(
+            &fac,
+            &pid,
+            json!([{ "user_id": outsider.id, "status": "present" }]),
+        )
+        .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "not_a_member");
-    let res = attendance(
-        &app,
-        &fac,
-        &pid,
-        json!([{ "user_id": joe.id, "status": "late" }]),
-    )
-    .await;
+    let res = app
+        .record_attendance(&fac, &pid, json!([{ "user_id": joe.id, "status": "late" }]))
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let res = attendance(
-        &app,
-        &joe,
-        &pid,
-        json!([{ "user_id": joe.id, "status": "present" }]),
-    )
-    .await;
+    let res = app
+        .record_attendance(
+            &joe,
+            &pid,
+            json!([{ "user_id": joe.id, "status": "present" }]),
+        )
+        .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     ok_json(
-        attendance(
-            &app,
+        app.record_attendance(
             &fac,
             &pid,
             json!([{ "user_id": joe.id, "status": "absent" }]),
@@ -310,8 +221,7 @@ async fn generation_listing_and_changes(app: TestApp) {
     )
     .await;
     ok_json(
-        attendance(
-            &app,
+        app.record_attendance(
             &fac,
             &pid,
             json!([{ "user_id": joe.id, "status": "present" }]),
@@ -346,22 +256,22 @@ async fn generation_listing_and_changes(app: TestApp) {
     }
 
     // An archived circle refuses every change.
-    set_status(&app, &id, "archived").await;
+    app.force_circle_status(&id, "archived").await;
     let res = app
-        .post_as(&fac.access_token, &gen_path, json!({ "until": until }))
+        .generate_meetings(&fac, &id, json!({ "until": until }))
         .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
     let res = app
-        .post_as(&fac.access_token, &add_path, json!({ "starts_at": past }))
+        .add_meeting(&fac, &id, json!({ "starts_at": past }))
         .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
-    let res = attendance(
-        &app,
-        &fac,
-        &pid,
-        json!([{ "user_id": joe.id, "status": "excused" }]),
-    )
-    .await;
+    let res = app
+        .record_attendance(
+            &fac,
+            &pid,
+            json!([{ "user_id": joe.id, "status": "excused" }]),
+        )
+        .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
     let second = meetings[1]["id"].as_str().unwrap();
     let res = app
@@ -373,7 +283,7 @@ async fn generation_listing_and_changes(app: TestApp) {
         .await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "circle_archived");
     // Members can still read.
-    ok_json(list(&app, &joe, &id).await).await;
+    ok_json(app.meetings_of(&joe, &id).await).await;
 }
 
 crate::on_both_backends!(generation_listing_and_changes);

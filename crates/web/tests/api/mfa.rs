@@ -1,34 +1,17 @@
 //! Two-step verification (TOTP and recovery codes) end to end over HTTP, on SQLite and
 //! PostgreSQL.
 
-use crate::helpers::{problem_code, TestApp, User, PASSWORD};
+use crate::helpers::PASSWORD;
+use crate::helpers::{next_code, problem_code, recovery_codes, refused, totp_for, unix_now};
+use crate::helpers::{TestApp, User};
 use app::config::Settings;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
-use totp_rs::{Algorithm, Secret, TOTP};
-
-fn totp_for(secret: &str) -> TOTP {
-    let bytes = Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .expect("base32 secret");
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// The code of the next 30-second step (accepted thanks to the ±1 step skew).
-fn next_code(totp: &TOTP) -> String {
-    totp.generate(now() + 30)
-}
+use totp_rs::TOTP;
 
 /// A code that is certainly wrong now.
 fn wrong_code(totp: &TOTP) -> String {
-    let t = now();
+    let t = unix_now();
     let valid: Vec<String> = [t - 30, t, t + 30, t + 60]
         .iter()
         .map(|t| totp.generate(*t))
@@ -37,36 +20,6 @@ fn wrong_code(totp: &TOTP) -> String {
         .map(|n| format!("{n:06}"))
         .find(|c| !valid.contains(c))
         .unwrap()
-}
-
-async fn start_setup(app: &TestApp, user: &User) -> Value {
-    let res = app
-        .post_as(&user.access_token, "/api/v1/me/mfa/totp", json!({}))
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json().await.unwrap()
-}
-
-/// Enables MFA; returns the generator and the recovery codes.
-async fn enable(app: &TestApp, user: &User) -> (TOTP, Vec<String>) {
-    let setup = start_setup(app, user).await;
-    let totp = totp_for(setup["secret"].as_str().unwrap());
-    let res = app
-        .post_as(
-            &user.access_token,
-            "/api/v1/me/mfa/totp/confirm",
-            json!({ "code": totp.generate_current().unwrap() }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let body: Value = res.json().await.unwrap();
-    let codes = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
-    (totp, codes)
 }
 
 /// Password step of a sign-in with MFA on; returns the challenge token.
@@ -105,17 +58,13 @@ async fn totp_setup_and_two_step_sign_in(app: TestApp) {
     let user = app.signed_up("mfa@example.org").await;
 
     // Confirming before starting is refused.
-    let res = app
-        .post_as(
-            &user.access_token,
-            "/api/v1/me/mfa/totp/confirm",
-            json!({ "code": "123456" }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "mfa_setup_not_started");
+    let res = app.confirm_mfa(&user, "123456").await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "mfa_setup_not_started"
+    );
 
-    let setup = start_setup(&app, &user).await;
+    let setup = app.start_mfa_setup(&user).await;
     let secret = setup["secret"].as_str().unwrap();
     assert!(secret.len() >= 32, "at least 160 bits: {secret}");
     let uri = setup["otpauth_uri"].as_str().unwrap();
@@ -128,19 +77,14 @@ async fn totp_setup_and_two_step_sign_in(app: TestApp) {
     assert!(setup["qr_svg"].as_str().unwrap().contains("<svg"));
 
     // Setting up again before confirming replaces the secret.
-    let setup = start_setup(&app, &user).await;
+    let setup = app.start_mfa_setup(&user).await;
     let secret2 = setup["secret"].as_str().unwrap().to_owned();
     assert_ne!(secret2, secret);
     let stale = totp_for(secret);
     let totp = totp_for(&secret2);
 
     // Not enabled until confirmed.
-    let me: Value = app
-        .get_as(&user.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&user).await;
     assert_eq!(me["mfa_enabled"], false);
     assert_eq!(
         app.login(&user.email, PASSWORD)
@@ -159,69 +103,51 @@ async fn totp_setup_and_two_step_sign_in(app: TestApp) {
         if totp.check_current(&bad).unwrap() {
             continue;
         }
-        let res = app
-            .post_as(
-                &user.access_token,
-                "/api/v1/me/mfa/totp/confirm",
-                json!({ "code": bad }),
-            )
-            .await;
+        let res = app.confirm_mfa(&user, &bad).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{bad}");
         assert_eq!(problem_code(res).await, "invalid_mfa_code");
     }
 
     let res = app
-        .post_as(
-            &user.access_token,
-            "/api/v1/me/mfa/totp/confirm",
-            json!({ "code": totp.generate_current().unwrap() }),
-        )
+        .confirm_mfa(&user, &totp.generate_current().unwrap())
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
-    let codes: Vec<String> = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let codes = recovery_codes(&body);
     assert_eq!(codes.len(), 10);
     let unique: std::collections::HashSet<_> = codes.iter().collect();
     assert_eq!(unique.len(), 10);
 
-    let me: Value = app
-        .get_as(&user.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&user).await;
     assert_eq!(me["mfa_enabled"], true);
     let res = app
         .post_as(&user.access_token, "/api/v1/me/mfa/totp", json!({}))
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "mfa_already_enabled");
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "mfa_already_enabled"
+    );
     let res = app
-        .post_as(
-            &user.access_token,
-            "/api/v1/me/mfa/totp/confirm",
-            json!({ "code": totp.generate_current().unwrap() }),
-        )
+        .confirm_mfa(&user, &totp.generate_current().unwrap())
         .await;
     assert_eq!(problem_code(res).await, "mfa_already_enabled");
 
     // Sign-in now takes two steps. The code used to confirm is spent, so use the next step's.
     let token = challenge(&app, &user).await;
     let res = second_step(&app, &token, &wrong_code(&totp)).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "invalid_mfa_code");
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "invalid_mfa_code"
+    );
     let code = next_code(&totp);
     assert_tokens(&app, second_step(&app, &token, &code).await).await;
     // The same code again is a replay.
     let token = challenge(&app, &user).await;
     let res = second_step(&app, &token, &code).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "invalid_mfa_code");
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "invalid_mfa_code"
+    );
     // So is an older one, even though it would still be within the skew.
     let res = second_step(&app, &token, &totp.generate_current().unwrap()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -231,8 +157,10 @@ async fn totp_setup_and_two_step_sign_in(app: TestApp) {
     assert_tokens(&app, second_step(&app, &token, &loose).await).await;
     let token = challenge(&app, &user).await;
     let res = second_step(&app, &token, &codes[0]).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "invalid_mfa_code");
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "invalid_mfa_code"
+    );
     assert_tokens(&app, second_step(&app, &token, &codes[1]).await).await;
 
     // Challenge tokens are not access tokens, and garbage is refused.
@@ -256,7 +184,7 @@ async fn totp_setup_and_two_step_sign_in(app: TestApp) {
     ] {
         assert!(actions.contains(&a.to_owned()), "{a} missing: {actions:?}");
     }
-    app.run_jobs().await;
+    app.run_pending_jobs().await;
     assert!(
         app.emails_to(&user.email).len() >= 2,
         "verification and MFA-enabled notice"
@@ -269,7 +197,7 @@ fn three_free_attempts(s: &mut Settings) {
 
 async fn wrong_codes_lock_the_second_step(app: TestApp) {
     let user = app.signed_up("mfalock@example.org").await;
-    let (totp, codes) = enable(&app, &user).await;
+    let (totp, codes) = app.enable_mfa(&user).await;
     let token = challenge(&app, &user).await;
     for _ in 0..3 {
         let res = second_step(&app, &token, &wrong_code(&totp)).await;
@@ -287,13 +215,7 @@ async fn wrong_codes_lock_the_second_step(app: TestApp) {
 
     // Support lifts the lock; the recovery code was not spent while locked.
     let admin = app.admin().await;
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/support/accounts/{}/unlock", user.id),
-            json!({}),
-        )
-        .await;
+    let res = app.unlock_account(&admin, user.id).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_tokens(&app, second_step(&app, &fresh, &codes[0]).await).await;
 }
@@ -307,10 +229,9 @@ async fn regenerating_recovery_codes_invalidates_the_old_ones(app: TestApp) {
             json!({ "code": "123456" }),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "mfa_not_enabled");
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "mfa_not_enabled");
 
-    let (totp, old) = enable(&app, &user).await;
+    let (totp, old) = app.enable_mfa(&user).await;
     // A recovery code is not enough to mint new ones; nor is a wrong code.
     for code in [old[0].clone(), wrong_code(&totp)] {
         let res = app
@@ -320,8 +241,10 @@ async fn regenerating_recovery_codes_invalidates_the_old_ones(app: TestApp) {
                 json!({ "code": code }),
             )
             .await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(problem_code(res).await, "invalid_mfa_code");
+        assert_eq!(
+            refused(res, StatusCode::UNAUTHORIZED).await,
+            "invalid_mfa_code"
+        );
     }
     // The refused attempt did not use that recovery code up.
     let token = challenge(&app, &user).await;
@@ -335,12 +258,7 @@ async fn regenerating_recovery_codes_invalidates_the_old_ones(app: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
-    let new: Vec<String> = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let new = recovery_codes(&body);
     assert_eq!(new.len(), 10);
     assert!(new.iter().all(|c| !old.contains(c)));
 
@@ -366,16 +284,19 @@ async fn disabling_needs_password_and_code(app: TestApp) {
         )
     };
     let res = disable(PASSWORD, "123456").await;
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(problem_code(res).await, "mfa_not_enabled");
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "mfa_not_enabled");
 
-    let (totp, codes) = enable(&app, &user).await;
+    let (totp, codes) = app.enable_mfa(&user).await;
     let res = disable("not my password at all", &next_code(&totp)).await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem_code(res).await, "validation_failed");
+    assert_eq!(
+        refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "validation_failed"
+    );
     let res = disable(PASSWORD, &wrong_code(&totp)).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(problem_code(res).await, "invalid_mfa_code");
+    assert_eq!(
+        refused(res, StatusCode::UNAUTHORIZED).await,
+        "invalid_mfa_code"
+    );
     // Still on.
     challenge(&app, &user).await;
 
@@ -384,19 +305,14 @@ async fn disabling_needs_password_and_code(app: TestApp) {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let signed_in: Value = app.login(&user.email, PASSWORD).await.json().await.unwrap();
     assert_eq!(signed_in["status"], "signed_in", "{signed_in}");
-    let me: Value = app
-        .get_as(&user.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me = app.me(&user).await;
     assert_eq!(me["mfa_enabled"], false);
     // The remaining recovery codes died with it.
     let res = disable(PASSWORD, &codes[6]).await;
     assert_eq!(problem_code(res).await, "mfa_not_enabled");
 
     // Set-up can start again, with a new secret.
-    let (totp2, _) = enable(&app, &user).await;
+    let (totp2, _) = app.enable_mfa(&user).await;
     assert_ne!(totp2.secret, totp.secret);
     let res = disable(PASSWORD, &next_code(&totp2)).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

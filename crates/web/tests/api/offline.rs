@@ -5,7 +5,7 @@
 //! ([`testkit::link::Link`]): every connection drops and new ones fail, which is what a
 //! browser without signal sees too.
 
-use crate::helpers::{spawn_app, Backend, PASSWORD};
+use crate::helpers::{sqlite_app, PASSWORD};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use testkit::browser::{Browser, DESKTOP};
@@ -41,17 +41,13 @@ fn contains(v: &Value, path: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saved_pages_stay_readable_offline_until_sign_out() {
-    let Some(app) = spawn_app(Backend::Sqlite).await else {
-        return;
-    };
+    let app = sqlite_app().await;
     let link = Link::to(app.port).await;
     let Some(b) = Browser::open(&link.address(), DESKTOP).await else {
         return;
     };
     let email = "offline-reader@example.org";
-    app::admin::create_admin(&app.ctx, email, "Offline Reader", PASSWORD)
-        .await
-        .expect("admin created");
+    app.create_admin(email, "Offline Reader").await;
 
     b.sign_in(email, PASSWORD).await;
     wait_for(

@@ -1,7 +1,7 @@
 //! What operators rely on: health checks, metrics, request ids, security headers,
 //! compression, the OpenAPI document (complete and committed), and job retries.
 
-use crate::helpers::{problem_code, TestApp, PASSWORD};
+use crate::helpers::{problem_code, sqlite_app, TestApp, PASSWORD};
 use app::config::{EmailTransportKind, Settings, SmtpTls};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -88,14 +88,14 @@ fn header(res: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 async fn live_and_ready(app: TestApp) {
-    let res = app.call(Method::GET, "/health/live", None, None).await;
+    let res = app.get("/health/live").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.json::<Value>().await.unwrap(),
         json!({ "status": "ok" })
     );
 
-    let res = app.call(Method::GET, "/health/ready", None, None).await;
+    let res = app.get("/health/ready").await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok", "{body}");
@@ -106,14 +106,14 @@ async fn live_and_ready(app: TestApp) {
 
 async fn metrics_count_requests_and_show_the_job_queue(app: TestApp) {
     // A route with a path parameter is counted under its template, not the raw path.
-    let res = app.call(Method::GET, "/health/live", None, None).await;
+    let res = app.get("/health/live").await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = app
         .register("metrics@example.org", PASSWORD, "Metrics")
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 
-    let res = app.call(Method::GET, "/metrics", None, None).await;
+    let res = app.get("/metrics").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(header(&res, "content-type")
         .unwrap()
@@ -139,10 +139,10 @@ async fn metrics_count_requests_and_show_the_job_queue(app: TestApp) {
 }
 
 async fn request_ids_are_issued_and_echoed(app: TestApp) {
-    let res = app.call(Method::GET, "/health/live", None, None).await;
+    let res = app.get("/health/live").await;
     let issued = header(&res, "x-request-id").expect("x-request-id issued");
     assert!(uuid::Uuid::parse_str(&issued).is_ok(), "{issued}");
-    let res = app.call(Method::GET, "/health/live", None, None).await;
+    let res = app.get("/health/live").await;
     assert_ne!(header(&res, "x-request-id").unwrap(), issued, "ids repeat");
 
     let mine = "req-test-1234";
@@ -168,7 +168,7 @@ async fn request_ids_are_issued_and_echoed(app: TestApp) {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["request_id"], mine, "{body}");
 
-    let res = app.call(Method::GET, "/api/v1/nowhere", None, None).await;
+    let res = app.get("/api/v1/nowhere").await;
     let id = header(&res, "x-request-id").expect("x-request-id on a 404");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["request_id"], id.as_str(), "{body}");
@@ -178,13 +178,13 @@ async fn request_ids_are_issued_and_echoed(app: TestApp) {
 async fn assert_security_headers(app: &TestApp, hsts: bool) {
     let user = app.signed_up("headers@example.org").await;
     let responses = vec![
-        app.call(Method::GET, "/health/live", None, None).await,
-        app.call(Method::GET, "/health/ready", None, None).await,
-        app.call(Method::GET, "/metrics", None, None).await,
-        app.call(Method::GET, "/api/openapi.json", None, None).await,
+        app.get("/health/live").await,
+        app.get("/health/ready").await,
+        app.get("/metrics").await,
+        app.get("/api/openapi.json").await,
         app.get_as(&user.access_token, "/api/v1/me").await,
-        app.call(Method::GET, "/api/v1/me", None, None).await,
-        app.call(Method::GET, "/nowhere", None, None).await,
+        app.get("/api/v1/me").await,
+        app.get("/nowhere").await,
         app.call(Method::DELETE, "/api/v1/auth/login", None, None)
             .await,
         app.post("/api/v1/auth/login", json!({ "email": 5 })).await,
@@ -232,7 +232,7 @@ async fn security_headers_with_hsts_over_https(app: TestApp) {
 }
 
 async fn responses_are_gzipped_when_asked(app: TestApp) {
-    let plain = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    let plain = app.get("/api/openapi.json").await;
     assert_eq!(header(&plain, "content-encoding"), None);
     let plain_len = plain.bytes().await.unwrap().len();
 
@@ -255,7 +255,7 @@ async fn responses_are_gzipped_when_asked(app: TestApp) {
 }
 
 async fn openapi_documents_every_api_route(app: TestApp) {
-    let res = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    let res = app.get("/api/openapi.json").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(header(&res, "content-type")
         .unwrap()
@@ -314,10 +314,8 @@ async fn openapi_documents_every_api_route(app: TestApp) {
 /// document does not depend on the database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committed_openapi_document_is_up_to_date() {
-    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite)
-        .await
-        .expect("SQLite app");
-    let res = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    let app = sqlite_app().await;
+    let res = app.get("/api/openapi.json").await;
     assert_eq!(res.status(), StatusCode::OK);
     let served: Value = res.json().await.unwrap();
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
@@ -345,15 +343,14 @@ fn smtp_to_a_closed_port(s: &mut Settings) {
 
 async fn a_failing_job_waits_for_its_retry(app: TestApp) {
     use db::main_db::jobs;
-    use db::sea_orm::EntityTrait;
     let res = app.register("retry@example.org", PASSWORD, "Retry").await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 
     let before = chrono::Utc::now();
-    let stats = app.run_jobs().await;
+    let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (0, 1), "{stats:?}");
 
-    let rows = jobs::Entity::find().all(&app.ctx.main).await.unwrap();
+    let rows = app.jobs().await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     let job = &rows[0];
     assert_eq!(job.kind, "send_verification_email");
@@ -373,22 +370,14 @@ async fn a_failing_job_waits_for_its_retry(app: TestApp) {
     assert_eq!(job.locked_until, None, "still leased: {job:?}");
 
     // Not due yet: the next pass leaves it alone.
-    let stats = app.run_jobs().await;
+    let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (0, 0), "{stats:?}");
-    let job = jobs::Entity::find_by_id(job.id)
-        .one(&app.ctx.main)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(job.attempts, 1);
+    let rows = app.jobs().await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].attempts, 1);
 
     // The queue depth shows it.
-    let text = app
-        .call(Method::GET, "/metrics", None, None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
     assert!(
         text.lines().any(|l| l.starts_with("circles_jobs_pending")),
         "{text}"

@@ -4,15 +4,15 @@
 //! in order. Also checks what makes the site an installable, offline-capable app: the
 //! manifest and its icons, the service worker and the offline page, and asset caching.
 
-use crate::helpers::pages::{browser, csrf_token, sign_in};
-use crate::helpers::TestApp;
+use crate::helpers::pages::{browser, Person};
+use crate::helpers::{circle_body, local, ok_json, workshop, TestApp, User};
 use reqwest::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
     SET_COOKIE,
 };
 use reqwest::{Client, StatusCode};
 use scraper::{ElementRef, Html, Selector};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 
 /// Pages a visitor can open.
@@ -230,8 +230,7 @@ async fn every_page_follows_the_shared_rules(app: TestApp) {
         report.extend(problems.into_iter().map(|p| format!("visitor {path}: {p}")));
     }
 
-    let signed_in = browser();
-    sign_in(&signed_in, &app.address, &admin.email, &admin.password).await;
+    let signed_in = Person::of(&app, &admin).await.client;
     for path in ADMIN_PAGES {
         let path = path.replace("{id}", &admin.id.to_string());
         let problems = check_page(&signed_in, &app, &path).await;
@@ -258,120 +257,47 @@ async fn every_page_follows_the_shared_rules(app: TestApp) {
 
 /// A published one-seat paid workshop `admin` organises, with one person holding the seat
 /// and one waiting; its id.
-async fn seed_event(app: &TestApp, admin: &crate::helpers::User) -> String {
-    let token = admin.access_token.as_str();
-    let day = (chrono::Utc::now() + chrono::Duration::days(5)).date_naive();
-    let res = app
-        .post_as(
-            token,
-            "/api/v1/events",
-            serde_json::json!({ "kind": "workshop", "title": "Checked Workshop",
-                "starts_at": format!("{day}T10:00"), "ends_at": format!("{day}T16:00"),
-                "time_zone": "Europe/Berlin", "location": "Hall", "capacity": 1,
-                "price_minor": 2500, "currency": "EUR", "cancellation_policy": "Any time." }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let event = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app
-        .post_as(
-            token,
-            &format!("/api/v1/events/{event}/status"),
-            serde_json::json!({ "status": "published" }),
-        )
-        .await;
-    assert!(res.status().is_success());
+async fn seed_event(app: &TestApp, admin: &User) -> String {
+    let mut body = workshop("Checked Workshop", 1);
+    body["starts_at"] = json!(local(5, 10));
+    body["ends_at"] = json!(local(5, 16));
+    body["price_minor"] = json!(2500);
+    body["currency"] = json!("EUR");
+    body["cancellation_policy"] = json!("Any time.");
+    let event = app.publish_event(admin, body).await;
     for email in ["event-seated@example.org", "event-waiting@example.org"] {
         let who = app.signed_up(email).await;
-        let res = app
-            .post_as(
-                &who.access_token,
-                &format!("/api/v1/events/{event}/registrations"),
-                serde_json::json!({}),
-            )
-            .await;
-        assert!(res.status().is_success());
+        ok_json(app.register_for(&who, &event).await).await;
     }
     event
 }
 
 /// A circle `admin` runs, with every kind of row its pages list; its id and the id of a
 /// meeting that has taken place, with attendance.
-async fn seed_circle(app: &TestApp, admin: &crate::helpers::User) -> (String, String) {
-    let ok = |res: reqwest::Response| async move {
-        assert!(res.status().is_success(), "{}", res.status());
-        res.json::<Value>().await.unwrap()
-    };
-    let token = admin.access_token.as_str();
-    let circle = ok(app
-        .post_as(
-            token,
-            "/api/v1/circles",
-            serde_json::json!({ "name": "Checked Circle", "capacity": 4, "visibility": "open",
-                "frequency": "weekly", "weekday": "tue", "meeting_time": "19:30",
-                "duration_minutes": 120, "time_zone": "Europe/Berlin", "anchor_date": "2026-03-03",
-                "city": "Berlin", "online_url": "https://meet.example.org/checked" }),
-        )
-        .await)
-    .await["id"]
+async fn seed_circle(app: &TestApp, admin: &User) -> (String, String) {
+    let circle = app
+        .create_circle(admin, circle_body("Checked Circle", 4))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let member = app.signed_up("circle-member@example.org").await;
     let asker = app.signed_up("circle-asker@example.org").await;
-    let requests = format!("/api/v1/circles/{circle}/join-requests");
-    for who in [&member, &asker] {
-        ok(app
-            .post_as(&who.access_token, &requests, serde_json::json!({}))
-            .await)
-        .await;
-    }
-    let queue = ok(app.get_as(token, &requests).await).await;
-    let first = queue["requests"][0]["membership_id"].as_str().unwrap();
-    let approve = format!("{requests}/{first}/approve");
-    ok(app.post_as(token, &approve, serde_json::json!({})).await).await;
-    let invite = format!("/api/v1/circles/{circle}/invitations");
-    ok(app
-        .post_as(
-            token,
-            &invite,
-            serde_json::json!({ "email": "invited@example.org" }),
-        )
-        .await)
-    .await;
-    let meetings = format!("/api/v1/circles/{circle}/meetings");
-    ok(app
-        .post_as(
-            token,
-            &format!("{meetings}/generate"),
-            serde_json::json!({}),
-        )
-        .await)
-    .await;
+    app.join(admin, &member, &circle).await;
+    ok_json(app.ask_to_join(&asker, &circle).await).await;
+    ok_json(app.invite(admin, &circle, "invited@example.org").await).await;
+    ok_json(app.generate_meetings(admin, &circle, json!({})).await).await;
     let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
-    let past = ok(app
-        .post_as(
-            token,
-            &meetings,
-            serde_json::json!({ "starts_at": yesterday }),
-        )
-        .await)
+    let past = ok_json(
+        app.add_meeting(admin, &circle, json!({ "starts_at": yesterday }))
+            .await,
+    )
     .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let res = app
-        .call(
-            reqwest::Method::PUT,
-            &format!("/api/v1/meetings/{past}/attendance"),
-            Some(token),
-            Some(serde_json::json!({ "entries": [{ "user_id": member.id, "status": "present" }] })),
-        )
-        .await;
-    assert!(res.status().is_success());
+    let present = json!([{ "user_id": member.id, "status": "present" }]);
+    ok_json(app.record_attendance(admin, &past, present).await).await;
     (circle, past)
 }
 
@@ -386,7 +312,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 }
 
 async fn fetch_png(app: &TestApp, src: &str) -> (u32, u32) {
-    let res = app.client.get(app.url(src)).send().await.unwrap();
+    let res = app.get(src).await;
     assert_eq!(res.status(), StatusCode::OK, "{src}");
     assert_eq!(res.headers()[CONTENT_TYPE], "image/png", "{src}");
     assert!(
@@ -400,12 +326,7 @@ async fn fetch_png(app: &TestApp, src: &str) -> (u32, u32) {
 }
 
 async fn the_manifest_makes_the_app_installable(app: TestApp) {
-    let res = app
-        .client
-        .get(app.url("/manifest.webmanifest"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/manifest.webmanifest").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[CONTENT_TYPE], "application/manifest+json");
     let manifest: Value = res.json().await.expect("the manifest is JSON");
@@ -444,7 +365,7 @@ async fn the_manifest_makes_the_app_installable(app: TestApp) {
     }
 
     // Every page links the manifest, a theme colour and the home-screen icon for iOS.
-    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    let page = app.get("/login").await;
     let doc = Html::parse_document(&page.text().await.unwrap());
     let manifest_link = doc
         .select(&sel("link[rel=manifest]"))
@@ -473,7 +394,7 @@ async fn the_manifest_makes_the_app_installable(app: TestApp) {
 }
 
 async fn the_service_worker_and_offline_page_are_served(app: TestApp) {
-    let res = app.client.get(app.url("/sw.js")).send().await.unwrap();
+    let res = app.get("/sw.js").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()[CONTENT_TYPE]
         .to_str()
@@ -494,7 +415,7 @@ async fn the_service_worker_and_offline_page_are_served(app: TestApp) {
         assets.iter().any(|a| a.ends_with(".css")) && assets.iter().any(|a| a.ends_with(".js"))
     );
     for asset in &assets {
-        let res = app.client.get(app.url(asset)).send().await.unwrap();
+        let res = app.get(asset).await;
         assert_eq!(res.status(), StatusCode::OK, "{asset}");
         assert!(res.headers()[CACHE_CONTROL]
             .to_str()
@@ -503,7 +424,7 @@ async fn the_service_worker_and_offline_page_are_served(app: TestApp) {
     }
 
     // The offline page is the same for everyone: no cookie for the worker to store.
-    let res = app.client.get(app.url("/offline")).send().await.unwrap();
+    let res = app.get("/offline").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().get(SET_COOKIE).is_none());
     let html = res.text().await.unwrap();
@@ -513,13 +434,11 @@ async fn the_service_worker_and_offline_page_are_served(app: TestApp) {
     // The dashboard and profile are marked for offline reading; pages with one-time
     // tokens, other people's data or a pending notice are not.
     let user = app.signed_up("offline@example.org").await;
-    let client = browser();
-    sign_in(&client, &app.address, &user.email, &user.password).await;
-    let home = client.get(app.url("/home")).send().await.unwrap();
+    let person = Person::of(&app, &user).await;
+    let home = person.get("/home").await;
     assert_eq!(home.status(), StatusCode::OK);
     assert_eq!(home.headers()["circles-offline"], "keep");
-    let html = home.text().await.unwrap();
-    let profile = client.get(app.url("/profile")).send().await.unwrap();
+    let profile = person.get("/profile").await;
     assert_eq!(profile.headers()["circles-offline"], "keep");
     for path in [
         "/profile?done=saved",
@@ -529,23 +448,18 @@ async fn the_service_worker_and_offline_page_are_served(app: TestApp) {
         "/reset-password?token=x",
         "/verify-email?token=x",
     ] {
-        let res = client.get(app.url(path)).send().await.unwrap();
+        let res = person.get(path).await;
         assert!(res.headers().get("circles-offline").is_none(), "{path}");
     }
 
     // Signing out tells the browser to drop what was saved.
-    let res = client
-        .post(app.url("/logout"))
-        .form(&[("csrf_token", csrf_token(&html))])
-        .send()
-        .await
-        .unwrap();
+    let res = person.submit("/home", "/logout", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["clear-site-data"], "\"storage\"");
 }
 
 async fn text_assets_are_compressed_and_cached_for_long(app: TestApp) {
-    let page = app.client.get(app.url("/")).send().await.unwrap();
+    let page = app.get("/").await;
     let doc = Html::parse_document(&page.text().await.unwrap());
     let css = doc
         .select(&sel("link[rel=stylesheet]"))
@@ -584,7 +498,7 @@ async fn text_assets_are_compressed_and_cached_for_long(app: TestApp) {
     }
     for url in [&css, &js] {
         assert!(url.starts_with("/static/"), "{url}");
-        let res = app.client.get(app.url(url)).send().await.unwrap();
+        let res = app.get(url).await;
         assert_eq!(
             res.headers()[CACHE_CONTROL],
             "public, max-age=31536000, immutable",

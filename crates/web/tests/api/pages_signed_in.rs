@@ -2,118 +2,15 @@
 //! way a browser without JavaScript drives them (cookies, forms, CSRF tokens, redirects),
 //! on SQLite and PostgreSQL.
 
-use crate::helpers::pages::{browser_builder, csrf_token, sign_in};
-use crate::helpers::{TestApp, PASSWORD};
-use reqwest::{Client, Response, StatusCode};
-use totp_rs::{Algorithm, Secret, TOTP};
+use crate::helpers::pages::{between, csrf_token, Person};
+use crate::helpers::{location, next_code, totp_for, unix_now, TestApp, PASSWORD};
+use reqwest::StatusCode;
 
 const NEW_PASSWORD: &str = "quiet river under winter stars";
 
-/// A signed-in browser of one person.
-struct Browser {
-    client: Client,
-    base: String,
-}
-
-impl Browser {
-    /// A fresh browser (its own cookies) signed in through the form.
-    async fn signed_in(app: &TestApp, email: &str, password: &str) -> Browser {
-        Browser::signed_in_on(app, email, password, "desktop").await
-    }
-
-    /// Like [`Browser::signed_in`], naming the device in the user agent.
-    async fn signed_in_on(app: &TestApp, email: &str, password: &str, device: &str) -> Browser {
-        let b = Browser::new(app, device);
-        let res = sign_in(&b.client, &app.address, email, password).await;
-        assert_eq!(location(&res), "/home");
-        b
-    }
-
-    fn new(app: &TestApp, device: &str) -> Browser {
-        let client = browser_builder()
-            .user_agent(format!("PagesTest/1.0 ({device})"))
-            .build()
-            .unwrap();
-        Browser {
-            client,
-            base: app.address.clone(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("GET sent")
-    }
-
-    /// A page that must load; its HTML.
-    async fn page(&self, path: &str) -> String {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
-        res.text().await.unwrap()
-    }
-
-    /// Sends a form of the page at `from` (whose CSRF token it uses) to `action`.
-    async fn submit(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> Response {
-        let token = csrf_token(&self.page(from).await);
-        let mut form = vec![("csrf_token", token.as_str())];
-        form.extend_from_slice(fields);
-        self.client
-            .post(format!("{}{action}", self.base))
-            .form(&form)
-            .send()
-            .await
-            .expect("POST sent")
-    }
-
-    /// Submits and expects a Post/Redirect/Get answer; returns the page it leads to.
-    async fn submit_ok(&self, from: &str, action: &str, fields: &[(&str, &str)]) -> String {
-        let res = self.submit(from, action, fields).await;
-        let status = res.status();
-        let to = location(&res);
-        assert_eq!(
-            status,
-            StatusCode::SEE_OTHER,
-            "POST {action}: {}",
-            res.text().await.unwrap()
-        );
-        self.page(&to).await
-    }
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// The text between `start` and the next `end` after it.
-fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = html.find(start)? + start.len();
-    let len = html[from..].find(end)?;
-    Some(&html[from..from + len])
-}
-
-fn totp_for(secret: &str) -> TOTP {
-    let bytes = Secret::Encoded(secret.to_owned())
-        .to_bytes()
-        .expect("base32 secret");
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, String::new())
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 async fn change_password_through_the_page(app: TestApp) {
     let user = app.signed_up("pw-page@example.org").await;
-    let b = Browser::signed_in(&app, &user.email, PASSWORD).await;
+    let b = Person::of(&app, &user).await;
 
     let res = b
         .submit(
@@ -137,7 +34,7 @@ async fn change_password_through_the_page(app: TestApp) {
     let res = app.get_as(&user.access_token, "/api/v1/me").await;
     assert_eq!(res.status(), StatusCode::OK);
 
-    let html = b
+    let (_, html) = b
         .submit_ok(
             "/security",
             "/security/password",
@@ -159,11 +56,11 @@ async fn change_password_through_the_page(app: TestApp) {
 
 async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
     let user = app.signed_up("mfa-page@example.org").await;
-    let b = Browser::signed_in(&app, &user.email, PASSWORD).await;
+    let b = Person::of(&app, &user).await;
     let html = b.page("/security").await;
     assert!(html.contains("action=\"/security/mfa/start\""));
 
-    let html = b.submit_ok("/security", "/security/mfa/start", &[]).await;
+    let (_, html) = b.submit_ok("/security", "/security/mfa/start", &[]).await;
     let secret = between(&html, "id=\"totp-secret\">", "<")
         .expect("the secret for typing in")
         .to_owned();
@@ -185,7 +82,7 @@ async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
         )
         .await;
     let html = res.text().await.unwrap();
-    if totp.generate(now()) != "000000" {
+    if totp.generate(unix_now()) != "000000" {
         assert!(html.contains("id=\"setup_code-error\""), "{html}");
         assert_eq!(
             between(&html, "id=\"totp-secret\">", "<"),
@@ -197,7 +94,7 @@ async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
         .submit(
             "/security",
             "/security/mfa/confirm",
-            &[("setup_code", &totp.generate(now()))],
+            &[("setup_code", &totp.generate(unix_now()))],
         )
         .await;
     assert_eq!(
@@ -214,7 +111,7 @@ async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
     assert!(!b.page("/security").await.contains("class=\"codes\""));
 
     // Signing in now takes the password and then a code.
-    let other = Browser::new(&app, "second device");
+    let other = Person::signed_out_on(&app, &user, "second device");
     let login = other.page("/login").await;
     let res = other
         .client
@@ -238,7 +135,7 @@ async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
         .form(&[
             ("csrf_token", csrf_token(&html).as_str()),
             ("mfa_token", mfa_token),
-            ("code", &totp.generate(now() + 30)),
+            ("code", &next_code(&totp)),
             ("next", "/security"),
         ])
         .send()
@@ -276,7 +173,7 @@ async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
         between(&html, "id=\"disable_password-error\" role=\"alert\">", "<"),
         Some("Your password is not correct.")
     );
-    let html = other
+    let (_, html) = other
         .submit_ok(
             "/security",
             "/security/mfa/disable",
@@ -289,8 +186,8 @@ async fn enable_mfa_through_the_page_then_sign_in_with_it(app: TestApp) {
 
 async fn revoke_another_session(app: TestApp) {
     let user = app.signed_up("sessions-page@example.org").await;
-    let laptop = Browser::signed_in_on(&app, &user.email, PASSWORD, "laptop").await;
-    let phone = Browser::signed_in_on(&app, &user.email, PASSWORD, "phone").await;
+    let laptop = Person::signed_in_on(&app, &user, "laptop").await;
+    let phone = Person::signed_in_on(&app, &user, "phone").await;
 
     let html = laptop.page("/security").await;
     assert!(html.contains("id=\"sessions\""));
@@ -310,7 +207,7 @@ async fn revoke_another_session(app: TestApp) {
         .find(|r| r.contains("PagesTest/1.0 (phone)"))
         .expect("the phone's row");
     let action = between(row, "action=\"", "\"").unwrap().to_owned();
-    let html = laptop.submit_ok("/security", &action, &[]).await;
+    let (_, html) = laptop.submit_ok("/security", &action, &[]).await;
     assert!(html.contains("That device is signed out."));
 
     let res = phone.get("/home").await;
@@ -321,7 +218,7 @@ async fn revoke_another_session(app: TestApp) {
     // "Sign out everywhere else" ends the API session too, and keeps this one.
     let res = app.get_as(&user.access_token, "/api/v1/me").await;
     assert_eq!(res.status(), StatusCode::OK);
-    let html = laptop
+    let (_, html) = laptop
         .submit_ok("/security", "/security/sessions/revoke-others", &[])
         .await;
     assert!(html.contains("Every other device is signed out."));
@@ -336,8 +233,8 @@ async fn revoke_another_session(app: TestApp) {
 async fn admin_grants_a_role_through_the_page(app: TestApp) {
     let admin = app.admin().await;
     let member = app.signed_up("new-helper@example.org").await;
-    let admin_b = Browser::signed_in(&app, &admin.email, PASSWORD).await;
-    let member_b = Browser::signed_in(&app, &member.email, PASSWORD).await;
+    let admin_b = Person::of(&app, &admin).await;
+    let member_b = Person::of(&app, &member).await;
     assert!(!member_b.page("/home").await.contains("href=\"/support\""));
 
     let list = admin_b
@@ -353,7 +250,7 @@ async fn admin_grants_a_role_through_the_page(app: TestApp) {
 
     let page = admin_b.page(&user_path).await;
     assert!(page.contains("new-helper@example.org"));
-    let html = admin_b
+    let (_, html) = admin_b
         .submit_ok(&user_path, &format!("{user_path}/roles/support/grant"), &[])
         .await;
     assert!(html.contains("The role is granted."));
@@ -384,7 +281,7 @@ async fn admin_grants_a_role_through_the_page(app: TestApp) {
         .await;
     let html = res.text().await.unwrap();
     assert!(html.contains("id=\"reason-error\""), "{html}");
-    let html = admin_b
+    let (_, html) = admin_b
         .submit_ok(
             &user_path,
             &format!("{user_path}/suspend"),
@@ -397,7 +294,7 @@ async fn admin_grants_a_role_through_the_page(app: TestApp) {
         StatusCode::FORBIDDEN,
         "a suspended account's pages are refused"
     );
-    let html = admin_b
+    let (_, html) = admin_b
         .submit_ok(&user_path, &format!("{user_path}/reactivate"), &[])
         .await;
     assert!(html.contains("The account is active again."));
@@ -405,7 +302,7 @@ async fn admin_grants_a_role_through_the_page(app: TestApp) {
 
 async fn members_are_refused_staff_pages(app: TestApp) {
     let member = app.signed_up("plain-member@example.org").await;
-    let b = Browser::signed_in(&app, &member.email, PASSWORD).await;
+    let b = Person::of(&app, &member).await;
     for path in [
         "/admin/users",
         &format!("/admin/users/{}", member.id),
@@ -437,7 +334,7 @@ async fn program_team_certifies_through_the_page(app: TestApp) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
     let person = app.signed_up("future-facilitator@example.org").await;
-    let b = Browser::signed_in(&app, &ptm.email, PASSWORD).await;
+    let b = Person::of(&app, &ptm).await;
     assert_eq!(b.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
 
     let html = b.page("/certifications?email=nobody@example.org").await;
@@ -483,7 +380,7 @@ async fn program_team_certifies_through_the_page(app: TestApp) {
         .unwrap()
         .contains("The expiry must be in the future."));
 
-    let html = b
+    let (_, html) = b
         .submit_ok(
             from,
             "/certifications",
@@ -507,7 +404,7 @@ async fn program_team_certifies_through_the_page(app: TestApp) {
 
     let action = between(&html, "action=\"/certifications/", "\"").unwrap();
     let action = format!("/certifications/{action}");
-    let html = b
+    let (_, html) = b
         .submit_ok(from, &action, &[("email", &person.email)])
         .await;
     assert!(html.contains("The certification is revoked."));
@@ -530,7 +427,7 @@ async fn support_unlocks_through_the_page(app: TestApp) {
     let res = app.login(&caller.email, PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "locked out");
 
-    let b = Browser::signed_in(&app, &support.email, PASSWORD).await;
+    let b = Person::of(&app, &support).await;
     let html = b.page("/support?email=nobody@example.org").await;
     assert!(html.contains("No account uses this email address."));
     let html = b.page("/support?email=not-an-address").await;
@@ -544,7 +441,7 @@ async fn support_unlocks_through_the_page(app: TestApp) {
     );
     let action = format!("/support/accounts/{}/unlock", caller.id);
     assert!(html.contains(&format!("action=\"{action}\"")));
-    let html = b.submit_ok(from, &action, &[]).await;
+    let (_, html) = b.submit_ok(from, &action, &[]).await;
     assert!(html.contains("The account is unlocked"));
     assert!(!html.contains("<span class=\"tag warn\">Locked</span>"));
     let res = app.login(&caller.email, PASSWORD).await;
@@ -573,7 +470,7 @@ async fn audit_page_filters_by_action(app: TestApp) {
     let admin = app.admin().await;
     app.login("someone@example.org", "wrong password entirely")
         .await;
-    let b = Browser::signed_in(&app, &admin.email, PASSWORD).await;
+    let b = Person::of(&app, &admin).await;
 
     let all = b.page("/audit").await;
     assert!(all.contains(">login_succeeded</a>"), "{all}");

@@ -2,7 +2,7 @@
 //! endpoint per permission answers as `domain::permission::grants` says — on SQLite and
 //! PostgreSQL.
 
-use crate::helpers::{problem_code, TestApp, User};
+use crate::helpers::{problem_code, unique_email, TestApp, User};
 use domain::permission::{allows, Permission};
 use domain::Role;
 use reqwest::{Method, StatusCode};
@@ -12,13 +12,7 @@ use serde_json::{json, Value};
 async fn user_for(app: &TestApp, admin: &User, role: Role) -> User {
     match role {
         Role::Admin => admin.clone(),
-        Role::Member => {
-            app.signed_up(&format!(
-                "member-{}@example.org",
-                uuid::Uuid::new_v4().simple()
-            ))
-            .await
-        }
+        Role::Member => app.signed_up(&unique_email("member")).await,
         other => app.user_with_roles(admin, &[other.as_str()]).await,
     }
 }
@@ -63,12 +57,7 @@ async fn every_role_gets_exactly_its_grants(app: TestApp) {
         let who = role.as_str();
 
         // The profile lists exactly the table's permissions, and the role itself.
-        let me: Value = app
-            .get_as(&user.access_token, "/api/v1/me")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let me = app.me(&user).await;
         let expected: Vec<Value> = Permission::ALL
             .into_iter()
             .filter(|p| allows(&[Role::Member, role], *p))
@@ -177,12 +166,7 @@ async fn writes_are_refused_without_the_grant(app: TestApp) {
         .unwrap();
     assert_eq!(detail["status"], "active", "{detail}");
     assert_eq!(detail["roles"], json!(["member"]), "{detail}");
-    let admin_me: Value = app
-        .get_as(&admin.access_token, "/api/v1/me")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let admin_me = app.me(&admin).await;
     assert!(admin_me["roles"]
         .as_array()
         .unwrap()
@@ -255,13 +239,7 @@ async fn spot_checks(app: TestApp) {
     assert_answer(&app, "leadership", &leadership.access_token, &certs, false).await;
     // The Program Team certifies facilitators.
     assert_answer(&app, "ptm", &ptm.access_token, &certs, true).await;
-    let res = app
-        .post_as(
-            &ptm.access_token,
-            "/api/v1/certifications",
-            json!({ "user_id": target.id }),
-        )
-        .await;
+    let res = app.certify(&ptm, target.id).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_answer(&app, "ptm", &ptm.access_token, "/api/v1/audit", false).await;
     assert_answer(&app, "ptm", &ptm.access_token, "/api/v1/admin/users", false).await;
@@ -335,14 +313,7 @@ async fn spot_checks(app: TestApp) {
     .await;
 
     // Taking a role away takes its permission away at once (same access token).
-    let res = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/admin/users/{}/roles/leadership", leadership.id),
-            Some(&admin.access_token),
-            None,
-        )
-        .await;
+    let res = app.delete_role(&admin, leadership.id, "leadership").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_answer(
         &app,
@@ -365,7 +336,7 @@ async fn unauthenticated_requests_are_refused(app: TestApp) {
         format!("/api/v1/users/{}/certifications", admin.id),
     ];
     for path in &paths {
-        let res = app.call(Method::GET, path, None, None).await;
+        let res = app.get(path).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(problem_code(res).await, "unauthenticated", "{path}");
 

@@ -1,11 +1,11 @@
 //! The profile: details and photo through the JSON API and through the page (with and
 //! without JavaScript's JSON answer), on SQLite and PostgreSQL.
 
-use crate::helpers::pages::{browser, csrf_token, sign_in};
-use crate::helpers::{problem_code, TestApp, User, PASSWORD};
+use crate::helpers::pages::{between, browser, csrf_token, Person};
+use crate::helpers::{invalid_fields, location, problem_code, refused, TestApp, User};
 use image::{ImageEncoder, ImageFormat, Rgb, RgbImage};
 use reqwest::multipart::{Form, Part};
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
 /// A PNG of `width` × `height` with a gradient, so it does not compress to nothing.
@@ -20,72 +20,20 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-async fn patch_me(app: &TestApp, user: &User, body: Value) -> Response {
-    app.call(
-        Method::PATCH,
-        "/api/v1/me",
+async fn put_photo(app: &TestApp, user: &User, content_type: &str, body: Vec<u8>) -> Response {
+    app.send_raw(
+        Method::PUT,
+        "/api/v1/me/photo",
         Some(&user.access_token),
-        Some(body),
+        Some(content_type),
+        body,
     )
     .await
 }
 
-async fn me(app: &TestApp, user: &User) -> Value {
-    let res = app.get_as(&user.access_token, "/api/v1/me").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
-async fn put_photo(app: &TestApp, user: &User, content_type: &str, body: Vec<u8>) -> Response {
-    app.client
-        .put(app.url("/api/v1/me/photo"))
-        .bearer_auth(&user.access_token)
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("photo sent")
-}
-
-/// The fields of a 422 problem, in order.
-async fn invalid_fields(res: Response) -> Vec<String> {
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "validation_failed", "{body}");
-    body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| {
-            assert!(!e["message"].as_str().unwrap().is_empty());
-            e["field"].as_str().unwrap().to_owned()
-        })
-        .collect()
-}
-
-fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// The text between `start` and the next `end` after it.
-fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = html.find(start)? + start.len();
-    let len = html[from..].find(end)?;
-    Some(&html[from..from + len])
-}
-
-/// A browser signed in as `user` through the sign-in form.
-async fn signed_in_browser(app: &TestApp, user: &User) -> Client {
-    let client = browser();
-    sign_in(&client, &app.address, &user.email, PASSWORD).await;
-    client
-}
-
-async fn profile_page(app: &TestApp, client: &Client) -> String {
-    let res = client.get(app.url("/profile")).send().await.unwrap();
+/// The profile page, which must load and never be stored by a cache.
+async fn profile_page(person: &Person) -> String {
+    let res = person.get("/profile").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "no-store");
     res.text().await.unwrap()
@@ -94,22 +42,22 @@ async fn profile_page(app: &TestApp, client: &Client) -> String {
 async fn every_field_round_trips_through_the_api(app: TestApp) {
     let user = app.signed_up("profile-api@example.org").await;
     let bio = "Vater von zwei Kindern.\nIch gehe gern wandern – am liebsten im Schwarzwald. 🌲";
-    let res = patch_me(
-        &app,
-        &user,
-        json!({
-            "display_name": "Jörg",
-            "full_name": "Jörg Łukasz Müller-Þórsson",
-            "phone": "+49 (30) 123-4567",
-            "city": "Zürich",
-            "time_zone": "Europe/Berlin",
-            "bio": bio,
-        }),
-    )
-    .await;
+    let res = app
+        .patch_me(
+            &user,
+            json!({
+                "display_name": "Jörg",
+                "full_name": "Jörg Łukasz Müller-Þórsson",
+                "phone": "+49 (30) 123-4567",
+                "city": "Zürich",
+                "time_zone": "Europe/Berlin",
+                "bio": bio,
+            }),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
-    let stored = me(&app, &user).await;
+    let stored = app.me(&user).await;
     for p in [&body, &stored] {
         assert_eq!(p["display_name"], "Jörg");
         assert_eq!(p["full_name"], "Jörg Łukasz Müller-Þórsson");
@@ -125,14 +73,11 @@ async fn every_field_round_trips_through_the_api(app: TestApp) {
         .contains(&"profile_updated".to_owned()));
 
     // Empty strings clear optional fields; fields left out stay.
-    let res = patch_me(
-        &app,
-        &user,
-        json!({ "full_name": "", "phone": "  ", "bio": "" }),
-    )
-    .await;
+    let res = app
+        .patch_me(&user, json!({ "full_name": "", "phone": "  ", "bio": "" }))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let p = me(&app, &user).await;
+    let p = app.me(&user).await;
     assert_eq!(p["full_name"], Value::Null);
     assert_eq!(p["phone"], Value::Null);
     assert_eq!(p["bio"], Value::Null);
@@ -141,21 +86,20 @@ async fn every_field_round_trips_through_the_api(app: TestApp) {
     assert_eq!(p["display_name"], "Jörg");
 
     // `null` means "leave it", like leaving the field out.
-    let res = patch_me(&app, &user, json!({ "city": null, "time_zone": "UTC" })).await;
+    let res = app
+        .patch_me(&user, json!({ "city": null, "time_zone": "UTC" }))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let p = me(&app, &user).await;
+    let p = app.me(&user).await;
     assert_eq!(p["city"], "Zürich");
     assert_eq!(p["time_zone"], "UTC");
 }
 
 async fn each_invalid_field_is_named_and_nothing_is_saved(app: TestApp) {
     let user = app.signed_up("profile-bad@example.org").await;
-    let res = patch_me(
-        &app,
-        &user,
-        json!({ "city": "Berlin", "phone": "030 1234567" }),
-    )
-    .await;
+    let res = app
+        .patch_me(&user, json!({ "city": "Berlin", "phone": "030 1234567" }))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let cases = [
@@ -168,7 +112,7 @@ async fn each_invalid_field_is_named_and_nothing_is_saved(app: TestApp) {
         ("bio", json!("ä".repeat(501))),
     ];
     for (field, value) in cases {
-        let res = patch_me(&app, &user, json!({ field: value })).await;
+        let res = app.patch_me(&user, json!({ field: value })).await;
         assert_eq!(
             invalid_fields(res).await,
             vec![field.to_owned()],
@@ -177,19 +121,19 @@ async fn each_invalid_field_is_named_and_nothing_is_saved(app: TestApp) {
     }
 
     // Every broken rule at once, each under its field.
-    let res = patch_me(
-        &app,
-        &user,
-        json!({
-            "display_name": "",
-            "full_name": "a\u{0}b",
-            "phone": "+49 30 12+34",
-            "city": "c".repeat(101),
-            "time_zone": "Mars/Olympus_Mons",
-            "bio": "b".repeat(600),
-        }),
-    )
-    .await;
+    let res = app
+        .patch_me(
+            &user,
+            json!({
+                "display_name": "",
+                "full_name": "a\u{0}b",
+                "phone": "+49 30 12+34",
+                "city": "c".repeat(101),
+                "time_zone": "Mars/Olympus_Mons",
+                "bio": "b".repeat(600),
+            }),
+        )
+        .await;
     let fields = invalid_fields(res).await;
     for f in [
         "display_name",
@@ -206,13 +150,15 @@ async fn each_invalid_field_is_named_and_nothing_is_saved(app: TestApp) {
     }
 
     // Nothing of the refused changes was stored, not even the valid `city`.
-    let p = me(&app, &user).await;
+    let p = app.me(&user).await;
     assert_eq!(p["city"], "Berlin");
     assert_eq!(p["phone"], "030 1234567");
     assert_eq!(p["display_name"], "Test Person");
 
     // A wrong type is a clear problem too, not a 500.
-    let res = patch_me(&app, &user, json!({ "phone": 4930123456_i64 })).await;
+    let res = app
+        .patch_me(&user, json!({ "phone": 4930123456_i64 }))
+        .await;
     assert_eq!(problem_code(res).await, "invalid_body");
 }
 
@@ -226,7 +172,7 @@ async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) 
         url.starts_with(&format!("/users/{}/photo?v=", user.id)),
         "{url}"
     );
-    assert_eq!(me(&app, &user).await["photo_url"], url.as_str());
+    assert_eq!(app.me(&user).await["photo_url"], url.as_str());
     assert!(app
         .audit_actions()
         .await
@@ -234,8 +180,8 @@ async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) 
 
     // Another member, signed in with the browser session, sees it: a JPEG within 512 px.
     let other = app.signed_up("photo-viewer@example.org").await;
-    let viewer = signed_in_browser(&app, &other).await;
-    let res = viewer.get(app.url(&url)).send().await.unwrap();
+    let viewer = Person::of(&app, &other).await;
+    let res = viewer.get(&url).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "image/jpeg");
     let cache = res.headers()["cache-control"].to_str().unwrap().to_owned();
@@ -272,7 +218,7 @@ async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) 
         .unwrap()
         .to_owned();
     assert_ne!(new_url, url);
-    let res = viewer.get(app.url(&new_url)).send().await.unwrap();
+    let res = viewer.get(&new_url).await;
     let img = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert_eq!((img.width(), img.height()), (256, 512));
 
@@ -287,7 +233,7 @@ async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) 
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["photo_url"], Value::Null);
-    let res = viewer.get(app.url(&new_url)).send().await.unwrap();
+    let res = viewer.get(&new_url).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(app
         .audit_actions()
@@ -299,7 +245,7 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
     let user = app.signed_up("photo-bad@example.org").await;
     let res = put_photo(&app, &user, "image/png", png(64, 64)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let url = me(&app, &user).await["photo_url"]
+    let url = app.me(&user).await["photo_url"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -316,8 +262,10 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
 
     // Not labelled as an image.
     let res = put_photo(&app, &user, "application/json", png(10, 10)).await;
-    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(problem_code(res).await, "unsupported_media_type");
+    assert_eq!(
+        refused(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await,
+        "unsupported_media_type"
+    );
 
     // 11 MB: read, and refused by the photo rule with the limit in the message.
     let mut big = png(16, 16);
@@ -344,7 +292,7 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
     assert!(body["detail"].as_str().unwrap().contains("10 MB"), "{body}");
 
     // The photo from before is still there, unchanged.
-    assert_eq!(me(&app, &user).await["photo_url"], url.as_str());
+    assert_eq!(app.me(&user).await["photo_url"], url.as_str());
     let still = app
         .get_as(&user.access_token, &url)
         .await
@@ -354,29 +302,32 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
     assert_eq!(still, original);
 
     // Visitors cannot upload.
+    let photo = png(10, 10);
     let res = app
-        .client
-        .put(app.url("/api/v1/me/photo"))
-        .header("content-type", "image/png")
-        .body(png(10, 10))
-        .send()
-        .await
-        .unwrap();
+        .send_raw(
+            Method::PUT,
+            "/api/v1/me/photo",
+            None,
+            Some("image/png"),
+            photo,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn the_page_shows_saves_and_keeps_typed_values_on_error(app: TestApp) {
     let user = app.signed_up("profile-page@example.org").await;
-    let res = patch_me(
-        &app,
-        &user,
-        json!({ "full_name": "Åsa Öberg", "city": "Malmö", "time_zone": "Europe/Stockholm" }),
-    )
-    .await;
+    let res = app
+        .patch_me(
+            &user,
+            json!({ "full_name": "Åsa Öberg", "city": "Malmö", "time_zone": "Europe/Stockholm" }),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let client = signed_in_browser(&app, &user).await;
+    let person = Person::of(&app, &user).await;
+    let client = &person.client;
 
-    let html = profile_page(&app, &client).await;
+    let html = profile_page(&person).await;
     assert!(html.contains("<h1>Your profile</h1>"));
     assert!(html.contains("value=\"Åsa Öberg\""), "full name shown");
     assert!(html.contains("value=\"Malmö\""), "city shown");
@@ -419,7 +370,7 @@ async fn the_page_shows_saves_and_keeps_typed_values_on_error(app: TestApp) {
     );
     assert!(!html.contains("<b>fika</b>"), "typed markup escaped");
     assert!(html.contains("aria-invalid=\"true\""));
-    let p = me(&app, &user).await;
+    let p = app.me(&user).await;
     assert_eq!(p["city"], "Malmö", "nothing saved while a field is invalid");
 
     // Corrected: saved, and back on the page with a notice.
@@ -433,17 +384,10 @@ async fn the_page_shows_saves_and_keeps_typed_values_on_error(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/profile?done=saved");
-    let html = client
-        .get(app.url("/profile?done=saved"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = person.page("/profile?done=saved").await;
     assert!(html.contains("Your profile is saved."));
     assert!(html.contains("value=\"+46 40 123 456\""));
-    let p = me(&app, &user).await;
+    let p = app.me(&user).await;
     assert_eq!(p["display_name"], "Åsa");
     assert_eq!(p["city"], "Göteborg");
     assert_eq!(p["time_zone"], "Europe/Oslo");
@@ -465,7 +409,7 @@ async fn the_page_shows_saves_and_keeps_typed_values_on_error(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let p = me(&app, &user).await;
+    let p = app.me(&user).await;
     for f in ["full_name", "phone", "city", "time_zone", "bio"] {
         assert_eq!(p[f], Value::Null, "{f}");
     }
@@ -478,7 +422,7 @@ async fn the_page_shows_saves_and_keeps_typed_values_on_error(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(me(&app, &user).await["display_name"], "Åsa");
+    assert_eq!(app.me(&user).await["display_name"], "Åsa");
 
     // Visitors are sent to sign in.
     let res = browser().get(app.url("/profile")).send().await.unwrap();
@@ -500,30 +444,38 @@ fn photo_form(token: Option<&str>, bytes: Vec<u8>, mime: &str) -> Form {
     )
 }
 
+/// Sends the profile page's photo form as a browser without JavaScript does.
+async fn post_photo(person: &Person, form: Form) -> Response {
+    let url = format!("{}/profile/photo", person.base);
+    let req = person.client.post(url).multipart(form);
+    req.send().await.expect("photo form sent")
+}
+
+/// Sends the same form as the upload script does, asking for a JSON answer.
+async fn post_photo_for_script(person: &Person, form: Form) -> Response {
+    let url = format!("{}/profile/photo", person.base);
+    let req = person.client.post(url).multipart(form);
+    let req = req.header("accept", "application/json");
+    req.send().await.expect("photo form sent")
+}
+
 async fn the_photo_uploads_through_the_page(app: TestApp) {
     let user = app.signed_up("photo-page@example.org").await;
-    let client = signed_in_browser(&app, &user).await;
-    let token = csrf_token(&profile_page(&app, &client).await);
+    let person = Person::of(&app, &user).await;
+    let client = &person.client;
+    let token = csrf_token(&profile_page(&person).await);
 
     // Without JavaScript: a multipart POST, then back to the page with a notice.
-    let res = client
-        .post(app.url("/profile/photo"))
-        .multipart(photo_form(Some(&token), png(1600, 1200), "image/png"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(
+        &person,
+        photo_form(Some(&token), png(1600, 1200), "image/png"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/profile?done=photo#photo");
-    let html = client
-        .get(app.url("/profile?done=photo"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = person.page("/profile?done=photo").await;
     assert!(html.contains("Your photo is updated."));
-    let url = me(&app, &user).await["photo_url"]
+    let url = app.me(&user).await["photo_url"]
         .as_str()
         .expect("photo stored")
         .to_owned();
@@ -532,85 +484,61 @@ async fn the_photo_uploads_through_the_page(app: TestApp) {
         "photo shown with alt text"
     );
     assert!(html.contains("Remove photo"));
-    let res = client.get(app.url(&url)).send().await.unwrap();
+    let res = person.get(&url).await;
     let img = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
     assert_eq!((img.width(), img.height()), (512, 384));
 
     // With JavaScript: the same form, answered with JSON for the progress-bar script.
-    let res = client
-        .post(app.url("/profile/photo"))
-        .header("accept", "application/json")
-        .multipart(photo_form(Some(&token), png(100, 100), "image/png"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo_for_script(
+        &person,
+        photo_form(Some(&token), png(100, 100), "image/png"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     let js_url = body["photo_url"].as_str().unwrap().to_owned();
     assert_ne!(js_url, url);
-    assert_eq!(me(&app, &user).await["photo_url"], js_url.as_str());
+    assert_eq!(app.me(&user).await["photo_url"], js_url.as_str());
 
     // A file that is not an image: the page again, with the error by the photo field.
-    let res = client
-        .post(app.url("/profile/photo"))
-        .multipart(photo_form(
-            Some(&token),
-            b"%PDF-1.7 not a photo".to_vec(),
-            "image/png",
-        ))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(
+        &person,
+        photo_form(Some(&token), b"%PDF-1.7 not a photo".to_vec(), "image/png"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     let error = between(&html, "id=\"photo-error\" role=\"alert\">", "<").expect("photo error");
     assert!(error.contains("JPEG, PNG, WebP or GIF"), "{error}");
     // …and as JSON for the script.
-    let res = client
-        .post(app.url("/profile/photo"))
-        .header("accept", "application/json")
-        .multipart(photo_form(
-            Some(&token),
-            b"GIF89a broken".to_vec(),
-            "image/gif",
-        ))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo_for_script(
+        &person,
+        photo_form(Some(&token), b"GIF89a broken".to_vec(), "image/gif"),
+    )
+    .await;
     assert_eq!(invalid_fields(res).await, vec!["photo"]);
 
     // Too large for the form: the page again, saying what the limit is.
-    let res = client
-        .post(app.url("/profile/photo"))
-        .multipart(photo_form(
-            Some(&token),
-            vec![1u8; 12 * 1024 * 1024],
-            "image/png",
-        ))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(
+        &person,
+        photo_form(Some(&token), vec![1u8; 12 * 1024 * 1024], "image/png"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     let error = between(&html, "id=\"photo-error\" role=\"alert\">", "<").expect("photo error");
     assert!(error.contains("10 MB"), "{error}");
 
     // Without the CSRF token: refused, photo unchanged.
-    let res = client
-        .post(app.url("/profile/photo"))
-        .multipart(photo_form(None, png(50, 50), "image/png"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(&person, photo_form(None, png(50, 50), "image/png")).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = client
-        .post(app.url("/profile/photo"))
-        .multipart(photo_form(Some("forged"), png(50, 50), "image/png"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_photo(
+        &person,
+        photo_form(Some("forged"), png(50, 50), "image/png"),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(me(&app, &user).await["photo_url"], js_url.as_str());
+    assert_eq!(app.me(&user).await["photo_url"], js_url.as_str());
 
     // Removing it through the page.
     let res = client
@@ -621,8 +549,8 @@ async fn the_photo_uploads_through_the_page(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/profile?done=photo_removed#photo");
-    assert_eq!(me(&app, &user).await["photo_url"], Value::Null);
-    let html = profile_page(&app, &client).await;
+    assert_eq!(app.me(&user).await["photo_url"], Value::Null);
+    let html = profile_page(&person).await;
     assert!(html.contains("No photo yet"));
 }
 

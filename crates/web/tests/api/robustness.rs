@@ -2,7 +2,7 @@
 //! a 4xx `application/problem+json` with a stable code, and an account that existed before
 //! the barrage is untouched after it.
 
-use crate::helpers::{problem_code, TestApp, User, PASSWORD};
+use crate::helpers::{invalid_fields, problem_code, TestApp, User, PASSWORD};
 use app::config::Settings;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
@@ -18,25 +18,6 @@ fn generous_limits(s: &mut Settings) {
     r.verification_per_account = 100_000;
 }
 
-/// Sends raw bytes with an optional content type.
-async fn send_raw(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    content_type: Option<&str>,
-    body: impl Into<reqwest::Body>,
-) -> Response {
-    let mut req = app.client.request(method, app.url(path)).body(body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(ct) = content_type {
-        req = req.header("content-type", ct);
-    }
-    req.send().await.expect("request sent")
-}
-
 /// Asserts the status, then the problem document's shape and code.
 async fn expect_problem(res: Response, status: StatusCode, code: &str) {
     let what = format!("{} {}", res.url().path(), res.status());
@@ -48,66 +29,28 @@ async fn expect_problem(res: Response, status: StatusCode, code: &str) {
 /// Asserts a 422 `validation_failed` naming exactly `fields` (in any order).
 async fn expect_invalid_fields(res: Response, fields: &[&str]) {
     let what = format!("{} {}", res.url().path(), res.status());
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
-    let ct = res
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(ct.starts_with("application/problem+json"), "{what}: {ct}");
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], "validation_failed", "{what}: {body}");
-    assert_eq!(body["status"], 422, "{body}");
-    assert!(body["request_id"].is_string(), "{body}");
-    let mut got: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errors list: {body}"))
-        .iter()
-        .map(|e| {
-            assert!(
-                e["message"].as_str().is_some_and(|m| !m.is_empty()),
-                "{body}"
-            );
-            e["field"].as_str().unwrap()
-        })
-        .collect();
+    let mut got = invalid_fields(res).await;
     got.sort_unstable();
     let mut want = fields.to_vec();
     want.sort_unstable();
-    assert_eq!(got, want, "{what}: {body}");
+    assert_eq!(got, want, "{what}");
 }
 
-async fn me(app: &TestApp, user: &User) -> Value {
-    let res = app.get_as(&user.access_token, "/api/v1/me").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
-/// The pre-existing account still signs in and looks the same; no 5xx was counted for
-/// this process (every test in this file only sends bad input).
+/// The pre-existing account still signs in and looks the same, and the app answered none
+/// of this test's requests with a 5xx (every test here only sends bad input). The harness
+/// notes 5xx answers per app: the process-wide metrics would count other tests' too.
 async fn assert_nothing_lost(app: &TestApp, user: &User, profile_before: &Value) {
     let again = app.signed_in(&user.email, &user.password).await;
-    assert_eq!(&me(app, &again).await, profile_before);
-    assert_eq!(&me(app, user).await, profile_before, "old session ended");
-    let metrics = app
-        .call(Method::GET, "/metrics", None, None)
-        .await
-        .text()
-        .await
-        .unwrap();
-    let errors: Vec<_> = metrics
-        .lines()
-        .filter(|l| l.starts_with("http_requests_total{") && l.contains("status=\"5"))
-        .collect();
+    assert_eq!(&app.me(&again).await, profile_before);
+    assert_eq!(&app.me(user).await, profile_before, "old session ended");
+    let errors = app.server_errors();
     assert!(errors.is_empty(), "server errors: {errors:#?}");
 }
 
 async fn malformed_bodies_are_refused_without_harm(app: TestApp) {
     let user = app.signed_up("keeper@example.org").await;
     let admin = app.admin().await;
-    let before = me(&app, &user).await;
+    let before = app.me(&user).await;
     let token = user.access_token.as_str();
     let suspend = format!("/api/v1/admin/users/{}/suspend", user.id);
 
@@ -134,13 +77,13 @@ async fn malformed_bodies_are_refused_without_harm(app: TestApp) {
             "\u{0}",
             "",
         ] {
-            let res = send_raw(&app, m(), path, *auth, json_ct, bad).await;
+            let res = app.send_raw(m(), path, *auth, json_ct, bad).await;
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path} {bad:?}");
             expect_problem(res, StatusCode::BAD_REQUEST, "malformed_json").await;
         }
         // Nesting deep enough to overflow a naive recursive parser.
         let deep = format!("{{\"x\":{}", "[".repeat(50_000));
-        let res = send_raw(&app, m(), path, *auth, json_ct, deep).await;
+        let res = app.send_raw(m(), path, *auth, json_ct, deep).await;
         expect_problem(res, StatusCode::BAD_REQUEST, "malformed_json").await;
 
         for wrong in [
@@ -159,7 +102,7 @@ async fn malformed_bodies_are_refused_without_harm(app: TestApp) {
         }
 
         let body = r#"{"email":"a@example.org"}"#;
-        let res = send_raw(&app, m(), path, *auth, None, body).await;
+        let res = app.send_raw(m(), path, *auth, None, body).await;
         expect_problem(
             res,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -167,7 +110,7 @@ async fn malformed_bodies_are_refused_without_harm(app: TestApp) {
         )
         .await;
         for ct in ["text/plain", "application/x-www-form-urlencoded", "jsonp"] {
-            let res = send_raw(&app, m(), path, *auth, Some(ct), body).await;
+            let res = app.send_raw(m(), path, *auth, Some(ct), body).await;
             expect_problem(
                 res,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -180,7 +123,7 @@ async fn malformed_bodies_are_refused_without_harm(app: TestApp) {
             r#"{{"email":"big@example.org","password":"x","display_name":"{}"}}"#,
             "a".repeat(app.ctx.settings.server.body_limit_bytes + 1)
         );
-        let res = send_raw(&app, m(), path, *auth, json_ct, huge).await;
+        let res = app.send_raw(m(), path, *auth, json_ct, huge).await;
         expect_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     }
 
@@ -216,7 +159,7 @@ const BAD_EMAILS: &[&str] = &[
 
 async fn invalid_fields_are_named(app: TestApp) {
     let user = app.signed_up("keeper@example.org").await;
-    let before = me(&app, &user).await;
+    let before = app.me(&user).await;
     let token = user.access_token.as_str();
 
     for bad in BAD_EMAILS {
@@ -253,12 +196,7 @@ async fn invalid_fields_are_named(app: TestApp) {
         .await;
     expect_invalid_fields(res, &["display_name"]).await;
     let res = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(token),
-            Some(json!({ "display_name": long_name })),
-        )
+        .patch_me(&user, json!({ "display_name": long_name }))
         .await;
     expect_invalid_fields(res, &["display_name"]).await;
     let long_password = "Wq9#zL".repeat(167);
@@ -290,25 +228,11 @@ async fn invalid_fields_are_named(app: TestApp) {
     ] {
         let res = app.register("control@example.org", PASSWORD, name).await;
         expect_invalid_fields(res, &["display_name"]).await;
-        let res = app
-            .call(
-                Method::PATCH,
-                "/api/v1/me",
-                Some(token),
-                Some(json!({ "display_name": name })),
-            )
-            .await;
+        let res = app.patch_me(&user, json!({ "display_name": name })).await;
         expect_invalid_fields(res, &["display_name"]).await;
     }
     for blank in ["", "   "] {
-        let res = app
-            .call(
-                Method::PATCH,
-                "/api/v1/me",
-                Some(token),
-                Some(json!({ "display_name": blank })),
-            )
-            .await;
+        let res = app.patch_me(&user, json!({ "display_name": blank })).await;
         expect_invalid_fields(res, &["display_name"]).await;
     }
 
@@ -333,20 +257,13 @@ async fn invalid_fields_are_named(app: TestApp) {
 
 async fn non_ascii_input_round_trips(app: TestApp) {
     let keeper = app.signed_up("keeper@example.org").await;
-    let before = me(&app, &keeper).await;
+    let before = app.me(&keeper).await;
 
     let email = "jürgen@bücher.de";
     let name = "Jürgen Ødegård 山田";
     let password = "🦊 Füchse laufen über 七 Brücken 🌉";
-    let res = app.register(email, password, name).await;
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let token = app.token_from_email(email, "verify-email").await;
-    let res = app
-        .post("/api/v1/auth/verify-email", json!({ "token": token }))
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let user = app.signed_in(email, password).await;
-    let profile = me(&app, &user).await;
+    let user = app.signed_up_as(name, email, password).await;
+    let profile = app.me(&user).await;
     assert_eq!(profile["email"], email, "{profile}");
     assert_eq!(profile["display_name"], name, "{profile}");
 
@@ -359,37 +276,25 @@ async fn non_ascii_input_round_trips(app: TestApp) {
 
     for new_name in ["Ærøskøbing Ünal", "محمد", "🧔 Bärtiger Mann", "  Padded  "] {
         let res = app
-            .call(
-                Method::PATCH,
-                "/api/v1/me",
-                Some(&user.access_token),
-                Some(json!({ "display_name": new_name })),
-            )
+            .patch_me(&user, json!({ "display_name": new_name }))
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         let patched: Value = res.json().await.unwrap();
         assert_eq!(patched["display_name"], new_name.trim(), "{patched}");
-        assert_eq!(me(&app, &user).await["display_name"], new_name.trim());
+        assert_eq!(app.me(&user).await["display_name"], new_name.trim());
     }
     // The 64-character limit counts characters, not bytes.
     let wide = "山".repeat(64);
-    let res = app
-        .call(
-            Method::PATCH,
-            "/api/v1/me",
-            Some(&user.access_token),
-            Some(json!({ "display_name": wide })),
-        )
-        .await;
+    let res = app.patch_me(&user, json!({ "display_name": wide })).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(me(&app, &user).await["display_name"], wide.as_str());
+    assert_eq!(app.me(&user).await["display_name"], wide.as_str());
 
     assert_nothing_lost(&app, &keeper, &before).await;
 }
 
 async fn unknown_routes_methods_ids_and_queries(app: TestApp) {
     let user = app.signed_up("keeper@example.org").await;
-    let before = me(&app, &user).await;
+    let before = app.me(&user).await;
     let admin = app.admin().await;
     let a = Some(admin.access_token.as_str());
 
@@ -442,13 +347,7 @@ async fn unknown_routes_methods_ids_and_queries(app: TestApp) {
         )
         .await;
     expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app
-        .post_as(
-            &admin.access_token,
-            &format!("/api/v1/admin/users/{nobody}/suspend"),
-            json!({ "reason": "testing" }),
-        )
-        .await;
+    let res = app.suspend(&admin, nobody, "testing").await;
     expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
 
     for query in [
@@ -479,14 +378,12 @@ async fn unknown_routes_methods_ids_and_queries(app: TestApp) {
     expect_problem(res, StatusCode::BAD_REQUEST, "invalid_query").await;
     // Odd but harmless search text is just text.
     for q in ["%25", "'; DROP TABLE users; --", "\\", "_", "山田"] {
-        let res = app
+        let req = app
             .client
             .get(app.url("/api/v1/admin/users"))
             .bearer_auth(&admin.access_token)
-            .query(&[("q", q)])
-            .send()
-            .await
-            .unwrap();
+            .query(&[("q", q)]);
+        let res = app.send(req).await;
         assert_eq!(res.status(), StatusCode::OK, "q={q}");
     }
 
@@ -498,13 +395,13 @@ async fn unknown_routes_methods_ids_and_queries(app: TestApp) {
         "Basic abc",
         "Bearer \u{7f}",
     ] {
-        let res = app
+        let req = app
             .client
             .get(app.url("/api/v1/me"))
-            .header("authorization", header)
-            .send()
-            .await;
-        let Ok(res) = res else { continue }; // some values are not valid header values
+            .header("authorization", header);
+        let Ok(res) = app.try_send(req).await else {
+            continue; // some values are not valid header values
+        };
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{header:?}");
         problem_code(res).await;
     }
@@ -618,21 +515,21 @@ impl Rng {
 
 async fn random_bodies_never_cause_a_server_error(app: TestApp) {
     let user = app.signed_up("keeper@example.org").await;
-    let before = me(&app, &user).await;
+    let before = app.me(&user).await;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for i in 0..200 {
         let body = rng.body();
         for path in ["/api/v1/auth/register", "/api/v1/auth/login"] {
-            let res = send_raw(
-                &app,
-                Method::POST,
-                path,
-                None,
-                Some("application/json"),
-                body.clone(),
-            )
-            .await;
+            let res = app
+                .send_raw(
+                    Method::POST,
+                    path,
+                    None,
+                    Some("application/json"),
+                    body.clone(),
+                )
+                .await;
             let status = res.status();
             assert!(
                 status.is_client_error() || status.is_success(),

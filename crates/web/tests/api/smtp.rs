@@ -8,7 +8,7 @@
 //! Needs `python3` with `aiosmtpd` (`python3 -m pip install aiosmtpd`). Without them the
 //! tests are skipped loudly — or fail when `REQUIRE_POSTGRES=1` (CI mode).
 
-use crate::helpers::{Backend, TestApp, PASSWORD};
+use crate::helpers::{sqlite_app_with, TestApp, PASSWORD};
 use app::config::{EmailTransportKind, Secret, SmtpTls};
 use reqwest::StatusCode;
 use testkit::smtp::SmtpServer;
@@ -18,7 +18,7 @@ const SMTP_PASSWORD: &str = "s3cret smtp pässword";
 
 async fn app_sending_through(server: &SmtpServer, password: &str) -> TestApp {
     let (port, ca_file, password) = (server.port, server.ca_file.clone(), password.to_owned());
-    crate::helpers::spawn_app_with(Backend::Sqlite, move |s| {
+    sqlite_app_with(move |s| {
         s.email.transport = EmailTransportKind::Smtp;
         s.email.smtp.host = "localhost".into();
         s.email.smtp.port = port;
@@ -29,15 +29,6 @@ async fn app_sending_through(server: &SmtpServer, password: &str) -> TestApp {
         s.email.smtp.timeout_secs = 10;
     })
     .await
-    .expect("SQLite app starts")
-}
-
-async fn job_rows(app: &TestApp) -> Vec<db::main_db::jobs::Model> {
-    use db::sea_orm::EntityTrait;
-    db::main_db::jobs::Entity::find()
-        .all(&app.ctx.main)
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,7 +41,7 @@ async fn verification_email_is_delivered_over_starttls_with_auth() {
     let res = app.register(to, PASSWORD, "Smtp Reader").await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 
-    let stats = app.run_jobs().await;
+    let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (1, 0), "{stats:?}");
 
     let mails = server.received();
@@ -80,7 +71,7 @@ async fn verification_email_is_delivered_over_starttls_with_auth() {
     assert_eq!(res.status(), StatusCode::OK);
     app.signed_in(to, PASSWORD).await;
 
-    let jobs = job_rows(&app).await;
+    let jobs = app.jobs().await;
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].status, db::main_db::jobs::STATUS_DONE);
 }
@@ -96,11 +87,11 @@ async fn a_refused_smtp_login_fails_the_job_and_keeps_it_for_retry() {
         .await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 
-    let stats = app.run_jobs().await;
+    let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (0, 1), "{stats:?}");
     assert!(server.received().is_empty());
 
-    let jobs = job_rows(&app).await;
+    let jobs = app.jobs().await;
     assert_eq!(jobs.len(), 1);
     let job = &jobs[0];
     assert_eq!(job.status, db::main_db::jobs::STATUS_PENDING, "{job:?}");
@@ -113,6 +104,6 @@ async fn a_refused_smtp_login_fails_the_job_and_keeps_it_for_retry() {
         "the SMTP password leaked into last_error: {error}"
     );
     // Not due again yet.
-    let stats = app.run_jobs().await;
+    let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (0, 0));
 }

@@ -65,12 +65,7 @@ async fn https_app(backend: Backend) {
 }
 
 async fn serves_https(app: TestApp, cert: &SelfSigned) {
-    let res = app
-        .client
-        .get(app.url("/health/live"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/health/live").await;
     assert_eq!(res.status(), StatusCode::OK);
     let hsts = res
         .headers()

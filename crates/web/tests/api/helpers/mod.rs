@@ -1,22 +1,40 @@
-//! Test harness: spawns the real application on a random port with fresh databases
-//! (a temporary SQLite folder, or two new PostgreSQL databases), and offers one helper per
-//! endpoint so tests read like the stories they check.
+//! The one test harness: spawns the real application on a random port with fresh databases
+//! (a temporary SQLite folder, or two new PostgreSQL databases from `testkit`), and offers
+//! one helper per endpoint so tests read like the stories they check:
+//! `app.create_circle(..)`, `app.register_for(..)`, `app.run_pending_jobs()`.
+//!
+//! Helpers are grouped by feature, each group an `impl TestApp` block of its own module;
+//! response checks (`ok_json`, `refused`, `problem_code`, …) are free functions in
+//! [`responses`], and the cookie-keeping page client is [`pages::Person`].
 //!
 //! PostgreSQL comes from `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres).
 //! When it cannot be reached the PostgreSQL half of each test is skipped loudly — or fails,
 //! when `REQUIRE_POSTGRES=1` (as in CI).
-#![allow(dead_code)]
 
+mod accounts;
+mod circles;
+mod events;
+mod mail;
+mod mfa;
 pub mod pages;
+mod records;
+mod responses;
+mod roles;
+
+pub use accounts::{unique_email, User};
+pub use circles::circle_body;
+pub use events::{local, workshop};
+pub use mfa::{next_code, recovery_codes, totp_for, unix_now};
+pub use responses::validation_errors;
+pub use responses::{invalid_fields, location, ok_json, problem, problem_code, refused};
 
 use app::config::Settings;
-use reqwest::{Method, Response, StatusCode};
-use serde_json::{json, Value};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
 use std::future::Future;
 use std::path::PathBuf;
-use testkit::mail::{self, Mail};
+use std::sync::Mutex;
 use testkit::postgres::ScratchDatabases;
-use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -66,6 +84,7 @@ macro_rules! on_both_backends_with {
     )+};
 }
 
+/// Runs `scenario` against a new app on `backend`, unless that backend is skipped.
 pub async fn run<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Settings), scenario: F)
 where
     F: FnOnce(TestApp) -> Fut,
@@ -82,25 +101,16 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub ctx: app::Context,
     pub backend: Backend,
-    pub outbox: PathBuf,
-    pub data_dir: PathBuf,
+    outbox: PathBuf,
+    /// Every 5xx answer this app gave the harness, as "METHOD /path: status".
+    server_errors: Mutex<Vec<String>>,
     _dir: tempfile::TempDir,
     _pg: Option<ScratchDatabases>,
     server: tokio::task::JoinHandle<()>,
 }
 
-/// A signed-in user of a test.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub id: Uuid,
-    pub email: String,
-    pub password: String,
-    pub access_token: String,
-    pub refresh_token: String,
-}
-
 /// Settings for a test app: a random port, a temporary data folder, no background worker
-/// (tests drain the queue with [`TestApp::run_jobs`]).
+/// (tests drain the queue with [`TestApp::run_pending_jobs`]).
 pub fn test_settings(dir: &std::path::Path) -> Settings {
     let mut s = Settings::default();
     s.server.port = 0;
@@ -111,10 +121,8 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     s
 }
 
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    spawn_app_with(backend, |_| {}).await
-}
-
+/// A new app on `backend` with settings `configure` adjusts; `None` when the backend is
+/// skipped (PostgreSQL unreachable outside CI).
 pub async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(&mut Settings),
@@ -133,7 +141,6 @@ pub async fn spawn_app_with(
     };
     configure(&mut settings);
     let outbox = settings.outbox_dir();
-    let data_dir = settings.data.dir.clone();
     let application = web::Application::build(settings)
         .await
         .expect("application builds");
@@ -156,11 +163,22 @@ pub async fn spawn_app_with(
         ctx,
         backend,
         outbox,
-        data_dir,
+        server_errors: Mutex::default(),
         _dir: dir,
         _pg: pg,
         server,
     })
+}
+
+/// A new app on SQLite, for tests whose subject does not depend on the database.
+pub async fn sqlite_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with(Backend::Sqlite, configure)
+        .await
+        .expect("SQLite needs no peer")
+}
+
+pub async fn sqlite_app() -> TestApp {
+    sqlite_app_with(|_| {}).await
 }
 
 impl Drop for TestApp {
@@ -172,6 +190,30 @@ impl Drop for TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Sends a request built on any client, noting a 5xx answer (see
+    /// [`TestApp::server_errors`]); `Err` only when the request cannot be sent at all.
+    pub async fn try_send(&self, req: RequestBuilder) -> reqwest::Result<Response> {
+        let (client, req) = req.build_split();
+        let req = req?;
+        let what = format!("{} {}", req.method(), req.url().path());
+        let res = client.execute(req).await?;
+        if res.status().is_server_error() {
+            let mut seen = self.server_errors.lock().unwrap();
+            seen.push(format!("{what}: {}", res.status()));
+        }
+        Ok(res)
+    }
+
+    pub async fn send(&self, req: RequestBuilder) -> Response {
+        self.try_send(req).await.expect("request sent")
+    }
+
+    /// The 5xx answers this app has given so far. The metrics count them too, but for the
+    /// whole process, which every test shares.
+    pub fn server_errors(&self) -> Vec<String> {
+        self.server_errors.lock().unwrap().clone()
     }
 
     /// Sends a request; `body` is JSON when given.
@@ -189,7 +231,30 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        req.send().await.expect("request sent")
+        self.send(req).await
+    }
+
+    /// Sends raw bytes with an optional content type, for bodies JSON cannot express.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path)).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.call(Method::GET, path, None, None).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
@@ -204,182 +269,13 @@ impl TestApp {
         self.call(Method::GET, path, Some(token), None).await
     }
 
-    /// Runs every due background job now.
-    pub async fn run_jobs(&self) -> app::jobs::JobStats {
+    /// GET that must succeed; its JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        ok_json(self.get_as(token, path).await).await
+    }
+
+    /// Runs every due background job now (the tests' app has no worker of its own).
+    pub async fn run_pending_jobs(&self) -> app::jobs::JobStats {
         app::jobs::run_due_jobs(&self.ctx).await.expect("jobs run")
     }
-
-    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Response {
-        self.post(
-            "/api/v1/auth/register",
-            json!({ "email": email, "password": password, "display_name": display_name }),
-        )
-        .await
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post(
-            "/api/v1/auth/login",
-            json!({ "email": email, "password": password }),
-        )
-        .await
-    }
-
-    /// The token in the newest link to `path` (`verify-email`, `reset-password`) mailed to `to`.
-    pub async fn token_from_email(&self, to: &str, path: &str) -> String {
-        self.run_jobs().await;
-        let mails = mail::read_outbox(&self.outbox);
-        mails
-            .iter()
-            .rev()
-            .filter(|m| m.to.contains(to))
-            .find_map(|m| mail::link_token(&m.body, path))
-            .unwrap_or_else(|| panic!("no {path} link mailed to {to}; mails: {mails:#?}"))
-    }
-
-    /// Registers, verifies and signs in a new Member.
-    pub async fn signed_up(&self, email: &str) -> User {
-        let res = self.register(email, PASSWORD, "Test Person").await;
-        assert_eq!(
-            res.status(),
-            StatusCode::ACCEPTED,
-            "register {email}: {}",
-            res.text().await.unwrap()
-        );
-        let token = self.token_from_email(email, "verify-email").await;
-        let res = self
-            .post("/api/v1/auth/verify-email", json!({ "token": token }))
-            .await;
-        assert_eq!(res.status(), StatusCode::OK, "verify {email}");
-        self.signed_in(email, PASSWORD).await
-    }
-
-    pub async fn signed_in(&self, email: &str, password: &str) -> User {
-        let res = self.login(email, password).await;
-        assert_eq!(res.status(), StatusCode::OK, "login {email}");
-        let body: Value = res.json().await.unwrap();
-        assert_eq!(body["status"], "signed_in", "{body}");
-        let id = self.user_id(email).await;
-        User {
-            id,
-            email: email.to_owned(),
-            password: password.to_owned(),
-            access_token: body["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    pub async fn user_id(&self, email: &str) -> Uuid {
-        use db::main_db::users;
-        use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        users::Entity::find()
-            .filter(users::Column::Email.eq(email))
-            .one(&self.ctx.main)
-            .await
-            .unwrap()
-            .expect("user exists")
-            .id
-    }
-
-    /// An Admin created the way an operator does (`circles admin create`), signed in.
-    pub async fn admin(&self) -> User {
-        let email = format!("admin-{}@example.org", Uuid::new_v4().simple());
-        app::admin::create_admin(&self.ctx, &email, "Admin", PASSWORD)
-            .await
-            .expect("admin created");
-        self.signed_in(&email, PASSWORD).await
-    }
-
-    /// A verified, signed-in member called `name` (names are what the pages show).
-    pub async fn named(&self, name: &str) -> User {
-        let first = name.split(' ').next().unwrap_or("person").to_lowercase();
-        let email = format!("{first}-{}@example.org", Uuid::new_v4().simple());
-        let res = self.register(&email, PASSWORD, name).await;
-        assert_eq!(res.status(), StatusCode::ACCEPTED, "register {email}");
-        let token = self.token_from_email(&email, "verify-email").await;
-        let res = self
-            .post("/api/v1/auth/verify-email", json!({ "token": token }))
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-        self.signed_in(&email, PASSWORD).await
-    }
-
-    /// A signed-in user holding `roles` (granted by `admin` through the API; Facilitator
-    /// gets a certification first).
-    pub async fn user_with_roles(&self, admin: &User, roles: &[&str]) -> User {
-        let email = format!(
-            "{}-{}@example.org",
-            roles.join("-"),
-            Uuid::new_v4().simple()
-        );
-        let user = self.signed_up(&email).await;
-        for role in roles {
-            if *role == "member" {
-                continue;
-            }
-            if *role == "facilitator" {
-                let res = self
-                    .post_as(
-                        &admin.access_token,
-                        "/api/v1/certifications",
-                        json!({ "user_id": user.id }),
-                    )
-                    .await;
-                assert_eq!(res.status(), StatusCode::CREATED);
-            }
-            let res = self
-                .call(
-                    Method::PUT,
-                    &format!("/api/v1/admin/users/{}/roles/{role}", user.id),
-                    Some(&admin.access_token),
-                    None,
-                )
-                .await;
-            assert_eq!(res.status(), StatusCode::OK, "grant {role}");
-        }
-        user
-    }
-
-    /// Actions in the audit log, oldest first.
-    pub async fn audit_actions(&self) -> Vec<String> {
-        use db::main_db::audit_log;
-        use db::sea_orm::{EntityTrait, QueryOrder};
-        audit_log::Entity::find()
-            .order_by_asc(audit_log::Column::Seq)
-            .all(&self.ctx.main)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.action)
-            .collect()
-    }
-
-    pub fn emails_to(&self, to: &str) -> Vec<Mail> {
-        mail::read_outbox(&self.outbox)
-            .into_iter()
-            .filter(|m| m.to.contains(to))
-            .collect()
-    }
-}
-
-/// Reads a problem document and checks its shape; returns its `code`.
-pub async fn problem_code(res: Response) -> String {
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    assert!(
-        ct.starts_with("application/problem+json"),
-        "not a problem document: {ct}"
-    );
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    assert!(
-        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-        "{body}"
-    );
-    assert!(body["request_id"].as_str().is_some(), "{body}");
-    body["code"].as_str().expect("code").to_owned()
 }

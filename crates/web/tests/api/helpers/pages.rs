@@ -1,8 +1,8 @@
-//! Helpers for driving the server-rendered pages the way a browser without JavaScript
-//! does: a client that keeps cookies and does not follow redirects, the CSRF token out of
-//! a page, and signing in through the sign-in form.
+//! Driving the server-rendered pages the way a browser without JavaScript does: a client
+//! that keeps cookies and does not follow redirects, the CSRF token out of a page, signing
+//! in through the sign-in form, and [`Person`], one person's browser.
 
-use super::{TestApp, User, PASSWORD};
+use super::{location, TestApp, User};
 use reqwest::{Client, Response, StatusCode};
 
 /// A browser-like client: keeps cookies, shows redirects instead of following them.
@@ -29,13 +29,8 @@ pub fn csrf_token(html: &str) -> String {
 }
 
 /// Signs `email` in through the sign-in form at `base` (e.g. `http://127.0.0.1:1234`);
-/// returns the sign-in response (a redirect that sets the session cookie).
-pub async fn sign_in(
-    client: &Client,
-    base: &str,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
+/// returns the answer, a redirect to the dashboard that sets the session cookie.
+pub async fn sign_in(client: &Client, base: &str, email: &str, password: &str) -> Response {
     let page = client
         .get(format!("{base}/login"))
         .send()
@@ -59,10 +54,32 @@ pub async fn sign_in(
         StatusCode::SEE_OTHER,
         "POST /login for {email}"
     );
+    assert_eq!(location(&res), "/home", "POST /login for {email}");
     res
 }
 
-/// One person's cookie-keeping browser, signed in through the form.
+/// The text between `start` and the next `end` after it.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = html.find(start)? + start.len();
+    let len = html[from..].find(end)?;
+    Some(&html[from..from + len])
+}
+
+/// Form fields as [`Person::submit`] takes them.
+pub fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The id in a path such as `/circles/<id>/edit?done=saved`, after `prefix` (`/circles/`).
+pub fn id_in(path: &str, prefix: &str) -> String {
+    path.trim_start_matches(prefix)
+        .split(['?', '/', '#'])
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// One person's cookie-keeping browser, on a device the user agent names.
 pub struct Person {
     pub client: Client,
     pub base: String,
@@ -70,14 +87,29 @@ pub struct Person {
 }
 
 impl Person {
-    pub async fn of(app: &TestApp, user: &User) -> Person {
-        let client = browser();
-        sign_in(&client, &app.address, &user.email, PASSWORD).await;
+    /// `user`'s browser on `device`, not signed in yet.
+    pub fn signed_out_on(app: &TestApp, user: &User, device: &str) -> Person {
+        let client = browser_builder()
+            .user_agent(format!("PagesTest/1.0 ({device})"))
+            .build()
+            .expect("client builds");
         Person {
             client,
             base: app.address.clone(),
             user: user.clone(),
         }
+    }
+
+    /// `user`'s browser on `device`, signed in through the form.
+    pub async fn signed_in_on(app: &TestApp, user: &User, device: &str) -> Person {
+        let person = Person::signed_out_on(app, user, device);
+        sign_in(&person.client, &person.base, &user.email, &user.password).await;
+        person
+    }
+
+    /// `user`'s browser on a desktop, signed in through the form.
+    pub async fn of(app: &TestApp, user: &User) -> Person {
+        Person::signed_in_on(app, user, "desktop").await
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -143,18 +175,4 @@ impl Person {
         assert_eq!(status, StatusCode::OK, "POST {action} re-renders:\n{html}");
         html
     }
-}
-
-pub fn location(res: &Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-/// The text between `start` and the next `end` after it.
-pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = html.find(start)? + start.len();
-    let len = html[from..].find(end)?;
-    Some(&html[from..from + len])
 }

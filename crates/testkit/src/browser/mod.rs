@@ -9,14 +9,15 @@
 //! Debian's packages are `chromium` and `chromium-driver`; `CHROMIUM` and `CHROMEDRIVER`
 //! point elsewhere.
 
+mod driver;
+
+use driver::{chromedriver_path, shared_driver, Driver};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 
 /// How long a page may take to show what a test waits for.
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -58,93 +59,9 @@ fn chromium_path() -> PathBuf {
         .unwrap_or_else(|| "/usr/bin/chromium".into())
 }
 
-fn chromedriver_path() -> PathBuf {
-    std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/usr/bin/chromedriver".into())
-}
-
 /// Where the tests write what a person looks at afterwards (screenshots); ignored by git.
 pub fn artifacts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts")
-}
-
-/// A running ChromeDriver; stopped when the last test using it lets go.
-struct Driver {
-    child: Child,
-    url: String,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The driver the tests running right now share (a `Weak` so it stops with the last one).
-static DRIVER: Mutex<Weak<Driver>> = Mutex::const_new(Weak::new());
-
-async fn shared_driver() -> Arc<Driver> {
-    let mut slot = DRIVER.lock().await;
-    if let Some(driver) = slot.upgrade() {
-        return driver;
-    }
-    let driver = Arc::new(start_driver().await);
-    *slot = Arc::downgrade(&driver);
-    driver
-}
-
-async fn start_driver() -> Driver {
-    for _ in 0..crate::PORT_ATTEMPTS {
-        if let Some(driver) = start_driver_on(crate::free_port()).await {
-            return driver;
-        }
-    }
-    panic!(
-        "chromedriver did not start on any of {} ports",
-        crate::PORT_ATTEMPTS
-    );
-}
-
-/// ChromeDriver on `port` once it answers `/status`; `None` when it exits first (the port
-/// was taken after all).
-async fn start_driver_on(port: u16) -> Option<Driver> {
-    let child = Command::new(chromedriver_path())
-        .arg(format!("--port={port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let mut driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        port,
-    };
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Ok(Some(_)) = driver.child.try_wait() {
-            return None;
-        }
-        let ready = match http.get(format!("{}/status", driver.url)).send().await {
-            Ok(res) => res
-                .json::<Value>()
-                .await
-                .is_ok_and(|v| v["value"]["ready"] == true),
-            Err(_) => false,
-        };
-        if ready {
-            return Some(driver);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "chromedriver did not answer /status on port {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// One fresh headless Chromium looking at one server.
@@ -347,6 +264,25 @@ impl Browser {
             .execute(script, Vec::new())
             .await
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// The rendered width and height of the element matching `css`, in CSS pixels.
+    pub async fn size_of(&self, css: &str) -> (f64, f64) {
+        let script = format!(
+            "const r = document.querySelector({}).getBoundingClientRect(); \
+             return [r.width, r.height];",
+            json!(css)
+        );
+        let size = self.script(&script).await;
+        (size[0].as_f64().unwrap(), size[1].as_f64().unwrap())
+    }
+
+    /// How far the page on screen is wider than the screen (it scrolls sideways when > 0).
+    pub async fn sideways_overflow(&self) -> f64 {
+        self.script("return document.documentElement.scrollWidth - window.innerWidth;")
+            .await
+            .as_f64()
+            .unwrap()
     }
 
     /// Signs in through the app's sign-in form and waits for the dashboard.
