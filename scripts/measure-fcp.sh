@@ -14,6 +14,6 @@ cd "$(dirname "$0")/.."
 profile_flag=(--release)
 if [ "${PROFILE:-release}" = "dev" ]; then profile_flag=(); fi
 
-FCP_RUNS="${FCP_RUNS:-7}" cargo test "${profile_flag[@]}" -p web --test browser \
-    measure_dashboard_first_contentful_paint -- --ignored --nocapture 2>&1 |
+FCP_RUNS="${FCP_RUNS:-7}" cargo test "${profile_flag[@]}" -p web --test api \
+    browser::measure_dashboard_first_contentful_paint -- --ignored --nocapture 2>&1 |
     grep -E '^FCP|SKIPPED|panicked|^error' || { echo "no measurement printed" >&2; exit 1; }

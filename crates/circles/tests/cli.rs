@@ -1,11 +1,12 @@
 //! The `circles` binary as an operator uses it: help, migrations, creating the first admin,
 //! checking the audit log, and refusing bad configuration — on SQLite and PostgreSQL.
 
-use sqlx::{Connection, Executor, Row};
+use sqlx::{Connection, Row};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use testkit::postgres::ScratchDatabases;
 
 const STRONG: &str = "correct horse battery staple";
 
@@ -274,73 +275,12 @@ fn invalid_settings_exit_with_status_2_and_name_the_setting() {
 
 // ------------------------------------------------------------------------ PostgreSQL
 
-fn pg_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let mut u = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
-    u.set_path(&format!("/{name}"));
-    u.to_string()
-}
-
-struct PgDatabases {
-    admin_url: String,
-    names: Vec<String>,
-}
-
-impl Drop for PgDatabases {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let names = std::mem::take(&mut self.names);
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    for n in names {
-                        let _ = conn
-                            .execute(
-                                format!("DROP DATABASE IF EXISTS \"{n}\" WITH (FORCE)").as_str(),
-                            )
-                            .await;
-                    }
-                }
-            });
-        })
-        .join();
-    }
-}
-
 #[tokio::test]
 async fn migrate_and_admin_create_on_postgres() {
-    let admin_url = pg_admin_url();
-    let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
-        Ok(c) => c,
-        Err(e) => {
-            if std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true") {
-                panic!("REQUIRE_POSTGRES=1 but PostgreSQL at {admin_url} cannot be reached: {e}");
-            }
-            eprintln!("\n!!! SKIPPED the PostgreSQL CLI test: {admin_url} unreachable ({e}).\n");
-            return;
-        }
+    let Some(databases) = ScratchDatabases::create("circles_cli").await else {
+        return;
     };
-    let base = format!("circles_cli_{}", uuid::Uuid::new_v4().simple());
-    let names = vec![format!("{base}_main"), format!("{base}_creds")];
-    for n in &names {
-        conn.execute(format!("CREATE DATABASE \"{n}\"").as_str())
-            .await
-            .unwrap();
-    }
-    let _guard = PgDatabases {
-        admin_url: admin_url.clone(),
-        names: names.clone(),
-    };
-    let main_url = with_database(&admin_url, &names[0]);
-    let creds_url = with_database(&admin_url, &names[1]);
+    let (main_url, creds_url) = (databases.main_url(), databases.credentials_url());
     let env = [
         ("CIRCLES_DATABASE__MAIN_URL", main_url.as_str()),
         ("CIRCLES_DATABASE__CREDENTIALS_URL", creds_url.as_str()),
@@ -606,32 +546,10 @@ async fn demo_seed_needs_force_next_to_real_accounts() {
 
 #[tokio::test]
 async fn demo_seed_on_postgres_keeps_the_invariants() {
-    let admin_url = pg_admin_url();
-    let mut conn = match sqlx::PgConnection::connect(&admin_url).await {
-        Ok(c) => c,
-        Err(e) => {
-            if std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true") {
-                panic!("REQUIRE_POSTGRES=1 but PostgreSQL at {admin_url} cannot be reached: {e}");
-            }
-            eprintln!(
-                "\n!!! SKIPPED the PostgreSQL demo-seed test: {admin_url} unreachable ({e}).\n"
-            );
-            return;
-        }
+    let Some(databases) = ScratchDatabases::create("circles_demo").await else {
+        return;
     };
-    let base = format!("circles_demo_{}", uuid::Uuid::new_v4().simple());
-    let names = vec![format!("{base}_main"), format!("{base}_creds")];
-    for n in &names {
-        conn.execute(format!("CREATE DATABASE \"{n}\"").as_str())
-            .await
-            .unwrap();
-    }
-    let _guard = PgDatabases {
-        admin_url: admin_url.clone(),
-        names: names.clone(),
-    };
-    let main_url = with_database(&admin_url, &names[0]);
-    let creds_url = with_database(&admin_url, &names[1]);
+    let (main_url, creds_url) = (databases.main_url(), databases.credentials_url());
     let env = [
         ("CIRCLES_DATABASE__MAIN_URL", main_url.as_str()),
         ("CIRCLES_DATABASE__CREDENTIALS_URL", creds_url.as_str()),

@@ -173,15 +173,25 @@ mod tests {
             Role::Support,
         ] {
             assert!(!may_assist(&support, &[Role::Member, above]), "{above:?}");
-            assert!(may_assist(&[Role::Member, Role::Admin], &[Role::Member, above]));
+            assert!(may_assist(
+                &[Role::Member, Role::Admin],
+                &[Role::Member, above]
+            ));
         }
-        assert!(!may_assist(&[Role::Member, Role::Leadership], &[Role::Member]));
+        assert!(!may_assist(
+            &[Role::Member, Role::Leadership],
+            &[Role::Member]
+        ));
     }
 
     #[test]
     fn no_role_but_admin_steps_in_to_circles() {
         for role in Role::ALL {
-            assert_eq!(allows(&[role], StepInToCircles), role == Role::Admin, "{role:?}");
+            assert_eq!(
+                allows(&[role], StepInToCircles),
+                role == Role::Admin,
+                "{role:?}"
+            );
         }
     }
 

@@ -3,8 +3,8 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
-use app::authz::can;
 use app::admin::{self, UserDetail, UserFilter, UserSummary};
+use app::authz::can;
 use app::page::{Page, PageRequest};
 use axum::extract::State;
 use domain::Role;

@@ -3,8 +3,8 @@
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Query};
 use crate::state::AppState;
-use app::authz::can;
 use app::audit::{self, AuditFilter, AuditRecord, ChainReport};
+use app::authz::can;
 use app::page::{Page, PageRequest};
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};

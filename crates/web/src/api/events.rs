@@ -97,7 +97,14 @@ async fn update_event(
     Json(body): Json<EventInput>,
 ) -> ApiResult<axum::Json<EventView>> {
     Ok(axum::Json(
-        edit::update(&s.ctx, &meta, &actor, &events::organise(&s.ctx, &actor, id).await?, &body).await?,
+        edit::update(
+            &s.ctx,
+            &meta,
+            &actor,
+            &events::organise(&s.ctx, &actor, id).await?,
+            &body,
+        )
+        .await?,
     ))
 }
 
@@ -119,7 +126,14 @@ async fn set_status(
     Json(body): Json<StatusBody>,
 ) -> ApiResult<axum::Json<EventView>> {
     Ok(axum::Json(
-        manage::set_status(&s.ctx, &meta, &actor, &events::organise(&s.ctx, &actor, id).await?, body.status).await?,
+        manage::set_status(
+            &s.ctx,
+            &meta,
+            &actor,
+            &events::organise(&s.ctx, &actor, id).await?,
+            body.status,
+        )
+        .await?,
     ))
 }
 
@@ -187,7 +201,12 @@ async fn roster(
     Query(q): Query<RosterQuery>,
 ) -> ApiResult<axum::Json<Vec<RosterEntry>>> {
     Ok(axum::Json(
-        organiser::roster(&s.ctx, &events::organise(&s.ctx, &actor, id).await?, q.name.as_deref()).await?,
+        organiser::roster(
+            &s.ctx,
+            &events::organise(&s.ctx, &actor, id).await?,
+            q.name.as_deref(),
+        )
+        .await?,
     ))
 }
 

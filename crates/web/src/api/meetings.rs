@@ -72,8 +72,13 @@ async fn list(
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<axum::Json<Vec<Meeting>>> {
     Ok(axum::Json(
-        meetings::list_meetings(&s.ctx, &circles::enter(&s.ctx, &actor, id).await?, q.from, q.until)
-            .await?,
+        meetings::list_meetings(
+            &s.ctx,
+            &circles::enter(&s.ctx, &actor, id).await?,
+            q.from,
+            q.until,
+        )
+        .await?,
     ))
 }
 

@@ -221,28 +221,37 @@ async fn audit_columns(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         )
         .await?;
     }
-    let db = m.get_connection();
-    let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
     // The append-only guard is lifted for the one-time classification of old rows, then
     // comes back allowing exactly one kind of change: erasing a row's personal details.
-    db.execute_unprepared(if postgres {
-        "DROP TRIGGER audit_log_append_only ON audit_log"
+    let db = m.get_connection();
+    let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let mut steps = vec![if postgres {
+        "DROP TRIGGER audit_log_append_only ON audit_log".to_owned()
     } else {
-        "DROP TRIGGER audit_log_no_UPDATE"
-    })
-    .await?;
+        "DROP TRIGGER audit_log_no_UPDATE".to_owned()
+    }];
     for (class, actions) in [("circle", CIRCLE_ACTIONS), ("security", SECURITY_ACTIONS)] {
         let list = actions
             .iter()
             .map(|a| format!("'{a}'"))
             .collect::<Vec<_>>()
             .join(", ");
-        db.execute_unprepared(&format!(
+        steps.push(format!(
             "UPDATE audit_log SET classification = '{class}' WHERE action IN ({list})"
-        ))
-        .await?;
+        ));
     }
-    guard_audit_log(db, postgres).await?;
+    steps.extend(guard_audit_log(postgres));
+    if postgres {
+        // Migrations run in one transaction on PostgreSQL.
+        for step in steps {
+            db.execute_unprepared(&step).await?;
+        }
+    } else {
+        // One batch on one connection of the pool, in one transaction: the guard is never
+        // seen missing, and no other connection can hold an older view of the schema.
+        db.execute_unprepared(&format!("BEGIN; {}; COMMIT;", steps.join("; ")))
+            .await?;
+    }
     m.create_index(index(
         "ix_audit_log_classification_seq",
         AuditLog::Table,
@@ -263,27 +272,25 @@ const ERASURE_ONLY: &str =
      AND NEW.actor_id IS NULL AND NEW.target_id IS NULL AND NEW.ip IS NULL \
      AND NEW.request_id IS NULL AND NEW.salt IS NULL AND NEW.details = '{}'";
 
-async fn guard_audit_log(db: &SchemaManagerConnection<'_>, postgres: bool) -> Result<(), DbErr> {
+/// The statements that put the append-only guard back, allowing [`ERASURE_ONLY`].
+fn guard_audit_log(postgres: bool) -> Vec<String> {
     if postgres {
-        db.execute_unprepared(&format!(
-            "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
-             LANGUAGE plpgsql AS $$ BEGIN \
-             IF TG_OP = 'UPDATE' AND {ERASURE_ONLY} THEN RETURN NEW; END IF; \
-             RAISE EXCEPTION 'audit_log is append-only'; END $$;"
-        ))
-        .await?;
-        db.execute_unprepared(
+        vec![
+            format!(
+                "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
+                 LANGUAGE plpgsql AS $$ BEGIN \
+                 IF TG_OP = 'UPDATE' AND {ERASURE_ONLY} THEN RETURN NEW; END IF; \
+                 RAISE EXCEPTION 'audit_log is append-only'; END $$"
+            ),
             "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log \
-             FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();",
-        )
-        .await?;
+             FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+                .to_owned(),
+        ]
     } else {
-        db.execute_unprepared(&format!(
+        vec![format!(
             "CREATE TRIGGER audit_log_no_UPDATE BEFORE UPDATE ON audit_log \
              WHEN NOT ({ERASURE_ONLY}) \
-             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
-        ))
-        .await?;
+             BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )]
     }
-    Ok(())
 }

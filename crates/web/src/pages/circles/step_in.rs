@@ -111,7 +111,11 @@ async fn answer(
     let (id, event_id) = (parse_id(&ids.0)?, parse_id(&ids.1)?);
     let lead = circles::lead(&s.ctx, actor, id).await?;
     event_cases::answer_offer(&s.ctx, &m.request, &lead, event_id, accept).await?;
-    let done = if accept { "offer_accepted" } else { "offer_declined" };
+    let done = if accept {
+        "offer_accepted"
+    } else {
+        "offer_declined"
+    };
     respond::done(&format!("/circles/{id}"), done, "offers")
 }
 

@@ -526,7 +526,12 @@ async fn update(
     event.circle_ids = if v.circle_id.is_some() {
         Vec::new()
     } else {
-        let mut all: Vec<Uuid> = v.circle_ids.iter().chain(&v.pending_circle_ids).copied().collect();
+        let mut all: Vec<Uuid> = v
+            .circle_ids
+            .iter()
+            .chain(&v.pending_circle_ids)
+            .copied()
+            .collect();
         all.sort();
         all
     };

@@ -1,0 +1,98 @@
+//! Reading email as a person's mail program would: the `.eml` files an outbox folder holds,
+//! headers and a body (quoted-printable decoded), and the token in a link.
+
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// Where it was read from, for failure messages.
+    pub file: String,
+}
+
+/// Every `.eml` file in the outbox, oldest first (file names are UUIDv7 job ids).
+pub fn read_outbox(dir: &Path) -> Vec<Mail> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| Mail {
+            file: p.display().to_string(),
+            ..parse(&std::fs::read_to_string(p).unwrap())
+        })
+        .collect()
+}
+
+/// One message as sent over the wire (CRLF line ends, or LF as some servers store it).
+pub fn parse(raw: &str) -> Mail {
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .or_else(|| raw.split_once("\n\n"))
+        .unwrap_or((raw, ""));
+    let header = |name: &str| {
+        head.lines()
+            .find(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+            })
+            .map(|l| l.split_once(':').unwrap().1.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let qp = head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable");
+    let body = if qp {
+        decode_quoted_printable(body)
+    } else {
+        body.replace("\r\n", "\n")
+    };
+    Mail {
+        to: header("To"),
+        subject: header("Subject"),
+        body,
+        file: String::new(),
+    }
+}
+
+/// Undoes quoted-printable: soft line breaks (`=` at a line end) and `=XX` escapes.
+fn decode_quoted_printable(s: &str) -> String {
+    let joined = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(v) =
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16)
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).replace("\r\n", "\n")
+}
+
+/// The `token` query value of the first `…/<path>?token=…` link in `body`.
+pub fn link_token(body: &str, path: &str) -> Option<String> {
+    let marker = format!("/{path}?token=");
+    let start = body.find(&marker)? + marker.len();
+    Some(
+        body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect(),
+    )
+}

@@ -1,0 +1,281 @@
+//! The one test harness: spawns the real application on a random port with fresh databases
+//! (a temporary SQLite folder, or two new PostgreSQL databases from `testkit`), and offers
+//! one helper per endpoint so tests read like the stories they check:
+//! `app.create_circle(..)`, `app.register_for(..)`, `app.run_pending_jobs()`.
+//!
+//! Helpers are grouped by feature, each group an `impl TestApp` block of its own module;
+//! response checks (`ok_json`, `refused`, `problem_code`, …) are free functions in
+//! [`responses`], and the cookie-keeping page client is [`pages::Person`].
+//!
+//! PostgreSQL comes from `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres).
+//! When it cannot be reached the PostgreSQL half of each test is skipped loudly — or fails,
+//! when `REQUIRE_POSTGRES=1` (as in CI).
+
+mod accounts;
+mod circles;
+mod events;
+mod mail;
+mod mfa;
+pub mod pages;
+mod records;
+mod responses;
+mod roles;
+
+pub use accounts::{unique_email, User};
+pub use circles::circle_body;
+pub use events::{local, workshop};
+pub use mfa::{next_code, recovery_codes, totp_for, unix_now};
+pub use responses::validation_errors;
+pub use responses::{invalid_fields, location, ok_json, problem, problem_code, refused};
+
+use app::config::Settings;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use testkit::postgres::ScratchDatabases;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Writes one scenario as two tests, `<name>::sqlite` and `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::helpers::run($crate::helpers::Backend::Sqlite, |_| {}, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::helpers::run($crate::helpers::Backend::Postgres, |_| {}, super::$name).await
+            }
+        }
+    )+};
+}
+
+/// Like `on_both_backends!`, with a function that adjusts the settings first.
+#[macro_export]
+macro_rules! on_both_backends_with {
+    ($configure:path => $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                // `$configure` may be a bare name from the calling module, or a path.
+                #[allow(unused_imports)]
+                use super::*;
+                $crate::helpers::run($crate::helpers::Backend::Sqlite, $configure, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                // `$configure` may be a bare name from the calling module, or a path.
+                #[allow(unused_imports)]
+                use super::*;
+                $crate::helpers::run($crate::helpers::Backend::Postgres, $configure, super::$name).await
+            }
+        }
+    )+};
+}
+
+/// Runs `scenario` against a new app on `backend`, unless that backend is skipped.
+pub async fn run<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Settings), scenario: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Some(app) = spawn_app_with(backend, configure).await {
+        scenario(app).await;
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub ctx: app::Context,
+    pub backend: Backend,
+    outbox: PathBuf,
+    /// Every 5xx answer this app gave the harness, as "METHOD /path: status".
+    server_errors: Mutex<Vec<String>>,
+    _dir: tempfile::TempDir,
+    _pg: Option<ScratchDatabases>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// Settings for a test app: a random port, a temporary data folder, no background worker
+/// (tests drain the queue with [`TestApp::run_pending_jobs`]).
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings::default();
+    s.server.port = 0;
+    s.data.dir = dir.to_path_buf();
+    s.jobs.in_process_worker = false;
+    s.database.max_connections = 8;
+    s.log.level = "warn".into();
+    s
+}
+
+/// A new app on `backend` with settings `configure` adjusts; `None` when the backend is
+/// skipped (PostgreSQL unreachable outside CI).
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(dir.path());
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let pg = ScratchDatabases::create("circles_test").await?;
+            settings.database.main_url = Some(app::config::Secret::new(pg.main_url()));
+            settings.database.credentials_url =
+                Some(app::config::Secret::new(pg.credentials_url()));
+            Some(pg)
+        }
+    };
+    configure(&mut settings);
+    let outbox = settings.outbox_dir();
+    let application = web::Application::build(settings)
+        .await
+        .expect("application builds");
+    let port = application.port();
+    let ctx = application.context().clone();
+    let server = tokio::spawn(async move {
+        application
+            .run_until_stopped(std::future::pending())
+            .await
+            .expect("server runs");
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        ctx,
+        backend,
+        outbox,
+        server_errors: Mutex::default(),
+        _dir: dir,
+        _pg: pg,
+        server,
+    })
+}
+
+/// A new app on SQLite, for tests whose subject does not depend on the database.
+pub async fn sqlite_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with(Backend::Sqlite, configure)
+        .await
+        .expect("SQLite needs no peer")
+}
+
+pub async fn sqlite_app() -> TestApp {
+    sqlite_app_with(|_| {}).await
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sends a request built on any client, noting a 5xx answer (see
+    /// [`TestApp::server_errors`]); `Err` only when the request cannot be sent at all.
+    pub async fn try_send(&self, req: RequestBuilder) -> reqwest::Result<Response> {
+        let (client, req) = req.build_split();
+        let req = req?;
+        let what = format!("{} {}", req.method(), req.url().path());
+        let res = client.execute(req).await?;
+        if res.status().is_server_error() {
+            let mut seen = self.server_errors.lock().unwrap();
+            seen.push(format!("{what}: {}", res.status()));
+        }
+        Ok(res)
+    }
+
+    pub async fn send(&self, req: RequestBuilder) -> Response {
+        self.try_send(req).await.expect("request sent")
+    }
+
+    /// The 5xx answers this app has given so far. The metrics count them too, but for the
+    /// whole process, which every test shares.
+    pub fn server_errors(&self) -> Vec<String> {
+        self.server_errors.lock().unwrap().clone()
+    }
+
+    /// Sends a request; `body` is JSON when given.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        self.send(req).await
+    }
+
+    /// Sends raw bytes with an optional content type, for bodies JSON cannot express.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path)).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.call(Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.call(Method::POST, path, None, Some(body)).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Response {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// GET that must succeed; its JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        ok_json(self.get_as(token, path).await).await
+    }
+
+    /// Runs every due background job now (the tests' app has no worker of its own).
+    pub async fn run_pending_jobs(&self) -> app::jobs::JobStats {
+        app::jobs::run_due_jobs(&self.ctx).await.expect("jobs run")
+    }
+}

@@ -1,0 +1,31 @@
+//! The integration tests of the web crate, compiled as one binary: one module per feature,
+//! all driving the real application through the one harness in [`helpers`].
+//!
+//! Run one feature with `cargo test -p web --test api <feature>::`, one backend with
+//! `cargo test -p web --test api ::sqlite`.
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod browser;
+mod circle_browser;
+mod circle_health;
+mod circle_pages;
+mod circles;
+mod event_browser;
+mod event_pages;
+mod events;
+mod hardening;
+mod meetings;
+mod mfa;
+mod offline;
+mod ops;
+mod page_checks;
+mod pages_signed_in;
+mod permissions;
+mod profile;
+mod robustness;
+mod sign_in_limits;
+mod smtp;
+mod tls;
