@@ -8,11 +8,13 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod authority;
 mod browser;
 mod circle_browser;
 mod circle_health;
 mod circle_pages;
 mod circles;
+mod confidentiality;
 mod event_browser;
 mod event_pages;
 mod events;

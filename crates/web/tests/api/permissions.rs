@@ -2,7 +2,7 @@
 //! endpoint per permission answers as `domain::permission::grants` says — on SQLite and
 //! PostgreSQL.
 
-use crate::helpers::{problem_code, unique_email, TestApp, User};
+use crate::helpers::{circle_body, problem_code, unique_email, TestApp, User};
 use domain::permission::{allows, Permission};
 use domain::Role;
 use reqwest::{Method, StatusCode};
@@ -86,6 +86,11 @@ async fn every_role_gets_exactly_its_grants(app: TestApp) {
 async fn writes_are_refused_without_the_grant(app: TestApp) {
     let admin = app.admin().await;
     let target = app.signed_up("write-target@example.org").await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let circle = app.create_circle(&fac, circle_body("Guarded", 6)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for role in Role::ALL {
         if role == Role::Admin {
             continue;
@@ -137,6 +142,12 @@ async fn writes_are_refused_without_the_grant(app: TestApp) {
                 "/api/v1/certifications".into(),
                 Some(json!({ "user_id": id })),
             ),
+            (
+                Permission::StepInToCircles,
+                Method::POST,
+                format!("/api/v1/circles/{circle}/step-in"),
+                Some(json!({ "reason": "Checking who may step in to a circle." })),
+            ),
         ];
         for (permission, method, path, body) in cases {
             let allowed = allows(&[Role::Member, role], permission);
@@ -171,6 +182,16 @@ async fn writes_are_refused_without_the_grant(app: TestApp) {
         .as_array()
         .unwrap()
         .contains(&json!("admin")));
+    // Nobody but an Admin stepped in: the circle's members were told of nothing.
+    let inside = app
+        .get_json(
+            &fac.access_token,
+            &format!("/api/v1/circles/{circle}/step-in"),
+        )
+        .await;
+    assert_eq!(inside, Value::Null, "{inside}");
+    app.step_in(&admin, &circle, "The one role that may step in, doing so.")
+        .await;
 }
 
 /// Hard-coded spot checks, independent of the table, so a wrong edit of `grants` is caught.

@@ -2,34 +2,11 @@
 //! without JavaScript's JSON answer), on SQLite and PostgreSQL.
 
 use crate::helpers::pages::{between, browser, csrf_token, Person};
-use crate::helpers::{invalid_fields, location, problem_code, refused, workshop, TestApp, User};
-use image::{ImageEncoder, ImageFormat, Rgb, RgbImage};
+use crate::helpers::{invalid_fields, location, png, problem_code, refused, workshop, TestApp};
+use image::ImageFormat;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
-
-/// A PNG of `width` × `height` with a gradient, so it does not compress to nothing.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
-    });
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(&img, width, height, image::ExtendedColorType::Rgb8)
-        .unwrap();
-    out
-}
-
-async fn put_photo(app: &TestApp, user: &User, content_type: &str, body: Vec<u8>) -> Response {
-    app.send_raw(
-        Method::PUT,
-        "/api/v1/me/photo",
-        Some(&user.access_token),
-        Some(content_type),
-        body,
-    )
-    .await
-}
 
 /// The profile page, which must load and never be stored by a cache.
 async fn profile_page(person: &Person) -> String {
@@ -164,7 +141,7 @@ async fn each_invalid_field_is_named_and_nothing_is_saved(app: TestApp) {
 
 async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) {
     let user = app.signed_up("photo-api@example.org").await;
-    let res = put_photo(&app, &user, "image/png", png(2000, 1000)).await;
+    let res = app.put_photo(&user, "image/png", png(2000, 1000)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = res.json().await.unwrap();
     let url = body["photo_url"].as_str().expect("photo_url").to_owned();
@@ -229,7 +206,7 @@ async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) 
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // A new photo gets a new URL.
-    let res = put_photo(&app, &user, "image/png", png(300, 600)).await;
+    let res = app.put_photo(&user, "image/png", png(300, 600)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let new_url = res.json::<Value>().await.unwrap()["photo_url"]
         .as_str()
@@ -261,7 +238,7 @@ async fn photos_are_resized_stored_and_served_to_signed_in_people(app: TestApp) 
 
 async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestApp) {
     let user = app.signed_up("photo-bad@example.org").await;
-    let res = put_photo(&app, &user, "image/png", png(64, 64)).await;
+    let res = app.put_photo(&user, "image/png", png(64, 64)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let url = app.me(&user).await["photo_url"]
         .as_str()
@@ -275,11 +252,13 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
         .unwrap();
 
     // Not an image, though labelled as one.
-    let res = put_photo(&app, &user, "image/jpeg", b"just some text".to_vec()).await;
+    let res = app
+        .put_photo(&user, "image/jpeg", b"just some text".to_vec())
+        .await;
     assert_eq!(invalid_fields(res).await, vec!["photo"]);
 
     // Not labelled as an image.
-    let res = put_photo(&app, &user, "application/json", png(10, 10)).await;
+    let res = app.put_photo(&user, "application/json", png(10, 10)).await;
     assert_eq!(
         refused(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await,
         "unsupported_media_type"
@@ -288,7 +267,7 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
     // 11 MB: read, and refused by the photo rule with the limit in the message.
     let mut big = png(16, 16);
     big.resize(11_000_000, 0);
-    let res = put_photo(&app, &user, "image/png", big).await;
+    let res = app.put_photo(&user, "image/png", big).await;
     assert!(
         [
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -303,7 +282,9 @@ async fn bad_and_oversized_uploads_are_refused_and_the_old_photo_kept(app: TestA
     assert!(body["detail"].as_str().unwrap().contains("10 MB"), "{body}");
 
     // Far past the limit: the body limit answers, as a problem document.
-    let res = put_photo(&app, &user, "image/png", vec![7u8; 13 * 1024 * 1024]).await;
+    let res = app
+        .put_photo(&user, "image/png", vec![7u8; 13 * 1024 * 1024])
+        .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "payload_too_large", "{body}");

@@ -141,3 +141,35 @@ impl TestApp {
         .await
     }
 }
+
+/// A `width` × `height` PNG with a colour gradient (photos to upload).
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    use image::{ImageEncoder, Rgb, RgbImage};
+    let img = RgbImage::from_fn(width, height, |x, y| {
+        Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&img, width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+impl TestApp {
+    /// `PUT /me/photo` with `body` sent as `content_type`.
+    pub async fn put_photo(
+        &self,
+        user: &User,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.send_raw(
+            reqwest::Method::PUT,
+            "/api/v1/me/photo",
+            Some(&user.access_token),
+            Some(content_type),
+            body,
+        )
+        .await
+    }
+}

@@ -21,7 +21,7 @@ mod records;
 mod responses;
 mod roles;
 
-pub use accounts::{unique_email, User};
+pub use accounts::{png, unique_email, User};
 pub use circles::circle_body;
 pub use events::{local, workshop};
 pub use mfa::{next_code, recovery_codes, totp_for, unix_now};
@@ -141,7 +141,8 @@ pub async fn spawn_app_with(
     };
     configure(&mut settings);
     let outbox = settings.outbox_dir();
-    let application = web::Application::build(settings)
+    // Time moves only when a test says so (`TestApp::advance`).
+    let application = web::Application::build_with_clock(settings, app::Clock::adjustable())
         .await
         .expect("application builds");
     let port = application.port();
@@ -272,6 +273,11 @@ impl TestApp {
     /// GET that must succeed; its JSON.
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
         ok_json(self.get_as(token, path).await).await
+    }
+
+    /// Moves the app's clock forward: step-ins, offers and certifications expire.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.ctx.clock.advance(by);
     }
 
     /// Runs every due background job now (the tests' app has no worker of its own).

@@ -1,0 +1,462 @@
+//! What is said in a circle stays in the circle (issue 9): every piece of circle-private
+//! data × every global role outside the circle × the API and the pages is refused, while
+//! the circle's own members and leaders read it; and an Admin's safeguarding step-in is the
+//! one, announced, expiring exception. On SQLite and PostgreSQL.
+
+use crate::helpers::pages::Person;
+use crate::helpers::{circle_body, ok_json, refused, TestApp, User};
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// Words that exist only inside the circle; none may reach anyone outside it.
+const JOIN_MESSAGE: &str = "My brother died in March and I need somewhere to talk.";
+const MEETING_NOTE: &str = "Daniel spoke about his divorce; follow up gently.";
+const DECLINE_REASON: &str = "We are holding space for Daniel right now.";
+const REMOVAL_REASON: &str = "Repeated what Daniel shared outside the circle.";
+const ONLINE_LINK: &str = "https://meet.example.org/secret-room-4711";
+
+/// A circle with something private of every kind, and people inside and outside it.
+struct Circle {
+    id: String,
+    meeting: String,
+    admin: User,
+    fac: User,
+    member: User,
+    asker: User,
+    /// A member removed with a reason: no longer inside.
+    removed: User,
+    /// Leadership, Program Team, Support and Admin, none of them in the circle.
+    outsiders: Vec<(&'static str, User)>,
+}
+
+async fn private_circle(app: &TestApp) -> Circle {
+    let admin = app.admin().await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let mut body = circle_body("Thursday Brothers", 8);
+    body["online_url"] = json!(ONLINE_LINK);
+    let id = app.create_circle(&fac, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = app.named("Daniel Member").await;
+    app.join(&fac, &member, &id).await;
+    let removed = app.named("Ralf Removed").await;
+    app.join(&fac, &removed, &id).await;
+    let res = app
+        .post_as(
+            &fac.access_token,
+            &format!("/api/v1/circles/{id}/members/{}/remove", removed.id),
+            json!({ "reason": REMOVAL_REASON }),
+        )
+        .await;
+    ok_json(res).await;
+    let declined = app.named("Dirk Declined").await;
+    let mid = ok_json(app.ask_to_join(&declined, &id).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_as(
+            &fac.access_token,
+            &format!("/api/v1/circles/{id}/join-requests/{mid}/decline"),
+            json!({ "reason": DECLINE_REASON }),
+        )
+        .await;
+    ok_json(res).await;
+    let asker = app.named("Anton Asker").await;
+    let res = app
+        .post_as(
+            &asker.access_token,
+            &format!("/api/v1/circles/{id}/join-requests"),
+            json!({ "message": JOIN_MESSAGE }),
+        )
+        .await;
+    ok_json(res).await;
+    ok_json(app.invite(&fac, &id, "invited-friend@example.org").await).await;
+    let yesterday = Utc::now() - Duration::days(1);
+    let meeting = ok_json(
+        app.add_meeting(
+            &fac,
+            &id,
+            json!({ "starts_at": yesterday, "note": MEETING_NOTE }),
+        )
+        .await,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let present = json!([{ "user_id": member.id, "status": "present" }]);
+    ok_json(app.record_attendance(&fac, &meeting, present).await).await;
+    let mut outsiders = vec![("admin", admin.clone())];
+    for role in ["leadership", "program_team_member", "support"] {
+        outsiders.push((role, app.user_with_roles(&admin, &[role]).await));
+    }
+    Circle {
+        id,
+        meeting,
+        admin,
+        fac,
+        member,
+        asker,
+        removed,
+        outsiders,
+    }
+}
+
+/// Fails if any of the circle's private words or its members' names is in `text`.
+fn assert_tells_nothing(who: &str, what: &str, text: &str) {
+    for secret in [
+        JOIN_MESSAGE,
+        MEETING_NOTE,
+        DECLINE_REASON,
+        REMOVAL_REASON,
+        ONLINE_LINK,
+        "Daniel Member",
+        "Anton Asker",
+        "invited-friend@example.org",
+    ] {
+        assert!(!text.contains(secret), "{who} read {secret:?} in {what}");
+    }
+}
+
+/// The API paths that answer with circle-private data.
+fn private_api(c: &Circle) -> Vec<String> {
+    let id = &c.id;
+    vec![
+        format!("/api/v1/circles/{id}/members"),
+        format!("/api/v1/circles/{id}/meetings"),
+        format!("/api/v1/circles/{id}/join-requests"),
+        format!("/api/v1/circles/{id}/invitations"),
+        format!("/api/v1/circles/{id}/event-offers"),
+        format!("/api/v1/circles/{id}/step-in"),
+    ]
+}
+
+/// The pages that show circle-private data.
+fn private_pages(c: &Circle) -> Vec<String> {
+    let id = &c.id;
+    vec![
+        format!("/circles/{id}/meetings"),
+        format!("/circles/{id}/requests"),
+        format!("/circles/{id}/invitations"),
+        format!("/meetings/{}/attendance", c.meeting),
+        format!("/circles/{id}/edit"),
+        format!("/circles/{id}/archive"),
+    ]
+}
+
+async fn no_global_role_reads_a_circle(app: TestApp) {
+    let c = private_circle(&app).await;
+    app.run_pending_jobs().await;
+    for (role, who) in &c.outsiders {
+        for path in private_api(&c) {
+            let res = app.get_as(&who.access_token, &path).await;
+            assert_eq!(
+                refused(res, StatusCode::FORBIDDEN).await,
+                "forbidden",
+                "{role} GET {path}"
+            );
+        }
+        // The circle itself: its public description only.
+        let seen = app
+            .get_json(&who.access_token, &format!("/api/v1/circles/{}", c.id))
+            .await;
+        assert!(seen.get("members").is_none(), "{role}: {seen}");
+        assert!(seen["online_url"].is_null(), "{role}: {seen}");
+        assert_eq!(seen["viewer_leads"], false, "{role}");
+        assert_tells_nothing(role, "the circle", &seen.to_string());
+
+        let browser = Person::of(&app, who).await;
+        for path in private_pages(&c) {
+            let res = browser.get(&path).await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{role} page {path}");
+            assert_tells_nothing(role, &path, &res.text().await.unwrap());
+        }
+        let html = browser.page(&format!("/circles/{}", c.id)).await;
+        assert_tells_nothing(role, "the circle's page", &html);
+        assert!(!html.contains("Who is in the circle"), "{role}");
+    }
+}
+
+async fn the_audit_log_and_reports_name_no_one(app: TestApp) {
+    let c = private_circle(&app).await;
+    let readers = c
+        .outsiders
+        .iter()
+        .filter(|(role, _)| matches!(*role, "admin" | "leadership"));
+    for (role, who) in readers {
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .get_json(
+                    &who.access_token,
+                    &format!("/api/v1/audit?limit=200{cursor}"),
+                )
+                .await;
+            let text = page.to_string();
+            assert_tells_nothing(role, "the audit log", &text);
+            for person in [&c.member, &c.asker, &c.removed] {
+                let circle_entries: Vec<&Value> = page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|e| e["classification"] == "circle")
+                    .collect();
+                for e in &circle_entries {
+                    assert!(e["actor_id"].is_null(), "{role}: {e}");
+                    assert!(e["ip"].is_null(), "{role}: {e}");
+                    assert!(!e.to_string().contains(&person.id.to_string()), "{e}");
+                }
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        let html = Person::of(&app, who).await.page("/audit").await;
+        assert_tells_nothing(role, "the audit page", &html);
+        // The circle's own records still hold what its leaders need.
+        let overview = app
+            .get_json(&who.access_token, "/api/v1/reports/circles")
+            .await;
+        assert_tells_nothing(role, "the overview", &overview.to_string());
+        assert_eq!(overview["circles"][0]["requests_waiting"], Value::Null);
+    }
+    // Even storage keeps no person and no words in circle entries (a stolen database).
+    use db::main_db::audit_log;
+    use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Classification.eq("circle"))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert!(
+        rows.len() >= 5,
+        "join, approve, remove, decline, invite: {rows:?}"
+    );
+    for r in rows {
+        assert_eq!((r.actor_id, r.ip.as_deref()), (None, None), "{r:?}");
+        assert_tells_nothing("storage", "an audit row", &r.details);
+    }
+}
+
+async fn the_circle_reads_its_own_secrets(app: TestApp) {
+    let c = private_circle(&app).await;
+    // Its leader reads everything private.
+    for path in private_api(&c) {
+        let res = app.get_as(&c.fac.access_token, &path).await;
+        assert_eq!(res.status(), StatusCode::OK, "facilitator GET {path}");
+    }
+    let queue = app
+        .get_json(
+            &c.fac.access_token,
+            &format!("/api/v1/circles/{}/join-requests", c.id),
+        )
+        .await;
+    assert!(queue.to_string().contains(JOIN_MESSAGE), "{queue}");
+    let leader = Person::of(&app, &c.fac).await;
+    for path in private_pages(&c) {
+        assert_eq!(leader.get(&path).await.status(), StatusCode::OK, "{path}");
+    }
+    let attendance = leader
+        .page(&format!("/meetings/{}/attendance", c.meeting))
+        .await;
+    assert!(attendance.contains("Daniel Member"));
+
+    // A member reads who is in it, the link and the notes — not the leaders' queue.
+    let circle = app
+        .get_json(&c.member.access_token, &format!("/api/v1/circles/{}", c.id))
+        .await;
+    assert_eq!(circle["online_url"], ONLINE_LINK);
+    assert!(circle["members"].to_string().contains("Daniel Member"));
+    let meetings = app
+        .get_json(
+            &c.member.access_token,
+            &format!("/api/v1/circles/{}/meetings", c.id),
+        )
+        .await;
+    assert!(meetings.to_string().contains(MEETING_NOTE), "{meetings}");
+    let res = app
+        .get_as(
+            &c.member.access_token,
+            &format!("/api/v1/circles/{}/join-requests", c.id),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The removed member lost it all at once.
+    for path in [
+        format!("/api/v1/circles/{}/members", c.id),
+        format!("/api/v1/circles/{}/meetings", c.id),
+    ] {
+        let res = app.get_as(&c.removed.access_token, &path).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "removed GET {path}");
+    }
+}
+
+async fn a_step_in_is_announced_and_expires(app: TestApp) {
+    let c = private_circle(&app).await;
+    app.run_pending_jobs().await;
+    let before = app.emails_to(&c.member.email).len();
+    let reason = "A member reported that the facilitator has stopped answering.";
+    let step = app.step_in(&c.admin, &c.id, reason).await;
+    assert_eq!(step["reason"], reason);
+    let until: chrono::DateTime<Utc> = step["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = (until - Utc::now()).num_hours();
+    assert!(
+        (7 * 24 - 1..=7 * 24).contains(&days),
+        "seven days by default: {days} h"
+    );
+
+    // Everyone in the circle is told at once: who, why, until when.
+    app.run_pending_jobs().await;
+    for who in [&c.member, &c.fac] {
+        let mails = app.emails_to(&who.email);
+        let told = mails.iter().find(|m| m.subject.contains("stepped in"));
+        let told = told.unwrap_or_else(|| panic!("{} not told: {mails:#?}", who.email));
+        assert!(told.body.contains(reason), "{}", told.body);
+    }
+    assert_eq!(app.emails_to(&c.member.email).len(), before + 1);
+    assert!(
+        app.emails_to(&c.asker.email)
+            .iter()
+            .all(|m| !m.subject.contains("stepped in")),
+        "someone only asking to join is not in the circle"
+    );
+
+    // While it lasts the Admin reads inside, and every page of the circle says so.
+    let members = app
+        .get_json(
+            &c.admin.access_token,
+            &format!("/api/v1/circles/{}/members", c.id),
+        )
+        .await;
+    assert!(members.to_string().contains("Daniel Member"));
+    for who in [&c.member, &c.admin] {
+        let html = Person::of(&app, who)
+            .await
+            .page(&format!("/circles/{}", c.id))
+            .await;
+        assert!(html.contains("has stepped in to this circle"), "{html}");
+        assert!(html.contains(reason));
+    }
+    let running = app
+        .get_json(
+            &c.member.access_token,
+            &format!("/api/v1/circles/{}/step-in", c.id),
+        )
+        .await;
+    assert_eq!(running["reason"], reason);
+    // It is a security entry, with its reason, for Leadership to review.
+    let entries = app.audit_records("circle_step_in_started").await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].classification, "security");
+    assert_eq!(entries[0].actor_id, Some(c.admin.id));
+    assert!(entries[0].details.contains(reason));
+    // Stepping in twice is refused; no other role may at all.
+    let res = app
+        .post_as(
+            &c.admin.access_token,
+            &format!("/api/v1/circles/{}/step-in", c.id),
+            json!({ "reason": reason }),
+        )
+        .await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "already_stepped_in"
+    );
+    for (role, who) in c.outsiders.iter().filter(|(r, _)| *r != "admin") {
+        let res = app
+            .post_as(
+                &who.access_token,
+                &format!("/api/v1/circles/{}/step-in", c.id),
+                json!({ "reason": reason }),
+            )
+            .await;
+        assert_eq!(
+            refused(res, StatusCode::FORBIDDEN).await,
+            "forbidden",
+            "{role}"
+        );
+    }
+
+    // Seven days later it is over: no view, no banner.
+    app.advance(Duration::days(7) + Duration::minutes(1));
+    let res = app
+        .get_as(
+            &c.admin.access_token,
+            &format!("/api/v1/circles/{}/members", c.id),
+        )
+        .await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    let html = Person::of(&app, &c.member)
+        .await
+        .page(&format!("/circles/{}", c.id))
+        .await;
+    assert!(!html.contains("has stepped in"), "{html}");
+    let running = app
+        .get_json(
+            &c.member.access_token,
+            &format!("/api/v1/circles/{}/step-in", c.id),
+        )
+        .await;
+    assert_eq!(running, Value::Null);
+}
+
+async fn stepping_out_ends_it_early(app: TestApp) {
+    let c = private_circle(&app).await;
+    let res = app
+        .post_as(
+            &c.admin.access_token,
+            &format!("/api/v1/circles/{}/step-in", c.id),
+            json!({ "reason": "too short" }),
+        )
+        .await;
+    let errors = crate::helpers::validation_errors(res).await;
+    assert_eq!(errors[0]["field"], "reason", "{errors}");
+    assert!(errors.to_string().contains("every member"), "{errors}");
+    app.step_in(&c.admin, &c.id, "Checking on a complaint about a meeting.")
+        .await;
+    let res = app
+        .post_as(
+            &c.admin.access_token,
+            &format!("/api/v1/circles/{}/step-in/end", c.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .get_as(
+            &c.admin.access_token,
+            &format!("/api/v1/circles/{}/meetings", c.id),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.audit_records("circle_step_in_ended").await.len(), 1);
+    // The page form asks first and explains what happens.
+    let admin = Person::of(&app, &c.admin).await;
+    let html = admin.page(&format!("/circles/{}/step-in", c.id)).await;
+    assert!(html.contains("Every member and facilitator of the circle is emailed"));
+    let (to, html) = admin
+        .submit_ok(
+            &format!("/circles/{}/step-in", c.id),
+            &format!("/circles/{}/step-in", c.id),
+            &[(
+                "reason",
+                "Stepping in again from the page to check it works.",
+            )],
+        )
+        .await;
+    assert!(to.starts_with(&format!("/circles/{}", c.id)), "{to}");
+    assert!(html.contains("has stepped in to this circle"), "{html}");
+}
+
+crate::on_both_backends!(
+    no_global_role_reads_a_circle,
+    the_audit_log_and_reports_name_no_one,
+    the_circle_reads_its_own_secrets,
+    a_step_in_is_announced_and_expires,
+    stepping_out_ends_it_early,
+);
