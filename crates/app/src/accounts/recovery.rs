@@ -9,7 +9,6 @@ use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::jobs::{self, AccountNotice, Job};
 use crate::{token, Context, Error, RequestMeta, Result};
-use chrono::Utc;
 use db::credentials::{calendar_feeds, password_credentials};
 use db::main_db::users;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -30,7 +29,7 @@ async fn store_hash(ctx: &Context, user_id: Uuid, new_password: &NewPassword) ->
     let row = password_credentials::ActiveModel {
         user_id: Set(user_id),
         password_hash: Set(hash),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(ctx.now()),
     };
     match password_credentials::Entity::find_by_id(user_id)
         .one(&ctx.creds)
@@ -193,7 +192,7 @@ pub async fn reset_password(
     one_time::void_all(ctx, user.id, Purpose::ResetPassword).await?;
     let txn = db::begin_write(&ctx.main).await?;
     if user.email_verified_at.is_none() {
-        let now = Utc::now();
+        let now = ctx.now();
         users::ActiveModel {
             id: Set(user.id),
             email_verified_at: Set(Some(now)),

@@ -7,7 +7,6 @@ use crate::audit::{self, Action, Entry};
 use crate::jobs::{self, Job};
 use crate::rate_limit::Limit;
 use crate::{token, Checks, Context, RequestMeta, Result};
-use chrono::Utc;
 use db::credentials::password_credentials;
 use db::main_db::{user_roles, users};
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -57,7 +56,7 @@ pub async fn register(ctx: &Context, meta: &RequestMeta, input: &Registration) -
     let user_id = Uuid::now_v7();
     // Credentials first: a crash before the user row leaves only an unreachable hash,
     // which the compensating delete below (or a later registration) replaces.
-    let now = Utc::now();
+    let now = ctx.now();
     password_credentials::ActiveModel {
         user_id: Set(user_id),
         password_hash: Set(hash),
@@ -96,7 +95,7 @@ async fn create_user(
     name: &DisplayName,
 ) -> Result<(), CreateError> {
     let run = async {
-        let now = Utc::now();
+        let now = ctx.now();
         let txn = db::begin_write(&ctx.main).await?;
         users::ActiveModel {
             id: Set(id),
@@ -181,7 +180,7 @@ pub async fn verify_email(ctx: &Context, meta: &RequestMeta, raw_token: &str) ->
         return Ok(());
     }
     let txn = db::begin_write(&ctx.main).await?;
-    let now = Utc::now();
+    let now = ctx.now();
     users::ActiveModel {
         id: Set(user_id),
         email_verified_at: Set(Some(now)),

@@ -76,7 +76,7 @@ pub async fn invite(
     input: &NewInvitation,
 ) -> Result<Invitation> {
     let email = Email::parse(&input.email)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     // Locked so two invitations to one address cannot both pass the check below.
     let circle = lock_circle(&txn, lead.circle_id()).await?;
@@ -144,7 +144,7 @@ pub async fn invite(
 pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
     Ok(invitations::Entity::find()
         .filter(invitations::Column::CircleId.eq(lead.circle_id()))
-        .filter(pending(Utc::now()))
+        .filter(pending(ctx.now()))
         .order_by_asc(invitations::Column::Id)
         .all(&ctx.main)
         .await?
@@ -160,7 +160,7 @@ pub async fn revoke(
     lead: &Leading,
     invitation_id: Uuid,
 ) -> Result<Invitation> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let inv = invitations::Entity::find_by_id(invitation_id)
         .one(&txn)
@@ -205,7 +205,7 @@ pub async fn accept(
     g: Granted<can::Participate>,
     raw_token: &str,
 ) -> Result<super::Membership> {
-    let now = Utc::now();
+    let now = ctx.now();
     let stored = invitation_tokens::Entity::find()
         .filter(invitation_tokens::Column::TokenHash.eq(token::hash(raw_token.trim())))
         .filter(invitation_tokens::Column::UsedAt.is_null())

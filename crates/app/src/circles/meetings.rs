@@ -95,7 +95,7 @@ pub async fn generate_meetings(
     lead: &Leading,
     until: DateTime<Utc>,
 ) -> Result<Generated> {
-    let now = Utc::now();
+    let now = ctx.now();
     let until = until.min(now + Duration::weeks(MAX_AHEAD_WEEKS));
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
@@ -201,7 +201,7 @@ pub async fn add_meeting(
     note: Option<&str>,
 ) -> Result<Meeting> {
     let note = optional_text(note, "note", 500)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -267,7 +267,7 @@ pub async fn move_meeting(
     meeting_id: Uuid,
     starts_at: DateTime<Utc>,
 ) -> Result<Meeting> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -299,7 +299,7 @@ pub async fn cancel_meeting(
     lead: &Leading,
     meeting_id: Uuid,
 ) -> Result<Meeting> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -364,7 +364,7 @@ pub async fn record_attendance(
             ));
         }
     }
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;

@@ -14,7 +14,6 @@ use crate::authz::event::Organising;
 use crate::authz::Actor;
 use crate::jobs::{EventNotice, Job};
 use crate::{Context, Error, RequestMeta, Result};
-use chrono::Utc;
 use db::main_db::{event_registrations as regs, events, jobs};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::{EventKind, EventStatus, Money};
@@ -99,7 +98,7 @@ pub async fn update(
         row.registration_opens_at = Set(v.window.opens_at());
         row.registration_closes_at = Set(v.window.closes_at());
         row.cancellation_policy = Set(v.policy);
-        row.updated_at = Set(Utc::now());
+        row.updated_at = Set(ctx.now());
         if changed.iter().any(|f| CALENDAR_FIELDS.contains(f)) {
             row.sequence = Set(e.sequence + 1);
         }

@@ -228,7 +228,7 @@ pub async fn create(
 ) -> Result<EventView> {
     let (circle_id, audience) = audience(ctx, actor, input).await?;
     let v = validate(input)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let id = Uuid::now_v7();
     let txn = db::begin_write(&ctx.main).await?;
     if let Some(venue_id) = input.venue_id {
@@ -525,7 +525,7 @@ pub async fn set_status(
             format!("A {} event cannot become {}.", from.as_str(), to.as_str()),
         ));
     }
-    let now = Utc::now();
+    let now = ctx.now();
     let mut row: events::ActiveModel = e.clone().into();
     row.status = Set(to.as_str().to_owned());
     row.updated_at = Set(now);
@@ -613,7 +613,7 @@ pub async fn create_venue(
     }
     let address = text(&mut c, &input.address, "address", 500);
     c.finish()?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let venue = venues::ActiveModel {
         id: Set(Uuid::now_v7()),
