@@ -101,6 +101,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub ctx: app::Context,
     pub backend: Backend,
+    /// The app's clock: [`TestApp::advance`] moves it.
+    clock: app::Clock,
     outbox: PathBuf,
     /// Every 5xx answer this app gave the harness, as "METHOD /path: status".
     server_errors: Mutex<Vec<String>>,
@@ -141,7 +143,8 @@ pub async fn spawn_app_with(
     };
     configure(&mut settings);
     let outbox = settings.outbox_dir();
-    let application = web::Application::build(settings)
+    let clock = app::Clock::adjustable();
+    let application = web::Application::build_with_clock(settings, clock.clone())
         .await
         .expect("application builds");
     let port = application.port();
@@ -162,6 +165,7 @@ pub async fn spawn_app_with(
         client,
         ctx,
         backend,
+        clock,
         outbox,
         server_errors: Mutex::default(),
         _dir: dir,
@@ -272,6 +276,22 @@ impl TestApp {
     /// GET that must succeed; its JSON.
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
         ok_json(self.get_as(token, path).await).await
+    }
+
+    /// Moves the app's time forward by `by`: offers, holds, links and sessions expire,
+    /// and jobs planned for then come due, without touching a row.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Moves the app's time forward to `at` (which must not be in its past).
+    pub fn advance_to(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.advance(at - self.now());
+    }
+
+    /// The app's "now" (the machine's time plus every [`TestApp::advance`]).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Runs every due background job now (the tests' app has no worker of its own).
