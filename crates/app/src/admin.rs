@@ -1,11 +1,11 @@
 //! User administration: list and search users, view one, assign and remove roles, suspend
 //! and reactivate accounts. Every function needs the `ManageUsers` grant.
 
+use crate::accounts::AccountNotice;
 use crate::accounts::{mfa_enabled, revoke_all_sessions};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, roles_of, Granted};
 use crate::certification::{self, Certification};
-use crate::jobs::AccountNotice;
 use crate::page::{Page, PageRequest};
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};

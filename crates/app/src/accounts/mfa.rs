@@ -3,9 +3,9 @@
 
 use super::password;
 use super::recovery::notice;
+use super::AccountNotice;
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
-use crate::jobs::AccountNotice;
 use crate::{token, Context, Error, RequestMeta, Result};
 use db::credentials::{mfa_secrets, password_credentials, recovery_codes};
 use db::sea_orm::sea_query::Expr;

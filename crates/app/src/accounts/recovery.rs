@@ -1,5 +1,6 @@
 //! Changing a password (signed in) and resetting a forgotten one (by email link).
 
+use super::jobs::{AccountNotice, SendAccountNotice, SendPasswordResetEmail};
 use super::lockout::{self, login_key};
 use super::one_time::{self, Purpose};
 use super::register::limit;
@@ -7,7 +8,7 @@ use super::sessions::revoke_all_sessions;
 use super::{find_user, find_user_by_email, password};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
-use crate::jobs::{self, AccountNotice, Job};
+use crate::jobs::Job;
 use crate::{token, Context, Error, RequestMeta, Result};
 use db::credentials::{calendar_feeds, password_credentials};
 use db::main_db::users;
@@ -103,12 +104,9 @@ pub async fn notice(
     user_id: Uuid,
     notice: AccountNotice,
 ) -> Result<()> {
-    jobs::enqueue(
-        txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendAccountNotice { user_id, notice },
-    )
-    .await?;
+    SendAccountNotice { user_id, notice }
+        .enqueue(txn, ctx)
+        .await?;
     Ok(())
 }
 
@@ -149,12 +147,9 @@ pub async fn request_password_reset(
                 Entry::new(Action::PasswordResetRequested).user(user.id),
             )
             .await?;
-            jobs::enqueue(
-                &txn,
-                ctx.settings.jobs.max_attempts,
-                &Job::SendPasswordResetEmail { user_id: user.id },
-            )
-            .await?;
+            SendPasswordResetEmail { user_id: user.id }
+                .enqueue(&txn, ctx)
+                .await?;
         }
         None => {
             let details = serde_json::json!({ "email": email.as_str() });

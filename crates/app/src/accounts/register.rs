@@ -1,10 +1,11 @@
 //! Registration and email verification. Answers never reveal whether an address already
 //! has an account: an existing owner gets an email instead.
 
+use super::jobs::{SendAlreadyRegisteredEmail, SendVerificationEmail};
 use super::one_time::{self, Purpose};
 use super::{find_user, find_user_by_email, password};
 use crate::audit::{self, Action, Entry};
-use crate::jobs::{self, Job};
+use crate::jobs::Job;
 use crate::rate_limit::Limit;
 use crate::{token, Checks, Context, RequestMeta, Result};
 use db::credentials::password_credentials;
@@ -126,12 +127,9 @@ async fn create_user(
             Entry::new(Action::UserRegistered).by(id).user(id),
         )
         .await?;
-        jobs::enqueue(
-            &txn,
-            ctx.settings.jobs.max_attempts,
-            &Job::SendVerificationEmail { user_id: id },
-        )
-        .await?;
+        SendVerificationEmail { user_id: id }
+            .enqueue(&txn, ctx)
+            .await?;
         txn.commit().await?;
         Ok::<(), db::sea_orm::DbErr>(())
     };
@@ -161,12 +159,9 @@ async fn notify_existing(ctx: &Context, meta: &RequestMeta, user_id: Uuid) -> Re
     )
     .await?;
     if due {
-        jobs::enqueue(
-            &txn,
-            ctx.settings.jobs.max_attempts,
-            &Job::SendAlreadyRegisteredEmail { user_id },
-        )
-        .await?;
+        SendAlreadyRegisteredEmail { user_id }
+            .enqueue(&txn, ctx)
+            .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -239,12 +234,7 @@ pub(crate) async fn queue_verification(
     let mut entry = Entry::new(Action::VerificationEmailRequested).user(user_id);
     entry.actor = actor;
     audit::record(&txn, meta, entry).await?;
-    jobs::enqueue(
-        &txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendVerificationEmail { user_id },
-    )
-    .await?;
+    SendVerificationEmail { user_id }.enqueue(&txn, ctx).await?;
     txn.commit().await?;
     Ok(())
 }

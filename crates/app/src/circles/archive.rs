@@ -8,10 +8,10 @@
 //! meetings, their counts and who was a member stay. Everyone active or still waiting is
 //! told by email.
 
+use super::jobs::CircleNotice;
 use super::{lock_circle, notify, refuse_if_archived, status_of};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
-use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::credentials::invitation_tokens;

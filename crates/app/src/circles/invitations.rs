@@ -6,13 +6,14 @@
 //! invitation (`accepted_at`) and the seat in one main transaction, and only then marks the
 //! token used. Should that last step fail, the claimed invitation already refuses reuse.
 
+use super::jobs::{CircleNotice, SendCircleInvitation};
 use super::{
     lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
 };
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
 use crate::authz::{can, Actor, Granted};
-use crate::jobs::{self, CircleNotice, Job};
+use crate::jobs::Job;
 use crate::{token, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::credentials::invitation_tokens;
@@ -119,13 +120,10 @@ pub async fn invite(
     }
     .insert(&txn)
     .await?;
-    jobs::enqueue(
-        &txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendCircleInvitation {
-            invitation_id: row.id,
-        },
-    )
+    SendCircleInvitation {
+        invitation_id: row.id,
+    }
+    .enqueue(&txn, ctx)
     .await?;
     audit::record(
         &txn,

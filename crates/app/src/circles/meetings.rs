@@ -5,11 +5,12 @@
 //! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
 //! (even a moved or cancelled one) are skipped inside the write transaction.
 
+use super::jobs::{MeetingNotice, SendMeetingNotice};
 use super::{lock_circle, optional_text, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, InCircle, Leading};
 use crate::authz::Actor;
-use crate::jobs::{self, Job, MeetingNotice};
+use crate::jobs::Job;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{attendance, circle_memberships, circles, meetings};
@@ -337,12 +338,12 @@ async fn tell_circle(
         .all(txn)
         .await?;
     for m in people {
-        let job = Job::SendMeetingNotice {
+        let job = SendMeetingNotice {
             user_id: m.user_id,
             meeting_id,
             notice,
         };
-        jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+        job.enqueue(txn, ctx).await?;
     }
     Ok(())
 }

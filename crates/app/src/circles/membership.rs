@@ -2,6 +2,7 @@
 //! leaving, removal, co-facilitators, and a person's own circles.
 
 use super::facilitation;
+use super::jobs::CircleNotice;
 use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
     refuse_if_archived, refuse_unless_accepting, status_of, take_seat,
@@ -9,7 +10,6 @@ use super::{
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, Leading};
 use crate::authz::{can, roles_of, Actor, Granted};
-use crate::jobs::CircleNotice;
 use crate::{certification, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{circle_memberships as memberships, circles, users};

@@ -1,6 +1,7 @@
 //! Creating events and venues, publishing, cancelling and completing events, viewing and
 //! browsing them.
 
+use super::jobs::{EventNotice, SendEventNotice, SendEventReminders};
 use super::lock_event;
 use super::view::{get, EventView};
 use crate::audit::{self, Action, Entry};
@@ -8,7 +9,8 @@ use crate::authz::circle::circles_led_by;
 use crate::authz::event::Organising;
 use crate::authz::{can, Actor};
 use crate::circles;
-use crate::jobs::{self, CircleNotice, EventNotice, Job};
+use crate::circles::jobs::CircleNotice;
+use crate::jobs::Job;
 use crate::{Checks, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, meetings, venues};
@@ -557,12 +559,12 @@ pub(super) async fn schedule_reminder(
     ctx: &Context,
     e: &events::Model,
 ) -> Result<()> {
-    let at = (e.starts_at - chrono::Duration::hours(24)).max(Utc::now());
-    let job = Job::SendEventReminders {
+    let at = (e.starts_at - chrono::Duration::hours(24)).max(ctx.now());
+    let job = SendEventReminders {
         event_id: e.id,
         starts_at: e.starts_at,
     };
-    jobs::enqueue_at(txn, ctx.settings.jobs.max_attempts, &job, at).await?;
+    job.enqueue_at(txn, ctx, at).await?;
     Ok(())
 }
 
@@ -579,12 +581,12 @@ pub(super) async fn tell_everyone(
         .all(txn)
         .await?;
     for r in people {
-        let job = Job::SendEventNotice {
+        let job = SendEventNotice {
             user_id: r.user_id,
             event_id,
             notice,
         };
-        jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+        job.enqueue(txn, ctx).await?;
     }
     Ok(())
 }

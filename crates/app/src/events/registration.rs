@@ -5,12 +5,13 @@
 //! someone from the waitlist until `offer_expires_at`), `waitlisted`, `cancelled`. The
 //! first three hold a seat and count in `events.confirmed_count`.
 
+use super::jobs::{EventNotice, ExpireSeatOffer, SendEventNotice};
 use super::manage::Warning;
 use super::view::{views, EventView};
 use super::{free_seat, lock_event, next_position, take_seat, visible_event};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
-use crate::jobs::{self, EventNotice, Job};
+use crate::jobs::Job;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{event_registrations as regs, events};
@@ -202,12 +203,12 @@ async fn notify(
     event_id: Uuid,
     notice: EventNotice,
 ) -> Result<()> {
-    let job = Job::SendEventNotice {
+    let job = SendEventNotice {
         user_id,
         event_id,
         notice,
     };
-    jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+    job.enqueue(txn, ctx).await?;
     Ok(())
 }
 
@@ -339,10 +340,10 @@ async fn promote(
     row.updated_at = Set(now);
     row.update(txn).await?;
     if let Some(at) = expires {
-        let job = Job::ExpireSeatOffer {
+        let job = ExpireSeatOffer {
             registration_id: id,
         };
-        jobs::enqueue_at(txn, ctx.settings.jobs.max_attempts, &job, at).await?;
+        job.enqueue_at(txn, ctx, at).await?;
     }
     let notice = if status == OFFERED {
         EventNotice::SeatOffered
