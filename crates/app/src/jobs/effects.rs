@@ -2,7 +2,6 @@
 //! (after an error, or after its worker died between the effect and marking the job done)
 //! does not do it again.
 
-use crate::email::OutgoingEmail;
 use crate::Context;
 use chrono::{DateTime, SubsecRound, Utc};
 use db::main_db::job_effects;
@@ -45,15 +44,8 @@ impl JobRun {
         Ok(())
     }
 
-    /// Sends `email` once for this job. The job id is also the message id, so a receiving
-    /// server can tell a repeat too.
-    pub async fn send_email(&self, ctx: &Context, email: &OutgoingEmail) -> anyhow::Result<()> {
-        self.once(ctx, "email", ctx.mailer.send(self.id, email))
-            .await
-    }
-
     /// Whether an attempt of this job noted `key`.
-    pub async fn did(&self, conn: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
+    async fn did(&self, conn: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
         let found = job_effects::Entity::find_by_id((self.id, key.to_owned()))
             .one(conn)
             .await?;
