@@ -1,11 +1,11 @@
 //! User administration: list and search users, view one, assign and remove roles, suspend
 //! and reactivate accounts. Every function needs the `ManageUsers` grant.
 
+use crate::accounts::AccountNotice;
 use crate::accounts::{mfa_enabled, revoke_all_sessions};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, roles_of, Granted};
 use crate::certification::{self, Certification};
-use crate::jobs::AccountNotice;
 use crate::page::{Page, PageRequest};
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
@@ -220,7 +220,7 @@ pub async fn assign_role(
             user_id: Set(user_id),
             role: Set(role.as_str().to_owned()),
             granted_by: Set(Some(g.actor_id())),
-            granted_at: Set(Utc::now()),
+            granted_at: Set(ctx.now()),
         }
         .insert(&txn)
         .await?;
@@ -317,7 +317,7 @@ pub async fn suspend(
     }
     let user = accounts::find_user(&ctx.main, user_id).await?;
     if user.status != users::STATUS_SUSPENDED {
-        let now = Utc::now();
+        let now = ctx.now();
         let txn = db::begin_write(&ctx.main).await?;
         if is_last_active_admin(&txn, user_id).await? {
             return Err(Error::conflict(
@@ -390,7 +390,7 @@ pub async fn reactivate(
             status: Set(users::STATUS_ACTIVE.to_owned()),
             suspended_at: Set(None),
             suspended_reason: Set(None),
-            updated_at: Set(Utc::now()),
+            updated_at: Set(ctx.now()),
             ..Default::default()
         }
         .update(&txn)
@@ -440,7 +440,7 @@ pub async fn create_admin(
                 .id
         }
     };
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let user = users::Entity::find_by_id(user_id)
         .one(&txn)

@@ -5,6 +5,8 @@
 //! circles left without a certified leader are marked and their members and the Program
 //! Team told (`circles::facilitation`).
 
+pub mod jobs;
+
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, Granted};
 use crate::circles::facilitation;

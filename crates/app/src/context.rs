@@ -4,6 +4,7 @@
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::email::Mailer;
+use crate::jobs;
 use crate::keys::Keys;
 use crate::rate_limit::Limiter;
 use anyhow::Context as _;
@@ -24,6 +25,8 @@ pub struct Context {
     pub image_work: Arc<tokio::sync::Semaphore>,
     /// Where "now" comes from (see [`Clock`]).
     pub clock: Clock,
+    /// The handler of every kind of background job.
+    pub jobs: Arc<jobs::Registry>,
 }
 
 impl Context {
@@ -45,6 +48,7 @@ impl Context {
             mailer,
             image_work: Arc::new(tokio::sync::Semaphore::new(crate::accounts::IMAGE_WORKERS)),
             clock: Clock::system(),
+            jobs: Arc::new(job_registry()),
         })
     }
 
@@ -59,6 +63,16 @@ impl Context {
     }
 }
 
+/// Every feature's background jobs, collected once: the queue knows kinds, each feature
+/// its own work.
+pub fn job_registry() -> jobs::Registry {
+    jobs::Registry::default()
+        .with(crate::accounts::jobs::jobs())
+        .with(crate::circles::jobs::jobs())
+        .with(crate::events::jobs::jobs())
+        .with(crate::certification::jobs::jobs())
+}
+
 /// Opens both databases and brings their schemas up to date.
 pub async fn connect_and_migrate(
     settings: &Settings,
@@ -70,4 +84,30 @@ pub async fn connect_and_migrate(
         .await
         .context("migrations failed")?;
     Ok((main, creds))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_job_kind_an_earlier_release_queued_has_a_handler() {
+        let registry = super::job_registry();
+        let mut kinds: Vec<&str> = registry.kinds().collect();
+        kinds.sort_unstable();
+        assert_eq!(
+            kinds,
+            [
+                "expire_seat_offer",
+                "lapse_expired_certifications",
+                "send_account_notice",
+                "send_already_registered_email",
+                "send_circle_invitation",
+                "send_circle_notice",
+                "send_event_notice",
+                "send_event_reminders",
+                "send_meeting_notice",
+                "send_password_reset_email",
+                "send_verification_email",
+            ]
+        );
+    }
 }

@@ -147,7 +147,7 @@ pub async fn seed(ctx: &Context, opts: &SeedOptions) -> Result<SeedReport> {
     }
 
     let started = Instant::now();
-    let now = Utc::now().trunc_subsecs(0);
+    let now = ctx.now().trunc_subsecs(0);
     let plan = plan(opts, now)?;
     let plan_ms = started.elapsed().as_millis();
 

@@ -2,7 +2,10 @@
 //! sends; use cases enqueue a job in the same transaction as their change.
 
 use crate::config::{EmailTransportKind, Settings, SmtpTls};
+use crate::Context;
 use anyhow::{anyhow, Context as _};
+use chrono::{DateTime, Utc};
+use db::main_db::users;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -29,6 +32,34 @@ pub struct OutgoingEmail {
     pub to_name: String,
     pub subject: String,
     pub body: String,
+}
+
+impl OutgoingEmail {
+    /// `body` under `subject` to a person with an account.
+    pub(crate) fn to_user(user: &users::Model, subject: &str, body: String) -> OutgoingEmail {
+        OutgoingEmail {
+            to_address: user.email.clone(),
+            to_name: user.display_name.clone(),
+            subject: subject.to_owned(),
+            body,
+        }
+    }
+}
+
+/// The site's address without a trailing slash, for the links in emails.
+pub(crate) fn site_url(ctx: &Context) -> &str {
+    ctx.settings.server.public_url.trim_end_matches('/')
+}
+
+/// `at` as a reader in `zone` sees it: "Tuesday 3 March 2026, 19:30 (Europe/Berlin)".
+pub(crate) fn local_time(at: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => format!(
+            "{} ({zone})",
+            at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
+        ),
+        Err(_) => format!("{} (UTC)", at.format("%A %-d %B %Y, %H:%M")),
+    }
 }
 
 impl Mailer {

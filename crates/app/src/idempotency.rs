@@ -6,7 +6,6 @@
 //! answers are kept: after a refusal, a retry is judged afresh.
 
 use crate::{Context, Error, Result};
-use chrono::Utc;
 use db::main_db::idempotency_keys as keys;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
@@ -77,7 +76,7 @@ pub async fn keep(ctx: &Context, key: &Key, answer: Stored) -> Result<Stored> {
         request_hash: Set(key.request_hash.clone()),
         status: Set(i32::from(answer.status)),
         body: Set(answer.body.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(ctx.now()),
     };
     match row.insert(&ctx.main).await {
         Ok(_) => Ok(answer),

@@ -3,10 +3,10 @@
 //! credentials, and helps only ordinary accounts (`authz::assist`). Every function takes
 //! the proof of that, is audited, and tells the account's owner what was done.
 
+use crate::accounts::AccountNotice;
 use crate::accounts::{self, clear_lockouts, lockout_status, mfa_enabled, LockoutStatus};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{assist, can, roles_of, Actor, Assisting, Granted};
-use crate::jobs::AccountNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::credentials::sessions;

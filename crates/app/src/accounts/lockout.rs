@@ -54,7 +54,7 @@ pub(crate) async fn reserve(ctx: &Context, key: &str) -> Result<Attempt> {
         let row = attempt_counters::Entity::find_by_id(key.to_owned())
             .one(&ctx.creds)
             .await?;
-        let now = Utc::now();
+        let now = ctx.now();
         let next = match policy.reserve(row.as_ref().map(count_of), now) {
             Reservation::Refused { retry_after } => {
                 return Err(Error::TooManyAttempts {
@@ -133,7 +133,7 @@ pub(crate) async fn claim_notice(ctx: &Context, key: &str, period: Duration) -> 
     let row = attempt_counters::Entity::find_by_id(key.to_owned())
         .one(&ctx.creds)
         .await?;
-    let now = Utc::now();
+    let now = ctx.now();
     let sent = |failures: i32| AttemptCount {
         failures: failures.max(0) as u32 + 1,
         locked_until: None,
@@ -174,7 +174,7 @@ pub async fn lockout_status(
     };
     let login = get(login_key(email)).await?;
     let mfa = get(mfa_key(user_id)).await?;
-    let now = Utc::now();
+    let now = ctx.now();
     let active = |r: &Option<attempt_counters::Model>| {
         r.as_ref().and_then(|r| r.locked_until).filter(|t| *t > now)
     };

@@ -10,7 +10,6 @@ use super::sessions::{
 use super::{find_user, find_user_by_email, mfa, password};
 use crate::audit::{self, Action, Entry};
 use crate::{Context, Error, RequestMeta, Result};
-use chrono::Utc;
 use db::credentials::password_credentials;
 use db::main_db::users;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -110,7 +109,7 @@ async fn password_step(
     if !mfa::mfa_enabled(ctx, user.id).await? {
         return Ok(PasswordStep::Accepted(user.id));
     }
-    let now = Utc::now().timestamp();
+    let now = ctx.now().timestamp();
     let claims = Claims {
         sub: user.id,
         sid: Uuid::nil(),
@@ -259,7 +258,7 @@ async fn record_login(
     let txn = db::begin_write(&ctx.main).await?;
     users::ActiveModel {
         id: Set(user_id),
-        last_login_at: Set(Some(Utc::now())),
+        last_login_at: Set(Some(ctx.now())),
         ..Default::default()
     }
     .update(&txn)

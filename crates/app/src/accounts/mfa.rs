@@ -3,11 +3,10 @@
 
 use super::password;
 use super::recovery::notice;
+use super::AccountNotice;
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
-use crate::jobs::AccountNotice;
 use crate::{token, Context, Error, RequestMeta, Result};
-use chrono::Utc;
 use db::credentials::{mfa_secrets, password_credentials, recovery_codes};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -69,7 +68,7 @@ pub async fn start_totp_setup(ctx: &Context, actor: &Actor) -> Result<TotpSetup>
         key_version: Set(version),
         last_used_step: Set(None),
         confirmed_at: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(ctx.now()),
     };
     if existing.is_some() {
         row.update(&ctx.creds).await?;
@@ -165,7 +164,7 @@ pub async fn confirm_totp(
     };
     mfa_secrets::ActiveModel {
         user_id: Set(actor.id()),
-        confirmed_at: Set(Some(Utc::now())),
+        confirmed_at: Set(Some(ctx.now())),
         last_used_step: Set(Some(step)),
         ..Default::default()
     }
@@ -272,7 +271,7 @@ async fn replace_recovery_codes(ctx: &Context, user_id: Uuid) -> Result<Vec<Stri
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .exec(&ctx.creds)
         .await?;
-    let now = Utc::now();
+    let now = ctx.now();
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let rows = codes.iter().map(|c| recovery_codes::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -343,7 +342,7 @@ pub(crate) async fn check_code(
         return Ok((fresh.rows_affected == 1).then_some("totp"));
     }
     let used = recovery_codes::Entity::update_many()
-        .col_expr(recovery_codes::Column::UsedAt, Expr::value(Utc::now()))
+        .col_expr(recovery_codes::Column::UsedAt, Expr::value(ctx.now()))
         .filter(recovery_codes::Column::UserId.eq(user_id))
         .filter(recovery_codes::Column::CodeHash.eq(token::hash(&normalise_recovery_code(code))))
         .filter(recovery_codes::Column::UsedAt.is_null())
@@ -369,7 +368,7 @@ fn matching_step(
         )
         .map_err(Error::Internal)?;
     let t = totp(ctx, secret, email);
-    let now = Utc::now().timestamp().max(0) as u64;
+    let now = ctx.now().timestamp().max(0) as u64;
     let code = code.trim();
     for offset in [0i64, -1, 1] {
         let time = (now as i64 + offset * STEP_SECS as i64).max(0) as u64;

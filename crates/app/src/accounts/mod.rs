@@ -1,6 +1,7 @@
 //! Accounts: registration and email verification, login with optional TOTP step,
 //! sessions with rotating refresh tokens, password change and reset, MFA enrolment.
 
+pub mod jobs;
 mod lockout;
 mod login;
 mod mfa;
@@ -12,6 +13,7 @@ mod recovery;
 mod register;
 mod sessions;
 
+pub use jobs::AccountNotice;
 pub use lockout::{clear_lockouts, lockout_status, LockoutStatus};
 pub use login::{login, login_browser, login_mfa, login_mfa_browser, BrowserLogin, LoginOutcome};
 pub use mfa::{

@@ -3,7 +3,7 @@
 
 use crate::token;
 use crate::{Context, Error, Result};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use db::credentials::one_time_tokens;
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
@@ -36,7 +36,7 @@ impl Purpose {
 /// Creates a token for `user_id` and returns it in the clear (to be emailed, never stored).
 pub async fn issue(ctx: &Context, user_id: Uuid, purpose: Purpose) -> Result<String> {
     let raw = token::new_token();
-    let now = Utc::now();
+    let now = ctx.now();
     one_time_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -57,7 +57,7 @@ pub async fn peek(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid> {
         .filter(one_time_tokens::Column::TokenHash.eq(token::hash(raw)))
         .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))
         .filter(one_time_tokens::Column::UsedAt.is_null())
-        .filter(one_time_tokens::Column::ExpiresAt.gt(Utc::now()))
+        .filter(one_time_tokens::Column::ExpiresAt.gt(ctx.now()))
         .one(&ctx.creds)
         .await?
         .map(|t| t.user_id)
@@ -67,7 +67,7 @@ pub async fn peek(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid> {
 /// Uses the token up. Exactly one caller succeeds, however many race.
 pub async fn consume(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid> {
     let user_id = peek(ctx, raw, purpose).await?;
-    let now = Utc::now();
+    let now = ctx.now();
     let used = one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(now))
         .filter(one_time_tokens::Column::TokenHash.eq(token::hash(raw)))
@@ -85,7 +85,7 @@ pub async fn consume(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid>
 /// Voids every unused token of one purpose (e.g. after a successful password reset).
 pub async fn void_all(ctx: &Context, user_id: Uuid, purpose: Purpose) -> Result<()> {
     one_time_tokens::Entity::update_many()
-        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(Utc::now()))
+        .col_expr(one_time_tokens::Column::UsedAt, Expr::value(ctx.now()))
         .filter(one_time_tokens::Column::UserId.eq(user_id))
         .filter(one_time_tokens::Column::Purpose.eq(purpose.as_str()))
         .filter(one_time_tokens::Column::UsedAt.is_null())

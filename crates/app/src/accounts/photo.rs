@@ -9,7 +9,6 @@ use super::profile::{me, Profile};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::{Context, Error, RequestMeta, Result};
-use chrono::Utc;
 use db::main_db::{circle_memberships, event_registrations, events, user_photos, users};
 use db::sea_orm::sea_query::OnConflict;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -156,7 +155,7 @@ pub async fn set_photo(
     let jpeg = tokio::task::spawn_blocking(move || process_photo(&upload))
         .await
         .map_err(|e| Error::Internal(anyhow::Error::new(e)))??;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let current = super::find_user(&txn, actor.id()).await?;
     // A timestamp, and always larger than before: a removed and re-added photo never
@@ -226,7 +225,7 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
     let updated = users::ActiveModel {
         id: Set(actor.id()),
         photo_version: Set(None),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(ctx.now()),
         ..Default::default()
     }
     .update(&txn)

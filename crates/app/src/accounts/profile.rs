@@ -154,7 +154,7 @@ pub async fn update_profile(
     if changed.is_empty() {
         return me(ctx, &actor).await;
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(ctx.now());
     let txn = db::begin_write(&ctx.main).await?;
     let updated = row.update(&txn).await?;
     audit::record(

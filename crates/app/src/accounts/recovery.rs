@@ -1,5 +1,6 @@
 //! Changing a password (signed in) and resetting a forgotten one (by email link).
 
+use super::jobs::{AccountNotice, SendAccountNotice, SendPasswordResetEmail};
 use super::lockout::{self, login_key};
 use super::one_time::{self, Purpose};
 use super::register::limit;
@@ -7,9 +8,8 @@ use super::sessions::revoke_all_sessions;
 use super::{find_user, find_user_by_email, password};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
-use crate::jobs::{self, AccountNotice, Job};
+use crate::jobs::Job;
 use crate::{token, Context, Error, RequestMeta, Result};
-use chrono::Utc;
 use db::credentials::{calendar_feeds, password_credentials};
 use db::main_db::users;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -30,7 +30,7 @@ async fn store_hash(ctx: &Context, user_id: Uuid, new_password: &NewPassword) ->
     let row = password_credentials::ActiveModel {
         user_id: Set(user_id),
         password_hash: Set(hash),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(ctx.now()),
     };
     match password_credentials::Entity::find_by_id(user_id)
         .one(&ctx.creds)
@@ -104,12 +104,9 @@ pub async fn notice(
     user_id: Uuid,
     notice: AccountNotice,
 ) -> Result<()> {
-    jobs::enqueue(
-        txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendAccountNotice { user_id, notice },
-    )
-    .await?;
+    SendAccountNotice { user_id, notice }
+        .enqueue(txn, ctx)
+        .await?;
     Ok(())
 }
 
@@ -150,12 +147,9 @@ pub async fn request_password_reset(
                 Entry::new(Action::PasswordResetRequested).user(user.id),
             )
             .await?;
-            jobs::enqueue(
-                &txn,
-                ctx.settings.jobs.max_attempts,
-                &Job::SendPasswordResetEmail { user_id: user.id },
-            )
-            .await?;
+            SendPasswordResetEmail { user_id: user.id }
+                .enqueue(&txn, ctx)
+                .await?;
         }
         None => {
             let details = serde_json::json!({ "email": email.as_str() });
@@ -193,7 +187,7 @@ pub async fn reset_password(
     one_time::void_all(ctx, user.id, Purpose::ResetPassword).await?;
     let txn = db::begin_write(&ctx.main).await?;
     if user.email_verified_at.is_none() {
-        let now = Utc::now();
+        let now = ctx.now();
         users::ActiveModel {
             id: Set(user.id),
             email_verified_at: Set(Some(now)),

@@ -1,13 +1,13 @@
 //! Registration and email verification. Answers never reveal whether an address already
 //! has an account: an existing owner gets an email instead.
 
+use super::jobs::{SendAlreadyRegisteredEmail, SendVerificationEmail};
 use super::one_time::{self, Purpose};
 use super::{find_user, find_user_by_email, password};
 use crate::audit::{self, Action, Entry};
-use crate::jobs::{self, Job};
+use crate::jobs::Job;
 use crate::rate_limit::Limit;
 use crate::{token, Checks, Context, RequestMeta, Result};
-use chrono::Utc;
 use db::credentials::password_credentials;
 use db::main_db::{user_roles, users};
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -57,7 +57,7 @@ pub async fn register(ctx: &Context, meta: &RequestMeta, input: &Registration) -
     let user_id = Uuid::now_v7();
     // Credentials first: a crash before the user row leaves only an unreachable hash,
     // which the compensating delete below (or a later registration) replaces.
-    let now = Utc::now();
+    let now = ctx.now();
     password_credentials::ActiveModel {
         user_id: Set(user_id),
         password_hash: Set(hash),
@@ -96,7 +96,7 @@ async fn create_user(
     name: &DisplayName,
 ) -> Result<(), CreateError> {
     let run = async {
-        let now = Utc::now();
+        let now = ctx.now();
         let txn = db::begin_write(&ctx.main).await?;
         users::ActiveModel {
             id: Set(id),
@@ -127,12 +127,9 @@ async fn create_user(
             Entry::new(Action::UserRegistered).by(id).user(id),
         )
         .await?;
-        jobs::enqueue(
-            &txn,
-            ctx.settings.jobs.max_attempts,
-            &Job::SendVerificationEmail { user_id: id },
-        )
-        .await?;
+        SendVerificationEmail { user_id: id }
+            .enqueue(&txn, ctx)
+            .await?;
         txn.commit().await?;
         Ok::<(), db::sea_orm::DbErr>(())
     };
@@ -162,12 +159,9 @@ async fn notify_existing(ctx: &Context, meta: &RequestMeta, user_id: Uuid) -> Re
     )
     .await?;
     if due {
-        jobs::enqueue(
-            &txn,
-            ctx.settings.jobs.max_attempts,
-            &Job::SendAlreadyRegisteredEmail { user_id },
-        )
-        .await?;
+        SendAlreadyRegisteredEmail { user_id }
+            .enqueue(&txn, ctx)
+            .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -181,7 +175,7 @@ pub async fn verify_email(ctx: &Context, meta: &RequestMeta, raw_token: &str) ->
         return Ok(());
     }
     let txn = db::begin_write(&ctx.main).await?;
-    let now = Utc::now();
+    let now = ctx.now();
     users::ActiveModel {
         id: Set(user_id),
         email_verified_at: Set(Some(now)),
@@ -240,12 +234,7 @@ pub(crate) async fn queue_verification(
     let mut entry = Entry::new(Action::VerificationEmailRequested).user(user_id);
     entry.actor = actor;
     audit::record(&txn, meta, entry).await?;
-    jobs::enqueue(
-        &txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendVerificationEmail { user_id },
-    )
-    .await?;
+    SendVerificationEmail { user_id }.enqueue(&txn, ctx).await?;
     txn.commit().await?;
     Ok(())
 }

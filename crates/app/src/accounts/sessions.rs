@@ -48,16 +48,20 @@ pub(crate) fn sign(ctx: &Context, claims: &Claims) -> Result<String> {
 }
 
 pub(crate) fn verify_claims(ctx: &Context, jwt: &str, typ: &str) -> Option<Claims> {
+    const LEEWAY_SECS: i64 = 5;
     let mut v = Validation::new(Algorithm::HS256);
-    v.leeway = 5;
+    // Expiry is checked against the context's clock below, the one that set `exp`: the
+    // library would read the machine's.
+    v.validate_exp = false;
     let data =
         decode::<Claims>(jwt, &DecodingKey::from_secret(&ctx.keys.token_signing), &v).ok()?;
-    (data.claims.typ == typ).then_some(data.claims)
+    let live = data.claims.exp + LEEWAY_SECS > ctx.now().timestamp();
+    (live && data.claims.typ == typ).then_some(data.claims)
 }
 
 fn access_token(ctx: &Context, user_id: Uuid, session_id: Uuid) -> Result<(String, u64)> {
     let ttl = ctx.settings.auth.access_token_ttl_secs;
-    let now = Utc::now().timestamp();
+    let now = ctx.now().timestamp();
     let claims = Claims {
         sub: user_id,
         sid: session_id,
@@ -90,7 +94,7 @@ pub(crate) async fn start_session(
     meta: &RequestMeta,
     user_id: Uuid,
 ) -> Result<TokenPair> {
-    let now = Utc::now();
+    let now = ctx.now();
     let session_id = Uuid::now_v7();
     let (refresh, refresh_row) = new_refresh_row(session_id, now);
     let txn = db::begin_write(&ctx.creds).await?;
@@ -136,7 +140,7 @@ pub(crate) async fn start_browser_session(
     meta: &RequestMeta,
     user_id: Uuid,
 ) -> Result<BrowserSession> {
-    let now = Utc::now();
+    let now = ctx.now();
     let ttl = Duration::days(ctx.settings.auth.refresh_token_ttl_days as i64);
     let raw = token::new_token();
     let session_id = Uuid::now_v7();
@@ -185,10 +189,10 @@ pub async fn authenticate_browser(ctx: &Context, cookie_token: &str) -> Result<A
     let last_used = session.last_used_at;
     let actor = actor_for(ctx, session).await?;
     // Note activity at most every few minutes, not on every page.
-    if Utc::now() - last_used > Duration::minutes(5) {
+    if ctx.now() - last_used > Duration::minutes(5) {
         sessions::ActiveModel {
             id: Set(actor.session_id),
-            last_used_at: Set(Utc::now()),
+            last_used_at: Set(ctx.now()),
             ..Default::default()
         }
         .update(&ctx.creds)
@@ -207,10 +211,10 @@ async fn actor_for(ctx: &Context, session: sessions::Model) -> Result<Actor> {
     if user.status == users::STATUS_SUSPENDED {
         return Err(Error::AccountSuspended);
     }
-    if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
+    if session.revoked_at.is_some() || session.expires_at <= ctx.now() {
         return Err(Error::SessionRevoked);
     }
-    end_if_idle(ctx, &session, Utc::now()).await?;
+    end_if_idle(ctx, &session, ctx.now()).await?;
     let roles = roles_of(&ctx.main, user.id).await?;
     Ok(Actor {
         user,
@@ -241,7 +245,7 @@ pub async fn refresh(ctx: &Context, meta: &RequestMeta, raw: &str) -> Result<Tok
         .one(&ctx.creds)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let rotated = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RotatedAt, Expr::value(now))
         .filter(refresh_tokens::Column::Id.eq(presented.id))
@@ -315,7 +319,7 @@ async fn revoke_where(
     reason: &str,
 ) -> Result<u64> {
     let mut q = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(sessions::Column::RevokedAt, Expr::value(ctx.now()))
         .col_expr(sessions::Column::RevokedReason, Expr::value(reason))
         .filter(sessions::Column::UserId.eq(user_id))
         .filter(sessions::Column::RevokedAt.is_null());
@@ -365,8 +369,8 @@ pub async fn list_sessions(ctx: &Context, actor: &Actor) -> Result<Vec<SessionIn
     let rows = sessions::Entity::find()
         .filter(sessions::Column::UserId.eq(actor.id()))
         .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
-        .filter(sessions::Column::LastUsedAt.gt(Utc::now() - idle_limit(ctx)))
+        .filter(sessions::Column::ExpiresAt.gt(ctx.now()))
+        .filter(sessions::Column::LastUsedAt.gt(ctx.now() - idle_limit(ctx)))
         .order_by_desc(sessions::Column::LastUsedAt)
         .all(&ctx.creds)
         .await?;

@@ -165,6 +165,7 @@ pub async fn erase_person(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<(
             request_id: Set(None),
             details: Set("{}".to_owned()),
             salt: Set(None),
+            // The machine's time, like every audit time (see `audit::record`).
             erased_at: Set(Some(Utc::now())),
             ..Default::default()
         })

@@ -134,6 +134,8 @@ pub async fn record(
     let mut row = audit_log::Model {
         id: Uuid::now_v7(),
         seq,
+        // The machine's own time, not the context's clock: the audit log is evidence of
+        // when something really happened, so nothing that can move time may date it.
         occurred_at: Utc::now().trunc_subsecs(6),
         actor_id: entry.actor,
         action: entry.action.as_str().to_owned(),

@@ -8,12 +8,12 @@
 //! meetings, their counts and who was a member stay. Everyone active or still waiting is
 //! told by email.
 
+use super::jobs::CircleNotice;
 use super::{lock_circle, notify, refuse_if_archived, status_of};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
-use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use db::credentials::invitation_tokens;
 use db::main_db::meetings;
 use db::main_db::{attendance, circle_invitations, circle_memberships as memberships, circles};
@@ -40,7 +40,7 @@ pub struct ArchiveReport {
 
 /// Archives the circle the actor leads. Nothing can be changed afterwards.
 pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Result<ArchiveReport> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -50,7 +50,7 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
             "This circle cannot be archived.",
         ));
     }
-    let waiting = decline_waiting(&txn, circle.id, lead.actor_id()).await?;
+    let waiting = decline_waiting(&txn, circle.id, lead.actor_id(), now).await?;
     let active = people_with_status(&txn, circle.id, MembershipStatus::Active).await?;
     let invitations = circle_invitations::Entity::find()
         .filter(circle_invitations::Column::CircleId.eq(circle.id))
@@ -132,6 +132,7 @@ async fn decline_waiting(
     txn: &impl ConnectionTrait,
     circle_id: Uuid,
     by: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>> {
     let waiting = people_with_status(txn, circle_id, MembershipStatus::Requested).await?;
     memberships::Entity::update_many()
@@ -139,7 +140,7 @@ async fn decline_waiting(
             memberships::Column::Status,
             Expr::value(MembershipStatus::Declined.as_str()),
         )
-        .col_expr(memberships::Column::DecidedAt, Expr::value(Utc::now()))
+        .col_expr(memberships::Column::DecidedAt, Expr::value(now))
         .col_expr(memberships::Column::DecidedBy, Expr::value(by))
         .filter(memberships::Column::CircleId.eq(circle_id))
         .filter(memberships::Column::Status.eq(MembershipStatus::Requested.as_str()))

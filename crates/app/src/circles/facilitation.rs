@@ -3,9 +3,9 @@
 //! the circle again. Leading itself needs no mark: `authz::circle` checks the
 //! certification on every request, so a lapsed facilitator stops leading at once.
 
+use super::jobs::CircleNotice;
 use super::notify;
 use crate::audit::{self, Action, Entry};
-use crate::jobs::CircleNotice;
 use crate::{certification, Context, RequestMeta, Result};
 use db::main_db::{
     circle_memberships as memberships, circles, facilitator_certifications as certs, user_roles,

@@ -6,13 +6,14 @@
 //! invitation (`accepted_at`) and the seat in one main transaction, and only then marks the
 //! token used. Should that last step fail, the claimed invitation already refuses reuse.
 
+use super::jobs::{CircleNotice, SendCircleInvitation};
 use super::{
     lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
 };
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
 use crate::authz::{can, Actor, Granted};
-use crate::jobs::{self, CircleNotice, Job};
+use crate::jobs::Job;
 use crate::{token, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::credentials::invitation_tokens;
@@ -76,7 +77,7 @@ pub async fn invite(
     input: &NewInvitation,
 ) -> Result<Invitation> {
     let email = Email::parse(&input.email)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     // Locked so two invitations to one address cannot both pass the check below.
     let circle = lock_circle(&txn, lead.circle_id()).await?;
@@ -119,13 +120,10 @@ pub async fn invite(
     }
     .insert(&txn)
     .await?;
-    jobs::enqueue(
-        &txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendCircleInvitation {
-            invitation_id: row.id,
-        },
-    )
+    SendCircleInvitation {
+        invitation_id: row.id,
+    }
+    .enqueue(&txn, ctx)
     .await?;
     audit::record(
         &txn,
@@ -144,7 +142,7 @@ pub async fn invite(
 pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
     Ok(invitations::Entity::find()
         .filter(invitations::Column::CircleId.eq(lead.circle_id()))
-        .filter(pending(Utc::now()))
+        .filter(pending(ctx.now()))
         .order_by_asc(invitations::Column::Id)
         .all(&ctx.main)
         .await?
@@ -160,7 +158,7 @@ pub async fn revoke(
     lead: &Leading,
     invitation_id: Uuid,
 ) -> Result<Invitation> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let inv = invitations::Entity::find_by_id(invitation_id)
         .one(&txn)
@@ -205,7 +203,7 @@ pub async fn accept(
     g: Granted<can::Participate>,
     raw_token: &str,
 ) -> Result<super::Membership> {
-    let now = Utc::now();
+    let now = ctx.now();
     let stored = invitation_tokens::Entity::find()
         .filter(invitation_tokens::Column::TokenHash.eq(token::hash(raw_token.trim())))
         .filter(invitation_tokens::Column::UsedAt.is_null())

@@ -3,7 +3,6 @@
 //! it and to its current members and leaders.
 
 use crate::{Context, Result};
-use chrono::Utc;
 use db::main_db::{circle_invitations as invitations, circle_memberships as memberships};
 use db::main_db::{circles, users};
 use db::sea_orm::sea_query::Query;
@@ -24,7 +23,7 @@ pub(super) async fn listable_to(ctx: &Context, user_id: Uuid) -> Result<Conditio
         .and_where(invitations::Column::Email.eq(email))
         .and_where(invitations::Column::AcceptedAt.is_null())
         .and_where(invitations::Column::RevokedAt.is_null())
-        .and_where(invitations::Column::ExpiresAt.gt(Utc::now()))
+        .and_where(invitations::Column::ExpiresAt.gt(ctx.now()))
         .to_owned();
     let belongs = Query::select()
         .column(memberships::Column::CircleId)

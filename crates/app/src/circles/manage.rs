@@ -419,7 +419,7 @@ pub async fn update(
         city: Set(v.city),
         location: Set(v.location),
         online_url: Set(v.online_url),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(ctx.now()),
         ..Default::default()
     }
     .update(&txn)

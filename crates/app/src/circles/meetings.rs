@@ -5,11 +5,12 @@
 //! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
 //! (even a moved or cancelled one) are skipped inside the write transaction.
 
+use super::jobs::{MeetingNotice, SendMeetingNotice};
 use super::{lock_circle, optional_text, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, InCircle, Leading};
 use crate::authz::Actor;
-use crate::jobs::{self, Job, MeetingNotice};
+use crate::jobs::Job;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{attendance, circle_memberships, circles, meetings};
@@ -95,7 +96,7 @@ pub async fn generate_meetings(
     lead: &Leading,
     until: DateTime<Utc>,
 ) -> Result<Generated> {
-    let now = Utc::now();
+    let now = ctx.now();
     let until = until.min(now + Duration::weeks(MAX_AHEAD_WEEKS));
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
@@ -201,7 +202,7 @@ pub async fn add_meeting(
     note: Option<&str>,
 ) -> Result<Meeting> {
     let note = optional_text(note, "note", 500)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -267,7 +268,7 @@ pub async fn move_meeting(
     meeting_id: Uuid,
     starts_at: DateTime<Utc>,
 ) -> Result<Meeting> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -299,7 +300,7 @@ pub async fn cancel_meeting(
     lead: &Leading,
     meeting_id: Uuid,
 ) -> Result<Meeting> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
@@ -337,12 +338,12 @@ async fn tell_circle(
         .all(txn)
         .await?;
     for m in people {
-        let job = Job::SendMeetingNotice {
+        let job = SendMeetingNotice {
             user_id: m.user_id,
             meeting_id,
             notice,
         };
-        jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+        job.enqueue(txn, ctx).await?;
     }
     Ok(())
 }
@@ -364,7 +365,7 @@ pub async fn record_attendance(
             ));
         }
     }
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;

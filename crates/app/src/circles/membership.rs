@@ -2,6 +2,7 @@
 //! leaving, removal, co-facilitators, and a person's own circles.
 
 use super::facilitation;
+use super::jobs::CircleNotice;
 use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
     refuse_if_archived, refuse_unless_accepting, status_of, take_seat,
@@ -9,7 +10,6 @@ use super::{
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, Leading};
 use crate::authz::{can, roles_of, Actor, Granted};
-use crate::jobs::CircleNotice;
 use crate::{certification, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{circle_memberships as memberships, circles, users};
@@ -127,7 +127,7 @@ pub async fn request_join(
     message: Option<&str>,
 ) -> Result<Membership> {
     let message = optional_text(message, "message", 500)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = find_circle(&txn, circle_id).await?;
     refuse_unless_accepting(&circle)?;
@@ -291,7 +291,7 @@ pub async fn approve(
     lead: &Leading,
     membership_id: Uuid,
 ) -> Result<Membership> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     // Lock order everywhere: the circle row, then memberships (no deadlocks on PostgreSQL).
     lock_circle(&txn, lead.circle_id()).await?;
@@ -340,7 +340,7 @@ pub async fn decline(
     reason: Option<&str>,
 ) -> Result<Membership> {
     let reason = optional_text(reason, "reason", 500)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     let m = pending_request(&txn, lead, membership_id).await?;
@@ -391,7 +391,7 @@ pub async fn leave(
     g: Granted<can::Participate>,
     circle_id: Uuid,
 ) -> Result<Membership> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, circle_id).await?;
     refuse_if_archived(&circle)?;
@@ -457,7 +457,7 @@ pub async fn remove(
             "Give the reason for removing this member.",
         ));
     };
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     let m = active_membership(&txn, lead.circle_id(), user_id)
@@ -623,7 +623,7 @@ pub async fn remove_co_facilitator(
     lead: &Leading,
     user_id: Uuid,
 ) -> Result<Membership> {
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     let m = active_membership(&txn, lead.circle_id(), user_id)

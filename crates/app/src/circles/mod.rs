@@ -10,7 +10,9 @@ pub mod archive;
 pub mod facilitation;
 pub mod health;
 pub mod invitations;
+pub mod jobs;
 mod listing;
+mod mail;
 pub mod manage;
 pub mod meetings;
 pub mod membership;
@@ -24,12 +26,13 @@ pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
 pub use membership::{JoinQueue, JoinRequest, Membership, MyCircle};
 pub use step_in::StepIn;
 
-use crate::jobs::{self, CircleNotice, Job};
+use crate::jobs::Job;
 use crate::{Context, Error, Result};
 use db::main_db::{circle_memberships as memberships, circles};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use domain::circle::{CircleRole, CircleStatus, MembershipStatus};
+use jobs::{CircleNotice, SendCircleNotice};
 use uuid::Uuid;
 
 pub(crate) async fn find_circle(db: &impl ConnectionTrait, id: Uuid) -> Result<circles::Model> {
@@ -150,15 +153,12 @@ pub(crate) async fn notify(
     circle_id: Uuid,
     notice: CircleNotice,
 ) -> Result<()> {
-    jobs::enqueue(
-        txn,
-        ctx.settings.jobs.max_attempts,
-        &Job::SendCircleNotice {
-            user_id,
-            circle_id,
-            notice,
-        },
-    )
+    SendCircleNotice {
+        user_id,
+        circle_id,
+        notice,
+    }
+    .enqueue(txn, ctx)
     .await?;
     Ok(())
 }

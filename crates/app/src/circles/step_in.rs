@@ -3,11 +3,11 @@
 //! stands in it as a leader would. Every member and leader is emailed at once, the circle's
 //! pages show a banner while it lasts, and the start and end are in the audit log.
 
+use super::jobs::CircleNotice;
 use super::{find_circle, notify, optional_text};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{is_member, running_step_in, InCircle};
 use crate::authz::{can, Granted};
-use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{circle_memberships as memberships, circle_step_ins as step_ins, users};

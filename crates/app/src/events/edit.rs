@@ -2,6 +2,7 @@
 //! with the checks `create` makes and a few more that protect people already registered
 //! (seats they hold, the price they agreed to, the audience the event was meant for).
 
+use super::jobs::{EventNotice, SendEventReminders};
 use super::manage::{
     check_venue, clashes_with_own_meetings, schedule_reminder, tell_everyone, validate, EventInput,
     Valid,
@@ -12,10 +13,8 @@ use super::{circles_of, lock_event};
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::Organising;
 use crate::authz::Actor;
-use crate::jobs::{EventNotice, Job};
 use crate::{Context, Error, RequestMeta, Result};
-use chrono::Utc;
-use db::main_db::{event_registrations as regs, events, jobs};
+use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::{EventKind, EventStatus, Money};
 use uuid::Uuid;
@@ -99,7 +98,7 @@ pub async fn update(
         row.registration_opens_at = Set(v.window.opens_at());
         row.registration_closes_at = Set(v.window.closes_at());
         row.cancellation_policy = Set(v.policy);
-        row.updated_at = Set(Utc::now());
+        row.updated_at = Set(ctx.now());
         if changed.iter().any(|f| CALENDAR_FIELDS.contains(f)) {
             row.sequence = Set(e.sequence + 1);
         }
@@ -184,18 +183,11 @@ async fn anyone_registered(txn: &impl ConnectionTrait, event_id: Uuid) -> Result
 /// Whether a reminder for the event's current start is already queued (an event moved
 /// away and back again keeps the reminder it had, rather than sending two).
 async fn reminder_pending(txn: &impl ConnectionTrait, e: &events::Model) -> Result<bool> {
-    let job = Job::SendEventReminders {
+    let job = SendEventReminders {
         event_id: e.id,
         starts_at: e.starts_at,
     };
-    let payload = serde_json::to_string(&job).map_err(|err| Error::Internal(err.into()))?;
-    Ok(jobs::Entity::find()
-        .filter(jobs::Column::Kind.eq(job.kind()))
-        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
-        .filter(jobs::Column::Payload.eq(payload))
-        .one(txn)
-        .await?
-        .is_some())
+    Ok(crate::jobs::is_pending(txn, &job).await?)
 }
 
 /// The names of the fields the input changes (for the audit log: names, never values).

@@ -9,7 +9,7 @@ use super::view::get;
 use crate::authz::Actor;
 use crate::calendar::{calendar, CalendarEntry, EntryStatus};
 use crate::{token, Context, Error, Result};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use db::credentials::calendar_feeds as feeds;
 use db::main_db::{circle_memberships as memberships, circles, event_registrations as regs};
 use db::main_db::{events, meetings, users, venues};
@@ -70,7 +70,7 @@ pub async fn event_ics(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<S
         None => None,
     };
     let entry = event_entry(ctx, &e, venue.as_ref());
-    Ok(calendar(&e.title, &[entry], Utc::now()))
+    Ok(calendar(&e.title, &[entry], ctx.now()))
 }
 
 /// Makes a new feed address for the actor (the old one stops working) and returns it.
@@ -82,7 +82,7 @@ pub async fn renew_feed(ctx: &Context, actor: &Actor) -> Result<String> {
     feeds::ActiveModel {
         user_id: Set(actor.id()),
         token_hash: Set(token::hash(&raw)),
-        created_at: Set(Utc::now()),
+        created_at: Set(ctx.now()),
     }
     .insert(&ctx.creds)
     .await?;
@@ -121,7 +121,7 @@ pub async fn feed(ctx: &Context, raw_token: &str) -> Result<String> {
     let mut entries = registered_events(ctx, user.id).await?;
     entries.extend(circle_meetings(ctx, user.id).await?);
     entries.sort_by_key(|e| e.starts_at);
-    Ok(calendar("Men's circles", &entries, Utc::now()))
+    Ok(calendar("Men's circles", &entries, ctx.now()))
 }
 
 async fn registered_events(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarEntry>> {
@@ -130,7 +130,7 @@ async fn registered_events(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarE
         .filter(regs::Column::Status.ne("cancelled"))
         .all(&ctx.main)
         .await?;
-    let since = Utc::now() - Duration::days(FEED_PAST_DAYS);
+    let since = ctx.now() - Duration::days(FEED_PAST_DAYS);
     let list: Vec<events::Model> = events::Entity::find()
         .filter(events::Column::Id.is_in(mine.iter().map(|r| r.event_id)))
         .filter(events::Column::Status.ne("draft"))
@@ -169,8 +169,8 @@ async fn circle_meetings(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarEnt
         .map(|c| (c.id, c))
         .collect();
     let (since, until) = (
-        Utc::now() - Duration::days(FEED_PAST_DAYS),
-        Utc::now() + Duration::days(FEED_AHEAD_DAYS),
+        ctx.now() - Duration::days(FEED_PAST_DAYS),
+        ctx.now() + Duration::days(FEED_AHEAD_DAYS),
     );
     Ok(meetings::Entity::find()
         .filter(meetings::Column::CircleId.is_in(circle_ids))

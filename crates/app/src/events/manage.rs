@@ -1,6 +1,7 @@
 //! Creating events and venues, publishing, cancelling and completing events, viewing and
 //! browsing them.
 
+use super::jobs::{EventNotice, SendEventNotice, SendEventReminders};
 use super::lock_event;
 use super::view::{get, EventView};
 use crate::audit::{self, Action, Entry};
@@ -8,7 +9,8 @@ use crate::authz::circle::circles_led_by;
 use crate::authz::event::Organising;
 use crate::authz::{can, Actor};
 use crate::circles;
-use crate::jobs::{self, CircleNotice, EventNotice, Job};
+use crate::circles::jobs::CircleNotice;
+use crate::jobs::Job;
 use crate::{Checks, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, meetings, venues};
@@ -228,7 +230,7 @@ pub async fn create(
 ) -> Result<EventView> {
     let (circle_id, audience) = audience(ctx, actor, input).await?;
     let v = validate(input)?;
-    let now = Utc::now();
+    let now = ctx.now();
     let id = Uuid::now_v7();
     let txn = db::begin_write(&ctx.main).await?;
     if let Some(venue_id) = input.venue_id {
@@ -525,7 +527,7 @@ pub async fn set_status(
             format!("A {} event cannot become {}.", from.as_str(), to.as_str()),
         ));
     }
-    let now = Utc::now();
+    let now = ctx.now();
     let mut row: events::ActiveModel = e.clone().into();
     row.status = Set(to.as_str().to_owned());
     row.updated_at = Set(now);
@@ -557,12 +559,12 @@ pub(super) async fn schedule_reminder(
     ctx: &Context,
     e: &events::Model,
 ) -> Result<()> {
-    let at = (e.starts_at - chrono::Duration::hours(24)).max(Utc::now());
-    let job = Job::SendEventReminders {
+    let at = (e.starts_at - chrono::Duration::hours(24)).max(ctx.now());
+    let job = SendEventReminders {
         event_id: e.id,
         starts_at: e.starts_at,
     };
-    jobs::enqueue_at(txn, ctx.settings.jobs.max_attempts, &job, at).await?;
+    job.enqueue_at(txn, ctx, at).await?;
     Ok(())
 }
 
@@ -579,12 +581,12 @@ pub(super) async fn tell_everyone(
         .all(txn)
         .await?;
     for r in people {
-        let job = Job::SendEventNotice {
+        let job = SendEventNotice {
             user_id: r.user_id,
             event_id,
             notice,
         };
-        jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+        job.enqueue(txn, ctx).await?;
     }
     Ok(())
 }
@@ -613,7 +615,7 @@ pub async fn create_venue(
     }
     let address = text(&mut c, &input.address, "address", 500);
     c.finish()?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let venue = venues::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -9,6 +9,8 @@
 
 pub mod edit;
 pub mod feed;
+pub mod jobs;
+mod mail;
 pub mod manage;
 pub mod registration;
 pub mod roster;

@@ -5,12 +5,13 @@
 //! someone from the waitlist until `offer_expires_at`), `waitlisted`, `cancelled`. The
 //! first three hold a seat and count in `events.confirmed_count`.
 
+use super::jobs::{EventNotice, ExpireSeatOffer, SendEventNotice};
 use super::manage::Warning;
 use super::view::{views, EventView};
 use super::{free_seat, lock_event, next_position, take_seat, visible_event};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
-use crate::jobs::{self, EventNotice, Job};
+use crate::jobs::Job;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{event_registrations as regs, events};
@@ -92,7 +93,7 @@ pub async fn register(
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
     // Read once the lock is held, so times follow arrival order as positions do.
-    let now = Utc::now();
+    let now = ctx.now();
     refuse_unless_open(&e, now)?;
     let existing = regs::Entity::find()
         .filter(regs::Column::EventId.eq(e.id))
@@ -202,12 +203,12 @@ async fn notify(
     event_id: Uuid,
     notice: EventNotice,
 ) -> Result<()> {
-    let job = Job::SendEventNotice {
+    let job = SendEventNotice {
         user_id,
         event_id,
         notice,
     };
-    jobs::enqueue(txn, ctx.settings.jobs.max_attempts, &job).await?;
+    job.enqueue(txn, ctx).await?;
     Ok(())
 }
 
@@ -273,7 +274,7 @@ pub(crate) async fn cancel_one(
     r: regs::Model,
 ) -> Result<regs::Model> {
     let had_seat = holds_seat(&r.status);
-    let now = Utc::now();
+    let now = ctx.now();
     let mut row: regs::ActiveModel = r.into();
     row.status = Set(CANCELLED.to_owned());
     row.cancelled_at = Set(Some(now));
@@ -294,7 +295,7 @@ pub(crate) async fn fill_freed_seats(
     ctx: &Context,
     e: &events::Model,
 ) -> Result<u32> {
-    if e.status != EventStatus::Published.as_str() || e.starts_at <= Utc::now() {
+    if e.status != EventStatus::Published.as_str() || e.starts_at <= ctx.now() {
         return Ok(0);
     }
     let mut promoted = 0;
@@ -322,7 +323,7 @@ async fn promote(
     e: &events::Model,
     r: regs::Model,
 ) -> Result<()> {
-    let now = Utc::now();
+    let now = ctx.now();
     let offer = e.offer_hours.filter(|_| e.price_minor > 0);
     let status = if offer.is_some() {
         OFFERED
@@ -339,10 +340,10 @@ async fn promote(
     row.updated_at = Set(now);
     row.update(txn).await?;
     if let Some(at) = expires {
-        let job = Job::ExpireSeatOffer {
+        let job = ExpireSeatOffer {
             registration_id: id,
         };
-        jobs::enqueue_at(txn, ctx.settings.jobs.max_attempts, &job, at).await?;
+        job.enqueue_at(txn, ctx, at).await?;
     }
     let notice = if status == OFFERED {
         EventNotice::SeatOffered
@@ -360,7 +361,7 @@ pub async fn accept_offer(
     event_id: Uuid,
 ) -> Result<Registration> {
     visible_event(ctx, actor, event_id).await?;
-    let now = Utc::now();
+    let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
     let r = regs::Entity::find()
@@ -407,7 +408,7 @@ pub(crate) async fn expire_offer(ctx: &Context, registration_id: Uuid) -> Result
     let Some(r) = regs::Entity::find_by_id(registration_id).one(&txn).await? else {
         return Ok(());
     };
-    let due = r.offer_expires_at.is_some_and(|x| x <= Utc::now());
+    let due = r.offer_expires_at.is_some_and(|x| x <= ctx.now());
     if r.status == OFFERED && due {
         let user_id = r.user_id;
         cancel_one(&txn, ctx, &e, r).await?;

@@ -136,7 +136,7 @@ pub async fn set_note(
     let r = registration_of(&txn, event_id, registration_id).await?;
     let mut row: regs::ActiveModel = r.into();
     row.note = Set(note);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(ctx.now());
     row.update(&txn).await?;
     audit::record(
         &txn,
@@ -178,7 +178,7 @@ pub async fn move_to_front(
     let front = head.min(r.position) - 1;
     let mut row: regs::ActiveModel = r.into();
     row.position = Set(front);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(ctx.now());
     row.update(&txn).await?;
     fill_freed_seats(&txn, ctx, &e).await?;
     audit::record(
@@ -213,7 +213,7 @@ pub async fn check_in(
             "Only someone holding a seat can be checked in.",
         ));
     }
-    let now = Utc::now();
+    let now = ctx.now();
     let mut row: regs::ActiveModel = r.into();
     row.checked_in_at = Set(present.then_some(now));
     row.checked_in_by = Set(present.then_some(org.actor_id()));

@@ -222,7 +222,7 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
             "Ask for 1 to 200 events at a time.",
         ));
     }
-    let after = filter.after.unwrap_or_else(Utc::now);
+    let after = filter.after.unwrap_or_else(|| ctx.now());
     let mut q = events::Entity::find()
         .filter(events::Column::Status.eq(EventStatus::Published.as_str()))
         .filter(events::Column::StartsAt.gt(after))

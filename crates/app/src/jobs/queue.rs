@@ -1,44 +1,74 @@
-//! Storing, claiming and finishing jobs on SQLite and PostgreSQL.
+//! Storing, claiming, renewing and finishing jobs on SQLite and PostgreSQL.
 
-use super::{handlers, Job};
+use super::Job;
 use crate::Context;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use db::main_db::jobs;
+use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, Set, Statement, UpdateMany, Value,
 };
+use serde::Serialize;
 use uuid::Uuid;
 
-/// Adds `job` to the outbox inside the caller's transaction.
-pub async fn enqueue(
-    conn: &impl ConnectionTrait,
-    max_attempts: i32,
-    job: &Job,
-) -> Result<Uuid, db::sea_orm::DbErr> {
-    enqueue_at(conn, max_attempts, job, Utc::now()).await
+/// How long a claimed job stays reserved for the worker that holds it. The worker renews
+/// it while the handler runs, so a job whose worker died is taken up again this soon.
+pub const LEASE: Duration = Duration::seconds(30);
+
+/// A job's stored payload: its fields with its kind first, the shape every release has
+/// written (`{"kind":"send_event_notice","user_id":…}`), so rows queued before an upgrade
+/// still read, and equal jobs have equal payloads.
+#[derive(Serialize)]
+struct Stored<'a, J> {
+    kind: &'static str,
+    #[serde(flatten)]
+    job: &'a J,
 }
 
-/// Queues `job` to run no earlier than `run_at` (reminders, offers that expire).
-pub async fn enqueue_at(
+pub(super) fn payload<J: Job>(job: &J) -> Result<String, DbErr> {
+    serde_json::to_string(&Stored { kind: J::KIND, job })
+        .map_err(|e| DbErr::Custom(format!("job {} not serialisable: {e}", J::KIND)))
+}
+
+/// Adds `job` to the outbox inside the caller's transaction, due no earlier than `run_at`.
+pub(super) async fn insert<J: Job>(
     conn: &impl ConnectionTrait,
-    max_attempts: i32,
-    job: &Job,
+    ctx: &Context,
+    job: &J,
     run_at: DateTime<Utc>,
-) -> Result<Uuid, db::sea_orm::DbErr> {
-    let payload = serde_json::to_string(job).map_err(|e| {
-        db::sea_orm::DbErr::Custom(format!("job {} not serialisable: {e}", job.kind()))
-    })?;
-    let now = Utc::now().trunc_subsecs(6);
+) -> Result<Uuid, DbErr> {
+    let payload = payload(job)?;
+    let at = Due {
+        now: ctx.now(),
+        run_at,
+    };
+    insert_raw(conn, J::KIND, payload, ctx.settings.jobs.max_attempts, at).await
+}
+
+/// When a row is written and when it becomes due.
+pub(super) struct Due {
+    pub now: DateTime<Utc>,
+    pub run_at: DateTime<Utc>,
+}
+
+pub(super) async fn insert_raw(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    payload: String,
+    max_attempts: i32,
+    at: Due,
+) -> Result<Uuid, DbErr> {
+    let now = at.now.trunc_subsecs(6);
     let id = Uuid::now_v7();
     jobs::ActiveModel {
         id: Set(id),
-        kind: Set(job.kind().to_owned()),
+        kind: Set(kind.to_owned()),
         payload: Set(payload),
         status: Set(jobs::STATUS_PENDING.to_owned()),
         attempts: Set(0),
         max_attempts: Set(max_attempts),
-        run_at: Set(run_at.trunc_subsecs(6).max(now)),
+        run_at: Set(at.run_at.trunc_subsecs(6).max(now)),
         locked_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),
@@ -49,62 +79,32 @@ pub async fn enqueue_at(
     Ok(id)
 }
 
-/// Jobs that repeat for ever, each with its interval: one pending copy of each is kept.
-const RECURRING: &[(Job, Duration)] = &[(Job::LapseExpiredCertifications, Duration::hours(1))];
-
-fn interval_of(job: &Job) -> Option<Duration> {
-    RECURRING.iter().find(|(j, _)| j == job).map(|(_, d)| *d)
-}
-
-/// Queues each recurring job that has no pending copy, one interval from now (at start-up;
-/// two instances starting at once may both queue one, which only runs a harmless sweep
-/// twice).
-pub async fn ensure_recurring(ctx: &Context) -> anyhow::Result<()> {
-    for (job, every) in RECURRING {
-        let pending = jobs::Entity::find()
-            .filter(jobs::Column::Kind.eq(job.kind()))
-            .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
-            .one(&ctx.main)
-            .await?;
-        if pending.is_none() {
-            enqueue_at(
-                &ctx.main,
-                ctx.settings.jobs.max_attempts,
-                job,
-                ctx.now() + *every,
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Queues the next run of a recurring job, one interval after this one.
-pub(super) async fn schedule_next(ctx: &Context, job: &Job) -> anyhow::Result<()> {
-    if let Some(every) = interval_of(job) {
-        enqueue_at(
-            &ctx.main,
-            ctx.settings.jobs.max_attempts,
-            job,
-            ctx.now() + every,
-        )
+/// Whether a job equal to `job` waits to run.
+pub async fn is_pending<J: Job>(conn: &impl ConnectionTrait, job: &J) -> Result<bool, DbErr> {
+    let found = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(J::KIND))
+        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+        .filter(jobs::Column::Payload.eq(payload(job)?))
+        .count(conn)
         .await?;
-    }
-    Ok(())
+    Ok(found > 0)
 }
 
+/// A claimed job, reserved for its holder until the lease runs out. `attempt` tells this
+/// claim from any later one: renewing and finishing only touch the row while it is still
+/// the same claim, so a worker that lost its lease cannot overwrite the next one's work.
 #[derive(Debug, FromQueryResult)]
-struct Claimed {
-    id: Uuid,
-    payload: String,
+pub struct Lease {
+    pub id: Uuid,
+    pub kind: String,
+    pub(super) payload: String,
     attempts: i32,
     max_attempts: i32,
 }
 
-/// How long a claimed job stays reserved for the worker that holds it.
-const LEASE: Duration = Duration::minutes(5);
-
-async fn claim(ctx: &Context, now: DateTime<Utc>) -> anyhow::Result<Option<Claimed>> {
+/// Claims the job that is due first and not held by a live lease, if any.
+pub async fn claim(ctx: &Context) -> anyhow::Result<Option<Lease>> {
+    let now = ctx.now().trunc_subsecs(6);
     let backend = ctx.main.get_database_backend();
     let skip_locked = if backend == DbBackend::Postgres {
         "FOR UPDATE SKIP LOCKED"
@@ -116,114 +116,93 @@ async fn claim(ctx: &Context, now: DateTime<Utc>) -> anyhow::Result<Option<Claim
          WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $2 \
                      AND (locked_until IS NULL OR locked_until < $2) \
                      ORDER BY run_at, id LIMIT 1 {skip_locked}) \
-         RETURNING id, payload, attempts, max_attempts"
+         RETURNING id, kind, payload, attempts, max_attempts"
     );
     let values: Vec<Value> = vec![(now + LEASE).into(), now.into()];
     let stmt = Statement::from_sql_and_values(backend, sql, values);
-    Ok(Claimed::find_by_statement(stmt).one(&ctx.main).await?)
+    Ok(Lease::find_by_statement(stmt).one(&ctx.main).await?)
 }
 
-async fn finish(
-    ctx: &Context,
-    job: &Claimed,
-    outcome: anyhow::Result<()>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let mut row: jobs::ActiveModel = jobs::ActiveModel {
-        id: Set(job.id),
-        ..Default::default()
-    };
-    row.locked_until = Set(None);
-    row.updated_at = Set(now);
-    match outcome {
-        Ok(()) => row.status = Set(jobs::STATUS_DONE.to_owned()),
-        Err(e) => {
-            let message = format!("{e:#}");
-            if job.attempts >= job.max_attempts {
-                tracing::error!(job = %job.id, attempts = job.attempts, error = %message, "job failed for good");
-                row.status = Set(jobs::STATUS_FAILED.to_owned());
-            } else {
-                tracing::warn!(job = %job.id, attempts = job.attempts, error = %message, "job failed; will retry");
-                row.run_at = Set(now + backoff(job.attempts));
-            }
-            row.last_error = Set(Some(message.chars().take(2000).collect()));
+impl Lease {
+    /// The row, as long as this claim still holds it.
+    fn held(&self) -> Condition {
+        Condition::all()
+            .add(jobs::Column::Id.eq(self.id))
+            .add(jobs::Column::Attempts.eq(self.attempts))
+            .add(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+    }
+
+    /// Extends the lease to [`LEASE`] from now; `false` when it was lost (it ran out and
+    /// another worker claimed the job).
+    pub async fn renew(&self, ctx: &Context) -> anyhow::Result<bool> {
+        let now = ctx.now().trunc_subsecs(6);
+        let renewed = jobs::Entity::update_many()
+            .col_expr(jobs::Column::LockedUntil, Expr::value(now + LEASE))
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now))
+            .filter(self.held())
+            .exec(&ctx.main)
+            .await?;
+        Ok(renewed.rows_affected == 1)
+    }
+
+    /// Records how the run went: done (queuing the next run of a recurring job in the same
+    /// transaction), due again after a backoff, or failed for good.
+    pub async fn finish(self, ctx: &Context, outcome: &anyhow::Result<()>) -> anyhow::Result<()> {
+        let now = ctx.now().trunc_subsecs(6);
+        let update = jobs::Entity::update_many()
+            .col_expr(
+                jobs::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(jobs::Column::UpdatedAt, Expr::value(now));
+        let update = match outcome {
+            Ok(()) => update.col_expr(jobs::Column::Status, Expr::value(jobs::STATUS_DONE)),
+            Err(e) => self.failed(update, e, now),
+        };
+        let txn = db::begin_write(&ctx.main).await?;
+        if update.filter(self.held()).exec(&txn).await?.rows_affected == 0 {
+            tracing::warn!(job = %self.id, kind = %self.kind, "lease lost before the job finished; its new holder decides");
+            return Ok(());
+        }
+        if let (Ok(()), Some((every, payload))) = (outcome, ctx.jobs.recurrence(&self.kind)) {
+            let at = Due {
+                now,
+                run_at: now + every,
+            };
+            insert_raw(&txn, &self.kind, payload, self.max_attempts, at).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    fn failed(
+        &self,
+        update: UpdateMany<jobs::Entity>,
+        e: &anyhow::Error,
+        now: DateTime<Utc>,
+    ) -> UpdateMany<jobs::Entity> {
+        let message = format!("{e:#}");
+        let update = update.col_expr(
+            jobs::Column::LastError,
+            Expr::value(message.chars().take(2000).collect::<String>()),
+        );
+        if self.attempts >= self.max_attempts {
+            tracing::error!(job = %self.id, kind = %self.kind, attempts = self.attempts, error = %message, "job failed for good");
+            update.col_expr(jobs::Column::Status, Expr::value(jobs::STATUS_FAILED))
+        } else {
+            tracing::warn!(job = %self.id, kind = %self.kind, attempts = self.attempts, error = %message, "job failed; will retry");
+            update.col_expr(
+                jobs::Column::RunAt,
+                Expr::value(now + backoff(self.attempts)),
+            )
         }
     }
-    row.update(&ctx.main).await?;
-    Ok(())
 }
 
 /// 10 s, 20 s, 40 s … up to an hour.
 fn backoff(attempts: i32) -> Duration {
     let secs = 10i64.saturating_mul(1i64 << attempts.clamp(1, 20).saturating_sub(1));
     Duration::seconds(secs.min(3600))
-}
-
-/// What one pass over the queue did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct JobStats {
-    pub succeeded: usize,
-    pub failed: usize,
-}
-
-/// Runs every job that is due now, one after another, and returns what happened. Tests
-/// call this to drain the queue instead of sleeping.
-pub async fn run_due_jobs(ctx: &Context) -> anyhow::Result<JobStats> {
-    let mut stats = JobStats::default();
-    loop {
-        let now = ctx.now().trunc_subsecs(6);
-        let Some(job) = claim(ctx, now).await? else {
-            return Ok(stats);
-        };
-        let outcome = match serde_json::from_str::<Job>(&job.payload) {
-            Ok(parsed) => handlers::run(ctx, job.id, &parsed).await,
-            Err(e) => Err(anyhow::anyhow!("unreadable job payload: {e}")),
-        };
-        if outcome.is_ok() {
-            stats.succeeded += 1;
-        } else {
-            stats.failed += 1;
-        }
-        metrics_count(outcome.is_ok());
-        finish(ctx, &job, outcome, ctx.now().trunc_subsecs(6)).await?;
-    }
-}
-
-fn metrics_count(ok: bool) {
-    tracing::debug!(ok, "job finished");
-}
-
-/// Polls for due jobs until `shutdown` resolves.
-pub async fn run_worker(ctx: Context, shutdown: impl std::future::Future<Output = ()>) {
-    let interval = std::time::Duration::from_millis(ctx.settings.jobs.poll_interval_ms.max(10));
-    tokio::pin!(shutdown);
-    if let Err(e) = ensure_recurring(&ctx).await {
-        tracing::error!(error = %format!("{e:#}"), "could not queue the recurring jobs");
-    }
-    tracing::info!("job worker started");
-    loop {
-        if let Err(e) = run_due_jobs(&ctx).await {
-            tracing::error!(error = %format!("{e:#}"), "job worker pass failed");
-        }
-        tokio::select! {
-            _ = &mut shutdown => break,
-            _ = tokio::time::sleep(interval) => {}
-        }
-    }
-    tracing::info!("job worker stopped");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::seconds(10));
-        assert_eq!(backoff(2), Duration::seconds(20));
-        assert_eq!(backoff(4), Duration::seconds(80));
-        assert_eq!(backoff(30), Duration::seconds(3600));
-    }
 }
 
 /// Jobs waiting and jobs given up on, for metrics.
@@ -234,7 +213,6 @@ pub struct QueueDepth {
 }
 
 pub async fn queue_depth(ctx: &Context) -> anyhow::Result<QueueDepth> {
-    use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let count = |status: &'static str| {
         jobs::Entity::find()
             .filter(jobs::Column::Status.eq(status))
@@ -244,4 +222,60 @@ pub async fn queue_depth(ctx: &Context) -> anyhow::Result<QueueDepth> {
         pending: count(jobs::STATUS_PENDING).await?,
         failed: count(jobs::STATUS_FAILED).await?,
     })
+}
+
+/// Whether a job of `kind` waits to run (for recurring jobs, which keep one pending copy).
+pub(super) async fn kind_pending(ctx: &Context, kind: &str) -> Result<bool, DbErr> {
+    let found = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(kind))
+        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+        .count(&ctx.main)
+        .await?;
+    Ok(found > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::seconds(10));
+        assert_eq!(backoff(2), Duration::seconds(20));
+        assert_eq!(backoff(4), Duration::seconds(80));
+        assert_eq!(backoff(30), Duration::seconds(3600));
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Ping {
+        user_id: Uuid,
+    }
+
+    impl Job for Ping {
+        const KIND: &'static str = "ping";
+        async fn run(self, _: &Context, _: &super::super::JobRun) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Sweep {}
+
+    impl Job for Sweep {
+        const KIND: &'static str = "sweep";
+        async fn run(self, _: &Context, _: &super::super::JobRun) -> anyhow::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_payload_carries_its_kind_first_as_earlier_releases_wrote_it() {
+        let id = Uuid::nil();
+        assert_eq!(
+            payload(&Ping { user_id: id }).unwrap(),
+            format!("{{\"kind\":\"ping\",\"user_id\":\"{id}\"}}")
+        );
+        assert_eq!(payload(&Sweep {}).unwrap(), "{\"kind\":\"sweep\"}");
+    }
 }

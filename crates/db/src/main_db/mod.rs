@@ -11,6 +11,7 @@ pub mod event_registrations;
 pub mod events;
 pub mod facilitator_certifications;
 pub mod idempotency_keys;
+pub mod job_effects;
 pub mod jobs;
 pub mod meetings;
 mod migrations;

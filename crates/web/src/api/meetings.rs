@@ -45,7 +45,7 @@ async fn generate(
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let until = body
         .until
-        .unwrap_or_else(|| Utc::now() + Duration::weeks(meetings::MAX_AHEAD_WEEKS));
+        .unwrap_or_else(|| s.ctx.now() + Duration::weeks(meetings::MAX_AHEAD_WEEKS));
     Ok(axum::Json(
         meetings::generate_meetings(&s.ctx, &meta, &lead, until).await?,
     ))

@@ -303,7 +303,7 @@ impl ShowPage {
         };
         let zone = event.time_zone.clone();
         let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
-        let action = action_for(&event, Utc::now());
+        let action = action_for(&event, s.ctx.now());
         Ok(ShowPage {
             layout: Layout::new(
                 event.title.clone(),

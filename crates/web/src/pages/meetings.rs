@@ -182,7 +182,7 @@ impl MeetingsPage {
         let circle: CircleView = manage::get(&s.ctx, actor, id).await?;
         let inside = circles::enter(&s.ctx, actor, id).await?;
         let all = meetings::list_meetings(&s.ctx, &inside, None, None).await?;
-        let now = Utc::now();
+        let now = s.ctx.now();
         let lines: Vec<MeetingLine> = all
             .iter()
             .map(|m| MeetingLine::new(m, &circle.time_zone, now))
@@ -251,7 +251,7 @@ async fn generate(
     let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let weeks: i64 = input.weeks.trim().parse().unwrap_or(8);
-    let until = Utc::now() + Duration::weeks(weeks);
+    let until = s.ctx.now() + Duration::weeks(weeks);
     let back = format!("/circles/{id}/meetings");
     match meetings::generate_meetings(&s.ctx, &m.request, &lead, until).await {
         Ok(g) if g.created == 0 => respond::done(&back, "generated_none", "upcoming"),
@@ -458,7 +458,7 @@ impl AttendancePage {
             meeting_id,
             circle_id,
             circle_name: circle.name.clone(),
-            meeting: MeetingLine::new(&meeting, &circle.time_zone, Utc::now()),
+            meeting: MeetingLine::new(&meeting, &circle.time_zone, s.ctx.now()),
             rows,
             marks: MARKS,
             problem: None,

@@ -3,7 +3,7 @@
 //! every refusal, the emails and audit records, and the capacity invariant under load.
 
 use crate::helpers::{circle_body, ok_json, problem_code, refused, TestApp};
-use db::main_db::{circle_invitations, circle_memberships, circles};
+use db::main_db::{circle_memberships, circles};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use reqwest::StatusCode;
@@ -726,15 +726,16 @@ async fn invitations_by_email(app: TestApp) {
     let slow_token = app
         .token_from_email("slow@example.org", "circles/invitations/accept")
         .await;
-    circle_invitations::Entity::update_many()
-        .col_expr(
-            circle_invitations::Column::ExpiresAt,
-            Expr::value(chrono::Utc::now() - chrono::Duration::days(1)),
-        )
-        .filter(circle_invitations::Column::Email.eq("slow@example.org"))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
+    app.advance(chrono::Duration::days(
+        app::circles::invitations::INVITATION_DAYS + 1,
+    ));
+    let fac = app.signed_in_again(&fac).await;
+    let pending = ok_json(app.get_as(&fac.access_token, &path).await).await;
+    assert_eq!(
+        pending,
+        json!([]),
+        "an expired invitation is no longer pending"
+    );
     let slow = app.signed_up("slow@example.org").await;
     let res = app.accept_invitation(&slow, &slow_token).await;
     assert_eq!(

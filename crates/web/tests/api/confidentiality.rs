@@ -384,6 +384,9 @@ async fn a_step_in_is_announced_and_expires(app: TestApp) {
 
     // Seven days later it is over: no view, no banner.
     app.advance(Duration::days(7) + Duration::minutes(1));
+    let mut c = c;
+    c.admin = app.signed_in_again(&c.admin).await;
+    c.member = app.signed_in_again(&c.member).await;
     let res = app
         .get_as(
             &c.admin.access_token,

@@ -5,9 +5,8 @@
 
 use crate::helpers::{circle_body, local, ok_json, refused, validation_errors, workshop};
 use crate::helpers::{TestApp, User};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use db::main_db::event_registrations as regs;
-use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -231,9 +230,9 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "event_full");
 
     let mut closed = workshop("Closed", 10);
-    closed["registration_closes_at"] = json!((Utc::now() + Duration::seconds(2)).to_rfc3339());
+    closed["registration_closes_at"] = json!((app.now() + Duration::seconds(2)).to_rfc3339());
     let id = app.publish_event(&ptm, closed).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.advance(Duration::seconds(3));
     let res = app.register_for(&a, &id).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "closed");
 
@@ -266,17 +265,9 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "no_offer");
 
     // An offer not taken in time passes to the next in line.
-    regs::Entity::update_many()
-        .col_expr(
-            regs::Column::OfferExpiresAt,
-            Expr::value(Utc::now() - Duration::minutes(1)),
-        )
-        .filter(regs::Column::Status.eq("offered"))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
-    app.make_jobs_due("expire_seat_offer").await;
+    app.advance(Duration::hours(12) + Duration::minutes(1));
     app.run_pending_jobs().await;
+    let (b, c) = (app.signed_in_again(&b).await, app.signed_in_again(&c).await);
     let mine = ok_json(
         app.get_as(&b.access_token, "/api/v1/me/registrations")
             .await,
@@ -376,14 +367,33 @@ async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
     assert_eq!(r["warnings"][0]["code"], "overlaps_registration");
 
     // Reminders go to seat holders a day before, once.
-    app.make_jobs_due("send_event_reminders").await;
+    let (starts, _) = event_times(&app, &member, &one).await;
+    app.advance_to(starts - Duration::hours(25));
     app.run_pending_jobs().await;
-    let reminders = app
-        .emails_to("member@example.org")
+    assert_eq!(reminders_to(&app, "member@example.org"), 0, "not yet");
+    app.advance(Duration::hours(2));
+    app.run_pending_jobs().await;
+    assert_eq!(reminders_to(&app, "member@example.org"), 2);
+    app.advance(Duration::days(1));
+    app.run_pending_jobs().await;
+    assert_eq!(reminders_to(&app, "member@example.org"), 2, "once");
+}
+
+/// When `event` starts and ends, as `who` sees it.
+async fn event_times(app: &TestApp, who: &User, event: &str) -> (DateTime<Utc>, DateTime<Utc>) {
+    let e = app
+        .get_json(&who.access_token, &format!("/api/v1/events/{event}"))
+        .await;
+    let at = |field: &str| e[field].as_str().unwrap().parse().unwrap();
+    (at("starts_at"), at("ends_at"))
+}
+
+/// How many day-before reminders `to` received.
+fn reminders_to(app: &TestApp, to: &str) -> usize {
+    app.emails_to(to)
         .into_iter()
         .filter(|m| m.subject.starts_with("Tomorrow: "))
-        .count();
-    assert_eq!(reminders, 2);
+        .count()
 }
 
 /// An active member straight in storage (no sign-up emails), as the app layer sees him.
@@ -653,19 +663,15 @@ async fn door_list_check_in_counts_and_csv(app: TestApp) {
     assert_eq!(mine[0]["registration"]["status"], "confirmed");
 
     // After the event, those who held a seat and never came are no-shows.
-    db::main_db::events::Entity::update_many()
-        .col_expr(
-            db::main_db::events::Column::StartsAt,
-            Expr::value(Utc::now() - Duration::hours(3)),
-        )
-        .col_expr(
-            db::main_db::events::Column::EndsAt,
-            Expr::value(Utc::now() - Duration::hours(1)),
-        )
-        .filter(db::main_db::events::Column::Id.eq(id.parse::<Uuid>().unwrap()))
-        .exec(&app.ctx.main)
-        .await
-        .unwrap();
+    let counts = format!("/api/v1/events/{id}/counts");
+    let report = app.get_json(&ptm.access_token, &counts).await;
+    assert_eq!(
+        (&report["ended"], &report["no_shows"]),
+        (&json!(false), &json!(0))
+    );
+    let (_, ends) = event_times(&app, &ptm, &id).await;
+    app.advance_to(ends + Duration::hours(1));
+    let ptm = app.signed_in_again(&ptm).await;
     let report = ok_json(
         app.get_as(&ptm.access_token, &format!("/api/v1/events/{id}/counts"))
             .await,
@@ -958,7 +964,8 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
         .filter(|j| j.kind == "send_event_reminders")
         .count();
     assert_eq!(reminders, 2, "one for the old start, one for the new");
-    app.make_jobs_due("send_event_reminders").await;
+    let (new_start, _) = event_times(&app, &ptm, &id).await;
+    app.advance_to(new_start - Duration::hours(23));
     app.run_pending_jobs().await;
     for who in ["p0@example.org", "p1@example.org", "p2@example.org"] {
         let tomorrow = app
@@ -969,6 +976,7 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
         assert_eq!(tomorrow, 1, "{who}");
     }
     // A change that does not move the event tells nobody.
+    let ptm = app.signed_in_again(&ptm).await;
     body["description"] = json!("Bring a packed lunch.");
     ok_json(edit(&app, &ptm, &id, body).await).await;
     app.run_pending_jobs().await;

@@ -77,6 +77,31 @@ async fn verification_email_is_delivered_over_starttls_with_auth() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_retried_after_a_crash_delivers_its_email_once() {
+    let Some(server) = SmtpServer::start(SMTP_USER, SMTP_PASSWORD) else {
+        return;
+    };
+    let app = app_sending_through(&server, SMTP_PASSWORD).await;
+    let res = app
+        .register("smtp-once@example.org", PASSWORD, "Once")
+        .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let lease = app::jobs::claim(&app.ctx)
+        .await
+        .unwrap()
+        .expect("the verification job");
+    lease.run(&app.ctx).await.expect("delivered");
+    assert_eq!(server.received().len(), 1);
+
+    // Its worker dies before marking the job done; another takes it up after the lease.
+    app.advance(chrono::Duration::seconds(31));
+    let stats = app.run_pending_jobs().await;
+    assert_eq!((stats.succeeded, stats.failed), (1, 0), "{stats:?}");
+    let mails = server.received();
+    assert_eq!(mails.len(), 1, "delivered twice: {mails:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_smtp_login_fails_the_job_and_keeps_it_for_retry() {
     let Some(server) = SmtpServer::start(SMTP_USER, SMTP_PASSWORD) else {
         return;

@@ -7,6 +7,7 @@ mod m0002_profiles;
 mod m0003_circles;
 mod m0004_events;
 mod m0005_confidentiality;
+mod m0006_job_effects;
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_circles::Migration),
             Box::new(m0004_events::Migration),
             Box::new(m0005_confidentiality::Migration),
+            Box::new(m0006_job_effects::Migration),
         ]
     }
 }

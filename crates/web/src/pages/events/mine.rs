@@ -14,7 +14,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use domain::event::EventStatus;
 
 pub fn routes() -> Router<AppState> {
@@ -39,7 +38,7 @@ pub(in crate::pages) async fn my_events(
     s: &AppState,
     actor: &Actor,
 ) -> PageResult<(Vec<MyEvent>, Vec<MyEvent>)> {
-    let now = Utc::now();
+    let now = s.ctx.now();
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for (event, r) in registration::mine(&s.ctx, actor).await? {
         let mut place = my_status_words(&r.status).to_owned();

@@ -98,6 +98,11 @@ impl TestApp {
         }
     }
 
+    /// `user` signing in again, after time moved on past his tokens and sessions.
+    pub async fn signed_in_again(&self, user: &User) -> User {
+        self.signed_in(&user.email, &user.password).await
+    }
+
     pub async fn user_id(&self, email: &str) -> Uuid {
         use db::main_db::users;
         use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -101,6 +101,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub ctx: app::Context,
     pub backend: Backend,
+    /// The app's clock: [`TestApp::advance`] moves it.
+    clock: app::Clock,
     outbox: PathBuf,
     /// Every 5xx answer this app gave the harness, as "METHOD /path: status".
     server_errors: Mutex<Vec<String>>,
@@ -141,8 +143,8 @@ pub async fn spawn_app_with(
     };
     configure(&mut settings);
     let outbox = settings.outbox_dir();
-    // Time moves only when a test says so (`TestApp::advance`).
-    let application = web::Application::build_with_clock(settings, app::Clock::adjustable())
+    let clock = app::Clock::adjustable();
+    let application = web::Application::build_with_clock(settings, clock.clone())
         .await
         .expect("application builds");
     let port = application.port();
@@ -163,6 +165,7 @@ pub async fn spawn_app_with(
         client,
         ctx,
         backend,
+        clock,
         outbox,
         server_errors: Mutex::default(),
         _dir: dir,
@@ -275,9 +278,20 @@ impl TestApp {
         ok_json(self.get_as(token, path).await).await
     }
 
-    /// Moves the app's clock forward: step-ins, offers and certifications expire.
+    /// Moves the app's time forward by `by`: offers, holds, links and sessions expire,
+    /// and jobs planned for then come due, without touching a row.
     pub fn advance(&self, by: chrono::Duration) {
-        self.ctx.clock.advance(by);
+        self.clock.advance(by);
+    }
+
+    /// Moves the app's time forward to `at` (which must not be in its past).
+    pub fn advance_to(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.advance(at - self.now());
+    }
+
+    /// The app's "now" (the machine's time plus every [`TestApp::advance`]).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Runs every due background job now (the tests' app has no worker of its own).

@@ -2,9 +2,8 @@
 //! and people inserted without the sign-up flow.
 
 use super::TestApp;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use db::main_db::{audit_log, jobs, users};
-use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -34,19 +33,6 @@ impl TestApp {
     /// Every row of the job queue.
     pub async fn jobs(&self) -> Vec<jobs::Model> {
         jobs::Entity::find().all(&self.ctx.main).await.unwrap()
-    }
-
-    /// Makes the queued jobs of `kind` due now (reminders and offer expiries wait for days).
-    pub async fn make_jobs_due(&self, kind: &str) {
-        jobs::Entity::update_many()
-            .col_expr(
-                jobs::Column::RunAt,
-                Expr::value(Utc::now() - Duration::minutes(1)),
-            )
-            .filter(jobs::Column::Kind.eq(kind))
-            .exec(&self.ctx.main)
-            .await
-            .unwrap();
     }
 
     /// A verified, active member inserted straight into storage (no password, no mail:

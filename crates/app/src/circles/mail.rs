@@ -1,21 +1,15 @@
-//! Circle emails: notices about requests, decisions and departures, and invitation links.
+//! The text of circle emails: notices about requests, decisions and departures, moved or
+//! cancelled meetings, and invitations (sent by [`super::jobs`]).
 
-use super::handlers::to;
-use super::{CircleNotice, MeetingNotice};
-use crate::email::OutgoingEmail;
-use crate::{token, Context};
-use chrono::DateTime;
-use chrono::Utc;
-use db::credentials::invitation_tokens;
+use super::jobs::{CircleNotice, MeetingNotice};
+use crate::email::{local_time, site_url as base, OutgoingEmail};
+use crate::Context;
+use chrono::{DateTime, Utc};
 use db::main_db::{
     circle_invitations, circle_memberships, circle_step_ins, circles, events, meetings, users,
 };
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
-
-fn base(ctx: &Context) -> &str {
-    ctx.settings.server.public_url.trim_end_matches('/')
-}
 
 /// The notice for `user` about `circle_id`, or `None` when the circle no longer exists.
 pub(super) async fn notice(
@@ -128,7 +122,7 @@ pub(super) async fn notice(
             )
         }
     };
-    Ok(Some(to(
+    Ok(Some(OutgoingEmail::to_user(
         user,
         &subject,
         format!("Hello {},\n\n{what}\n", user.display_name),
@@ -175,7 +169,7 @@ pub(super) async fn meeting_notice(
             ),
         ),
     };
-    Ok(Some(to(
+    Ok(Some(OutgoingEmail::to_user(
         user,
         &subject,
         format!("Hello {},\n\n{what}\n", user.display_name),
@@ -189,53 +183,15 @@ async fn display_name(ctx: &Context, user_id: Uuid) -> anyhow::Result<String> {
         .map_or_else(|| "Someone".to_owned(), |u| u.display_name))
 }
 
-/// `at` as a reader of the circle sees it: "Tuesday 3 March 2026, 19:30 (Europe/Berlin)".
-fn local_time(at: DateTime<Utc>, zone: &str) -> String {
-    match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => format!(
-            "{} ({zone})",
-            at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
-        ),
-        Err(_) => format!("{} (UTC)", at.format("%A %-d %B %Y, %H:%M")),
-    }
-}
-
-/// Issues a fresh link for a pending invitation (replacing any earlier one, so only the
-/// newest link works) and emails it. An invitation that is no longer pending gets nothing.
-pub(super) async fn invitation(
+/// The invitation to `circle`, with its link `raw_token`, to the invited address.
+pub(super) fn invitation(
     ctx: &Context,
-    job_id: Uuid,
-    invitation_id: Uuid,
-) -> anyhow::Result<()> {
-    let Some(inv) = circle_invitations::Entity::find_by_id(invitation_id)
-        .one(&ctx.main)
-        .await?
-    else {
-        return Ok(());
-    };
-    if inv.accepted_at.is_some() || inv.revoked_at.is_some() || inv.expires_at <= Utc::now() {
-        return Ok(());
-    }
-    let Some(circle) = circles::Entity::find_by_id(inv.circle_id)
-        .one(&ctx.main)
-        .await?
-    else {
-        return Ok(());
-    };
-    let raw = token::new_token();
-    invitation_tokens::Entity::delete_by_id(inv.id)
-        .exec(&ctx.creds)
-        .await?;
-    invitation_tokens::ActiveModel {
-        invitation_id: Set(inv.id),
-        token_hash: Set(token::hash(&raw)),
-        expires_at: Set(inv.expires_at),
-        used_at: Set(None),
-    }
-    .insert(&ctx.creds)
-    .await?;
-    let url = format!("{}/circles/invitations/accept?token={raw}", base(ctx));
-    let email = OutgoingEmail {
+    inv: &circle_invitations::Model,
+    circle: &circles::Model,
+    raw_token: &str,
+) -> OutgoingEmail {
+    let url = format!("{}/circles/invitations/accept?token={raw_token}", base(ctx));
+    OutgoingEmail {
         to_address: inv.email.clone(),
         to_name: String::new(),
         subject: format!("You are invited to join {}", circle.name),
@@ -246,6 +202,5 @@ pub(super) async fn invitation(
             name = circle.name,
             expires = inv.expires_at.format("%Y-%m-%d"),
         ),
-    };
-    ctx.mailer.send(job_id, &email).await
+    }
 }

@@ -1,25 +1,12 @@
-//! Event emails: registration steps, offers, a new time, cancellations and the day-before
-//! reminder.
+//! The text of event emails: registration steps, offers, a new time, cancellations and
+//! the day-before reminder (sent by [`super::jobs`]).
 
-use super::handlers::to;
-use super::{EventNotice, Job};
-use crate::email::OutgoingEmail;
+use super::jobs::EventNotice;
+use crate::email::{local_time, site_url, OutgoingEmail};
 use crate::Context;
-use chrono::{DateTime, Utc};
-use db::main_db::{event_registrations as regs, events, users, venues};
-use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use db::main_db::{events, users, venues};
+use db::sea_orm::EntityTrait;
 use uuid::Uuid;
-
-/// "Saturday 6 June 2026, 10:00 (Europe/Berlin)".
-fn local(at: DateTime<Utc>, zone: &str) -> String {
-    match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => format!(
-            "{} ({zone})",
-            at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M")
-        ),
-        Err(_) => format!("{} (UTC)", at.format("%A %-d %B %Y, %H:%M")),
-    }
-}
 
 /// Where the event happens: its venue (and address), its location, or online.
 async fn place(ctx: &Context, e: &events::Model) -> anyhow::Result<Option<String>> {
@@ -47,12 +34,8 @@ pub(super) async fn notice(
         return Ok(None);
     };
     let title = &e.title;
-    let when = local(e.starts_at, &e.time_zone);
-    let page = format!(
-        "{}/events/{}",
-        ctx.settings.server.public_url.trim_end_matches('/'),
-        e.id
-    );
+    let when = local_time(e.starts_at, &e.time_zone);
+    let page = format!("{}/events/{}", site_url(ctx), e.id);
     let (subject, what) = match notice {
         EventNotice::Confirmed => (
             format!("You are registered: {title}"),
@@ -83,7 +66,7 @@ pub(super) async fn notice(
             format!("We are sorry: \"{title}\" on {when} is cancelled."),
         ),
         EventNotice::EventChanged => {
-            let until = local(e.ends_at, &e.time_zone);
+            let until = local_time(e.ends_at, &e.time_zone);
             let place = match place(ctx, &e).await? {
                 Some(p) => format!(", at {p}"),
                 None => String::new(),
@@ -98,41 +81,9 @@ pub(super) async fn notice(
             format!("A reminder that \"{title}\" starts on {when}. Details: {page}"),
         ),
     };
-    Ok(Some(to(
+    Ok(Some(OutgoingEmail::to_user(
         user,
         &subject,
         format!("Hello {},\n\n{what}\n", user.display_name),
     )))
-}
-
-/// Queues a reminder to everyone holding a seat, once, for the start it was planned for.
-pub(super) async fn reminders(
-    ctx: &Context,
-    _job_id: Uuid,
-    event_id: Uuid,
-    starts_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let Some(e) = events::Entity::find_by_id(event_id).one(&ctx.main).await? else {
-        return Ok(());
-    };
-    if e.status != "published" || e.starts_at != starts_at || e.starts_at <= Utc::now() {
-        return Ok(());
-    }
-    let people = regs::Entity::find()
-        .filter(regs::Column::EventId.eq(event_id))
-        .filter(regs::Column::Status.is_in(["confirmed", "payment_required", "offered"]))
-        .all(&ctx.main)
-        .await?;
-    // One email job per person, queued together: a retry of this job cannot half-send.
-    let txn = ctx.main.begin().await?;
-    for r in people {
-        let job = Job::SendEventNotice {
-            user_id: r.user_id,
-            event_id,
-            notice: EventNotice::Reminder,
-        };
-        super::enqueue(&txn, ctx.settings.jobs.max_attempts, &job).await?;
-    }
-    txn.commit().await?;
-    Ok(())
 }
