@@ -17,7 +17,9 @@ use crate::{Context, Error, RequestMeta, Result};
 use chrono::Utc;
 use db::main_db::{event_registrations as regs, events, jobs};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use domain::event::{EventKind, EventStatus, Money};
+use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::job::JobStatus;
+use domain::Money;
 use uuid::Uuid;
 
 /// Fields a calendar shows (its times, title, description and place): changing any of
@@ -82,7 +84,7 @@ pub async fn update(
         let start_moved = changed.contains(&"starts_at");
         let grew = v.capacity > e.capacity;
         let mut row: events::ActiveModel = e.clone().into();
-        row.kind = Set(input.kind.as_str().to_owned());
+        row.kind = Set(input.kind);
         row.title = Set(v.title);
         row.description = Set(v.description);
         row.starts_at = Set(v.schedule.starts_at());
@@ -104,7 +106,7 @@ pub async fn update(
             row.sequence = Set(e.sequence + 1);
         }
         let after = row.update(&txn).await?;
-        let published = after.status == EventStatus::Published.as_str();
+        let published = after.status == EventStatus::Published;
         if published && moved {
             tell_everyone(&txn, ctx, event_id, EventNotice::EventChanged).await?;
         }
@@ -133,13 +135,13 @@ pub async fn update(
 
 /// Cancelled and completed events are closed to edits.
 fn refuse_unless_open(e: &events::Model) -> Result<()> {
-    match EventStatus::parse(&e.status) {
-        Some(EventStatus::Draft | EventStatus::Published) => Ok(()),
-        _ => Err(Error::conflict(
+    if e.status.is_final() {
+        return Err(Error::conflict(
             "event_closed",
             format!("A {} event can no longer be edited.", e.status),
-        )),
+        ));
     }
+    Ok(())
 }
 
 /// The input names the circle(s) the event was created for, and nothing else.
@@ -175,7 +177,7 @@ async fn same_audience(ctx: &Context, e: &events::Model, input: &EventInput) -> 
 async fn anyone_registered(txn: &impl ConnectionTrait, event_id: Uuid) -> Result<bool> {
     Ok(regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
-        .filter(regs::Column::Status.ne("cancelled"))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .one(txn)
         .await?
         .is_some())
@@ -191,7 +193,7 @@ async fn reminder_pending(txn: &impl ConnectionTrait, e: &events::Model) -> Resu
     let payload = serde_json::to_string(&job).map_err(|err| Error::Internal(err.into()))?;
     Ok(jobs::Entity::find()
         .filter(jobs::Column::Kind.eq(job.kind()))
-        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+        .filter(jobs::Column::Status.eq(JobStatus::Pending))
         .filter(jobs::Column::Payload.eq(payload))
         .one(txn)
         .await?
@@ -208,7 +210,7 @@ fn changes(
 ) -> Vec<&'static str> {
     let s = &v.schedule;
     [
-        ("kind", e.kind != input.kind.as_str()),
+        ("kind", e.kind != input.kind),
         ("title", e.title != v.title),
         ("description", e.description != v.description),
         ("starts_at", e.starts_at != s.starts_at()),

@@ -8,6 +8,7 @@ use crate::Context;
 use chrono::{DateTime, Utc};
 use db::main_db::{event_registrations as regs, events, users, venues};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use domain::event::{EventStatus, RegistrationStatus};
 use uuid::Uuid;
 
 /// "Saturday 6 June 2026, 10:00 (Europe/Berlin)".
@@ -115,12 +116,12 @@ pub(super) async fn reminders(
     let Some(e) = events::Entity::find_by_id(event_id).one(&ctx.main).await? else {
         return Ok(());
     };
-    if e.status != "published" || e.starts_at != starts_at || e.starts_at <= Utc::now() {
+    if e.status != EventStatus::Published || e.starts_at != starts_at || e.starts_at <= Utc::now() {
         return Ok(());
     }
     let people = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
-        .filter(regs::Column::Status.is_in(["confirmed", "payment_required", "offered"]))
+        .filter(regs::Column::Status.is_in(RegistrationStatus::seat_holders()))
         .all(&ctx.main)
         .await?;
     // One email job per person, queued together: a retry of this job cannot half-send.

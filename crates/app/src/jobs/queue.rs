@@ -8,6 +8,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     QueryFilter, Set, Statement, Value,
 };
+use domain::job::JobStatus;
 use uuid::Uuid;
 
 /// Adds `job` to the outbox inside the caller's transaction.
@@ -35,7 +36,7 @@ pub async fn enqueue_at(
         id: Set(id),
         kind: Set(job.kind().to_owned()),
         payload: Set(payload),
-        status: Set(jobs::STATUS_PENDING.to_owned()),
+        status: Set(JobStatus::Pending),
         attempts: Set(0),
         max_attempts: Set(max_attempts),
         run_at: Set(run_at.trunc_subsecs(6).max(now)),
@@ -63,7 +64,7 @@ pub async fn ensure_recurring(ctx: &Context) -> anyhow::Result<()> {
     for (job, every) in RECURRING {
         let pending = jobs::Entity::find()
             .filter(jobs::Column::Kind.eq(job.kind()))
-            .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+            .filter(jobs::Column::Status.eq(JobStatus::Pending))
             .one(&ctx.main)
             .await?;
         if pending.is_none() {
@@ -113,12 +114,12 @@ async fn claim(ctx: &Context, now: DateTime<Utc>) -> anyhow::Result<Option<Claim
     };
     let sql = format!(
         "UPDATE jobs SET attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $2 \
+         WHERE id = (SELECT id FROM jobs WHERE status = $3 AND run_at <= $2 \
                      AND (locked_until IS NULL OR locked_until < $2) \
                      ORDER BY run_at, id LIMIT 1 {skip_locked}) \
          RETURNING id, payload, attempts, max_attempts"
     );
-    let values: Vec<Value> = vec![(now + LEASE).into(), now.into()];
+    let values: Vec<Value> = vec![(now + LEASE).into(), now.into(), JobStatus::Pending.into()];
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     Ok(Claimed::find_by_statement(stmt).one(&ctx.main).await?)
 }
@@ -136,12 +137,12 @@ async fn finish(
     row.locked_until = Set(None);
     row.updated_at = Set(now);
     match outcome {
-        Ok(()) => row.status = Set(jobs::STATUS_DONE.to_owned()),
+        Ok(()) => row.status = Set(JobStatus::Done),
         Err(e) => {
             let message = format!("{e:#}");
             if job.attempts >= job.max_attempts {
                 tracing::error!(job = %job.id, attempts = job.attempts, error = %message, "job failed for good");
-                row.status = Set(jobs::STATUS_FAILED.to_owned());
+                row.status = Set(JobStatus::Failed);
             } else {
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %message, "job failed; will retry");
                 row.run_at = Set(now + backoff(job.attempts));
@@ -235,13 +236,13 @@ pub struct QueueDepth {
 
 pub async fn queue_depth(ctx: &Context) -> anyhow::Result<QueueDepth> {
     use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let count = |status: &'static str| {
+    let count = |status: JobStatus| {
         jobs::Entity::find()
             .filter(jobs::Column::Status.eq(status))
             .count(&ctx.main)
     };
     Ok(QueueDepth {
-        pending: count(jobs::STATUS_PENDING).await?,
-        failed: count(jobs::STATUS_FAILED).await?,
+        pending: count(JobStatus::Pending).await?,
+        failed: count(JobStatus::Failed).await?,
     })
 }
