@@ -15,7 +15,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use domain::Role;
+use domain::{Role, UserStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -26,8 +26,10 @@ pub struct UserSummary {
     pub email: String,
     pub display_name: String,
     /// `active` or `suspended`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: UserStatus,
     pub email_verified: bool,
+    #[schema(value_type = Vec<crate::api_schema::Role>)]
     pub roles: Vec<Role>,
     pub created_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -48,6 +50,7 @@ pub struct UserDetail {
 pub struct UserFilter {
     /// Part of an email address or display name.
     pub q: Option<String>,
+    #[param(value_type = Option<crate::api_schema::Role>)]
     pub role: Option<Role>,
     /// `active` or `suspended`.
     pub status: Option<String>,
@@ -82,9 +85,7 @@ async fn roles_of_many(
         .await?;
     let mut by_user: std::collections::HashMap<Uuid, Vec<Role>> = std::collections::HashMap::new();
     for r in rows {
-        if let Some(role) = Role::parse(&r.role) {
-            by_user.entry(r.user_id).or_default().push(role);
-        }
+        by_user.entry(r.user_id).or_default().push(r.role);
     }
     by_user.values_mut().for_each(|roles| roles.sort());
     Ok(by_user)
@@ -133,13 +134,9 @@ pub async fn list_users(
         );
     }
     if let Some(status) = &filter.status {
-        if status != users::STATUS_ACTIVE && status != users::STATUS_SUSPENDED {
-            return Err(Error::invalid(
-                "status",
-                "Status is either active or suspended.",
-            ));
-        }
-        q = q.filter(users::Column::Status.eq(status.as_str()));
+        let status = UserStatus::parse(status)
+            .ok_or_else(|| Error::invalid("status", "Status is either active or suspended."))?;
+        q = q.filter(users::Column::Status.eq(status));
     }
     if let Some(role) = filter.role {
         q = q.filter(
@@ -147,7 +144,7 @@ pub async fn list_users(
                 db::sea_orm::sea_query::Query::select()
                     .column(user_roles::Column::UserId)
                     .from(user_roles::Entity)
-                    .and_where(Expr::col(user_roles::Column::Role).eq(role.as_str()))
+                    .and_where(Expr::col(user_roles::Column::Role).eq(role))
                     .to_owned(),
             ),
         );
@@ -212,13 +209,13 @@ pub async fn assign_role(
             "Only a certified facilitator can hold the Facilitator role; record a certification first.",
         ));
     }
-    let held = user_roles::Entity::find_by_id((user_id, role.as_str().to_owned()))
+    let held = user_roles::Entity::find_by_id((user_id, role))
         .one(&txn)
         .await?;
     if held.is_none() {
         user_roles::ActiveModel {
             user_id: Set(user_id),
-            role: Set(role.as_str().to_owned()),
+            role: Set(role),
             granted_by: Set(Some(g.actor_id())),
             granted_at: Set(ctx.now()),
         }
@@ -259,13 +256,13 @@ pub async fn remove_role(
         // Lock the Admin rows first (PostgreSQL; SQLite's write gate already serialises), so
         // two Admins removing each other at once cannot both see "another Admin remains".
         let admins_query =
-            user_roles::Entity::find().filter(user_roles::Column::Role.eq(Role::Admin.as_str()));
+            user_roles::Entity::find().filter(user_roles::Column::Role.eq(Role::Admin));
         let admins = if txn.get_database_backend() == DbBackend::Postgres {
             admins_query.lock_exclusive().all(&txn).await?.len() as u64
         } else {
             admins_query.count(&txn).await?
         };
-        let is_admin = user_roles::Entity::find_by_id((user_id, Role::Admin.as_str().to_owned()))
+        let is_admin = user_roles::Entity::find_by_id((user_id, Role::Admin))
             .one(&txn)
             .await?
             .is_some();
@@ -276,7 +273,7 @@ pub async fn remove_role(
             ));
         }
     }
-    let removed = user_roles::Entity::delete_by_id((user_id, role.as_str().to_owned()))
+    let removed = user_roles::Entity::delete_by_id((user_id, role))
         .exec(&txn)
         .await?;
     if removed.rows_affected > 0 {
@@ -316,7 +313,7 @@ pub async fn suspend(
         ));
     }
     let user = accounts::find_user(&ctx.main, user_id).await?;
-    if user.status != users::STATUS_SUSPENDED {
+    if !user.status.is_suspended() {
         let now = ctx.now();
         let txn = db::begin_write(&ctx.main).await?;
         if is_last_active_admin(&txn, user_id).await? {
@@ -327,7 +324,7 @@ pub async fn suspend(
         }
         users::ActiveModel {
             id: Set(user_id),
-            status: Set(users::STATUS_SUSPENDED.to_owned()),
+            status: Set(UserStatus::Suspended),
             suspended_at: Set(Some(now)),
             suspended_reason: Set(Some(reason.to_owned())),
             updated_at: Set(now),
@@ -361,7 +358,7 @@ async fn is_last_active_admin(
     let admin_ids = db::sea_orm::sea_query::Query::select()
         .column(user_roles::Column::UserId)
         .from(user_roles::Entity)
-        .and_where(Expr::col(user_roles::Column::Role).eq(Role::Admin.as_str()))
+        .and_where(Expr::col(user_roles::Column::Role).eq(Role::Admin))
         .to_owned();
     let query = users::Entity::find().filter(users::Column::Id.in_subquery(admin_ids));
     let admins = if txn.get_database_backend() == DbBackend::Postgres {
@@ -369,10 +366,7 @@ async fn is_last_active_admin(
     } else {
         query.all(txn).await?
     };
-    let active: Vec<_> = admins
-        .iter()
-        .filter(|u| u.status == users::STATUS_ACTIVE)
-        .collect();
+    let active: Vec<_> = admins.iter().filter(|u| u.status.may_sign_in()).collect();
     Ok(active.len() <= 1 && active.iter().any(|u| u.id == user_id))
 }
 
@@ -383,11 +377,11 @@ pub async fn reactivate(
     user_id: Uuid,
 ) -> Result<UserDetail> {
     let user = accounts::find_user(&ctx.main, user_id).await?;
-    if user.status == users::STATUS_SUSPENDED {
+    if user.status.is_suspended() {
         let txn = db::begin_write(&ctx.main).await?;
         users::ActiveModel {
             id: Set(user_id),
-            status: Set(users::STATUS_ACTIVE.to_owned()),
+            status: Set(UserStatus::Active),
             suspended_at: Set(None),
             suspended_reason: Set(None),
             updated_at: Set(ctx.now()),
@@ -455,14 +449,14 @@ pub async fn create_admin(
         .update(&txn)
         .await?;
     }
-    if user_roles::Entity::find_by_id((user_id, Role::Admin.as_str().to_owned()))
+    if user_roles::Entity::find_by_id((user_id, Role::Admin))
         .one(&txn)
         .await?
         .is_none()
     {
         user_roles::ActiveModel {
             user_id: Set(user_id),
-            role: Set(Role::Admin.as_str().to_owned()),
+            role: Set(Role::Admin),
             granted_by: Set(None),
             granted_at: Set(now),
         }

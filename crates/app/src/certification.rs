@@ -269,10 +269,9 @@ async fn lapse(
     by: Option<Uuid>,
     because: &str,
 ) -> Result<()> {
-    let removed =
-        user_roles::Entity::delete_by_id((user_id, Role::Facilitator.as_str().to_owned()))
-            .exec(txn)
-            .await?;
+    let removed = user_roles::Entity::delete_by_id((user_id, Role::Facilitator))
+        .exec(txn)
+        .await?;
     if removed.rows_affected > 0 {
         let mut entry = Entry::new(Action::RoleRemoved)
             .user(user_id)
@@ -291,7 +290,7 @@ async fn lapse(
 pub async fn lapse_expired(ctx: &Context) -> Result<usize> {
     let now = ctx.now();
     let holders: Vec<Uuid> = user_roles::Entity::find()
-        .filter(user_roles::Column::Role.eq(Role::Facilitator.as_str()))
+        .filter(user_roles::Column::Role.eq(Role::Facilitator))
         .all(&ctx.main)
         .await?
         .into_iter()

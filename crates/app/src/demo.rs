@@ -33,8 +33,10 @@ use db::sea_orm::{
     Iterable, PaginatorTrait, QueryFilter,
 };
 use domain::cadence::{weekday_as_str, Cadence, Frequency};
-use domain::event::{EventKind, EventStatus};
-use domain::Role;
+use domain::circle::{CircleRole, CircleStatus, MembershipStatus, Visibility};
+use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::meeting::{AttendanceStatus, MeetingStatus};
+use domain::{Role, UserStatus};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -546,7 +548,7 @@ struct CircleInfo {
     city: Option<usize>,
     tz: Tz,
     capacity: i32,
-    status: &'static str,
+    status: CircleStatus,
 }
 
 /// Generates the whole organisation in memory. Pure apart from the arithmetic on `now`:
@@ -593,7 +595,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             id,
             email,
             display_name: format!("{first} {}.", last.chars().next().unwrap_or('X')),
-            status: users::STATUS_ACTIVE.to_owned(),
+            status: UserStatus::Active,
             email_verified_at: Some(at + Duration::minutes(dice.range(2, 600))),
             last_login_at: dice
                 .chance(0.7)
@@ -614,7 +616,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
         for r in roles {
             p.roles.push(user_roles::Model {
                 user_id: id,
-                role: r.as_str().to_owned(),
+                role: r,
                 granted_by: None,
                 granted_at: at,
             });
@@ -699,12 +701,12 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
         let c = dice.range(0, CITIES.len() as i64 - 1) as usize;
         let city = &CITIES[c];
         let status = if i == 0 {
-            "active"
+            CircleStatus::Active
         } else {
             match dice.range(0, 99) {
-                0..=7 => "forming",
-                8..=11 => "closed",
-                _ => "active",
+                0..=7 => CircleStatus::Forming,
+                8..=11 => CircleStatus::Closed,
+                _ => CircleStatus::Active,
             }
         };
         let frequency = match dice.range(0, 9) {
@@ -726,12 +728,12 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
         let local_time = time(h, m)?;
         let capacity = dice.range(4, 10) as i32;
         let (created_at, anchor, closed_at) = match status {
-            "forming" => {
+            CircleStatus::Forming => {
                 let created = dice.between(now - Duration::days(28), now - Duration::days(1));
                 let first = (now + Duration::days(dice.range(3, 28))).with_timezone(&city.tz);
                 (created, next_weekday(first.date_naive(), weekday), None)
             }
-            "closed" => {
+            CircleStatus::Closed => {
                 let created = dice.between(now - Duration::days(540), now - Duration::days(300));
                 let first = (created + Duration::days(7)).with_timezone(&city.tz);
                 let closed = dice.between(now - Duration::days(90), now - Duration::days(20));
@@ -741,7 +743,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                     Some(closed),
                 )
             }
-            _ => {
+            CircleStatus::Active | CircleStatus::Archived => {
                 let created = dice.between(now - Duration::days(540), now - Duration::days(30));
                 let first = (created + Duration::days(dice.range(3, 14))).with_timezone(&city.tz);
                 (created, next_weekday(first.date_naive(), weekday), None)
@@ -768,8 +770,8 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             id: dice.id(created_at),
             circle_id: id,
             user_id: facilitator,
-            role: "facilitator".to_owned(),
-            status: "active".to_owned(),
+            role: CircleRole::Facilitator,
+            status: MembershipStatus::Active,
             message: None,
             reason: None,
             requested_at: created_at,
@@ -779,7 +781,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             ended_at: None,
         });
         let wanted = match status {
-            "forming" => dice.range(2, i64::from(capacity).min(4)),
+            CircleStatus::Forming => dice.range(2, i64::from(capacity).min(4)),
             _ if dice.chance(0.3) => i64::from(capacity),
             _ => dice.range(2, i64::from(capacity)),
         } as usize;
@@ -793,8 +795,8 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                 id: dice.id(requested),
                 circle_id: id,
                 user_id: user,
-                role: "member".to_owned(),
-                status: "active".to_owned(),
+                role: CircleRole::Member,
+                status: MembershipStatus::Active,
                 message: dice
                     .chance(0.4)
                     .then(|| "I would like to join; Tuesdays work well for me.".to_owned()),
@@ -807,7 +809,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             });
             members.push((user, joined));
         }
-        if status != "forming" && dice.chance(0.15) {
+        if status != CircleStatus::Forming && dice.chance(0.15) {
             let user = next_member();
             let joined = dice.between(created_at, created_at + (until - created_at) / 3);
             let ended = dice.between(joined, until);
@@ -815,8 +817,8 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                 id: dice.id(joined),
                 circle_id: id,
                 user_id: user,
-                role: "member".to_owned(),
-                status: "left".to_owned(),
+                role: CircleRole::Member,
+                status: MembershipStatus::Left,
                 message: None,
                 reason: None,
                 requested_at: joined,
@@ -827,15 +829,15 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
             });
         }
         let open = i == 0 || dice.chance(0.7);
-        if open && status != "closed" && dice.chance(0.25) {
+        if open && status != CircleStatus::Closed && dice.chance(0.25) {
             for _ in 0..dice.range(1, 3) {
                 let at = dice.between(now - Duration::days(14), now);
                 p.memberships.push(circle_memberships::Model {
                     id: dice.id(at),
                     circle_id: id,
                     user_id: next_member(),
-                    role: "member".to_owned(),
-                    status: "requested".to_owned(),
+                    role: CircleRole::Member,
+                    status: MembershipStatus::Requested,
                     message: Some("Could I join this circle?".to_owned()),
                     reason: None,
                     requested_at: at,
@@ -858,9 +860,13 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                 }
             ),
             capacity,
-            visibility: if open { "open" } else { "invitation_only" }.to_owned(),
-            status: status.to_owned(),
-            frequency: frequency.as_str().to_owned(),
+            visibility: if open {
+                Visibility::Open
+            } else {
+                Visibility::InvitationOnly
+            },
+            status,
+            frequency,
             weekday: weekday_as_str(weekday).to_owned(),
             meeting_time: local_time.format("%H:%M").to_string(),
             duration_minutes: duration,
@@ -896,7 +902,11 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                 circle_id: id,
                 starts_at: at,
                 duration_minutes: duration,
-                status: if cancelled { "cancelled" } else { "scheduled" }.to_owned(),
+                status: if cancelled {
+                    MeetingStatus::Cancelled
+                } else {
+                    MeetingStatus::Scheduled
+                },
                 origin_at: Some(at),
                 location: location.clone(),
                 note: cancelled.then(|| "Cancelled: public holiday.".to_owned()),
@@ -915,14 +925,14 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                     continue;
                 }
                 let status = match dice.range(0, 99) {
-                    0..=77 => "present",
-                    78..=89 => "excused",
-                    _ => "absent",
+                    0..=77 => AttendanceStatus::Present,
+                    78..=89 => AttendanceStatus::Excused,
+                    _ => AttendanceStatus::Absent,
                 };
                 p.attendance.push(attendance::Model {
                     meeting_id,
                     user_id: *user,
-                    status: status.to_owned(),
+                    status,
                     recorded_by: Some(facilitator),
                     recorded_at: recorded,
                 });
@@ -942,7 +952,7 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
     // ------------------------------------------------------------------ events
     let organisers = [ids[PTM], ids[ADMIN]];
     let meeting_circles: Vec<usize> = (0..infos.len())
-        .filter(|i| infos[*i].status != "forming")
+        .filter(|i| infos[*i].status != CircleStatus::Forming)
         .collect();
     // Booked intervals per venue: a venue holds one event at a time.
     let mut booked: Vec<Vec<(DateTime<Utc>, DateTime<Utc>)>> = vec![Vec::new(); n_venues];
@@ -1139,28 +1149,25 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
                 let at = times[k];
                 let cancelled = dice.chance(0.07);
                 let status = if cancelled {
-                    "cancelled"
+                    RegistrationStatus::Cancelled
                 } else if seats < cap {
                     seats += 1;
-                    if paid && !past && dice.chance(0.25) {
-                        "payment_required"
-                    } else {
-                        "confirmed"
-                    }
+                    RegistrationStatus::seated(paid && !past && dice.chance(0.25))
                 } else if waitlist_enabled {
-                    "waitlisted"
+                    RegistrationStatus::Waitlisted
                 } else {
                     continue;
                 };
                 arrivals += 1;
-                let holds = matches!(status, "confirmed" | "payment_required");
+                let holds = status.holds_seat();
                 let cancelled_at = cancelled.then(|| dice.between(at, window_end.max(at)));
-                let checked_in = holds && status == "confirmed" && past && dice.chance(0.85);
+                let checked_in =
+                    status == RegistrationStatus::Confirmed && past && dice.chance(0.85);
                 regs.push(event_registrations::Model {
                     id: dice.id(at),
                     event_id: id,
                     user_id: eligible[ix],
-                    status: status.to_owned(),
+                    status,
                     position: arrivals,
                     note: None,
                     offer_expires_at: None,
@@ -1175,14 +1182,14 @@ pub fn plan(opts: &SeedOptions, now: DateTime<Utc>) -> Result<Plan> {
         }
         p.events.push(events::Model {
             id,
-            kind: kind.as_str().to_owned(),
+            kind,
             title,
             description: format!(
                 "A {} for men of every age and background{}. Bring curiosity; leave advice at home.",
                 kind.label(),
                 if online { ", online" } else { "" }
             ),
-            status: status.as_str().to_owned(),
+            status,
             starts_at,
             ends_at,
             time_zone: tz.name().to_owned(),
@@ -1276,7 +1283,11 @@ mod tests {
             let active = p
                 .memberships
                 .iter()
-                .filter(|m| m.circle_id == c.id && m.status == "active" && m.role == "member")
+                .filter(|m| {
+                    m.circle_id == c.id
+                        && m.status == MembershipStatus::Active
+                        && m.role == CircleRole::Member
+                })
                 .count() as i32;
             assert_eq!(active, c.active_members, "{}", c.name);
             assert!((2..=c.capacity).contains(&active), "{}", c.name);
@@ -1284,7 +1295,7 @@ mod tests {
             assert_eq!(
                 p.memberships
                     .iter()
-                    .filter(|m| m.circle_id == c.id && m.role == "facilitator")
+                    .filter(|m| m.circle_id == c.id && m.role == CircleRole::Facilitator)
                     .count(),
                 1
             );
@@ -1304,14 +1315,11 @@ mod tests {
         }
         for e in &p.events {
             let regs = by_event.remove(&e.id).unwrap_or_default();
-            let seats = regs
-                .iter()
-                .filter(|r| matches!(r.status.as_str(), "confirmed" | "payment_required"))
-                .count() as i32;
+            let seats = regs.iter().filter(|r| r.status.holds_seat()).count() as i32;
             assert_eq!(seats, e.confirmed_count);
             assert!(seats <= e.capacity);
             assert_eq!(regs.len() as i64, e.last_position);
-            if regs.iter().any(|r| r.status == "waitlisted") {
+            if regs.iter().any(|r| r.status.is_waiting()) {
                 assert_eq!(seats, e.capacity, "a waitlist only behind a full event");
             }
             let users: HashSet<_> = regs.iter().map(|r| r.user_id).collect();
@@ -1320,12 +1328,11 @@ mod tests {
             if let Some(c) = e.registration_closes_at {
                 assert!(c <= e.starts_at);
             }
-            EventKind::parse(&e.kind).unwrap();
         }
         assert!(p.events.iter().any(|e| e.price_minor > 0));
         assert!(p.events.iter().any(|e| !e.open_to_all));
         assert!(p.events.iter().any(|e| e.venue_id.is_some()));
-        assert!(p.registrations.iter().any(|r| r.status == "waitlisted"));
+        assert!(p.registrations.iter().any(|r| r.status.is_waiting()));
         assert!(!p.attendance.is_empty());
     }
 

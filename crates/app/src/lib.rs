@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api_schema;
 pub mod audit;
 pub mod authz;
 pub mod calendar;

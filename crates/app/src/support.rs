@@ -11,7 +11,7 @@ use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::credentials::sessions;
 use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use domain::{Email, Role};
+use domain::{Email, Role, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -21,9 +21,11 @@ pub struct AccountStatus {
     pub email: String,
     pub display_name: String,
     /// `active` or `suspended`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: UserStatus,
     pub email_verified: bool,
     pub mfa_enabled: bool,
+    #[schema(value_type = Vec<crate::api_schema::Role>)]
     pub roles: Vec<Role>,
     pub active_sessions: u64,
     pub last_login_at: Option<DateTime<Utc>>,
@@ -48,7 +50,7 @@ pub async fn account_status(
         user_id,
         email: u.email.clone(),
         display_name: u.display_name.clone(),
-        status: u.status.clone(),
+        status: u.status,
         email_verified: u.email_verified_at.is_some(),
         mfa_enabled: mfa_enabled(ctx, user_id).await?,
         roles: roles_of(&ctx.main, user_id).await?,

@@ -1,6 +1,38 @@
-//! Account inputs: email addresses, display names and new passwords.
+//! Accounts: email addresses, display names, new passwords, and whether an account may
+//! be used.
 
+use crate::vocabulary::text_enum;
 use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// Whether an account may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    /// Stopped by an Admin: cannot sign in, and every session has ended.
+    Suspended,
+}
+
+text_enum!(UserStatus {
+    Active => "active",
+    Suspended => "suspended",
+});
+
+impl UserStatus {
+    /// Whether the person may sign in (and stay signed in).
+    pub fn may_sign_in(self) -> bool {
+        match self {
+            Self::Active => true,
+            Self::Suspended => false,
+        }
+    }
+
+    /// Whether the account is suspended.
+    pub fn is_suspended(self) -> bool {
+        !self.may_sign_in()
+    }
+}
 
 /// A syntactically valid, normalised (trimmed, lower-cased) email address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -173,6 +205,17 @@ impl std::fmt::Debug for NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_status_names_round_trip() {
+        crate::vocabulary::assert_text_round_trips(
+            &UserStatus::ALL,
+            UserStatus::as_str,
+            UserStatus::parse,
+        );
+        assert!(UserStatus::Active.may_sign_in() && !UserStatus::Active.is_suspended());
+        assert!(!UserStatus::Suspended.may_sign_in() && UserStatus::Suspended.is_suspended());
+    }
 
     #[test]
     fn emails_are_normalised() {

@@ -22,7 +22,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 /// How often a circle meets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
     /// Every week on the same weekday.

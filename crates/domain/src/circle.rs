@@ -1,6 +1,7 @@
 //! Circles: small peer groups of 2–10 men led by certified facilitators. These are the
 //! rules a circle's own data must obey; who may change it lives in `app::circles`.
 
+use crate::vocabulary::text_enum;
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +107,7 @@ impl CircleDescription {
 }
 
 /// Who may ask to join.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Anyone may ask to join; a facilitator decides.
@@ -116,7 +117,7 @@ pub enum Visibility {
 }
 
 /// Where a circle is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CircleStatus {
     /// Gathering members; not meeting yet.
@@ -131,34 +132,41 @@ pub enum CircleStatus {
 impl CircleStatus {
     /// Whether people can join (by request or invitation).
     pub fn accepts_members(self) -> bool {
-        matches!(self, CircleStatus::Forming | CircleStatus::Active)
+        match self {
+            Self::Forming | Self::Active => true,
+            Self::Closed | Self::Archived => false,
+        }
+    }
+
+    /// The statuses that take members, for queries over stored rows.
+    pub fn accepting() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|s| s.accepts_members())
     }
 
     /// Archived circles are read-only.
     pub fn is_read_only(self) -> bool {
-        self == CircleStatus::Archived
+        match self {
+            Self::Archived => true,
+            Self::Forming | Self::Active | Self::Closed => false,
+        }
     }
 
     /// Allowed changes: forming ⇄ active, either → closed, closed → active (reopen),
-    /// anything but archived → archived. Nothing leaves archived.
+    /// anything but archived → archived. Staying the same is allowed, so a repeated
+    /// request is harmless; nothing leaves archived.
     pub fn can_become(self, next: CircleStatus) -> bool {
         use CircleStatus::*;
-        match (self, next) {
-            (Archived, _) => false,
-            (a, b) if a == b => true,
-            (_, Archived) => true,
-            (Forming, Active)
-            | (Active, Forming)
-            | (Forming, Closed)
-            | (Active, Closed)
-            | (Closed, Active) => true,
-            _ => false,
+        match self {
+            Forming => matches!(next, Forming | Active | Closed | Archived),
+            Active => matches!(next, Active | Forming | Closed | Archived),
+            Closed => matches!(next, Closed | Active | Archived),
+            Archived => false,
         }
     }
 }
 
 /// A person's standing in one circle (a relationship, not a global role).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CircleRole {
     Facilitator,
@@ -169,12 +177,25 @@ pub enum CircleRole {
 impl CircleRole {
     /// Facilitators and co-facilitators run the circle; they do not take member seats.
     pub fn leads(self) -> bool {
-        matches!(self, CircleRole::Facilitator | CircleRole::CoFacilitator)
+        match self {
+            Self::Facilitator | Self::CoFacilitator => true,
+            Self::Member => false,
+        }
+    }
+
+    /// Whether this standing takes one of the circle's member seats.
+    pub fn takes_seat(self) -> bool {
+        !self.leads()
+    }
+
+    /// The roles that lead a circle, for queries over stored rows.
+    pub fn leading() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|r| r.leads())
     }
 }
 
 /// Where a membership stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MembershipStatus {
     /// Asked to join; waiting for a facilitator (in order, when the circle is full).
@@ -185,23 +206,77 @@ pub enum MembershipStatus {
     Removed,
 }
 
-macro_rules! text_enum {
-    ($t:ty { $($v:ident => $s:literal),+ $(,)? }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)+ _ => None }
-            }
+impl MembershipStatus {
+    /// In the circle now.
+    pub fn is_active(self) -> bool {
+        match self {
+            Self::Active => true,
+            Self::Requested | Self::Declined | Self::Left | Self::Removed => false,
         }
-    };
+    }
+
+    /// Asked to join and not decided yet.
+    pub fn is_pending(self) -> bool {
+        match self {
+            Self::Requested => true,
+            Self::Active | Self::Declined | Self::Left | Self::Removed => false,
+        }
+    }
+
+    /// In the circle, or asking to be: the memberships a person can leave or withdraw, and
+    /// that count as "my circles".
+    pub fn is_current(self) -> bool {
+        match self {
+            Self::Requested | Self::Active => true,
+            Self::Declined | Self::Left | Self::Removed => false,
+        }
+    }
+
+    /// The current statuses, for queries over stored rows.
+    pub fn current() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|s| s.is_current())
+    }
+
+    /// Allowed changes of a stored membership:
+    ///
+    /// - a request is approved, declined (also when the circle is archived) or withdrawn;
+    /// - a member leaves or is removed;
+    /// - someone who was declined, left or was removed asks again, or joins by an
+    ///   invitation or as a co-facilitator.
+    ///
+    /// Staying the same is not a change.
+    pub fn can_become(self, next: MembershipStatus) -> bool {
+        use MembershipStatus::*;
+        match self {
+            Requested => matches!(next, Active | Declined | Left),
+            Active => matches!(next, Left | Removed),
+            Declined | Left | Removed => matches!(next, Requested | Active),
+        }
+    }
 }
 
-text_enum!(Visibility { Open => "open", InvitationOnly => "invitation_only" });
-text_enum!(CircleStatus { Forming => "forming", Active => "active", Closed => "closed", Archived => "archived" });
-text_enum!(CircleRole { Facilitator => "facilitator", CoFacilitator => "co_facilitator", Member => "member" });
-text_enum!(MembershipStatus { Requested => "requested", Active => "active", Declined => "declined", Left => "left", Removed => "removed" });
+text_enum!(Visibility {
+    Open => "open",
+    InvitationOnly => "invitation_only",
+});
+text_enum!(CircleStatus {
+    Forming => "forming",
+    Active => "active",
+    Closed => "closed",
+    Archived => "archived",
+});
+text_enum!(CircleRole {
+    Facilitator => "facilitator",
+    CoFacilitator => "co_facilitator",
+    Member => "member",
+});
+text_enum!(MembershipStatus {
+    Requested => "requested",
+    Active => "active",
+    Declined => "declined",
+    Left => "left",
+    Removed => "removed",
+});
 
 #[cfg(test)]
 mod tests {
@@ -246,23 +321,102 @@ mod tests {
         assert!(!Closed.can_become(Forming));
         assert!(!Closed.accepts_members());
         assert!(Forming.accepts_members() && Active.accepts_members());
+        assert_eq!(
+            CircleStatus::accepting().collect::<Vec<_>>(),
+            [Forming, Active]
+        );
     }
 
     #[test]
     fn stored_names_round_trip() {
-        for s in [
-            CircleStatus::Forming,
-            CircleStatus::Active,
-            CircleStatus::Closed,
-            CircleStatus::Archived,
-        ] {
-            assert_eq!(CircleStatus::parse(s.as_str()), Some(s));
-        }
+        use crate::vocabulary::assert_text_round_trips;
+        assert_text_round_trips(
+            &CircleStatus::ALL,
+            CircleStatus::as_str,
+            CircleStatus::parse,
+        );
+        assert_text_round_trips(&Visibility::ALL, Visibility::as_str, Visibility::parse);
+        assert_text_round_trips(&CircleRole::ALL, CircleRole::as_str, CircleRole::parse);
+        assert_text_round_trips(
+            &MembershipStatus::ALL,
+            MembershipStatus::as_str,
+            MembershipStatus::parse,
+        );
+        assert_eq!(CircleRole::CoFacilitator.as_str(), "co_facilitator");
         assert_eq!(
             Visibility::parse("invitation_only"),
             Some(Visibility::InvitationOnly)
         );
         assert_eq!(MembershipStatus::parse("gone"), None);
         assert!(CircleRole::CoFacilitator.leads() && !CircleRole::Member.leads());
+    }
+
+    #[test]
+    fn circle_status_changes_are_exactly_these() {
+        use CircleStatus::*;
+        let allowed = [
+            (Forming, Active),
+            (Active, Forming),
+            (Forming, Closed),
+            (Active, Closed),
+            (Closed, Active),
+            (Forming, Archived),
+            (Active, Archived),
+            (Closed, Archived),
+        ];
+        for from in CircleStatus::ALL {
+            for to in CircleStatus::ALL {
+                let expected = allowed.contains(&(from, to)) || (from == to && from != Archived);
+                assert_eq!(from.can_become(to), expected, "{from:?} → {to:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn leaders_take_no_seat() {
+        assert_eq!(
+            CircleRole::leading().collect::<Vec<_>>(),
+            [CircleRole::Facilitator, CircleRole::CoFacilitator]
+        );
+        for r in CircleRole::ALL {
+            assert_eq!(r.takes_seat(), !r.leads());
+        }
+    }
+
+    #[test]
+    fn membership_changes_follow_its_life() {
+        use MembershipStatus::*;
+        let allowed = [
+            (Requested, Active),
+            (Requested, Declined),
+            (Requested, Left),
+            (Active, Left),
+            (Active, Removed),
+            (Declined, Requested),
+            (Declined, Active),
+            (Left, Requested),
+            (Left, Active),
+            (Removed, Requested),
+            (Removed, Active),
+        ];
+        for from in MembershipStatus::ALL {
+            for to in MembershipStatus::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+        assert_eq!(
+            MembershipStatus::current().collect::<Vec<_>>(),
+            [Requested, Active]
+        );
+        assert!(Active.is_active() && !Requested.is_active());
+        assert!(Requested.is_pending() && !Active.is_pending());
+        // Only what is current can end.
+        for s in MembershipStatus::ALL {
+            assert_eq!(s.is_current(), s.can_become(Left), "{s:?}");
+        }
     }
 }

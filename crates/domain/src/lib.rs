@@ -4,20 +4,29 @@
 //! hold valid data ("parse, don't validate"). No I/O and no async live in this crate.
 
 pub mod account;
+pub mod audit;
 pub mod cadence;
 pub mod circle;
 pub mod csv;
 pub mod dates;
 pub mod event;
+mod event_registration;
+pub mod job;
 pub mod local_path;
 pub mod lockout;
+pub mod meeting;
+pub mod money;
 pub mod network;
 pub mod permission;
 pub mod profile;
 pub mod report;
 pub mod role;
+#[cfg(feature = "sea-orm")]
+pub mod stored;
+mod vocabulary;
 
-pub use account::{DisplayName, Email, NewPassword};
+pub use account::{DisplayName, Email, NewPassword, UserStatus};
+pub use money::{Currency, Money};
 pub use permission::Permission;
 pub use profile::{Bio, City, FullName, Phone, TimeZone};
 pub use role::Role;

@@ -1,22 +1,11 @@
 //! The six global roles a user can hold.
 
+use crate::vocabulary::text_enum;
 use serde::{Deserialize, Serialize};
 
 /// A global role. A user may hold several; every user is at least a [`Role::Member`].
 /// Standing inside one circle (facilitator of circle X) is a relationship, not a role.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -27,28 +16,16 @@ pub enum Role {
     Support,
 }
 
+text_enum!(Role {
+    Member => "member",
+    Facilitator => "facilitator",
+    ProgramTeamMember => "program_team_member",
+    Leadership => "leadership",
+    Admin => "admin",
+    Support => "support",
+});
+
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Member,
-        Role::Facilitator,
-        Role::ProgramTeamMember,
-        Role::Leadership,
-        Role::Admin,
-        Role::Support,
-    ];
-
-    /// The stable name stored in the database and used in the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Facilitator => "facilitator",
-            Role::ProgramTeamMember => "program_team_member",
-            Role::Leadership => "leadership",
-            Role::Admin => "admin",
-            Role::Support => "support",
-        }
-    }
-
     /// The name shown to people.
     pub fn label(self) -> &'static str {
         match self {
@@ -60,16 +37,6 @@ impl Role {
             Role::Support => "Support",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[cfg(test)]
@@ -78,9 +45,8 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for role in Role::ALL {
-            assert_eq!(Role::parse(role.as_str()), Some(role));
-        }
+        crate::vocabulary::assert_text_round_trips(&Role::ALL, Role::as_str, Role::parse);
         assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::ProgramTeamMember.to_string(), "program_team_member");
     }
 }

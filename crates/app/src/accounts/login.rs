@@ -92,7 +92,7 @@ async fn password_step(
     // The right password is no guess: it counts against neither the account nor the address.
     lockout::clear(ctx, &key).await?;
     ctx.limiter.refund(ip_limit, meta.ip_or_unknown()).await?;
-    if user.status == users::STATUS_SUSPENDED {
+    if user.status.is_suspended() {
         audit::record_alone(
             &ctx.main,
             meta,
@@ -206,7 +206,7 @@ async fn mfa_step(
     ctx.limiter.hit(ip_limit, meta.ip_or_unknown()).await?;
     let claims = verify_claims(ctx, mfa_token, "mfa").ok_or(Error::InvalidToken)?;
     let user = find_user(&ctx.main, claims.sub).await?;
-    if user.status == users::STATUS_SUSPENDED {
+    if user.status.is_suspended() {
         return Err(Error::AccountSuspended);
     }
     // TOTP and recovery codes share one counter: a guess is a guess.

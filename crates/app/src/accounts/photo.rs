@@ -13,6 +13,7 @@ use db::main_db::{circle_memberships, event_registrations, events, user_photos, 
 use db::sea_orm::sea_query::OnConflict;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use domain::circle::MembershipStatus;
+use domain::event::RegistrationStatus;
 use domain::{DomainError, Role};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
@@ -273,7 +274,7 @@ async fn knows(ctx: &Context, viewer: Uuid, subject: Uuid) -> Result<bool> {
             .select_only()
             .column(circle_memberships::Column::CircleId)
             .filter(circle_memberships::Column::UserId.eq(user))
-            .filter(circle_memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+            .filter(circle_memberships::Column::Status.eq(MembershipStatus::Active))
     };
     let mine: Vec<Uuid> = active(viewer).into_tuple().all(&ctx.main).await?;
     if !mine.is_empty() {
@@ -300,7 +301,7 @@ async fn events_of(ctx: &Context, user: Uuid) -> Result<(Vec<Uuid>, Vec<Uuid>)> 
         .select_only()
         .column(event_registrations::Column::EventId)
         .filter(event_registrations::Column::UserId.eq(user))
-        .filter(event_registrations::Column::Status.ne("cancelled"))
+        .filter(event_registrations::Column::Status.ne(RegistrationStatus::Cancelled))
         .into_tuple()
         .all(&ctx.main)
         .await?;

@@ -16,8 +16,10 @@ pub struct Profile {
     pub email: String,
     pub display_name: String,
     pub email_verified: bool,
+    #[schema(value_type = Vec<crate::api_schema::Role>)]
     pub roles: Vec<Role>,
     /// What the roles allow, so a client can show only what applies.
+    #[schema(value_type = Vec<crate::api_schema::Permission>)]
     pub permissions: Vec<Permission>,
     pub mfa_enabled: bool,
     pub created_at: DateTime<Utc>,

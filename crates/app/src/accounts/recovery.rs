@@ -136,7 +136,7 @@ pub async fn request_password_reset(
         .await?;
     let user = find_user_by_email(&ctx.main, email.as_str())
         .await?
-        .filter(|u| u.status == users::STATUS_ACTIVE);
+        .filter(|u| u.status.may_sign_in());
     // Both branches write one audit record, so they take about as long.
     let txn = db::begin_write(&ctx.main).await?;
     match user {

@@ -11,7 +11,7 @@ use crate::{token, Checks, Context, RequestMeta, Result};
 use db::credentials::password_credentials;
 use db::main_db::{user_roles, users};
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
-use domain::{DisplayName, Email, NewPassword, Role};
+use domain::{DisplayName, Email, NewPassword, Role, UserStatus};
 use serde::Deserialize;
 use std::time::Duration;
 use uuid::Uuid;
@@ -102,7 +102,7 @@ async fn create_user(
             id: Set(id),
             email: Set(email.as_str().to_owned()),
             display_name: Set(name.as_str().to_owned()),
-            status: Set(users::STATUS_ACTIVE.to_owned()),
+            status: Set(UserStatus::Active),
             email_verified_at: Set(None),
             last_login_at: Set(None),
             suspended_at: Set(None),
@@ -115,7 +115,7 @@ async fn create_user(
         .await?;
         user_roles::ActiveModel {
             user_id: Set(id),
-            role: Set(Role::Member.as_str().to_owned()),
+            role: Set(Role::Member),
             granted_by: Set(None),
             granted_at: Set(now),
         }

@@ -208,7 +208,7 @@ async fn actor_for(ctx: &Context, session: sessions::Model) -> Result<Actor> {
         .ok_or(Error::Unauthenticated)?;
     // Suspension also ends every session; the holder is told why rather than to sign in
     // again (which would fail anyway).
-    if user.status == users::STATUS_SUSPENDED {
+    if user.status.is_suspended() {
         return Err(Error::AccountSuspended);
     }
     if session.revoked_at.is_some() || session.expires_at <= ctx.now() {
@@ -263,7 +263,7 @@ pub async fn refresh(ctx: &Context, meta: &RequestMeta, raw: &str) -> Result<Tok
         .await
         .map_err(|_| Error::SessionRevoked)?;
     // As in `authenticate`: a suspended holder learns why, not just that the session ended.
-    if user.status == users::STATUS_SUSPENDED {
+    if user.status.is_suspended() {
         return Err(Error::AccountSuspended);
     }
     if session.revoked_at.is_some() || session.expires_at <= now {

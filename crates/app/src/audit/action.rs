@@ -2,42 +2,7 @@
 //! the entry and how much of it) and a label a person can read. The stored names never
 //! change; a new action is a new variant, which every `match` below must then place.
 
-use serde::{Deserialize, Serialize};
-
-/// Who may read an entry, and how much of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Classification {
-    /// Signing in, account safety, roles, support and step-ins: read in full by Leadership
-    /// and Admins.
-    Security,
-    /// Running the organisation: circles and events created and changed, certifications.
-    Administration,
-    /// One person's place in a circle (asked, joined, left, removed, invited) or a circle's
-    /// own activity. Recorded without a person, an address or any words: only the circle,
-    /// the time and counts. The reasons stay with the circle.
-    Circle,
-}
-
-impl Classification {
-    pub const ALL: [Classification; 3] = [
-        Classification::Security,
-        Classification::Administration,
-        Classification::Circle,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Classification::Security => "security",
-            Classification::Administration => "administration",
-            Classification::Circle => "circle",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Classification> {
-        Classification::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
+pub use domain::audit::Classification;
 
 macro_rules! actions {
     ($($variant:ident => $name:literal, $class:ident, $label:literal;)+) => {

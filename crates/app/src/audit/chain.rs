@@ -187,6 +187,7 @@ pub async fn erase_person(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::audit::Classification;
 
     fn sample(format: i16) -> audit_log::Model {
         let mut r = audit_log::Model {
@@ -202,7 +203,7 @@ mod tests {
             details: "{}".into(),
             prev_hash: GENESIS.into(),
             hash: String::new(),
-            classification: "security".into(),
+            classification: Classification::Security,
             format,
             salt: Some("00112233445566778899aabbccddeeff".into()),
             subject_digest: None,
@@ -255,7 +256,7 @@ mod tests {
         forged.actor_id = Some(Uuid::now_v7());
         assert!(problem_with(&forged, 1, GENESIS).is_some());
         // …and so is one who changes what happened on an erased row.
-        r.classification = "administration".into();
+        r.classification = Classification::Administration;
         assert!(problem_with(&r, 1, GENESIS).is_some());
     }
 }

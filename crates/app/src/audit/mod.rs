@@ -76,7 +76,7 @@ impl Entry {
     /// What the entry keeps once classified: circle entries lose the actor, the address,
     /// a target that is a person, and every detail that is not a number.
     fn confined(mut self) -> (Self, bool) {
-        let circle = self.classification == Classification::Circle;
+        let circle = self.classification.hides_people();
         if circle {
             self.actor = None;
             if self.target.as_ref().is_some_and(|t| t.0 == "user") {
@@ -146,7 +146,7 @@ pub async fn record(
         details: entry.details.to_string(),
         prev_hash,
         hash: String::new(),
-        classification: entry.classification.as_str().to_owned(),
+        classification: entry.classification,
         format: chain::FORMAT,
         salt: Some(random_salt()),
         subject_digest: None,
@@ -174,6 +174,7 @@ pub struct AuditFilter {
     /// Exact action name, e.g. `login_failed`.
     pub action: Option<String>,
     /// `security`, `administration` or `circle`.
+    #[param(value_type = Option<crate::api_schema::Classification>)]
     pub classification: Option<Classification>,
     pub actor_id: Option<Uuid>,
     /// The id of the user (or other record) acted on.
@@ -195,6 +196,7 @@ pub struct AuditRecord {
     pub action: String,
     /// What happened, in words.
     pub action_label: String,
+    #[schema(value_type = crate::api_schema::Classification)]
     pub classification: Classification,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
@@ -211,13 +213,12 @@ impl From<audit_log::Model> for AuditRecord {
         let action = Action::parse(&r.action);
         // Circle business written before classification existed may still name people:
         // it is shown the way new circle entries are written, without them.
-        let stored = Classification::parse(&r.classification).unwrap_or(Classification::Security);
-        let circle = stored == Classification::Circle
-            || action.map(Action::classification) == Some(Classification::Circle);
+        let circle = r.classification.hides_people()
+            || action.is_some_and(|a| a.classification().hides_people());
         let classification = if circle {
             Classification::Circle
         } else {
-            stored
+            r.classification
         };
         let details = serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null);
         let user_target = r.target_type.as_deref() == Some("user");
@@ -270,7 +271,7 @@ pub async fn list(
         q = q.filter(audit_log::Column::Action.eq(a.as_str()));
     }
     if let Some(c) = filter.classification {
-        q = q.filter(audit_log::Column::Classification.eq(c.as_str()));
+        q = q.filter(audit_log::Column::Classification.eq(c));
     }
     if let Some(a) = filter.actor_id {
         q = q.filter(audit_log::Column::ActorId.eq(a));

@@ -117,7 +117,7 @@ pub(crate) async fn active_membership(
     Ok(memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle_id))
         .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .one(db)
         .await?)
 }
@@ -140,11 +140,8 @@ pub(crate) async fn circles_led_by(
     }
     let mut q = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .filter(memberships::Column::Role.is_in([
-            CircleRole::Facilitator.as_str(),
-            CircleRole::CoFacilitator.as_str(),
-        ]));
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
+        .filter(memberships::Column::Role.is_in(CircleRole::leading()));
     if let Some(c) = circle {
         q = q.filter(memberships::Column::CircleId.eq(c));
     }
@@ -172,10 +169,7 @@ pub async fn running_step_in(
 pub async fn standing(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Standing> {
     let now = ctx.now();
     let m = active_membership(&ctx.main, circle_id, actor.id()).await?;
-    let leading_role = m
-        .as_ref()
-        .and_then(|m| CircleRole::parse(&m.role))
-        .is_some_and(CircleRole::leads);
+    let leading_role = m.as_ref().is_some_and(|m| m.role.leads());
     if leading_role && certification::is_current(&ctx.main, actor.id(), now).await? {
         return Ok(Standing::Leader);
     }

@@ -105,7 +105,7 @@ mod tests {
                 id: Uuid::now_v7(),
                 email: "someone@example.org".into(),
                 display_name: "Someone".into(),
-                status: "active".into(),
+                status: domain::UserStatus::Active,
                 email_verified_at: Some(now),
                 last_login_at: None,
                 suspended_at: None,
@@ -128,10 +128,10 @@ mod tests {
         let now = Utc::now();
         events::Model {
             id: Uuid::now_v7(),
-            kind: "workshop".into(),
+            kind: domain::event::EventKind::Workshop,
             title: "Workshop".into(),
             description: String::new(),
-            status: "published".into(),
+            status: domain::event::EventStatus::Published,
             starts_at: now,
             ends_at: now,
             time_zone: "UTC".into(),

@@ -108,13 +108,13 @@ impl Actor {
     }
 }
 
-/// The roles a user holds, Member first. Unknown names in storage are ignored.
+/// The roles a user holds, Member first.
 pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>> {
     let rows = user_roles::Entity::find()
         .filter(user_roles::Column::UserId.eq(user_id))
         .all(db)
         .await?;
-    let mut roles: Vec<Role> = rows.iter().filter_map(|r| Role::parse(&r.role)).collect();
+    let mut roles: Vec<Role> = rows.iter().map(|r| r.role).collect();
     roles.sort();
     Ok(roles)
 }

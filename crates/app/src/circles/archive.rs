@@ -9,7 +9,7 @@
 //! told by email.
 
 use super::jobs::CircleNotice;
-use super::{lock_circle, notify, refuse_if_archived, status_of};
+use super::{lock_circle, notify, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
 use crate::{Context, Error, RequestMeta, Result};
@@ -44,7 +44,7 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
-    if !status_of(&circle).can_become(CircleStatus::Archived) {
+    if !circle.status.can_become(CircleStatus::Archived) {
         return Err(Error::conflict(
             "invalid_status_change",
             "This circle cannot be archived.",
@@ -74,7 +74,7 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
         .await?;
     let (summarised, deleted) = summarise_attendance(&txn, circle.id).await?;
     let mut row: circles::ActiveModel = circle.clone().into();
-    row.status = Set(CircleStatus::Archived.as_str().to_owned());
+    row.status = Set(CircleStatus::Archived);
     row.location = Set(None);
     row.online_url = Set(None);
     row.archived_at = Set(Some(now));
@@ -119,7 +119,7 @@ async fn people_with_status(
 ) -> Result<Vec<Uuid>> {
     Ok(memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle_id))
-        .filter(memberships::Column::Status.eq(status.as_str()))
+        .filter(memberships::Column::Status.eq(status))
         .all(txn)
         .await?
         .into_iter()
@@ -138,12 +138,12 @@ async fn decline_waiting(
     memberships::Entity::update_many()
         .col_expr(
             memberships::Column::Status,
-            Expr::value(MembershipStatus::Declined.as_str()),
+            Expr::value(MembershipStatus::Declined),
         )
         .col_expr(memberships::Column::DecidedAt, Expr::value(now))
         .col_expr(memberships::Column::DecidedBy, Expr::value(by))
         .filter(memberships::Column::CircleId.eq(circle_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Requested.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Requested))
         .exec(txn)
         .await?;
     Ok(waiting)
@@ -163,12 +163,7 @@ async fn summarise_attendance(txn: &impl ConnectionTrait, circle_id: Uuid) -> Re
         .all(txn)
         .await?;
     for a in &records {
-        let slot = match a.status.as_str() {
-            "present" => 0,
-            "absent" => 1,
-            _ => 2,
-        };
-        counts.entry(a.meeting_id).or_default()[slot] += 1;
+        counts.entry(a.meeting_id).or_default()[a.status.tally_index()] += 1;
     }
     for m in &all {
         let [present, absent, excused] = counts.get(&m.id).copied().unwrap_or_default();

@@ -16,13 +16,6 @@ use domain::Role;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-fn leading_roles() -> [&'static str; 2] {
-    [
-        CircleRole::Facilitator.as_str(),
-        CircleRole::CoFacilitator.as_str(),
-    ]
-}
-
 /// Active leading memberships (certified or not), optionally of one person.
 async fn leading_memberships(
     db: &impl ConnectionTrait,
@@ -30,8 +23,8 @@ async fn leading_memberships(
     circle_ids: Option<&[Uuid]>,
 ) -> Result<Vec<memberships::Model>> {
     let mut q = memberships::Entity::find()
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .filter(memberships::Column::Role.is_in(leading_roles()));
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
+        .filter(memberships::Column::Role.is_in(CircleRole::leading()));
     if let Some(u) = user_id {
         q = q.filter(memberships::Column::UserId.eq(u));
     }
@@ -84,7 +77,7 @@ async fn mark(
         })
         .filter(circles::Column::Id.eq(circle_id))
         .filter(circles::Column::NeedsFacilitatorSince.is_null())
-        .filter(circles::Column::Status.ne(CircleStatus::Archived.as_str()))
+        .filter(circles::Column::Status.ne(CircleStatus::Archived))
         .exec(txn)
         .await?;
     if res.rows_affected == 0 {
@@ -98,7 +91,7 @@ async fn mark(
     .await?;
     let members = memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .all(txn)
         .await?;
     for m in members {
@@ -112,7 +105,7 @@ async fn mark(
         .await?;
     }
     let team = user_roles::Entity::find()
-        .filter(user_roles::Column::Role.eq(Role::ProgramTeamMember.as_str()))
+        .filter(user_roles::Column::Role.eq(Role::ProgramTeamMember))
         .all(txn)
         .await?;
     for p in team {
@@ -155,7 +148,7 @@ pub(crate) async fn leader_lapsed(
 pub(crate) async fn mark_leaderless(ctx: &Context) -> Result<()> {
     let unmarked: Vec<Uuid> = circles::Entity::find()
         .filter(circles::Column::NeedsFacilitatorSince.is_null())
-        .filter(circles::Column::Status.ne(CircleStatus::Archived.as_str()))
+        .filter(circles::Column::Status.ne(CircleStatus::Archived))
         .all(&ctx.main)
         .await?
         .into_iter()

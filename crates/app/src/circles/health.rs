@@ -13,7 +13,8 @@ use crate::{Context, Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use db::main_db::{attendance, circle_memberships as memberships, circles, meetings};
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use domain::circle::{CircleRole, CircleStatus, MembershipStatus};
+use domain::circle::CircleStatus;
+use domain::meeting::{AttendanceStatus, MeetingStatus};
 use domain::report;
 use domain::Permission;
 use serde::Serialize;
@@ -64,6 +65,7 @@ pub struct Retention {
 pub struct CircleSummary {
     pub circle_id: Uuid,
     pub name: String,
+    #[schema(value_type = crate::api_schema::CircleStatus)]
     pub status: CircleStatus,
     pub capacity: i32,
     pub active_members: i32,
@@ -254,7 +256,8 @@ impl Facts {
         circle: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<Facts> {
-        let mut q = meetings::Entity::find().filter(meetings::Column::Status.eq("scheduled"));
+        let mut q =
+            meetings::Entity::find().filter(meetings::Column::Status.eq(MeetingStatus::Scheduled));
         if let Some(id) = circle {
             q = q.filter(meetings::Column::CircleId.eq(id));
         }
@@ -278,9 +281,9 @@ impl Facts {
         let mut members: HashMap<Uuid, Vec<memberships::Model>> = HashMap::new();
         let mut requests: HashMap<Uuid, i64> = HashMap::new();
         for m in q.all(db).await? {
-            if m.status == MembershipStatus::Requested.as_str() {
+            if m.status.is_pending() {
                 *requests.entry(m.circle_id).or_default() += 1;
-            } else if m.role == CircleRole::Member.as_str() {
+            } else if m.role.takes_seat() {
                 members.entry(m.circle_id).or_default().push(m);
             }
         }
@@ -325,7 +328,7 @@ impl Facts {
     }
 
     fn summary(&self, c: &circles::Model, now: DateTime<Utc>) -> CircleSummary {
-        let status = CircleStatus::parse(&c.status).unwrap_or(CircleStatus::Archived);
+        let status = c.status;
         let last = self
             .meetings
             .get(&c.id)
@@ -366,15 +369,10 @@ async fn tallies(
     if let Some(ids) = only {
         q = q.filter(attendance::Column::MeetingId.is_in(ids));
     }
-    let rows: Vec<(Uuid, String, i64)> = q.into_tuple().all(db).await?;
+    let rows: Vec<(Uuid, AttendanceStatus, i64)> = q.into_tuple().all(db).await?;
     let mut out: HashMap<Uuid, [i64; 3]> = HashMap::new();
     for (meeting, status, n) in rows {
-        let slot = match status.as_str() {
-            "present" => 0,
-            "absent" => 1,
-            _ => 2,
-        };
-        out.entry(meeting).or_default()[slot] += n;
+        out.entry(meeting).or_default()[status.tally_index()] += n;
     }
     Ok(out)
 }
@@ -441,6 +439,7 @@ fn retention(people: &[memberships::Model], until: DateTime<Utc>) -> Retention {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::circle::{CircleRole, MembershipStatus};
 
     fn member(joined: &str, ended: Option<&str>) -> memberships::Model {
         let at = |s: &str| s.parse::<DateTime<Utc>>().ok();
@@ -448,8 +447,12 @@ mod tests {
             id: Uuid::now_v7(),
             circle_id: Uuid::nil(),
             user_id: Uuid::now_v7(),
-            role: "member".into(),
-            status: if ended.is_some() { "left" } else { "active" }.into(),
+            role: CircleRole::Member,
+            status: if ended.is_some() {
+                MembershipStatus::Left
+            } else {
+                MembershipStatus::Active
+            },
             message: None,
             reason: None,
             requested_at: Utc::now(),

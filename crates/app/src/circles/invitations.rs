@@ -236,10 +236,7 @@ pub async fn accept(
         .filter(memberships::Column::UserId.eq(g.actor_id()))
         .one(&txn)
         .await?;
-    if existing
-        .as_ref()
-        .is_some_and(|m| m.status == MembershipStatus::Active.as_str())
-    {
+    if existing.as_ref().is_some_and(|m| m.status.is_active()) {
         return Err(Error::conflict(
             "already_member",
             "You are already in this circle.",
@@ -266,8 +263,8 @@ pub async fn accept(
             // cannot make one membership take two seats.
             let res = memberships::Entity::update_many()
                 .set(memberships::ActiveModel {
-                    role: Set(CircleRole::Member.as_str().to_owned()),
-                    status: Set(MembershipStatus::Active.as_str().to_owned()),
+                    role: Set(CircleRole::Member),
+                    status: Set(MembershipStatus::Active),
                     reason: Set(None),
                     decided_at: Set(Some(now)),
                     decided_by: Set(inv.invited_by),
@@ -276,7 +273,7 @@ pub async fn accept(
                     ..Default::default()
                 })
                 .filter(memberships::Column::Id.eq(m.id))
-                .filter(memberships::Column::Status.eq(m.status.as_str()))
+                .filter(memberships::Column::Status.eq(m.status))
                 .exec(&txn)
                 .await?;
             if res.rows_affected != 1 {
@@ -293,8 +290,8 @@ pub async fn accept(
                 id: Set(id),
                 circle_id: Set(circle.id),
                 user_id: Set(g.actor_id()),
-                role: Set(CircleRole::Member.as_str().to_owned()),
-                status: Set(MembershipStatus::Active.as_str().to_owned()),
+                role: Set(CircleRole::Member),
+                status: Set(MembershipStatus::Active),
                 message: Set(None),
                 reason: Set(None),
                 requested_at: Set(now),

@@ -29,10 +29,10 @@ pub(super) async fn listable_to(ctx: &Context, user_id: Uuid) -> Result<Conditio
         .column(memberships::Column::CircleId)
         .from(memberships::Entity)
         .and_where(memberships::Column::UserId.eq(user_id))
-        .and_where(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .and_where(memberships::Column::Status.eq(MembershipStatus::Active))
         .to_owned();
     Ok(Condition::any()
-        .add(circles::Column::Visibility.eq(Visibility::Open.as_str()))
+        .add(circles::Column::Visibility.eq(Visibility::Open))
         .add(circles::Column::Id.in_subquery(invited))
         .add(circles::Column::Id.in_subquery(belongs)))
 }

@@ -1,6 +1,6 @@
 //! Creating, editing, viewing and browsing circles.
 
-use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing, status_of};
+use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{InCircle, Leading, Standing};
 use crate::authz::{can, Actor, Granted};
@@ -13,7 +13,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
-use domain::cadence::{weekday_as_str, Cadence};
+use domain::cadence::{weekday_as_str, Cadence, Frequency};
 use domain::circle::{
     CircleCapacity, CircleDescription, CircleName, CircleRole, CircleStatus, MembershipStatus,
     Visibility,
@@ -33,6 +33,7 @@ pub struct CircleInput {
     pub description: String,
     /// Member seats, 2–10 (facilitators not counted).
     pub capacity: i64,
+    #[schema(value_type = crate::api_schema::Visibility)]
     pub visibility: Visibility,
     /// `weekly`, `every_two_weeks` or `monthly`.
     pub frequency: String,
@@ -60,6 +61,7 @@ pub struct CirclePatch {
     pub name: Option<String>,
     pub description: Option<String>,
     pub capacity: Option<i64>,
+    #[schema(value_type = Option<crate::api_schema::Visibility>)]
     pub visibility: Option<Visibility>,
     pub frequency: Option<String>,
     pub weekday: Option<String>,
@@ -71,6 +73,7 @@ pub struct CirclePatch {
     pub location: Option<String>,
     pub online_url: Option<String>,
     /// `forming`, `active` or `closed` (archiving is a separate step).
+    #[schema(value_type = Option<crate::api_schema::CircleStatus>)]
     pub status: Option<CircleStatus>,
 }
 
@@ -79,6 +82,7 @@ pub struct CirclePatch {
 pub struct Person {
     pub user_id: Uuid,
     pub display_name: String,
+    #[schema(value_type = crate::api_schema::CircleRole)]
     pub role: CircleRole,
     pub joined_at: Option<DateTime<Utc>>,
 }
@@ -93,9 +97,12 @@ pub struct CircleView {
     pub capacity: i32,
     pub active_members: i32,
     pub open_seats: i32,
+    #[schema(value_type = crate::api_schema::Visibility)]
     pub visibility: Visibility,
+    #[schema(value_type = crate::api_schema::CircleStatus)]
     pub status: CircleStatus,
-    pub frequency: String,
+    #[schema(value_type = String)]
+    pub frequency: Frequency,
     pub weekday: String,
     pub meeting_time: String,
     pub duration_minutes: i32,
@@ -134,6 +141,7 @@ pub struct CircleFilter {
     /// Only circles taking members that have a free seat.
     pub has_open_seats: Option<bool>,
     /// `forming`, `active` or `closed`; by default forming and active circles.
+    #[param(value_type = Option<crate::api_schema::CircleStatus>)]
     pub status: Option<CircleStatus>,
 }
 
@@ -142,7 +150,7 @@ struct Valid {
     description: String,
     capacity: i32,
     visibility: Visibility,
-    frequency: String,
+    frequency: Frequency,
     weekday: String,
     meeting_time: String,
     duration_minutes: i32,
@@ -223,7 +231,7 @@ fn validate(input: &CircleInput) -> Result<Valid> {
         description: description.as_str().to_owned(),
         capacity: capacity.get() as i32,
         visibility: input.visibility,
-        frequency: cadence.frequency.as_str().to_owned(),
+        frequency: cadence.frequency,
         weekday: weekday_as_str(cadence.weekday).to_owned(),
         meeting_time: cadence.meeting_time_str(),
         duration_minutes: input.duration_minutes as i32,
@@ -260,8 +268,8 @@ pub async fn create(
         name: Set(v.name),
         description: Set(v.description),
         capacity: Set(v.capacity),
-        visibility: Set(v.visibility.as_str().to_owned()),
-        status: Set(CircleStatus::Forming.as_str().to_owned()),
+        visibility: Set(v.visibility),
+        status: Set(CircleStatus::Forming),
         frequency: Set(v.frequency),
         weekday: Set(v.weekday),
         meeting_time: Set(v.meeting_time),
@@ -284,8 +292,8 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         circle_id: Set(id),
         user_id: Set(g.actor_id()),
-        role: Set(CircleRole::Facilitator.as_str().to_owned()),
-        status: Set(MembershipStatus::Active.as_str().to_owned()),
+        role: Set(CircleRole::Facilitator),
+        status: Set(MembershipStatus::Active),
         message: Set(None),
         reason: Set(None),
         requested_at: Set(now),
@@ -322,8 +330,8 @@ fn input_of(c: &circles::Model) -> CircleInput {
         name: c.name.clone(),
         description: c.description.clone(),
         capacity: c.capacity as i64,
-        visibility: Visibility::parse(&c.visibility).unwrap_or(Visibility::InvitationOnly),
-        frequency: c.frequency.clone(),
+        visibility: c.visibility,
+        frequency: c.frequency.as_str().to_owned(),
         weekday: c.weekday.clone(),
         meeting_time: c.meeting_time.clone(),
         duration_minutes: c.duration_minutes as i64,
@@ -389,7 +397,7 @@ pub async fn update(
             ),
         ));
     }
-    let from = status_of(&current);
+    let from = current.status;
     let to = patch.status.unwrap_or(from);
     if to == CircleStatus::Archived {
         return Err(Error::conflict(
@@ -408,8 +416,8 @@ pub async fn update(
         name: Set(v.name),
         description: Set(v.description),
         capacity: Set(v.capacity),
-        visibility: Set(v.visibility.as_str().to_owned()),
-        status: Set(to.as_str().to_owned()),
+        visibility: Set(v.visibility),
+        status: Set(to),
         frequency: Set(v.frequency),
         weekday: Set(v.weekday),
         meeting_time: Set(v.meeting_time),
@@ -467,11 +475,11 @@ async fn people_of(
 ) -> Result<HashMap<Uuid, Vec<Person>>> {
     let mut q = memberships::Entity::find()
         .filter(memberships::Column::CircleId.is_in(circle_ids.iter().copied()))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .order_by_asc(memberships::Column::JoinedAt)
         .order_by_asc(memberships::Column::Id);
     if leaders_only {
-        q = q.filter(memberships::Column::Role.ne(CircleRole::Member.as_str()));
+        q = q.filter(memberships::Column::Role.ne(CircleRole::Member));
     }
     let rows = q.all(&ctx.main).await?;
     let names: HashMap<Uuid, String> = users::Entity::find()
@@ -483,11 +491,10 @@ async fn people_of(
         .collect();
     let mut out: HashMap<Uuid, Vec<Person>> = HashMap::new();
     for m in rows {
-        let role = CircleRole::parse(&m.role).unwrap_or(CircleRole::Member);
         out.entry(m.circle_id).or_default().push(Person {
             user_id: m.user_id,
             display_name: names.get(&m.user_id).cloned().unwrap_or_default(),
-            role,
+            role: m.role,
             joined_at: m.joined_at,
         });
     }
@@ -504,7 +511,7 @@ async fn people_of(
 fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) -> CircleView {
     let sees = standing.reads_private();
     let facilitators = people.iter().filter(|p| p.role.leads()).cloned().collect();
-    let accepting = status_of(&c).accepts_members();
+    let accepting = c.status.accepts_members();
     CircleView {
         id: c.id,
         open_seats: if accepting {
@@ -523,8 +530,8 @@ fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) ->
         description: c.description,
         capacity: c.capacity,
         active_members: c.active_members,
-        visibility: Visibility::parse(&c.visibility).unwrap_or(Visibility::InvitationOnly),
-        status: status_of_str(&c.status),
+        visibility: c.visibility,
+        status: c.status,
         frequency: c.frequency,
         weekday: c.weekday,
         meeting_time: c.meeting_time,
@@ -537,15 +544,11 @@ fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) ->
     }
 }
 
-fn status_of_str(s: &str) -> CircleStatus {
-    CircleStatus::parse(s).unwrap_or(CircleStatus::Archived)
-}
-
 /// One circle as the actor may see it. Archived circles are shown to their members only.
 pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<CircleView> {
     let c = find_circle(&ctx.main, circle_id).await?;
     let s = standing(ctx, actor, circle_id).await?;
-    if status_of(&c) == CircleStatus::Archived && s == Standing::Outsider {
+    if c.status == CircleStatus::Archived && s == Standing::Outsider {
         return Err(Error::NotFound("circle"));
     }
     let people = people_of(ctx, &[c.id], false)
@@ -584,14 +587,11 @@ pub async fn browse(
         q = q.filter(circles::Column::Id.gt(id));
     }
     q = match filter.status {
-        None => q.filter(circles::Column::Status.is_in([
-            CircleStatus::Forming.as_str(),
-            CircleStatus::Active.as_str(),
-        ])),
+        None => q.filter(circles::Column::Status.is_in(CircleStatus::accepting())),
         Some(CircleStatus::Archived) => {
             return Err(Error::invalid("status", "Archived circles are not listed."))
         }
-        Some(s) => q.filter(circles::Column::Status.eq(s.as_str())),
+        Some(s) => q.filter(circles::Column::Status.eq(s)),
     };
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         if text.chars().count() > 100 {
@@ -634,10 +634,9 @@ pub async fn browse(
         Expr::col(circles::Column::ActiveMembers).lt(Expr::col(circles::Column::Capacity));
     match filter.has_open_seats {
         Some(true) => {
-            q = q.filter(seats_free).filter(circles::Column::Status.is_in([
-                CircleStatus::Forming.as_str(),
-                CircleStatus::Active.as_str(),
-            ]))
+            q = q
+                .filter(seats_free)
+                .filter(circles::Column::Status.is_in(CircleStatus::accepting()))
         }
         Some(false) => q = q.filter(seats_free.not()),
         None => {}

@@ -17,15 +17,13 @@ use db::main_db::{attendance, circle_memberships, circles, meetings};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::cadence::Cadence;
 use domain::circle::MembershipStatus;
+use domain::meeting::{AttendanceStatus, MeetingStatus};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Meetings are generated at most this far ahead.
 pub const MAX_AHEAD_WEEKS: i64 = 26;
-
-const SCHEDULED: &str = "scheduled";
-const CANCELLED: &str = "cancelled";
 
 /// One meeting of a circle.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -35,7 +33,8 @@ pub struct Meeting {
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
     /// `scheduled` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: MeetingStatus,
     /// The cadence occurrence it was generated for; none when added by hand.
     pub origin_at: Option<DateTime<Utc>>,
     pub location: Option<String>,
@@ -65,7 +64,8 @@ pub struct MyAttendance {
     pub circle_name: String,
     pub starts_at: DateTime<Utc>,
     /// `present`, `absent` or `excused`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: AttendanceStatus,
 }
 
 /// What `generate_meetings` did.
@@ -79,7 +79,7 @@ pub struct Generated {
 
 fn cadence_of(c: &circles::Model) -> Result<Cadence> {
     Cadence::parse(
-        &c.frequency,
+        c.frequency.as_str(),
         &c.weekday,
         &c.meeting_time,
         &c.time_zone,
@@ -126,7 +126,7 @@ pub async fn generate_meetings(
             circle_id: Set(circle.id),
             starts_at: Set(at),
             duration_minutes: Set(circle.duration_minutes),
-            status: Set(SCHEDULED.to_owned()),
+            status: Set(MeetingStatus::Scheduled),
             origin_at: Set(Some(at)),
             location: Set(circle.location.clone()),
             note: Set(None),
@@ -213,7 +213,7 @@ pub async fn add_meeting(
         circle_id: Set(circle.id),
         starts_at: Set(starts_at),
         duration_minutes: Set(duration),
-        status: Set(SCHEDULED.to_owned()),
+        status: Set(MeetingStatus::Scheduled),
         origin_at: Set(None),
         location: Set(circle.location.clone()),
         note: Set(note),
@@ -250,7 +250,7 @@ async fn meeting_in(
 }
 
 fn refuse_if_cancelled(m: &meetings::Model) -> Result<()> {
-    if m.status == CANCELLED {
+    if m.status.is_cancelled() {
         return Err(Error::conflict(
             "meeting_cancelled",
             "This meeting has been cancelled.",
@@ -307,7 +307,7 @@ pub async fn cancel_meeting(
     let m = meeting_in(&txn, lead, meeting_id).await?;
     refuse_if_cancelled(&m)?;
     let mut row: meetings::ActiveModel = m.into();
-    row.status = Set(CANCELLED.to_owned());
+    row.status = Set(MeetingStatus::Cancelled);
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
     tell_circle(&txn, ctx, lead, row.id, MeetingNotice::Cancelled).await?;
@@ -333,7 +333,7 @@ async fn tell_circle(
 ) -> Result<()> {
     let people = circle_memberships::Entity::find()
         .filter(circle_memberships::Column::CircleId.eq(lead.circle_id()))
-        .filter(circle_memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(circle_memberships::Column::Status.eq(MembershipStatus::Active))
         .filter(circle_memberships::Column::UserId.ne(lead.actor_id()))
         .all(txn)
         .await?;
@@ -355,16 +355,8 @@ pub async fn record_attendance(
     meta: &RequestMeta,
     lead: &Leading,
     meeting_id: Uuid,
-    entries: Vec<(Uuid, String)>,
-) -> Result<Vec<(Uuid, String)>> {
-    for (_, status) in &entries {
-        if !matches!(status.as_str(), "present" | "absent" | "excused") {
-            return Err(Error::invalid(
-                "status",
-                "Attendance is present, absent or excused.",
-            ));
-        }
-    }
+    entries: Vec<(Uuid, AttendanceStatus)>,
+) -> Result<Vec<(Uuid, AttendanceStatus)>> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
@@ -393,7 +385,7 @@ pub async fn record_attendance(
         match existing {
             Some(a) => {
                 let mut row: attendance::ActiveModel = a.into();
-                row.status = Set(status.clone());
+                row.status = Set(*status);
                 row.recorded_by = Set(Some(lead.actor_id()));
                 row.recorded_at = Set(now);
                 row.update(&txn).await?;
@@ -402,7 +394,7 @@ pub async fn record_attendance(
                 attendance::ActiveModel {
                     meeting_id: Set(m.id),
                     user_id: Set(*user_id),
-                    status: Set(status.clone()),
+                    status: Set(*status),
                     recorded_by: Set(Some(lead.actor_id())),
                     recorded_at: Set(now),
                 }
@@ -430,7 +422,7 @@ pub async fn attendance_of(
     ctx: &Context,
     lead: &Leading,
     meeting_id: Uuid,
-) -> Result<HashMap<Uuid, String>> {
+) -> Result<HashMap<Uuid, AttendanceStatus>> {
     meeting_in(&ctx.main, lead, meeting_id).await?;
     Ok(attendance::Entity::find()
         .filter(attendance::Column::MeetingId.eq(meeting_id))

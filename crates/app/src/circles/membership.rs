@@ -5,7 +5,7 @@ use super::facilitation;
 use super::jobs::CircleNotice;
 use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
-    refuse_if_archived, refuse_unless_accepting, status_of, take_seat,
+    refuse_if_archived, refuse_unless_accepting, take_seat,
 };
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, Leading};
@@ -28,7 +28,9 @@ pub struct Membership {
     pub id: Uuid,
     pub circle_id: Uuid,
     pub user_id: Uuid,
+    #[schema(value_type = crate::api_schema::CircleRole)]
     pub role: CircleRole,
+    #[schema(value_type = crate::api_schema::MembershipStatus)]
     pub status: MembershipStatus,
     pub message: Option<String>,
     pub reason: Option<String>,
@@ -44,8 +46,8 @@ impl From<memberships::Model> for Membership {
             id: m.id,
             circle_id: m.circle_id,
             user_id: m.user_id,
-            role: CircleRole::parse(&m.role).unwrap_or(CircleRole::Member),
-            status: MembershipStatus::parse(&m.status).unwrap_or(MembershipStatus::Left),
+            role: m.role,
+            status: m.status,
             message: m.message,
             reason: m.reason,
             requested_at: m.requested_at,
@@ -81,8 +83,11 @@ pub struct JoinQueue {
 pub struct MyCircle {
     pub circle_id: Uuid,
     pub name: String,
+    #[schema(value_type = crate::api_schema::CircleStatus)]
     pub status: CircleStatus,
+    #[schema(value_type = crate::api_schema::CircleRole)]
     pub role: CircleRole,
+    #[schema(value_type = crate::api_schema::MembershipStatus)]
     pub membership_status: MembershipStatus,
     pub joined_at: Option<DateTime<Utc>>,
     pub requested_at: DateTime<Utc>,
@@ -100,18 +105,26 @@ async fn membership_in(
         .await?)
 }
 
-/// Moves a membership from one status to another only if it still has the first: `true`
-/// when this caller made the change (so a concurrent decision cannot be applied twice).
+/// Moves a membership from one status to another, with the other changes in `row`, only
+/// if it still has the first: `true` when this caller made the change (so a concurrent
+/// decision cannot be applied twice). A change the rules do not allow is a bug, not a race.
 async fn transition(
     txn: &DatabaseTransaction,
     id: Uuid,
     from: MembershipStatus,
-    row: memberships::ActiveModel,
+    to: MembershipStatus,
+    mut row: memberships::ActiveModel,
 ) -> Result<bool> {
+    if !from.can_become(to) {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "a membership cannot go from {from} to {to}"
+        )));
+    }
+    row.status = Set(to);
     let res = memberships::Entity::update_many()
         .set(row)
         .filter(memberships::Column::Id.eq(id))
-        .filter(memberships::Column::Status.eq(from.as_str()))
+        .filter(memberships::Column::Status.eq(from))
         .exec(txn)
         .await?;
     Ok(res.rows_affected == 1)
@@ -131,7 +144,7 @@ pub async fn request_join(
     let txn = db::begin_write(&ctx.main).await?;
     let circle = find_circle(&txn, circle_id).await?;
     refuse_unless_accepting(&circle)?;
-    if Visibility::parse(&circle.visibility) != Some(Visibility::Open) {
+    if circle.visibility != Visibility::Open {
         return Err(Error::conflict(
             "invitation_only",
             "This circle takes members by invitation only.",
@@ -139,13 +152,13 @@ pub async fn request_join(
     }
     let existing = membership_in(&txn, circle_id, g.actor_id()).await?;
     let row = match existing {
-        Some(m) if m.status == MembershipStatus::Active.as_str() => {
+        Some(m) if m.status.is_active() => {
             return Err(Error::conflict(
                 "already_member",
                 "You are already in this circle.",
             ))
         }
-        Some(m) if m.status == MembershipStatus::Requested.as_str() => {
+        Some(m) if m.status.is_pending() => {
             return Err(Error::conflict(
                 "already_requested",
                 "You already asked to join; the facilitators will decide soon.",
@@ -153,8 +166,7 @@ pub async fn request_join(
         }
         Some(m) => {
             let row = memberships::ActiveModel {
-                role: Set(CircleRole::Member.as_str().to_owned()),
-                status: Set(MembershipStatus::Requested.as_str().to_owned()),
+                role: Set(CircleRole::Member),
                 message: Set(message),
                 reason: Set(None),
                 requested_at: Set(now),
@@ -164,8 +176,8 @@ pub async fn request_join(
                 ended_at: Set(None),
                 ..Default::default()
             };
-            let from = MembershipStatus::parse(&m.status).unwrap_or(MembershipStatus::Left);
-            if !transition(&txn, m.id, from, row).await? {
+            let from = m.status;
+            if !transition(&txn, m.id, from, MembershipStatus::Requested, row).await? {
                 return Err(Error::conflict(
                     "already_requested",
                     "You already asked to join.",
@@ -180,8 +192,8 @@ pub async fn request_join(
             id: Set(Uuid::now_v7()),
             circle_id: Set(circle_id),
             user_id: Set(g.actor_id()),
-            role: Set(CircleRole::Member.as_str().to_owned()),
-            status: Set(MembershipStatus::Requested.as_str().to_owned()),
+            role: Set(CircleRole::Member),
+            status: Set(MembershipStatus::Requested),
             message: Set(message),
             reason: Set(None),
             requested_at: Set(now),
@@ -226,7 +238,7 @@ pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
     let circle = find_circle(&ctx.main, lead.circle_id()).await?;
     let rows = memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle.id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Requested.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Requested))
         .order_by_asc(memberships::Column::RequestedAt)
         .order_by_asc(memberships::Column::Id)
         .all(&ctx.main)
@@ -238,7 +250,7 @@ pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let open_seats = if status_of(&circle).accepts_members() {
+    let open_seats = if circle.status.accepts_members() {
         (circle.capacity - circle.active_members).max(0)
     } else {
         0
@@ -270,7 +282,7 @@ async fn pending_request(
         .await?
         .filter(|m| m.circle_id == lead.circle_id())
         .ok_or(Error::NotFound("request"))?;
-    if m.status != MembershipStatus::Requested.as_str() {
+    if !m.status.is_pending() {
         return Err(not_pending());
     }
     Ok(m)
@@ -297,13 +309,20 @@ pub async fn approve(
     lock_circle(&txn, lead.circle_id()).await?;
     let m = pending_request(&txn, lead, membership_id).await?;
     let row = memberships::ActiveModel {
-        status: Set(MembershipStatus::Active.as_str().to_owned()),
         decided_at: Set(Some(now)),
         decided_by: Set(Some(lead.actor_id())),
         joined_at: Set(Some(now)),
         ..Default::default()
     };
-    if !transition(&txn, m.id, MembershipStatus::Requested, row).await? {
+    if !transition(
+        &txn,
+        m.id,
+        MembershipStatus::Requested,
+        MembershipStatus::Active,
+        row,
+    )
+    .await?
+    {
         return Err(not_pending());
     }
     if !take_seat(&txn, m.circle_id).await? {
@@ -345,13 +364,20 @@ pub async fn decline(
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     let m = pending_request(&txn, lead, membership_id).await?;
     let row = memberships::ActiveModel {
-        status: Set(MembershipStatus::Declined.as_str().to_owned()),
         reason: Set(reason.clone()),
         decided_at: Set(Some(now)),
         decided_by: Set(Some(lead.actor_id())),
         ..Default::default()
     };
-    if !transition(&txn, m.id, MembershipStatus::Requested, row).await? {
+    if !transition(
+        &txn,
+        m.id,
+        MembershipStatus::Requested,
+        MembershipStatus::Declined,
+        row,
+    )
+    .await?
+    {
         return Err(not_pending());
     }
     audit::record(
@@ -398,29 +424,24 @@ pub async fn leave(
     let m = membership_in(&txn, circle_id, g.actor_id())
         .await?
         .ok_or(Error::NotFound("membership"))?;
-    let status = MembershipStatus::parse(&m.status);
-    if !matches!(
-        status,
-        Some(MembershipStatus::Active | MembershipStatus::Requested)
-    ) {
+    let from = m.status;
+    if !from.is_current() {
         return Err(Error::NotFound("membership"));
     }
-    if m.role == CircleRole::Facilitator.as_str() {
+    if m.role == CircleRole::Facilitator {
         return Err(Error::conflict(
             "facilitator_cannot_leave",
             "The facilitator cannot leave their own circle; close it instead.",
         ));
     }
-    let from = status.unwrap_or(MembershipStatus::Active);
     let row = memberships::ActiveModel {
-        status: Set(MembershipStatus::Left.as_str().to_owned()),
         ended_at: Set(Some(now)),
         ..Default::default()
     };
-    if !transition(&txn, m.id, from, row).await? {
+    if !transition(&txn, m.id, from, MembershipStatus::Left, row).await? {
         return Err(Error::NotFound("membership"));
     }
-    let was_member = from == MembershipStatus::Active && m.role == CircleRole::Member.as_str();
+    let was_member = from == MembershipStatus::Active && m.role.takes_seat();
     if was_member {
         free_seat(&txn, circle_id).await?;
     }
@@ -463,21 +484,28 @@ pub async fn remove(
     let m = active_membership(&txn, lead.circle_id(), user_id)
         .await?
         .ok_or(Error::NotFound("member"))?;
-    if m.role != CircleRole::Member.as_str() {
+    if m.role.leads() {
         return Err(Error::conflict(
             "cannot_remove_leader",
             "Facilitators are not removed this way; remove a co-facilitator through the co-facilitator list.",
         ));
     }
     let row = memberships::ActiveModel {
-        status: Set(MembershipStatus::Removed.as_str().to_owned()),
         reason: Set(Some(reason.clone())),
         decided_at: Set(Some(now)),
         decided_by: Set(Some(lead.actor_id())),
         ended_at: Set(Some(now)),
         ..Default::default()
     };
-    if !transition(&txn, m.id, MembershipStatus::Active, row).await? {
+    if !transition(
+        &txn,
+        m.id,
+        MembershipStatus::Active,
+        MembershipStatus::Removed,
+        row,
+    )
+    .await?
+    {
         return Err(Error::NotFound("member"));
     }
     free_seat(&txn, m.circle_id).await?;
@@ -521,23 +549,20 @@ pub async fn add_co_facilitator(
     }
     let existing = membership_in(&txn, lead.circle_id(), user_id).await?;
     let id = match existing {
-        Some(m)
-            if m.status == MembershipStatus::Active.as_str()
-                && m.role != CircleRole::Member.as_str() =>
-        {
+        Some(m) if m.status.is_active() && m.role.leads() => {
             return Err(Error::conflict(
                 "already_leader",
                 "This person already leads the circle.",
             ))
         }
         Some(m) => {
-            if m.status == MembershipStatus::Active.as_str() {
+            if m.status.is_active() {
                 free_seat(&txn, m.circle_id).await?;
             }
             memberships::ActiveModel {
                 id: Set(m.id),
-                role: Set(CircleRole::CoFacilitator.as_str().to_owned()),
-                status: Set(MembershipStatus::Active.as_str().to_owned()),
+                role: Set(CircleRole::CoFacilitator),
+                status: Set(MembershipStatus::Active),
                 reason: Set(None),
                 decided_at: Set(Some(now)),
                 decided_by: Set(Some(lead.actor_id())),
@@ -555,8 +580,8 @@ pub async fn add_co_facilitator(
                 id: Set(id),
                 circle_id: Set(lead.circle_id()),
                 user_id: Set(user_id),
-                role: Set(CircleRole::CoFacilitator.as_str().to_owned()),
-                status: Set(MembershipStatus::Active.as_str().to_owned()),
+                role: Set(CircleRole::CoFacilitator),
+                status: Set(MembershipStatus::Active),
                 message: Set(None),
                 reason: Set(None),
                 requested_at: Set(now),
@@ -605,7 +630,7 @@ async fn tell_everyone_else(
 ) -> Result<()> {
     let everyone = memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .filter(memberships::Column::UserId.ne(newcomer))
         .all(txn)
         .await?;
@@ -628,16 +653,23 @@ pub async fn remove_co_facilitator(
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     let m = active_membership(&txn, lead.circle_id(), user_id)
         .await?
-        .filter(|m| m.role == CircleRole::CoFacilitator.as_str())
+        .filter(|m| m.role == CircleRole::CoFacilitator)
         .ok_or(Error::NotFound("co-facilitator"))?;
     let row = memberships::ActiveModel {
-        status: Set(MembershipStatus::Removed.as_str().to_owned()),
         decided_at: Set(Some(now)),
         decided_by: Set(Some(lead.actor_id())),
         ended_at: Set(Some(now)),
         ..Default::default()
     };
-    if !transition(&txn, m.id, MembershipStatus::Active, row).await? {
+    if !transition(
+        &txn,
+        m.id,
+        MembershipStatus::Active,
+        MembershipStatus::Removed,
+        row,
+    )
+    .await?
+    {
         return Err(Error::NotFound("co-facilitator"));
     }
     audit::record(
@@ -665,10 +697,7 @@ pub async fn remove_co_facilitator(
 pub async fn my_circles(ctx: &Context, actor: &Actor) -> Result<Vec<MyCircle>> {
     let rows = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(actor.id()))
-        .filter(memberships::Column::Status.is_in([
-            MembershipStatus::Active.as_str(),
-            MembershipStatus::Requested.as_str(),
-        ]))
+        .filter(memberships::Column::Status.is_in(MembershipStatus::current()))
         .order_by_asc(memberships::Column::RequestedAt)
         .all(&ctx.main)
         .await?;
@@ -683,14 +712,12 @@ pub async fn my_circles(ctx: &Context, actor: &Actor) -> Result<Vec<MyCircle>> {
         .into_iter()
         .filter_map(|m| {
             let c = circles.get(&m.circle_id)?;
-            let status = status_of(c);
-            (status != CircleStatus::Archived).then(|| MyCircle {
+            (!c.status.is_read_only()).then(|| MyCircle {
                 circle_id: c.id,
                 name: c.name.clone(),
-                status,
-                role: CircleRole::parse(&m.role).unwrap_or(CircleRole::Member),
-                membership_status: MembershipStatus::parse(&m.status)
-                    .unwrap_or(MembershipStatus::Active),
+                status: c.status,
+                role: m.role,
+                membership_status: m.status,
                 joined_at: m.joined_at,
                 requested_at: m.requested_at,
             })

@@ -54,13 +54,9 @@ pub(crate) async fn lock_circle(txn: &impl ConnectionTrait, id: Uuid) -> Result<
     row.ok_or(Error::NotFound("circle"))
 }
 
-pub(crate) fn status_of(c: &circles::Model) -> CircleStatus {
-    CircleStatus::parse(&c.status).unwrap_or(CircleStatus::Archived)
-}
-
 /// Archived circles are read-only for good.
 pub(crate) fn refuse_if_archived(c: &circles::Model) -> Result<()> {
-    if status_of(c).is_read_only() {
+    if c.status.is_read_only() {
         return Err(Error::conflict(
             "circle_archived",
             "This circle is archived and can no longer be changed.",
@@ -71,7 +67,7 @@ pub(crate) fn refuse_if_archived(c: &circles::Model) -> Result<()> {
 
 /// Closed and archived circles take nobody new.
 pub(crate) fn refuse_unless_accepting(c: &circles::Model) -> Result<()> {
-    if !status_of(c).accepts_members() {
+    if !c.status.accepts_members() {
         return Err(Error::conflict(
             "not_accepting_members",
             "This circle is not taking new members.",
@@ -91,10 +87,7 @@ pub(crate) async fn take_seat(txn: &impl ConnectionTrait, circle_id: Uuid) -> Re
         )
         .filter(circles::Column::Id.eq(circle_id))
         .filter(Expr::col(circles::Column::ActiveMembers).lt(Expr::col(circles::Column::Capacity)))
-        .filter(circles::Column::Status.is_in([
-            CircleStatus::Forming.as_str(),
-            CircleStatus::Active.as_str(),
-        ]))
+        .filter(circles::Column::Status.is_in(CircleStatus::accepting()))
         .exec(txn)
         .await?;
     Ok(res.rows_affected == 1)
@@ -118,7 +111,7 @@ pub(crate) async fn free_seat(txn: &impl ConnectionTrait, circle_id: Uuid) -> Re
 /// members (re-read inside the same transaction).
 pub(crate) async fn no_seat(txn: &impl ConnectionTrait, circle_id: Uuid) -> Error {
     match find_circle(txn, circle_id).await {
-        Ok(c) if !status_of(&c).accepts_members() => refuse_if_archived(&c)
+        Ok(c) if !c.status.accepts_members() => refuse_if_archived(&c)
             .and_then(|_| refuse_unless_accepting(&c))
             .unwrap_err(),
         Ok(_) => Error::conflict(
@@ -133,11 +126,8 @@ pub(crate) async fn no_seat(txn: &impl ConnectionTrait, circle_id: Uuid) -> Erro
 pub(crate) async fn leader_ids(db: &impl ConnectionTrait, circle_id: Uuid) -> Result<Vec<Uuid>> {
     Ok(memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .filter(memberships::Column::Role.is_in([
-            CircleRole::Facilitator.as_str(),
-            CircleRole::CoFacilitator.as_str(),
-        ]))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
+        .filter(memberships::Column::Role.is_in(CircleRole::leading()))
         .all(db)
         .await?
         .into_iter()

@@ -12,7 +12,7 @@ use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{circle_memberships as memberships, circle_step_ins as step_ins, users};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use domain::circle::{CircleStatus, MembershipStatus};
+use domain::circle::MembershipStatus;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -67,7 +67,7 @@ pub async fn start(
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = find_circle(&txn, circle_id).await?;
-    if circle.status == CircleStatus::Archived.as_str() {
+    if circle.status.is_read_only() {
         return Err(Error::conflict(
             "circle_archived",
             "This circle is archived and can no longer be changed.",
@@ -115,7 +115,7 @@ pub async fn start(
     .await?;
     let everyone = memberships::Entity::find()
         .filter(memberships::Column::CircleId.eq(circle_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .all(&txn)
         .await?;
     for m in everyone {

@@ -16,7 +16,8 @@ use crate::authz::Actor;
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
-use domain::event::{EventKind, EventStatus, Money};
+use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::Money;
 use uuid::Uuid;
 
 /// Fields a calendar shows (its times, title, description and place): changing any of
@@ -81,7 +82,7 @@ pub async fn update(
         let start_moved = changed.contains(&"starts_at");
         let grew = v.capacity > e.capacity;
         let mut row: events::ActiveModel = e.clone().into();
-        row.kind = Set(input.kind.as_str().to_owned());
+        row.kind = Set(input.kind);
         row.title = Set(v.title);
         row.description = Set(v.description);
         row.starts_at = Set(v.schedule.starts_at());
@@ -103,7 +104,7 @@ pub async fn update(
             row.sequence = Set(e.sequence + 1);
         }
         let after = row.update(&txn).await?;
-        let published = after.status == EventStatus::Published.as_str();
+        let published = after.status == EventStatus::Published;
         if published && moved {
             tell_everyone(&txn, ctx, event_id, EventNotice::EventChanged).await?;
         }
@@ -132,13 +133,13 @@ pub async fn update(
 
 /// Cancelled and completed events are closed to edits.
 fn refuse_unless_open(e: &events::Model) -> Result<()> {
-    match EventStatus::parse(&e.status) {
-        Some(EventStatus::Draft | EventStatus::Published) => Ok(()),
-        _ => Err(Error::conflict(
+    if e.status.is_final() {
+        return Err(Error::conflict(
             "event_closed",
             format!("A {} event can no longer be edited.", e.status),
-        )),
+        ));
     }
+    Ok(())
 }
 
 /// The input names the circle(s) the event was created for, and nothing else.
@@ -174,7 +175,7 @@ async fn same_audience(ctx: &Context, e: &events::Model, input: &EventInput) -> 
 async fn anyone_registered(txn: &impl ConnectionTrait, event_id: Uuid) -> Result<bool> {
     Ok(regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
-        .filter(regs::Column::Status.ne("cancelled"))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .one(txn)
         .await?
         .is_some())
@@ -200,7 +201,7 @@ fn changes(
 ) -> Vec<&'static str> {
     let s = &v.schedule;
     [
-        ("kind", e.kind != input.kind.as_str()),
+        ("kind", e.kind != input.kind),
         ("title", e.title != v.title),
         ("description", e.description != v.description),
         ("starts_at", e.starts_at != s.starts_at()),

@@ -14,6 +14,9 @@ use db::credentials::calendar_feeds as feeds;
 use db::main_db::{circle_memberships as memberships, circles, event_registrations as regs};
 use db::main_db::{events, meetings, users, venues};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use domain::circle::MembershipStatus;
+use domain::event::{EventStatus, RegistrationStatus};
+use domain::meeting::MeetingStatus;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -51,10 +54,11 @@ fn event_entry(ctx: &Context, e: &events::Model, venue: Option<&venues::Model>) 
         description: (!e.description.is_empty()).then(|| e.description.clone()),
         location,
         url: Some(format!("{}/events/{}", base(ctx), e.id)),
-        status: if e.status == "cancelled" {
-            EntryStatus::Cancelled
-        } else {
-            EntryStatus::Confirmed
+        status: match e.status {
+            EventStatus::Cancelled => EntryStatus::Cancelled,
+            EventStatus::Draft | EventStatus::Published | EventStatus::Completed => {
+                EntryStatus::Confirmed
+            }
         },
         sequence: e.sequence.max(0) as u32,
         updated_at: e.updated_at,
@@ -116,7 +120,7 @@ pub async fn feed(ctx: &Context, raw_token: &str) -> Result<String> {
     let user = users::Entity::find_by_id(row.user_id)
         .one(&ctx.main)
         .await?
-        .filter(|u| u.status == "active")
+        .filter(|u| u.status.may_sign_in())
         .ok_or(Error::NotFound("calendar"))?;
     let mut entries = registered_events(ctx, user.id).await?;
     entries.extend(circle_meetings(ctx, user.id).await?);
@@ -127,13 +131,13 @@ pub async fn feed(ctx: &Context, raw_token: &str) -> Result<String> {
 async fn registered_events(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarEntry>> {
     let mine = regs::Entity::find()
         .filter(regs::Column::UserId.eq(user_id))
-        .filter(regs::Column::Status.ne("cancelled"))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .all(&ctx.main)
         .await?;
     let since = ctx.now() - Duration::days(FEED_PAST_DAYS);
     let list: Vec<events::Model> = events::Entity::find()
         .filter(events::Column::Id.is_in(mine.iter().map(|r| r.event_id)))
-        .filter(events::Column::Status.ne("draft"))
+        .filter(events::Column::Status.ne(EventStatus::Draft))
         .all(&ctx.main)
         .await?
         .into_iter()
@@ -155,7 +159,7 @@ async fn registered_events(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarE
 async fn circle_meetings(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarEntry>> {
     let circle_ids: Vec<Uuid> = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::Status.eq("active"))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .all(&ctx.main)
         .await?
         .into_iter()
@@ -188,10 +192,9 @@ async fn circle_meetings(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarEnt
                 description: Some("Circle meeting".to_owned()),
                 location: m.location.clone().or_else(|| c.location.clone()),
                 url: Some(format!("{}/circles/{}", base(ctx), c.id)),
-                status: if m.status == "cancelled" {
-                    EntryStatus::Cancelled
-                } else {
-                    EntryStatus::Confirmed
+                status: match m.status {
+                    MeetingStatus::Cancelled => EntryStatus::Cancelled,
+                    MeetingStatus::Scheduled => EntryStatus::Confirmed,
                 },
                 sequence: 0,
                 updated_at: m.updated_at,

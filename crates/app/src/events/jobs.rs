@@ -9,7 +9,7 @@ use crate::Context;
 use chrono::{DateTime, Utc};
 use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use domain::event::EventStatus;
+use domain::event::{EventStatus, RegistrationStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -80,13 +80,15 @@ impl Job for SendEventReminders {
         else {
             return Ok(());
         };
-        let published = e.status == EventStatus::Published.as_str();
-        if !published || e.starts_at != self.starts_at || e.starts_at <= ctx.now() {
+        if e.status != EventStatus::Published
+            || e.starts_at != self.starts_at
+            || e.starts_at <= ctx.now()
+        {
             return Ok(());
         }
         let people = regs::Entity::find()
             .filter(regs::Column::EventId.eq(self.event_id))
-            .filter(regs::Column::Status.is_in(["confirmed", "payment_required", "offered"]))
+            .filter(regs::Column::Status.is_in(RegistrationStatus::seat_holders()))
             .all(&ctx.main)
             .await?;
         // One email job per person, queued together with the note that they were: a

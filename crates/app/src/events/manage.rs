@@ -17,9 +17,10 @@ use db::main_db::{event_circles, event_registrations as regs, events, meetings, 
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::{
     overlaps, CancellationPolicy, EventDescription, EventKind, EventSchedule, EventStatus,
-    EventTitle, Money, RegistrationWindow,
+    EventTitle, RegistrationStatus, RegistrationWindow,
 };
-use domain::{DomainError, Permission};
+use domain::meeting::MeetingStatus;
+use domain::{DomainError, Money, Permission};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -31,6 +32,7 @@ pub const MAX_OFFER_HOURS: i64 = 168;
 /// An event as its organiser describes it.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct EventInput {
+    #[schema(value_type = crate::api_schema::EventKind)]
     pub kind: EventKind,
     /// 3–120 characters.
     pub title: String,
@@ -238,10 +240,10 @@ pub async fn create(
     }
     events::ActiveModel {
         id: Set(id),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         title: Set(v.title),
         description: Set(v.description),
-        status: Set(EventStatus::Draft.as_str().to_owned()),
+        status: Set(EventStatus::Draft),
         starts_at: Set(v.schedule.starts_at()),
         ends_at: Set(v.schedule.ends_at()),
         time_zone: Set(v.schedule.time_zone().name().to_owned()),
@@ -357,6 +359,7 @@ async fn offer_to_circles(
 pub struct EventOffer {
     pub event_id: Uuid,
     pub title: String,
+    #[schema(value_type = crate::api_schema::EventKind)]
     pub kind: EventKind,
     pub starts_at: DateTime<Utc>,
     pub organiser_name: String,
@@ -374,10 +377,7 @@ pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventO
         .collect();
     let rows = events::Entity::find()
         .filter(events::Column::Id.is_in(pending))
-        .filter(
-            events::Column::Status
-                .is_in([EventStatus::Draft.as_str(), EventStatus::Published.as_str()]),
-        )
+        .filter(events::Column::Status.is_in(EventStatus::not_final()))
         .all(&ctx.main)
         .await?;
     let names =
@@ -386,7 +386,7 @@ pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventO
         .into_iter()
         .map(|e| EventOffer {
             event_id: e.id,
-            kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Workshop),
+            kind: e.kind,
             organiser_name: names.get(&e.organiser_id).cloned().unwrap_or_default(),
             title: e.title,
             starts_at: e.starts_at,
@@ -460,7 +460,7 @@ pub(super) async fn check_venue(
     }
     let booked = events::Entity::find()
         .filter(events::Column::VenueId.eq(venue_id))
-        .filter(events::Column::Status.is_in(["draft", "published"]))
+        .filter(events::Column::Status.is_in(EventStatus::not_final()))
         .all(txn)
         .await?;
     let (start, end) = (v.schedule.starts_at(), v.schedule.ends_at());
@@ -489,7 +489,7 @@ pub(super) async fn clashes_with_own_meetings(
     let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
     let clashing = meetings::Entity::find()
         .filter(meetings::Column::CircleId.is_in(led))
-        .filter(meetings::Column::Status.eq("scheduled"))
+        .filter(meetings::Column::Status.eq(MeetingStatus::Scheduled))
         .all(&ctx.main)
         .await?
         .into_iter()
@@ -520,7 +520,7 @@ pub async fn set_status(
     let event_id = org.event_id();
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
-    let from = EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled);
+    let from = e.status;
     if !from.can_become(to) {
         return Err(Error::conflict(
             "invalid_status_change",
@@ -529,7 +529,7 @@ pub async fn set_status(
     }
     let now = ctx.now();
     let mut row: events::ActiveModel = e.clone().into();
-    row.status = Set(to.as_str().to_owned());
+    row.status = Set(to);
     row.updated_at = Set(now);
     if to == EventStatus::Cancelled && from != to {
         row.cancelled_at = Set(Some(now));
@@ -577,7 +577,7 @@ pub(super) async fn tell_everyone(
 ) -> Result<()> {
     let people = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
-        .filter(regs::Column::Status.ne("cancelled"))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .all(txn)
         .await?;
     for r in people {

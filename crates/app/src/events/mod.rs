@@ -110,7 +110,7 @@ pub(crate) async fn circles_of(
 pub(crate) async fn circles_of_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Uuid>> {
     Ok(memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Active))
         .all(db)
         .await?
         .into_iter()
@@ -183,7 +183,7 @@ pub(crate) async fn visible_event(
 ) -> Result<(events::Model, bool)> {
     let e = find_event(&ctx.main, event_id).await?;
     let organiser = organises(ctx, actor, &e).await?;
-    if organiser || (e.status != "draft" && is_for(ctx, actor, &e).await?) {
+    if organiser || (e.status.is_public() && is_for(ctx, actor, &e).await?) {
         Ok((e, organiser))
     } else {
         Err(Error::NotFound("event"))

@@ -1,9 +1,8 @@
 //! Registering for events, the waitlist, offers of freed seats, and the organiser's list.
 //!
-//! Statuses: `confirmed` (a seat, free event), `payment_required` (a seat held on a paid
-//! event until payment, which a later release takes), `offered` (a freed seat held for
-//! someone from the waitlist until `offer_expires_at`), `waitlisted`, `cancelled`. The
-//! first three hold a seat and count in `events.confirmed_count`.
+//! A registration's status is a [`RegistrationStatus`]: the statuses that hold a seat count
+//! in `events.confirmed_count`, and every change of a stored registration goes through
+//! [`set_status`], which refuses one the status rules do not allow.
 
 use super::jobs::{EventNotice, ExpireSeatOffer, SendEventNotice};
 use super::manage::Warning;
@@ -19,18 +18,24 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
 };
-use domain::event::{overlaps, EventStatus, RegistrationWindow};
+use domain::event::{overlaps, EventStatus, RegistrationStatus, RegistrationWindow};
 use serde::Serialize;
 use uuid::Uuid;
 
-const CONFIRMED: &str = "confirmed";
-const PAYMENT_REQUIRED: &str = "payment_required";
-const OFFERED: &str = "offered";
-const WAITLISTED: &str = "waitlisted";
-const CANCELLED: &str = "cancelled";
-
-fn holds_seat(status: &str) -> bool {
-    matches!(status, CONFIRMED | PAYMENT_REQUIRED | OFFERED)
+/// Changes a stored registration's status. A change the status rules do not allow is a
+/// bug in the caller, not something a person did, so it fails the whole transaction.
+fn set_status(
+    row: &mut regs::ActiveModel,
+    from: RegistrationStatus,
+    to: RegistrationStatus,
+) -> Result<()> {
+    if !from.can_become(to) {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "a registration cannot go from {from} to {to}"
+        )));
+    }
+    row.status = Set(to);
+    Ok(())
 }
 
 /// One person's registration.
@@ -39,7 +44,8 @@ pub struct Registration {
     pub id: Uuid,
     pub event_id: Uuid,
     /// `confirmed`, `payment_required`, `offered`, `waitlisted` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: RegistrationStatus,
     /// 1 = next to get a seat; only while waitlisted.
     pub waitlist_position: Option<u64>,
     pub offer_expires_at: Option<DateTime<Utc>>,
@@ -57,10 +63,10 @@ pub struct RegistrationOutcome {
 
 /// A registration (and the person's own events: his place in line, once known).
 async fn registration(db: &impl ConnectionTrait, r: regs::Model) -> Result<Registration> {
-    let position = if r.status == WAITLISTED {
+    let position = if r.status.is_waiting() {
         let ahead = regs::Entity::find()
             .filter(regs::Column::EventId.eq(r.event_id))
-            .filter(regs::Column::Status.eq(WAITLISTED))
+            .filter(regs::Column::Status.eq(RegistrationStatus::Waitlisted))
             .filter(regs::Column::Position.lt(r.position))
             .count(db)
             .await?;
@@ -100,7 +106,7 @@ pub async fn register(
         .filter(regs::Column::UserId.eq(actor.id()))
         .one(&txn)
         .await?;
-    if existing.as_ref().is_some_and(|r| r.status != CANCELLED) {
+    if existing.as_ref().is_some_and(|r| !r.status.is_cancelled()) {
         return Err(Error::conflict(
             "already_registered",
             "You are already registered for this event (or on its waitlist).",
@@ -109,7 +115,7 @@ pub async fn register(
     let status = if take_seat(&txn, e.id).await? {
         seat_status(&e)
     } else if e.waitlist_enabled {
-        WAITLISTED
+        RegistrationStatus::Waitlisted
     } else {
         return Err(Error::conflict(
             "event_full",
@@ -120,22 +126,27 @@ pub async fn register(
     // Someone who cancelled and comes back reuses his row, at the end of the line.
     let again = existing.is_some();
     let mut row: regs::ActiveModel = match existing {
-        Some(r) => r.into(),
+        Some(r) => {
+            let from = r.status;
+            let mut row: regs::ActiveModel = r.into();
+            set_status(&mut row, from, status)?;
+            row
+        }
         None => regs::ActiveModel {
             id: Set(Uuid::now_v7()),
             event_id: Set(e.id),
             user_id: Set(actor.id()),
+            status: Set(status),
             note: Set(None),
             checked_in_at: Set(None),
             checked_in_by: Set(None),
             ..Default::default()
         },
     };
-    row.status = Set(status.to_owned());
     row.position = Set(position);
     row.offer_expires_at = Set(None);
     row.registered_at = Set(now);
-    row.confirmed_at = Set((status != WAITLISTED).then_some(now));
+    row.confirmed_at = Set(status.holds_seat().then_some(now));
     row.cancelled_at = Set(None);
     row.updated_at = Set(now);
     let saved = if again {
@@ -143,7 +154,7 @@ pub async fn register(
     } else {
         row.insert(&txn).await?
     };
-    notify(&txn, ctx, actor.id(), e.id, notice_for(status)).await?;
+    notify(&txn, ctx, actor.id(), e.id, notice_on_arrival(status)?).await?;
     audit::record(
         &txn,
         meta,
@@ -163,7 +174,7 @@ pub async fn register(
 }
 
 fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
-    if e.status != EventStatus::Published.as_str() {
+    if !e.status.accepts_registrations() {
         return Err(Error::conflict(
             "not_open",
             "This event is not open for registration.",
@@ -179,20 +190,20 @@ fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
 }
 
 /// A seat on a paid event waits for payment; on a free one it is confirmed.
-fn seat_status(e: &events::Model) -> &'static str {
-    if e.price_minor > 0 {
-        PAYMENT_REQUIRED
-    } else {
-        CONFIRMED
-    }
+fn seat_status(e: &events::Model) -> RegistrationStatus {
+    RegistrationStatus::seated(e.price_minor > 0)
 }
 
-fn notice_for(status: &str) -> EventNotice {
+/// What a person who just registered is told. Registering never makes an offer, nor a
+/// cancellation; either would be a bug.
+fn notice_on_arrival(status: RegistrationStatus) -> Result<EventNotice> {
     match status {
-        WAITLISTED => EventNotice::Waitlisted,
-        OFFERED => EventNotice::SeatOffered,
-        PAYMENT_REQUIRED => EventNotice::PaymentRequired,
-        _ => EventNotice::Confirmed,
+        RegistrationStatus::Confirmed => Ok(EventNotice::Confirmed),
+        RegistrationStatus::PaymentRequired => Ok(EventNotice::PaymentRequired),
+        RegistrationStatus::Waitlisted => Ok(EventNotice::Waitlisted),
+        RegistrationStatus::Offered | RegistrationStatus::Cancelled => Err(Error::Internal(
+            anyhow::anyhow!("registering does not leave a registration {status}"),
+        )),
     }
 }
 
@@ -217,12 +228,12 @@ async fn overlapping(ctx: &Context, user_id: Uuid, e: &events::Model) -> Result<
     let mine = regs::Entity::find()
         .filter(regs::Column::UserId.eq(user_id))
         .filter(regs::Column::EventId.ne(e.id))
-        .filter(regs::Column::Status.ne(CANCELLED))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .all(&ctx.main)
         .await?;
     let others = events::Entity::find()
         .filter(events::Column::Id.is_in(mine.iter().map(|r| r.event_id)))
-        .filter(events::Column::Status.ne(EventStatus::Cancelled.as_str()))
+        .filter(events::Column::Status.ne(EventStatus::Cancelled))
         .all(&ctx.main)
         .await?;
     Ok(others
@@ -248,7 +259,7 @@ pub async fn cancel(
     let r = regs::Entity::find()
         .filter(regs::Column::EventId.eq(e.id))
         .filter(regs::Column::UserId.eq(actor.id()))
-        .filter(regs::Column::Status.ne(CANCELLED))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("registration"))?;
@@ -273,15 +284,15 @@ pub(crate) async fn cancel_one(
     e: &events::Model,
     r: regs::Model,
 ) -> Result<regs::Model> {
-    let had_seat = holds_seat(&r.status);
+    let from = r.status;
     let now = ctx.now();
     let mut row: regs::ActiveModel = r.into();
-    row.status = Set(CANCELLED.to_owned());
+    set_status(&mut row, from, RegistrationStatus::Cancelled)?;
     row.cancelled_at = Set(Some(now));
     row.offer_expires_at = Set(None);
     row.updated_at = Set(now);
     let r = row.update(txn).await?;
-    if had_seat {
+    if from.holds_seat() {
         free_seat(txn, e.id).await?;
         fill_freed_seats(txn, ctx, e).await?;
     }
@@ -295,14 +306,14 @@ pub(crate) async fn fill_freed_seats(
     ctx: &Context,
     e: &events::Model,
 ) -> Result<u32> {
-    if e.status != EventStatus::Published.as_str() || e.starts_at <= ctx.now() {
+    if !e.status.accepts_registrations() || e.starts_at <= ctx.now() {
         return Ok(0);
     }
     let mut promoted = 0;
     loop {
         let Some(next) = regs::Entity::find()
             .filter(regs::Column::EventId.eq(e.id))
-            .filter(regs::Column::Status.eq(WAITLISTED))
+            .filter(regs::Column::Status.eq(RegistrationStatus::Waitlisted))
             .order_by_asc(regs::Column::Position)
             .one(txn)
             .await?
@@ -325,16 +336,17 @@ async fn promote(
 ) -> Result<()> {
     let now = ctx.now();
     let offer = e.offer_hours.filter(|_| e.price_minor > 0);
-    let status = if offer.is_some() {
-        OFFERED
+    let (status, notice) = if offer.is_some() {
+        (RegistrationStatus::Offered, EventNotice::SeatOffered)
     } else {
-        seat_status(e)
+        (seat_status(e), EventNotice::PromotedFromWaitlist)
     };
     let expires = offer.map(|h| (now + Duration::hours(i64::from(h))).min(e.starts_at));
     let user_id = r.user_id;
     let id = r.id;
+    let from = r.status;
     let mut row: regs::ActiveModel = r.into();
-    row.status = Set(status.to_owned());
+    set_status(&mut row, from, status)?;
     row.offer_expires_at = Set(expires);
     row.confirmed_at = Set(Some(now));
     row.updated_at = Set(now);
@@ -345,11 +357,6 @@ async fn promote(
         };
         job.enqueue_at(txn, ctx, at).await?;
     }
-    let notice = if status == OFFERED {
-        EventNotice::SeatOffered
-    } else {
-        EventNotice::PromotedFromWaitlist
-    };
     notify(txn, ctx, user_id, e.id, notice).await
 }
 
@@ -367,7 +374,7 @@ pub async fn accept_offer(
     let r = regs::Entity::find()
         .filter(regs::Column::EventId.eq(e.id))
         .filter(regs::Column::UserId.eq(actor.id()))
-        .filter(regs::Column::Status.eq(OFFERED))
+        .filter(regs::Column::Status.eq(RegistrationStatus::Offered))
         .one(&txn)
         .await?
         .filter(|r| r.offer_expires_at.is_some_and(|x| x > now))
@@ -377,8 +384,9 @@ pub async fn accept_offer(
                 "There is no seat on offer for you (an offer may have run out).",
             )
         })?;
+    let from = r.status;
     let mut row: regs::ActiveModel = r.into();
-    row.status = Set(PAYMENT_REQUIRED.to_owned());
+    set_status(&mut row, from, RegistrationStatus::PaymentRequired)?;
     row.offer_expires_at = Set(None);
     row.updated_at = Set(now);
     let r = row.update(&txn).await?;
@@ -409,7 +417,7 @@ pub(crate) async fn expire_offer(ctx: &Context, registration_id: Uuid) -> Result
         return Ok(());
     };
     let due = r.offer_expires_at.is_some_and(|x| x <= ctx.now());
-    if r.status == OFFERED && due {
+    if r.status == RegistrationStatus::Offered && due {
         let user_id = r.user_id;
         cancel_one(&txn, ctx, &e, r).await?;
         notify(&txn, ctx, user_id, e.id, EventNotice::OfferExpired).await?;
@@ -427,7 +435,7 @@ pub async fn mine_for(
     let row = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
         .filter(regs::Column::UserId.eq(actor.id()))
-        .filter(regs::Column::Status.ne(CANCELLED))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .one(&ctx.main)
         .await?;
     match row {
@@ -440,7 +448,7 @@ pub async fn mine_for(
 pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<(EventView, Registration)>> {
     let rows = regs::Entity::find()
         .filter(regs::Column::UserId.eq(actor.id()))
-        .filter(regs::Column::Status.ne(CANCELLED))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .all(&ctx.main)
         .await?;
     let found = events::Entity::find()

@@ -10,6 +10,7 @@ use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{event_registrations as regs, users};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use domain::event::RegistrationStatus;
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -22,7 +23,8 @@ pub struct RosterEntry {
     pub display_name: String,
     pub email: String,
     /// `confirmed`, `payment_required`, `offered`, `waitlisted` or `cancelled`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: RegistrationStatus,
     pub position: i64,
     pub registered_at: DateTime<Utc>,
     pub checked_in_at: Option<DateTime<Utc>>,
@@ -98,7 +100,7 @@ pub async fn roster_csv(ctx: &Context, org: &Organising) -> Result<String> {
             r.position.to_string(),
             r.display_name,
             r.email,
-            r.status,
+            r.status.as_str().to_owned(),
             r.registered_at.to_rfc3339(),
             r.checked_in_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             r.note.unwrap_or_default(),
@@ -162,7 +164,7 @@ pub async fn move_to_front(
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, event_id).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
-    if r.status != "waitlisted" {
+    if !r.status.is_waiting() {
         return Err(Error::conflict(
             "not_waitlisted",
             "Only someone on the waitlist can be moved to its front.",
@@ -170,7 +172,7 @@ pub async fn move_to_front(
     }
     let head = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
-        .filter(regs::Column::Status.eq("waitlisted"))
+        .filter(regs::Column::Status.eq(RegistrationStatus::Waitlisted))
         .order_by_asc(regs::Column::Position)
         .one(&txn)
         .await?
@@ -204,10 +206,7 @@ pub async fn check_in(
     let event_id = org.event_id();
     let txn = db::begin_write(&ctx.main).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
-    if !matches!(
-        r.status.as_str(),
-        "confirmed" | "payment_required" | "offered"
-    ) {
+    if !r.status.holds_seat() {
         return Err(Error::conflict(
             "no_seat",
             "Only someone holding a seat can be checked in.",
@@ -249,10 +248,10 @@ pub async fn counts(ctx: &Context, org: &Organising) -> Result<Counts> {
         ..Counts::default()
     };
     for r in &rows {
-        match r.status.as_str() {
-            "waitlisted" => c.waitlisted += 1,
-            "cancelled" => c.cancelled += 1,
-            _ => {
+        match r.status {
+            RegistrationStatus::Confirmed
+            | RegistrationStatus::PaymentRequired
+            | RegistrationStatus::Offered => {
                 c.registered += 1;
                 if r.checked_in_at.is_some() {
                     c.checked_in += 1;
@@ -260,6 +259,8 @@ pub async fn counts(ctx: &Context, org: &Organising) -> Result<Counts> {
                     c.no_shows += 1;
                 }
             }
+            RegistrationStatus::Waitlisted => c.waitlisted += 1,
+            RegistrationStatus::Cancelled => c.cancelled += 1,
         }
     }
     Ok(c)

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, users, venues};
 use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
 use db::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use domain::event::{EventKind, EventStatus, Money};
+use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::Money;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -21,9 +22,11 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub id: Uuid,
+    #[schema(value_type = crate::api_schema::EventKind)]
     pub kind: EventKind,
     pub title: String,
     pub description: String,
+    #[schema(value_type = crate::api_schema::EventStatus)]
     pub status: EventStatus,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -58,7 +61,8 @@ pub struct EventView {
     pub organiser_name: String,
     pub viewer_organises: bool,
     /// The viewer's registration status, if any (`confirmed`, `waitlisted` …).
-    pub my_status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub my_status: Option<RegistrationStatus>,
     /// Problems worth knowing about (for the organiser, after creating).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
@@ -70,6 +74,7 @@ pub struct EventView {
 pub struct EventFilter {
     /// Words in the title or description.
     pub q: Option<String>,
+    #[param(value_type = Option<crate::api_schema::EventKind>)]
     pub kind: Option<EventKind>,
     /// At most this many (1–200, default 50).
     pub limit: Option<u64>,
@@ -113,7 +118,7 @@ pub(crate) async fn views(
         .column(regs::Column::EventId)
         .column_as(Expr::col(regs::Column::Id).count(), "n")
         .filter(regs::Column::EventId.is_in(ids.clone()))
-        .filter(regs::Column::Status.eq("waitlisted"))
+        .filter(regs::Column::Status.eq(RegistrationStatus::Waitlisted))
         .group_by(regs::Column::EventId)
         .into_tuple::<(Uuid, i64)>()
         .all(&ctx.main)
@@ -134,10 +139,10 @@ pub(crate) async fn views(
             pending.push(row.circle_id);
         }
     }
-    let mine: HashMap<Uuid, String> = regs::Entity::find()
+    let mine: HashMap<Uuid, RegistrationStatus> = regs::Entity::find()
         .filter(regs::Column::EventId.is_in(ids))
         .filter(regs::Column::UserId.eq(me))
-        .filter(regs::Column::Status.ne("cancelled"))
+        .filter(regs::Column::Status.ne(RegistrationStatus::Cancelled))
         .all(&ctx.main)
         .await?
         .into_iter()
@@ -149,7 +154,7 @@ pub(crate) async fn views(
             let venue = e.venue_id.and_then(|v| venues.get(&v).cloned());
             let organiser_name = names.get(&e.organiser_id).cloned().unwrap_or_default();
             let waitlisted = waiting.get(&e.id).copied().unwrap_or(0) as u64;
-            let my_status = mine.get(&e.id).cloned();
+            let my_status = mine.get(&e.id).copied();
             let mut v = view_of(e, organiser, venue, organiser_name, waitlisted, my_status);
             let (mut accepted, mut pending) = audiences.remove(&v.id).unwrap_or_default();
             accepted.sort();
@@ -167,17 +172,17 @@ fn view_of(
     venue: Option<Venue>,
     organiser_name: String,
     waitlisted: u64,
-    my_status: Option<String>,
+    my_status: Option<RegistrationStatus>,
 ) -> EventView {
     let price = e
         .currency
         .as_deref()
         .and_then(|c| Money::parse(e.price_minor, c).ok());
-    let sees_link = organiser || my_status.as_deref().is_some_and(|s| s != "waitlisted");
+    let sees_link = organiser || my_status.is_some_and(RegistrationStatus::sees_event_details);
     EventView {
         id: e.id,
-        kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Workshop),
-        status: EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled),
+        kind: e.kind,
+        status: e.status,
         price_label: price
             .filter(|p| !p.is_free())
             .map_or_else(|| "Free".to_owned(), |p| p.to_string()),
@@ -224,12 +229,12 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
     }
     let after = filter.after.unwrap_or_else(|| ctx.now());
     let mut q = events::Entity::find()
-        .filter(events::Column::Status.eq(EventStatus::Published.as_str()))
+        .filter(events::Column::Status.eq(EventStatus::Published))
         .filter(events::Column::StartsAt.gt(after))
         .order_by_asc(events::Column::StartsAt)
         .order_by_asc(events::Column::Id);
     if let Some(kind) = filter.kind {
-        q = q.filter(events::Column::Kind.eq(kind.as_str()));
+        q = q.filter(events::Column::Kind.eq(kind));
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
@@ -283,9 +288,9 @@ pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> 
         )
         .filter(events::Column::EndsAt.gt(since))
         .filter(events::Column::Status.is_in([
-            EventStatus::Draft.as_str(),
-            EventStatus::Published.as_str(),
-            EventStatus::Completed.as_str(),
+            EventStatus::Draft,
+            EventStatus::Published,
+            EventStatus::Completed,
         ]))
         .order_by_asc(events::Column::StartsAt)
         .limit(200)

@@ -9,6 +9,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, Set, Statement, UpdateMany, Value,
 };
+use domain::job::JobStatus;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -65,7 +66,7 @@ pub(super) async fn insert_raw(
         id: Set(id),
         kind: Set(kind.to_owned()),
         payload: Set(payload),
-        status: Set(jobs::STATUS_PENDING.to_owned()),
+        status: Set(JobStatus::Pending),
         attempts: Set(0),
         max_attempts: Set(max_attempts),
         run_at: Set(at.run_at.trunc_subsecs(6).max(now)),
@@ -83,7 +84,7 @@ pub(super) async fn insert_raw(
 pub async fn is_pending<J: Job>(conn: &impl ConnectionTrait, job: &J) -> Result<bool, DbErr> {
     let found = jobs::Entity::find()
         .filter(jobs::Column::Kind.eq(J::KIND))
-        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+        .filter(jobs::Column::Status.eq(JobStatus::Pending))
         .filter(jobs::Column::Payload.eq(payload(job)?))
         .count(conn)
         .await?;
@@ -113,12 +114,12 @@ pub async fn claim(ctx: &Context) -> anyhow::Result<Option<Lease>> {
     };
     let sql = format!(
         "UPDATE jobs SET attempts = attempts + 1, locked_until = $1, updated_at = $2 \
-         WHERE id = (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $2 \
+         WHERE id = (SELECT id FROM jobs WHERE status = $3 AND run_at <= $2 \
                      AND (locked_until IS NULL OR locked_until < $2) \
                      ORDER BY run_at, id LIMIT 1 {skip_locked}) \
          RETURNING id, kind, payload, attempts, max_attempts"
     );
-    let values: Vec<Value> = vec![(now + LEASE).into(), now.into()];
+    let values: Vec<Value> = vec![(now + LEASE).into(), now.into(), JobStatus::Pending.into()];
     let stmt = Statement::from_sql_and_values(backend, sql, values);
     Ok(Lease::find_by_statement(stmt).one(&ctx.main).await?)
 }
@@ -129,7 +130,7 @@ impl Lease {
         Condition::all()
             .add(jobs::Column::Id.eq(self.id))
             .add(jobs::Column::Attempts.eq(self.attempts))
-            .add(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+            .add(jobs::Column::Status.eq(JobStatus::Pending))
     }
 
     /// Extends the lease to [`LEASE`] from now; `false` when it was lost (it ran out and
@@ -156,7 +157,7 @@ impl Lease {
             )
             .col_expr(jobs::Column::UpdatedAt, Expr::value(now));
         let update = match outcome {
-            Ok(()) => update.col_expr(jobs::Column::Status, Expr::value(jobs::STATUS_DONE)),
+            Ok(()) => update.col_expr(jobs::Column::Status, Expr::value(JobStatus::Done)),
             Err(e) => self.failed(update, e, now),
         };
         let txn = db::begin_write(&ctx.main).await?;
@@ -188,7 +189,7 @@ impl Lease {
         );
         if self.attempts >= self.max_attempts {
             tracing::error!(job = %self.id, kind = %self.kind, attempts = self.attempts, error = %message, "job failed for good");
-            update.col_expr(jobs::Column::Status, Expr::value(jobs::STATUS_FAILED))
+            update.col_expr(jobs::Column::Status, Expr::value(JobStatus::Failed))
         } else {
             tracing::warn!(job = %self.id, kind = %self.kind, attempts = self.attempts, error = %message, "job failed; will retry");
             update.col_expr(
@@ -213,14 +214,14 @@ pub struct QueueDepth {
 }
 
 pub async fn queue_depth(ctx: &Context) -> anyhow::Result<QueueDepth> {
-    let count = |status: &'static str| {
+    let count = |status: JobStatus| {
         jobs::Entity::find()
             .filter(jobs::Column::Status.eq(status))
             .count(&ctx.main)
     };
     Ok(QueueDepth {
-        pending: count(jobs::STATUS_PENDING).await?,
-        failed: count(jobs::STATUS_FAILED).await?,
+        pending: count(JobStatus::Pending).await?,
+        failed: count(JobStatus::Failed).await?,
     })
 }
 
@@ -228,7 +229,7 @@ pub async fn queue_depth(ctx: &Context) -> anyhow::Result<QueueDepth> {
 pub(super) async fn kind_pending(ctx: &Context, kind: &str) -> Result<bool, DbErr> {
     let found = jobs::Entity::find()
         .filter(jobs::Column::Kind.eq(kind))
-        .filter(jobs::Column::Status.eq(jobs::STATUS_PENDING))
+        .filter(jobs::Column::Status.eq(JobStatus::Pending))
         .count(&ctx.main)
         .await?;
     Ok(found > 0)

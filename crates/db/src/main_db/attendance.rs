@@ -1,5 +1,6 @@
 //! Who was at a meeting: present, absent or excused.
 
+use domain::meeting::AttendanceStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,8 +10,7 @@ pub struct Model {
     pub meeting_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
-    /// `present`, `absent` or `excused`.
-    pub status: String,
+    pub status: AttendanceStatus,
     pub recorded_by: Option<Uuid>,
     pub recorded_at: DateTimeUtc,
 }

@@ -1,5 +1,6 @@
 //! The append-only, hash-chained audit log.
 
+use domain::audit::Classification;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -22,7 +23,7 @@ pub struct Model {
     pub prev_hash: String,
     pub hash: String,
     /// `security`, `administration` or `circle` (who may read the entry, and how much).
-    pub classification: String,
+    pub classification: Classification,
     /// 1: the chain hashes the details themselves; 2: it hashes `subject_digest`.
     pub format: i16,
     /// Random, per row (format 2): makes the digest of a short value unguessable.

@@ -1,6 +1,7 @@
 //! A person's standing in a circle: one row per circle and person, through its lifecycle
 //! (requested → active → left/removed, or declined).
 
+use domain::circle::{CircleRole, MembershipStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,10 +11,8 @@ pub struct Model {
     pub id: Uuid,
     pub circle_id: Uuid,
     pub user_id: Uuid,
-    /// `facilitator`, `co_facilitator` or `member`.
-    pub role: String,
-    /// `requested`, `active`, `declined`, `left` or `removed`.
-    pub status: String,
+    pub role: CircleRole,
+    pub status: MembershipStatus,
     /// What the person wrote when asking to join.
     pub message: Option<String>,
     /// Why a request was declined or a member removed.

@@ -1,5 +1,7 @@
 //! A circle: its details, cadence and a running count of active members.
 
+use domain::cadence::Frequency;
+use domain::circle::{CircleStatus, Visibility};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,12 +13,9 @@ pub struct Model {
     pub description: String,
     /// 2–10 (`domain::circle::CircleCapacity`).
     pub capacity: i32,
-    /// `open` or `invitation_only`.
-    pub visibility: String,
-    /// `forming`, `active`, `closed` or `archived`.
-    pub status: String,
-    /// `weekly`, `every_two_weeks` or `monthly`.
-    pub frequency: String,
+    pub visibility: Visibility,
+    pub status: CircleStatus,
+    pub frequency: Frequency,
     /// `mon` … `sun`.
     pub weekday: String,
     /// Local time of day, `HH:MM`.

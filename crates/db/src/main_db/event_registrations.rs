@@ -1,6 +1,7 @@
 //! One person's registration for an event, through its lifecycle (confirmed, waitlisted,
 //! offered a freed seat, cancelled).
 
+use domain::event::RegistrationStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub event_id: Uuid,
     pub user_id: Uuid,
-    /// `confirmed`, `waitlisted`, `offered` or `cancelled`.
-    pub status: String,
+    pub status: RegistrationStatus,
     /// Arrival order within the event; the waitlist is served in this order.
     pub position: i64,
     /// The organiser's note about this person (never shown to other registrants).

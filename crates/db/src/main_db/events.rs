@@ -1,5 +1,6 @@
 //! An event: a circle meeting, movie night, workshop, day retreat or multi-day retreat.
 
+use domain::event::{EventKind, EventStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,12 +8,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// `domain::event::EventKind`.
-    pub kind: String,
+    pub kind: EventKind,
     pub title: String,
     pub description: String,
-    /// `draft`, `published`, `cancelled` or `completed`.
-    pub status: String,
+    pub status: EventStatus,
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
     /// IANA time zone the event is shown in.

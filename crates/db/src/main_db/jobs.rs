@@ -1,5 +1,6 @@
 //! The transactional outbox: work to do after a change commits (DESIGN.md §8).
 
+use domain::job::JobStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +11,8 @@ pub struct Model {
     pub kind: String,
     /// JSON text.
     pub payload: String,
-    /// `pending`, `done` or `failed` (gave up after `max_attempts`).
-    pub status: String,
+    /// Failed once it gave up after `max_attempts`.
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: DateTimeUtc,
@@ -26,7 +27,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_DONE: &str = "done";
-pub const STATUS_FAILED: &str = "failed";

@@ -1,5 +1,6 @@
 //! One meeting of a circle, generated from its cadence or added by hand.
 
+use domain::meeting::MeetingStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +11,7 @@ pub struct Model {
     pub circle_id: Uuid,
     pub starts_at: DateTimeUtc,
     pub duration_minutes: i32,
-    /// `scheduled` or `cancelled`.
-    pub status: String,
+    pub status: MeetingStatus,
     /// The cadence occurrence it was generated for; none when added by hand.
     pub origin_at: Option<DateTimeUtc>,
     pub location: Option<String>,

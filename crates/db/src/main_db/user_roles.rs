@@ -1,5 +1,6 @@
-//! Global roles held by users (the role names are `domain::Role::as_str`).
+//! Global roles held by users.
 
+use domain::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub role: String,
+    pub role: Role,
     pub granted_by: Option<Uuid>,
     pub granted_at: DateTimeUtc,
 }

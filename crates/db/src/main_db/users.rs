@@ -1,5 +1,6 @@
 //! A person with an account. Holds no secret: credentials live in the other database.
 
+use domain::UserStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub display_name: String,
-    /// `active` or `suspended`.
-    pub status: String,
+    pub status: UserStatus,
     pub email_verified_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
     pub suspended_at: Option<DateTimeUtc>,
@@ -41,6 +41,3 @@ impl Related<super::user_roles::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
-
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_SUSPENDED: &str = "suspended";

@@ -50,7 +50,7 @@ async fn get_user(
 
 /// Grant a role (Facilitator needs a current certification).
 #[utoipa::path(put, path = "/admin/users/{id}/roles/{role}", tag = "admin", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("role" = Role, Path)),
+    params(("id" = Uuid, Path), ("role" = app::api_schema::Role, Path)),
     responses((status = 200, body = UserDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn assign_role(
     State(s): State<AppState>,
@@ -66,7 +66,7 @@ async fn assign_role(
 
 /// Remove a role (not Member, and not the last Admin).
 #[utoipa::path(delete, path = "/admin/users/{id}/roles/{role}", tag = "admin", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("role" = Role, Path)),
+    params(("id" = Uuid, Path), ("role" = app::api_schema::Role, Path)),
     responses((status = 200, body = UserDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn remove_role(
     State(s): State<AppState>,

@@ -111,6 +111,7 @@ async fn update_event(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StatusBody {
     /// `published`, `cancelled` or `completed`.
+    #[schema(value_type = app::api_schema::EventStatus)]
     pub status: EventStatus,
 }
 

@@ -11,6 +11,8 @@ use app::circles::{self};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
+use domain::meeting::AttendanceStatus;
+use domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -181,13 +183,17 @@ async fn record_attendance(
     let entries = body
         .entries
         .into_iter()
-        .map(|e| (e.user_id, e.status))
-        .collect();
+        .map(|e| Ok((e.user_id, AttendanceStatus::parse_input(&e.status)?)))
+        .collect::<Result<Vec<_>, DomainError>>()
+        .map_err(app::Error::from)?;
     let saved = meetings::record_attendance(&s.ctx, &meta, &lead, id, entries).await?;
     Ok(axum::Json(AttendanceBody {
         entries: saved
             .into_iter()
-            .map(|(user_id, status)| AttendanceEntry { user_id, status })
+            .map(|(user_id, status)| AttendanceEntry {
+                user_id,
+                status: status.as_str().to_owned(),
+            })
             .collect(),
     }))
 }

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::{Permission, Role};
+use domain::{Permission, Role, UserStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -30,12 +30,19 @@ pub fn routes() -> Router<AppState> {
 
 const USERS_PER_PAGE: u64 = 25;
 
+/// The account statuses the list can be narrowed to, as the filter names them.
+const STATUSES: [(UserStatus, &str); 2] = [
+    (UserStatus::Active, "Active"),
+    (UserStatus::Suspended, "Suspended"),
+];
+
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage {
     layout: Layout,
     form: FormState,
     roles: [Role; 6],
+    statuses: [(UserStatus, &'static str); 2],
     users: Vec<UserSummary>,
     /// The link to the following page, when there is one.
     next: Option<String>,
@@ -106,6 +113,7 @@ async fn list(
         layout: Layout::new("Users", m.csrf, Some(&actor), &m.path),
         form,
         roles: Role::ALL,
+        statuses: STATUSES,
         users,
         next,
     })

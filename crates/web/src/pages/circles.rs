@@ -72,10 +72,10 @@ fn weekday_name(code: &str) -> &str {
 /// "Every other Tuesday, 19:30–21:30 (Europe/Berlin)".
 pub(super) fn cadence_words(v: &CircleView) -> String {
     let day = weekday_name(&v.weekday);
-    let how = match Frequency::parse(&v.frequency) {
-        Some(Frequency::Weekly) => format!("Every {day}"),
-        Some(Frequency::EveryTwoWeeks) => format!("Every other {day}"),
-        Some(Frequency::Monthly) => {
+    let how = match v.frequency {
+        Frequency::Weekly => format!("Every {day}"),
+        Frequency::EveryTwoWeeks => format!("Every other {day}"),
+        Frequency::Monthly => {
             // Worded from the first meeting, as the cadence counts it (5th week = last).
             let nth = ["first", "second", "third", "fourth"]
                 .get(v.anchor_date.day0() as usize / 7)
@@ -83,7 +83,6 @@ pub(super) fn cadence_words(v: &CircleView) -> String {
                 .unwrap_or("last");
             format!("Monthly, on the {nth} {day}")
         }
-        None => format!("On {day}s"),
     };
     let end = NaiveTime::parse_from_str(&v.meeting_time, "%H:%M")
         .map(|t| {
@@ -471,7 +470,7 @@ async fn upcoming_meetings(
         meeting_cases::list_meetings(&s.ctx, inside, Some(s.ctx.now()), None).await?;
     Ok(all
         .iter()
-        .filter(|m| m.status == "scheduled")
+        .filter(|m| !m.status.is_cancelled())
         .take(UPCOMING_ON_PAGE)
         .map(|m| local(m.starts_at, &circle.time_zone))
         .collect())

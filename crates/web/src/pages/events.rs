@@ -25,7 +25,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use domain::event::{EventKind, EventStatus, RegistrationWindow};
+use domain::event::{EventKind, EventStatus, RegistrationStatus, RegistrationWindow};
 use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -77,13 +77,13 @@ fn place_words(v: &EventView) -> String {
 }
 
 /// The viewer's place at an event, in words.
-pub(super) fn my_status_words(status: &str) -> &'static str {
+pub(super) fn my_status_words(status: RegistrationStatus) -> &'static str {
     match status {
-        "confirmed" => "You are registered",
-        "payment_required" => "Seat held — payment needed",
-        "offered" => "A seat is offered to you",
-        "waitlisted" => "On the waitlist",
-        _ => "Not registered",
+        RegistrationStatus::Confirmed => "You are registered",
+        RegistrationStatus::PaymentRequired => "Seat held — payment needed",
+        RegistrationStatus::Offered => "A seat is offered to you",
+        RegistrationStatus::Waitlisted => "On the waitlist",
+        RegistrationStatus::Cancelled => "Not registered",
     }
 }
 
@@ -143,7 +143,7 @@ impl From<&EventView> for EventCard {
             seats: seats_words(v),
             status: v.status,
             status_label: status_words(v.status),
-            mine: v.my_status.as_deref().map(my_status_words),
+            mine: v.my_status.map(my_status_words),
         }
     }
 }
@@ -328,7 +328,7 @@ impl ShowPage {
     fn my_words(&self) -> &'static str {
         self.registration
             .as_ref()
-            .map_or("Not registered", |r| my_status_words(&r.status))
+            .map_or("Not registered", |r| my_status_words(r.status))
     }
 }
 
@@ -397,11 +397,19 @@ async fn register(
     let id = parse_id(&id)?;
     match registration::register(&s.ctx, &m.request, &actor, id).await {
         Ok(out) => {
-            let done = match out.registration.status.as_str() {
-                "waitlisted" => "waitlisted",
-                "payment_required" => "payment_required",
-                _ if !out.warnings.is_empty() => "registered_overlap",
-                _ => "registered",
+            let overlap = !out.warnings.is_empty();
+            let done = match out.registration.status {
+                RegistrationStatus::Waitlisted => "waitlisted",
+                RegistrationStatus::PaymentRequired => "payment_required",
+                RegistrationStatus::Confirmed
+                | RegistrationStatus::Offered
+                | RegistrationStatus::Cancelled => {
+                    if overlap {
+                        "registered_overlap"
+                    } else {
+                        "registered"
+                    }
+                }
             };
             respond::done(&format!("/events/{id}"), done, "")
         }
@@ -432,7 +440,7 @@ async fn accept_offer(
 ) -> PageResult<Response> {
     let id = parse_id(&id)?;
     match registration::accept_offer(&s.ctx, &m.request, &actor, id).await {
-        Ok(r) if r.status == "payment_required" => {
+        Ok(r) if r.status == RegistrationStatus::PaymentRequired => {
             respond::done(&format!("/events/{id}"), "payment_required", "")
         }
         Ok(_) => respond::done(&format!("/events/{id}"), "accepted", ""),

@@ -19,7 +19,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone as _, Utc};
-use domain::circle::{CircleRole, MembershipStatus};
+use domain::circle::{CircleRole, CircleStatus};
+use domain::meeting::AttendanceStatus;
+use domain::DomainError;
 use domain::TimeZone;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -44,23 +46,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-const SCHEDULED: &str = "scheduled";
-
-/// The marks a leader can give, as stored and as the buttons say them.
-const MARKS: [(&str, &str); 3] = [
-    ("present", "Present"),
-    ("absent", "Absent"),
-    ("excused", "Excused"),
-];
-
-fn mark_words(status: &str) -> &str {
-    MARKS
-        .iter()
-        .find(|(k, _)| *k == status)
-        .map(|(_, w)| *w)
-        .unwrap_or(status)
-}
-
 /// A meeting as the pages show it, on the circle's wall clock.
 struct MeetingLine {
     id: Uuid,
@@ -83,7 +68,7 @@ impl MeetingLine {
             date,
             time,
             duration: m.duration_minutes,
-            cancelled: m.status != SCHEDULED,
+            cancelled: m.status.is_cancelled(),
             started: m.starts_at <= now,
             note: m.note.clone(),
         }
@@ -405,8 +390,8 @@ const ATTENDANCE_NOTICES: &[(&str, &str)] = &[("saved", "Attendance is saved.")]
 struct AttendanceRow {
     user_id: Uuid,
     name: String,
-    /// What was recorded before, or empty.
-    mark: String,
+    /// What was recorded before, if anything.
+    mark: Option<AttendanceStatus>,
 }
 
 #[derive(Template)]
@@ -419,7 +404,8 @@ struct AttendancePage {
     circle_name: String,
     meeting: MeetingLine,
     rows: Vec<AttendanceRow>,
-    marks: [(&'static str, &'static str); 3],
+    /// The marks a leader can give, in the order the buttons show them.
+    marks: [AttendanceStatus; 3],
     /// A refused save, in the use case's words.
     problem: Option<String>,
 }
@@ -442,7 +428,7 @@ impl AttendancePage {
             .into_iter()
             .filter(|p| p.role == CircleRole::Member)
             .map(|p| AttendanceRow {
-                mark: recorded.get(&p.user_id).cloned().unwrap_or_default(),
+                mark: recorded.get(&p.user_id).copied(),
                 user_id: p.user_id,
                 name: p.display_name,
             })
@@ -460,7 +446,7 @@ impl AttendancePage {
             circle_name: circle.name.clone(),
             meeting: MeetingLine::new(&meeting, &circle.time_zone, s.ctx.now()),
             rows,
-            marks: MARKS,
+            marks: AttendanceStatus::ALL,
             problem: None,
         })
     }
@@ -480,14 +466,17 @@ async fn attendance_page(
 
 /// The marks the form sends as `mark-<user id>` = `present` / `absent` / `excused`;
 /// members left unmarked are left out.
-fn marks_of(fields: HashMap<String, String>) -> Vec<(Uuid, String)> {
-    let mut entries: Vec<(Uuid, String)> = fields
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("mark-")?.parse().ok()?, v)))
-        .collect();
+fn marks_of(fields: HashMap<String, String>) -> Result<Vec<(Uuid, AttendanceStatus)>, DomainError> {
+    let mut entries = Vec::new();
+    for (key, value) in fields {
+        let Some(user_id) = key.strip_prefix("mark-").and_then(|id| id.parse().ok()) else {
+            continue;
+        };
+        entries.push((user_id, AttendanceStatus::parse_input(&value)?));
+    }
     // In a stable order, so the use case sees the same list for the same form.
-    entries.sort();
-    entries
+    entries.sort_by_key(|(user_id, _)| *user_id);
+    Ok(entries)
 }
 
 async fn save_attendance(
@@ -500,14 +489,17 @@ async fn save_attendance(
     let id = parse_id(&id)?;
     let circle_id = meetings::circle_of(&s.ctx, id).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
-    let entries = marks_of(fields);
-    let problem = if entries.is_empty() {
-        Some("Mark at least one member before saving.".to_owned())
-    } else {
-        match meetings::record_attendance(&s.ctx, &m.request, &lead, id, entries).await {
-            Ok(_) => return respond::done(&format!("/meetings/{id}/attendance"), "saved", ""),
-            Err(e) => FormState::default().absorb(e)?.summary,
+    let problem = match marks_of(fields) {
+        Ok(entries) if entries.is_empty() => {
+            Some("Mark at least one member before saving.".to_owned())
         }
+        Ok(entries) => {
+            match meetings::record_attendance(&s.ctx, &m.request, &lead, id, entries).await {
+                Ok(_) => return respond::done(&format!("/meetings/{id}/attendance"), "saved", ""),
+                Err(e) => FormState::default().absorb(e)?.summary,
+            }
+        }
+        Err(e) => FormState::default().absorb(e.into())?.summary,
     };
     let mut page = AttendancePage::load(&s, &actor, m.csrf, id).await?;
     page.problem = problem;
@@ -520,7 +512,8 @@ struct MyCircleLine {
     id: Uuid,
     name: String,
     role: &'static str,
-    status: &'static str,
+    status: CircleStatus,
+    status_label: &'static str,
     pending: bool,
     /// When they joined (or asked to), in words.
     since: String,
@@ -576,13 +569,14 @@ async fn mine(
         circles: circles
             .into_iter()
             .map(|c| {
-                let pending = c.membership_status == MembershipStatus::Requested;
+                let pending = c.membership_status.is_pending();
                 let since = c.joined_at.unwrap_or(c.requested_at);
                 MyCircleLine {
                     id: c.circle_id,
                     name: c.name,
                     role: role_words(c.role),
-                    status: status_words(c.status),
+                    status: c.status,
+                    status_label: status_words(c.status),
                     pending,
                     since: since.format("%-d %b %Y").to_string(),
                 }
@@ -594,7 +588,7 @@ async fn mine(
                 when: local(a.starts_at, zone(&a.circle_id)),
                 circle_id: a.circle_id,
                 circle_name: a.circle_name,
-                mark: mark_words(&a.status).to_owned(),
+                mark: a.status.label().to_owned(),
             })
             .collect(),
     })

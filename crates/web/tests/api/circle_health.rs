@@ -7,6 +7,7 @@ use crate::helpers::{circle_body, ok_json, refused, TestApp, User};
 use chrono::{Duration, Utc};
 use db::main_db::{attendance, circle_invitations, circle_memberships, meetings};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use domain::circle::MembershipStatus;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -258,7 +259,7 @@ async fn archiving_keeps_counts_and_removes_personal_details(app: TestApp) {
         .all(|m| m.message.is_none() && m.reason.is_none()));
     assert!(people
         .iter()
-        .any(|m| m.user_id == s.applicant.id && m.status == "declined"));
+        .any(|m| m.user_id == s.applicant.id && m.status == MembershipStatus::Declined));
 
     // Read-only for good, hidden from outsiders, still open to those who were in it.
     let circle_path = format!("/api/v1/circles/{}", s.circle);

@@ -6,6 +6,7 @@ use crate::helpers::{circle_body, ok_json, problem_code, refused, TestApp};
 use db::main_db::{circle_memberships, circles};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use domain::audit::Classification;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -521,7 +522,7 @@ async fn joining_approving_leaving_and_removal(app: TestApp) {
     // why: the reason stays with the membership, where the person and the circle see it.
     let rows = app.audit_records("circle_member_removed").await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].classification, "circle");
+    assert_eq!(rows[0].classification, Classification::Circle);
     assert_eq!(rows[0].actor_id, None);
     assert_eq!(rows[0].ip, None);
     assert!(!rows[0].details.contains("Broke confidentiality."));

@@ -352,7 +352,10 @@ async fn a_step_in_is_announced_and_expires(app: TestApp) {
     // It is a security entry, with its reason, for Leadership to review.
     let entries = app.audit_records("circle_step_in_started").await;
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].classification, "security");
+    assert_eq!(
+        entries[0].classification,
+        domain::audit::Classification::Security
+    );
     assert_eq!(entries[0].actor_id, Some(c.admin.id));
     assert!(entries[0].details.contains(reason));
     // Stepping in twice is refused; no other role may at all.

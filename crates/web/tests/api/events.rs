@@ -8,6 +8,7 @@ use crate::helpers::{TestApp, User};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::event_registrations as regs;
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use domain::event::RegistrationStatus;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -443,8 +444,12 @@ async fn capacity_holds_under_200_simultaneous_registrations(app: TestApp) {
     // Arrival order: positions 1..=200; the first 30 arrivals hold the seats.
     let positions: Vec<i64> = rows.iter().map(|r| r.position).collect();
     assert_eq!(positions, (1..=200).collect::<Vec<_>>());
-    assert!(rows[..30].iter().all(|r| r.status == "confirmed"));
-    assert!(rows[30..].iter().all(|r| r.status == "waitlisted"));
+    assert!(rows[..30]
+        .iter()
+        .all(|r| r.status == RegistrationStatus::Confirmed));
+    assert!(rows[30..]
+        .iter()
+        .all(|r| r.status == RegistrationStatus::Waitlisted));
     assert!(rows
         .windows(2)
         .all(|w| w[0].registered_at <= w[1].registered_at));

@@ -6,6 +6,7 @@ use crate::helpers::{TestApp, PASSWORD};
 use chrono::Duration;
 use db::main_db::{job_effects, jobs};
 use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use domain::job::JobStatus;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -57,7 +58,7 @@ async fn a_job_whose_worker_died_is_taken_up_again_after_its_lease(app: TestApp)
     let stale: anyhow::Result<()> = Err(anyhow::anyhow!("woke up late"));
     first.finish(&app.ctx, &stale).await.unwrap();
     let row = job(&app, id).await;
-    assert_eq!(row.status, jobs::STATUS_DONE, "{row:?}");
+    assert_eq!(row.status, JobStatus::Done, "{row:?}");
     assert_eq!(row.last_error, None, "{row:?}");
     assert_eq!(app.emails_to("lease@example.org").len(), 1);
 }
@@ -90,7 +91,7 @@ async fn a_retry_after_a_crash_does_not_send_the_email_twice(app: TestApp) {
     let mails = app.emails_to(to);
     assert_eq!(mails.len(), 1);
     let sent = testkit::mail::link_token(&mails[0].body, "verify-email").expect("a link");
-    assert_eq!(job(&app, id).await.status, jobs::STATUS_PENDING);
+    assert_eq!(job(&app, id).await.status, JobStatus::Pending);
 
     // Another worker takes the job up after the lease: it finishes without sending again,
     // and without issuing a new link that would void the one mailed.
@@ -98,7 +99,7 @@ async fn a_retry_after_a_crash_does_not_send_the_email_twice(app: TestApp) {
     let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (1, 0), "{stats:?}");
     let row = job(&app, id).await;
-    assert_eq!((row.status.as_str(), row.attempts), (jobs::STATUS_DONE, 2));
+    assert_eq!((row.status, row.attempts), (JobStatus::Done, 2));
     let mails = app.emails_to(to);
     assert_eq!(mails.len(), 1, "{mails:#?}");
     let token = testkit::mail::link_token(&mails[0].body, "verify-email");
@@ -115,14 +116,14 @@ async fn a_retry_after_a_crash_does_not_send_the_email_twice(app: TestApp) {
 
 async fn recurring_jobs_keep_one_run_queued(app: TestApp) {
     const KIND: &str = "lapse_expired_certifications";
-    let queued = |rows: Vec<jobs::Model>, status: &str| {
+    let queued = |rows: Vec<jobs::Model>, status: JobStatus| {
         rows.into_iter()
             .filter(|j| j.kind == KIND && j.status == status)
             .collect::<Vec<_>>()
     };
     app::jobs::ensure_recurring(&app.ctx).await.unwrap();
     app::jobs::ensure_recurring(&app.ctx).await.unwrap();
-    let pending = queued(app.jobs().await, jobs::STATUS_PENDING);
+    let pending = queued(app.jobs().await, JobStatus::Pending);
     assert_eq!(pending.len(), 1, "{pending:?}");
     let first_run = pending[0].run_at;
     assert!(first_run > app.now() + Duration::minutes(59), "{first_run}");
@@ -131,8 +132,8 @@ async fn recurring_jobs_keep_one_run_queued(app: TestApp) {
     app.advance(Duration::hours(1) + Duration::seconds(1));
     assert_eq!(app.run_pending_jobs().await.succeeded, 1);
     let rows = app.jobs().await;
-    assert_eq!(queued(rows.clone(), jobs::STATUS_DONE).len(), 1);
-    let next = queued(rows, jobs::STATUS_PENDING);
+    assert_eq!(queued(rows.clone(), JobStatus::Done).len(), 1);
+    let next = queued(rows, JobStatus::Pending);
     assert_eq!(next.len(), 1, "{next:?}");
     assert!(next[0].run_at >= first_run + Duration::hours(1), "{next:?}");
 }

@@ -357,7 +357,7 @@ fn smtp_to_a_closed_port(s: &mut Settings) {
 }
 
 async fn a_failing_job_waits_for_its_retry(app: TestApp) {
-    use db::main_db::jobs;
+    use domain::job::JobStatus;
     let res = app.register("retry@example.org", PASSWORD, "Retry").await;
     assert_eq!(res.status(), StatusCode::ACCEPTED);
 
@@ -369,7 +369,7 @@ async fn a_failing_job_waits_for_its_retry(app: TestApp) {
     assert_eq!(rows.len(), 1, "{rows:?}");
     let job = &rows[0];
     assert_eq!(job.kind, "send_verification_email");
-    assert_eq!(job.status, jobs::STATUS_PENDING, "{job:?}");
+    assert_eq!(job.status, JobStatus::Pending, "{job:?}");
     assert_eq!(job.attempts, 1, "{job:?}");
     assert!(
         job.last_error

@@ -171,7 +171,7 @@ async fn verified_people(app: &TestApp, n: usize) -> Vec<String> {
             id: Set(id),
             email: Set(email.clone()),
             display_name: Set(format!("Person {i}")),
-            status: Set(users::STATUS_ACTIVE.to_owned()),
+            status: Set(domain::UserStatus::Active),
             email_verified_at: Set(Some(now)),
             created_at: Set(now),
             updated_at: Set(now),

@@ -73,7 +73,7 @@ async fn verification_email_is_delivered_over_starttls_with_auth() {
 
     let jobs = app.jobs().await;
     assert_eq!(jobs.len(), 1);
-    assert_eq!(jobs[0].status, db::main_db::jobs::STATUS_DONE);
+    assert_eq!(jobs[0].status, domain::job::JobStatus::Done);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +119,7 @@ async fn a_refused_smtp_login_fails_the_job_and_keeps_it_for_retry() {
     let jobs = app.jobs().await;
     assert_eq!(jobs.len(), 1);
     let job = &jobs[0];
-    assert_eq!(job.status, db::main_db::jobs::STATUS_PENDING, "{job:?}");
+    assert_eq!(job.status, domain::job::JobStatus::Pending, "{job:?}");
     assert_eq!(job.attempts, 1, "{job:?}");
     assert!(job.run_at > chrono::Utc::now(), "no backoff: {job:?}");
     let error = job.last_error.as_deref().unwrap_or_default();

@@ -39,6 +39,15 @@ const STATUSES: [(CircleStatus, &str); 3] = [
     ),
 ];
 
+/// Who may join, as the form offers it.
+const VISIBILITIES: [(Visibility, &str); 2] = [
+    (
+        Visibility::Open,
+        "Open to requests — anyone may ask, you decide",
+    ),
+    (Visibility::InvitationOnly, "Invitation only"),
+];
+
 const FREQUENCIES: [(Frequency, &str); 3] = [
     (Frequency::Weekly, "Every week"),
     (Frequency::EveryTwoWeeks, "Every two weeks"),
@@ -130,7 +139,7 @@ impl CircleForm {
             name: v.name.clone(),
             description: v.description.clone(),
             capacity: v.capacity.to_string(),
-            frequency: v.frequency.clone(),
+            frequency: v.frequency.as_str().into(),
             weekday: v.weekday.clone(),
             meeting_time: v.meeting_time.clone(),
             duration_minutes: v.duration_minutes.to_string(),
@@ -245,6 +254,7 @@ struct FormPage {
     form: FormState,
     /// Editing: the status select is shown.
     editing: bool,
+    visibilities: [(Visibility, &'static str); 2],
     frequencies: [(Frequency, &'static str); 3],
     weekdays: [(&'static str, &'static str); 7],
     statuses: [(CircleStatus, &'static str); 3],
@@ -283,6 +293,7 @@ impl FormPage {
             back,
             form,
             editing: editing.is_some(),
+            visibilities: VISIBILITIES,
             frequencies: FREQUENCIES,
             weekdays: WEEKDAYS,
             statuses: STATUSES,

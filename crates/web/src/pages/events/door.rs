@@ -16,6 +16,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
+use domain::event::RegistrationStatus;
 use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -69,13 +70,13 @@ const NOTICES: [(&str, &str); 5] = [
     ),
 ];
 
-fn status_label(status: &str) -> &'static str {
+fn status_label(status: RegistrationStatus) -> &'static str {
     match status {
-        "confirmed" => "Confirmed",
-        "payment_required" => "Payment needed",
-        "offered" => "Seat offered",
-        "waitlisted" => "Waiting",
-        _ => "Cancelled",
+        RegistrationStatus::Confirmed => "Confirmed",
+        RegistrationStatus::PaymentRequired => "Payment needed",
+        RegistrationStatus::Offered => "Seat offered",
+        RegistrationStatus::Waitlisted => "Waiting",
+        RegistrationStatus::Cancelled => "Cancelled",
     }
 }
 
@@ -104,13 +105,15 @@ impl DoorPage {
         for entry in list {
             let row = Row {
                 checked_in: entry.checked_in_at.map(|t| clock(t, &zone)),
-                status_label: status_label(&entry.status),
+                status_label: status_label(entry.status),
                 entry,
             };
-            match row.entry.status.as_str() {
-                "waitlisted" => waiting.push(row),
-                "cancelled" => cancelled.push(row),
-                _ => seated.push(row),
+            match row.entry.status {
+                RegistrationStatus::Confirmed
+                | RegistrationStatus::PaymentRequired
+                | RegistrationStatus::Offered => seated.push(row),
+                RegistrationStatus::Waitlisted => waiting.push(row),
+                RegistrationStatus::Cancelled => cancelled.push(row),
             }
         }
         // At the door, a name is easier to find alphabetically; the waitlist keeps its order.
@@ -238,7 +241,7 @@ async fn move_to_front(
             let now_seated = roster::roster(&s.ctx, &org, None)
                 .await?
                 .into_iter()
-                .any(|r| r.registration_id == rid && r.status != "waitlisted");
+                .any(|r| r.registration_id == rid && r.status.holds_seat());
             Ok(if now_seated { "promoted" } else { "moved" })
         }
         Err(e) => Err(e),

@@ -41,7 +41,7 @@ pub(in crate::pages) async fn my_events(
     let now = s.ctx.now();
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for (event, r) in registration::mine(&s.ctx, actor).await? {
-        let mut place = my_status_words(&r.status).to_owned();
+        let mut place = my_status_words(r.status).to_owned();
         if let Some(p) = r.waitlist_position {
             place = format!("{place} (number {p})");
         }

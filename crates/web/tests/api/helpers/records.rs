@@ -44,7 +44,7 @@ impl TestApp {
             id: Set(id),
             email: Set(format!("quiet-{n}-{}@example.org", id.simple())),
             display_name: Set(format!("Quiet {n}")),
-            status: Set("active".into()),
+            status: Set(domain::UserStatus::Active),
             email_verified_at: Set(Some(now)),
             last_login_at: Set(None),
             suspended_at: Set(None),
