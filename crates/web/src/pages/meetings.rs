@@ -4,17 +4,19 @@
 //! Times are shown and typed on the circle's wall clock (its IANA zone) and stored in UTC;
 //! `app::circles::meetings` decides everything else (who may, when attendance can be taken).
 
-use super::circles::{local, local_inputs, role_words, status_words};
+use super::circles::{role_words, status_words};
+use super::format::{day, local, local_inputs};
 use super::layout::Layout;
-use super::respond::{self, parse_id, render, DoneQuery, Empty};
+use super::respond::{self, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{FormState, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{can, Actor};
 use app::circles::meetings::{self, Meeting};
 use app::circles::{self, manage, membership, CircleView};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -227,10 +229,10 @@ async fn list(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let mut page = MeetingsPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    let mut page = MeetingsPage::load(&s, &actor, m.csrf, id).await?;
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
 }
@@ -245,10 +247,9 @@ async fn generate(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<GenerateInput>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let weeks: i64 = input.weeks.trim().parse().unwrap_or(8);
     let until = Utc::now() + Duration::weeks(weeks);
@@ -313,10 +314,9 @@ async fn add(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<AddInput>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let zone = lead.circle().time_zone.clone();
     let read = starts_at(input.state(), &input.date, &input.time, &zone)
@@ -351,10 +351,9 @@ async fn move_meeting(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(mid): Path<String>,
+    Path(mid): Path<Uuid>,
     Form(input): Form<MoveInput>,
 ) -> PageResult<Response> {
-    let mid = parse_id(&mid)?;
     let circle_id = meetings::circle_of(&s.ctx, mid).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
     let state = || {
@@ -385,10 +384,9 @@ async fn cancel(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(mid): Path<String>,
+    Path(mid): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let mid = parse_id(&mid)?;
     let circle_id = meetings::circle_of(&s.ctx, mid).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
     match meetings::cancel_meeting(&s.ctx, &m.request, &lead, mid).await {
@@ -470,10 +468,10 @@ async fn attendance_page(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let mut page = AttendancePage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    let mut page = AttendancePage::load(&s, &actor, m.csrf, id).await?;
     page.notice = respond::notice(q.done.as_deref(), ATTENDANCE_NOTICES);
     render(page)
 }
@@ -494,10 +492,9 @@ async fn save_attendance(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let circle_id = meetings::circle_of(&s.ctx, id).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
     let entries = marks_of(fields);
@@ -584,7 +581,7 @@ async fn mine(
                     role: role_words(c.role),
                     status: status_words(c.status),
                     pending,
-                    since: since.format("%-d %b %Y").to_string(),
+                    since: day(since),
                 }
             })
             .collect(),

@@ -3,17 +3,18 @@
 //! and choices out of the form; every rule about an event is `app::events`', whose
 //! problems come back next to their fields with what was typed kept.
 
-use crate::pages::circles::{local_inputs, zone_groups, ZoneGroup};
+use crate::pages::format::{local_input, zone_groups, ZoneGroup};
 use crate::pages::layout::Layout;
-use crate::pages::respond::{self, parse_id, render};
+use crate::pages::respond::{self, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::Actor;
 use app::circles::membership;
 use app::events::{self, edit, manage, view, EventInput, EventView, Venue};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -96,12 +97,6 @@ struct EventForm {
     registration_closes_at: String,
     #[serde(default)]
     cancellation_policy: String,
-}
-
-/// A `datetime-local` value for `at` on the clock of `zone`.
-fn local_input(at: DateTime<Utc>, zone: &str) -> String {
-    let (date, time) = local_inputs(at, zone);
-    format!("{date}T{time}")
 }
 
 impl EventForm {
@@ -483,9 +478,8 @@ async fn edit_form(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let v = organised(&s, &actor, id).await?;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
@@ -502,10 +496,9 @@ async fn update(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<EventForm>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let v = organised(&s, &actor, id).await?;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
@@ -561,10 +554,9 @@ async fn set_status(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<StatusForm>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let to = EventStatus::parse(input.to.trim())
         .ok_or_else(|| crate::pages::PageError::BadForm("Choose a status.".into()))?;
     let org = events::organise(&s.ctx, &actor, id).await?;
