@@ -121,6 +121,14 @@ pub struct CircleView {
     pub viewer_is_member: bool,
 }
 
+impl CircleView {
+    /// Whether someone outside may ask to join now: the circle is open to requests and
+    /// forming or active (what `membership::request_join` asks of the circle).
+    pub fn open_to_requests(&self) -> bool {
+        self.visibility == Visibility::Open && self.status.accepts_members()
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CircleFilter {

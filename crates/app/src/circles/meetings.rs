@@ -236,7 +236,7 @@ pub async fn add_meeting(
 }
 
 /// The meeting, read inside the write transaction, if it belongs to the led circle.
-async fn meeting_in(
+pub(super) async fn meeting_in(
     txn: &impl ConnectionTrait,
     lead: &Leading,
     meeting_id: Uuid,

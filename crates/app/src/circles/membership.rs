@@ -661,6 +661,22 @@ pub async fn remove_co_facilitator(
     find(ctx, m.id).await
 }
 
+/// When the actor asked to join the circle, while his request waits for its leaders.
+#[tracing::instrument(skip_all, fields(user_id = %actor.id(), circle_id = %circle_id), err)]
+pub async fn pending_since(
+    ctx: &Context,
+    actor: &Actor,
+    circle_id: Uuid,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::CircleId.eq(circle_id))
+        .filter(memberships::Column::UserId.eq(actor.id()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Requested.as_str()))
+        .one(&ctx.main)
+        .await?
+        .map(|m| m.requested_at))
+}
+
 /// The actor's circles: active memberships and pending requests, archived circles left out.
 pub async fn my_circles(ctx: &Context, actor: &Actor) -> Result<Vec<MyCircle>> {
     let rows = memberships::Entity::find()

@@ -7,6 +7,7 @@
 //! Facilitators and co-facilitators never take seats.
 
 pub mod archive;
+pub mod attendance;
 pub mod facilitation;
 pub mod health;
 pub mod invitations;

@@ -3,16 +3,17 @@
 //! stands in it as a leader would. Every member and leader is emailed at once, the circle's
 //! pages show a banner while it lasts, and the start and end are in the audit log.
 
-use super::{find_circle, notify, optional_text};
+use super::{find_circle, notify, optional_text, status_of};
 use crate::audit::{self, Action, Entry};
-use crate::authz::circle::{is_member, running_step_in, InCircle};
-use crate::authz::{can, Granted};
+use crate::authz::circle::{is_member, running_step_in, standing, InCircle, Standing};
+use crate::authz::{can, Actor, Granted};
 use crate::jobs::CircleNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{circle_memberships as memberships, circle_step_ins as step_ins, users};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use domain::circle::{CircleStatus, MembershipStatus};
+use domain::Permission;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -124,6 +125,18 @@ pub async fn start(
     }
     txn.commit().await?;
     view(ctx, row).await
+}
+
+/// Whether `actor` could step in to the circle now: he holds `StepInToCircles`, is
+/// outside it, and it is not archived (what [`start`] refuses first).
+#[tracing::instrument(skip_all, fields(user_id = %actor.id(), circle_id = %circle_id), err)]
+pub async fn may_start(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<bool> {
+    if !actor.can(Permission::StepInToCircles) {
+        return Ok(false);
+    }
+    let circle = find_circle(&ctx.main, circle_id).await?;
+    Ok(!status_of(&circle).is_read_only()
+        && standing(ctx, actor, circle_id).await? == Standing::Outsider)
 }
 
 /// Ends the Admin's own running step-in early.

@@ -7,6 +7,7 @@
 //! which hands it straight to the head of the waitlist. `domain::event::Roster` is the
 //! executable spec these follow.
 
+pub mod audience;
 pub mod edit;
 pub mod feed;
 pub mod manage;

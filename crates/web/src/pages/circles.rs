@@ -31,8 +31,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use domain::cadence::Frequency;
-use domain::circle::{CircleRole, CircleStatus, MembershipStatus, Visibility};
-use domain::Permission;
+use domain::circle::{CircleRole, CircleStatus, Visibility};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -341,11 +340,9 @@ struct ShowPage {
 impl ShowPage {
     async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<ShowPage> {
         let circle = manage::get(&s.ctx, actor, id).await?;
-        let pending_since = membership::my_circles(&s.ctx, actor)
+        let pending_since = membership::pending_since(&s.ctx, actor, id)
             .await?
-            .into_iter()
-            .find(|c| c.circle_id == id && c.membership_status == MembershipStatus::Requested)
-            .map(|c| local(c.requested_at, &circle.time_zone));
+            .map(|at| local(at, &circle.time_zone));
         let my_role = circle
             .members
             .iter()
@@ -369,9 +366,7 @@ impl ShowPage {
         } else {
             Vec::new()
         };
-        let can_step_in = inside.is_none()
-            && actor.can(Permission::StepInToCircles)
-            && !circle.status.is_read_only();
+        let can_step_in = step_in_cases::may_start(&s.ctx, actor, id).await?;
         Ok(ShowPage {
             layout: Layout::new(
                 circle.name.clone(),
@@ -408,8 +403,7 @@ impl ShowPage {
     fn offers_join(&self) -> bool {
         !self.circle.viewer_is_member
             && self.pending_since.is_none()
-            && self.circle.visibility == Visibility::Open
-            && self.circle.status.accepts_members()
+            && self.circle.open_to_requests()
     }
 
     /// The facilitator cannot leave their own circle (they close it instead).

@@ -19,6 +19,7 @@ use super::{encode, FormState, PageResult};
 use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::Actor;
+use app::events::view::RegistrationChoice;
 use app::events::{registration, view, EventFilter, EventView, Registration};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -26,7 +27,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use domain::event::{EventKind, EventStatus, RegistrationWindow};
+use domain::event::{EventKind, EventStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -221,7 +222,7 @@ async fn browse(
             .collect(),
         events: found.iter().map(EventCard::from).collect(),
         next,
-        may_create: form::may_create(&s, &actor).await?,
+        may_create: app::events::audience::may_create(&s.ctx, &actor).await?,
         later_page: after.is_some(),
     })
 }
@@ -288,7 +289,7 @@ impl ShowPage {
         };
         let zone = event.time_zone.clone();
         let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
-        let action = action_for(&event, Utc::now());
+        let action = action_for(&event, s.ctx.now());
         Ok(ShowPage {
             layout: Layout::new(
                 event.title.clone(),
@@ -317,29 +318,17 @@ impl ShowPage {
     }
 }
 
-/// Whether the viewer may register now, join the waitlist, or why not.
+/// The buttons and words for what `app::events` says the viewer can do about registering.
 fn action_for(v: &EventView, now: DateTime<Utc>) -> Action {
-    if v.my_status.is_some() {
-        return Action::Holding;
-    }
-    if v.status != EventStatus::Published {
-        return Action::NotOpen(format!(
+    match v.registration_choice(now) {
+        RegistrationChoice::Holding => Action::Holding,
+        RegistrationChoice::NotPublished(status) => Action::NotOpen(format!(
             "This event is {}: it takes no registrations.",
-            status_words(v.status).to_lowercase()
-        ));
-    }
-    if let Err(why) = RegistrationWindow::check(
-        v.registration_opens_at,
-        v.registration_closes_at,
-        v.starts_at,
-        now,
-    ) {
-        return Action::NotOpen(why.to_string());
-    }
-    match (v.seats_left > 0, v.waitlist_enabled) {
-        (true, _) => Action::Register { waitlist: false },
-        (false, true) => Action::Register { waitlist: true },
-        (false, false) => Action::Full,
+            status_words(status).to_lowercase()
+        )),
+        RegistrationChoice::Closed(why) => Action::NotOpen(why.to_string()),
+        RegistrationChoice::Register { waitlist } => Action::Register { waitlist },
+        RegistrationChoice::Full => Action::Full,
     }
 }
 

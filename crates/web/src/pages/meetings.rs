@@ -13,6 +13,7 @@ use super::{FormState, PageResult};
 use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{can, Actor};
+use app::circles::attendance::attendance_sheet;
 use app::circles::meetings::{self, Meeting};
 use app::circles::{self, manage, membership, CircleView};
 use askama::Template;
@@ -21,7 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone as _, Utc};
-use domain::circle::{CircleRole, MembershipStatus};
+use domain::circle::MembershipStatus;
 use domain::TimeZone;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -428,21 +429,13 @@ impl AttendancePage {
         let circle_id = meetings::circle_of(&s.ctx, meeting_id).await?;
         let lead = circles::lead(&s.ctx, actor, circle_id).await?;
         let circle = lead.circle();
-        let meeting = meetings::list_meetings(&s.ctx, &lead.in_circle(), None, None)
-            .await?
+        let (meeting, lines) = attendance_sheet(&s.ctx, &lead, meeting_id).await?;
+        let rows = lines
             .into_iter()
-            .find(|m| m.id == meeting_id)
-            .ok_or(app::Error::NotFound("meeting"))?;
-        let recorded = app::circles::meetings::attendance_of(&s.ctx, &lead, meeting_id).await?;
-        // One line per seat-holding member; leaders take the attendance.
-        let rows = manage::members(&s.ctx, &lead.in_circle())
-            .await?
-            .into_iter()
-            .filter(|p| p.role == CircleRole::Member)
-            .map(|p| AttendanceRow {
-                mark: recorded.get(&p.user_id).cloned().unwrap_or_default(),
-                user_id: p.user_id,
-                name: p.display_name,
+            .map(|l| AttendanceRow {
+                mark: l.mark.unwrap_or_default(),
+                user_id: l.user_id,
+                name: l.display_name,
             })
             .collect();
         Ok(AttendancePage {
