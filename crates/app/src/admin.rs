@@ -5,6 +5,7 @@ use crate::accounts::{mfa_enabled, revoke_all_sessions};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, roles_of, Granted};
 use crate::certification::{self, Certification};
+use crate::codes::error_codes;
 use crate::jobs::AccountNotice;
 use crate::page::{Page, PageRequest};
 use crate::{accounts, Context, Error, RequestMeta, Result};
@@ -18,6 +19,18 @@ use db::sea_orm::{
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+error_codes! {
+    /// The administration feature's refusals, with their stable codes.
+    pub enum AdminError in "Administration" {
+        CannotGrantSelf = Forbidden("cannot_grant_self", "Nobody gives himself a role: ask another Admin."),
+        CertificationRequired = Conflict("certification_required", "Only a certified facilitator can hold the Facilitator role; record a certification first."),
+        MemberRoleRequired = Conflict("member_role_required", "Every account is a Member; this role cannot be removed."),
+        LastAdmin = Conflict("last_admin", "This is the only Admin; grant the role to someone else first."),
+        LastActiveAdmin = Conflict("last_admin", "This is the only active Admin; the platform would have nobody to administer it."),
+        CannotSuspendSelf = Conflict("cannot_suspend_self", "You cannot suspend your own account."),
+    }
+}
 
 /// A user as administrators see them (never a credential).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -195,10 +208,7 @@ pub async fn assign_role(
     role: Role,
 ) -> Result<UserDetail> {
     if user_id == g.actor_id() {
-        return Err(Error::refused(
-            "cannot_grant_self",
-            "Nobody gives himself a role: ask another Admin.",
-        ));
+        return Err(AdminError::CannotGrantSelf.into());
     }
     let user = accounts::find_user(&ctx.main, user_id).await?;
     let txn = db::begin_write(&ctx.main).await?;
@@ -207,10 +217,7 @@ pub async fn assign_role(
     if role == Role::Facilitator
         && !certification::is_current_locked(&txn, user_id, ctx.now()).await?
     {
-        return Err(Error::conflict(
-            "certification_required",
-            "Only a certified facilitator can hold the Facilitator role; record a certification first.",
-        ));
+        return Err(AdminError::CertificationRequired.into());
     }
     let held = user_roles::Entity::find_by_id((user_id, role.as_str().to_owned()))
         .one(&txn)
@@ -249,10 +256,7 @@ pub async fn remove_role(
 ) -> Result<UserDetail> {
     accounts::find_user(&ctx.main, user_id).await?;
     if role == Role::Member {
-        return Err(Error::conflict(
-            "member_role_required",
-            "Every account is a Member; this role cannot be removed.",
-        ));
+        return Err(AdminError::MemberRoleRequired.into());
     }
     let txn = db::begin_write(&ctx.main).await?;
     if role == Role::Admin {
@@ -270,10 +274,7 @@ pub async fn remove_role(
             .await?
             .is_some();
         if is_admin && admins <= 1 {
-            return Err(Error::conflict(
-                "last_admin",
-                "This is the only Admin; grant the role to someone else first.",
-            ));
+            return Err(AdminError::LastAdmin.into());
         }
     }
     let removed = user_roles::Entity::delete_by_id((user_id, role.as_str().to_owned()))
@@ -310,20 +311,14 @@ pub async fn suspend(
         ));
     }
     if user_id == g.actor_id() {
-        return Err(Error::conflict(
-            "cannot_suspend_self",
-            "You cannot suspend your own account.",
-        ));
+        return Err(AdminError::CannotSuspendSelf.into());
     }
     let user = accounts::find_user(&ctx.main, user_id).await?;
     if user.status != users::STATUS_SUSPENDED {
         let now = Utc::now();
         let txn = db::begin_write(&ctx.main).await?;
         if is_last_active_admin(&txn, user_id).await? {
-            return Err(Error::conflict(
-                "last_admin",
-                "This is the only active Admin; the platform would have nobody to administer it.",
-            ));
+            return Err(AdminError::LastActiveAdmin.into());
         }
         users::ActiveModel {
             id: Set(user_id),

@@ -8,6 +8,7 @@
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, Granted};
 use crate::circles::facilitation;
+use crate::codes::error_codes;
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{facilitator_certifications as certs, user_roles};
@@ -18,6 +19,14 @@ use db::sea_orm::{
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+error_codes! {
+    /// The certification feature's refusals, with their stable codes.
+    pub enum CertificationError in "Certifications" {
+        CannotCertifySelf = Forbidden("cannot_certify_self", "A certification needs a second person: ask another Program Team Member or an Admin."),
+        AlreadyRevoked = Conflict("already_revoked", "This certification is already revoked."),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Certification {
@@ -156,10 +165,7 @@ pub async fn certify(
     input: &NewCertification,
 ) -> Result<Certification> {
     if input.user_id == g.actor_id() {
-        return Err(Error::refused(
-            "cannot_certify_self",
-            "A certification needs a second person: ask another Program Team Member or an Admin.",
-        ));
+        return Err(CertificationError::CannotCertifySelf.into());
     }
     let note = input
         .note
@@ -219,10 +225,7 @@ pub async fn revoke(
         .await?
         .ok_or(Error::NotFound("certification"))?;
     if row.revoked_at.is_some() {
-        return Err(Error::conflict(
-            "already_revoked",
-            "This certification is already revoked.",
-        ));
+        return Err(CertificationError::AlreadyRevoked.into());
     }
     let now = ctx.now();
     let row = certs::ActiveModel {

@@ -5,11 +5,19 @@
 //! client bug cannot silently return the answer to another request. Only successful
 //! answers are kept: after a refusal, a retry is judged afresh.
 
+use crate::codes::error_codes;
 use crate::{Context, Error, Result};
 use chrono::Utc;
 use db::main_db::idempotency_keys as keys;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
+
+error_codes! {
+    /// Why an `Idempotency-Key` cannot be honoured.
+    pub enum IdempotencyError in "Common" {
+        KeyReused = Conflict("idempotency_key_reused", "This Idempotency-Key was already used for a different request."),
+    }
+}
 
 /// A kept answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,10 +65,7 @@ pub async fn replay(ctx: &Context, key: &Key) -> Result<Option<Stored>> {
         return Ok(None);
     };
     if row.request_hash != key.request_hash {
-        return Err(Error::conflict(
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used for a different request.",
-        ));
+        return Err(IdempotencyError::KeyReused.into());
     }
     Ok(Some(Stored {
         status: row.status as u16,

@@ -6,6 +6,7 @@
 use crate::accounts::{self, clear_lockouts, lockout_status, mfa_enabled, LockoutStatus};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{assist, can, roles_of, Actor, Assisting, Granted};
+use crate::codes::error_codes;
 use crate::jobs::AccountNotice;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
@@ -14,6 +15,13 @@ use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use domain::{Email, Role};
 use serde::Serialize;
 use uuid::Uuid;
+
+error_codes! {
+    /// The support feature's refusals, with their stable codes.
+    pub enum SupportError in "Support" {
+        AlreadyVerified = Conflict("already_verified", "This address is already verified."),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountStatus {
@@ -92,10 +100,7 @@ pub async fn resend_verification(
     let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
     if u.email_verified_at.is_some() {
-        return Err(Error::conflict(
-            "already_verified",
-            "This address is already verified.",
-        ));
+        return Err(SupportError::AlreadyVerified.into());
     }
     accounts::queue_verification_by(ctx, meta, user_id, help.actor_id()).await
 }

@@ -1,6 +1,7 @@
 //! Two-step verification with TOTP (RFC 6238) and ten single-use recovery codes. The TOTP
 //! secret is encrypted at rest; recovery codes are stored as hashes.
 
+use super::errors::AccountError;
 use super::password;
 use super::recovery::notice;
 use crate::audit::{self, Action, Entry};
@@ -128,10 +129,7 @@ pub async fn cancel_totp_setup(ctx: &Context, meta: &RequestMeta, actor: &Actor)
         .exec(&ctx.creds)
         .await?;
     if removed.rows_affected == 0 {
-        return Err(Error::conflict(
-            "mfa_setup_not_started",
-            "There is no two-step verification set-up to cancel.",
-        ));
+        return Err(AccountError::NoMfaSetupToCancel.into());
     }
     audit::record_alone(
         &ctx.main,
@@ -154,10 +152,7 @@ pub async fn confirm_totp(
     let Some(row) = row.filter(|r| r.confirmed_at.is_none()) else {
         return Err(match mfa_enabled(ctx, actor.id()).await? {
             true => Error::MfaAlreadyEnabled,
-            false => Error::conflict(
-                "mfa_setup_not_started",
-                "Start two-step verification set-up first.",
-            ),
+            false => Error::from(AccountError::MfaSetupNotStarted),
         });
     };
     let Some(step) = matching_step(ctx, &row, &actor.user.email, code)? else {

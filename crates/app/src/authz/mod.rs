@@ -12,12 +12,21 @@
 pub mod circle;
 pub mod event;
 
+use crate::codes::error_codes;
 use crate::{Error, Result};
 use db::main_db::{user_roles, users};
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use domain::{permission, Permission, Role};
 use std::marker::PhantomData;
 use uuid::Uuid;
+
+error_codes! {
+    /// Why Support or an Admin may not assist an account.
+    pub enum AssistError in "Support" {
+        CannotAssistSelf = Forbidden("cannot_assist_self", "Use your own Security page for your own account."),
+        AdminOnlyAccount = Forbidden("admin_only_account", "This account holds a role above Facilitator; only an Admin can help with it."),
+    }
+}
 
 /// The signed-in user a request acts for.
 #[derive(Debug, Clone)]
@@ -148,10 +157,7 @@ pub async fn assist(
     subject_id: Uuid,
 ) -> Result<Assisting> {
     if subject_id == actor.id() {
-        return Err(Error::refused(
-            "cannot_assist_self",
-            "Use your own Security page for your own account.",
-        ));
+        return Err(AssistError::CannotAssistSelf.into());
     }
     let subject = roles_of(db, subject_id).await?;
     if permission::may_assist(&actor.roles, &subject) {
@@ -160,9 +166,6 @@ pub async fn assist(
             subject_id,
         })
     } else {
-        Err(Error::refused(
-            "admin_only_account",
-            "This account holds a role above Facilitator; only an Admin can help with it.",
-        ))
+        Err(AssistError::AdminOnlyAccount.into())
     }
 }

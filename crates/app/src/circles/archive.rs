@@ -8,11 +8,12 @@
 //! meetings, their counts and who was a member stay. Everyone active or still waiting is
 //! told by email.
 
+use super::errors::CircleError;
 use super::{lock_circle, notify, refuse_if_archived, status_of};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
 use crate::jobs::CircleNotice;
-use crate::{Context, Error, RequestMeta, Result};
+use crate::{Context, RequestMeta, Result};
 use chrono::Utc;
 use db::credentials::invitation_tokens;
 use db::main_db::meetings;
@@ -45,10 +46,7 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
     if !status_of(&circle).can_become(CircleStatus::Archived) {
-        return Err(Error::conflict(
-            "invalid_status_change",
-            "This circle cannot be archived.",
-        ));
+        return Err(CircleError::CannotArchive.into());
     }
     let waiting = decline_waiting(&txn, circle.id, lead.actor_id()).await?;
     let active = people_with_status(&txn, circle.id, MembershipStatus::Active).await?;

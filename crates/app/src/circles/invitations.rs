@@ -6,6 +6,7 @@
 //! invitation (`accepted_at`) and the seat in one main transaction, and only then marks the
 //! token used. Should that last step fail, the claimed invitation already refuses reuse.
 
+use super::errors::CircleError;
 use super::{
     lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
 };
@@ -88,10 +89,7 @@ pub async fn invite(
         .await?
     {
         if super::is_member(&txn, circle.id, user.id).await? {
-            return Err(Error::conflict(
-                "already_member",
-                "This person is already in the circle.",
-            ));
+            return Err(CircleError::InviteeAlreadyMember.into());
         }
     }
     let open = invitations::Entity::find()
@@ -101,10 +99,7 @@ pub async fn invite(
         .one(&txn)
         .await?;
     if open.is_some() {
-        return Err(Error::conflict(
-            "already_invited",
-            "This address already has a pending invitation to this circle.",
-        ));
+        return Err(CircleError::AlreadyInvited.into());
     }
     let row = invitations::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -174,10 +169,7 @@ pub async fn revoke(
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(Error::conflict(
-            "invitation_not_pending",
-            "This invitation was already accepted, revoked or has expired.",
-        ));
+        return Err(CircleError::InvitationNotPending.into());
     }
     audit::record(
         &txn,
@@ -224,10 +216,7 @@ pub async fn accept(
         .map(Email::into_inner)
         .unwrap_or(actor.user.email.to_lowercase());
     if invited != mine {
-        return Err(Error::refused(
-            "invitation_for_someone_else",
-            "This invitation was sent to another email address. Sign in with that address to accept it.",
-        ));
+        return Err(CircleError::InvitationForSomeoneElse.into());
     }
     let txn = db::begin_write(&ctx.main).await?;
     // The circle row first, as everywhere that also writes memberships.
@@ -242,10 +231,7 @@ pub async fn accept(
         .as_ref()
         .is_some_and(|m| m.status == MembershipStatus::Active.as_str())
     {
-        return Err(Error::conflict(
-            "already_member",
-            "You are already in this circle.",
-        ));
+        return Err(CircleError::AlreadyMember.into());
     }
     // Claim the invitation: exactly one acceptance wins, and only of a pending one.
     let claimed = invitations::Entity::update_many()
@@ -282,10 +268,7 @@ pub async fn accept(
                 .exec(&txn)
                 .await?;
             if res.rows_affected != 1 {
-                return Err(Error::conflict(
-                    "already_member",
-                    "You are already in this circle.",
-                ));
+                return Err(CircleError::AlreadyMember.into());
             }
             m.id
         }

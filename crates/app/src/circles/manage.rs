@@ -1,5 +1,6 @@
 //! Creating, editing, viewing and browsing circles.
 
+use super::errors::CircleError;
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing, status_of};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{InCircle, Leading, Standing};
@@ -258,10 +259,7 @@ pub async fn create(
     let id = Uuid::now_v7();
     let txn = db::begin_write(&ctx.main).await?;
     if !certification::is_current_locked(&txn, g.actor_id(), now).await? {
-        return Err(Error::refused(
-            "certification_required",
-            "Only a certified facilitator can create a circle; ask the Program Team about certification.",
-        ));
+        return Err(CircleError::CertificationRequired.into());
     }
     circles::ActiveModel {
         id: Set(id),
@@ -389,27 +387,22 @@ pub async fn update(
     }
     let v = validate(&input)?;
     if v.capacity < current.active_members {
-        return Err(Error::conflict(
-            "capacity_below_members",
-            format!(
-                "The circle has {} active members; capacity cannot be lower.",
-                current.active_members
-            ),
-        ));
+        return Err(CircleError::CapacityBelowMembers.with(format!(
+            "The circle has {} active members; capacity cannot be lower.",
+            current.active_members
+        )));
     }
     let from = status_of(&current);
     let to = patch.status.unwrap_or(from);
     if to == CircleStatus::Archived {
-        return Err(Error::conflict(
-            "archive_separately",
-            "Archiving is a step of its own (it removes personal details): use \"Archive circle\".",
-        ));
+        return Err(CircleError::ArchiveSeparately.into());
     }
     if !from.can_become(to) {
-        return Err(Error::conflict(
-            "invalid_status_change",
-            format!("A {} circle cannot become {}.", from.as_str(), to.as_str()),
-        ));
+        return Err(CircleError::StatusChange.with(format!(
+            "A {} circle cannot become {}.",
+            from.as_str(),
+            to.as_str()
+        )));
     }
     circles::ActiveModel {
         id: Set(current.id),

@@ -5,6 +5,7 @@
 //! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
 //! (even a moved or cancelled one) are skipped inside the write transaction.
 
+use super::errors::CircleError;
 use super::{lock_circle, optional_text, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, InCircle, Leading};
@@ -250,10 +251,7 @@ pub(super) async fn meeting_in(
 
 fn refuse_if_cancelled(m: &meetings::Model) -> Result<()> {
     if m.status == CANCELLED {
-        return Err(Error::conflict(
-            "meeting_cancelled",
-            "This meeting has been cancelled.",
-        ));
+        return Err(CircleError::MeetingCancelled.into());
     }
     Ok(())
 }
@@ -371,20 +369,14 @@ pub async fn record_attendance(
     let m = meeting_in(&txn, lead, meeting_id).await?;
     refuse_if_cancelled(&m)?;
     if m.starts_at > now {
-        return Err(Error::conflict(
-            "meeting_not_started",
-            "Attendance can be recorded once the meeting has started.",
-        ));
+        return Err(CircleError::MeetingNotStarted.into());
     }
     for (user_id, status) in &entries {
         if active_membership(&txn, circle.id, *user_id)
             .await?
             .is_none()
         {
-            return Err(Error::conflict(
-                "not_a_member",
-                "Attendance can only be recorded for active members of this circle.",
-            ));
+            return Err(CircleError::NotAMember.into());
         }
         let existing = attendance::Entity::find_by_id((m.id, *user_id))
             .one(&txn)

@@ -1,6 +1,7 @@
 //! Joining and leaving: requests to join, the facilitators' queue, approval and decline,
 //! leaving, removal, co-facilitators, and a person's own circles.
 
+use super::errors::CircleError;
 use super::facilitation;
 use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
@@ -132,24 +133,15 @@ pub async fn request_join(
     let circle = find_circle(&txn, circle_id).await?;
     refuse_unless_accepting(&circle)?;
     if Visibility::parse(&circle.visibility) != Some(Visibility::Open) {
-        return Err(Error::conflict(
-            "invitation_only",
-            "This circle takes members by invitation only.",
-        ));
+        return Err(CircleError::InvitationOnly.into());
     }
     let existing = membership_in(&txn, circle_id, g.actor_id()).await?;
     let row = match existing {
         Some(m) if m.status == MembershipStatus::Active.as_str() => {
-            return Err(Error::conflict(
-                "already_member",
-                "You are already in this circle.",
-            ))
+            return Err(CircleError::AlreadyMember.into())
         }
         Some(m) if m.status == MembershipStatus::Requested.as_str() => {
-            return Err(Error::conflict(
-                "already_requested",
-                "You already asked to join; the facilitators will decide soon.",
-            ))
+            return Err(CircleError::AlreadyRequested.into())
         }
         Some(m) => {
             let row = memberships::ActiveModel {
@@ -166,10 +158,7 @@ pub async fn request_join(
             };
             let from = MembershipStatus::parse(&m.status).unwrap_or(MembershipStatus::Left);
             if !transition(&txn, m.id, from, row).await? {
-                return Err(Error::conflict(
-                    "already_requested",
-                    "You already asked to join.",
-                ));
+                return Err(CircleError::AlreadyRequested.into());
             }
             memberships::Entity::find_by_id(m.id)
                 .one(&txn)
@@ -194,7 +183,7 @@ pub async fn request_join(
         .await
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                Error::conflict("already_requested", "You already asked to join.")
+                Error::from(CircleError::AlreadyRequested)
             } else {
                 e.into()
             }
@@ -277,10 +266,7 @@ async fn pending_request(
 }
 
 fn not_pending() -> Error {
-    Error::conflict(
-        "request_not_pending",
-        "This request has already been decided or withdrawn.",
-    )
+    Error::from(CircleError::RequestNotPending)
 }
 
 /// Approves a request: takes a seat with the conditional update. When the circle is full
@@ -406,10 +392,7 @@ pub async fn leave(
         return Err(Error::NotFound("membership"));
     }
     if m.role == CircleRole::Facilitator.as_str() {
-        return Err(Error::conflict(
-            "facilitator_cannot_leave",
-            "The facilitator cannot leave their own circle; close it instead.",
-        ));
+        return Err(CircleError::FacilitatorCannotLeave.into());
     }
     let from = status.unwrap_or(MembershipStatus::Active);
     let row = memberships::ActiveModel {
@@ -464,10 +447,7 @@ pub async fn remove(
         .await?
         .ok_or(Error::NotFound("member"))?;
     if m.role != CircleRole::Member.as_str() {
-        return Err(Error::conflict(
-            "cannot_remove_leader",
-            "Facilitators are not removed this way; remove a co-facilitator through the co-facilitator list.",
-        ));
+        return Err(CircleError::CannotRemoveLeader.into());
     }
     let row = memberships::ActiveModel {
         status: Set(MembershipStatus::Removed.as_str().to_owned()),
@@ -504,20 +484,14 @@ pub async fn add_co_facilitator(
     user_id: Uuid,
 ) -> Result<Membership> {
     if user_id == lead.actor_id() {
-        return Err(Error::refused(
-            "cannot_add_self",
-            "Nobody makes himself a co-facilitator: another leader of the circle adds you.",
-        ));
+        return Err(CircleError::CannotAddSelf.into());
     }
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     crate::accounts::find_user(&txn, user_id).await?;
     if !roles_of(&txn, user_id).await?.contains(&Role::Facilitator) {
-        return Err(Error::conflict(
-            "not_a_facilitator",
-            "Only a certified facilitator (with the Facilitator role) can co-facilitate a circle.",
-        ));
+        return Err(CircleError::NotAFacilitator.into());
     }
     let existing = membership_in(&txn, lead.circle_id(), user_id).await?;
     let id = match existing {
@@ -525,10 +499,7 @@ pub async fn add_co_facilitator(
             if m.status == MembershipStatus::Active.as_str()
                 && m.role != CircleRole::Member.as_str() =>
         {
-            return Err(Error::conflict(
-                "already_leader",
-                "This person already leads the circle.",
-            ))
+            return Err(CircleError::AlreadyLeader.into())
         }
         Some(m) => {
             if m.status == MembershipStatus::Active.as_str() {

@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod attendance;
+pub mod errors;
 pub mod facilitation;
 pub mod health;
 pub mod invitations;
@@ -19,6 +20,7 @@ pub mod step_in;
 
 pub use crate::authz::circle::{enter, is_member, lead, standing, InCircle, Leading, Standing};
 pub use archive::{archive, ArchiveReport};
+pub use errors::CircleError;
 pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};
 pub use invitations::{Invitation, NewInvitation};
 pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
@@ -59,10 +61,7 @@ pub(crate) fn status_of(c: &circles::Model) -> CircleStatus {
 /// Archived circles are read-only for good.
 pub(crate) fn refuse_if_archived(c: &circles::Model) -> Result<()> {
     if status_of(c).is_read_only() {
-        return Err(Error::conflict(
-            "circle_archived",
-            "This circle is archived and can no longer be changed.",
-        ));
+        return Err(CircleError::Archived.into());
     }
     Ok(())
 }
@@ -70,10 +69,7 @@ pub(crate) fn refuse_if_archived(c: &circles::Model) -> Result<()> {
 /// Closed and archived circles take nobody new.
 pub(crate) fn refuse_unless_accepting(c: &circles::Model) -> Result<()> {
     if !status_of(c).accepts_members() {
-        return Err(Error::conflict(
-            "not_accepting_members",
-            "This circle is not taking new members.",
-        ));
+        return Err(CircleError::NotAcceptingMembers.into());
     }
     Ok(())
 }
@@ -119,10 +115,7 @@ pub(crate) async fn no_seat(txn: &impl ConnectionTrait, circle_id: Uuid) -> Erro
         Ok(c) if !status_of(&c).accepts_members() => refuse_if_archived(&c)
             .and_then(|_| refuse_unless_accepting(&c))
             .unwrap_err(),
-        Ok(_) => Error::conflict(
-            "circle_full",
-            "This circle is full. The request stays in the queue until a seat frees up.",
-        ),
+        Ok(_) => Error::from(CircleError::Full),
         Err(e) => e,
     }
 }

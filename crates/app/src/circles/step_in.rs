@@ -3,6 +3,7 @@
 //! stands in it as a leader would. Every member and leader is emailed at once, the circle's
 //! pages show a banner while it lasts, and the start and end are in the audit log.
 
+use super::errors::CircleError;
 use super::{find_circle, notify, optional_text, status_of};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{is_member, running_step_in, standing, InCircle, Standing};
@@ -69,25 +70,16 @@ pub async fn start(
     let txn = db::begin_write(&ctx.main).await?;
     let circle = find_circle(&txn, circle_id).await?;
     if circle.status == CircleStatus::Archived.as_str() {
-        return Err(Error::conflict(
-            "circle_archived",
-            "This circle is archived and can no longer be changed.",
-        ));
+        return Err(CircleError::Archived.into());
     }
     if is_member(&txn, circle_id, g.actor_id()).await? {
-        return Err(Error::conflict(
-            "already_in_circle",
-            "You are in this circle already; there is nothing to step in to.",
-        ));
+        return Err(CircleError::AlreadyInCircle.into());
     }
     if running_step_in(&txn, circle_id, Some(g.actor_id()), now)
         .await?
         .is_some()
     {
-        return Err(Error::conflict(
-            "already_stepped_in",
-            "You have already stepped in to this circle.",
-        ));
+        return Err(CircleError::AlreadySteppedIn.into());
     }
     let row = step_ins::ActiveModel {
         id: Set(Uuid::now_v7()),

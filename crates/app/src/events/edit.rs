@@ -2,6 +2,7 @@
 //! with the checks `create` makes and a few more that protect people already registered
 //! (seats they hold, the price they agreed to, the audience the event was meant for).
 
+use super::errors::EventError;
 use super::manage::{
     check_venue, clashes_with_own_meetings, schedule_reminder, tell_everyone, validate, EventInput,
     Valid,
@@ -67,10 +68,7 @@ pub async fn update(
     if (price_minor != e.price_minor || currency != e.currency)
         && anyone_registered(&txn, event_id).await?
     {
-        return Err(Error::conflict(
-            "price_locked",
-            "People have registered at the current price, so it can no longer change.",
-        ));
+        return Err(EventError::PriceLocked.into());
     }
     if let Some(venue_id) = input.venue_id {
         check_venue(&txn, venue_id, Some(event_id), &v).await?;
@@ -135,10 +133,7 @@ pub async fn update(
 fn refuse_unless_open(e: &events::Model) -> Result<()> {
     match EventStatus::parse(&e.status) {
         Some(EventStatus::Draft | EventStatus::Published) => Ok(()),
-        _ => Err(Error::conflict(
-            "event_closed",
-            format!("A {} event can no longer be edited.", e.status),
-        )),
+        _ => Err(EventError::Closed.with(format!("A {} event can no longer be edited.", e.status))),
     }
 }
 

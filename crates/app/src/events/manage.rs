@@ -1,6 +1,7 @@
 //! Creating events and venues, publishing, cancelling and completing events, viewing and
 //! browsing them.
 
+use super::errors::EventError;
 use super::lock_event;
 use super::view::{get, EventView};
 use crate::audit::{self, Action, Entry};
@@ -467,13 +468,10 @@ pub(super) async fn check_venue(
         .filter(|e| Some(e.id) != except)
         .find(|e| overlaps(start, end, e.starts_at, e.ends_at))
     {
-        return Err(Error::conflict(
-            "venue_booked",
-            format!(
-                "{} is already booked then, for \"{}\".",
-                venue.name, other.title
-            ),
-        ));
+        return Err(EventError::VenueBooked.with(format!(
+            "{} is already booked then, for \"{}\".",
+            venue.name, other.title
+        )));
     }
     Ok(())
 }
@@ -520,10 +518,11 @@ pub async fn set_status(
     let e = lock_event(&txn, event_id).await?;
     let from = EventStatus::parse(&e.status).unwrap_or(EventStatus::Cancelled);
     if !from.can_become(to) {
-        return Err(Error::conflict(
-            "invalid_status_change",
-            format!("A {} event cannot become {}.", from.as_str(), to.as_str()),
-        ));
+        return Err(EventError::StatusChange.with(format!(
+            "A {} event cannot become {}.",
+            from.as_str(),
+            to.as_str()
+        )));
     }
     let now = Utc::now();
     let mut row: events::ActiveModel = e.clone().into();

@@ -9,6 +9,7 @@
 
 pub mod audience;
 pub mod edit;
+pub mod errors;
 pub mod feed;
 pub mod manage;
 pub mod registration;
@@ -16,6 +17,7 @@ pub mod roster;
 pub mod view;
 
 pub use crate::authz::event::{organise, Organising};
+pub use errors::EventError;
 pub use manage::{EventInput, NewVenue, Venue, Warning};
 pub use registration::{Registration, RegistrationOutcome};
 pub use roster::{Counts, RosterEntry};

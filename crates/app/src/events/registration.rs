@@ -5,6 +5,7 @@
 //! someone from the waitlist until `offer_expires_at`), `waitlisted`, `cancelled`. The
 //! first three hold a seat and count in `events.confirmed_count`.
 
+use super::errors::EventError;
 use super::manage::Warning;
 use super::view::{views, EventView};
 use super::{free_seat, lock_event, next_position, take_seat, visible_event};
@@ -100,20 +101,14 @@ pub async fn register(
         .one(&txn)
         .await?;
     if existing.as_ref().is_some_and(|r| r.status != CANCELLED) {
-        return Err(Error::conflict(
-            "already_registered",
-            "You are already registered for this event (or on its waitlist).",
-        ));
+        return Err(EventError::AlreadyRegistered.into());
     }
     let status = if take_seat(&txn, e.id).await? {
         seat_status(&e)
     } else if e.waitlist_enabled {
         WAITLISTED
     } else {
-        return Err(Error::conflict(
-            "event_full",
-            "This event is full and keeps no waitlist.",
-        ));
+        return Err(EventError::Full.into());
     };
     let position = next_position(&txn, e.id).await?;
     // Someone who cancelled and comes back reuses his row, at the end of the line.
@@ -163,10 +158,7 @@ pub async fn register(
 
 fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
     if e.status != EventStatus::Published.as_str() {
-        return Err(Error::conflict(
-            "not_open",
-            "This event is not open for registration.",
-        ));
+        return Err(EventError::NotOpen.into());
     }
     RegistrationWindow::check(
         e.registration_opens_at,
@@ -174,7 +166,7 @@ fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
         e.starts_at,
         now,
     )
-    .map_err(|why| Error::conflict(why.as_str(), why.to_string()))
+    .map_err(|why| EventError::from(why).with(why.to_string()))
 }
 
 /// A seat on a paid event waits for payment; on a free one it is confirmed.
@@ -370,12 +362,7 @@ pub async fn accept_offer(
         .one(&txn)
         .await?
         .filter(|r| r.offer_expires_at.is_some_and(|x| x > now))
-        .ok_or_else(|| {
-            Error::conflict(
-                "no_offer",
-                "There is no seat on offer for you (an offer may have run out).",
-            )
-        })?;
+        .ok_or_else(|| Error::from(EventError::NoOffer))?;
     let mut row: regs::ActiveModel = r.into();
     row.status = Set(PAYMENT_REQUIRED.to_owned());
     row.offer_expires_at = Set(None);

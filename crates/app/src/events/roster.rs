@@ -2,6 +2,7 @@
 //! notes, moving someone to the front of the waitlist, check-in at the door, live counts
 //! and the after-event report.
 
+use super::errors::EventError;
 use super::lock_event;
 use super::registration::fill_freed_seats;
 use crate::audit::{self, Action, Entry};
@@ -163,10 +164,7 @@ pub async fn move_to_front(
     let e = lock_event(&txn, event_id).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
     if r.status != "waitlisted" {
-        return Err(Error::conflict(
-            "not_waitlisted",
-            "Only someone on the waitlist can be moved to its front.",
-        ));
+        return Err(EventError::NotWaitlisted.into());
     }
     let head = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
@@ -208,10 +206,7 @@ pub async fn check_in(
         r.status.as_str(),
         "confirmed" | "payment_required" | "offered"
     ) {
-        return Err(Error::conflict(
-            "no_seat",
-            "Only someone holding a seat can be checked in.",
-        ));
+        return Err(EventError::NoSeat.into());
     }
     let now = Utc::now();
     let mut row: regs::ActiveModel = r.into();

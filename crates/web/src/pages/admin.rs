@@ -215,7 +215,7 @@ async fn role_refused(
     e: app::Error,
 ) -> PageResult<Response> {
     let message = match e {
-        app::Error::Conflict { message, .. } | app::Error::Refused { message, .. } => message,
+        app::Error::Rule { message, .. } => message,
         other => return Err(other.into()),
     };
     let user = admin::get_user(&s.ctx, g, id).await?;

@@ -187,7 +187,7 @@ async fn revoke(
     let g = actor.require::<can::CertifyFacilitators>()?;
     match certification::revoke(&s.ctx, &m.request, g, id).await {
         Ok(_) => respond::done(&back_to(&input.email), "revoked", "certifications"),
-        Err(app::Error::Conflict { message, .. }) => {
+        Err(app::Error::Rule { message, .. }) => {
             let mut page =
                 CertificationsPage::load(&s, &actor, g, m.csrf, given(&Some(input.email))).await?;
             page.problem = Some(message);

@@ -172,7 +172,7 @@ async fn assist(
     };
     match result {
         Ok(()) => respond::done(&format!("/support/accounts/{id}"), done, ""),
-        Err(e @ (app::Error::Conflict { .. } | app::Error::MfaNotEnabled)) => {
+        Err(e @ (app::Error::Rule { .. } | app::Error::MfaNotEnabled)) => {
             let account = support::account_status(&s.ctx, &help, &m.request).await?;
             let mut page = SupportPage::new(&actor, m.csrf);
             page.lookup = page.lookup.with("email", &account.email);

@@ -57,7 +57,7 @@ async fn archive(
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     match circles::archive(&s.ctx, &m.request, &lead).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "archived", ""),
-        Err(e @ app::Error::Conflict { .. }) => {
+        Err(e @ app::Error::Rule { .. }) => {
             let circle = circles::manage::get(&s.ctx, &actor, id).await?;
             render(ArchivePage {
                 layout: Layout::new(
