@@ -110,6 +110,7 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Newest accounts first, filtered; cursor pagination by id (UUIDv7 is time-ordered).
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id()), err(level = "info"))]
 pub async fn list_users(
     ctx: &Context,
     _g: Granted<can::ManageUsers>,
@@ -182,6 +183,7 @@ pub async fn list_users(
     })
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn get_user(
     ctx: &Context,
     _g: Granted<can::ManageUsers>,
@@ -200,6 +202,7 @@ pub async fn get_user(
 
 /// Grants a role. Facilitator needs a current certification. Granting a held role is a
 /// no-op that still answers with the user.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn assign_role(
     ctx: &Context,
     meta: &RequestMeta,
@@ -247,6 +250,7 @@ pub async fn assign_role(
 }
 
 /// Removes a role. Every user stays a Member, and the last Admin cannot be removed.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn remove_role(
     ctx: &Context,
     meta: &RequestMeta,
@@ -296,6 +300,7 @@ pub async fn remove_role(
 }
 
 /// Suspends an account: it cannot sign in and its sessions end at once.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn suspend(
     ctx: &Context,
     meta: &RequestMeta,
@@ -371,6 +376,7 @@ async fn is_last_active_admin(
     Ok(active.len() <= 1 && active.iter().any(|u| u.id == user_id))
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn reactivate(
     ctx: &Context,
     meta: &RequestMeta,
@@ -406,6 +412,7 @@ pub async fn reactivate(
 
 /// Creates an active, verified Admin from the terminal (`circles admin create`), or grants
 /// Admin to an existing account with that address.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_admin(
     ctx: &Context,
     email: &str,

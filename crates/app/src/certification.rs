@@ -78,6 +78,7 @@ pub(crate) fn current_filter(now: DateTime<Utc>) -> Condition {
 }
 
 /// Whether the user holds a certification that is current at `now`.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn is_current(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -108,6 +109,7 @@ pub(crate) async fn is_current_locked(
     Ok(query.one(db).await?.is_some())
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn of_user(ctx: &Context, user_id: Uuid) -> Result<Vec<Certification>> {
     let rows = certs::Entity::find()
         .filter(certs::Column::UserId.eq(user_id))
@@ -131,6 +133,7 @@ pub struct Candidate {
 
 /// Finds a person by their exact email address, so a certifier (who may not manage users)
 /// can record a certification for them. Needs `CertifyFacilitators`.
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id()), err(level = "info"))]
 pub async fn find_candidate(
     ctx: &Context,
     _g: Granted<can::CertifyFacilitators>,
@@ -148,6 +151,7 @@ pub async fn find_candidate(
 }
 
 /// Lists a user's certifications (needs `CertifyFacilitators`).
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn list(
     ctx: &Context,
     _g: Granted<can::CertifyFacilitators>,
@@ -158,6 +162,7 @@ pub async fn list(
 }
 
 /// Records a certification of someone other than the certifier: nobody certifies himself.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id()), err(level = "info"))]
 pub async fn certify(
     ctx: &Context,
     meta: &RequestMeta,
@@ -213,6 +218,7 @@ pub async fn certify(
 }
 
 /// Revokes a certification; when none current remains, the Facilitator role goes too.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), certification_id = %certification_id), err(level = "info"))]
 pub async fn revoke(
     ctx: &Context,
     meta: &RequestMeta,
@@ -289,6 +295,7 @@ async fn lapse(
 /// Finds people whose last certification has expired and lapses each of them, then marks
 /// any circle left without a certified leader (a recurring job; running it twice changes
 /// nothing). Returns how many people were lapsed.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn lapse_expired(ctx: &Context) -> Result<usize> {
     let now = ctx.now();
     let holders: Vec<Uuid> = user_roles::Entity::find()

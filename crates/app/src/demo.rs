@@ -127,6 +127,7 @@ pub struct SeedReport {
 /// Refuses in production mode, when the options are out of range, when the database
 /// already has accounts (unless `force`), and always when a demo organisation is already
 /// there (its addresses would collide).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn seed(ctx: &Context, opts: &SeedOptions) -> Result<SeedReport> {
     if ctx.settings.env == Environment::Production {
         return Err(DemoError::Production.into());

@@ -57,6 +57,7 @@ impl Key {
 
 /// The answer kept for this key, if any; `idempotency_key_reused` when the key came with
 /// another request.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn replay(ctx: &Context, key: &Key) -> Result<Option<Stored>> {
     let Some(row) = keys::Entity::find_by_id((key.user_id, key.key.clone()))
         .one(&ctx.main)
@@ -75,6 +76,7 @@ pub async fn replay(ctx: &Context, key: &Key) -> Result<Option<Stored>> {
 
 /// Keeps `answer` for the key. If a concurrent retry kept one first, that one is returned
 /// so both callers give the same answer.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn keep(ctx: &Context, key: &Key, answer: Stored) -> Result<Stored> {
     let row = keys::ActiveModel {
         user_id: Set(key.user_id),

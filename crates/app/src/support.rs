@@ -39,6 +39,7 @@ pub struct AccountStatus {
     pub lockout: LockoutStatus,
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn account_status(
     ctx: &Context,
     help: &Assisting,
@@ -77,6 +78,7 @@ pub async fn account_status(
 }
 
 /// Finds an account by its exact address (support works from what a caller tells them).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn find_by_email(
     ctx: &Context,
     actor: &Actor,
@@ -92,6 +94,7 @@ pub async fn find_by_email(
     account_status(ctx, &help, meta).await
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn resend_verification(
     ctx: &Context,
     help: &Assisting,
@@ -106,6 +109,7 @@ pub async fn resend_verification(
 }
 
 /// Lifts the lockout that failed sign-ins put on the account, and tells its owner.
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn unlock(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
     let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
@@ -125,6 +129,7 @@ pub async fn unlock(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Resu
 }
 
 /// Turns two-step verification off for someone who lost his device, and tells him.
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn reset_mfa(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
     let user_id = help.subject_id();
     accounts::find_user(&ctx.main, user_id).await?;

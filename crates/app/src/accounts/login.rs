@@ -45,6 +45,7 @@ enum PasswordStep {
     Challenge(String),
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login(
     ctx: &Context,
     meta: &RequestMeta,
@@ -62,6 +63,7 @@ pub async fn login(
     })
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login_browser(
     ctx: &Context,
     meta: &RequestMeta,
@@ -177,6 +179,7 @@ async fn failed_login(ctx: &Context, meta: &RequestMeta, attempt: &Attempt, emai
 }
 
 /// Second step: a TOTP code or a recovery code for the challenge from [`login`].
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login_mfa(
     ctx: &Context,
     meta: &RequestMeta,
@@ -187,6 +190,7 @@ pub async fn login_mfa(
     finish_api(ctx, meta, user_id, method).await
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login_mfa_browser(
     ctx: &Context,
     meta: &RequestMeta,

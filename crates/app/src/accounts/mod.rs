@@ -58,6 +58,7 @@ pub(crate) async fn find_user_by_email(
 }
 
 /// Issues a one-time token for an email link (used by the job worker).
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn issue_token(ctx: &crate::Context, user_id: Uuid, purpose: Purpose) -> Result<String> {
     one_time::issue(ctx, user_id, purpose).await
 }

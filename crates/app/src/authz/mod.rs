@@ -118,6 +118,7 @@ impl Actor {
 }
 
 /// The roles a user holds, Member first. Unknown names in storage are ignored.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>> {
     let rows = user_roles::Entity::find()
         .filter(user_roles::Column::UserId.eq(user_id))
@@ -150,6 +151,7 @@ impl Assisting {
 /// The proof that `actor` may assist the account `subject_id`: Support helps ordinary
 /// accounts (Members and Facilitators), Admins every account but their own, which they
 /// manage from their own pages.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), subject_id = %subject_id), err(level = "info"))]
 pub async fn assist(
     db: &impl ConnectionTrait,
     actor: &Actor,

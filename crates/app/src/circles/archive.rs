@@ -40,6 +40,7 @@ pub struct ArchiveReport {
 }
 
 /// Archives the circle the actor leads. Nothing can be changed afterwards.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Result<ArchiveReport> {
     let now = Utc::now();
     let txn = db::begin_write(&ctx.main).await?;

@@ -18,7 +18,7 @@ pub struct SheetLine {
 
 /// A meeting of the led circle with a line for each member holding a seat: the leaders
 /// take the attendance and are not on it.
-#[tracing::instrument(skip_all, fields(circle_id = %lead.circle_id(), meeting_id = %meeting_id), err)]
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn attendance_sheet(
     ctx: &Context,
     lead: &Leading,

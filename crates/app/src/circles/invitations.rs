@@ -70,6 +70,7 @@ fn pending(now: DateTime<Utc>) -> Condition {
 }
 
 /// Invites an address (leaders). One pending invitation per address and circle.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn invite(
     ctx: &Context,
     meta: &RequestMeta,
@@ -136,6 +137,7 @@ pub async fn invite(
 }
 
 /// Pending invitations, oldest first.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
     Ok(invitations::Entity::find()
         .filter(invitations::Column::CircleId.eq(lead.circle_id()))
@@ -149,6 +151,7 @@ pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
 }
 
 /// Revokes a pending invitation; its link stops working.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), invitation_id = %invitation_id), err(level = "info"))]
 pub async fn revoke(
     ctx: &Context,
     meta: &RequestMeta,
@@ -190,6 +193,7 @@ pub async fn revoke(
 
 /// Accepts an invitation with the emailed token: the signed-in user must own the invited
 /// address. Takes a seat; when the circle is full the invitation stays valid.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn accept(
     ctx: &Context,
     meta: &RequestMeta,
@@ -320,6 +324,7 @@ pub async fn accept(
 /// The name of the circle an invitation link is for, so its page can say what accepting
 /// joins; `None` for a link that names no invitation. Whether the link still works is
 /// decided by [`accept`].
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn preview(ctx: &Context, raw_token: &str) -> Result<Option<String>> {
     if raw_token.is_empty() {
         return Ok(None);

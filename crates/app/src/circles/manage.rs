@@ -247,6 +247,7 @@ fn validate(input: &CircleInput) -> Result<Valid> {
 /// Creates a circle; its creator becomes its facilitator (not counted against capacity).
 /// Everyone, Admins included, needs a current certification: leading a circle is never a
 /// global role's privilege.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn create(
     ctx: &Context,
     meta: &RequestMeta,
@@ -316,6 +317,7 @@ pub async fn create(
 
 /// Whether the actor may create circles: the permission and a current certification
 /// (what [`create`] checks).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
     if !actor.can(Permission::CreateCircles) {
         return Ok(false);
@@ -343,6 +345,7 @@ fn input_of(c: &circles::Model) -> CircleInput {
 
 /// Edits a circle (leaders). Capacity cannot drop below the active members; status moves
 /// only as `CircleStatus::can_become` allows; archived circles refuse every change.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn update(
     ctx: &Context,
     meta: &RequestMeta,
@@ -543,6 +546,7 @@ fn status_of_str(s: &str) -> CircleStatus {
 }
 
 /// One circle as the actor may see it. Archived circles are shown to their members only.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<CircleView> {
     let c = find_circle(&ctx.main, circle_id).await?;
     let s = standing(ctx, actor, circle_id).await?;
@@ -557,6 +561,7 @@ pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Circle
 }
 
 /// The circle's members and leaders: for those inside it only.
+#[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
     Ok(people_of(ctx, &[inside.circle_id()], false)
         .await?
@@ -565,6 +570,7 @@ pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
 }
 
 /// Circles to browse, oldest first, with search and filters; never archived ones.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id()), err(level = "info"))]
 pub async fn browse(
     ctx: &Context,
     g: Granted<can::Participate>,

@@ -90,6 +90,7 @@ fn cadence_of(c: &circles::Model) -> Result<Cadence> {
 
 /// Creates a scheduled meeting for every cadence occurrence from now until `until` (at most
 /// 26 weeks ahead) that has none yet. Calling it again creates nothing new.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn generate_meetings(
     ctx: &Context,
     meta: &RequestMeta,
@@ -155,6 +156,7 @@ pub async fn generate_meetings(
 
 /// The circle's meetings starting in `[from, until)`, earliest first (for those inside it:
 /// meeting notes are the circle's own).
+#[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn list_meetings(
     ctx: &Context,
     inside: &InCircle,
@@ -174,6 +176,7 @@ pub async fn list_meetings(
 }
 
 /// The circle a meeting belongs to (so the caller can check who leads it).
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id), err(level = "info"))]
 pub async fn circle_of(ctx: &Context, meeting_id: Uuid) -> Result<Uuid> {
     Ok(meetings::Entity::find_by_id(meeting_id)
         .one(&ctx.main)
@@ -193,6 +196,7 @@ fn check_duration(minutes: i32) -> Result<()> {
 }
 
 /// Adds a one-off meeting by hand (leaders).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn add_meeting(
     ctx: &Context,
     meta: &RequestMeta,
@@ -258,6 +262,7 @@ fn refuse_if_cancelled(m: &meetings::Model) -> Result<()> {
 
 /// Moves a meeting to a new start; it keeps its cadence occurrence, so generating again
 /// does not bring the old time back.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn move_meeting(
     ctx: &Context,
     meta: &RequestMeta,
@@ -291,6 +296,7 @@ pub async fn move_meeting(
 }
 
 /// Cancels a meeting (it stays listed, as cancelled).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn cancel_meeting(
     ctx: &Context,
     meta: &RequestMeta,
@@ -347,6 +353,7 @@ async fn tell_circle(
 
 /// Records attendance for a scheduled meeting that has started: one status per active
 /// member of the circle, replacing what was recorded before.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn record_attendance(
     ctx: &Context,
     meta: &RequestMeta,
@@ -417,6 +424,7 @@ pub async fn record_attendance(
 
 /// What was recorded at a meeting of the led circle, per person (`present`, `absent` or
 /// `excused`), to pre-fill the attendance form.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn attendance_of(
     ctx: &Context,
     lead: &Leading,
@@ -433,6 +441,7 @@ pub async fn attendance_of(
 }
 
 /// The actor's own attendance history, newest meeting first.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn my_attendance(ctx: &Context, actor: &Actor) -> Result<Vec<MyAttendance>> {
     let rows = attendance::Entity::find()
         .filter(attendance::Column::UserId.eq(actor.id()))

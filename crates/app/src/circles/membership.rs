@@ -120,6 +120,7 @@ async fn transition(
 
 /// Asks to join an open circle. A person who left, was removed or declined may ask again
 /// (the same row is reused).
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn request_join(
     ctx: &Context,
     meta: &RequestMeta,
@@ -211,6 +212,7 @@ pub async fn request_join(
 }
 
 /// Pending requests in arrival order (requested_at, then id).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
     let circle = find_circle(&ctx.main, lead.circle_id()).await?;
     let rows = memberships::Entity::find()
@@ -271,6 +273,7 @@ fn not_pending() -> Error {
 
 /// Approves a request: takes a seat with the conditional update. When the circle is full
 /// the request stays queued, in its place.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), membership_id = %membership_id), err(level = "info"))]
 pub async fn approve(
     ctx: &Context,
     meta: &RequestMeta,
@@ -318,6 +321,7 @@ pub async fn approve(
 }
 
 /// Declines a request, with an optional reason the person is told.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), membership_id = %membership_id), err(level = "info"))]
 pub async fn decline(
     ctx: &Context,
     meta: &RequestMeta,
@@ -371,6 +375,7 @@ async fn find(ctx: &Context, id: Uuid) -> Result<Membership> {
 
 /// Leaves a circle (or withdraws a pending request). A member's seat is freed; the
 /// facilitator cannot leave their own circle.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn leave(
     ctx: &Context,
     meta: &RequestMeta,
@@ -427,6 +432,7 @@ pub async fn leave(
 }
 
 /// Removes an active member, with a reason (told to them and kept in the audit log).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), user_id = %user_id), err(level = "info"))]
 pub async fn remove(
     ctx: &Context,
     meta: &RequestMeta,
@@ -477,6 +483,7 @@ pub async fn remove(
 
 /// Makes someone a co-facilitator. They must hold the Facilitator role, which itself needs
 /// a current certification. A member who becomes co-facilitator gives up their seat.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), user_id = %user_id), err(level = "info"))]
 pub async fn add_co_facilitator(
     ctx: &Context,
     meta: &RequestMeta,
@@ -588,6 +595,7 @@ async fn tell_everyone_else(
 }
 
 /// Ends a co-facilitator's role in the circle (the facilitator stays).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), user_id = %user_id), err(level = "info"))]
 pub async fn remove_co_facilitator(
     ctx: &Context,
     meta: &RequestMeta,
@@ -633,7 +641,7 @@ pub async fn remove_co_facilitator(
 }
 
 /// When the actor asked to join the circle, while his request waits for its leaders.
-#[tracing::instrument(skip_all, fields(user_id = %actor.id(), circle_id = %circle_id), err)]
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn pending_since(
     ctx: &Context,
     actor: &Actor,
@@ -649,6 +657,7 @@ pub async fn pending_since(
 }
 
 /// The actor's circles: active memberships and pending requests, archived circles left out.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn my_circles(ctx: &Context, actor: &Actor) -> Result<Vec<MyCircle>> {
     let rows = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(actor.id()))

@@ -51,6 +51,7 @@ async fn view(ctx: &Context, s: step_ins::Model) -> Result<StepIn> {
 /// Steps in to a circle: needs `StepInToCircles` and a reason of 10–1000 characters.
 /// Refused for an archived circle, for a circle the Admin is already in, and while he
 /// already has a step-in there.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn start(
     ctx: &Context,
     meta: &RequestMeta,
@@ -121,7 +122,7 @@ pub async fn start(
 
 /// Whether `actor` could step in to the circle now: he holds `StepInToCircles`, is
 /// outside it, and it is not archived (what [`start`] refuses first).
-#[tracing::instrument(skip_all, fields(user_id = %actor.id(), circle_id = %circle_id), err)]
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn may_start(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<bool> {
     if !actor.can(Permission::StepInToCircles) {
         return Ok(false);
@@ -132,6 +133,7 @@ pub async fn may_start(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<
 }
 
 /// Ends the Admin's own running step-in early.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn end(
     ctx: &Context,
     meta: &RequestMeta,
@@ -166,6 +168,7 @@ pub async fn end(
 
 /// The step-in running in the circle now, by any Admin: what the banner on the circle's
 /// pages shows its members, leaders and the Admin himself.
+#[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn running(ctx: &Context, inside: &InCircle) -> Result<Option<StepIn>> {
     match running_step_in(&ctx.main, inside.circle_id(), None, ctx.now()).await? {
         Some(s) => Ok(Some(view(ctx, s).await?)),

@@ -23,7 +23,7 @@ pub enum Audience {
 /// everyone for the Program Team and Admins, and each circle he leads now (an active
 /// leader's membership and a current certification) that can still change. Circles come
 /// in the order of their names.
-#[tracing::instrument(skip_all, fields(user_id = %actor.id()), err)]
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn audiences_for(ctx: &Context, actor: &Actor) -> Result<Vec<Audience>> {
     let mut all = Vec::new();
     if actor.can(Permission::CreateProgrammeEvents) {
@@ -47,6 +47,7 @@ pub async fn audiences_for(ctx: &Context, actor: &Actor) -> Result<Vec<Audience>
 }
 
 /// Whether `actor` may create any event at all.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
     Ok(!audiences_for(ctx, actor).await?.is_empty())
 }

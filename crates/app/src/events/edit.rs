@@ -37,6 +37,7 @@ const CALENDAR_FIELDS: [&str; 7] = [
 /// published. The audience is fixed; capacity cannot drop below the seats held; the price
 /// is fixed once anyone registered. Moving a published event tells everyone registered or
 /// waiting and plans a new reminder; more seats go to the waitlist, first in line first.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn update(
     ctx: &Context,
     meta: &RequestMeta,

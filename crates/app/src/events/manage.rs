@@ -221,6 +221,7 @@ fn text(c: &mut Checks, v: &Option<String>, field: &'static str, max: usize) -> 
 
 /// Creates a draft event. Facilitators create events for a circle they lead; the Program
 /// Team and Admins create programme events, open to everyone or to chosen circles.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn create(
     ctx: &Context,
     meta: &RequestMeta,
@@ -362,6 +363,7 @@ pub struct EventOffer {
 }
 
 /// Programme events offered to the led circle that its leaders have not yet accepted.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventOffer>> {
     let pending: Vec<Uuid> = event_circles::Entity::find()
         .filter(event_circles::Column::CircleId.eq(lead.circle_id()))
@@ -397,6 +399,7 @@ pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventO
 
 /// A leader of the circle accepts (the event is shown to its members from now on) or
 /// declines (the circle is taken off the event) an offered programme event.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), event_id = %event_id), err(level = "info"))]
 pub async fn answer_offer(
     ctx: &Context,
     meta: &RequestMeta,
@@ -506,6 +509,7 @@ pub(super) async fn clashes_with_own_meetings(
 
 /// Publishes, cancels or completes an event (its organisers). Cancelling tells everyone
 /// registered or waiting.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn set_status(
     ctx: &Context,
     meta: &RequestMeta,
@@ -589,6 +593,7 @@ pub(super) async fn tell_everyone(
 }
 
 /// Adds a venue (Program Team and Admins).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn create_venue(
     ctx: &Context,
     meta: &RequestMeta,
@@ -638,6 +643,7 @@ pub async fn create_venue(
 }
 
 /// Every venue, by name (anyone who may create events).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn venues(ctx: &Context, actor: &Actor) -> Result<Vec<Venue>> {
     if !actor.can(Permission::CreateProgrammeEvents) {
         actor.require::<can::CreateCircles>()?;

@@ -82,6 +82,7 @@ async fn registration(db: &impl ConnectionTrait, r: regs::Model) -> Result<Regis
 /// Registers the actor: a seat if one is free, otherwise the end of the waitlist (or
 /// `event_full` when the event keeps none). Concurrent registrations queue on the event's
 /// lock, so places follow arrival order and seats never exceed capacity.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn register(
     ctx: &Context,
     meta: &RequestMeta,
@@ -227,6 +228,7 @@ async fn overlapping(ctx: &Context, user_id: Uuid, e: &events::Model) -> Result<
 }
 
 /// Cancels the actor's registration; a seat he held goes to the head of the waitlist.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn cancel(
     ctx: &Context,
     meta: &RequestMeta,
@@ -345,6 +347,7 @@ async fn promote(
 }
 
 /// Accepts a seat offered from the waitlist, before the offer runs out.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn accept_offer(
     ctx: &Context,
     meta: &RequestMeta,
@@ -405,6 +408,7 @@ pub(crate) async fn expire_offer(ctx: &Context, registration_id: Uuid) -> Result
 }
 
 /// The actor's registration for one event, unless he has none or cancelled it.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn mine_for(
     ctx: &Context,
     actor: &Actor,
@@ -423,6 +427,7 @@ pub async fn mine_for(
 }
 
 /// The actor's registrations that are not cancelled, with their events, soonest first.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<(EventView, Registration)>> {
     let rows = regs::Entity::find()
         .filter(regs::Column::UserId.eq(actor.id()))

@@ -46,6 +46,7 @@ pub struct Counts {
 
 /// Everyone registered, waiting or cancelled, in arrival order (its organisers);
 /// `name` narrows to people whose name or address contains it.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn roster(
     ctx: &Context,
     org: &Organising,
@@ -91,6 +92,7 @@ pub async fn roster(
 }
 
 /// The list as CSV (UTF-8, a header row, RFC 4180 quoting), for spreadsheets.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn roster_csv(ctx: &Context, org: &Organising) -> Result<String> {
     let rows = roster(ctx, org, None).await?;
     let mut out = String::from("position,name,email,status,registered_at,checked_in_at,note\r\n");
@@ -124,6 +126,7 @@ async fn registration_of(
 }
 
 /// Sets or clears the organiser's note on a registration (at most 500 characters).
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id(), registration_id = %registration_id), err(level = "info"))]
 pub async fn set_note(
     ctx: &Context,
     meta: &RequestMeta,
@@ -153,6 +156,7 @@ pub async fn set_note(
 
 /// Moves a waitlisted person to the front of the line by hand; if a seat is free (an
 /// offer ran out, or capacity grew), he gets it at once.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id(), registration_id = %registration_id), err(level = "info"))]
 pub async fn move_to_front(
     ctx: &Context,
     meta: &RequestMeta,
@@ -192,6 +196,7 @@ pub async fn move_to_front(
 }
 
 /// Checks a seat holder in at the door (or undoes it, for a mistaken tap).
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id(), registration_id = %registration_id), err(level = "info"))]
 pub async fn check_in(
     ctx: &Context,
     meta: &RequestMeta,
@@ -230,6 +235,7 @@ pub async fn check_in(
 }
 
 /// Live counts for the door, and the report once the event has ended.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn counts(ctx: &Context, org: &Organising) -> Result<Counts> {
     let e = org.event();
     let event_id = e.id;

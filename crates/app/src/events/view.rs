@@ -118,6 +118,7 @@ pub struct EventFilter {
 }
 
 /// One event as `actor` may see it.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn get(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<EventView> {
     let (e, organiser) = visible_event(ctx, actor, event_id).await?;
     let mut v = views(ctx, actor.id(), vec![(e, organiser)]).await?;
@@ -252,6 +253,7 @@ fn view_of(
 
 /// Upcoming published events meant for `actor` (open to all, or to one of his circles),
 /// soonest first, a page at a time.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Result<Vec<EventView>> {
     actor.require::<crate::authz::can::Participate>()?;
     let limit = filter.limit.unwrap_or(50);
@@ -310,6 +312,7 @@ const ORGANISING_LOOKBACK_DAYS: i64 = 14;
 
 /// The events `actor` organises that are not long over, drafts included, soonest first:
 /// those he created and those of circles he leads (at most 200).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> {
     actor.require::<crate::authz::can::Participate>()?;
     let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;

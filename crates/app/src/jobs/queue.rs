@@ -8,6 +8,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     QueryFilter, Set, Statement, Value,
 };
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// Adds `job` to the outbox inside the caller's transaction.
@@ -175,8 +176,13 @@ pub async fn run_due_jobs(ctx: &Context) -> anyhow::Result<JobStats> {
         let Some(job) = claim(ctx, now).await? else {
             return Ok(stats);
         };
+        // Everything the run logs, down to the use cases it calls, carries the job.
+        let span = tracing::info_span!("job", job_id = %job.id, kind = tracing::field::Empty, attempt = job.attempts);
         let outcome = match serde_json::from_str::<Job>(&job.payload) {
-            Ok(parsed) => handlers::run(ctx, job.id, &parsed).await,
+            Ok(parsed) => {
+                span.record("kind", parsed.kind());
+                handlers::run(ctx, job.id, &parsed).instrument(span).await
+            }
             Err(e) => Err(anyhow::anyhow!("unreadable job payload: {e}")),
         };
         if outcome.is_ok() {
