@@ -6,6 +6,7 @@ use crate::accounts::{mfa_enabled, revoke_all_sessions};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, roles_of, Granted};
 use crate::certification::{self, Certification};
+use crate::codes::error_codes;
 use crate::page::{Page, PageRequest};
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
@@ -18,6 +19,18 @@ use db::sea_orm::{
 use domain::{Role, UserStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+error_codes! {
+    /// The administration feature's refusals, with their stable codes.
+    pub enum AdminError in "Administration" {
+        CannotGrantSelf = Forbidden("cannot_grant_self", "Nobody gives himself a role: ask another Admin."),
+        CertificationRequired = Conflict("certification_required", "Only a certified facilitator can hold the Facilitator role; record a certification first."),
+        MemberRoleRequired = Conflict("member_role_required", "Every account is a Member; this role cannot be removed."),
+        LastAdmin = Conflict("last_admin", "This is the only Admin; grant the role to someone else first."),
+        LastActiveAdmin = Conflict("last_admin", "This is the only active Admin; the platform would have nobody to administer it."),
+        CannotSuspendSelf = Conflict("cannot_suspend_self", "You cannot suspend your own account."),
+    }
+}
 
 /// A user as administrators see them (never a credential).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -98,6 +111,7 @@ fn escape_like(s: &str) -> String {
 }
 
 /// Newest accounts first, filtered; cursor pagination by id (UUIDv7 is time-ordered).
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id()), err(level = "info"))]
 pub async fn list_users(
     ctx: &Context,
     _g: Granted<can::ManageUsers>,
@@ -166,6 +180,7 @@ pub async fn list_users(
     })
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn get_user(
     ctx: &Context,
     _g: Granted<can::ManageUsers>,
@@ -184,6 +199,7 @@ pub async fn get_user(
 
 /// Grants a role. Facilitator needs a current certification. Granting a held role is a
 /// no-op that still answers with the user.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn assign_role(
     ctx: &Context,
     meta: &RequestMeta,
@@ -192,10 +208,7 @@ pub async fn assign_role(
     role: Role,
 ) -> Result<UserDetail> {
     if user_id == g.actor_id() {
-        return Err(Error::refused(
-            "cannot_grant_self",
-            "Nobody gives himself a role: ask another Admin.",
-        ));
+        return Err(AdminError::CannotGrantSelf.into());
     }
     let user = accounts::find_user(&ctx.main, user_id).await?;
     let txn = db::begin_write(&ctx.main).await?;
@@ -204,10 +217,7 @@ pub async fn assign_role(
     if role == Role::Facilitator
         && !certification::is_current_locked(&txn, user_id, ctx.now()).await?
     {
-        return Err(Error::conflict(
-            "certification_required",
-            "Only a certified facilitator can hold the Facilitator role; record a certification first.",
-        ));
+        return Err(AdminError::CertificationRequired.into());
     }
     let held = user_roles::Entity::find_by_id((user_id, role))
         .one(&txn)
@@ -237,6 +247,7 @@ pub async fn assign_role(
 }
 
 /// Removes a role. Every user stays a Member, and the last Admin cannot be removed.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn remove_role(
     ctx: &Context,
     meta: &RequestMeta,
@@ -246,10 +257,7 @@ pub async fn remove_role(
 ) -> Result<UserDetail> {
     accounts::find_user(&ctx.main, user_id).await?;
     if role == Role::Member {
-        return Err(Error::conflict(
-            "member_role_required",
-            "Every account is a Member; this role cannot be removed.",
-        ));
+        return Err(AdminError::MemberRoleRequired.into());
     }
     let txn = db::begin_write(&ctx.main).await?;
     if role == Role::Admin {
@@ -267,10 +275,7 @@ pub async fn remove_role(
             .await?
             .is_some();
         if is_admin && admins <= 1 {
-            return Err(Error::conflict(
-                "last_admin",
-                "This is the only Admin; grant the role to someone else first.",
-            ));
+            return Err(AdminError::LastAdmin.into());
         }
     }
     let removed = user_roles::Entity::delete_by_id((user_id, role))
@@ -292,6 +297,7 @@ pub async fn remove_role(
 }
 
 /// Suspends an account: it cannot sign in and its sessions end at once.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn suspend(
     ctx: &Context,
     meta: &RequestMeta,
@@ -307,20 +313,14 @@ pub async fn suspend(
         ));
     }
     if user_id == g.actor_id() {
-        return Err(Error::conflict(
-            "cannot_suspend_self",
-            "You cannot suspend your own account.",
-        ));
+        return Err(AdminError::CannotSuspendSelf.into());
     }
     let user = accounts::find_user(&ctx.main, user_id).await?;
     if !user.status.is_suspended() {
         let now = ctx.now();
         let txn = db::begin_write(&ctx.main).await?;
         if is_last_active_admin(&txn, user_id).await? {
-            return Err(Error::conflict(
-                "last_admin",
-                "This is the only active Admin; the platform would have nobody to administer it.",
-            ));
+            return Err(AdminError::LastActiveAdmin.into());
         }
         users::ActiveModel {
             id: Set(user_id),
@@ -370,6 +370,7 @@ async fn is_last_active_admin(
     Ok(active.len() <= 1 && active.iter().any(|u| u.id == user_id))
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn reactivate(
     ctx: &Context,
     meta: &RequestMeta,
@@ -405,6 +406,7 @@ pub async fn reactivate(
 
 /// Creates an active, verified Admin from the terminal (`circles admin create`), or grants
 /// Admin to an existing account with that address.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn create_admin(
     ctx: &Context,
     email: &str,

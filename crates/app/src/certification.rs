@@ -10,6 +10,7 @@ pub mod jobs;
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, Granted};
 use crate::circles::facilitation;
+use crate::codes::error_codes;
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{facilitator_certifications as certs, user_roles};
@@ -20,6 +21,14 @@ use db::sea_orm::{
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+error_codes! {
+    /// The certification feature's refusals, with their stable codes.
+    pub enum CertificationError in "Certifications" {
+        CannotCertifySelf = Forbidden("cannot_certify_self", "A certification needs a second person: ask another Program Team Member or an Admin."),
+        AlreadyRevoked = Conflict("already_revoked", "This certification is already revoked."),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Certification {
@@ -71,6 +80,7 @@ pub(crate) fn current_filter(now: DateTime<Utc>) -> Condition {
 }
 
 /// Whether the user holds a certification that is current at `now`.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn is_current(
     db: &impl ConnectionTrait,
     user_id: Uuid,
@@ -101,6 +111,7 @@ pub(crate) async fn is_current_locked(
     Ok(query.one(db).await?.is_some())
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn of_user(ctx: &Context, user_id: Uuid) -> Result<Vec<Certification>> {
     let rows = certs::Entity::find()
         .filter(certs::Column::UserId.eq(user_id))
@@ -124,6 +135,7 @@ pub struct Candidate {
 
 /// Finds a person by their exact email address, so a certifier (who may not manage users)
 /// can record a certification for them. Needs `CertifyFacilitators`.
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id()), err(level = "info"))]
 pub async fn find_candidate(
     ctx: &Context,
     _g: Granted<can::CertifyFacilitators>,
@@ -141,6 +153,7 @@ pub async fn find_candidate(
 }
 
 /// Lists a user's certifications (needs `CertifyFacilitators`).
+#[tracing::instrument(skip_all, fields(actor_id = %_g.actor_id(), user_id = %user_id), err(level = "info"))]
 pub async fn list(
     ctx: &Context,
     _g: Granted<can::CertifyFacilitators>,
@@ -151,6 +164,7 @@ pub async fn list(
 }
 
 /// Records a certification of someone other than the certifier: nobody certifies himself.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id()), err(level = "info"))]
 pub async fn certify(
     ctx: &Context,
     meta: &RequestMeta,
@@ -158,10 +172,7 @@ pub async fn certify(
     input: &NewCertification,
 ) -> Result<Certification> {
     if input.user_id == g.actor_id() {
-        return Err(Error::refused(
-            "cannot_certify_self",
-            "A certification needs a second person: ask another Program Team Member or an Admin.",
-        ));
+        return Err(CertificationError::CannotCertifySelf.into());
     }
     let note = input
         .note
@@ -209,6 +220,7 @@ pub async fn certify(
 }
 
 /// Revokes a certification; when none current remains, the Facilitator role goes too.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), certification_id = %certification_id), err(level = "info"))]
 pub async fn revoke(
     ctx: &Context,
     meta: &RequestMeta,
@@ -221,10 +233,7 @@ pub async fn revoke(
         .await?
         .ok_or(Error::NotFound("certification"))?;
     if row.revoked_at.is_some() {
-        return Err(Error::conflict(
-            "already_revoked",
-            "This certification is already revoked.",
-        ));
+        return Err(CertificationError::AlreadyRevoked.into());
     }
     let now = ctx.now();
     let row = certs::ActiveModel {
@@ -287,6 +296,7 @@ async fn lapse(
 /// Finds people whose last certification has expired and lapses each of them, then marks
 /// any circle left without a certified leader (a recurring job; running it twice changes
 /// nothing). Returns how many people were lapsed.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn lapse_expired(ctx: &Context) -> Result<usize> {
     let now = ctx.now();
     let holders: Vec<Uuid> = user_roles::Entity::find()

@@ -16,6 +16,7 @@
 //! [`audit::record`], so `circles admin verify-audit` keeps passing.
 
 use crate::audit::{self, Action, Entry};
+use crate::codes::error_codes;
 use crate::config::Environment;
 use crate::{accounts, Context, Error, RequestMeta, Result};
 use chrono::{
@@ -43,6 +44,17 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::time::Instant;
 use uuid::Uuid;
+
+error_codes! {
+    /// Why `circles seed-demo` refuses to seed.
+    pub enum DemoError in "Demo data" {
+        Production = Forbidden("production", "Refusing to seed demo data in production mode (CIRCLES_ENV=production)."),
+        /// Worded with the number of demo accounts found.
+        DemoPresent = Conflict("demo_present", "The database already holds a demo organisation: seed into fresh databases instead."),
+        /// Worded with the number of accounts found.
+        DatabaseNotEmpty = Conflict("database_not_empty", "The database already has accounts: pass --force to add a demo organisation anyway."),
+    }
+}
 
 /// Every demo address ends in this domain, so a second seed can tell one is there.
 pub const DEMO_DOMAIN: &str = "demo.example.org";
@@ -117,12 +129,10 @@ pub struct SeedReport {
 /// Refuses in production mode, when the options are out of range, when the database
 /// already has accounts (unless `force`), and always when a demo organisation is already
 /// there (its addresses would collide).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn seed(ctx: &Context, opts: &SeedOptions) -> Result<SeedReport> {
     if ctx.settings.env == Environment::Production {
-        return Err(Error::refused(
-            "production",
-            "Refusing to seed demo data in production mode (CIRCLES_ENV=production).",
-        ));
+        return Err(DemoError::Production.into());
     }
     check_options(opts)?;
     let existing = users::Entity::find().count(&ctx.main).await?;
@@ -131,21 +141,15 @@ pub async fn seed(ctx: &Context, opts: &SeedOptions) -> Result<SeedReport> {
         .count(&ctx.main)
         .await?;
     if demo_there > 0 {
-        return Err(Error::conflict(
-            "demo_present",
-            format!(
+        return Err(DemoError::DemoPresent.with(format!(
                 "This database already holds a demo organisation ({demo_there} accounts @{DEMO_DOMAIN}); \
                  seed into a fresh data folder or databases instead."
-            ),
-        ));
+            )));
     }
     if existing > 0 && !opts.force {
-        return Err(Error::conflict(
-            "database_not_empty",
-            format!(
+        return Err(DemoError::DatabaseNotEmpty.with(format!(
                 "This database already has {existing} accounts; pass --force to add a demo organisation anyway."
-            ),
-        ));
+            )));
     }
 
     let started = Instant::now();

@@ -83,6 +83,7 @@ impl Mailer {
 
     /// Sends `email`. `message_id` makes retries idempotent where the transport allows
     /// (the outbox overwrites the same file).
+    #[tracing::instrument(skip_all, fields(message_id = %message_id), err)]
     pub async fn send(&self, message_id: Uuid, email: &OutgoingEmail) -> anyhow::Result<()> {
         let from = match self {
             Mailer::Outbox { from, .. } | Mailer::Smtp { from, .. } => from.clone(),

@@ -1,6 +1,7 @@
-//! What can go wrong in a use case, in the user's terms. The web layer maps each variant
-//! to an HTTP status and a stable `code`.
+//! What can go wrong in a use case, in the user's terms. Each failure has a stable code
+//! from the lists in [`crate::codes`]; the web layer answers its kind with an HTTP status.
 
+use crate::codes::{Code, General};
 use domain::DomainError;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,13 +29,12 @@ pub enum Error {
     Unauthenticated,
     #[error("You do not have permission to do this")]
     Forbidden,
-    /// Forbidden for a reason the person can act on, with its own stable code.
-    #[error("{message}")]
-    Refused { code: &'static str, message: String },
     #[error("This {0} does not exist.")]
     NotFound(&'static str),
+    /// A rule of a feature refused: a conflict with the state of things, or a refusal the
+    /// person can act on, with its code from the feature's list (`CircleError::Full` …).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Rule { code: Code, message: String },
     #[error("This link is invalid, already used or expired")]
     InvalidToken,
     #[error("This session has ended; sign in again")]
@@ -46,18 +46,27 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Conflict {
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
-        Error::Refused {
-            code,
-            message: message.into(),
-        }
+    /// The stable code of this failure (its kind decides the HTTP status).
+    pub fn code(&self) -> Code {
+        let general = match self {
+            Error::Rule { code, .. } => return *code,
+            Error::Invalid(_) => General::ValidationFailed,
+            Error::InvalidCredentials => General::InvalidCredentials,
+            Error::EmailNotVerified => General::EmailNotVerified,
+            Error::AccountSuspended => General::AccountSuspended,
+            Error::InvalidMfaCode => General::InvalidMfaCode,
+            Error::MfaNotEnabled => General::MfaNotEnabled,
+            Error::MfaAlreadyEnabled => General::MfaAlreadyEnabled,
+            Error::TooManyAttempts { .. } => General::TooManyAttempts,
+            Error::Busy { .. } => General::Busy,
+            Error::Unauthenticated => General::Unauthenticated,
+            Error::Forbidden => General::Forbidden,
+            Error::NotFound(_) => General::NotFound,
+            Error::InvalidToken => General::InvalidToken,
+            Error::SessionRevoked => General::SessionRevoked,
+            Error::Internal(_) => General::Internal,
+        };
+        general.code()
     }
 
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {

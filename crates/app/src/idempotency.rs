@@ -5,10 +5,18 @@
 //! client bug cannot silently return the answer to another request. Only successful
 //! answers are kept: after a refusal, a retry is judged afresh.
 
+use crate::codes::error_codes;
 use crate::{Context, Error, Result};
 use db::main_db::idempotency_keys as keys;
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use uuid::Uuid;
+
+error_codes! {
+    /// Why an `Idempotency-Key` cannot be honoured.
+    pub enum IdempotencyError in "Common" {
+        KeyReused = Conflict("idempotency_key_reused", "This Idempotency-Key was already used for a different request."),
+    }
+}
 
 /// A kept answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +56,7 @@ impl Key {
 
 /// The answer kept for this key, if any; `idempotency_key_reused` when the key came with
 /// another request.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn replay(ctx: &Context, key: &Key) -> Result<Option<Stored>> {
     let Some(row) = keys::Entity::find_by_id((key.user_id, key.key.clone()))
         .one(&ctx.main)
@@ -56,10 +65,7 @@ pub async fn replay(ctx: &Context, key: &Key) -> Result<Option<Stored>> {
         return Ok(None);
     };
     if row.request_hash != key.request_hash {
-        return Err(Error::conflict(
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used for a different request.",
-        ));
+        return Err(IdempotencyError::KeyReused.into());
     }
     Ok(Some(Stored {
         status: row.status as u16,
@@ -69,6 +75,7 @@ pub async fn replay(ctx: &Context, key: &Key) -> Result<Option<Stored>> {
 
 /// Keeps `answer` for the key. If a concurrent retry kept one first, that one is returned
 /// so both callers give the same answer.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn keep(ctx: &Context, key: &Key, answer: Stored) -> Result<Stored> {
     let row = keys::ActiveModel {
         user_id: Set(key.user_id),

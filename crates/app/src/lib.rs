@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod certification;
 pub mod circles;
 pub mod clock;
+pub mod codes;
 pub mod config;
 mod context;
 pub mod demo;

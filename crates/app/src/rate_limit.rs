@@ -91,6 +91,7 @@ impl Limiter {
 
     /// Counts one hit against `limit` for `subject` (an address or a hashed account key),
     /// refusing with `TooManyAttempts` once the window is full.
+    #[tracing::instrument(skip_all, fields(limit = limit.name), err(level = "info"))]
     pub async fn hit(&self, limit: Limit, subject: &str) -> Result<()> {
         let key = key_of(limit, subject);
         let (count, retry_after) = match self {
@@ -117,6 +118,7 @@ impl Limiter {
 
     /// Takes back one hit of `subject` in the current window: the request it counted turned
     /// out to be no attempt at guessing.
+    #[tracing::instrument(skip_all, fields(limit = limit.name), err)]
     pub async fn refund(&self, limit: Limit, subject: &str) -> Result<()> {
         let key = key_of(limit, subject);
         match self {

@@ -7,6 +7,7 @@ use crate::accounts::AccountNotice;
 use crate::accounts::{self, clear_lockouts, lockout_status, mfa_enabled, LockoutStatus};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{assist, can, roles_of, Actor, Assisting, Granted};
+use crate::codes::error_codes;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::credentials::sessions;
@@ -14,6 +15,13 @@ use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use domain::{Email, Role, UserStatus};
 use serde::Serialize;
 use uuid::Uuid;
+
+error_codes! {
+    /// The support feature's refusals, with their stable codes.
+    pub enum SupportError in "Support" {
+        AlreadyVerified = Conflict("already_verified", "This address is already verified."),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountStatus {
@@ -33,6 +41,7 @@ pub struct AccountStatus {
     pub lockout: LockoutStatus,
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn account_status(
     ctx: &Context,
     help: &Assisting,
@@ -71,6 +80,7 @@ pub async fn account_status(
 }
 
 /// Finds an account by its exact address (support works from what a caller tells them).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn find_by_email(
     ctx: &Context,
     actor: &Actor,
@@ -86,6 +96,7 @@ pub async fn find_by_email(
     account_status(ctx, &help, meta).await
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn resend_verification(
     ctx: &Context,
     help: &Assisting,
@@ -94,15 +105,13 @@ pub async fn resend_verification(
     let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
     if u.email_verified_at.is_some() {
-        return Err(Error::conflict(
-            "already_verified",
-            "This address is already verified.",
-        ));
+        return Err(SupportError::AlreadyVerified.into());
     }
     accounts::queue_verification_by(ctx, meta, user_id, help.actor_id()).await
 }
 
 /// Lifts the lockout that failed sign-ins put on the account, and tells its owner.
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn unlock(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
     let user_id = help.subject_id();
     let u = accounts::find_user(&ctx.main, user_id).await?;
@@ -122,6 +131,7 @@ pub async fn unlock(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Resu
 }
 
 /// Turns two-step verification off for someone who lost his device, and tells him.
+#[tracing::instrument(skip_all, fields(actor_id = %help.actor_id(), user_id = %help.subject_id()), err(level = "info"))]
 pub async fn reset_mfa(ctx: &Context, help: &Assisting, meta: &RequestMeta) -> Result<()> {
     let user_id = help.subject_id();
     accounts::find_user(&ctx.main, user_id).await?;

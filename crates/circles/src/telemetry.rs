@@ -1,5 +1,6 @@
 //! Structured logs: readable in development, JSON in production. Every line inside a
-//! request carries its request id (the `request` span).
+//! request carries its request id, route and user (the `request` span), every line of a
+//! background job its id and kind (the `job` span), and the use cases add their ids.
 
 use app::config::{LogFormat, Settings};
 use tracing_subscriber::{fmt, EnvFilter};
@@ -12,7 +13,9 @@ pub fn init(settings: &Settings) {
         LogFormat::Json => builder
             .json()
             .with_current_span(true)
-            .with_span_list(false)
+            // The whole chain, so a line logged deep in a use case still carries the
+            // request (id, route, user) or the job (id, kind) it belongs to.
+            .with_span_list(true)
             .init(),
         LogFormat::Pretty => builder.init(),
     }

@@ -10,15 +10,16 @@ use testkit::postgres::ScratchDatabases;
 
 const STRONG: &str = "correct horse battery staple";
 
-/// Runs the binary in `dir` (so no stray circles.toml is read) with only the `CIRCLES_*`
+/// The binary in `dir` (so no stray circles.toml is read) with only the `CIRCLES_*`
 /// variables given here.
-fn circles(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_circles"));
     cmd.args(args)
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        .env_remove("RUST_LOG");
     for (k, _) in std::env::vars() {
         if k.starts_with("CIRCLES_") {
             cmd.env_remove(k);
@@ -28,7 +29,12 @@ fn circles(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>)
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("circles starts");
+    cmd
+}
+
+/// Runs the binary to the end (see [`command`]), with `stdin` as its input.
+fn circles(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut child = command(dir, args, env).spawn().expect("circles starts");
     {
         let mut input = child.stdin.take().unwrap();
         if let Some(s) = stdin {
@@ -58,10 +64,14 @@ impl Sandbox {
     }
 
     fn run(&self, args: &[&str], extra: &[(&str, &str)], stdin: Option<&str>) -> Output {
-        let data = self.data.to_str().unwrap().to_owned();
-        let mut env = vec![("CIRCLES_DATA__DIR", data.as_str())];
+        circles(self.dir.path(), args, &self.env(extra), stdin)
+    }
+
+    /// The sandbox's data folder and `extra`, as `CIRCLES_*` variables.
+    fn env<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut env = vec![("CIRCLES_DATA__DIR", self.data.to_str().unwrap())];
         env.extend_from_slice(extra);
-        circles(self.dir.path(), args, &env, stdin)
+        env
     }
 }
 
@@ -582,4 +592,101 @@ async fn demo_seed_on_postgres_keeps_the_invariants() {
     assert_success(&o, "verify-audit on PostgreSQL after the seed");
     assert!(text(&o).0.contains("intact"), "{}", text(&o).0);
     assert_refused_again(&sb.run(&DEMO_ARGS, &env, None));
+}
+
+/// A port on loopback that nothing listens on (just now).
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// One HTTP/1.1 request to the server on `port`; its status, or none while it is not up.
+fn http(port: u16, method: &str, path: &str, json: &str) -> Option<u16> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    answer.split(' ').nth(1)?.parse().ok()
+}
+
+/// Waits up to `secs` seconds for `ready`.
+fn wait_for(secs: u64, mut ready: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < until {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    false
+}
+
+/// In JSON, every line logged inside a use case carries the request it serves (its id and
+/// route) or the job it runs (its id and kind), and never an email address or password.
+#[test]
+fn logs_follow_a_request_and_a_job_without_personal_data() {
+    let sb = Sandbox::new();
+    let (port, closed) = (free_port().to_string(), free_port().to_string());
+    let log_path = sb.dir.path().join("serve.log");
+    let env = sb.env(&[
+        ("CIRCLES_SERVER__PORT", port.as_str()),
+        ("CIRCLES_LOG__LEVEL", "info"),
+        ("CIRCLES_LOG__FORMAT", "json"),
+        // Mail cannot be delivered, so the verification job fails and says so.
+        ("CIRCLES_EMAIL__TRANSPORT", "smtp"),
+        ("CIRCLES_EMAIL__SMTP__HOST", "127.0.0.1"),
+        ("CIRCLES_EMAIL__SMTP__PORT", closed.as_str()),
+        ("CIRCLES_EMAIL__SMTP__TLS", "none"),
+    ]);
+    let mut server = command(sb.dir.path(), &["serve"], &env)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .expect("circles serve starts");
+    let port: u16 = port.parse().unwrap();
+    let up = wait_for(60, || http(port, "GET", "/health/live", "") == Some(200));
+    let login = format!(r#"{{"email":"nobody@example.org","password":"{STRONG}"}}"#);
+    let refused = http(port, "POST", "/api/v1/auth/login", &login);
+    let register = format!(
+        r#"{{"email":"newcomer@example.org","password":"{STRONG}","display_name":"Newcomer"}}"#
+    );
+    let accepted = http(port, "POST", "/api/v1/auth/register", &register);
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let job_failed = wait_for(30, || log().contains(r#""name":"job""#));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let log = log();
+    assert!(up, "the server did not come up:\n{log}");
+    assert_eq!((refused, accepted), (Some(401), Some(202)), "{log}");
+    assert!(job_failed, "no line of the verification job:\n{log}");
+
+    let in_login = log
+        .lines()
+        .find(|l| l.contains(r#""name":"login""#))
+        .unwrap_or_else(|| panic!("no line of the login use case:\n{log}"));
+    for part in [
+        r#""name":"request""#,
+        r#""route":"/api/v1/auth/login""#,
+        r#""request_id":""#,
+    ] {
+        assert!(in_login.contains(part), "{part} missing from {in_login}");
+    }
+    let in_job = log.lines().find(|l| l.contains(r#""name":"job""#)).unwrap();
+    for part in [r#""kind":"send_verification_email""#, r#""job_id":""#] {
+        assert!(in_job.contains(part), "{part} missing from {in_job}");
+    }
+    for secret in [
+        "nobody@example.org",
+        "newcomer@example.org",
+        STRONG,
+        "Newcomer",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+    }
 }

@@ -219,15 +219,18 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
         .with_state(state)
-        .layer(axum::middleware::from_fn(middleware::record_metrics));
+        .layer(axum::middleware::from_fn(middleware::record_metrics))
+        .layer(axum::middleware::from_fn(middleware::name_route));
     router = router.layer(
         ServiceBuilder::new()
             .layer(axum::middleware::from_fn(middleware::screen_request_id))
             .layer(axum::middleware::from_fn(middleware::no_store_when_personal))
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            // The route and the user are filled in once known (`middleware::name_route`, the
+            // sign-in extractors); the raw path is never logged, as some carry a secret.
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                tracing::info_span!("request", method = %req.method(), route = tracing::field::Empty, user_id = tracing::field::Empty, request_id = %id)
             }))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CatchPanicLayer::new())

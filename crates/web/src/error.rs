@@ -2,6 +2,7 @@
 //! with a stable `code`. Unexpected errors are logged with their cause chain and shown
 //! only as an opaque 500 with the request id.
 
+use app::codes::Kind;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -69,33 +70,31 @@ impl ApiError {
     }
 }
 
+/// The HTTP status that answers each kind of failure.
+pub fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::BadToken => StatusCode::BAD_REQUEST,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        Kind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<app::Error> for ApiError {
     fn from(e: app::Error) -> Self {
         use app::Error as E;
         let detail = e.to_string();
-        let (status, code) = match &e {
-            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-            E::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            E::EmailNotVerified => (StatusCode::FORBIDDEN, "email_not_verified"),
-            E::AccountSuspended => (StatusCode::FORBIDDEN, "account_suspended"),
-            E::InvalidMfaCode => (StatusCode::UNAUTHORIZED, "invalid_mfa_code"),
-            E::MfaNotEnabled => (StatusCode::CONFLICT, "mfa_not_enabled"),
-            E::MfaAlreadyEnabled => (StatusCode::CONFLICT, "mfa_already_enabled"),
-            E::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
-            E::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            E::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
-            E::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            E::Refused { code, .. } => (StatusCode::FORBIDDEN, *code),
-            E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            E::Conflict { code, .. } => (StatusCode::CONFLICT, *code),
-            E::InvalidToken => (StatusCode::BAD_REQUEST, "invalid_or_expired_token"),
-            E::SessionRevoked => (StatusCode::UNAUTHORIZED, "session_revoked"),
-            E::Internal(cause) => {
-                tracing::error!(error = %format!("{cause:#}"), "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
-            }
-        };
-        let mut p = Problem::new(status, code, detail);
+        let code = e.code();
+        let status = status_of(code.kind());
+        if let E::Internal(cause) = &e {
+            tracing::error!(error = %format!("{cause:#}"), "request failed");
+        }
+        let mut p = Problem::new(status, code.as_str(), detail);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             p.detail = "Something went wrong on our side. Try again; if it keeps happening, contact support with the request id.".into();
         }
@@ -139,3 +138,84 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// The (heading, code, status) rows of the error tables in `docs/api.md`.
+    fn documented() -> HashSet<(String, String, u16)> {
+        let doc = include_str!("../../../docs/api.md");
+        let mut heading = String::new();
+        let mut rows = HashSet::new();
+        for line in doc.lines() {
+            if let Some(h) = line.strip_prefix("### ") {
+                heading = h.trim().to_owned();
+            }
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if let [_, code, status, ..] = cells.as_slice() {
+                if let (Some(code), Ok(status)) = (
+                    code.strip_prefix('`').and_then(|c| c.strip_suffix('`')),
+                    status.parse::<u16>(),
+                ) {
+                    rows.insert((heading.clone(), code.to_owned(), status));
+                }
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn every_code_the_use_cases_answer_with_is_documented() {
+        let documented = documented();
+        let mut missing = Vec::new();
+        for l in app::codes::all() {
+            let status = status_of(l.code.kind()).as_u16();
+            let row = (l.feature.to_owned(), l.code.as_str().to_owned(), status);
+            if !documented.contains(&row) {
+                missing.push(format!(
+                    "| `{}` | {status} | {} |  (under ### {})",
+                    l.code.as_str(),
+                    l.meaning,
+                    l.feature
+                ));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "docs/api.md lacks these rows:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_documented_codes_of_use_cases_exist() {
+        let listed: HashSet<(String, String)> = app::codes::all()
+            .into_iter()
+            .map(|l| (l.feature.to_owned(), l.code.as_str().to_owned()))
+            .collect();
+        for (heading, code, _) in documented() {
+            // Answered by the web layer itself, before any use case runs.
+            if heading == "Requests" {
+                continue;
+            }
+            assert!(
+                listed.contains(&(heading.clone(), code.clone())),
+                "docs/api.md lists `{code}` under {heading}, but no use case answers with it"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rule_answers_with_its_own_code_and_status() {
+        let e: app::Error = app::circles::CircleError::Full.into();
+        let ApiError(p, _) = ApiError::from(e);
+        assert_eq!((p.status, p.code.as_str()), (409, "circle_full"));
+        let e: app::Error = app::circles::CircleError::CannotAddSelf.into();
+        let ApiError(p, _) = ApiError::from(e);
+        assert_eq!((p.status, p.code.as_str()), (403, "cannot_add_self"));
+        let ApiError(p, _) = ApiError::from(app::Error::NotFound("circle"));
+        assert_eq!((p.status, p.code.as_str()), (404, "not_found"));
+    }
+}

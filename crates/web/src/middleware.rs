@@ -29,6 +29,15 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
     res
 }
 
+/// Names the route on the request's span: its pattern (`/events/{id}`), never the path
+/// itself, which may hold a secret (a calendar feed's token).
+pub async fn name_route(req: Request, next: Next) -> Response {
+    if let Some(route) = req.extensions().get::<MatchedPath>() {
+        tracing::Span::current().record("route", route.as_str());
+    }
+    next.run(req).await
+}
+
 /// The longest client-chosen request id kept.
 const MAX_REQUEST_ID_LEN: usize = 64;
 

@@ -29,6 +29,7 @@ pub enum ReadError {
 }
 
 /// The whole body if it has at most `limit` bytes.
+#[tracing::instrument(skip_all, fields(limit))]
 pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ReadError> {
     if body
         .size_hint()

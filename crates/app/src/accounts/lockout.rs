@@ -162,6 +162,7 @@ pub struct LockoutStatus {
     pub mfa_locked_until: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn lockout_status(
     ctx: &Context,
     email: &str,
@@ -187,6 +188,7 @@ pub async fn lockout_status(
 }
 
 /// Lifts login and MFA lockouts of an account.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn clear_lockouts(ctx: &Context, email: &str, user_id: uuid::Uuid) -> Result<()> {
     clear(ctx, &login_key(email)).await?;
     clear(ctx, &mfa_key(user_id)).await

@@ -44,6 +44,7 @@ enum PasswordStep {
     Challenge(String),
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login(
     ctx: &Context,
     meta: &RequestMeta,
@@ -61,6 +62,7 @@ pub async fn login(
     })
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login_browser(
     ctx: &Context,
     meta: &RequestMeta,
@@ -176,6 +178,7 @@ async fn failed_login(ctx: &Context, meta: &RequestMeta, attempt: &Attempt, emai
 }
 
 /// Second step: a TOTP code or a recovery code for the challenge from [`login`].
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login_mfa(
     ctx: &Context,
     meta: &RequestMeta,
@@ -186,6 +189,7 @@ pub async fn login_mfa(
     finish_api(ctx, meta, user_id, method).await
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn login_mfa_browser(
     ctx: &Context,
     meta: &RequestMeta,

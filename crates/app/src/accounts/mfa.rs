@@ -1,6 +1,7 @@
 //! Two-step verification with TOTP (RFC 6238) and ten single-use recovery codes. The TOTP
 //! secret is encrypted at rest; recovery codes are stored as hashes.
 
+use super::errors::AccountError;
 use super::password;
 use super::recovery::notice;
 use super::AccountNotice;
@@ -48,6 +49,7 @@ async fn secret_row(ctx: &Context, user_id: Uuid) -> Result<Option<mfa_secrets::
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn mfa_enabled(ctx: &Context, user_id: Uuid) -> Result<bool> {
     Ok(secret_row(ctx, user_id)
         .await?
@@ -55,6 +57,7 @@ pub async fn mfa_enabled(ctx: &Context, user_id: Uuid) -> Result<bool> {
 }
 
 /// Starts enrolment: a new secret, unconfirmed until [`confirm_totp`] sees a valid code.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn start_totp_setup(ctx: &Context, actor: &Actor) -> Result<TotpSetup> {
     let existing = secret_row(ctx, actor.id()).await?;
     if existing.as_ref().is_some_and(|r| r.confirmed_at.is_some()) {
@@ -98,6 +101,7 @@ fn setup_for(ctx: &Context, secret: Vec<u8>, email: &str) -> Result<TotpSetup> {
 /// The set-up started with [`start_totp_setup`] and not yet confirmed, if any: the pages
 /// show it again (after a reload or a mistyped code) instead of issuing a new secret the
 /// authenticator app does not know.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn pending_totp_setup(ctx: &Context, actor: &Actor) -> Result<Option<TotpSetup>> {
     let Some(row) = secret_row(ctx, actor.id())
         .await?
@@ -118,6 +122,7 @@ pub async fn pending_totp_setup(ctx: &Context, actor: &Actor) -> Result<Option<T
 }
 
 /// Abandons an unconfirmed set-up; two-step verification stays off.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn cancel_totp_setup(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<()> {
     // Only an unconfirmed secret may go: a confirmed one is removed by `disable_totp`, which
     // asks for the password and a code.
@@ -127,10 +132,7 @@ pub async fn cancel_totp_setup(ctx: &Context, meta: &RequestMeta, actor: &Actor)
         .exec(&ctx.creds)
         .await?;
     if removed.rows_affected == 0 {
-        return Err(Error::conflict(
-            "mfa_setup_not_started",
-            "There is no two-step verification set-up to cancel.",
-        ));
+        return Err(AccountError::NoMfaSetupToCancel.into());
     }
     audit::record_alone(
         &ctx.main,
@@ -143,6 +145,7 @@ pub async fn cancel_totp_setup(ctx: &Context, meta: &RequestMeta, actor: &Actor)
 }
 
 /// Finishes enrolment with a code from the app; returns the recovery codes, shown once.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn confirm_totp(
     ctx: &Context,
     meta: &RequestMeta,
@@ -153,10 +156,7 @@ pub async fn confirm_totp(
     let Some(row) = row.filter(|r| r.confirmed_at.is_none()) else {
         return Err(match mfa_enabled(ctx, actor.id()).await? {
             true => Error::MfaAlreadyEnabled,
-            false => Error::conflict(
-                "mfa_setup_not_started",
-                "Start two-step verification set-up first.",
-            ),
+            false => Error::from(AccountError::MfaSetupNotStarted),
         });
     };
     let Some(step) = matching_step(ctx, &row, &actor.user.email, code)? else {
@@ -186,6 +186,7 @@ pub async fn confirm_totp(
 }
 
 /// Turns MFA off; needs the password and a current code (or a recovery code).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn disable_totp(
     ctx: &Context,
     meta: &RequestMeta,
@@ -222,6 +223,7 @@ pub async fn disable_totp(
 }
 
 /// Support's MFA reset: removes the secret and codes without the user's involvement.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn remove_mfa(ctx: &Context, user_id: Uuid) -> Result<bool> {
     let had = secret_row(ctx, user_id).await?.is_some();
     remove_secrets(ctx, user_id).await?;
@@ -240,6 +242,7 @@ async fn remove_secrets(ctx: &Context, user_id: Uuid) -> Result<()> {
 }
 
 /// New recovery codes (the old ones stop working); needs a current TOTP code.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn regenerate_recovery_codes(
     ctx: &Context,
     meta: &RequestMeta,

@@ -1,6 +1,7 @@
 //! Accounts: registration and email verification, login with optional TOTP step,
 //! sessions with rotating refresh tokens, password change and reset, MFA enrolment.
 
+pub mod errors;
 pub mod jobs;
 mod lockout;
 mod login;
@@ -59,6 +60,7 @@ pub(crate) async fn find_user_by_email(
 }
 
 /// Issues a one-time token for an email link (used by the job worker).
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn issue_token(ctx: &crate::Context, user_id: Uuid, purpose: Purpose) -> Result<String> {
     one_time::issue(ctx, user_id, purpose).await
 }

@@ -34,6 +34,7 @@ impl Purpose {
 }
 
 /// Creates a token for `user_id` and returns it in the clear (to be emailed, never stored).
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn issue(ctx: &Context, user_id: Uuid, purpose: Purpose) -> Result<String> {
     let raw = token::new_token();
     let now = ctx.now();
@@ -52,6 +53,7 @@ pub async fn issue(ctx: &Context, user_id: Uuid, purpose: Purpose) -> Result<Str
 }
 
 /// The user a still-valid token belongs to, without using it up.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn peek(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid> {
     one_time_tokens::Entity::find()
         .filter(one_time_tokens::Column::TokenHash.eq(token::hash(raw)))
@@ -65,6 +67,7 @@ pub async fn peek(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid> {
 }
 
 /// Uses the token up. Exactly one caller succeeds, however many race.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn consume(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid> {
     let user_id = peek(ctx, raw, purpose).await?;
     let now = ctx.now();
@@ -83,6 +86,7 @@ pub async fn consume(ctx: &Context, raw: &str, purpose: Purpose) -> Result<Uuid>
 }
 
 /// Voids every unused token of one purpose (e.g. after a successful password reset).
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn void_all(ctx: &Context, user_id: Uuid, purpose: Purpose) -> Result<()> {
     one_time_tokens::Entity::update_many()
         .col_expr(one_time_tokens::Column::UsedAt, Expr::value(ctx.now()))

@@ -14,6 +14,7 @@ fn argon2() -> Argon2<'static> {
     )
 }
 
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -29,6 +30,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
 
 /// Verifies `password` against `stored`; with no stored hash (unknown user) a dummy hash is
 /// checked instead, so the answer takes as long either way.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn verify_password(password: &str, stored: Option<String>) -> Result<bool> {
     let known = stored.is_some();
     let stored = match stored {

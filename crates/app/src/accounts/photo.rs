@@ -137,6 +137,7 @@ fn flatten_on_white(img: DynamicImage) -> image::RgbImage {
 
 /// Replaces my profile photo with `upload`, resized and re-encoded. On any problem the
 /// old photo stays.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn set_photo(
     ctx: &Context,
     meta: &RequestMeta,
@@ -209,6 +210,7 @@ pub async fn set_photo(
 }
 
 /// Removes my profile photo (nothing happens when there is none).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<Profile> {
     actor.require::<crate::authz::can::ManageOwnAccount>()?;
     let txn = db::begin_write(&ctx.main).await?;
@@ -248,6 +250,7 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
 /// A member's profile photo, for the people who know him: himself, those who share an
 /// active circle or an event with him (attending or organising it), and Admins and Support.
 /// To anyone else there is no photo (`NotFound`), so an id alone reveals nothing.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), user_id = %user_id), err(level = "info"))]
 pub async fn photo(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<Option<Photo>> {
     actor.require::<crate::authz::can::Participate>()?;
     let staff = actor

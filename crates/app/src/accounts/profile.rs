@@ -63,6 +63,7 @@ pub fn photo_url(user: &users::Model) -> Option<String> {
         .map(|v| format!("/users/{}/photo?v={v}", user.id))
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn me(ctx: &Context, actor: &Actor) -> Result<Profile> {
     let mfa_enabled = super::mfa::mfa_enabled(ctx, actor.id()).await?;
     let u = &actor.user;
@@ -102,6 +103,7 @@ fn optional<T>(
 
 /// Saves the fields `changes` carries, all or none: every broken rule is reported at once,
 /// each under its field name.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn update_profile(
     ctx: &Context,
     meta: &RequestMeta,

@@ -43,6 +43,7 @@ async fn store_hash(ctx: &Context, user_id: Uuid, new_password: &NewPassword) ->
 }
 
 /// Changes the signed-in user's password and ends their other sessions.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn change_password(
     ctx: &Context,
     meta: &RequestMeta,
@@ -98,6 +99,7 @@ async fn revoke_calendar_feed(ctx: &Context, user_id: Uuid) -> Result<()> {
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn notice(
     txn: &impl db::sea_orm::ConnectionTrait,
     ctx: &Context,
@@ -111,6 +113,7 @@ pub async fn notice(
 }
 
 /// Emails a reset link when the address has an active account; answers the same either way.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn request_password_reset(
     ctx: &Context,
     meta: &RequestMeta,
@@ -167,6 +170,7 @@ pub async fn request_password_reset(
 
 /// Sets a new password with the token from the reset email. Every session ends, lockouts
 /// lift, and — since the link proves it — the address counts as verified.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reset_password(
     ctx: &Context,
     meta: &RequestMeta,

@@ -33,6 +33,7 @@ pub(crate) fn limit(ctx: &Context, name: &'static str, max: u32) -> Limit {
 
 /// Registers a new Member and queues the verification email. Succeeds the same way when
 /// the address is taken (and tells its owner by email).
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn register(ctx: &Context, meta: &RequestMeta, input: &Registration) -> Result<()> {
     ctx.limiter
         .hit(
@@ -168,6 +169,7 @@ async fn notify_existing(ctx: &Context, meta: &RequestMeta, user_id: Uuid) -> Re
 }
 
 /// Confirms an address with the token from the verification email.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn verify_email(ctx: &Context, meta: &RequestMeta, raw_token: &str) -> Result<()> {
     let user_id = one_time::consume(ctx, raw_token, Purpose::VerifyEmail).await?;
     let user = find_user(&ctx.main, user_id).await?;
@@ -196,6 +198,7 @@ pub async fn verify_email(ctx: &Context, meta: &RequestMeta, raw_token: &str) ->
 
 /// Sends a new verification link if the address has an unverified account; answers the
 /// same either way.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn resend_verification(ctx: &Context, meta: &RequestMeta, raw_email: &str) -> Result<()> {
     ctx.limiter
         .hit(
@@ -240,6 +243,7 @@ pub(crate) async fn queue_verification(
 }
 
 /// Support staff asking for a new verification email on someone's behalf.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn queue_verification_by(
     ctx: &Context,
     meta: &RequestMeta,

@@ -167,6 +167,7 @@ pub(crate) async fn start_browser_session(
 
 /// The actor behind an access token: the token must be valid, its session live and its
 /// user active.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn authenticate(ctx: &Context, access_token: &str) -> Result<Actor> {
     let claims = verify_claims(ctx, access_token, "access").ok_or(Error::Unauthenticated)?;
     let session = sessions::Entity::find_by_id(claims.sid)
@@ -180,6 +181,7 @@ pub async fn authenticate(ctx: &Context, access_token: &str) -> Result<Actor> {
 }
 
 /// The actor behind a session cookie.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn authenticate_browser(ctx: &Context, cookie_token: &str) -> Result<Actor> {
     let session = sessions::Entity::find()
         .filter(sessions::Column::CookieTokenHash.eq(token::hash(cookie_token)))
@@ -238,6 +240,7 @@ async fn end_if_idle(ctx: &Context, session: &sessions::Model, now: DateTime<Utc
 }
 
 /// Exchanges a refresh token for a new pair.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn refresh(ctx: &Context, meta: &RequestMeta, raw: &str) -> Result<TokenPair> {
     let hash = token::hash(raw);
     let presented = refresh_tokens::Entity::find()
@@ -333,6 +336,7 @@ async fn revoke_where(
 }
 
 /// Ends every session of a user except `keep` (password change keeps the current one).
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn revoke_all_sessions(
     ctx: &Context,
     user_id: Uuid,
@@ -342,6 +346,7 @@ pub async fn revoke_all_sessions(
     revoke_where(ctx, user_id, None, keep, reason).await
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn logout(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<()> {
     revoke_where(ctx, actor.id(), Some(actor.session_id), None, "logout").await?;
     audit::record_alone(
@@ -365,6 +370,7 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn list_sessions(ctx: &Context, actor: &Actor) -> Result<Vec<SessionInfo>> {
     let rows = sessions::Entity::find()
         .filter(sessions::Column::UserId.eq(actor.id()))
@@ -388,6 +394,7 @@ pub async fn list_sessions(ctx: &Context, actor: &Actor) -> Result<Vec<SessionIn
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), session_id = %session_id), err(level = "info"))]
 pub async fn revoke_session(
     ctx: &Context,
     meta: &RequestMeta,
@@ -410,6 +417,7 @@ pub async fn revoke_session(
 
 /// Ends every session of the actor except the one making the request ("sign out
 /// everywhere else"); answers how many ended.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn revoke_other_sessions(
     ctx: &Context,
     meta: &RequestMeta,

@@ -110,6 +110,7 @@ pub struct ChainReport {
 }
 
 /// Walks the chain from the first record and reports the first break.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport> {
     // One read transaction, so concurrent appends cannot look like a break.
     let txn = db.begin().await?;
@@ -153,6 +154,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<ChainReport> {
 /// record that names `user_id` as actor or target, keeping the chain verifiable; returns
 /// how many records were erased. Records written before format 2 cannot be erased this way
 /// and are left as they are (their count is the second number).
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn erase_person(txn: &impl ConnectionTrait, user_id: Uuid) -> Result<(u64, u64)> {
     let names = db::sea_orm::Condition::any()
         .add(audit_log::Column::ActorId.eq(user_id))

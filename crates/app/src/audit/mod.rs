@@ -109,6 +109,7 @@ fn random_salt() -> String {
 }
 
 /// Appends `entry` inside the caller's write transaction (see `db::begin_write`).
+#[tracing::instrument(skip_all, fields(action = entry.action.as_str()), err(level = "info"))]
 pub async fn record(
     txn: &impl ConnectionTrait,
     meta: &RequestMeta,
@@ -160,6 +161,7 @@ pub async fn record(
 
 /// Appends `entry` in a transaction of its own (events that change nothing else, such as
 /// a failed login).
+#[tracing::instrument(skip_all, fields(action = entry.action.as_str()), err(level = "info"))]
 pub async fn record_alone(db: &DatabaseConnection, meta: &RequestMeta, entry: Entry) -> Result<()> {
     let txn = db::begin_write(db).await?;
     record(&txn, meta, entry).await?;
@@ -250,6 +252,7 @@ impl From<audit_log::Model> for AuditRecord {
 }
 
 /// Newest first. Needs `ReadAuditLog`.
+#[tracing::instrument(skip_all, fields(actor_id = %_granted.actor_id()), err(level = "info"))]
 pub async fn list(
     db: &DatabaseConnection,
     _granted: Granted<can::ReadAuditLog>,

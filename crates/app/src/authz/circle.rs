@@ -123,6 +123,7 @@ pub(crate) async fn active_membership(
 }
 
 /// Whether the user is an active member (of any role) of the circle.
+#[tracing::instrument(skip_all, fields(circle_id = %circle_id, user_id = %user_id), err(level = "info"))]
 pub async fn is_member(db: &impl ConnectionTrait, circle_id: Uuid, user_id: Uuid) -> Result<bool> {
     Ok(active_membership(db, circle_id, user_id).await?.is_some())
 }
@@ -149,6 +150,7 @@ pub(crate) async fn circles_led_by(
 }
 
 /// The step-in of this Admin in this circle that is running at `now`, if any.
+#[tracing::instrument(skip_all, fields(circle_id = %circle_id, admin_id = ?admin_id), err(level = "info"))]
 pub async fn running_step_in(
     db: &impl ConnectionTrait,
     circle_id: Uuid,
@@ -166,6 +168,7 @@ pub async fn running_step_in(
     Ok(q.one(db).await?)
 }
 
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn standing(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Standing> {
     let now = ctx.now();
     let m = active_membership(&ctx.main, circle_id, actor.id()).await?;
@@ -188,6 +191,7 @@ pub async fn standing(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<S
 
 /// The proof that `actor` leads the circle now, or `Forbidden` (`NotFound` when there is
 /// no such circle).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn lead(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Leading> {
     let circle = find_circle(&ctx.main, circle_id).await?;
     let s = standing(ctx, actor, circle_id).await?;
@@ -204,6 +208,7 @@ pub async fn lead(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Leadi
 
 /// The proof that `actor` may read the circle's private data now, or `Forbidden`
 /// (`NotFound` when there is no such circle).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn enter(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<InCircle> {
     find_circle(&ctx.main, circle_id).await?;
     let s = standing(ctx, actor, circle_id).await?;

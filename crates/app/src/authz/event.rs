@@ -79,6 +79,7 @@ pub(crate) async fn organises(ctx: &Context, actor: &Actor, e: &events::Model) -
 
 /// The proof that `actor` organises the event, or `Forbidden` (`NotFound` when there is
 /// no such event or he may not see it).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn organise(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<Organising> {
     let event = find_event(&ctx.main, event_id).await?;
     if organises(ctx, actor, &event).await? {

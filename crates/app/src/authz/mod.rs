@@ -12,12 +12,21 @@
 pub mod circle;
 pub mod event;
 
+use crate::codes::error_codes;
 use crate::{Error, Result};
 use db::main_db::{user_roles, users};
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use domain::{permission, Permission, Role};
 use std::marker::PhantomData;
 use uuid::Uuid;
+
+error_codes! {
+    /// Why Support or an Admin may not assist an account.
+    pub enum AssistError in "Support" {
+        CannotAssistSelf = Forbidden("cannot_assist_self", "Use your own Security page for your own account."),
+        AdminOnlyAccount = Forbidden("admin_only_account", "This account holds a role above Facilitator; only an Admin can help with it."),
+    }
+}
 
 /// The signed-in user a request acts for.
 #[derive(Debug, Clone)]
@@ -109,6 +118,7 @@ impl Actor {
 }
 
 /// The roles a user holds, Member first.
+#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
 pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Role>> {
     let rows = user_roles::Entity::find()
         .filter(user_roles::Column::UserId.eq(user_id))
@@ -141,6 +151,7 @@ impl Assisting {
 /// The proof that `actor` may assist the account `subject_id`: Support helps ordinary
 /// accounts (Members and Facilitators), Admins every account but their own, which they
 /// manage from their own pages.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), subject_id = %subject_id), err(level = "info"))]
 pub async fn assist(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -148,10 +159,7 @@ pub async fn assist(
     subject_id: Uuid,
 ) -> Result<Assisting> {
     if subject_id == actor.id() {
-        return Err(Error::refused(
-            "cannot_assist_self",
-            "Use your own Security page for your own account.",
-        ));
+        return Err(AssistError::CannotAssistSelf.into());
     }
     let subject = roles_of(db, subject_id).await?;
     if permission::may_assist(&actor.roles, &subject) {
@@ -160,9 +168,6 @@ pub async fn assist(
             subject_id,
         })
     } else {
-        Err(Error::refused(
-            "admin_only_account",
-            "This account holds a role above Facilitator; only an Admin can help with it.",
-        ))
+        Err(AssistError::AdminOnlyAccount.into())
     }
 }

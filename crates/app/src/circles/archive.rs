@@ -8,11 +8,12 @@
 //! meetings, their counts and who was a member stay. Everyone active or still waiting is
 //! told by email.
 
+use super::errors::CircleError;
 use super::jobs::CircleNotice;
 use super::{lock_circle, notify, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
-use crate::{Context, Error, RequestMeta, Result};
+use crate::{Context, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::credentials::invitation_tokens;
 use db::main_db::meetings;
@@ -39,16 +40,14 @@ pub struct ArchiveReport {
 }
 
 /// Archives the circle the actor leads. Nothing can be changed afterwards.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Result<ArchiveReport> {
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = lock_circle(&txn, lead.circle_id()).await?;
     refuse_if_archived(&circle)?;
     if !circle.status.can_become(CircleStatus::Archived) {
-        return Err(Error::conflict(
-            "invalid_status_change",
-            "This circle cannot be archived.",
-        ));
+        return Err(CircleError::CannotArchive.into());
     }
     let waiting = decline_waiting(&txn, circle.id, lead.actor_id(), now).await?;
     let active = people_with_status(&txn, circle.id, MembershipStatus::Active).await?;

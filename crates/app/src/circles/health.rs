@@ -121,6 +121,7 @@ const QUIET_DAYS: i64 = 30;
 
 /// The health of one circle: in full for its leaders (and a stepped-in Admin), with
 /// small-group suppression for roles that see organisation reports.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn circle_health(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<CircleHealth> {
     let circle = find_circle(&ctx.main, circle_id).await?;
     let leads = standing(ctx, actor, circle_id).await?.leads();
@@ -192,6 +193,7 @@ impl CircleHealth {
 
 /// Every circle's figures and the organisation's totals (needs `ViewOrgReports`), with
 /// small-group suppression: this is a view from outside every circle.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn org_overview(ctx: &Context, actor: &Actor) -> Result<OrgOverview> {
     actor.require::<crate::authz::can::ViewOrgReports>()?;
     let now = ctx.now();

@@ -6,6 +6,7 @@
 //! invitation (`accepted_at`) and the seat in one main transaction, and only then marks the
 //! token used. Should that last step fail, the claimed invitation already refuses reuse.
 
+use super::errors::CircleError;
 use super::jobs::{CircleNotice, SendCircleInvitation};
 use super::{
     lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
@@ -70,6 +71,7 @@ fn pending(now: DateTime<Utc>) -> Condition {
 }
 
 /// Invites an address (leaders). One pending invitation per address and circle.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn invite(
     ctx: &Context,
     meta: &RequestMeta,
@@ -89,10 +91,7 @@ pub async fn invite(
         .await?
     {
         if super::is_member(&txn, circle.id, user.id).await? {
-            return Err(Error::conflict(
-                "already_member",
-                "This person is already in the circle.",
-            ));
+            return Err(CircleError::InviteeAlreadyMember.into());
         }
     }
     let open = invitations::Entity::find()
@@ -102,10 +101,7 @@ pub async fn invite(
         .one(&txn)
         .await?;
     if open.is_some() {
-        return Err(Error::conflict(
-            "already_invited",
-            "This address already has a pending invitation to this circle.",
-        ));
+        return Err(CircleError::AlreadyInvited.into());
     }
     let row = invitations::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -139,6 +135,7 @@ pub async fn invite(
 }
 
 /// Pending invitations, oldest first.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
     Ok(invitations::Entity::find()
         .filter(invitations::Column::CircleId.eq(lead.circle_id()))
@@ -152,6 +149,7 @@ pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
 }
 
 /// Revokes a pending invitation; its link stops working.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), invitation_id = %invitation_id), err(level = "info"))]
 pub async fn revoke(
     ctx: &Context,
     meta: &RequestMeta,
@@ -172,10 +170,7 @@ pub async fn revoke(
         .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(Error::conflict(
-            "invitation_not_pending",
-            "This invitation was already accepted, revoked or has expired.",
-        ));
+        return Err(CircleError::InvitationNotPending.into());
     }
     audit::record(
         &txn,
@@ -196,6 +191,7 @@ pub async fn revoke(
 
 /// Accepts an invitation with the emailed token: the signed-in user must own the invited
 /// address. Takes a seat; when the circle is full the invitation stays valid.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn accept(
     ctx: &Context,
     meta: &RequestMeta,
@@ -222,10 +218,7 @@ pub async fn accept(
         .map(Email::into_inner)
         .unwrap_or(actor.user.email.to_lowercase());
     if invited != mine {
-        return Err(Error::refused(
-            "invitation_for_someone_else",
-            "This invitation was sent to another email address. Sign in with that address to accept it.",
-        ));
+        return Err(CircleError::InvitationForSomeoneElse.into());
     }
     let txn = db::begin_write(&ctx.main).await?;
     // The circle row first, as everywhere that also writes memberships.
@@ -237,10 +230,7 @@ pub async fn accept(
         .one(&txn)
         .await?;
     if existing.as_ref().is_some_and(|m| m.status.is_active()) {
-        return Err(Error::conflict(
-            "already_member",
-            "You are already in this circle.",
-        ));
+        return Err(CircleError::AlreadyMember.into());
     }
     // Claim the invitation: exactly one acceptance wins, and only of a pending one.
     let claimed = invitations::Entity::update_many()
@@ -277,10 +267,7 @@ pub async fn accept(
                 .exec(&txn)
                 .await?;
             if res.rows_affected != 1 {
-                return Err(Error::conflict(
-                    "already_member",
-                    "You are already in this circle.",
-                ));
+                return Err(CircleError::AlreadyMember.into());
             }
             m.id
         }
@@ -332,6 +319,7 @@ pub async fn accept(
 /// The name of the circle an invitation link is for, so its page can say what accepting
 /// joins; `None` for a link that names no invitation. Whether the link still works is
 /// decided by [`accept`].
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn preview(ctx: &Context, raw_token: &str) -> Result<Option<String>> {
     if raw_token.is_empty() {
         return Ok(None);

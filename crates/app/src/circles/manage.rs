@@ -1,5 +1,6 @@
 //! Creating, editing, viewing and browsing circles.
 
+use super::errors::CircleError;
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{InCircle, Leading, Standing};
@@ -128,6 +129,14 @@ pub struct CircleView {
     pub viewer_is_member: bool,
 }
 
+impl CircleView {
+    /// Whether someone outside may ask to join now: the circle is open to requests and
+    /// forming or active (what `membership::request_join` asks of the circle).
+    pub fn open_to_requests(&self) -> bool {
+        self.visibility == Visibility::Open && self.status.accepts_members()
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CircleFilter {
@@ -246,6 +255,7 @@ fn validate(input: &CircleInput) -> Result<Valid> {
 /// Creates a circle; its creator becomes its facilitator (not counted against capacity).
 /// Everyone, Admins included, needs a current certification: leading a circle is never a
 /// global role's privilege.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn create(
     ctx: &Context,
     meta: &RequestMeta,
@@ -258,10 +268,7 @@ pub async fn create(
     let id = Uuid::now_v7();
     let txn = db::begin_write(&ctx.main).await?;
     if !certification::is_current_locked(&txn, g.actor_id(), now).await? {
-        return Err(Error::refused(
-            "certification_required",
-            "Only a certified facilitator can create a circle; ask the Program Team about certification.",
-        ));
+        return Err(CircleError::CertificationRequired.into());
     }
     circles::ActiveModel {
         id: Set(id),
@@ -318,6 +325,7 @@ pub async fn create(
 
 /// Whether the actor may create circles: the permission and a current certification
 /// (what [`create`] checks).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
     if !actor.can(Permission::CreateCircles) {
         return Ok(false);
@@ -345,6 +353,7 @@ fn input_of(c: &circles::Model) -> CircleInput {
 
 /// Edits a circle (leaders). Capacity cannot drop below the active members; status moves
 /// only as `CircleStatus::can_become` allows; archived circles refuse every change.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn update(
     ctx: &Context,
     meta: &RequestMeta,
@@ -389,27 +398,22 @@ pub async fn update(
     }
     let v = validate(&input)?;
     if v.capacity < current.active_members {
-        return Err(Error::conflict(
-            "capacity_below_members",
-            format!(
-                "The circle has {} active members; capacity cannot be lower.",
-                current.active_members
-            ),
-        ));
+        return Err(CircleError::CapacityBelowMembers.with(format!(
+            "The circle has {} active members; capacity cannot be lower.",
+            current.active_members
+        )));
     }
     let from = current.status;
     let to = patch.status.unwrap_or(from);
     if to == CircleStatus::Archived {
-        return Err(Error::conflict(
-            "archive_separately",
-            "Archiving is a step of its own (it removes personal details): use \"Archive circle\".",
-        ));
+        return Err(CircleError::ArchiveSeparately.into());
     }
     if !from.can_become(to) {
-        return Err(Error::conflict(
-            "invalid_status_change",
-            format!("A {} circle cannot become {}.", from.as_str(), to.as_str()),
-        ));
+        return Err(CircleError::StatusChange.with(format!(
+            "A {} circle cannot become {}.",
+            from.as_str(),
+            to.as_str()
+        )));
     }
     circles::ActiveModel {
         id: Set(current.id),
@@ -545,6 +549,7 @@ fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) ->
 }
 
 /// One circle as the actor may see it. Archived circles are shown to their members only.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<CircleView> {
     let c = find_circle(&ctx.main, circle_id).await?;
     let s = standing(ctx, actor, circle_id).await?;
@@ -559,6 +564,7 @@ pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Circle
 }
 
 /// The circle's members and leaders: for those inside it only.
+#[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
     Ok(people_of(ctx, &[inside.circle_id()], false)
         .await?
@@ -567,6 +573,7 @@ pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
 }
 
 /// Circles to browse, oldest first, with search and filters; never archived ones.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id()), err(level = "info"))]
 pub async fn browse(
     ctx: &Context,
     g: Granted<can::Participate>,

@@ -5,6 +5,7 @@
 //! made for (`origin_at`, unique per circle), and occurrences that already have a meeting
 //! (even a moved or cancelled one) are skipped inside the write transaction.
 
+use super::errors::CircleError;
 use super::jobs::{MeetingNotice, SendMeetingNotice};
 use super::{lock_circle, optional_text, refuse_if_archived};
 use crate::audit::{self, Action, Entry};
@@ -90,6 +91,7 @@ fn cadence_of(c: &circles::Model) -> Result<Cadence> {
 
 /// Creates a scheduled meeting for every cadence occurrence from now until `until` (at most
 /// 26 weeks ahead) that has none yet. Calling it again creates nothing new.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn generate_meetings(
     ctx: &Context,
     meta: &RequestMeta,
@@ -155,6 +157,7 @@ pub async fn generate_meetings(
 
 /// The circle's meetings starting in `[from, until)`, earliest first (for those inside it:
 /// meeting notes are the circle's own).
+#[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn list_meetings(
     ctx: &Context,
     inside: &InCircle,
@@ -174,6 +177,7 @@ pub async fn list_meetings(
 }
 
 /// The circle a meeting belongs to (so the caller can check who leads it).
+#[tracing::instrument(skip_all, fields(meeting_id = %meeting_id), err(level = "info"))]
 pub async fn circle_of(ctx: &Context, meeting_id: Uuid) -> Result<Uuid> {
     Ok(meetings::Entity::find_by_id(meeting_id)
         .one(&ctx.main)
@@ -193,6 +197,7 @@ fn check_duration(minutes: i32) -> Result<()> {
 }
 
 /// Adds a one-off meeting by hand (leaders).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn add_meeting(
     ctx: &Context,
     meta: &RequestMeta,
@@ -237,7 +242,7 @@ pub async fn add_meeting(
 }
 
 /// The meeting, read inside the write transaction, if it belongs to the led circle.
-async fn meeting_in(
+pub(super) async fn meeting_in(
     txn: &impl ConnectionTrait,
     lead: &Leading,
     meeting_id: Uuid,
@@ -251,16 +256,14 @@ async fn meeting_in(
 
 fn refuse_if_cancelled(m: &meetings::Model) -> Result<()> {
     if m.status.is_cancelled() {
-        return Err(Error::conflict(
-            "meeting_cancelled",
-            "This meeting has been cancelled.",
-        ));
+        return Err(CircleError::MeetingCancelled.into());
     }
     Ok(())
 }
 
 /// Moves a meeting to a new start; it keeps its cadence occurrence, so generating again
 /// does not bring the old time back.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn move_meeting(
     ctx: &Context,
     meta: &RequestMeta,
@@ -294,6 +297,7 @@ pub async fn move_meeting(
 }
 
 /// Cancels a meeting (it stays listed, as cancelled).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn cancel_meeting(
     ctx: &Context,
     meta: &RequestMeta,
@@ -350,6 +354,7 @@ async fn tell_circle(
 
 /// Records attendance for a scheduled meeting that has started: one status per active
 /// member of the circle, replacing what was recorded before.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn record_attendance(
     ctx: &Context,
     meta: &RequestMeta,
@@ -364,20 +369,14 @@ pub async fn record_attendance(
     let m = meeting_in(&txn, lead, meeting_id).await?;
     refuse_if_cancelled(&m)?;
     if m.starts_at > now {
-        return Err(Error::conflict(
-            "meeting_not_started",
-            "Attendance can be recorded once the meeting has started.",
-        ));
+        return Err(CircleError::MeetingNotStarted.into());
     }
     for (user_id, status) in &entries {
         if active_membership(&txn, circle.id, *user_id)
             .await?
             .is_none()
         {
-            return Err(Error::conflict(
-                "not_a_member",
-                "Attendance can only be recorded for active members of this circle.",
-            ));
+            return Err(CircleError::NotAMember.into());
         }
         let existing = attendance::Entity::find_by_id((m.id, *user_id))
             .one(&txn)
@@ -418,6 +417,7 @@ pub async fn record_attendance(
 
 /// What was recorded at a meeting of the led circle, per person (`present`, `absent` or
 /// `excused`), to pre-fill the attendance form.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn attendance_of(
     ctx: &Context,
     lead: &Leading,
@@ -434,6 +434,7 @@ pub async fn attendance_of(
 }
 
 /// The actor's own attendance history, newest meeting first.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn my_attendance(ctx: &Context, actor: &Actor) -> Result<Vec<MyAttendance>> {
     let rows = attendance::Entity::find()
         .filter(attendance::Column::UserId.eq(actor.id()))

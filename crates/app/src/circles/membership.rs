@@ -1,6 +1,7 @@
 //! Joining and leaving: requests to join, the facilitators' queue, approval and decline,
 //! leaving, removal, co-facilitators, and a person's own circles.
 
+use super::errors::CircleError;
 use super::facilitation;
 use super::jobs::CircleNotice;
 use super::{
@@ -132,6 +133,7 @@ async fn transition(
 
 /// Asks to join an open circle. A person who left, was removed or declined may ask again
 /// (the same row is reused).
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn request_join(
     ctx: &Context,
     meta: &RequestMeta,
@@ -145,25 +147,12 @@ pub async fn request_join(
     let circle = find_circle(&txn, circle_id).await?;
     refuse_unless_accepting(&circle)?;
     if circle.visibility != Visibility::Open {
-        return Err(Error::conflict(
-            "invitation_only",
-            "This circle takes members by invitation only.",
-        ));
+        return Err(CircleError::InvitationOnly.into());
     }
     let existing = membership_in(&txn, circle_id, g.actor_id()).await?;
     let row = match existing {
-        Some(m) if m.status.is_active() => {
-            return Err(Error::conflict(
-                "already_member",
-                "You are already in this circle.",
-            ))
-        }
-        Some(m) if m.status.is_pending() => {
-            return Err(Error::conflict(
-                "already_requested",
-                "You already asked to join; the facilitators will decide soon.",
-            ))
-        }
+        Some(m) if m.status.is_active() => return Err(CircleError::AlreadyMember.into()),
+        Some(m) if m.status.is_pending() => return Err(CircleError::AlreadyRequested.into()),
         Some(m) => {
             let row = memberships::ActiveModel {
                 role: Set(CircleRole::Member),
@@ -178,10 +167,7 @@ pub async fn request_join(
             };
             let from = m.status;
             if !transition(&txn, m.id, from, MembershipStatus::Requested, row).await? {
-                return Err(Error::conflict(
-                    "already_requested",
-                    "You already asked to join.",
-                ));
+                return Err(CircleError::AlreadyRequested.into());
             }
             memberships::Entity::find_by_id(m.id)
                 .one(&txn)
@@ -206,7 +192,7 @@ pub async fn request_join(
         .await
         .map_err(|e| {
             if db::is_unique_violation(&e) {
-                Error::conflict("already_requested", "You already asked to join.")
+                Error::from(CircleError::AlreadyRequested)
             } else {
                 e.into()
             }
@@ -234,6 +220,7 @@ pub async fn request_join(
 }
 
 /// Pending requests in arrival order (requested_at, then id).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
     let circle = find_circle(&ctx.main, lead.circle_id()).await?;
     let rows = memberships::Entity::find()
@@ -289,14 +276,12 @@ async fn pending_request(
 }
 
 fn not_pending() -> Error {
-    Error::conflict(
-        "request_not_pending",
-        "This request has already been decided or withdrawn.",
-    )
+    Error::from(CircleError::RequestNotPending)
 }
 
 /// Approves a request: takes a seat with the conditional update. When the circle is full
 /// the request stays queued, in its place.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), membership_id = %membership_id), err(level = "info"))]
 pub async fn approve(
     ctx: &Context,
     meta: &RequestMeta,
@@ -351,6 +336,7 @@ pub async fn approve(
 }
 
 /// Declines a request, with an optional reason the person is told.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), membership_id = %membership_id), err(level = "info"))]
 pub async fn decline(
     ctx: &Context,
     meta: &RequestMeta,
@@ -411,6 +397,7 @@ async fn find(ctx: &Context, id: Uuid) -> Result<Membership> {
 
 /// Leaves a circle (or withdraws a pending request). A member's seat is freed; the
 /// facilitator cannot leave their own circle.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn leave(
     ctx: &Context,
     meta: &RequestMeta,
@@ -429,10 +416,7 @@ pub async fn leave(
         return Err(Error::NotFound("membership"));
     }
     if m.role == CircleRole::Facilitator {
-        return Err(Error::conflict(
-            "facilitator_cannot_leave",
-            "The facilitator cannot leave their own circle; close it instead.",
-        ));
+        return Err(CircleError::FacilitatorCannotLeave.into());
     }
     let row = memberships::ActiveModel {
         ended_at: Set(Some(now)),
@@ -465,6 +449,7 @@ pub async fn leave(
 }
 
 /// Removes an active member, with a reason (told to them and kept in the audit log).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), user_id = %user_id), err(level = "info"))]
 pub async fn remove(
     ctx: &Context,
     meta: &RequestMeta,
@@ -485,10 +470,7 @@ pub async fn remove(
         .await?
         .ok_or(Error::NotFound("member"))?;
     if m.role.leads() {
-        return Err(Error::conflict(
-            "cannot_remove_leader",
-            "Facilitators are not removed this way; remove a co-facilitator through the co-facilitator list.",
-        ));
+        return Err(CircleError::CannotRemoveLeader.into());
     }
     let row = memberships::ActiveModel {
         reason: Set(Some(reason.clone())),
@@ -525,6 +507,7 @@ pub async fn remove(
 
 /// Makes someone a co-facilitator. They must hold the Facilitator role, which itself needs
 /// a current certification. A member who becomes co-facilitator gives up their seat.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), user_id = %user_id), err(level = "info"))]
 pub async fn add_co_facilitator(
     ctx: &Context,
     meta: &RequestMeta,
@@ -532,28 +515,19 @@ pub async fn add_co_facilitator(
     user_id: Uuid,
 ) -> Result<Membership> {
     if user_id == lead.actor_id() {
-        return Err(Error::refused(
-            "cannot_add_self",
-            "Nobody makes himself a co-facilitator: another leader of the circle adds you.",
-        ));
+        return Err(CircleError::CannotAddSelf.into());
     }
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     refuse_if_archived(&lock_circle(&txn, lead.circle_id()).await?)?;
     crate::accounts::find_user(&txn, user_id).await?;
     if !roles_of(&txn, user_id).await?.contains(&Role::Facilitator) {
-        return Err(Error::conflict(
-            "not_a_facilitator",
-            "Only a certified facilitator (with the Facilitator role) can co-facilitate a circle.",
-        ));
+        return Err(CircleError::NotAFacilitator.into());
     }
     let existing = membership_in(&txn, lead.circle_id(), user_id).await?;
     let id = match existing {
         Some(m) if m.status.is_active() && m.role.leads() => {
-            return Err(Error::conflict(
-                "already_leader",
-                "This person already leads the circle.",
-            ))
+            return Err(CircleError::AlreadyLeader.into())
         }
         Some(m) => {
             if m.status.is_active() {
@@ -642,6 +616,7 @@ async fn tell_everyone_else(
 }
 
 /// Ends a co-facilitator's role in the circle (the facilitator stays).
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), user_id = %user_id), err(level = "info"))]
 pub async fn remove_co_facilitator(
     ctx: &Context,
     meta: &RequestMeta,
@@ -693,7 +668,24 @@ pub async fn remove_co_facilitator(
     find(ctx, m.id).await
 }
 
+/// When the actor asked to join the circle, while his request waits for its leaders.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
+pub async fn pending_since(
+    ctx: &Context,
+    actor: &Actor,
+    circle_id: Uuid,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::CircleId.eq(circle_id))
+        .filter(memberships::Column::UserId.eq(actor.id()))
+        .filter(memberships::Column::Status.eq(MembershipStatus::Requested.as_str()))
+        .one(&ctx.main)
+        .await?
+        .map(|m| m.requested_at))
+}
+
 /// The actor's circles: active memberships and pending requests, archived circles left out.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn my_circles(ctx: &Context, actor: &Actor) -> Result<Vec<MyCircle>> {
     let rows = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(actor.id()))

@@ -7,6 +7,8 @@
 //! Facilitators and co-facilitators never take seats.
 
 pub mod archive;
+pub mod attendance;
+pub mod errors;
 pub mod facilitation;
 pub mod health;
 pub mod invitations;
@@ -20,6 +22,7 @@ pub mod step_in;
 
 pub use crate::authz::circle::{enter, is_member, lead, standing, InCircle, Leading, Standing};
 pub use archive::{archive, ArchiveReport};
+pub use errors::CircleError;
 pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};
 pub use invitations::{Invitation, NewInvitation};
 pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
@@ -57,10 +60,7 @@ pub(crate) async fn lock_circle(txn: &impl ConnectionTrait, id: Uuid) -> Result<
 /// Archived circles are read-only for good.
 pub(crate) fn refuse_if_archived(c: &circles::Model) -> Result<()> {
     if c.status.is_read_only() {
-        return Err(Error::conflict(
-            "circle_archived",
-            "This circle is archived and can no longer be changed.",
-        ));
+        return Err(CircleError::Archived.into());
     }
     Ok(())
 }
@@ -68,10 +68,7 @@ pub(crate) fn refuse_if_archived(c: &circles::Model) -> Result<()> {
 /// Closed and archived circles take nobody new.
 pub(crate) fn refuse_unless_accepting(c: &circles::Model) -> Result<()> {
     if !c.status.accepts_members() {
-        return Err(Error::conflict(
-            "not_accepting_members",
-            "This circle is not taking new members.",
-        ));
+        return Err(CircleError::NotAcceptingMembers.into());
     }
     Ok(())
 }
@@ -114,10 +111,7 @@ pub(crate) async fn no_seat(txn: &impl ConnectionTrait, circle_id: Uuid) -> Erro
         Ok(c) if !c.status.accepts_members() => refuse_if_archived(&c)
             .and_then(|_| refuse_unless_accepting(&c))
             .unwrap_err(),
-        Ok(_) => Error::conflict(
-            "circle_full",
-            "This circle is full. The request stays in the queue until a seat frees up.",
-        ),
+        Ok(_) => Error::from(CircleError::Full),
         Err(e) => e,
     }
 }

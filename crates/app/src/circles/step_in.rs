@@ -3,16 +3,18 @@
 //! stands in it as a leader would. Every member and leader is emailed at once, the circle's
 //! pages show a banner while it lasts, and the start and end are in the audit log.
 
+use super::errors::CircleError;
 use super::jobs::CircleNotice;
 use super::{find_circle, notify, optional_text};
 use crate::audit::{self, Action, Entry};
-use crate::authz::circle::{is_member, running_step_in, InCircle};
-use crate::authz::{can, Granted};
+use crate::authz::circle::{is_member, running_step_in, standing, InCircle, Standing};
+use crate::authz::{can, Actor, Granted};
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{circle_memberships as memberships, circle_step_ins as step_ins, users};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use domain::circle::MembershipStatus;
+use domain::Permission;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -49,6 +51,7 @@ async fn view(ctx: &Context, s: step_ins::Model) -> Result<StepIn> {
 /// Steps in to a circle: needs `StepInToCircles` and a reason of 10–1000 characters.
 /// Refused for an archived circle, for a circle the Admin is already in, and while he
 /// already has a step-in there.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn start(
     ctx: &Context,
     meta: &RequestMeta,
@@ -68,25 +71,16 @@ pub async fn start(
     let txn = db::begin_write(&ctx.main).await?;
     let circle = find_circle(&txn, circle_id).await?;
     if circle.status.is_read_only() {
-        return Err(Error::conflict(
-            "circle_archived",
-            "This circle is archived and can no longer be changed.",
-        ));
+        return Err(CircleError::Archived.into());
     }
     if is_member(&txn, circle_id, g.actor_id()).await? {
-        return Err(Error::conflict(
-            "already_in_circle",
-            "You are in this circle already; there is nothing to step in to.",
-        ));
+        return Err(CircleError::AlreadyInCircle.into());
     }
     if running_step_in(&txn, circle_id, Some(g.actor_id()), now)
         .await?
         .is_some()
     {
-        return Err(Error::conflict(
-            "already_stepped_in",
-            "You have already stepped in to this circle.",
-        ));
+        return Err(CircleError::AlreadySteppedIn.into());
     }
     let row = step_ins::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -126,7 +120,20 @@ pub async fn start(
     view(ctx, row).await
 }
 
+/// Whether `actor` could step in to the circle now: he holds `StepInToCircles`, is
+/// outside it, and it is not archived (what [`start`] refuses first).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
+pub async fn may_start(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<bool> {
+    if !actor.can(Permission::StepInToCircles) {
+        return Ok(false);
+    }
+    let circle = find_circle(&ctx.main, circle_id).await?;
+    Ok(!circle.status.is_read_only()
+        && standing(ctx, actor, circle_id).await? == Standing::Outsider)
+}
+
 /// Ends the Admin's own running step-in early.
+#[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn end(
     ctx: &Context,
     meta: &RequestMeta,
@@ -161,6 +168,7 @@ pub async fn end(
 
 /// The step-in running in the circle now, by any Admin: what the banner on the circle's
 /// pages shows its members, leaders and the Admin himself.
+#[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn running(ctx: &Context, inside: &InCircle) -> Result<Option<StepIn>> {
     match running_step_in(&ctx.main, inside.circle_id(), None, ctx.now()).await? {
         Some(s) => Ok(Some(view(ctx, s).await?)),

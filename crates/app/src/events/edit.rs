@@ -2,6 +2,7 @@
 //! with the checks `create` makes and a few more that protect people already registered
 //! (seats they hold, the price they agreed to, the audience the event was meant for).
 
+use super::errors::EventError;
 use super::jobs::{EventNotice, SendEventReminders};
 use super::manage::{
     check_venue, clashes_with_own_meetings, schedule_reminder, tell_everyone, validate, EventInput,
@@ -36,6 +37,7 @@ const CALENDAR_FIELDS: [&str; 7] = [
 /// published. The audience is fixed; capacity cannot drop below the seats held; the price
 /// is fixed once anyone registered. Moving a published event tells everyone registered or
 /// waiting and plans a new reminder; more seats go to the waitlist, first in line first.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn update(
     ctx: &Context,
     meta: &RequestMeta,
@@ -67,10 +69,7 @@ pub async fn update(
     if (price_minor != e.price_minor || currency != e.currency)
         && anyone_registered(&txn, event_id).await?
     {
-        return Err(Error::conflict(
-            "price_locked",
-            "People have registered at the current price, so it can no longer change.",
-        ));
+        return Err(EventError::PriceLocked.into());
     }
     if let Some(venue_id) = input.venue_id {
         check_venue(&txn, venue_id, Some(event_id), &v).await?;
@@ -134,10 +133,9 @@ pub async fn update(
 /// Cancelled and completed events are closed to edits.
 fn refuse_unless_open(e: &events::Model) -> Result<()> {
     if e.status.is_final() {
-        return Err(Error::conflict(
-            "event_closed",
-            format!("A {} event can no longer be edited.", e.status),
-        ));
+        return Err(
+            EventError::Closed.with(format!("A {} event can no longer be edited.", e.status))
+        );
     }
     Ok(())
 }

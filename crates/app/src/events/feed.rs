@@ -66,6 +66,7 @@ fn event_entry(ctx: &Context, e: &events::Model, venue: Option<&venues::Model>) 
 }
 
 /// One event as an `.ics` file, for anyone who may see the event.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn event_ics(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<String> {
     get(ctx, actor, event_id).await?;
     let e = super::find_event(&ctx.main, event_id).await?;
@@ -78,6 +79,7 @@ pub async fn event_ics(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<S
 }
 
 /// Makes a new feed address for the actor (the old one stops working) and returns it.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn renew_feed(ctx: &Context, actor: &Actor) -> Result<String> {
     let raw = token::new_token();
     feeds::Entity::delete_by_id(actor.id())
@@ -94,6 +96,7 @@ pub async fn renew_feed(ctx: &Context, actor: &Actor) -> Result<String> {
 }
 
 /// Revokes the actor's feed address; calendar apps stop getting updates.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn revoke_feed(ctx: &Context, actor: &Actor) -> Result<()> {
     feeds::Entity::delete_by_id(actor.id())
         .exec(&ctx.creds)
@@ -102,6 +105,7 @@ pub async fn revoke_feed(ctx: &Context, actor: &Actor) -> Result<()> {
 }
 
 /// Whether the actor has a feed address (the address itself cannot be shown again).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn has_feed(ctx: &Context, actor: &Actor) -> Result<bool> {
     Ok(feeds::Entity::find_by_id(actor.id())
         .one(&ctx.creds)
@@ -111,6 +115,7 @@ pub async fn has_feed(ctx: &Context, actor: &Actor) -> Result<bool> {
 
 /// The feed behind a secret address: `NotFound` for an unknown or revoked one, or for an
 /// account that is no longer active.
+#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn feed(ctx: &Context, raw_token: &str) -> Result<String> {
     let row = feeds::Entity::find()
         .filter(feeds::Column::TokenHash.eq(token::hash(raw_token)))

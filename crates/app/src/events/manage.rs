@@ -1,6 +1,7 @@
 //! Creating events and venues, publishing, cancelling and completing events, viewing and
 //! browsing them.
 
+use super::errors::EventError;
 use super::jobs::{EventNotice, SendEventNotice, SendEventReminders};
 use super::lock_event;
 use super::view::{get, EventView};
@@ -224,6 +225,7 @@ fn text(c: &mut Checks, v: &Option<String>, field: &'static str, max: usize) -> 
 
 /// Creates a draft event. Facilitators create events for a circle they lead; the Program
 /// Team and Admins create programme events, open to everyone or to chosen circles.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn create(
     ctx: &Context,
     meta: &RequestMeta,
@@ -366,6 +368,7 @@ pub struct EventOffer {
 }
 
 /// Programme events offered to the led circle that its leaders have not yet accepted.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id()), err(level = "info"))]
 pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventOffer>> {
     let pending: Vec<Uuid> = event_circles::Entity::find()
         .filter(event_circles::Column::CircleId.eq(lead.circle_id()))
@@ -398,6 +401,7 @@ pub async fn offers(ctx: &Context, lead: &circles::Leading) -> Result<Vec<EventO
 
 /// A leader of the circle accepts (the event is shown to its members from now on) or
 /// declines (the circle is taken off the event) an offered programme event.
+#[tracing::instrument(skip_all, fields(actor_id = %lead.actor_id(), circle_id = %lead.circle_id(), event_id = %event_id), err(level = "info"))]
 pub async fn answer_offer(
     ctx: &Context,
     meta: &RequestMeta,
@@ -469,13 +473,10 @@ pub(super) async fn check_venue(
         .filter(|e| Some(e.id) != except)
         .find(|e| overlaps(start, end, e.starts_at, e.ends_at))
     {
-        return Err(Error::conflict(
-            "venue_booked",
-            format!(
-                "{} is already booked then, for \"{}\".",
-                venue.name, other.title
-            ),
-        ));
+        return Err(EventError::VenueBooked.with(format!(
+            "{} is already booked then, for \"{}\".",
+            venue.name, other.title
+        )));
     }
     Ok(())
 }
@@ -510,6 +511,7 @@ pub(super) async fn clashes_with_own_meetings(
 
 /// Publishes, cancels or completes an event (its organisers). Cancelling tells everyone
 /// registered or waiting.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn set_status(
     ctx: &Context,
     meta: &RequestMeta,
@@ -522,10 +524,11 @@ pub async fn set_status(
     let e = lock_event(&txn, event_id).await?;
     let from = e.status;
     if !from.can_become(to) {
-        return Err(Error::conflict(
-            "invalid_status_change",
-            format!("A {} event cannot become {}.", from.as_str(), to.as_str()),
-        ));
+        return Err(EventError::StatusChange.with(format!(
+            "A {} event cannot become {}.",
+            from.as_str(),
+            to.as_str()
+        )));
     }
     let now = ctx.now();
     let mut row: events::ActiveModel = e.clone().into();
@@ -592,6 +595,7 @@ pub(super) async fn tell_everyone(
 }
 
 /// Adds a venue (Program Team and Admins).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn create_venue(
     ctx: &Context,
     meta: &RequestMeta,
@@ -641,6 +645,7 @@ pub async fn create_venue(
 }
 
 /// Every venue, by name (anyone who may create events).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn venues(ctx: &Context, actor: &Actor) -> Result<Vec<Venue>> {
     if !actor.can(Permission::CreateProgrammeEvents) {
         actor.require::<can::CreateCircles>()?;

@@ -7,7 +7,9 @@
 //! which hands it straight to the head of the waitlist. `domain::event::Roster` is the
 //! executable spec these follow.
 
+pub mod audience;
 pub mod edit;
+pub mod errors;
 pub mod feed;
 pub mod jobs;
 mod mail;
@@ -17,6 +19,7 @@ pub mod roster;
 pub mod view;
 
 pub use crate::authz::event::{organise, Organising};
+pub use errors::EventError;
 pub use manage::{EventInput, NewVenue, Venue, Warning};
 pub use registration::{Registration, RegistrationOutcome};
 pub use roster::{Counts, RosterEntry};

@@ -4,6 +4,7 @@
 //! in `events.confirmed_count`, and every change of a stored registration goes through
 //! [`set_status`], which refuses one the status rules do not allow.
 
+use super::errors::EventError;
 use super::jobs::{EventNotice, ExpireSeatOffer, SendEventNotice};
 use super::manage::Warning;
 use super::view::{views, EventView};
@@ -88,6 +89,7 @@ async fn registration(db: &impl ConnectionTrait, r: regs::Model) -> Result<Regis
 /// Registers the actor: a seat if one is free, otherwise the end of the waitlist (or
 /// `event_full` when the event keeps none). Concurrent registrations queue on the event's
 /// lock, so places follow arrival order and seats never exceed capacity.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn register(
     ctx: &Context,
     meta: &RequestMeta,
@@ -107,20 +109,14 @@ pub async fn register(
         .one(&txn)
         .await?;
     if existing.as_ref().is_some_and(|r| !r.status.is_cancelled()) {
-        return Err(Error::conflict(
-            "already_registered",
-            "You are already registered for this event (or on its waitlist).",
-        ));
+        return Err(EventError::AlreadyRegistered.into());
     }
     let status = if take_seat(&txn, e.id).await? {
         seat_status(&e)
     } else if e.waitlist_enabled {
         RegistrationStatus::Waitlisted
     } else {
-        return Err(Error::conflict(
-            "event_full",
-            "This event is full and keeps no waitlist.",
-        ));
+        return Err(EventError::Full.into());
     };
     let position = next_position(&txn, e.id).await?;
     // Someone who cancelled and comes back reuses his row, at the end of the line.
@@ -175,10 +171,7 @@ pub async fn register(
 
 fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
     if !e.status.accepts_registrations() {
-        return Err(Error::conflict(
-            "not_open",
-            "This event is not open for registration.",
-        ));
+        return Err(EventError::NotOpen.into());
     }
     RegistrationWindow::check(
         e.registration_opens_at,
@@ -186,7 +179,7 @@ fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
         e.starts_at,
         now,
     )
-    .map_err(|why| Error::conflict(why.as_str(), why.to_string()))
+    .map_err(|why| EventError::from(why).with(why.to_string()))
 }
 
 /// A seat on a paid event waits for payment; on a free one it is confirmed.
@@ -247,6 +240,7 @@ async fn overlapping(ctx: &Context, user_id: Uuid, e: &events::Model) -> Result<
 }
 
 /// Cancels the actor's registration; a seat he held goes to the head of the waitlist.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn cancel(
     ctx: &Context,
     meta: &RequestMeta,
@@ -361,6 +355,7 @@ async fn promote(
 }
 
 /// Accepts a seat offered from the waitlist, before the offer runs out.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn accept_offer(
     ctx: &Context,
     meta: &RequestMeta,
@@ -378,12 +373,7 @@ pub async fn accept_offer(
         .one(&txn)
         .await?
         .filter(|r| r.offer_expires_at.is_some_and(|x| x > now))
-        .ok_or_else(|| {
-            Error::conflict(
-                "no_offer",
-                "There is no seat on offer for you (an offer may have run out).",
-            )
-        })?;
+        .ok_or_else(|| Error::from(EventError::NoOffer))?;
     let from = r.status;
     let mut row: regs::ActiveModel = r.into();
     set_status(&mut row, from, RegistrationStatus::PaymentRequired)?;
@@ -427,6 +417,7 @@ pub(crate) async fn expire_offer(ctx: &Context, registration_id: Uuid) -> Result
 }
 
 /// The actor's registration for one event, unless he has none or cancelled it.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn mine_for(
     ctx: &Context,
     actor: &Actor,
@@ -445,6 +436,7 @@ pub async fn mine_for(
 }
 
 /// The actor's registrations that are not cancelled, with their events, soonest first.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<(EventView, Registration)>> {
     let rows = regs::Entity::find()
         .filter(regs::Column::UserId.eq(actor.id()))

@@ -2,6 +2,7 @@
 //! notes, moving someone to the front of the waitlist, check-in at the door, live counts
 //! and the after-event report.
 
+use super::errors::EventError;
 use super::lock_event;
 use super::registration::fill_freed_seats;
 use crate::audit::{self, Action, Entry};
@@ -47,6 +48,7 @@ pub struct Counts {
 
 /// Everyone registered, waiting or cancelled, in arrival order (its organisers);
 /// `name` narrows to people whose name or address contains it.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn roster(
     ctx: &Context,
     org: &Organising,
@@ -92,6 +94,7 @@ pub async fn roster(
 }
 
 /// The list as CSV (UTF-8, a header row, RFC 4180 quoting), for spreadsheets.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn roster_csv(ctx: &Context, org: &Organising) -> Result<String> {
     let rows = roster(ctx, org, None).await?;
     let mut out = String::from("position,name,email,status,registered_at,checked_in_at,note\r\n");
@@ -125,6 +128,7 @@ async fn registration_of(
 }
 
 /// Sets or clears the organiser's note on a registration (at most 500 characters).
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id(), registration_id = %registration_id), err(level = "info"))]
 pub async fn set_note(
     ctx: &Context,
     meta: &RequestMeta,
@@ -154,6 +158,7 @@ pub async fn set_note(
 
 /// Moves a waitlisted person to the front of the line by hand; if a seat is free (an
 /// offer ran out, or capacity grew), he gets it at once.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id(), registration_id = %registration_id), err(level = "info"))]
 pub async fn move_to_front(
     ctx: &Context,
     meta: &RequestMeta,
@@ -165,10 +170,7 @@ pub async fn move_to_front(
     let e = lock_event(&txn, event_id).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
     if !r.status.is_waiting() {
-        return Err(Error::conflict(
-            "not_waitlisted",
-            "Only someone on the waitlist can be moved to its front.",
-        ));
+        return Err(EventError::NotWaitlisted.into());
     }
     let head = regs::Entity::find()
         .filter(regs::Column::EventId.eq(event_id))
@@ -196,6 +198,7 @@ pub async fn move_to_front(
 }
 
 /// Checks a seat holder in at the door (or undoes it, for a mistaken tap).
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id(), registration_id = %registration_id), err(level = "info"))]
 pub async fn check_in(
     ctx: &Context,
     meta: &RequestMeta,
@@ -207,10 +210,7 @@ pub async fn check_in(
     let txn = db::begin_write(&ctx.main).await?;
     let r = registration_of(&txn, event_id, registration_id).await?;
     if !r.status.holds_seat() {
-        return Err(Error::conflict(
-            "no_seat",
-            "Only someone holding a seat can be checked in.",
-        ));
+        return Err(EventError::NoSeat.into());
     }
     let now = ctx.now();
     let mut row: regs::ActiveModel = r.into();
@@ -234,6 +234,7 @@ pub async fn check_in(
 }
 
 /// Live counts for the door, and the report once the event has ended.
+#[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn counts(ctx: &Context, org: &Organising) -> Result<Counts> {
     let e = org.event();
     let event_id = e.id;

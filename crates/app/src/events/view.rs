@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use db::main_db::{event_circles, event_registrations as regs, events, users, venues};
 use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
 use db::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::event::{
+    EventKind, EventStatus, RegistrationClosed, RegistrationStatus, RegistrationWindow,
+};
 use domain::Money;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -68,6 +70,45 @@ pub struct EventView {
     pub warnings: Vec<Warning>,
 }
 
+/// What the viewer can do about registering now, as `registration::register` judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationChoice {
+    /// He holds a registration already (or waits on the list).
+    Holding,
+    /// The event is not published (a draft, cancelled or over): it takes no registrations.
+    NotPublished(EventStatus),
+    /// Registration has not opened yet, has closed, or the event has started.
+    Closed(RegistrationClosed),
+    /// A seat is free, or (`waitlist`) none is but the waitlist takes him.
+    Register { waitlist: bool },
+    /// No seat is free and there is no waitlist.
+    Full,
+}
+
+impl EventView {
+    /// What the viewer can do about registering at `now`.
+    pub fn registration_choice(&self, now: DateTime<Utc>) -> RegistrationChoice {
+        if self.my_status.is_some() {
+            return RegistrationChoice::Holding;
+        }
+        if self.status != EventStatus::Published {
+            return RegistrationChoice::NotPublished(self.status);
+        }
+        let window = RegistrationWindow::check(
+            self.registration_opens_at,
+            self.registration_closes_at,
+            self.starts_at,
+            now,
+        );
+        match (window, self.seats_left > 0, self.waitlist_enabled) {
+            (Err(why), _, _) => RegistrationChoice::Closed(why),
+            (Ok(()), true, _) => RegistrationChoice::Register { waitlist: false },
+            (Ok(()), false, true) => RegistrationChoice::Register { waitlist: true },
+            (Ok(()), false, false) => RegistrationChoice::Full,
+        }
+    }
+}
+
 /// Filters for browsing upcoming events.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -84,6 +125,7 @@ pub struct EventFilter {
 }
 
 /// One event as `actor` may see it.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn get(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<EventView> {
     let (e, organiser) = visible_event(ctx, actor, event_id).await?;
     let mut v = views(ctx, actor.id(), vec![(e, organiser)]).await?;
@@ -218,6 +260,7 @@ fn view_of(
 
 /// Upcoming published events meant for `actor` (open to all, or to one of his circles),
 /// soonest first, a page at a time.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Result<Vec<EventView>> {
     actor.require::<crate::authz::can::Participate>()?;
     let limit = filter.limit.unwrap_or(50);
@@ -276,6 +319,7 @@ const ORGANISING_LOOKBACK_DAYS: i64 = 14;
 
 /// The events `actor` organises that are not long over, drafts included, soonest first:
 /// those he created and those of circles he leads (at most 200).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> {
     actor.require::<crate::authz::can::Participate>()?;
     let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
@@ -303,4 +347,85 @@ pub async fn organising(ctx: &Context, actor: &Actor) -> Result<Vec<EventView>> 
         .filter(|(_, organiser)| *organiser)
         .collect();
     views(ctx, actor.id(), mine).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn published(now: DateTime<Utc>, seats_left: i32, waitlist_enabled: bool) -> EventView {
+        EventView {
+            id: Uuid::nil(),
+            kind: EventKind::Workshop,
+            title: "Workshop".into(),
+            description: String::new(),
+            status: EventStatus::Published,
+            starts_at: now + Duration::days(7),
+            ends_at: now + Duration::days(7) + Duration::hours(3),
+            time_zone: "Europe/Berlin".into(),
+            venue: None,
+            location: None,
+            online_url: None,
+            is_online: false,
+            capacity: 10,
+            seats_left,
+            waitlisted: 0,
+            price_minor: 0,
+            currency: None,
+            price_label: "Free".into(),
+            waitlist_enabled,
+            offer_hours: None,
+            registration_opens_at: None,
+            registration_closes_at: None,
+            cancellation_policy: None,
+            circle_id: None,
+            open_to_all: true,
+            circle_ids: Vec::new(),
+            pending_circle_ids: Vec::new(),
+            organiser_name: "Organiser".into(),
+            viewer_organises: false,
+            my_status: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_choice_follows_status_window_seats_and_waitlist() {
+        let now = Utc::now();
+        let open = published(now, 3, false);
+        assert_eq!(
+            open.registration_choice(now),
+            RegistrationChoice::Register { waitlist: false }
+        );
+        assert_eq!(
+            published(now, 0, true).registration_choice(now),
+            RegistrationChoice::Register { waitlist: true }
+        );
+        assert_eq!(
+            published(now, 0, false).registration_choice(now),
+            RegistrationChoice::Full
+        );
+        let later = now + Duration::days(8);
+        assert_eq!(
+            open.registration_choice(later),
+            RegistrationChoice::Closed(RegistrationClosed::Started)
+        );
+        let draft = EventView {
+            status: EventStatus::Draft,
+            ..open.clone()
+        };
+        assert_eq!(
+            draft.registration_choice(now),
+            RegistrationChoice::NotPublished(EventStatus::Draft)
+        );
+        let holding = EventView {
+            my_status: Some(RegistrationStatus::Waitlisted),
+            ..draft
+        };
+        assert_eq!(
+            holding.registration_choice(now),
+            RegistrationChoice::Holding
+        );
+    }
 }

@@ -4,6 +4,7 @@
 use super::queue::{self, claim, Due, Lease, LEASE};
 use super::JobRun;
 use crate::Context;
+use tracing::Instrument;
 
 /// How often a running job's lease is renewed: well inside [`LEASE`], so a slow database
 /// round trip does not let it lapse.
@@ -14,7 +15,12 @@ impl Lease {
     /// without recording it (tests use this to play a worker that dies before finishing).
     pub async fn run(&self, ctx: &Context) -> anyhow::Result<()> {
         let run = JobRun::new(self.id);
-        let work = ctx.jobs.run(&self.kind, ctx, &run, &self.payload);
+        // Everything the run logs, down to the use cases it calls, carries the job.
+        let span = tracing::info_span!("job", job_id = %self.id, kind = %self.kind);
+        let work = ctx
+            .jobs
+            .run(&self.kind, ctx, &run, &self.payload)
+            .instrument(span);
         tokio::pin!(work);
         loop {
             tokio::select! {

@@ -1,16 +1,18 @@
 //! User administration pages (need `ManageUsers`): the searchable list of users and one
 //! user's page with roles, suspension and certifications.
 
+use super::format::filters;
 use super::layout::Layout;
-use super::respond::{self, given, parse_id, render, DoneQuery, Empty};
+use super::respond::{self, given, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageError, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::admin::{self, UserDetail, UserFilter, UserSummary};
 use app::authz::{can, Actor, Granted};
 use app::page::PageRequest;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -166,11 +168,11 @@ async fn show(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::ManageUsers>()?;
-    let user = admin::get_user(&s.ctx, g, parse_id(&id)?).await?;
+    let user = admin::get_user(&s.ctx, g, id).await?;
     let mut page = UserPage::new(&actor, m.csrf, user);
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
@@ -184,11 +186,11 @@ async fn grant_role(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, role)): Path<(String, String)>,
+    Path((id, role)): Path<(Uuid, String)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::ManageUsers>()?;
-    let (id, role) = (parse_id(&id)?, parse_role(&role)?);
+    let role = parse_role(&role)?;
     match admin::assign_role(&s.ctx, &m.request, g, id, role).await {
         Ok(_) => respond::done(&format!("/admin/users/{id}"), "role_granted", "roles"),
         Err(e) => role_refused(&s, &actor, g, m.csrf, id, e).await,
@@ -199,11 +201,11 @@ async fn remove_role(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, role)): Path<(String, String)>,
+    Path((id, role)): Path<(Uuid, String)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::ManageUsers>()?;
-    let (id, role) = (parse_id(&id)?, parse_role(&role)?);
+    let role = parse_role(&role)?;
     match admin::remove_role(&s.ctx, &m.request, g, id, role).await {
         Ok(_) => respond::done(&format!("/admin/users/{id}"), "role_removed", "roles"),
         Err(e) => role_refused(&s, &actor, g, m.csrf, id, e).await,
@@ -221,7 +223,7 @@ async fn role_refused(
     e: app::Error,
 ) -> PageResult<Response> {
     let message = match e {
-        app::Error::Conflict { message, .. } | app::Error::Refused { message, .. } => message,
+        app::Error::Rule { message, .. } => message,
         other => return Err(other.into()),
     };
     let user = admin::get_user(&s.ctx, g, id).await?;
@@ -240,11 +242,10 @@ async fn suspend(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<SuspendInput>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::ManageUsers>()?;
-    let id = parse_id(&id)?;
     match admin::suspend(&s.ctx, &m.request, g, id, &input.reason).await {
         Ok(_) => respond::done(&format!("/admin/users/{id}"), "suspended", "status"),
         Err(e) => {
@@ -263,11 +264,10 @@ async fn reactivate(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::ManageUsers>()?;
-    let id = parse_id(&id)?;
     admin::reactivate(&s.ctx, &m.request, g, id).await?;
     respond::done(&format!("/admin/users/{id}"), "reactivated", "status")
 }

@@ -1,6 +1,7 @@
 //! The audit log pages (need `ReadAuditLog`): records newest first with filters and
 //! paging, and the integrity check of the hash chain.
 
+use super::format::filters;
 use super::layout::Layout;
 use super::respond::{given, parse_date, render};
 use super::session::{PageMeta, SignedIn};

@@ -2,15 +2,17 @@
 //! that they are a certified facilitator, revoke a certification. It stands on its own:
 //! Program Team Members certify without being able to manage users.
 
+use super::format::filters;
 use super::layout::Layout;
 use super::respond::{self, given, parse_date, rename_field, render};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageError, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{can, Actor, Granted};
 use app::certification::{self, Candidate, Certification, NewCertification};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -179,14 +181,13 @@ async fn revoke(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<RevokeInput>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::CertifyFacilitators>()?;
-    let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     match certification::revoke(&s.ctx, &m.request, g, id).await {
         Ok(_) => respond::done(&back_to(&input.email), "revoked", "certifications"),
-        Err(app::Error::Conflict { message, .. }) => {
+        Err(app::Error::Rule { message, .. }) => {
             let mut page =
                 CertificationsPage::load(&s, &actor, g, m.csrf, given(&Some(input.email))).await?;
             page.problem = Some(message);

@@ -11,12 +11,12 @@ mod form;
 mod people;
 mod step_in;
 
-pub(super) use form::{zone_groups, ZoneGroup};
-
+use super::format::local;
 use super::layout::Layout;
-use super::respond::{self, given, parse_id, render, DoneQuery};
+use super::respond::{self, given, render, DoneQuery};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{can, Actor};
 use app::circles::meetings::{self as meeting_cases, Meeting};
@@ -25,14 +25,13 @@ use app::circles::{self, manage, membership, CircleFilter, CircleView, InCircle,
 use app::events::manage::{self as event_cases, EventOffer};
 use app::page::PageRequest;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use domain::cadence::Frequency;
-use domain::circle::{CircleRole, CircleStatus, MembershipStatus, Visibility};
-use domain::{Permission, TimeZone};
+use domain::circle::{CircleRole, CircleStatus, Visibility};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -130,28 +129,6 @@ pub(super) fn role_words(r: CircleRole) -> &'static str {
         CircleRole::CoFacilitator => "Co-facilitator",
         CircleRole::Member => "Member",
     }
-}
-
-/// `at` on the wall clock of `zone` (the circle's), e.g. "Tue 3 Mar 2026, 19:30"; in UTC,
-/// and saying so, should the stored zone be unknown.
-pub(super) fn local(at: DateTime<Utc>, zone: &str) -> String {
-    const FORMAT: &str = "%a %-d %b %Y, %H:%M";
-    match TimeZone::parse(zone) {
-        Ok(z) => at.with_timezone(&z.tz()).format(FORMAT).to_string(),
-        Err(_) => format!("{} UTC", at.format(FORMAT)),
-    }
-}
-
-/// The local date and time of `at` in `zone`, as a date and a time input want them.
-pub(super) fn local_inputs(at: DateTime<Utc>, zone: &str) -> (String, String) {
-    let naive = match TimeZone::parse(zone) {
-        Ok(z) => at.with_timezone(&z.tz()).naive_local(),
-        Err(_) => at.naive_utc(),
-    };
-    (
-        naive.format("%Y-%m-%d").to_string(),
-        naive.format("%H:%M").to_string(),
-    )
 }
 
 /// A circle as a line of the list or the head of its page.
@@ -362,11 +339,9 @@ struct ShowPage {
 impl ShowPage {
     async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<ShowPage> {
         let circle = manage::get(&s.ctx, actor, id).await?;
-        let pending_since = membership::my_circles(&s.ctx, actor)
+        let pending_since = membership::pending_since(&s.ctx, actor, id)
             .await?
-            .into_iter()
-            .find(|c| c.circle_id == id && c.membership_status == MembershipStatus::Requested)
-            .map(|c| local(c.requested_at, &circle.time_zone));
+            .map(|at| local(at, &circle.time_zone));
         let my_role = circle
             .members
             .iter()
@@ -390,9 +365,7 @@ impl ShowPage {
         } else {
             Vec::new()
         };
-        let can_step_in = inside.is_none()
-            && actor.can(Permission::StepInToCircles)
-            && !circle.status.is_read_only();
+        let can_step_in = step_in_cases::may_start(&s.ctx, actor, id).await?;
         Ok(ShowPage {
             layout: Layout::new(
                 circle.name.clone(),
@@ -429,8 +402,7 @@ impl ShowPage {
     fn offers_join(&self) -> bool {
         !self.circle.viewer_is_member
             && self.pending_since.is_none()
-            && self.circle.visibility == Visibility::Open
-            && self.circle.status.accepts_members()
+            && self.circle.open_to_requests()
     }
 
     /// The facilitator cannot leave their own circle (they close it instead).
@@ -480,11 +452,11 @@ async fn show(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
     actor.require::<can::Participate>()?;
-    let mut page = ShowPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
 }
@@ -499,11 +471,10 @@ async fn join(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<JoinInput>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::Participate>()?;
-    let id = parse_id(&id)?;
     match membership::request_join(&s.ctx, &m.request, g, id, Some(&input.message)).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "requested", ""),
         Err(e) => {
@@ -522,11 +493,10 @@ async fn leave(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<respond::Empty>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::Participate>()?;
-    let id = parse_id(&id)?;
     match membership::leave(&s.ctx, &m.request, g, id).await {
         // A withdrawn request never joined; after leaving, the circle's page may no
         // longer be the person's to see in full, so the list is where they land.
@@ -551,10 +521,9 @@ async fn remove(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, user_id)): Path<(String, String)>,
+    Path((id, user_id)): Path<(Uuid, Uuid)>,
     Form(input): Form<RemoveInput>,
 ) -> PageResult<Response> {
-    let (id, user_id) = (parse_id(&id)?, parse_id(&user_id)?);
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     match membership::remove(&s.ctx, &m.request, &lead, user_id, &input.reason).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "removed", "members"),

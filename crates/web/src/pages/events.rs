@@ -11,22 +11,23 @@ mod mine;
 
 pub(super) use mine::{my_events, MyEvent};
 
-use super::circles::local;
+use super::format::{local, when_words};
 use super::layout::Layout;
-use super::respond::{self, given, notice, parse_id, render, DoneQuery, Empty};
+use super::respond::{self, given, notice, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{encode, FormState, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::Actor;
+use app::events::view::RegistrationChoice;
 use app::events::{registration, view, EventFilter, EventView, Registration};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use domain::event::{EventKind, EventStatus, RegistrationStatus, RegistrationWindow};
-use domain::TimeZone;
+use domain::event::{EventKind, EventStatus, RegistrationStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -41,21 +42,6 @@ pub fn routes() -> Router<AppState> {
         .merge(form::routes())
         .merge(door::routes())
         .merge(mine::routes())
-}
-
-/// "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)", or both dates when it spans days.
-pub(super) fn when_words(start: DateTime<Utc>, end: DateTime<Utc>, zone: &str) -> String {
-    let same_day = match TimeZone::parse(zone) {
-        Ok(z) => {
-            start.with_timezone(&z.tz()).date_naive() == end.with_timezone(&z.tz()).date_naive()
-        }
-        Err(_) => start.date_naive() == end.date_naive(),
-    };
-    let (from, to) = (local(start, zone), local(end, zone));
-    match (same_day, to.rsplit_once(", ")) {
-        (true, Some((_, end_time))) => format!("{from}–{end_time} ({zone})"),
-        _ => format!("{from} – {to} ({zone})"),
-    }
 }
 
 /// Where an event happens, as a line: venue, place, or online.
@@ -236,7 +222,7 @@ async fn browse(
             .collect(),
         events: found.iter().map(EventCard::from).collect(),
         next,
-        may_create: form::may_create(&s, &actor).await?,
+        may_create: app::events::audience::may_create(&s.ctx, &actor).await?,
         later_page: after.is_some(),
     })
 }
@@ -332,29 +318,17 @@ impl ShowPage {
     }
 }
 
-/// Whether the viewer may register now, join the waitlist, or why not.
+/// The buttons and words for what `app::events` says the viewer can do about registering.
 fn action_for(v: &EventView, now: DateTime<Utc>) -> Action {
-    if v.my_status.is_some() {
-        return Action::Holding;
-    }
-    if v.status != EventStatus::Published {
-        return Action::NotOpen(format!(
+    match v.registration_choice(now) {
+        RegistrationChoice::Holding => Action::Holding,
+        RegistrationChoice::NotPublished(status) => Action::NotOpen(format!(
             "This event is {}: it takes no registrations.",
-            status_words(v.status).to_lowercase()
-        ));
-    }
-    if let Err(why) = RegistrationWindow::check(
-        v.registration_opens_at,
-        v.registration_closes_at,
-        v.starts_at,
-        now,
-    ) {
-        return Action::NotOpen(why.to_string());
-    }
-    match (v.seats_left > 0, v.waitlist_enabled) {
-        (true, _) => Action::Register { waitlist: false },
-        (false, true) => Action::Register { waitlist: true },
-        (false, false) => Action::Full,
+            status_words(status).to_lowercase()
+        )),
+        RegistrationChoice::Closed(why) => Action::NotOpen(why.to_string()),
+        RegistrationChoice::Register { waitlist } => Action::Register { waitlist },
+        RegistrationChoice::Full => Action::Full,
     }
 }
 
@@ -362,10 +336,9 @@ async fn show(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
     page.notice = notice(q.done.as_deref(), &NOTICES);
     render(page)
@@ -391,10 +364,9 @@ async fn register(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     match registration::register(&s.ctx, &m.request, &actor, id).await {
         Ok(out) => {
             let overlap = !out.warnings.is_empty();
@@ -421,10 +393,9 @@ async fn cancel(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     match registration::cancel(&s.ctx, &m.request, &actor, id).await {
         Ok(_) => respond::done(&format!("/events/{id}"), "cancelled", ""),
         Err(e) => with_problem(&s, &actor, m.csrf, id, e).await,
@@ -435,10 +406,9 @@ async fn accept_offer(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     match registration::accept_offer(&s.ctx, &m.request, &actor, id).await {
         Ok(r) if r.status == RegistrationStatus::PaymentRequired => {
             respond::done(&format!("/events/{id}"), "payment_required", "")
@@ -452,39 +422,12 @@ async fn accept_offer(
 async fn ics(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let body = app::events::feed::event_ics(&s.ctx, &actor, id).await?;
     Ok(respond::attachment(
         "text/calendar; charset=utf-8",
         "event.ics",
         body,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_local_and_name_both_dates_only_across_days() {
-        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        assert_eq!(
-            when_words(
-                at("2026-12-05T18:00:00Z"),
-                at("2026-12-05T21:00:00Z"),
-                "Europe/Berlin"
-            ),
-            "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)"
-        );
-        assert_eq!(
-            when_words(
-                at("2026-12-04T17:00:00Z"),
-                at("2026-12-06T13:00:00Z"),
-                "Europe/Berlin"
-            ),
-            "Fri 4 Dec 2026, 18:00 – Sun 6 Dec 2026, 14:00 (Europe/Berlin)"
-        );
-    }
 }

@@ -2,18 +2,21 @@
 //! organisation reports) and the organisation-wide overview table (aggregates only).
 
 use super::chart::{self, Chart, Point};
+use super::format::filters;
 use super::layout::Layout;
-use super::respond::{parse_id, render};
+use super::respond::render;
 use super::session::{PageMeta, SignedIn};
 use super::PageResult;
+use crate::pages::Path;
 use crate::state::AppState;
 use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS, MEMBER_MONTHS};
 use app::circles::{self, CircleHealth, OrgOverview};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,9 +37,8 @@ async fn circle_health(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let health = circles::circle_health(&s.ctx, &actor, id).await?;
     let path = format!("/circles/{id}/health");
     render(HealthPage {
@@ -138,16 +140,6 @@ fn figure(n: &Option<i64>) -> String {
     )
 }
 
-/// "12 days ago", "today", or "never".
-fn since(days: &Option<i64>) -> String {
-    match days {
-        None => "No meeting yet".to_owned(),
-        Some(0) => "Today".to_owned(),
-        Some(1) => "1 day ago".to_owned(),
-        Some(d) => format!("{d} days ago"),
-    }
-}
-
 impl HealthPage {
     fn share(&self, rate: &Option<f64>) -> String {
         share(rate)
@@ -159,7 +151,7 @@ impl HealthPage {
         domain::report::MIN_GROUP
     }
     fn since(&self, days: &Option<i64>) -> String {
-        since(days)
+        super::format::days_since(*days)
     }
     fn percent(&self, rate: &f64) -> String {
         chart::percent(*rate)
@@ -180,6 +172,6 @@ impl OverviewPage {
         domain::report::MIN_GROUP
     }
     fn since(&self, days: &Option<i64>) -> String {
-        since(days)
+        super::format::days_since(*days)
     }
 }

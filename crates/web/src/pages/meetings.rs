@@ -4,22 +4,25 @@
 //! Times are shown and typed on the circle's wall clock (its IANA zone) and stored in UTC;
 //! `app::circles::meetings` decides everything else (who may, when attendance can be taken).
 
-use super::circles::{local, local_inputs, role_words, status_words};
+use super::circles::{role_words, status_words};
+use super::format::{day, local, local_inputs};
 use super::layout::Layout;
-use super::respond::{self, parse_id, render, DoneQuery, Empty};
+use super::respond::{self, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{FormState, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{can, Actor};
+use app::circles::attendance::attendance_sheet;
 use app::circles::meetings::{self, Meeting};
 use app::circles::{self, manage, membership, CircleView};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone as _, Utc};
-use domain::circle::{CircleRole, CircleStatus};
+use domain::circle::CircleStatus;
 use domain::meeting::AttendanceStatus;
 use domain::DomainError;
 use domain::TimeZone;
@@ -212,10 +215,10 @@ async fn list(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let mut page = MeetingsPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    let mut page = MeetingsPage::load(&s, &actor, m.csrf, id).await?;
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
 }
@@ -230,10 +233,9 @@ async fn generate(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<GenerateInput>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let weeks: i64 = input.weeks.trim().parse().unwrap_or(8);
     let until = s.ctx.now() + Duration::weeks(weeks);
@@ -298,10 +300,9 @@ async fn add(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<AddInput>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let zone = lead.circle().time_zone.clone();
     let read = starts_at(input.state(), &input.date, &input.time, &zone)
@@ -336,10 +337,9 @@ async fn move_meeting(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(mid): Path<String>,
+    Path(mid): Path<Uuid>,
     Form(input): Form<MoveInput>,
 ) -> PageResult<Response> {
-    let mid = parse_id(&mid)?;
     let circle_id = meetings::circle_of(&s.ctx, mid).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
     let state = || {
@@ -370,10 +370,9 @@ async fn cancel(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(mid): Path<String>,
+    Path(mid): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let mid = parse_id(&mid)?;
     let circle_id = meetings::circle_of(&s.ctx, mid).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
     match meetings::cancel_meeting(&s.ctx, &m.request, &lead, mid).await {
@@ -416,21 +415,13 @@ impl AttendancePage {
         let circle_id = meetings::circle_of(&s.ctx, meeting_id).await?;
         let lead = circles::lead(&s.ctx, actor, circle_id).await?;
         let circle = lead.circle();
-        let meeting = meetings::list_meetings(&s.ctx, &lead.in_circle(), None, None)
-            .await?
+        let (meeting, lines) = attendance_sheet(&s.ctx, &lead, meeting_id).await?;
+        let rows = lines
             .into_iter()
-            .find(|m| m.id == meeting_id)
-            .ok_or(app::Error::NotFound("meeting"))?;
-        let recorded = app::circles::meetings::attendance_of(&s.ctx, &lead, meeting_id).await?;
-        // One line per seat-holding member; leaders take the attendance.
-        let rows = manage::members(&s.ctx, &lead.in_circle())
-            .await?
-            .into_iter()
-            .filter(|p| p.role == CircleRole::Member)
-            .map(|p| AttendanceRow {
-                mark: recorded.get(&p.user_id).copied(),
-                user_id: p.user_id,
-                name: p.display_name,
+            .map(|l| AttendanceRow {
+                mark: l.mark,
+                user_id: l.user_id,
+                name: l.display_name,
             })
             .collect();
         Ok(AttendancePage {
@@ -456,10 +447,10 @@ async fn attendance_page(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let mut page = AttendancePage::load(&s, &actor, m.csrf, parse_id(&id)?).await?;
+    let mut page = AttendancePage::load(&s, &actor, m.csrf, id).await?;
     page.notice = respond::notice(q.done.as_deref(), ATTENDANCE_NOTICES);
     render(page)
 }
@@ -483,10 +474,9 @@ async fn save_attendance(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let circle_id = meetings::circle_of(&s.ctx, id).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
     let problem = match marks_of(fields) {
@@ -578,7 +568,7 @@ async fn mine(
                     status: c.status,
                     status_label: status_words(c.status),
                     pending,
-                    since: since.format("%-d %b %Y").to_string(),
+                    since: day(since),
                 }
             })
             .collect(),

@@ -10,10 +10,12 @@ mod chart;
 mod circles;
 mod error;
 mod events;
+mod format;
 mod health;
 mod home;
 mod layout;
 mod meetings;
+mod path;
 mod profile;
 pub mod pwa;
 mod respond;
@@ -23,6 +25,7 @@ mod support;
 
 pub use error::{PageError, PageResult};
 pub use layout::Layout;
+pub use path::Path;
 
 use crate::state::AppState;
 use axum::http::{header, HeaderValue, StatusCode};

@@ -4,9 +4,11 @@
 //! `static/profile.js` the same form uploads in the background with a progress bar and asks
 //! for JSON (`Accept: application/json`) instead of a redirect.
 
+use super::format::{unlisted_zone, zone_groups, ZoneGroup};
 use super::layout::Layout;
 use super::respond::{self, render, DoneQuery};
 use super::session::{check_csrf_headers, Form, PageMeta, SignedIn};
+use super::Path;
 use super::{FormState, PageError, PageResult};
 use crate::error::ApiError;
 use crate::extract::CurrentUser;
@@ -17,13 +19,12 @@ use app::authz::Actor;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State,
+    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Query, Request, State,
 };
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -46,31 +47,6 @@ const NOTICES: &[(&str, &str)] = &[
     ("photo_removed", "Your photo is removed."),
 ];
 
-/// The time zones of one region, for an `<optgroup>`.
-struct ZoneGroup {
-    region: &'static str,
-    /// (IANA name, what the list shows).
-    zones: Vec<(&'static str, String)>,
-}
-
-fn zone_groups() -> Vec<ZoneGroup> {
-    let mut groups: Vec<ZoneGroup> = Vec::new();
-    for name in TimeZone::choices() {
-        let Some((region, place)) = name.split_once('/') else {
-            continue;
-        };
-        let label = place.replace('_', " ");
-        match groups.last_mut() {
-            Some(g) if g.region == region => g.zones.push((name, label)),
-            _ => groups.push(ZoneGroup {
-                region,
-                zones: vec![(name, label)],
-            }),
-        }
-    }
-    groups
-}
-
 #[derive(Template)]
 #[template(path = "profile.html")]
 struct ProfilePage {
@@ -88,12 +64,7 @@ struct ProfilePage {
 
 impl ProfilePage {
     fn new(m: PageMeta, actor: &Actor, profile: &Profile, details: FormState) -> Self {
-        let zone_groups = zone_groups();
-        let typed_zone = details.value("time_zone").to_owned();
-        let listed = typed_zone == "UTC"
-            || zone_groups
-                .iter()
-                .any(|g| g.zones.iter().any(|(z, _)| *z == typed_zone));
+        let unknown_zone = unlisted_zone(details.value("time_zone"));
         ProfilePage {
             layout: Layout::new("Your profile", m.csrf, Some(actor), "/profile"),
             notice: None,
@@ -101,8 +72,8 @@ impl ProfilePage {
             details,
             photo: FormState::default(),
             photo_url: profile.photo_url.clone(),
-            zone_groups,
-            unknown_zone: (!typed_zone.is_empty() && !listed).then_some(typed_zone),
+            zone_groups: zone_groups(),
+            unknown_zone,
             max_photo_bytes: MAX_PHOTO_BYTES,
         }
     }

@@ -82,11 +82,6 @@ pub struct DoneQuery {
     pub done: Option<String>,
 }
 
-/// An id from the path; anything that is not one names no page.
-pub fn parse_id(raw: &str) -> PageResult<uuid::Uuid> {
-    raw.parse().map_err(|_| PageError::NotFound)
-}
-
 /// An optional text input: blank means "not given".
 pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())

@@ -1,15 +1,17 @@
 //! The security page: change password, two-step verification (set up, confirm, turn off,
 //! new recovery codes) and the devices signed in to the account.
 
+use super::format::filters;
 use super::layout::Layout;
 use super::respond::{self, rename_field, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
-use super::{FormState, PageError, PageResult};
+use super::{FormState, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::accounts::{self, SessionInfo, TotpSetup};
 use app::authz::Actor;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -298,10 +300,9 @@ async fn revoke_session(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let id: Uuid = id.parse().map_err(|_| PageError::NotFound)?;
     accounts::revoke_session(&s.ctx, &m.request, &actor, id).await?;
     if id == actor.session_id {
         // Signing out this very device from the list is a sign-out.

@@ -175,7 +175,10 @@ impl FromRequestParts<AppState> for MaybeUser {
             return Ok(MaybeUser(None));
         };
         match app::accounts::authenticate_browser(&state.ctx, &token).await {
-            Ok(actor) => Ok(MaybeUser(Some(actor))),
+            Ok(actor) => {
+                crate::extract::mark_user(&actor);
+                Ok(MaybeUser(Some(actor)))
+            }
             Err(app::Error::Internal(e)) => Err(PageError::Internal(e)),
             Err(_) => Ok(MaybeUser(None)),
         }
@@ -202,7 +205,10 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(PageError::SignInRequired { next });
         };
         match app::accounts::authenticate_browser(&state.ctx, &token).await {
-            Ok(actor) => Ok(SignedIn(actor)),
+            Ok(actor) => {
+                crate::extract::mark_user(&actor);
+                Ok(SignedIn(actor))
+            }
             Err(app::Error::AccountSuspended) => Err(PageError::App(app::Error::AccountSuspended)),
             Err(app::Error::Internal(e)) => Err(PageError::Internal(e)),
             Err(_) => Err(PageError::SignInRequired { next }),

@@ -2,19 +2,22 @@
 //! and resend the verification email, lift a lockout or reset two-step verification.
 //! Every look-up and action is audited by the use cases.
 
+use super::format::filters;
 use super::layout::Layout;
-use super::respond::{self, given, parse_id, render, DoneQuery, Empty};
+use super::respond::{self, given, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{FormState, PageResult};
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{self, can};
 use app::support::{self, AccountStatus};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -98,10 +101,10 @@ async fn show(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let help = authz::assist(&s.ctx.main, &actor, actor.require()?, parse_id(&id)?).await?;
+    let help = authz::assist(&s.ctx.main, &actor, actor.require()?, id).await?;
     let account = support::account_status(&s.ctx, &help, &m.request).await?;
     let mut page = SupportPage::new(&actor, m.csrf);
     page.lookup = page.lookup.with("email", &account.email);
@@ -122,7 +125,7 @@ async fn resend_verification(
     s: State<AppState>,
     actor: SignedIn,
     m: PageMeta,
-    id: Path<String>,
+    id: Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     assist(s, actor, m, id, Assist::ResendVerification).await
@@ -132,7 +135,7 @@ async fn unlock(
     s: State<AppState>,
     actor: SignedIn,
     m: PageMeta,
-    id: Path<String>,
+    id: Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     assist(s, actor, m, id, Assist::Unlock).await
@@ -142,7 +145,7 @@ async fn reset_mfa(
     s: State<AppState>,
     actor: SignedIn,
     m: PageMeta,
-    id: Path<String>,
+    id: Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     assist(s, actor, m, id, Assist::ResetMfa).await
@@ -152,10 +155,9 @@ async fn assist(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     what: Assist,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let help = authz::assist(&s.ctx.main, &actor, actor.require()?, id).await?;
     let (result, done) = match what {
         Assist::ResendVerification => (
@@ -170,7 +172,7 @@ async fn assist(
     };
     match result {
         Ok(()) => respond::done(&format!("/support/accounts/{id}"), done, ""),
-        Err(e @ (app::Error::Conflict { .. } | app::Error::MfaNotEnabled)) => {
+        Err(e @ (app::Error::Rule { .. } | app::Error::MfaNotEnabled)) => {
             let account = support::account_status(&s.ctx, &help, &m.request).await?;
             let mut page = SupportPage::new(&actor, m.csrf);
             page.lookup = page.lookup.with("email", &account.email);

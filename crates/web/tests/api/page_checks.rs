@@ -14,6 +14,7 @@ use reqwest::{Client, StatusCode};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::{json, Value};
 use std::collections::HashSet;
+use uuid::Uuid;
 
 /// Pages a visitor can open.
 const VISITOR_PAGES: &[&str] = &[
@@ -518,11 +519,46 @@ async fn text_assets_are_compressed_and_cached_for_long(app: TestApp) {
     }
 }
 
+/// An address whose id is not an id names no page: the 404 page, whatever the handler.
+async fn malformed_ids_get_the_not_found_page(app: TestApp) {
+    let admin = app.admin().await;
+    let b = Person::of(&app, &admin).await;
+    let mut paths: Vec<String> = [
+        "/circles/{}",
+        "/circles/{}/edit",
+        "/circles/{}/meetings",
+        "/circles/{}/health",
+        "/events/{}",
+        "/events/{}/edit",
+        "/events/{}/door",
+        "/events/{}/calendar.ics",
+        "/meetings/{}/attendance",
+        "/admin/users/{}",
+        "/support/accounts/{}",
+        "/users/{}/photo",
+    ]
+    .iter()
+    .map(|p| p.replace("{}", "not-an-id"))
+    .collect();
+    paths.push(format!("/circles/{}/requests/12345/approve", Uuid::nil()));
+    for path in &paths {
+        let res = if path.ends_with("/approve") {
+            b.submit("/home", path, &[]).await
+        } else {
+            b.get(path).await
+        };
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Page not found"), "{path}: {html}");
+    }
+}
+
 crate::on_both_backends!(
     every_page_follows_the_shared_rules,
     the_manifest_makes_the_app_installable,
     the_service_worker_and_offline_page_are_served,
     text_assets_are_compressed_and_cached_for_long,
+    malformed_ids_get_the_not_found_page,
 );
 
 #[test]

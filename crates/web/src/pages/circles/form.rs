@@ -4,21 +4,22 @@
 //! next to their fields with what was typed kept.
 
 use super::WEEKDAYS;
+use crate::pages::format::{unlisted_zone, zone_groups, ZoneGroup};
 use crate::pages::layout::Layout;
-use crate::pages::respond::{self, parse_id, render};
+use crate::pages::respond::{self, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::{can, Actor};
 use app::circles::{self, manage, CircleInput, CirclePatch, CircleView};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use domain::cadence::Frequency;
 use domain::circle::{CircleStatus, Visibility};
-use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -53,31 +54,6 @@ const FREQUENCIES: [(Frequency, &str); 3] = [
     (Frequency::EveryTwoWeeks, "Every two weeks"),
     (Frequency::Monthly, "Once a month"),
 ];
-
-/// The time zones of one region, for an `<optgroup>`.
-pub(in crate::pages) struct ZoneGroup {
-    pub region: &'static str,
-    /// (IANA name, what the list shows).
-    pub zones: Vec<(&'static str, String)>,
-}
-
-pub(in crate::pages) fn zone_groups() -> Vec<ZoneGroup> {
-    let mut groups: Vec<ZoneGroup> = Vec::new();
-    for name in TimeZone::choices() {
-        let Some((region, place)) = name.split_once('/') else {
-            continue;
-        };
-        let label = place.replace('_', " ");
-        match groups.last_mut() {
-            Some(g) if g.region == region => g.zones.push((name, label)),
-            _ => groups.push(ZoneGroup {
-                region,
-                zones: vec![(name, label)],
-            }),
-        }
-    }
-    groups
-}
 
 /// What the form sends: every field as typed.
 #[derive(Deserialize, Default)]
@@ -265,12 +241,7 @@ struct FormPage {
 
 impl FormPage {
     fn new(layout: Layout, form: FormState, editing: Option<Uuid>) -> FormPage {
-        let zone_groups = zone_groups();
-        let typed = form.value("time_zone").to_owned();
-        let listed = typed == "UTC"
-            || zone_groups
-                .iter()
-                .any(|g| g.zones.iter().any(|(z, _)| *z == typed));
+        let unknown_zone = unlisted_zone(form.value("time_zone"));
         let (heading, action, submit, back) = match editing {
             None => (
                 "Create a circle".to_owned(),
@@ -297,8 +268,8 @@ impl FormPage {
             frequencies: FREQUENCIES,
             weekdays: WEEKDAYS,
             statuses: STATUSES,
-            zone_groups,
-            unknown_zone: (!typed.is_empty() && !listed).then_some(typed),
+            zone_groups: zone_groups(),
+            unknown_zone,
         }
     }
 }
@@ -335,9 +306,8 @@ async fn edit_form(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     circles::lead(&s.ctx, &actor, id).await?;
     let view = manage::get(&s.ctx, &actor, id).await?;
     let title = format!("Edit {}", view.name);
@@ -353,10 +323,9 @@ async fn update(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<CircleForm>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let title = format!("Edit {}", lead.circle().name);
     let layout = Layout::new(title, m.csrf, Some(&actor), &m.path);

@@ -1,16 +1,17 @@
 //! Who comes into a circle: the facilitators' queue of join requests (approve, decline),
 //! invitations by email (invite, revoke), and the page the emailed invitation link opens.
 
-use super::local;
+use crate::pages::format::local;
 use crate::pages::layout::Layout;
-use crate::pages::respond::{self, parse_id, render, DoneQuery, Empty};
+use crate::pages::respond::{self, render, DoneQuery, Empty};
 use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::{can, Actor};
 use app::circles::{self, invitations, membership, Invitation, JoinQueue, Leading, NewInvitation};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -125,10 +126,10 @@ async fn queue(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let lead = circles::lead(&s.ctx, &actor, parse_id(&id)?).await?;
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
     let mut page = QueuePage::load(&s, &actor, m.csrf, &lead).await?;
     page.notice = respond::notice(q.done.as_deref(), QUEUE_NOTICES);
     render(page)
@@ -138,10 +139,9 @@ async fn approve(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, mid)): Path<(String, String)>,
+    Path((id, mid)): Path<(Uuid, Uuid)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let (id, mid) = (parse_id(&id)?, parse_id(&mid)?);
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     match membership::approve(&s.ctx, &m.request, &lead, mid).await {
         Ok(_) => respond::done(&format!("/circles/{id}/requests"), "approved", ""),
@@ -165,10 +165,9 @@ async fn decline(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, mid)): Path<(String, String)>,
+    Path((id, mid)): Path<(Uuid, Uuid)>,
     Form(input): Form<ReasonInput>,
 ) -> PageResult<Response> {
-    let (id, mid) = (parse_id(&id)?, parse_id(&mid)?);
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     match membership::decline(&s.ctx, &m.request, &lead, mid, Some(&input.reason)).await {
         Ok(_) => respond::done(&format!("/circles/{id}/requests"), "declined", ""),
@@ -250,10 +249,10 @@ async fn invitations_page(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
-    let lead = circles::lead(&s.ctx, &actor, parse_id(&id)?).await?;
+    let lead = circles::lead(&s.ctx, &actor, id).await?;
     let mut page = InvitationsPage::load(&s, &actor, m.csrf, &lead).await?;
     page.notice = respond::notice(q.done.as_deref(), INVITATION_NOTICES);
     render(page)
@@ -269,10 +268,9 @@ async fn invite(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<InviteInput>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let new = NewInvitation {
         email: input.email.clone(),
@@ -292,10 +290,9 @@ async fn revoke(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, iid)): Path<(String, String)>,
+    Path((id, iid)): Path<(Uuid, Uuid)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let (id, iid) = (parse_id(&id)?, parse_id(&iid)?);
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     match invitations::revoke(&s.ctx, &m.request, &lead, iid).await {
         Ok(_) => respond::done(&format!("/circles/{id}/invitations"), "revoked", ""),

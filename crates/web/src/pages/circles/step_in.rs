@@ -3,15 +3,16 @@
 //! leader's answer to a programme event offered to the circle.
 
 use crate::pages::layout::Layout;
-use crate::pages::respond::{self, parse_id, render, Empty};
+use crate::pages::respond::{self, render, Empty};
 use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::{can, Actor};
 use app::circles::{self, step_in, CircleView};
 use app::events::manage as event_cases;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -57,9 +58,9 @@ async fn confirm(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    render(StepInPage::load(&s, &actor, m.csrf, parse_id(&id)?).await?)
+    render(StepInPage::load(&s, &actor, m.csrf, id).await?)
 }
 
 #[derive(Deserialize)]
@@ -72,10 +73,9 @@ async fn start(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<StepInInput>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let g = actor.require::<can::StepInToCircles>()?;
     match step_in::start(&s.ctx, &m.request, g, id, &input.reason).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "stepped_in", ""),
@@ -93,10 +93,9 @@ async fn end(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     step_in::end(&s.ctx, &m.request, actor.require()?, id).await?;
     respond::done(&format!("/circles/{id}"), "stepped_out", "")
 }
@@ -105,10 +104,9 @@ async fn answer(
     s: &AppState,
     actor: &Actor,
     m: &PageMeta,
-    ids: (String, String),
+    (id, event_id): (Uuid, Uuid),
     accept: bool,
 ) -> PageResult<Response> {
-    let (id, event_id) = (parse_id(&ids.0)?, parse_id(&ids.1)?);
     let lead = circles::lead(&s.ctx, actor, id).await?;
     event_cases::answer_offer(&s.ctx, &m.request, &lead, event_id, accept).await?;
     let done = if accept {
@@ -123,7 +121,7 @@ async fn accept(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(ids): Path<(String, String)>,
+    Path(ids): Path<(Uuid, Uuid)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     answer(&s, &actor, &m, ids, true).await
@@ -133,7 +131,7 @@ async fn decline(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(ids): Path<(String, String)>,
+    Path(ids): Path<(Uuid, Uuid)>,
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     answer(&s, &actor, &m, ids, false).await

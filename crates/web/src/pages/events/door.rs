@@ -3,21 +3,21 @@
 //! and the list as CSV. Made for a phone held at the door; after the event the same page
 //! is its report.
 
+use crate::pages::format::{clock, when_words};
 use crate::pages::layout::Layout;
-use crate::pages::respond::{self, given, notice, parse_id, render};
+use crate::pages::respond::{self, given, notice, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::Path;
 use crate::pages::{encode, FormState, PageResult};
 use crate::state::AppState;
 use app::authz::Actor;
 use app::events::{self, roster, view, Counts, EventView, RosterEntry};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, Utc};
 use domain::event::RegistrationStatus;
-use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -80,14 +80,6 @@ fn status_label(status: RegistrationStatus) -> &'static str {
     }
 }
 
-/// The time of day of `at` on the event's clock, "19:04".
-fn clock(at: DateTime<Utc>, zone: &str) -> String {
-    match TimeZone::parse(zone) {
-        Ok(z) => at.with_timezone(&z.tz()).format("%H:%M").to_string(),
-        Err(_) => at.format("%H:%M UTC").to_string(),
-    }
-}
-
 impl DoorPage {
     async fn load(
         s: &AppState,
@@ -125,7 +117,7 @@ impl DoorPage {
                 Some(actor),
                 &format!("/events/{id}"),
             ),
-            when: super::when_words(event.starts_at, event.ends_at, &event.time_zone),
+            when: when_words(event.starts_at, event.ends_at, &event.time_zone),
             event,
             counts,
             q: q.to_owned(),
@@ -142,10 +134,9 @@ async fn door(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Query(q): Query<DoorQuery>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let name = given(&q.q).unwrap_or("");
     let mut page = DoorPage::load(&s, &actor, m.csrf, id, name).await?;
     page.notice = notice(q.done.as_deref(), &NOTICES);
@@ -197,10 +188,9 @@ async fn check_in(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, rid)): Path<(String, String)>,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
     Form(form): Form<RowForm>,
 ) -> PageResult<Response> {
-    let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
     let present = form.present != "0";
     let org = events::organise(&s.ctx, &actor, id).await?;
     let result = roster::check_in(&s.ctx, &m.request, &org, rid, present)
@@ -213,10 +203,9 @@ async fn set_note(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, rid)): Path<(String, String)>,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
     Form(form): Form<RowForm>,
 ) -> PageResult<Response> {
-    let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
     let note = Some(form.note.trim()).filter(|n| !n.is_empty());
     let org = events::organise(&s.ctx, &actor, id).await?;
     let result = roster::set_note(&s.ctx, &m.request, &org, rid, note)
@@ -229,10 +218,9 @@ async fn move_to_front(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path((id, rid)): Path<(String, String)>,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
     Form(form): Form<RowForm>,
 ) -> PageResult<Response> {
-    let (id, rid) = (parse_id(&id)?, parse_id(&rid)?);
     let org = events::organise(&s.ctx, &actor, id).await?;
     let result = roster::move_to_front(&s.ctx, &m.request, &org, rid).await;
     let result = match result {
@@ -252,9 +240,8 @@ async fn move_to_front(
 async fn csv(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let org = events::organise(&s.ctx, &actor, id).await?;
     let body = roster::roster_csv(&s.ctx, &org).await?;
     Ok(respond::attachment(

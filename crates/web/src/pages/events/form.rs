@@ -3,25 +3,25 @@
 //! and choices out of the form; every rule about an event is `app::events`', whose
 //! problems come back next to their fields with what was typed kept.
 
-use crate::pages::circles::{local_inputs, zone_groups, ZoneGroup};
+use crate::pages::format::{local_input, zone_groups, ZoneGroup};
 use crate::pages::layout::Layout;
-use crate::pages::respond::{self, parse_id, render};
+use crate::pages::respond::{self, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::Actor;
-use app::circles::membership;
-use app::events::{self, edit, manage, view, EventInput, EventView, Venue};
+use app::events::audience::{audiences_for, Audience};
+use app::events::{self, edit, manage, view, EventInput, EventView, Organising, Venue};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use domain::circle::MembershipStatus;
 use domain::event::{EventKind, EventStatus};
 use domain::Money;
-use domain::{Permission, TimeZone};
+use domain::TimeZone;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -30,29 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/events/new", get(new_form).post(create))
         .route("/events/{id}/edit", get(edit_form).post(update))
         .route("/events/{id}/status", post(set_status))
-}
-
-/// Whether `actor` may create any event: the Program Team and Admins, or someone leading
-/// a circle.
-pub(super) async fn may_create(s: &AppState, actor: &Actor) -> PageResult<bool> {
-    Ok(actor.can(Permission::CreateProgrammeEvents) || !led_circles(s, actor).await?.is_empty())
-}
-
-/// The circles `actor` leads, as (id, name).
-async fn led_circles(s: &AppState, actor: &Actor) -> PageResult<Vec<(Uuid, String)>> {
-    if !actor.can(Permission::CreateCircles) {
-        return Ok(Vec::new());
-    }
-    Ok(membership::my_circles(&s.ctx, actor)
-        .await?
-        .into_iter()
-        .filter(|c| {
-            c.role.leads()
-                && c.membership_status == MembershipStatus::Active
-                && !c.status.is_read_only()
-        })
-        .map(|c| (c.circle_id, c.name))
-        .collect())
 }
 
 /// The audience choice that means "open to everyone" (a programme event).
@@ -97,12 +74,6 @@ struct EventForm {
     registration_closes_at: String,
     #[serde(default)]
     cancellation_policy: String,
-}
-
-/// A `datetime-local` value for `at` on the clock of `zone`.
-fn local_input(at: DateTime<Utc>, zone: &str) -> String {
-    let (date, time) = local_inputs(at, zone);
-    format!("{date}T{time}")
 }
 
 impl EventForm {
@@ -388,19 +359,19 @@ fn kind_label(k: EventKind) -> &'static str {
     }
 }
 
-/// Who a new event may be for: everyone (Program Team, Admins) and each circle led.
+/// Who a new event may be for, as (value, label) choices: `app::events::audience` decides.
 async fn audiences(s: &AppState, actor: &Actor) -> PageResult<Vec<(String, String)>> {
-    let mut all = Vec::new();
-    if actor.can(Permission::CreateProgrammeEvents) {
-        all.push((
-            EVERYONE.to_owned(),
-            "Everyone (a programme event)".to_owned(),
-        ));
-    }
-    for (id, name) in led_circles(s, actor).await? {
-        all.push((id.to_string(), format!("Members of {name}")));
-    }
-    Ok(all)
+    Ok(audiences_for(&s.ctx, actor)
+        .await?
+        .into_iter()
+        .map(|a| match a {
+            Audience::Everyone => (
+                EVERYONE.to_owned(),
+                "Everyone (a programme event)".to_owned(),
+            ),
+            Audience::Circle { id, name } => (id.to_string(), format!("Members of {name}")),
+        })
+        .collect())
 }
 
 /// An event's fixed audience, as the one choice of its edit form.
@@ -471,23 +442,19 @@ fn price_field(e: app::Error) -> app::Error {
     respond::rename_field(e, "amount", "price")
 }
 
-/// The event, if `actor` organises it.
-async fn organised(s: &AppState, actor: &Actor, id: Uuid) -> PageResult<EventView> {
-    let v = view::get(&s.ctx, actor, id).await?;
-    if !v.viewer_organises {
-        return Err(app::Error::Forbidden.into());
-    }
-    Ok(v)
+/// The event and the proof that `actor` organises it (`Forbidden` otherwise).
+async fn organised(s: &AppState, actor: &Actor, id: Uuid) -> PageResult<(Organising, EventView)> {
+    let org = events::organise(&s.ctx, actor, id).await?;
+    Ok((org, view::get(&s.ctx, actor, id).await?))
 }
 
 async fn edit_form(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
-    let v = organised(&s, &actor, id).await?;
+    let (_, v) = organised(&s, &actor, id).await?;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
     render(FormPage::new(
@@ -503,11 +470,10 @@ async fn update(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<EventForm>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
-    let v = organised(&s, &actor, id).await?;
+    let (org, v) = organised(&s, &actor, id).await?;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
     let mut event = match input.read() {
@@ -536,7 +502,6 @@ async fn update(
         all.sort();
         all
     };
-    let org = events::organise(&s.ctx, &actor, id).await?;
     match edit::update(&s.ctx, &m.request, &actor, &org, &event).await {
         Ok(_) => respond::done(&format!("/events/{id}"), "saved", ""),
         Err(e) => {
@@ -562,10 +527,9 @@ async fn set_status(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Path(id): Path<String>,
+    Path(id): Path<Uuid>,
     Form(input): Form<StatusForm>,
 ) -> PageResult<Response> {
-    let id = parse_id(&id)?;
     let to = EventStatus::parse(input.to.trim())
         .ok_or_else(|| crate::pages::PageError::BadForm("Choose a status.".into()))?;
     let org = events::organise(&s.ctx, &actor, id).await?;

@@ -1,0 +1,219 @@
+//! How the pages write times, dates and time-zone lists, in one place so every page says
+//! "Tue 3 Mar 2026, 19:30" the same way. Times are stored in UTC and shown on the wall
+//! clock of the zone they belong to (a circle's, an event's); a zone the server does not
+//! know is shown as UTC, and says so.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use domain::TimeZone;
+
+/// `at` on the wall clock of `zone`, or in UTC should the zone be unknown.
+fn wall_clock(at: DateTime<Utc>, zone: &str) -> Option<NaiveDateTime> {
+    TimeZone::parse(zone)
+        .ok()
+        .map(|z| at.with_timezone(&z.tz()).naive_local())
+}
+
+/// `at` on the wall clock of `zone`, e.g. "Tue 3 Mar 2026, 19:30"; in UTC, and saying so,
+/// should the stored zone be unknown.
+pub fn local(at: DateTime<Utc>, zone: &str) -> String {
+    const FORMAT: &str = "%a %-d %b %Y, %H:%M";
+    match wall_clock(at, zone) {
+        Some(t) => t.format(FORMAT).to_string(),
+        None => format!("{} UTC", at.format(FORMAT)),
+    }
+}
+
+/// The time of day of `at` in `zone`, "19:04" (or "19:04 UTC" for an unknown zone).
+pub fn clock(at: DateTime<Utc>, zone: &str) -> String {
+    match wall_clock(at, zone) {
+        Some(t) => t.format("%H:%M").to_string(),
+        None => at.format("%H:%M UTC").to_string(),
+    }
+}
+
+/// The local date and time of `at` in `zone`, as a date and a time input want them.
+pub fn local_inputs(at: DateTime<Utc>, zone: &str) -> (String, String) {
+    let naive = wall_clock(at, zone).unwrap_or_else(|| at.naive_utc());
+    (
+        naive.format("%Y-%m-%d").to_string(),
+        naive.format("%H:%M").to_string(),
+    )
+}
+
+/// A `datetime-local` input's value for `at` on the clock of `zone`.
+pub fn local_input(at: DateTime<Utc>, zone: &str) -> String {
+    let (date, time) = local_inputs(at, zone);
+    format!("{date}T{time}")
+}
+
+/// "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)", or both dates when it spans days.
+pub fn when_words(start: DateTime<Utc>, end: DateTime<Utc>, zone: &str) -> String {
+    let day = |t| wall_clock(t, zone).unwrap_or_else(|| t.naive_utc()).date();
+    let (from, to) = (local(start, zone), local(end, zone));
+    match (day(start) == day(end), to.rsplit_once(", ")) {
+        (true, Some((_, end_time))) => format!("{from}–{end_time} ({zone})"),
+        _ => format!("{from} – {to} ({zone})"),
+    }
+}
+
+/// A calendar day, "3 Mar 2026".
+pub fn day(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y").to_string()
+}
+
+/// "12 days ago", "Today", or "No meeting yet" when there was none.
+pub fn days_since(days: Option<i64>) -> String {
+    match days {
+        None => "No meeting yet".to_owned(),
+        Some(0) => "Today".to_owned(),
+        Some(1) => "1 day ago".to_owned(),
+        Some(d) => format!("{d} days ago"),
+    }
+}
+
+/// The time zones of one region, for an `<optgroup>`.
+pub struct ZoneGroup {
+    pub region: &'static str,
+    /// (IANA name, what the list shows).
+    pub zones: Vec<(&'static str, String)>,
+}
+
+/// Every zone a person can pick, by region (UTC, which has none, is offered on its own).
+pub fn zone_groups() -> Vec<ZoneGroup> {
+    let mut groups: Vec<ZoneGroup> = Vec::new();
+    for name in TimeZone::choices() {
+        let Some((region, place)) = name.split_once('/') else {
+            continue;
+        };
+        let label = place.replace('_', " ");
+        match groups.last_mut() {
+            Some(g) if g.region == region => g.zones.push((name, label)),
+            _ => groups.push(ZoneGroup {
+                region,
+                zones: vec![(name, label)],
+            }),
+        }
+    }
+    groups
+}
+
+/// A submitted zone that the pick list does not offer, kept so the person sees what they
+/// sent; none when the value is blank or listed.
+pub fn unlisted_zone(typed: &str) -> Option<String> {
+    (!typed.is_empty() && !TimeZone::choices().contains(&typed)).then(|| typed.to_owned())
+}
+
+/// Filters the templates use for instants they show in UTC (account and audit pages,
+/// where no zone of a circle or event applies): `{{ t|day }}`, `{{ t|day_time }}`, and
+/// months of reports, `{{ m|month }}`.
+pub mod filters {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use std::borrow::Borrow;
+
+    /// Anything a template holds an instant as: the value or a reference to it.
+    pub trait Instant {
+        fn instant(&self) -> DateTime<Utc>;
+    }
+
+    impl Instant for DateTime<Utc> {
+        fn instant(&self) -> DateTime<Utc> {
+            *self
+        }
+    }
+
+    impl<T: Instant + ?Sized> Instant for &T {
+        fn instant(&self) -> DateTime<Utc> {
+            (**self).instant()
+        }
+    }
+
+    /// "3 Mar 2026".
+    pub fn day(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::day(at.instant()))
+    }
+
+    /// "3 Mar 2026, 19:30 UTC".
+    pub fn day_time(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(at.instant().format("%-d %b %Y, %H:%M UTC").to_string())
+    }
+
+    /// "19:30 UTC, 3 Mar 2026": for "locked until", where the time matters most.
+    pub fn time_day(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(at.instant().format("%H:%M UTC, %-d %b %Y").to_string())
+    }
+
+    /// "March 2026".
+    pub fn month<D: Borrow<NaiveDate>>(d: D, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(d.borrow().format("%B %Y").to_string())
+    }
+
+    /// "2026-03-03 19:30:05": to the second, for the audit log.
+    pub fn stamp(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(at.instant().format("%Y-%m-%d %H:%M:%S").to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn times_are_local_and_name_both_dates_only_across_days() {
+        assert_eq!(
+            when_words(
+                at("2026-12-05T18:00:00Z"),
+                at("2026-12-05T21:00:00Z"),
+                "Europe/Berlin"
+            ),
+            "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)"
+        );
+        assert_eq!(
+            when_words(
+                at("2026-12-04T17:00:00Z"),
+                at("2026-12-06T13:00:00Z"),
+                "Europe/Berlin"
+            ),
+            "Fri 4 Dec 2026, 18:00 – Sun 6 Dec 2026, 14:00 (Europe/Berlin)"
+        );
+    }
+
+    #[test]
+    fn an_unknown_zone_is_shown_as_utc_and_says_so() {
+        let t = at("2026-03-03T18:30:00Z");
+        assert_eq!(local(t, "Europe/Berlin"), "Tue 3 Mar 2026, 19:30");
+        assert_eq!(local(t, "Mars/Olympus"), "Tue 3 Mar 2026, 18:30 UTC");
+        assert_eq!(clock(t, "Europe/Berlin"), "19:30");
+        assert_eq!(clock(t, "Mars/Olympus"), "18:30 UTC");
+        assert_eq!(local_input(t, "Europe/Berlin"), "2026-03-03T19:30");
+        assert_eq!(local_inputs(t, "Mars/Olympus").1, "18:30");
+    }
+
+    #[test]
+    fn days_since_reads_like_speech() {
+        assert_eq!(days_since(None), "No meeting yet");
+        assert_eq!(days_since(Some(0)), "Today");
+        assert_eq!(days_since(Some(1)), "1 day ago");
+        assert_eq!(days_since(Some(12)), "12 days ago");
+    }
+
+    #[test]
+    fn zones_are_grouped_by_region_and_unlisted_ones_are_kept() {
+        let groups = zone_groups();
+        let europe = groups.iter().find(|g| g.region == "Europe").unwrap();
+        assert!(europe
+            .zones
+            .contains(&("Europe/Berlin", "Berlin".to_owned())));
+        assert!(groups.iter().all(|g| !g.zones.is_empty()));
+        assert_eq!(unlisted_zone(""), None);
+        assert_eq!(unlisted_zone("UTC"), None);
+        assert_eq!(unlisted_zone("Europe/Berlin"), None);
+        assert_eq!(
+            unlisted_zone("Mars/Olympus").as_deref(),
+            Some("Mars/Olympus")
+        );
+    }
+}
