@@ -1,7 +1,7 @@
 //! When people may register for an event, and why they cannot right now.
 
 use crate::DomainError;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 /// Why someone cannot register for an event right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +129,7 @@ impl RegistrationWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeDelta;
 
     fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
