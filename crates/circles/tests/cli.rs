@@ -474,6 +474,7 @@ fn assert_seeded_output(o: &Output) {
         "member@demo.example.org",
         "ptm@demo.example.org",
         "leadership@demo.example.org",
+        "support@demo.example.org",
     ] {
         assert!(out.contains(account), "{account} not printed:\n{out}");
     }

@@ -244,6 +244,7 @@ mod tests {
     use super::*;
     use chrono::SubsecRound;
     use domain::circle::{CircleRole, MembershipStatus};
+    use domain::Role;
     use std::collections::{HashMap, HashSet};
 
     fn small() -> SeedOptions {
@@ -339,6 +340,28 @@ mod tests {
         assert!(p.events.iter().any(|e| e.venue_id.is_some()));
         assert!(p.registrations.iter().any(|r| r.status.is_waiting()));
         assert!(!p.attendance.is_empty());
+    }
+
+    #[test]
+    fn every_kind_of_user_has_a_known_account() {
+        let p = plan(&small(), Utc::now().trunc_subsecs(0)).unwrap();
+        let role_of = |kind: &str| {
+            let email = format!("{kind}@{DEMO_DOMAIN}");
+            let user = p.users.iter().find(|u| u.email == email).unwrap();
+            let mut roles: Vec<Role> = p
+                .roles
+                .iter()
+                .filter(|r| r.user_id == user.id)
+                .map(|r| r.role)
+                .collect();
+            roles.sort();
+            roles
+        };
+        assert_eq!(role_of("support"), [Role::Member, Role::Support]);
+        assert_eq!(role_of("admin"), [Role::Member, Role::Admin]);
+        assert_eq!(role_of("member"), [Role::Member]);
+        let kinds: Vec<_> = known_accounts().iter().map(|k| k.kind).collect();
+        assert!(kinds.contains(&"support"), "{kinds:?}");
     }
 
     #[test]

@@ -6,16 +6,17 @@ use domain::Role;
 
 /// The accounts a person signs in with, in the order they are printed; generated
 /// facilitators and members follow them.
-pub(super) const KNOWN: [(&str, Option<Role>); 5] = [
+pub(super) const KNOWN: [(&str, Option<Role>); 6] = [
     ("admin", Some(Role::Admin)),
     ("ptm", Some(Role::ProgramTeamMember)),
     ("leadership", Some(Role::Leadership)),
+    ("support", Some(Role::Support)),
     ("facilitator", Some(Role::Facilitator)),
     ("member", None),
 ];
 pub(super) const ADMIN: usize = 0;
 pub(super) const PTM: usize = 1;
-pub(super) const MEMBER: usize = 4;
+pub(super) const MEMBER: usize = 5;
 
 pub(super) struct City {
     pub(super) name: &'static str,
