@@ -1,5 +1,5 @@
 //! `loadtest`: drives a running server over HTTP at a fixed request rate and reports, per
-//! scenario, the rate achieved and the latency percentiles (DESIGN.md §10).
+//! scenario, the rate achieved and the latency percentiles (README, "Benchmark").
 //!
 //! The load is open-loop: requests are sent on a fixed schedule whether or not earlier ones
 //! have answered, and each latency is measured from the moment its request was *due*. A

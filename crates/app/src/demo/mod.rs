@@ -2,11 +2,11 @@
 //! events with registrations and waitlists, and a few known accounts to sign in with.
 //!
 //! It exists so a person can look around a platform that feels used, and so load tests
-//! (DESIGN.md §10) run against realistic volumes. Everything is generated in memory first
-//! ([`plan`], a pure function of the options, the RNG seed and the clock) and then written
-//! with multi-row INSERTs inside one transaction per database: row-by-row inserts through
-//! the use cases would take many minutes, and all-or-nothing keeps a failed seed from
-//! leaving half an organisation behind.
+//! (README, "Benchmark") run against realistic volumes. Everything is generated in memory
+//! first ([`plan`], a pure function of the options, the RNG seed and the clock) and then
+//! written with multi-row INSERTs inside one transaction per database: row-by-row inserts
+//! through the use cases would take many minutes, and all-or-nothing keeps a failed seed
+//! from leaving half an organisation behind.
 //!
 //! The rows keep the invariants the use cases keep: no circle holds more active members
 //! than its capacity and `circles.active_members` counts them; no event holds more seats

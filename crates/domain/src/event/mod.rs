@@ -3,8 +3,8 @@
 //! These are the rules an event's own data must obey (title, price, when it happens, when
 //! people may register) and the seat-allocation model that registrations follow. Who may
 //! create or change an event lives in `app`; the database enforces the same seat rules with
-//! conditional updates (DESIGN.md §4), and [`Roster`] is the executable spec it is tested
-//! against.
+//! conditional updates (docs/architecture.md, "Concurrency"), and [`Roster`] is the
+//! executable spec it is tested against.
 
 mod roster;
 mod schedule;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, TimeDelta, TimeZone
 use chrono_tz::Tz;
 
 /// When an event happens: its start and end as UTC instants, and the IANA zone its
-/// organisers entered them in (DESIGN.md §4 keeps the zone so pages show local times).
+/// organisers entered them in (kept so pages show local times).
 ///
 /// Built only by [`EventSchedule::parse`], so the end is always after the start and the
 /// length fits the event's kind.
