@@ -1,13 +1,22 @@
 //! Settings: defaults, then `circles.toml`, then `CIRCLES_*` environment variables
 //! (`CIRCLES_SERVER__PORT=9000` sets `server.port`). Validated once at start, with one
 //! clear message per problem.
-
+mod auth;
+mod email;
+mod limits;
+mod log;
 mod metrics;
 mod server;
+mod storage;
 
+pub use auth::AuthSettings;
+pub use email::{EmailSettings, EmailTransportKind, SmtpSettings, SmtpTls};
+pub use limits::{CircleSettings, JobSettings, RateLimitSettings};
+pub use log::{LogFormat, LogSettings};
 pub(crate) use metrics::min_token_len as metrics_token_min_len;
 pub use metrics::MetricsSettings;
 pub use server::ServerSettings;
+pub use storage::{DataSettings, DatabaseSettings, RedisSettings};
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -67,151 +76,6 @@ pub struct Settings {
     pub metrics: MetricsSettings,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DataSettings {
-    /// Folder for the SQLite files, generated secrets and the email outbox.
-    pub dir: PathBuf,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// Defaults to `sqlite://<data.dir>/main.db`.
-    pub main_url: Option<Secret>,
-    /// Defaults to `sqlite://<data.dir>/credentials.db`.
-    pub credentials_url: Option<Secret>,
-    pub max_connections: u32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct RedisSettings {
-    /// `redis://host:6379/0`; when set, rate limits are shared through Redis.
-    pub url: Option<Secret>,
-    /// Prefix of every key, so several deployments can share one Redis.
-    pub key_prefix: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuthSettings {
-    /// HMAC key for access tokens (at least 32 bytes). Generated into the data folder in
-    /// development; required in production.
-    pub token_signing_key: Option<Secret>,
-    pub token_signing_key_file: Option<PathBuf>,
-    /// Field-encryption keys as `version:base64-32-bytes`, comma separated; the highest
-    /// version encrypts, all decrypt. Generated in development; required in production.
-    pub encryption_keys: Option<Secret>,
-    pub encryption_keys_file: Option<PathBuf>,
-    pub access_token_ttl_secs: u64,
-    pub refresh_token_ttl_days: u64,
-    pub verification_ttl_hours: u64,
-    pub reset_ttl_minutes: u64,
-    /// A session unused for this long ends, whatever its absolute lifetime.
-    pub session_idle_minutes: u64,
-    pub mfa_issuer: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EmailTransportKind {
-    /// Write each message as an `.eml` file into the outbox folder.
-    Outbox,
-    Smtp,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// Plain connection upgraded with STARTTLS (required).
-    Starttls,
-    /// TLS from the first byte (port 465).
-    Tls,
-    /// No encryption: only for a relay on the same host.
-    None,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EmailSettings {
-    pub transport: EmailTransportKind,
-    /// Sender, e.g. `Men's Circles <no-reply@example.org>`.
-    pub from: String,
-    /// Defaults to `<data.dir>/outbox`.
-    pub outbox_dir: Option<PathBuf>,
-    pub smtp: SmtpSettings,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SmtpSettings {
-    pub host: String,
-    pub port: u16,
-    pub tls: SmtpTls,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
-    pub password_file: Option<PathBuf>,
-    /// PEM file of an extra certificate authority to trust (a private relay).
-    pub ca_file: Option<PathBuf>,
-    pub timeout_secs: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RateLimitSettings {
-    /// Length of each counting window, in seconds.
-    pub window_secs: u64,
-    pub login_per_ip: u32,
-    pub mfa_per_ip: u32,
-    pub register_per_ip: u32,
-    pub reset_per_ip: u32,
-    pub reset_per_account: u32,
-    pub verification_per_account: u32,
-    /// Failed logins (or MFA codes) allowed before an account locks.
-    pub lockout_free_attempts: u32,
-    pub lockout_base_secs: u64,
-    pub lockout_max_secs: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct JobSettings {
-    /// Run the job worker inside `circles serve` (the embedded default).
-    pub in_process_worker: bool,
-    pub poll_interval_ms: u64,
-    pub max_attempts: i32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CircleSettings {
-    /// How long an Admin's safeguarding step-in into one circle lasts, in days (1–30).
-    pub step_in_days: u32,
-}
-
-impl Default for CircleSettings {
-    fn default() -> Self {
-        Self { step_in_days: 7 }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogSettings {
-    /// `pretty` for people, `json` for log collectors (the production default).
-    pub format: Option<LogFormat>,
-    /// A tracing filter such as `info` or `info,sqlx=warn`.
-    pub level: String,
-}
-
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -246,93 +110,6 @@ impl Default for Settings {
         }
     }
 }
-
-impl Default for DataSettings {
-    fn default() -> Self {
-        Self {
-            dir: PathBuf::from("data"),
-        }
-    }
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        Settings::default().database
-    }
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        Self {
-            token_signing_key: None,
-            token_signing_key_file: None,
-            encryption_keys: None,
-            encryption_keys_file: None,
-            access_token_ttl_secs: 15 * 60,
-            refresh_token_ttl_days: 30,
-            verification_ttl_hours: 48,
-            reset_ttl_minutes: 60,
-            session_idle_minutes: 12 * 60,
-            mfa_issuer: "Men's Circles".into(),
-        }
-    }
-}
-
-impl Default for EmailSettings {
-    fn default() -> Self {
-        Self {
-            transport: EmailTransportKind::Outbox,
-            from: "Men's Circles <no-reply@localhost>".into(),
-            outbox_dir: None,
-            smtp: SmtpSettings::default(),
-        }
-    }
-}
-
-impl Default for SmtpSettings {
-    fn default() -> Self {
-        Self {
-            host: "localhost".into(),
-            port: 587,
-            tls: SmtpTls::Starttls,
-            username: None,
-            password: None,
-            password_file: None,
-            ca_file: None,
-            timeout_secs: 20,
-        }
-    }
-}
-
-impl Default for RateLimitSettings {
-    fn default() -> Self {
-        Self {
-            window_secs: 15 * 60,
-            login_per_ip: 50,
-            mfa_per_ip: 50,
-            register_per_ip: 30,
-            reset_per_ip: 20,
-            reset_per_account: 5,
-            verification_per_account: 5,
-            lockout_free_attempts: 5,
-            lockout_base_secs: 60,
-            lockout_max_secs: 3600,
-        }
-    }
-}
-
-impl Default for JobSettings {
-    fn default() -> Self {
-        Settings::default().jobs
-    }
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        Settings::default().log
-    }
-}
-
 /// Everything wrong with the configuration, one line per problem.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration:\n  - {}", .problems.join("\n  - "))]

@@ -110,6 +110,79 @@ fn help_lists_every_command() {
     assert!(!o.status.success());
 }
 
+/// The commands the README's "Commands" section lists, as words: `["admin", "create"]`.
+fn readme_commands() -> Vec<Vec<String>> {
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split("\n## Commands\n")
+        .nth(1)
+        .expect("the README has a Commands section");
+    let block = section.split("```").nth(1).expect("with a code block");
+    block
+        .lines()
+        // A command starts two spaces in; its description runs on in deeper lines.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| {
+            let name = l.trim_start().split("  ").next().unwrap_or_default();
+            name.split_whitespace().map(str::to_owned).collect()
+        })
+        .collect()
+}
+
+/// The subcommands a `--help` text lists under "Commands:", without clap's own `help`.
+fn help_commands(help: &str) -> Vec<String> {
+    help.split("Commands:")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn readme_command_list_matches_the_help() {
+    let sb = Sandbox::new();
+    let help_of = |args: &[&str]| {
+        let mut with_help = args.to_vec();
+        with_help.push("--help");
+        let o = sb.run(&with_help, &[], None);
+        assert_success(&o, &with_help.join(" "));
+        help_commands(&text(&o).0)
+    };
+    let listed = readme_commands();
+    assert!(listed.len() >= 5, "{listed:?}");
+    for words in &listed {
+        let (last, parents) = words.split_last().expect("a command has a name");
+        let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+        assert!(
+            help_of(&parents).contains(last),
+            "the README lists `circles {}`, which `circles {} --help` does not",
+            words.join(" "),
+            parents.join(" ")
+        );
+    }
+    // And the other way: every command the binary has is in the README's list.
+    for top in help_of(&[]) {
+        let subs = help_of(&[top.as_str()]);
+        let expected: Vec<Vec<String>> = if subs.is_empty() {
+            vec![vec![top.clone()]]
+        } else {
+            subs.into_iter().map(|s| vec![top.clone(), s]).collect()
+        };
+        for words in expected {
+            assert!(
+                listed.contains(&words),
+                "`circles {}` is missing from the README's command list",
+                words.join(" ")
+            );
+        }
+    }
+}
+
 #[test]
 fn migrate_creates_both_databases_and_owner_only_secrets() {
     let sb = Sandbox::new();
@@ -474,6 +547,7 @@ fn assert_seeded_output(o: &Output) {
         "member@demo.example.org",
         "ptm@demo.example.org",
         "leadership@demo.example.org",
+        "support@demo.example.org",
     ] {
         assert!(out.contains(account), "{account} not printed:\n{out}");
     }

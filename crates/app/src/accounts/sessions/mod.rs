@@ -2,6 +2,14 @@
 //! every use. Presenting a rotated refresh token again revokes its whole session, since
 //! only a thief or a replay would hold it.
 
+mod devices;
+mod tokens;
+
+pub use devices::{
+    list_sessions, logout, revoke_all_sessions, revoke_other_sessions, revoke_session, SessionInfo,
+};
+pub(crate) use tokens::{sign, verify_claims, Claims};
+
 use crate::audit::{self, Action, Entry};
 use crate::authz::{roles_of, Actor};
 use crate::{token, Context, Error, RequestMeta, Result};
@@ -9,9 +17,10 @@ use chrono::{DateTime, Duration, Utc};
 use db::credentials::{refresh_tokens, sessions};
 use db::main_db::users;
 use db::sea_orm::sea_query::Expr;
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use devices::revoke_where;
+use serde::Serialize;
+use tokens::{access_token, new_refresh_row};
 use uuid::Uuid;
 
 /// Tokens handed to a client after sign-in or refresh.
@@ -25,63 +34,6 @@ pub struct TokenPair {
     /// Exchange at `/api/v1/auth/refresh` for a new pair; usable once.
     pub refresh_token: String,
     pub session_id: Uuid,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Claims {
-    pub sub: Uuid,
-    /// Session id for access tokens; unused for MFA challenges.
-    pub sid: Uuid,
-    /// `access` or `mfa`.
-    pub typ: String,
-    pub iat: i64,
-    pub exp: i64,
-}
-
-pub(crate) fn sign(ctx: &Context, claims: &Claims) -> Result<String> {
-    encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(&ctx.keys.token_signing),
-    )
-    .map_err(|e| Error::Internal(e.into()))
-}
-
-pub(crate) fn verify_claims(ctx: &Context, jwt: &str, typ: &str) -> Option<Claims> {
-    const LEEWAY_SECS: i64 = 5;
-    let mut v = Validation::new(Algorithm::HS256);
-    // Expiry is checked against the context's clock below, the one that set `exp`: the
-    // library would read the machine's.
-    v.validate_exp = false;
-    let data =
-        decode::<Claims>(jwt, &DecodingKey::from_secret(&ctx.keys.token_signing), &v).ok()?;
-    let live = data.claims.exp + LEEWAY_SECS > ctx.now().timestamp();
-    (live && data.claims.typ == typ).then_some(data.claims)
-}
-
-fn access_token(ctx: &Context, user_id: Uuid, session_id: Uuid) -> Result<(String, u64)> {
-    let ttl = ctx.settings.auth.access_token_ttl_secs;
-    let now = ctx.now().timestamp();
-    let claims = Claims {
-        sub: user_id,
-        sid: session_id,
-        typ: "access".into(),
-        iat: now,
-        exp: now + ttl as i64,
-    };
-    Ok((sign(ctx, &claims)?, ttl))
-}
-
-fn new_refresh_row(session_id: Uuid, now: DateTime<Utc>) -> (String, refresh_tokens::ActiveModel) {
-    let raw = token::new_token();
-    let row = refresh_tokens::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        session_id: Set(session_id),
-        token_hash: Set(token::hash(&raw)),
-        created_at: Set(now),
-        rotated_at: Set(None),
-    };
-    (raw, row)
 }
 
 fn clip(s: &Option<String>, n: usize) -> Option<String> {
@@ -311,127 +263,4 @@ async fn reuse_detected(ctx: &Context, meta: &RequestMeta, session: &sessions::M
     }
     tracing::warn!(session = %session.id, "refresh token reused; session revoked");
     Error::SessionRevoked
-}
-
-/// Revokes sessions of `user_id`: one (`only`), or all but one (`except`), or all.
-async fn revoke_where(
-    ctx: &Context,
-    user_id: Uuid,
-    only: Option<Uuid>,
-    except: Option<Uuid>,
-    reason: &str,
-) -> Result<u64> {
-    let mut q = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RevokedAt, Expr::value(ctx.now()))
-        .col_expr(sessions::Column::RevokedReason, Expr::value(reason))
-        .filter(sessions::Column::UserId.eq(user_id))
-        .filter(sessions::Column::RevokedAt.is_null());
-    if let Some(id) = only {
-        q = q.filter(sessions::Column::Id.eq(id));
-    }
-    if let Some(id) = except {
-        q = q.filter(sessions::Column::Id.ne(id));
-    }
-    Ok(q.exec(&ctx.creds).await?.rows_affected)
-}
-
-/// Ends every session of a user except `keep` (password change keeps the current one).
-#[tracing::instrument(skip_all, fields(user_id = %user_id), err(level = "info"))]
-pub async fn revoke_all_sessions(
-    ctx: &Context,
-    user_id: Uuid,
-    keep: Option<Uuid>,
-    reason: &str,
-) -> Result<u64> {
-    revoke_where(ctx, user_id, None, keep, reason).await
-}
-
-#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
-pub async fn logout(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<()> {
-    revoke_where(ctx, actor.id(), Some(actor.session_id), None, "logout").await?;
-    audit::record_alone(
-        &ctx.main,
-        meta,
-        Entry::new(Action::Logout).by(actor.id()).user(actor.id()),
-    )
-    .await
-}
-
-/// A live session, as its owner sees it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SessionInfo {
-    pub id: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    /// The session this request belongs to.
-    pub current: bool,
-}
-
-#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
-pub async fn list_sessions(ctx: &Context, actor: &Actor) -> Result<Vec<SessionInfo>> {
-    let rows = sessions::Entity::find()
-        .filter(sessions::Column::UserId.eq(actor.id()))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(ctx.now()))
-        .filter(sessions::Column::LastUsedAt.gt(ctx.now() - idle_limit(ctx)))
-        .order_by_desc(sessions::Column::LastUsedAt)
-        .all(&ctx.creds)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|s| SessionInfo {
-            current: s.id == actor.session_id,
-            id: s.id,
-            created_at: s.created_at,
-            last_used_at: s.last_used_at,
-            expires_at: s.expires_at,
-            user_agent: s.user_agent,
-            ip: s.ip,
-        })
-        .collect())
-}
-
-#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), session_id = %session_id), err(level = "info"))]
-pub async fn revoke_session(
-    ctx: &Context,
-    meta: &RequestMeta,
-    actor: &Actor,
-    session_id: Uuid,
-) -> Result<()> {
-    if revoke_where(ctx, actor.id(), Some(session_id), None, "revoked").await? == 0 {
-        return Err(Error::NotFound("session"));
-    }
-    audit::record_alone(
-        &ctx.main,
-        meta,
-        Entry::new(Action::SessionRevoked)
-            .by(actor.id())
-            .user(actor.id())
-            .details(serde_json::json!({ "session_id": session_id })),
-    )
-    .await
-}
-
-/// Ends every session of the actor except the one making the request ("sign out
-/// everywhere else"); answers how many ended.
-#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
-pub async fn revoke_other_sessions(
-    ctx: &Context,
-    meta: &RequestMeta,
-    actor: &Actor,
-) -> Result<u64> {
-    let ended = revoke_where(ctx, actor.id(), None, Some(actor.session_id), "revoked").await?;
-    audit::record_alone(
-        &ctx.main,
-        meta,
-        Entry::new(Action::OtherSessionsRevoked)
-            .by(actor.id())
-            .user(actor.id())
-            .details(serde_json::json!({ "sessions_ended": ended })),
-    )
-    .await?;
-    Ok(ended)
 }

@@ -1,0 +1,66 @@
+//! Rate limits and lockouts, the job worker, and how long an Admin's step-in lasts.
+
+use super::Settings;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Length of each counting window, in seconds.
+    pub window_secs: u64,
+    pub login_per_ip: u32,
+    pub mfa_per_ip: u32,
+    pub register_per_ip: u32,
+    pub reset_per_ip: u32,
+    pub reset_per_account: u32,
+    pub verification_per_account: u32,
+    /// Failed logins (or MFA codes) allowed before an account locks.
+    pub lockout_free_attempts: u32,
+    pub lockout_base_secs: u64,
+    pub lockout_max_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// Run the job worker inside `circles serve` (the embedded default).
+    pub in_process_worker: bool,
+    pub poll_interval_ms: u64,
+    pub max_attempts: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CircleSettings {
+    /// How long an Admin's safeguarding step-in into one circle lasts, in days (1–30).
+    pub step_in_days: u32,
+}
+
+impl Default for CircleSettings {
+    fn default() -> Self {
+        Self { step_in_days: 7 }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            window_secs: 15 * 60,
+            login_per_ip: 50,
+            mfa_per_ip: 50,
+            register_per_ip: 30,
+            reset_per_ip: 20,
+            reset_per_account: 5,
+            verification_per_account: 5,
+            lockout_free_attempts: 5,
+            lockout_base_secs: 60,
+            lockout_max_secs: 3600,
+        }
+    }
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Settings::default().jobs
+    }
+}

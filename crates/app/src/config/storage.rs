@@ -1,0 +1,45 @@
+//! Where the data lives: the data folder, the two databases and the optional Redis.
+
+use super::{Secret, Settings};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataSettings {
+    /// Folder for the SQLite files, generated secrets and the email outbox.
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Defaults to `sqlite://<data.dir>/main.db`.
+    pub main_url: Option<Secret>,
+    /// Defaults to `sqlite://<data.dir>/credentials.db`.
+    pub credentials_url: Option<Secret>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0`; when set, rate limits are shared through Redis.
+    pub url: Option<Secret>,
+    /// Prefix of every key, so several deployments can share one Redis.
+    pub key_prefix: String,
+}
+
+impl Default for DataSettings {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data"),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Settings::default().database
+    }
+}
