@@ -1,6 +1,6 @@
 //! Storage for the Men's Circle platform.
 //!
-//! Two databases, by design (DESIGN.md §4): `main` holds everything except secrets, and
+//! Two databases, by design (docs/architecture.md, "Two databases"): `main` holds everything except secrets, and
 //! `credentials` holds only secrets (password hashes, MFA secrets, token hashes, attempt
 //! counters). A breach of `main` must not yield a credential. Both run on SQLite (the
 //! embedded default) or PostgreSQL (scale-out) through the same SeaORM code.

@@ -3,7 +3,7 @@
 //!
 //! A cadence is kept in local terms (weekday, wall-clock time, IANA zone) and converted one
 //! meeting at a time, so a circle that meets at 19:30 still meets at 19:30 after the clocks
-//! change (DESIGN.md §4). Storing a UTC time and adding 7 × 24 h would drift by an hour
+//! change (docs/architecture.md, "Time"). Storing a UTC time and adding 7 × 24 h would drift by an hour
 //! twice a year.
 //!
 //! Wall-clock times that a DST change skips or repeats are resolved the way iCalendar

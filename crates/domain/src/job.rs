@@ -1,4 +1,4 @@
-//! Where a queued job (the transactional outbox, DESIGN.md §8) stands.
+//! Where a queued job (the transactional outbox, docs/architecture.md, "Background work") stands.
 
 use crate::vocabulary::text_enum;
 use serde::{Deserialize, Serialize};

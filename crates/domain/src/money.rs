@@ -1,5 +1,5 @@
 //! Money: an amount in whole minor units (cents) and an ISO 4217 currency, never floating
-//! point (DESIGN.md §4). Amounts are read as people type them and shown with the
+//! point (docs/architecture.md). Amounts are read as people type them and shown with the
 //! currency's own number of decimals, both by integer arithmetic alone.
 
 use crate::DomainError;
@@ -82,7 +82,7 @@ impl fmt::Display for Currency {
 }
 
 /// An amount of money: whole minor units (cents) and a currency, never floating point
-/// (DESIGN.md §4). Always between 0 and [`Money::MAX_MINOR`].
+/// (docs/architecture.md). Always between 0 and [`Money::MAX_MINOR`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "MoneyParts")]
 pub struct Money {

@@ -148,7 +148,7 @@ fn framework_problem(res: Response, request_id: Option<String>) -> Response {
     out
 }
 
-/// Security headers (DESIGN.md §5). HSTS is added only when the platform is reached over
+/// Security headers (docs/admin/security.md). HSTS is added only when the platform is reached over
 /// HTTPS: through a proxy (an `https://` public URL says so) or direct TLS.
 pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
     let mut h = vec![

@@ -1,7 +1,7 @@
 //! Circles and membership: creating and editing circles, browsing them, asking to join,
 //! the facilitators' queue, invitations, leaving and removal.
 //!
-//! The seat counter `circles.active_members` is the capacity invariant (DESIGN.md §4): a
+//! The seat counter `circles.active_members` is the capacity invariant (docs/architecture.md, "Concurrency"): a
 //! seat is taken only by the conditional update in [`take_seat`], in the same write
 //! transaction that makes the membership active, and given back by [`free_seat`].
 //! Facilitators and co-facilitators never take seats.

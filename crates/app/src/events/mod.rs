@@ -1,7 +1,7 @@
 //! Events: circle meetings, movie nights, workshops and retreats, with registration and a
 //! waitlist.
 //!
-//! The seat counter `events.confirmed_count` is the capacity invariant (DESIGN.md §4), as
+//! The seat counter `events.confirmed_count` is the capacity invariant (docs/architecture.md, "Concurrency"), as
 //! for circles: a seat is taken only by the conditional update in [`take_seat`], inside
 //! the write transaction that holds the event's lock, and given back by [`free_seat`],
 //! which hands it straight to the head of the waitlist. `domain::event::Roster` is the

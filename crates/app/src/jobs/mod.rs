@@ -1,4 +1,4 @@
-//! Background work through a transactional outbox (DESIGN.md §8): a use case writes a job
+//! Background work through a transactional outbox (docs/architecture.md, "Background work"): a use case writes a job
 //! row in the same transaction as its change; a worker claims due jobs, runs them with
 //! retries and backoff, and marks them done. Jobs run at least once, so handlers are
 //! idempotent, and one that reaches outside (an email, a provider) does it through

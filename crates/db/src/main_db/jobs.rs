@@ -1,4 +1,4 @@
-//! The transactional outbox: work to do after a change commits (DESIGN.md §8).
+//! The transactional outbox: work to do after a change commits (docs/architecture.md, "Background work").
 
 use domain::job::JobStatus;
 use sea_orm::entity::prelude::*;

@@ -1,4 +1,4 @@
-//! Bad input never yields a 500 and never loses stored data (DESIGN.md §5): every refusal is
+//! Bad input never yields a 500 and never loses stored data (docs/admin/security.md): every refusal is
 //! a 4xx `application/problem+json` with a stable code, and an account that existed before
 //! the barrage is untouched after it.
 
