@@ -23,7 +23,7 @@ mod security;
 pub mod session;
 mod support;
 
-pub use error::{PageError, PageResult};
+pub use error::{html_errors, PageError, PageResult};
 pub use layout::Layout;
 pub use path::Path;
 

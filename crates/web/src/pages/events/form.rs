@@ -471,9 +471,12 @@ async fn update(
     SignedIn(actor): SignedIn,
     m: PageMeta,
     Path(id): Path<Uuid>,
-    Form(input): Form<EventForm>,
+    Form(mut input): Form<EventForm>,
 ) -> PageResult<Response> {
     let (org, v) = organised(&s, &actor, id).await?;
+    // The audience cannot change, and its control is shown disabled (so a browser does not
+    // send it): read the form as if the stored audience had been sent.
+    input.audience = audience_of(&v).remove(0).0;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
     let mut event = match input.read() {
