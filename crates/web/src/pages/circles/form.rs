@@ -150,7 +150,10 @@ impl CircleForm {
 
     /// Reads the numbers and the choice of visibility, or the form with a message next to
     /// each that is not one.
-    fn read(&self) -> Result<Read, FormState> {
+    ///
+    /// On failure the `Read` holds stand-ins for what could not be read, so that the use
+    /// case can still check the rest and every problem shows at once.
+    fn read(&self) -> Result<Read, (FormState, Read)> {
         let mut state = self.state();
         let capacity = self.capacity.trim().parse::<i64>();
         if capacity.is_err() {
@@ -173,7 +176,14 @@ impl CircleForm {
                 duration_minutes,
                 visibility,
             }),
-            _ => Err(state),
+            (capacity, duration, visibility) => Err((
+                state,
+                Read {
+                    capacity: capacity.unwrap_or(8),
+                    duration_minutes: duration.unwrap_or(120),
+                    visibility: visibility.unwrap_or(Visibility::Open),
+                },
+            )),
         }
     }
 
@@ -294,7 +304,10 @@ async fn create(
     let layout = Layout::new("Create a circle", m.csrf, Some(&actor), &m.path);
     let read = match input.read() {
         Ok(r) => r,
-        Err(form) => return render(FormPage::new(layout, form, None)),
+        Err((form, stand_in)) => {
+            let form = form.also(manage::check(&input.input(&stand_in)))?;
+            return render(FormPage::new(layout, form, None));
+        }
     };
     match manage::create(&s.ctx, &m.request, &actor, g, &input.input(&read)).await {
         Ok(c) => respond::done(&format!("/circles/{}", c.id), "created", ""),
@@ -332,13 +345,14 @@ async fn update(
     let status = CircleStatus::parse(input.status.trim()).filter(|s| !s.is_read_only());
     let read = match (input.read(), status) {
         (Ok(r), Some(status)) => (r, status),
-        (Ok(_), None) => {
-            let form = input
-                .state()
-                .field_error("status", "Choose the circle's status.");
+        (read, status) => {
+            let (mut form, read) = read.map_or_else(|e| e, |r| (input.state(), r));
+            if status.is_none() {
+                form = form.field_error("status", "Choose the circle's status.");
+            }
+            let form = form.also(manage::check(&input.input(&read)))?;
             return render(FormPage::new(layout, form, Some(id)));
         }
-        (Err(form), _) => return render(FormPage::new(layout, form, Some(id))),
     };
     let patch = input.patch(&read.0, read.1);
     match manage::update(&s.ctx, &m.request, &actor, &lead, &patch).await {
