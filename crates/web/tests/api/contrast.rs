@@ -28,12 +28,13 @@ fn declarations(block: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// The light theme, and the dark one (its overrides on top of the light).
 fn themes() -> [(&'static str, HashMap<String, String>); 2] {
-    let light = root_colours(CSS);
-    let at = CSS
+    let css = without_comments(CSS);
+    let light = root_colours(&css);
+    let at = css
         .find("@media (prefers-color-scheme: dark)")
         .expect("a dark theme");
     let mut dark = light.clone();
-    dark.extend(root_colours(&CSS[at..]));
+    dark.extend(root_colours(&css[at..]));
     [("light", light), ("dark", dark)]
 }
 

@@ -15,8 +15,9 @@ async fn full_workshop(app: &TestApp, ptm: &User, publish: bool) -> String {
         "starts_at": local(20, 10), "ends_at": local(20, 16), "time_zone": "Europe/Berlin",
         "location": "Community hall", "online_url": "https://meet.example.org/w",
         "capacity": 12, "price_minor": 2500, "currency": "EUR", "waitlist_enabled": true,
-        "offer_hours": 24, "registration_opens_at": local(2, 9),
-        "registration_closes_at": local(18, 18),
+        "offer_hours": 24,
+        "registration_opens_at": format!("{}:00Z", local(2, 9)),
+        "registration_closes_at": format!("{}:00Z", local(18, 18)),
         "cancellation_policy": "Cancel up to a day before."
     });
     if publish {

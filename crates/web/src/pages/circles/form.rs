@@ -190,7 +190,7 @@ impl CircleForm {
     fn input(&self, r: &Read) -> CircleInput {
         CircleInput {
             name: self.name.clone(),
-            description: self.description.clone(),
+            description: respond::text_area(&self.description),
             capacity: r.capacity,
             visibility: r.visibility,
             frequency: self.frequency.clone(),

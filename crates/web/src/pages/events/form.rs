@@ -232,7 +232,7 @@ impl EventForm {
         let input = EventInput {
             kind: kind.unwrap_or(EventKind::Workshop),
             title: self.title.clone(),
-            description: self.description.clone(),
+            description: respond::text_area(&self.description),
             starts_at: self.starts_at.trim().to_owned(),
             ends_at: self.ends_at.trim().to_owned(),
             time_zone: self.time_zone.trim().to_owned(),
@@ -246,7 +246,7 @@ impl EventForm {
             offer_hours: offer_hours.unwrap_or(None),
             registration_opens_at: opens.unwrap_or(None),
             registration_closes_at: closes.unwrap_or(None),
-            cancellation_policy: Some(self.cancellation_policy.clone()),
+            cancellation_policy: Some(respond::text_area(&self.cancellation_policy)),
             circle_id: circle_id.unwrap_or(None),
             circle_ids: Vec::new(),
         };
