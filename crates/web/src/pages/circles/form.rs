@@ -151,9 +151,9 @@ impl CircleForm {
     /// Reads the numbers and the choice of visibility, or the form with a message next to
     /// each that is not one.
     ///
-    /// On failure the `Read` holds stand-ins for what could not be read, so that the use
-    /// case can still check the rest and every problem shows at once.
-    fn read(&self) -> Result<Read, (FormState, Read)> {
+    /// With problems, the `Read` holds stand-ins for what could not be read, so that the
+    /// use case can still check the rest and every problem shows at once.
+    fn read(&self) -> (Read, Option<FormState>) {
         let mut state = self.state();
         let capacity = self.capacity.trim().parse::<i64>();
         if capacity.is_err() {
@@ -170,21 +170,14 @@ impl CircleForm {
         if visibility.is_none() {
             state = state.field_error("visibility", "Choose who may join.");
         }
-        match (capacity, duration, visibility) {
-            (Ok(capacity), Ok(duration_minutes), Some(visibility)) => Ok(Read {
-                capacity,
-                duration_minutes,
-                visibility,
-            }),
-            (capacity, duration, visibility) => Err((
-                state,
-                Read {
-                    capacity: capacity.unwrap_or(8),
-                    duration_minutes: duration.unwrap_or(120),
-                    visibility: visibility.unwrap_or(Visibility::Open),
-                },
-            )),
-        }
+        let problems =
+            (capacity.is_err() || duration.is_err() || visibility.is_none()).then_some(state);
+        let read = Read {
+            capacity: capacity.unwrap_or(8),
+            duration_minutes: duration.unwrap_or(120),
+            visibility: visibility.unwrap_or(Visibility::Open),
+        };
+        (read, problems)
     }
 
     fn input(&self, r: &Read) -> CircleInput {
@@ -302,13 +295,11 @@ async fn create(
 ) -> PageResult<Response> {
     let g = actor.require::<can::CreateCircles>()?;
     let layout = Layout::new("Create a circle", m.csrf, Some(&actor), &m.path);
-    let read = match input.read() {
-        Ok(r) => r,
-        Err((form, stand_in)) => {
-            let form = form.also(manage::check(&input.input(&stand_in)))?;
-            return render(FormPage::new(layout, form, None));
-        }
-    };
+    let (read, problems) = input.read();
+    if let Some(form) = problems {
+        let form = form.also(manage::check(&input.input(&read)))?;
+        return render(FormPage::new(layout, form, None));
+    }
     match manage::create(&s.ctx, &m.request, &actor, g, &input.input(&read)).await {
         Ok(c) => respond::done(&format!("/circles/{}", c.id), "created", ""),
         Err(e) => render(FormPage::new(layout, input.state().absorb(e)?, None)),
@@ -343,10 +334,11 @@ async fn update(
     let title = format!("Edit {}", lead.circle().name);
     let layout = Layout::new(title, m.csrf, Some(&actor), &m.path);
     let status = CircleStatus::parse(input.status.trim()).filter(|s| !s.is_read_only());
-    let read = match (input.read(), status) {
-        (Ok(r), Some(status)) => (r, status),
-        (read, status) => {
-            let (mut form, read) = read.map_or_else(|e| e, |r| (input.state(), r));
+    let (read, problems) = input.read();
+    let read = match (problems, status) {
+        (None, Some(status)) => (read, status),
+        (problems, status) => {
+            let mut form = problems.unwrap_or_else(|| input.state());
             if status.is_none() {
                 form = form.field_error("status", "Choose the circle's status.");
             }

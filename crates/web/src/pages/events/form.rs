@@ -160,7 +160,7 @@ impl EventForm {
     /// The `EventInput` the form describes, or the form with a message next to each field
     /// the page could not read, and the input with stand-ins for those fields (so that the
     /// use case can still check the rest, and every problem shows at once).
-    fn read(&self) -> Result<EventInput, (FormState, EventInput)> {
+    fn read(&self) -> (EventInput, Option<FormState>) {
         let mut state = self.state();
         let mut ok = true;
         let mut wrong = |state: FormState, field: &str, message: &str| {
@@ -250,11 +250,7 @@ impl EventForm {
             circle_id: circle_id.unwrap_or(None),
             circle_ids: Vec::new(),
         };
-        if ok {
-            Ok(input)
-        } else {
-            Err((state, input))
-        }
+        (input, (!ok).then_some(state))
     }
 }
 
@@ -418,13 +414,11 @@ async fn create(
     }
     let layout = Layout::new("Create an event", m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
-    let event = match input.read() {
-        Ok(e) => e,
-        Err((form, stand_in)) => {
-            let form = form.also(manage::check(&stand_in).map_err(price_field))?;
-            return render(FormPage::new(layout, form, audiences, venues, None));
-        }
-    };
+    let (event, problems) = input.read();
+    if let Some(form) = problems {
+        let form = form.also(manage::check(&event).map_err(price_field))?;
+        return render(FormPage::new(layout, form, audiences, venues, None));
+    }
     match manage::create(&s.ctx, &m.request, &actor, &event).await {
         Ok(v) => respond::done(&format!("/events/{}", v.id), "created", ""),
         Err(e) => {
@@ -476,19 +470,17 @@ async fn update(
     input.audience = audience_of(&v).remove(0).0;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
-    let mut event = match input.read() {
-        Ok(e) => e,
-        Err((form, stand_in)) => {
-            let form = form.also(manage::check(&stand_in).map_err(price_field))?;
-            return render(FormPage::new(
-                layout,
-                form,
-                audience_of(&v),
-                venues,
-                Some(id),
-            ));
-        }
-    };
+    let (mut event, problems) = input.read();
+    if let Some(form) = problems {
+        let form = form.also(manage::check(&event).map_err(price_field))?;
+        return render(FormPage::new(
+            layout,
+            form,
+            audience_of(&v),
+            venues,
+            Some(id),
+        ));
+    }
     // The audience is fixed once created: send back what is stored, whatever was posted.
     event.circle_id = v.circle_id;
     event.circle_ids = if v.circle_id.is_some() {
