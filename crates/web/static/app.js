@@ -45,7 +45,11 @@
     if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
     else input.removeAttribute("aria-describedby");
   }
+  var focused = false;
   document.querySelectorAll("form[data-validate]").forEach(function (form) {
+    // After the server's answer, the first field to fix has the focus.
+    var wrong = form.querySelector("[aria-invalid='true']");
+    if (wrong && !focused) { wrong.focus(); focused = true; }
     form.querySelectorAll("input").forEach(function (input) {
       input.addEventListener("blur", function () { if (input.value !== "") show(input); });
       // A field already marked wrong is re-checked as it is corrected, so its message goes
