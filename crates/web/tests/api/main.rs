@@ -31,6 +31,7 @@ mod offline;
 mod ops;
 mod page_checks;
 mod pages_signed_in;
+mod password_rules;
 mod permissions;
 mod profile;
 mod robustness;
