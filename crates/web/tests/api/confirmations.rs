@@ -215,3 +215,45 @@ async fn account_actions_ask_first(app: TestApp) {
     );
 }
 crate::on_both_backends!(account_actions_ask_first);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_an_event_in_a_browser_asks_first() {
+    let app = crate::helpers::sqlite_app().await;
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let id = app.publish_event(&ptm, workshop("Sweat Lodge", 5)).await;
+    let Some(b) = testkit::browser::Browser::open(&app.address, testkit::browser::PHONE).await
+    else {
+        return;
+    };
+    b.sign_in(&ptm.email, crate::helpers::PASSWORD).await;
+    b.goto(&format!("/events/{id}")).await;
+    b.click(&format!(
+        "main details:has(form[action='/events/{id}/status']) summary"
+    ))
+    .await;
+    b.click(&format!(
+        "main form[action='/events/{id}/status'] button.danger"
+    ))
+    .await;
+    b.wait_for_text("main h1", "Cancel Sweat Lodge?").await;
+    b.wait_for_text("main .consequences", "emailed").await;
+    let path = format!("/api/v1/events/{id}");
+    assert_eq!(json_of(&app, &ptm, &path).await["status"], "published");
+    // "Keep the event" goes back with nothing changed.
+    b.click("main .confirm a.button.secondary").await;
+    b.wait_for_text("main h1", "Sweat Lodge").await;
+    assert_eq!(json_of(&app, &ptm, &path).await["status"], "published");
+    b.click(&format!(
+        "main details:has(form[action='/events/{id}/status']) summary"
+    ))
+    .await;
+    b.click(&format!(
+        "main form[action='/events/{id}/status'] button.danger"
+    ))
+    .await;
+    b.click("main .confirm button.danger").await;
+    b.wait_for_text("main [role=status]", "").await;
+    assert_eq!(json_of(&app, &ptm, &path).await["status"], "cancelled");
+    b.close().await;
+}

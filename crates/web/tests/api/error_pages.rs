@@ -108,3 +108,25 @@ async fn browsers_get_pages_api_clients_get_problems(app: TestApp) {
     assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
 }
 crate::on_both_backends!(browsers_get_pages_api_clients_get_problems);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistyped_address_in_a_browser() {
+    let app = crate::helpers::sqlite_app().await;
+    let user = app.named("Jordan Lee").await;
+    let Some(b) = testkit::browser::Browser::open(&app.address, testkit::browser::PHONE).await
+    else {
+        return;
+    };
+    b.goto("/circle").await;
+    b.wait_for_text("main h1", "Page not found").await;
+    assert!(b.has("header a[href='/login']").await);
+    b.sign_in(&user.email, crate::helpers::PASSWORD).await;
+    b.goto("/circle").await;
+    b.wait_for_text("main h1", "Page not found").await;
+    b.wait_for_text("header .who", "Jordan Lee").await;
+    assert!(b.has("header nav a[href='/circles']").await);
+    // The way on from here leads home.
+    b.click("main a[href='/home']").await;
+    b.wait_for_text("main h1", "Welcome").await;
+    b.close().await;
+}
