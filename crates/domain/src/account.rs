@@ -149,6 +149,12 @@ impl NewPassword {
         if chars > Self::MAX_CHARS {
             return err(format!("Use at most {} characters.", Self::MAX_CHARS));
         }
+        if contains_own_details(raw, context) {
+            return err(
+                "Do not use your email address or your name in your password; choose unrelated words."
+                    .to_owned(),
+            );
+        }
         // zxcvbn's cost grows quickly with length; a long password's strength is decided
         // by its first hundred characters anyway.
         let sample: String = raw.chars().take(100).collect();
@@ -171,6 +177,31 @@ impl NewPassword {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether the password holds one of the user's details as such: the whole email address,
+/// the part before its `@`, or the display name, compared without case, spaces and
+/// punctuation ("Robert.Miller!2024" holds "Robert Miller"). zxcvbn only lowers its score
+/// for them, which a long password can make up for; the rule is that they are not used.
+fn contains_own_details(raw: &str, context: &[&str]) -> bool {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let password = squash(raw);
+    context
+        .iter()
+        .flat_map(|item| {
+            let local = item.split_once('@').map(|(local, _)| local);
+            [Some(*item), local]
+        })
+        .flatten()
+        .map(squash)
+        // Two letters are part of too many words to forbid.
+        .filter(|detail| detail.chars().count() >= 3)
+        .any(|detail| password.contains(&detail))
 }
 
 /// The user's own details as the estimator should see them: whole, and split into the
@@ -289,5 +320,27 @@ mod tests {
     fn passwords_built_from_the_users_own_details_are_weak() {
         let ctx = ["robert.miller@example.org", "Robert Miller"];
         assert!(NewPassword::parse("robertmiller2024", &ctx).is_err());
+    }
+
+    #[test]
+    fn passwords_holding_the_users_email_or_name_are_refused() {
+        let ctx = ["jordan.lee@example.org", "Jordan Lee"];
+        // Long and otherwise strong, so only the rule refuses them.
+        for holding in [
+            "quiet lantern seven rivers jordan.lee@example.org",
+            "quiet lantern seven rivers jordanlee",
+            "Jordan.Lee walks past seven quiet lanterns",
+            "seven quiet lanterns for JORDAN LEE",
+        ] {
+            let e = NewPassword::parse(holding, &ctx).err();
+            assert!(
+                e.as_ref()
+                    .is_some_and(|e| e.message.contains("your email address or your name")),
+                "{holding:?}: {e:?}"
+            );
+        }
+        assert!(NewPassword::parse("quiet lantern seven rivers", &ctx).is_ok());
+        // Very short details are not forbidden words.
+        assert!(NewPassword::parse("quiet lantern seven rivers", &["al@x.org", "Al"]).is_ok());
     }
 }

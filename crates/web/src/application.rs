@@ -218,6 +218,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health/ready", get(health::ready))
         .route("/metrics", get(health::metrics))
         .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::pages::html_errors,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(middleware::record_metrics))
         .layer(axum::middleware::from_fn(middleware::name_route));

@@ -14,6 +14,9 @@
     if (!field) return true;
     var id = input.id + "-error";
     var existing = document.getElementById(id);
+    // The server's message is the truth about what was sent: it stays until the next
+    // submit, whatever the browser thinks of the value now.
+    if (existing && !existing.dataset.client) return true;
     if (input.checkValidity()) {
       if (existing && existing.dataset.client) { existing.remove(); existing = null; }
       field.classList.remove("invalid");
@@ -42,7 +45,11 @@
     if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
     else input.removeAttribute("aria-describedby");
   }
+  var focused = false;
   document.querySelectorAll("form[data-validate]").forEach(function (form) {
+    // After the server's answer, the first field to fix has the focus.
+    var wrong = form.querySelector("[aria-invalid='true']");
+    if (wrong && !focused) { wrong.focus(); focused = true; }
     form.querySelectorAll("input").forEach(function (input) {
       input.addEventListener("blur", function () { if (input.value !== "") show(input); });
       // A field already marked wrong is re-checked as it is corrected, so its message goes
@@ -50,12 +57,10 @@
       // button from under the pointer and the click would be lost.
       input.addEventListener("input", function () { if (input.getAttribute("aria-invalid") === "true") show(input); });
     });
-    form.addEventListener("submit", function (event) {
-      var first = null;
-      form.querySelectorAll("input[required]").forEach(function (input) {
-        if (!show(input) && !first) first = input;
-      });
-      if (first) { event.preventDefault(); first.focus(); }
+    // Submitting is never stopped here: the server checks every field and answers with
+    // all its problems at once (stopping at the browser's first would hide the rest).
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("input[required]").forEach(show);
     });
   });
 })();

@@ -25,6 +25,7 @@ error_codes! {
         CannotAddSelf = Forbidden("cannot_add_self", "Nobody makes himself a co-facilitator: another leader of the circle adds you."),
         NotAFacilitator = Conflict("not_a_facilitator", "Only a certified facilitator (with the Facilitator role) can co-facilitate a circle."),
         AlreadyLeader = Conflict("already_leader", "This person already leads the circle."),
+        MeetingAlreadyPlanned = Conflict("meeting_already_planned", "This circle already has a meeting planned at that time. Choose another time, or move or cancel that meeting first."),
         MeetingCancelled = Conflict("meeting_cancelled", "This meeting has been cancelled."),
         MeetingNotStarted = Conflict("meeting_not_started", "Attendance can be recorded once the meeting has started."),
         NotAMember = Conflict("not_a_member", "Attendance can only be recorded for active members of this circle."),

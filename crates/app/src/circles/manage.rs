@@ -192,6 +192,12 @@ fn check_cadence(input: &CircleInput, checks: &mut Checks) -> Option<Cadence> {
     }
 }
 
+/// Every problem with `input` at once, touching nothing: a form that could not read some
+/// of its fields still shows what is wrong with the others.
+pub fn check(input: &CircleInput) -> Result<()> {
+    validate(input).map(|_| ())
+}
+
 fn validate(input: &CircleInput) -> Result<Valid> {
     let mut c = Checks::default();
     let name = c.check(CircleName::parse(&input.name));

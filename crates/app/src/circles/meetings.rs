@@ -15,7 +15,9 @@ use crate::jobs::Job;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::{attendance, circle_memberships, circles, meetings};
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use db::sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 use domain::cadence::Cadence;
 use domain::circle::MembershipStatus;
 use domain::meeting::{AttendanceStatus, MeetingStatus};
@@ -112,13 +114,23 @@ pub async fn generate_meetings(
     let existing: HashSet<DateTime<Utc>> = if starts.is_empty() {
         HashSet::new()
     } else {
+        // An occurrence is taken by the meeting made for it, and by any planned meeting
+        // already starting then (one added or moved there by hand).
         meetings::Entity::find()
             .filter(meetings::Column::CircleId.eq(circle.id))
-            .filter(meetings::Column::OriginAt.is_in(starts.iter().copied()))
+            .filter(
+                Condition::any()
+                    .add(meetings::Column::OriginAt.is_in(starts.iter().copied()))
+                    .add(meetings::Column::StartsAt.is_in(starts.iter().copied())),
+            )
             .all(&txn)
             .await?
             .into_iter()
-            .filter_map(|m| m.origin_at)
+            .flat_map(|m| {
+                let planned = (!m.status.is_cancelled()).then_some(m.starts_at);
+                [m.origin_at, planned]
+            })
+            .flatten()
             .collect()
     };
     let mut created = 0;
@@ -213,6 +225,7 @@ pub async fn add_meeting(
     refuse_if_archived(&circle)?;
     let duration = duration_minutes.unwrap_or(circle.duration_minutes);
     check_duration(duration)?;
+    refuse_if_planned_at(&txn, circle.id, starts_at, None).await?;
     let row = meetings::ActiveModel {
         id: Set(Uuid::now_v7()),
         circle_id: Set(circle.id),
@@ -254,6 +267,28 @@ pub(super) async fn meeting_in(
         .ok_or(Error::NotFound("meeting"))
 }
 
+/// Refuses a second meeting at a start the circle already has one planned for (any but
+/// `except`, the meeting being moved). Called with the circle locked, so two requests for
+/// the same time cannot both pass.
+async fn refuse_if_planned_at(
+    txn: &impl ConnectionTrait,
+    circle_id: Uuid,
+    starts_at: DateTime<Utc>,
+    except: Option<Uuid>,
+) -> Result<()> {
+    let taken = meetings::Entity::find()
+        .filter(meetings::Column::CircleId.eq(circle_id))
+        .filter(meetings::Column::StartsAt.eq(starts_at))
+        .all(txn)
+        .await?
+        .into_iter()
+        .any(|m| !m.status.is_cancelled() && Some(m.id) != except);
+    if taken {
+        return Err(CircleError::MeetingAlreadyPlanned.into());
+    }
+    Ok(())
+}
+
 fn refuse_if_cancelled(m: &meetings::Model) -> Result<()> {
     if m.status.is_cancelled() {
         return Err(CircleError::MeetingCancelled.into());
@@ -277,6 +312,7 @@ pub async fn move_meeting(
     refuse_if_archived(&circle)?;
     let m = meeting_in(&txn, lead, meeting_id).await?;
     refuse_if_cancelled(&m)?;
+    refuse_if_planned_at(&txn, circle.id, starts_at, Some(m.id)).await?;
     let from = m.starts_at;
     let mut row: meetings::ActiveModel = m.into();
     row.starts_at = Set(starts_at);

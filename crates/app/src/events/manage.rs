@@ -125,6 +125,12 @@ pub(super) struct Valid {
     pub(super) offer_hours: Option<i32>,
 }
 
+/// Every problem with `input` at once, touching nothing: a form that could not read some
+/// of its fields still shows what is wrong with the others.
+pub fn check(input: &EventInput) -> Result<()> {
+    validate(input).map(|_| ())
+}
+
 pub(super) fn validate(input: &EventInput) -> Result<Valid> {
     let mut c = Checks::default();
     let title = c.check(EventTitle::parse(&input.title));

@@ -221,6 +221,8 @@ struct MfaPage {
     mfa_token: String,
     next: String,
     error: Option<String>,
+    /// The person answered with a recovery code: show that form again.
+    recovery: bool,
 }
 
 async fn login(
@@ -236,6 +238,7 @@ async fn login(
             mfa_token,
             next,
             error: None,
+            recovery: false,
         }),
         Err(e) => {
             let unverified = matches!(e, app::Error::EmailNotVerified);
@@ -257,6 +260,8 @@ struct MfaInput {
     #[serde(default)]
     code: String,
     next: Option<String>,
+    /// Sent by the recovery-code form.
+    recovery: Option<String>,
 }
 
 async fn login_mfa(
@@ -285,6 +290,7 @@ async fn login_mfa(
             mfa_token: input.mfa_token,
             next,
             error: Some(e.to_string()),
+            recovery: input.recovery.is_some(),
         }),
     }
 }

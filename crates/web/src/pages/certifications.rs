@@ -2,6 +2,7 @@
 //! that they are a certified facilitator, revoke a certification. It stands on its own:
 //! Program Team Members certify without being able to manage users.
 
+use super::confirm;
 use super::format::filters;
 use super::layout::Layout;
 use super::respond::{self, given, parse_date, rename_field, render};
@@ -175,6 +176,8 @@ async fn rerender(
 struct RevokeInput {
     #[serde(default)]
     email: String,
+    /// `yes` from the confirmation page.
+    confirm: Option<String>,
 }
 
 async fn revoke(
@@ -185,6 +188,27 @@ async fn revoke(
     Form(input): Form<RevokeInput>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::CertifyFacilitators>()?;
+    if !confirm::confirmed(&input.confirm) {
+        let who = given(&Some(input.email.clone()))
+            .unwrap_or("this person")
+            .to_owned();
+        let heading = format!("Revoke the certification of {who}?");
+        return confirm::ask(
+            Layout::new(heading.clone(), m.csrf, Some(&actor), &m.path),
+            confirm::Ask {
+                heading,
+                consequences: vec![
+                    "The certification ends now and cannot be restored; a new one would have to be recorded.".to_owned(),
+                    "Without another current certification, the Facilitator role is removed too: they can no longer create circles, and circles they lead without another certified leader are marked as needing one.".to_owned(),
+                ],
+                action: format!("/certifications/{id}/revoke"),
+                fields: vec![("email", input.email.clone())],
+                button: "Yes, revoke the certification",
+                back: back_to(&input.email),
+                keep: "Keep the certification",
+            },
+        );
+    }
     match certification::revoke(&s.ctx, &m.request, g, id).await {
         Ok(_) => respond::done(&back_to(&input.email), "revoked", "certifications"),
         Err(app::Error::Rule { message, .. }) => {

@@ -11,6 +11,7 @@ mod form;
 mod people;
 mod step_in;
 
+use super::confirm;
 use super::format::local;
 use super::layout::Layout;
 use super::respond::{self, given, render, DoneQuery};
@@ -515,6 +516,8 @@ async fn leave(
 struct RemoveInput {
     #[serde(default)]
     reason: String,
+    /// `yes` from the confirmation page.
+    confirm: Option<String>,
 }
 
 async fn remove(
@@ -525,6 +528,19 @@ async fn remove(
     Form(input): Form<RemoveInput>,
 ) -> PageResult<Response> {
     let lead = circles::lead(&s.ctx, &actor, id).await?;
+    if !confirm::confirmed(&input.confirm) {
+        let mut page = ShowPage::load(&s, &actor, m.csrf.clone(), id).await?;
+        if given(&Some(input.reason.clone())).is_none() {
+            // Nothing to confirm yet: the reason is what they are told.
+            page.remove_for = Some(user_id);
+            page.remove = FormState::default().field_error(
+                "reason",
+                "Give a reason for removing them: they are told it by email.",
+            );
+            return render(page);
+        }
+        return ask_to_remove(&actor, m, &page, id, user_id, &input.reason);
+    }
     match membership::remove(&s.ctx, &m.request, &lead, user_id, &input.reason).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "removed", "members"),
         Err(e) => {
@@ -538,4 +554,45 @@ async fn remove(
             render(page)
         }
     }
+}
+
+/// The step before removing a member: who is removed, that they lose access, and that the
+/// reason is emailed to them.
+fn ask_to_remove(
+    actor: &Actor,
+    m: PageMeta,
+    page: &ShowPage,
+    id: Uuid,
+    user_id: Uuid,
+    reason: &str,
+) -> PageResult<Response> {
+    let name = page
+        .circle
+        .members
+        .iter()
+        .flatten()
+        .find(|p| p.user_id == user_id)
+        .map_or_else(|| "this member".to_owned(), |p| p.display_name.clone());
+    let circle = &page.circle.name;
+    let heading = format!("Remove {name} from {circle}?");
+    let told = format!(
+        "{name} is emailed that they were removed, with your reason: “{}”.",
+        reason.trim()
+    );
+    confirm::ask(
+        Layout::new(heading.clone(), m.csrf, Some(actor), &m.path),
+        confirm::Ask {
+            heading,
+            consequences: vec![
+                format!("{name} leaves the circle at once: no more meetings, conversation or notes of {circle}."),
+                told,
+                "To have them back later, they ask to join again or you invite them.".to_owned(),
+            ],
+            action: format!("/circles/{id}/members/{user_id}/remove"),
+            fields: vec![("reason", reason.to_owned())],
+            button: "Yes, remove them",
+            back: format!("/circles/{id}#members"),
+            keep: "Keep them in the circle",
+        },
+    )
 }

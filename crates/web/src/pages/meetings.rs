@@ -5,9 +5,10 @@
 //! `app::circles::meetings` decides everything else (who may, when attendance can be taken).
 
 use super::circles::{role_words, status_words};
+use super::confirm;
 use super::format::{day, local, local_inputs};
 use super::layout::Layout;
-use super::respond::{self, render, DoneQuery, Empty};
+use super::respond::{self, render, DoneQuery};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{FormState, PageResult};
 use crate::pages::Path;
@@ -282,16 +283,14 @@ impl AddInput {
             .with("note", &self.note)
     }
 
-    /// The length typed, if any (blank: the circle's usual length).
-    fn duration(&self, state: FormState) -> Result<Option<i32>, FormState> {
+    /// The length typed, if any (blank: the circle's usual length), or what to say.
+    fn duration(&self) -> Result<Option<i32>, &'static str> {
         match self.duration_minutes.trim() {
             "" => Ok(None),
-            raw => raw.parse().map(Some).map_err(|_| {
-                state.field_error(
-                    "duration_minutes",
-                    "Enter the length in minutes, for example 90.",
-                )
-            }),
+            raw => raw
+                .parse()
+                .map(Some)
+                .map_err(|_| "Enter the length in minutes, for example 90."),
         }
     }
 }
@@ -305,8 +304,16 @@ async fn add(
 ) -> PageResult<Response> {
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     let zone = lead.circle().time_zone.clone();
-    let read = starts_at(input.state(), &input.date, &input.time, &zone)
-        .and_then(|at| input.duration(input.state()).map(|d| (at, d)));
+    // Both read before either is reported, so every problem shows at once.
+    let read = match (
+        starts_at(input.state(), &input.date, &input.time, &zone),
+        input.duration(),
+    ) {
+        (Ok(at), Ok(d)) => Ok((at, d)),
+        (Ok(_), Err(msg)) => Err(input.state().field_error("duration_minutes", msg)),
+        (Err(form), Ok(_)) => Err(form),
+        (Err(form), Err(msg)) => Err(form.field_error("duration_minutes", msg)),
+    };
     let result = match read {
         Ok((at, duration)) => {
             meetings::add_meeting(&s.ctx, &m.request, &lead, at, duration, Some(&input.note))
@@ -366,15 +373,49 @@ async fn move_meeting(
     }
 }
 
+#[derive(Deserialize)]
+struct CancelInput {
+    /// `yes` from the confirmation page.
+    confirm: Option<String>,
+}
+
 async fn cancel(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
     Path(mid): Path<Uuid>,
-    _form: Form<Empty>,
+    Form(input): Form<CancelInput>,
 ) -> PageResult<Response> {
     let circle_id = meetings::circle_of(&s.ctx, mid).await?;
     let lead = circles::lead(&s.ctx, &actor, circle_id).await?;
+    if !confirm::confirmed(&input.confirm) {
+        let page = MeetingsPage::load(&s, &actor, m.csrf.clone(), circle_id).await?;
+        let when = page
+            .upcoming
+            .iter()
+            .chain(&page.past)
+            .find(|l| l.id == mid)
+            .map_or_else(String::new, |l| l.when.clone());
+        let heading = format!("Cancel the meeting of {when}?");
+        return confirm::ask(
+            Layout::new(heading.clone(), m.csrf, Some(&actor), &m.path),
+            confirm::Ask {
+                heading,
+                consequences: vec![
+                    format!(
+                        "Every member of {} is emailed that this meeting is cancelled.",
+                        page.circle_name
+                    ),
+                    "The meeting stays listed as cancelled and cannot be brought back; to meet after all, add a new meeting.".to_owned(),
+                ],
+                action: format!("/meetings/{mid}/cancel"),
+                fields: Vec::new(),
+                button: "Yes, cancel the meeting",
+                back: format!("/circles/{circle_id}/meetings"),
+                keep: "Keep the meeting",
+            },
+        );
+    }
     match meetings::cancel_meeting(&s.ctx, &m.request, &lead, mid).await {
         Ok(_) => respond::done(&format!("/circles/{circle_id}/meetings"), "cancelled", ""),
         Err(e) => refused(&s, &actor, m.csrf, circle_id, e).await,

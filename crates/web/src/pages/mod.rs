@@ -8,6 +8,7 @@ mod audit;
 mod certifications;
 mod chart;
 mod circles;
+mod confirm;
 mod error;
 mod events;
 mod format;
@@ -23,7 +24,7 @@ mod security;
 pub mod session;
 mod support;
 
-pub use error::{PageError, PageResult};
+pub use error::{html_errors, PageError, PageResult};
 pub use layout::Layout;
 pub use path::Path;
 
@@ -130,6 +131,15 @@ impl FormState {
             other => self.summary = Some(other.to_string()),
         }
         Ok(self)
+    }
+
+    /// Adds the use case's problems (from a check that changes nothing) to those the page
+    /// found itself, so the form shows them all at once; the page's own stay first.
+    pub fn also(self, checked: app::Result<()>) -> Result<Self, PageError> {
+        match checked {
+            Ok(()) => Ok(self),
+            Err(e) => self.absorb(e),
+        }
     }
 
     pub fn field_error(mut self, field: &str, message: &str) -> Self {

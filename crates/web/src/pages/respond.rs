@@ -87,6 +87,12 @@ pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A textarea's text with its line breaks as stored: browsers send them as CRLF, which
+/// would otherwise turn every save of an unchanged form into a change.
+pub fn text_area(v: &str) -> String {
+    v.replace("\r\n", "\n")
+}
+
 /// A `YYYY-MM-DD` date input as the start of that day in UTC, or what to tell the person.
 pub fn parse_date(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let date = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
@@ -105,6 +111,11 @@ mod tests {
         assert_eq!(notice(Some("saved"), &known), Some("Saved."));
         assert_eq!(notice(Some("<script>"), &known), None);
         assert_eq!(notice(None, &known), None);
+    }
+
+    #[test]
+    fn textarea_line_breaks_are_read_as_stored() {
+        assert_eq!(text_area("one\r\ntwo\nthree"), "one\ntwo\nthree");
     }
 
     #[test]

@@ -139,6 +139,14 @@ pub fn csrf_token(parts: &Parts, state: &AppState) -> String {
     csrf_for(state, &seed, session.as_deref())
 }
 
+/// The CSRF token for a page rendered outside a handler (an error page): from the cookies
+/// alone, as a browser that has been here before holds them.
+pub fn csrf_for_headers(state: &AppState, headers: &HeaderMap) -> String {
+    let seed = cookie(headers, csrf_cookie(state)).unwrap_or_default();
+    let session = cookie(headers, session_cookie(state));
+    csrf_for(state, &seed, session.as_deref())
+}
+
 /// Checks a submitted CSRF token against the request's cookies.
 pub fn check_csrf(parts: &Parts, state: &AppState, submitted: &str) -> Result<(), PageError> {
     check_csrf_headers(&parts.headers, state, submitted)

@@ -2,6 +2,7 @@
 //! and resend the verification email, lift a lockout or reset two-step verification.
 //! Every look-up and action is audited by the use cases.
 
+use super::confirm;
 use super::format::filters;
 use super::layout::Layout;
 use super::respond::{self, given, render, DoneQuery, Empty};
@@ -141,14 +142,44 @@ async fn unlock(
     assist(s, actor, m, id, Assist::Unlock).await
 }
 
+#[derive(Deserialize)]
+struct ResetMfaInput {
+    /// `yes` from the confirmation page.
+    confirm: Option<String>,
+}
+
 async fn reset_mfa(
-    s: State<AppState>,
-    actor: SignedIn,
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
     m: PageMeta,
-    id: Path<Uuid>,
-    _form: Form<Empty>,
+    Path(id): Path<Uuid>,
+    Form(input): Form<ResetMfaInput>,
 ) -> PageResult<Response> {
-    assist(s, actor, m, id, Assist::ResetMfa).await
+    if confirm::confirmed(&input.confirm) {
+        return assist(State(s), SignedIn(actor), m, Path(id), Assist::ResetMfa).await;
+    }
+    let help = authz::assist(&s.ctx.main, &actor, actor.require()?, id).await?;
+    let account = support::account_status(&s.ctx, &help, &m.request).await?;
+    let heading = format!("Reset two-step verification for {}?", account.display_name);
+    confirm::ask(
+        Layout::new(heading.clone(), m.csrf, Some(&actor), &m.path),
+        confirm::Ask {
+            heading,
+            consequences: vec![
+                format!(
+                    "Two-step verification is turned off for {}: their authenticator app and their recovery codes stop working.",
+                    account.email
+                ),
+                "Until they turn it on again, their password alone signs them in. Do this only once you are sure who is asking.".to_owned(),
+                format!("{} is emailed that support reset it.", account.email),
+            ],
+            action: format!("/support/accounts/{id}/reset-mfa"),
+            fields: Vec::new(),
+            button: "Yes, reset two-step verification",
+            back: format!("/support/accounts/{id}"),
+            keep: "Keep it on",
+        },
+    )
 }
 
 async fn assist(

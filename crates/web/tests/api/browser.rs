@@ -183,7 +183,7 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
 // --- 4. Form errors keep what was typed; the script checks before sending ---------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_form_error_keeps_the_input_and_the_script_checks_before_sending() {
+async fn a_form_error_keeps_the_input_and_the_server_checks_every_field() {
     let app = sqlite_app().await;
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
@@ -215,7 +215,8 @@ async fn a_form_error_keeps_the_input_and_the_script_checks_before_sending() {
     // Only the email is at fault.
     assert!(!b.has("#display_name-error").await);
 
-    // Without a round trip: a mark left on the page survives, so the page was not reloaded.
+    // Leaving a field checks it without a round trip (a mark left on the page survives);
+    // submitting then goes to the server.
     b.goto("/register").await;
     b.script("window.stillHere = true; return null;").await;
     b.fill("#email", "not an address").await;
@@ -230,12 +231,17 @@ async fn a_form_error_keeps_the_input_and_the_script_checks_before_sending() {
             .unwrap(),
         Some("1".into())
     );
-    // Submitting with a required field empty is stopped, with the message by the field.
+    // Submitting with a required field empty is not stopped: the server checks every
+    // field and its message (not the script's) stands by the field.
     b.fill("#email", "jamie@example.org").await;
     b.click("form[action='/register'] button[type=submit]")
         .await;
-    b.wait_for_text("#display_name-error", "Enter your name")
-        .await;
+    b.wait_for_text(
+        "#display_name-error",
+        "Enter the name other members will see",
+    )
+    .await;
+    assert!(!b.has("#display_name-error[data-client]").await);
     assert!(
         !b.has("#email-error").await,
         "a corrected field keeps no stale message"
@@ -259,7 +265,11 @@ async fn a_form_error_keeps_the_input_and_the_script_checks_before_sending() {
         Some("display_name-error display_name-hint"),
         "the message and the hint are both announced"
     );
-    assert_eq!(b.script("return window.stillHere === true;").await, true);
+    assert_eq!(
+        b.script("return window.stillHere === true;").await,
+        false,
+        "the form went to the server"
+    );
     assert_eq!(b.path().await, "/register");
     // Focus goes to the first field to fix.
     assert_eq!(

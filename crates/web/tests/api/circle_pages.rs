@@ -298,11 +298,25 @@ async fn joining_leaving_and_removal(app: TestApp) {
         between(&html, &field, "<").is_some_and(|e| e.contains("reason")),
         "{html}"
     );
+    // The button asks first, saying what will happen; nothing happens until confirmed.
+    let html = fac
+        .submit_refused(
+            &circle,
+            &remove,
+            &[("reason", "Did not come for two months.")],
+        )
+        .await;
+    assert!(html.contains("Remove Jordan Lee from"), "{html}");
+    assert!(html.contains("Did not come for two months."), "{html}");
+    assert!(fac.page(&circle).await.contains("Jordan Lee"));
     let (_, html) = fac
         .submit_ok(
             &circle,
             &remove,
-            &[("reason", "Did not come for two months.")],
+            &[
+                ("reason", "Did not come for two months."),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert!(html.contains("The member is removed"));
@@ -486,8 +500,19 @@ async fn meetings_and_attendance(app: TestApp) {
     assert!(after
         .iter()
         .any(|m| m.0 == added.0 && m.1 == berlin(moved_day, "19:15")));
+    let html = fac
+        .submit_refused(&page, &format!("/meetings/{}/cancel", added.0), &[])
+        .await;
+    assert!(
+        html.contains("is emailed that this meeting is cancelled"),
+        "{html}"
+    );
     let (_, html) = fac
-        .submit_ok(&page, &format!("/meetings/{}/cancel", added.0), &[])
+        .submit_ok(
+            &page,
+            &format!("/meetings/{}/cancel", added.0),
+            &[("confirm", "yes")],
+        )
         .await;
     assert!(html.contains("The meeting is cancelled") && html.contains("Cancelled"));
     let after = api_meetings(&app, &fac_user, &id).await;

@@ -287,3 +287,90 @@ async fn generation_listing_and_changes(app: TestApp) {
 }
 
 crate::on_both_backends!(generation_listing_and_changes);
+
+// --- A second meeting at a time already planned -------------------------------------------
+
+async fn a_time_already_planned_is_refused(app: TestApp) {
+    let admin = app.admin().await;
+    let fac = app.user_with_roles(&admin, &["facilitator"]).await;
+    let id = app.create_circle(&fac, circle_body("Tuesday Men", 8)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let day = (Utc::now() + Duration::days(9)).date_naive();
+    let when = day.and_hms_opt(18, 0, 0).unwrap().and_utc();
+    let first = ok_json(
+        app.add_meeting(&fac, &id, json!({ "starts_at": when.to_rfc3339() }))
+            .await,
+    )
+    .await;
+    // The same start again, through the API: refused with its code.
+    let res = app
+        .add_meeting(&fac, &id, json!({ "starts_at": when.to_rfc3339() }))
+        .await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "meeting_already_planned"
+    );
+    // Moving another meeting onto it: refused too.
+    let later = ok_json(
+        app.add_meeting(
+            &fac,
+            &id,
+            json!({ "starts_at": (when + Duration::hours(1)).to_rfc3339() }),
+        )
+        .await,
+    )
+    .await;
+    let res = app
+        .post_as(
+            &fac.access_token,
+            &format!("/api/v1/meetings/{}/move", later["id"].as_str().unwrap()),
+            json!({ "starts_at": when.to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "meeting_already_planned"
+    );
+
+    // Through the page: the form comes back with the reason.
+    let page = crate::helpers::pages::Person::of(&app, &fac).await;
+    let meetings = format!("/circles/{id}/meetings");
+    let berlin = domain::TimeZone::parse("Europe/Berlin").unwrap();
+    let local = when.with_timezone(&berlin.tz());
+    let html = page
+        .submit_refused(
+            &meetings,
+            &format!("{meetings}/add"),
+            &[
+                ("date", &local.format("%Y-%m-%d").to_string()),
+                ("time", &local.format("%H:%M").to_string()),
+                ("duration_minutes", ""),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert!(
+        html.contains("already has a meeting planned at that time"),
+        "{html}"
+    );
+    let listed = ok_json(app.meetings_of(&fac, &id).await).await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.iter().filter(|m| at(m) == when).count(), 1);
+
+    // Once that meeting is cancelled, the time is free again.
+    let res = app
+        .post_as(
+            &fac.access_token,
+            &format!("/api/v1/meetings/{}/cancel", first["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert!(res.status().is_success());
+    let res = app
+        .add_meeting(&fac, &id, json!({ "starts_at": when.to_rfc3339() }))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+crate::on_both_backends!(a_time_already_planned_is_refused);

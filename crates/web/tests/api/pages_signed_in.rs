@@ -406,8 +406,17 @@ async fn program_team_certifies_through_the_page(app: TestApp) {
 
     let action = between(&html, "action=\"/certifications/", "\"").unwrap();
     let action = format!("/certifications/{action}");
+    // Revoking asks first; the confirmation page's answer does it.
+    let asked = b
+        .submit_refused(from, &action, &[("email", &person.email)])
+        .await;
+    assert!(asked.contains("Revoke the certification of"), "{asked}");
     let (_, html) = b
-        .submit_ok(from, &action, &[("email", &person.email)])
+        .submit_ok(
+            from,
+            &action,
+            &[("email", &person.email), ("confirm", "yes")],
+        )
         .await;
     assert!(html.contains("The certification is revoked."));
     assert!(

@@ -150,7 +150,10 @@ impl CircleForm {
 
     /// Reads the numbers and the choice of visibility, or the form with a message next to
     /// each that is not one.
-    fn read(&self) -> Result<Read, FormState> {
+    ///
+    /// With problems, the `Read` holds stand-ins for what could not be read, so that the
+    /// use case can still check the rest and every problem shows at once.
+    fn read(&self) -> (Read, Option<FormState>) {
         let mut state = self.state();
         let capacity = self.capacity.trim().parse::<i64>();
         if capacity.is_err() {
@@ -167,20 +170,20 @@ impl CircleForm {
         if visibility.is_none() {
             state = state.field_error("visibility", "Choose who may join.");
         }
-        match (capacity, duration, visibility) {
-            (Ok(capacity), Ok(duration_minutes), Some(visibility)) => Ok(Read {
-                capacity,
-                duration_minutes,
-                visibility,
-            }),
-            _ => Err(state),
-        }
+        let problems =
+            (capacity.is_err() || duration.is_err() || visibility.is_none()).then_some(state);
+        let read = Read {
+            capacity: capacity.unwrap_or(8),
+            duration_minutes: duration.unwrap_or(120),
+            visibility: visibility.unwrap_or(Visibility::Open),
+        };
+        (read, problems)
     }
 
     fn input(&self, r: &Read) -> CircleInput {
         CircleInput {
             name: self.name.clone(),
-            description: self.description.clone(),
+            description: respond::text_area(&self.description),
             capacity: r.capacity,
             visibility: r.visibility,
             frequency: self.frequency.clone(),
@@ -292,10 +295,11 @@ async fn create(
 ) -> PageResult<Response> {
     let g = actor.require::<can::CreateCircles>()?;
     let layout = Layout::new("Create a circle", m.csrf, Some(&actor), &m.path);
-    let read = match input.read() {
-        Ok(r) => r,
-        Err(form) => return render(FormPage::new(layout, form, None)),
-    };
+    let (read, problems) = input.read();
+    if let Some(form) = problems {
+        let form = form.also(manage::check(&input.input(&read)))?;
+        return render(FormPage::new(layout, form, None));
+    }
     match manage::create(&s.ctx, &m.request, &actor, g, &input.input(&read)).await {
         Ok(c) => respond::done(&format!("/circles/{}", c.id), "created", ""),
         Err(e) => render(FormPage::new(layout, input.state().absorb(e)?, None)),
@@ -330,15 +334,17 @@ async fn update(
     let title = format!("Edit {}", lead.circle().name);
     let layout = Layout::new(title, m.csrf, Some(&actor), &m.path);
     let status = CircleStatus::parse(input.status.trim()).filter(|s| !s.is_read_only());
-    let read = match (input.read(), status) {
-        (Ok(r), Some(status)) => (r, status),
-        (Ok(_), None) => {
-            let form = input
-                .state()
-                .field_error("status", "Choose the circle's status.");
+    let (read, problems) = input.read();
+    let read = match (problems, status) {
+        (None, Some(status)) => (read, status),
+        (problems, status) => {
+            let mut form = problems.unwrap_or_else(|| input.state());
+            if status.is_none() {
+                form = form.field_error("status", "Choose the circle's status.");
+            }
+            let form = form.also(manage::check(&input.input(&read)))?;
             return render(FormPage::new(layout, form, Some(id)));
         }
-        (Err(form), _) => return render(FormPage::new(layout, form, Some(id))),
     };
     let patch = input.patch(&read.0, read.1);
     match manage::update(&s.ctx, &m.request, &actor, &lead, &patch).await {

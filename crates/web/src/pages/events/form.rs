@@ -3,6 +3,7 @@
 //! and choices out of the form; every rule about an event is `app::events`', whose
 //! problems come back next to their fields with what was typed kept.
 
+use crate::pages::confirm;
 use crate::pages::format::{local_input, zone_groups, ZoneGroup};
 use crate::pages::layout::Layout;
 use crate::pages::respond::{self, render};
@@ -157,33 +158,40 @@ impl EventForm {
     }
 
     /// The `EventInput` the form describes, or the form with a message next to each field
-    /// the page could not read.
-    fn read(&self) -> Result<EventInput, FormState> {
+    /// the page could not read, and the input with stand-ins for those fields (so that the
+    /// use case can still check the rest, and every problem shows at once).
+    fn read(&self) -> (EventInput, Option<FormState>) {
         let mut state = self.state();
+        let mut ok = true;
+        let mut wrong = |state: FormState, field: &str, message: &str| {
+            ok = false;
+            state.field_error(field, message)
+        };
         let kind = EventKind::parse(self.kind.trim());
         if kind.is_none() {
-            state = state.field_error("kind", "Choose what kind of event this is.");
+            state = wrong(state, "kind", "Choose what kind of event this is.");
         }
         let capacity = self.capacity.trim().parse::<i64>();
         if capacity.is_err() {
-            state = state.field_error("capacity", "Enter the number of seats, for example 20.");
+            state = wrong(
+                state,
+                "capacity",
+                "Enter the number of seats, for example 20.",
+            );
         }
-        let (circle_id, audience_ok) = match self.audience.trim() {
-            EVERYONE => (None, true),
-            raw => match raw.parse::<Uuid>() {
-                Ok(id) => (Some(id), true),
-                Err(_) => (None, false),
-            },
+        let circle_id = match self.audience.trim() {
+            EVERYONE => Ok(None),
+            raw => raw.parse::<Uuid>().map(Some),
         };
-        if !audience_ok {
-            state = state.field_error("audience", "Choose who the event is for.");
+        if circle_id.is_err() {
+            state = wrong(state, "audience", "Choose who the event is for.");
         }
         let venue_id = match self.venue_id.trim() {
             "" => Ok(None),
             raw => raw.parse::<Uuid>().map(Some),
         };
         if venue_id.is_err() {
-            state = state.field_error("venue_id", "Choose a venue from the list, or none.");
+            state = wrong(state, "venue_id", "Choose a venue from the list, or none.");
         }
         let price = match self.price.trim() {
             "" | "0" => Ok(None),
@@ -196,7 +204,7 @@ impl EventForm {
                 } else {
                     p.field
                 };
-                state = state.field_error(field, &p.message);
+                state = wrong(state, field, &p.message);
             }
         }
         let offer_hours = match self.offer_hours.trim() {
@@ -204,7 +212,8 @@ impl EventForm {
             raw => raw.parse::<i64>().map(Some),
         };
         if offer_hours.is_err() {
-            state = state.field_error(
+            state = wrong(
+                state,
                 "offer_hours",
                 "Enter a number of hours, or leave it empty to give freed seats at once.",
             );
@@ -212,55 +221,36 @@ impl EventForm {
         let zone = TimeZone::parse(self.time_zone.trim()).ok();
         let opens = instant(&self.registration_opens_at, zone);
         if opens.is_err() {
-            state = state.field_error("registration_opens_at", "Enter a date and time.");
+            state = wrong(state, "registration_opens_at", "Enter a date and time.");
         }
         let closes = instant(&self.registration_closes_at, zone);
         if closes.is_err() {
-            state = state.field_error("registration_closes_at", "Enter a date and time.");
+            state = wrong(state, "registration_closes_at", "Enter a date and time.");
         }
-        let (
-            Some(kind),
-            Ok(capacity),
-            true,
-            Ok(venue_id),
-            Ok(price),
-            Ok(offer_hours),
-            Ok(opens),
-            Ok(closes),
-        ) = (
-            kind,
-            capacity,
-            audience_ok,
-            venue_id,
-            price,
-            offer_hours,
-            opens,
-            closes,
-        )
-        else {
-            return Err(state);
-        };
-        Ok(EventInput {
-            kind,
+        // Stand-ins that pass the use case's checks, so it reports only its own problems.
+        let price = price.unwrap_or(None);
+        let input = EventInput {
+            kind: kind.unwrap_or(EventKind::Workshop),
             title: self.title.clone(),
-            description: self.description.clone(),
+            description: respond::text_area(&self.description),
             starts_at: self.starts_at.trim().to_owned(),
             ends_at: self.ends_at.trim().to_owned(),
             time_zone: self.time_zone.trim().to_owned(),
-            venue_id,
+            venue_id: venue_id.unwrap_or(None),
             location: Some(self.location.clone()),
             online_url: Some(self.online_url.clone()),
-            capacity,
+            capacity: capacity.unwrap_or(1),
             price_minor: price.as_ref().map_or(0, Money::amount_minor),
             currency: price.map(|p| p.currency().as_str().to_owned()),
             waitlist_enabled: self.waitlist_enabled.is_some(),
-            offer_hours,
-            registration_opens_at: opens,
-            registration_closes_at: closes,
-            cancellation_policy: Some(self.cancellation_policy.clone()),
-            circle_id,
+            offer_hours: offer_hours.unwrap_or(None),
+            registration_opens_at: opens.unwrap_or(None),
+            registration_closes_at: closes.unwrap_or(None),
+            cancellation_policy: Some(respond::text_area(&self.cancellation_policy)),
+            circle_id: circle_id.unwrap_or(None),
             circle_ids: Vec::new(),
-        })
+        };
+        (input, (!ok).then_some(state))
     }
 }
 
@@ -424,10 +414,11 @@ async fn create(
     }
     let layout = Layout::new("Create an event", m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
-    let event = match input.read() {
-        Ok(e) => e,
-        Err(form) => return render(FormPage::new(layout, form, audiences, venues, None)),
-    };
+    let (event, problems) = input.read();
+    if let Some(form) = problems {
+        let form = form.also(manage::check(&event).map_err(price_field))?;
+        return render(FormPage::new(layout, form, audiences, venues, None));
+    }
     match manage::create(&s.ctx, &m.request, &actor, &event).await {
         Ok(v) => respond::done(&format!("/events/{}", v.id), "created", ""),
         Err(e) => {
@@ -471,23 +462,25 @@ async fn update(
     SignedIn(actor): SignedIn,
     m: PageMeta,
     Path(id): Path<Uuid>,
-    Form(input): Form<EventForm>,
+    Form(mut input): Form<EventForm>,
 ) -> PageResult<Response> {
     let (org, v) = organised(&s, &actor, id).await?;
+    // The audience cannot change, and its control is shown disabled (so a browser does not
+    // send it): read the form as if the stored audience had been sent.
+    input.audience = audience_of(&v).remove(0).0;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
-    let mut event = match input.read() {
-        Ok(e) => e,
-        Err(form) => {
-            return render(FormPage::new(
-                layout,
-                form,
-                audience_of(&v),
-                venues,
-                Some(id),
-            ))
-        }
-    };
+    let (mut event, problems) = input.read();
+    if let Some(form) = problems {
+        let form = form.also(manage::check(&event).map_err(price_field))?;
+        return render(FormPage::new(
+            layout,
+            form,
+            audience_of(&v),
+            venues,
+            Some(id),
+        ));
+    }
     // The audience is fixed once created: send back what is stored, whatever was posted.
     event.circle_id = v.circle_id;
     event.circle_ids = if v.circle_id.is_some() {
@@ -521,6 +514,8 @@ async fn update(
 struct StatusForm {
     #[serde(default)]
     to: String,
+    /// `yes` from the confirmation page (cancelling asks first).
+    confirm: Option<String>,
 }
 
 async fn set_status(
@@ -533,10 +528,38 @@ async fn set_status(
     let to = EventStatus::parse(input.to.trim())
         .ok_or_else(|| crate::pages::PageError::BadForm("Choose a status.".into()))?;
     let org = events::organise(&s.ctx, &actor, id).await?;
+    if to == EventStatus::Cancelled && !confirm::confirmed(&input.confirm) {
+        let v = view::get(&s.ctx, &actor, id).await?;
+        return ask_to_cancel(&actor, m, &v);
+    }
     match manage::set_status(&s.ctx, &m.request, &actor, &org, to).await {
         Ok(_) => respond::done(&format!("/events/{id}"), "status", ""),
         Err(e) => super::with_problem(&s, &actor, m.csrf, id, e).await,
     }
+}
+
+/// The step before cancelling an event: who is emailed, and that it cannot be undone.
+fn ask_to_cancel(actor: &Actor, m: PageMeta, v: &EventView) -> PageResult<Response> {
+    let registered = (v.capacity - v.seats_left).max(0);
+    let heading = format!("Cancel {}?", v.title);
+    confirm::ask(
+        Layout::new(heading.clone(), m.csrf, Some(actor), &m.path),
+        confirm::Ask {
+            heading,
+            consequences: vec![
+                format!(
+                    "Everyone registered ({registered}) and everyone on the waitlist ({}) is emailed that the event is cancelled.",
+                    v.waitlisted
+                ),
+                "Nobody can register any more. The event stays listed as cancelled, and this cannot be undone.".to_owned(),
+            ],
+            action: format!("/events/{}/status", v.id),
+            fields: vec![("to", EventStatus::Cancelled.as_str().to_owned())],
+            button: "Yes, cancel the event",
+            back: format!("/events/{}", v.id),
+            keep: "Keep the event",
+        },
+    )
 }
 
 #[cfg(test)]

@@ -176,3 +176,49 @@ impl Person {
         html
     }
 }
+
+/// What a browser without JavaScript sends when the form matching `form_css` in `html` is
+/// submitted unchanged: named, enabled controls; ticked checkboxes; the selected option (or
+/// the first) of each select. The CSRF token is among them.
+pub fn form_fields(html: &str, form_css: &str) -> Vec<(String, String)> {
+    use scraper::{Html, Selector};
+    let doc = Html::parse_document(html);
+    let form_sel = Selector::parse(form_css).expect("form selector");
+    let form = doc
+        .select(&form_sel)
+        .next()
+        .unwrap_or_else(|| panic!("no form {form_css} in page:\n{html}"));
+    let controls = Selector::parse("input, select, textarea").unwrap();
+    let option = Selector::parse("option").unwrap();
+    let mut out = Vec::new();
+    for c in form.select(&controls) {
+        let el = c.value();
+        let (Some(name), false) = (el.attr("name"), el.attr("disabled").is_some()) else {
+            continue;
+        };
+        let value = match el.name() {
+            "textarea" => c.text().collect::<String>(),
+            "select" => {
+                let options: Vec<_> = c.select(&option).collect();
+                let chosen = options
+                    .iter()
+                    .find(|o| o.value().attr("selected").is_some())
+                    .or(options.first());
+                match chosen {
+                    Some(o) => o
+                        .value()
+                        .attr("value")
+                        .map_or_else(|| o.text().collect(), str::to_owned),
+                    None => continue,
+                }
+            }
+            _ => match el.attr("type").unwrap_or("text") {
+                "checkbox" | "radio" if el.attr("checked").is_none() => continue,
+                "submit" | "button" | "reset" | "file" => continue,
+                _ => el.attr("value").unwrap_or("").to_owned(),
+            },
+        };
+        out.push((name.to_owned(), value));
+    }
+    out
+}
