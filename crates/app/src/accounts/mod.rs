@@ -30,7 +30,7 @@ pub use photo::{
 pub use profile::{me, photo_url, update_profile, Profile, ProfileChanges};
 pub use recovery::{change_password, notice as notice_in, request_password_reset, reset_password};
 pub use register::{
-    queue_verification_by, register, resend_verification, verify_email, Registration,
+    queue_verification_by, register, register_then, resend_verification, verify_email, Registration,
 };
 pub use sessions::{
     authenticate, authenticate_browser, list_sessions, logout, refresh, revoke_all_sessions,

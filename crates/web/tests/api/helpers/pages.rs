@@ -100,6 +100,18 @@ impl Person {
         }
     }
 
+    /// The browser of someone with no account yet (who may register through the pages).
+    pub fn visitor(app: &TestApp) -> Person {
+        let nobody = User {
+            id: uuid::Uuid::nil(),
+            email: String::new(),
+            password: String::new(),
+            access_token: String::new(),
+            refresh_token: String::new(),
+        };
+        Person::signed_out_on(app, &nobody, "phone")
+    }
+
     /// `user`'s browser on `device`, signed in through the form.
     pub async fn signed_in_on(app: &TestApp, user: &User, device: &str) -> Person {
         let person = Person::signed_out_on(app, user, device);
