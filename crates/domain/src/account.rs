@@ -156,13 +156,19 @@ impl NewPassword {
         let context: Vec<&str> = words.iter().map(String::as_str).collect();
         let estimate = zxcvbn::zxcvbn(&sample, &context);
         if u8::from(estimate.score()) < Self::MIN_SCORE {
+            // The estimator's warning is a sentence of its own: set beside ours, never
+            // inside it, so the message has no brackets within a sentence.
             let hint = estimate
                 .feedback()
                 .and_then(|f| f.warning())
-                .map(|w| format!(" ({w})"))
+                .map(|w| {
+                    let w = w.to_string();
+                    let stop = if w.ends_with('.') { "" } else { "." };
+                    format!(" {w}{stop}")
+                })
                 .unwrap_or_default();
             return err(format!(
-                "This password is too easy to guess{hint}. Try a longer phrase of unrelated words."
+                "This password is too easy to guess.{hint} Try a longer phrase of unrelated words."
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -267,6 +273,12 @@ mod tests {
             "repetition accepted"
         );
         assert!(NewPassword::parse("correct horse battery staple", &[]).is_ok());
+        let common = NewPassword::parse("password1234", &[]).unwrap_err().message;
+        assert!(!common.contains('(') && !common.contains(".."), "{common}");
+        assert!(
+            common.starts_with("This password is too easy to guess. "),
+            "{common}"
+        );
         assert!(
             NewPassword::parse("Grüße aus dem Bärenwald 42", &[]).is_ok(),
             "non-ASCII refused"
