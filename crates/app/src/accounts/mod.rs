@@ -13,6 +13,7 @@ mod profile;
 mod recovery;
 mod register;
 mod sessions;
+mod shared;
 
 pub use jobs::AccountNotice;
 pub use lockout::{clear_lockouts, lockout_status, LockoutStatus};
@@ -36,6 +37,7 @@ pub use sessions::{
     authenticate, authenticate_browser, list_sessions, logout, refresh, revoke_all_sessions,
     revoke_other_sessions, revoke_session, BrowserSession, SessionInfo, TokenPair,
 };
+pub use shared::SharedProfile;
 
 use crate::{Error, Result};
 use db::main_db::users;

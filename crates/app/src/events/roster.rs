@@ -5,6 +5,7 @@
 use super::errors::EventError;
 use super::lock_event;
 use super::registration::fill_freed_seats;
+use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::Organising;
 use crate::{Context, Error, RequestMeta, Result};
@@ -30,6 +31,9 @@ pub struct RosterEntry {
     pub registered_at: DateTime<Utc>,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
+    /// Phone, city, bio and photo, which the profile shares with the organisers of
+    /// events one joins.
+    pub profile: SharedProfile,
 }
 
 /// Where an event stands, for the door and for the report afterwards.
@@ -88,6 +92,7 @@ pub async fn roster(
                 registered_at: r.registered_at,
                 checked_in_at: r.checked_in_at,
                 note: r.note,
+                profile: SharedProfile::of(u),
             })
         })
         .collect())

@@ -30,6 +30,7 @@ mod pages_signed_in;
 mod permissions;
 mod profile;
 mod robustness;
+mod shared_profiles;
 mod sign_in_limits;
 mod smtp;
 mod tls;

@@ -52,6 +52,8 @@ struct RequestLine {
     name: String,
     message: Option<String>,
     when: String,
+    /// Phone, city, bio and photo, shared with the circle's leaders.
+    profile: app::accounts::SharedProfile,
 }
 
 #[derive(Template)]
@@ -96,6 +98,7 @@ impl QueuePage {
                     name: r.display_name,
                     message: r.message,
                     when: local(r.requested_at, &circle.time_zone),
+                    profile: r.profile,
                 })
                 .collect(),
             problem: None,
