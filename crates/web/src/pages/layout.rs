@@ -1,6 +1,8 @@
 //! What every page shares: its title, the CSRF token for its forms, and the navigation the
 //! signed-in user's roles allow.
 
+use super::format::filters::Instant;
+use super::format::for_viewer;
 use app::authz::Actor;
 use domain::Permission;
 
@@ -17,6 +19,9 @@ pub struct Layout {
     pub nav: Vec<NavLink>,
     /// The path of this page, to mark the current link.
     pub path: String,
+    /// The time zone the reader's profile names, which times that belong to no circle or
+    /// event (sign-ins, locks, devices) are shown in.
+    pub viewer_zone: Option<String>,
 }
 
 impl Layout {
@@ -33,6 +38,7 @@ impl Layout {
             user_name: actor.map(|a| a.user.display_name.clone()),
             nav: actor.map(nav_for).unwrap_or_default(),
             path: path.to_owned(),
+            viewer_zone: actor.and_then(|a| a.user.time_zone.clone()),
         }
     }
 
@@ -44,11 +50,18 @@ impl Layout {
             user_name: None,
             nav: Vec::new(),
             path: String::new(),
+            viewer_zone: None,
         }
     }
 
     pub fn asset(&self, name: &str) -> String {
         super::assets::url(name)
+    }
+
+    /// `at` in the reader's own time zone, naming it ("3 Mar 2026, 20:30 CET
+    /// (Europe/Berlin)"), or in UTC, saying so, when his profile names none.
+    pub fn at(&self, at: impl Instant) -> String {
+        for_viewer(at.instant(), self.viewer_zone.as_deref())
     }
 
     pub fn is_current(&self, href: &str) -> bool {

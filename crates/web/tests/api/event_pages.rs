@@ -105,7 +105,7 @@ async fn create_publish_and_find(app: TestApp) {
             &[("to", "published")],
         )
         .await;
-    assert!(html.contains("status is changed"));
+    assert!(html.contains("Published: members can now find the event"));
 
     // Found by a word of its title, and not by another kind.
     let found = member.page("/events?q=fathers").await;

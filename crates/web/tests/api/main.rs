@@ -34,3 +34,4 @@ mod shared_profiles;
 mod sign_in_limits;
 mod smtp;
 mod tls;
+mod wording;
