@@ -77,6 +77,7 @@ fn attendance_chart(points: &[AttendancePoint]) -> String {
             description,
             max: 1.0,
             format: chart::percent,
+            whole: false,
         },
         &points,
     )
@@ -84,6 +85,7 @@ fn attendance_chart(points: &[AttendancePoint]) -> String {
 
 fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
     let now = figure(&points.last().and_then(|p| p.active));
+    let months = points.len();
     // Months withheld for having fewer than five members are left out of the line.
     let points: Vec<Point> = points
         .iter()
@@ -99,10 +101,11 @@ fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
             id: "members-chart",
             title: "Members per month",
             description: format!(
-                "Active members at the end of each of the last {MEMBER_MONTHS} months; {now} now, of {capacity} seats."
+                "Active members at the end of each of the last {months} months; {now} now, of {capacity} seats."
             ),
             max: f64::from(capacity.max(1)),
             format: chart::count,
+            whole: true,
         },
         &points,
     )

@@ -10,6 +10,7 @@ mod admin;
 mod auth;
 mod authority;
 mod browser;
+mod chart_browser;
 mod circle_browser;
 mod circle_health;
 mod circle_pages;
