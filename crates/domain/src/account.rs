@@ -90,6 +90,28 @@ impl std::fmt::Display for Email {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
+/// Whether `c` shows as something on screen: not a space, not a zero-width or formatting
+/// character, not a blank "filler" letter, and not a mark that only decorates another.
+fn visible(c: char) -> bool {
+    const BLANK: &[char] = &[
+        '\u{00AD}', '\u{034F}', '\u{115F}', '\u{1160}', '\u{17B4}', '\u{17B5}', '\u{180E}',
+        '\u{2800}', '\u{3164}', '\u{FEFF}', '\u{FFA0}',
+    ];
+    let u = u32::from(c);
+    let zero_width_or_format = matches!(u, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F);
+    let combining = matches!(
+        u,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+    );
+    let selector = matches!(u, 0xFE00..=0xFE0F | 0xE0000..=0xE0FFF);
+    !c.is_whitespace()
+        && !c.is_control()
+        && !BLANK.contains(&c)
+        && !zero_width_or_format
+        && !combining
+        && !selector
+}
+
 impl DisplayName {
     pub const MAX_CHARS: usize = 64;
 
@@ -111,6 +133,12 @@ impl DisplayName {
             return Err(DomainError::new(
                 "display_name",
                 "A display name cannot contain control characters.",
+            ));
+        }
+        if !name.chars().any(visible) {
+            return Err(DomainError::new(
+                "display_name",
+                "A display name needs at least one letter, digit or sign that can be seen.",
             ));
         }
         Ok(Self(name.to_owned()))
@@ -210,6 +238,30 @@ impl std::fmt::Debug for NewPassword {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_display_name_needs_something_visible() {
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{200D}\u{FEFF}",
+            "\u{3164}\u{3164}",
+            "\u{2800}",
+            "\u{0301}\u{0301}",
+            "\u{202E}\u{2060}",
+        ] {
+            let e = DisplayName::parse(blank).unwrap_err();
+            assert_eq!(e.field, "display_name", "{blank:?}");
+            assert!(
+                e.message.contains("can be seen"),
+                "{blank:?}: {}",
+                e.message
+            );
+        }
+        for fine in ["Jürgen", "李雷", "J.", "\u{200B}Ali", "😀"] {
+            assert!(DisplayName::parse(fine).is_ok(), "{fine:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -1,6 +1,7 @@
 //! Accounts: registration and email verification, login with optional TOTP step,
 //! sessions with rotating refresh tokens, password change and reset, MFA enrolment.
 
+pub mod device;
 pub mod errors;
 pub mod jobs;
 mod lockout;

@@ -251,6 +251,8 @@ struct ShowPage {
     offer_expires: Option<String>,
     /// The event's times on the reader's own clock, when his profile names another zone.
     your_when: Option<String>,
+    /// It has begun: only then can it be marked as completed.
+    started: bool,
     notice: Option<&'static str>,
     problem: Option<String>,
 }
@@ -308,6 +310,7 @@ impl ShowPage {
             ),
             card: EventCard::from(&event),
             your_when: your_when(actor, &event),
+            started: event.starts_at <= s.ctx.now(),
             description_paragraphs: !event.description.trim().is_empty(),
             opens: at(event.registration_opens_at),
             closes: at(event.registration_closes_at),

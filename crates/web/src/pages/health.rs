@@ -9,7 +9,7 @@ use super::session::{PageMeta, SignedIn};
 use super::PageResult;
 use crate::pages::Path;
 use crate::state::AppState;
-use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS, MEMBER_MONTHS};
+use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS};
 use app::circles::{self, CircleHealth, OrgOverview};
 use askama::Template;
 use axum::extract::State;

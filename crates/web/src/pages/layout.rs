@@ -9,6 +9,9 @@ use domain::Permission;
 pub struct NavLink {
     pub href: &'static str,
     pub label: &'static str,
+    /// A link a role opens (Users, Audit log …): these sit in the "More" menu, so a
+    /// person with several roles still has a header that fits a phone.
+    pub gated: bool,
 }
 
 pub struct Layout {
@@ -64,6 +67,21 @@ impl Layout {
         for_viewer(at.instant(), self.viewer_zone.as_deref())
     }
 
+    /// The links everyone signed in has.
+    pub fn main_links(&self) -> impl Iterator<Item = &NavLink> {
+        self.nav.iter().filter(|l| !l.gated)
+    }
+
+    /// The links the reader's roles open, for the "More" menu.
+    pub fn role_links(&self) -> Vec<&NavLink> {
+        self.nav.iter().filter(|l| l.gated).collect()
+    }
+
+    /// Whether the current page is one of the menu's, so the menu says so when closed.
+    pub fn in_role_links(&self) -> bool {
+        self.role_links().iter().any(|l| self.is_current(l.href))
+    }
+
     pub fn is_current(&self, href: &str) -> bool {
         self.path == href || (href != "/home" && self.path.starts_with(href))
     }
@@ -75,22 +93,27 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
         NavLink {
             href: "/home",
             label: "Home",
+            gated: false,
         },
         NavLink {
             href: "/circles",
             label: "Circles",
+            gated: false,
         },
         NavLink {
             href: "/events",
             label: "Events",
+            gated: false,
         },
         NavLink {
             href: "/profile",
             label: "Profile",
+            gated: false,
         },
         NavLink {
             href: "/security",
             label: "Security",
+            gated: false,
         },
     ];
     let gated = [
@@ -110,7 +133,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
     ];
     for (permission, href, label) in gated {
         if actor.can(permission) {
-            links.push(NavLink { href, label });
+            links.push(NavLink {
+                href,
+                label,
+                gated: true,
+            });
         }
     }
     links

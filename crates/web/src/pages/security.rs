@@ -83,6 +83,11 @@ struct SecurityPage {
 }
 
 impl SecurityPage {
+    /// "Firefox on Android": what the owner calls the device, not its raw user agent.
+    fn device(&self, user_agent: &Option<String>) -> String {
+        accounts::device::describe(user_agent.as_deref())
+    }
+
     /// The page as it stands for `actor`, with empty forms.
     async fn load(s: &AppState, actor: &Actor, csrf: String) -> PageResult<SecurityPage> {
         let mfa_enabled = accounts::mfa_enabled(&s.ctx, actor.id()).await?;

@@ -153,6 +153,7 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
         return;
     };
     admin.sign_in(&admin_email, PASSWORD).await;
+    admin.click("header nav .nav-more > summary").await;
     admin.click("header nav a[href='/admin/users']").await;
     admin
         .click(&format!("main a[href='/admin/users/{}']", member.id))
@@ -175,6 +176,7 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
 
     person.client.refresh().await.expect("reload");
     person.wait_for_text("header nav", "Support").await;
+    person.click("header nav .nav-more > summary").await;
     person.click("header nav a[href='/support']").await;
     person.wait_for_text("main h1", "Account support").await;
     person.close().await;
