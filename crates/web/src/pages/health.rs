@@ -12,7 +12,7 @@ use crate::state::AppState;
 use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS};
 use app::circles::{self, CircleHealth, OrgOverview};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/circles/{id}/health", get(circle_health))
         .route("/reports/circles", get(overview))
+        .route("/reports/circles.csv", get(super::reports::overview_csv))
 }
 
 #[derive(Template)]
@@ -116,27 +117,32 @@ fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
 struct OverviewPage {
     layout: Layout,
     overview: OrgOverview,
+    /// The circles of this page of the table, in the order asked for.
+    table: super::reports::Table,
 }
 
 async fn overview(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
+    Query(q): Query<super::reports::TableQuery>,
 ) -> PageResult<Response> {
-    let overview = circles::org_overview(&s.ctx, &actor).await?;
+    let mut overview = circles::org_overview(&s.ctx, &actor).await?;
+    let table = super::reports::Table::of(std::mem::take(&mut overview.circles), &q);
     render(OverviewPage {
         layout: Layout::new("Circle overview", m.csrf, Some(&actor), "/reports/circles"),
         overview,
+        table,
     })
 }
 
 /// "75%", or a dash when there is nothing to measure.
-fn share(rate: &Option<f64>) -> String {
+pub(super) fn share(rate: &Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), chart::percent)
 }
 
 /// A count of people, or "fewer than 5" where it was withheld (`domain::report`).
-fn figure(n: &Option<i64>) -> String {
+pub(super) fn figure(n: &Option<i64>) -> String {
     n.map_or_else(
         || format!("fewer than {}", domain::report::MIN_GROUP),
         |n| n.to_string(),
@@ -165,6 +171,9 @@ impl HealthPage {
 }
 
 impl OverviewPage {
+    fn sorts(&self) -> &'static [(&'static str, &'static str)] {
+        super::reports::SORTS
+    }
     fn share(&self, rate: &Option<f64>) -> String {
         share(rate)
     }

@@ -175,8 +175,10 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
     admin.close().await;
 
     person.client.refresh().await.expect("reload");
-    person.wait_for_text("header nav", "Support").await;
+    // The role's link sits in the More menu.
+    person.wait_for_text("header nav", "More").await;
     person.click("header nav .nav-more > summary").await;
+    person.wait_for_text("header nav", "Support").await;
     person.click("header nav a[href='/support']").await;
     person.wait_for_text("main h1", "Account support").await;
     person.close().await;
