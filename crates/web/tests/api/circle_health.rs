@@ -174,8 +174,7 @@ async fn the_overview_is_aggregates_for_report_roles(app: TestApp) {
     assert!(!html.contains("joe@example.org"));
     // Sortable by its columns, and downloadable as CSV in the order shown.
     assert!(
-        html.contains("href=\"/reports/circles?sort=members&amp;page=1#circles-heading\"")
-            || html.contains("href=\"/reports/circles?sort=members&page=1#circles-heading\""),
+        html.contains("href=\"/reports/circles?sort=members"),
         "{html}"
     );
     let sorted = reader.page("/reports/circles?sort=members").await;
