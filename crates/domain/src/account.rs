@@ -90,6 +90,28 @@ impl std::fmt::Display for Email {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
+/// Whether `c` shows as something on screen: not a space, not a zero-width or formatting
+/// character, not a blank "filler" letter, and not a mark that only decorates another.
+fn visible(c: char) -> bool {
+    const BLANK: &[char] = &[
+        '\u{00AD}', '\u{034F}', '\u{115F}', '\u{1160}', '\u{17B4}', '\u{17B5}', '\u{180E}',
+        '\u{2800}', '\u{3164}', '\u{FEFF}', '\u{FFA0}',
+    ];
+    let u = u32::from(c);
+    let zero_width_or_format = matches!(u, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F);
+    let combining = matches!(
+        u,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+    );
+    let selector = matches!(u, 0xFE00..=0xFE0F | 0xE0000..=0xE0FFF);
+    !c.is_whitespace()
+        && !c.is_control()
+        && !BLANK.contains(&c)
+        && !zero_width_or_format
+        && !combining
+        && !selector
+}
+
 impl DisplayName {
     pub const MAX_CHARS: usize = 64;
 
@@ -111,6 +133,12 @@ impl DisplayName {
             return Err(DomainError::new(
                 "display_name",
                 "A display name cannot contain control characters.",
+            ));
+        }
+        if !name.chars().any(visible) {
+            return Err(DomainError::new(
+                "display_name",
+                "A display name needs at least one letter, digit or sign that can be seen.",
             ));
         }
         Ok(Self(name.to_owned()))
@@ -162,13 +190,19 @@ impl NewPassword {
         let context: Vec<&str> = words.iter().map(String::as_str).collect();
         let estimate = zxcvbn::zxcvbn(&sample, &context);
         if u8::from(estimate.score()) < Self::MIN_SCORE {
+            // The estimator's warning is a sentence of its own: set beside ours, never
+            // inside it, so the message has no brackets within a sentence.
             let hint = estimate
                 .feedback()
                 .and_then(|f| f.warning())
-                .map(|w| format!(" ({w})"))
+                .map(|w| {
+                    let w = w.to_string();
+                    let stop = if w.ends_with('.') { "" } else { "." };
+                    format!(" {w}{stop}")
+                })
                 .unwrap_or_default();
             return err(format!(
-                "This password is too easy to guess{hint}. Try a longer phrase of unrelated words."
+                "This password is too easy to guess.{hint} Try a longer phrase of unrelated words."
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -235,6 +269,30 @@ impl std::fmt::Debug for NewPassword {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_display_name_needs_something_visible() {
+        for blank in [
+            "\u{200B}",
+            "\u{200B}\u{200D}\u{FEFF}",
+            "\u{3164}\u{3164}",
+            "\u{2800}",
+            "\u{0301}\u{0301}",
+            "\u{202E}\u{2060}",
+        ] {
+            let e = DisplayName::parse(blank).unwrap_err();
+            assert_eq!(e.field, "display_name", "{blank:?}");
+            assert!(
+                e.message.contains("can be seen"),
+                "{blank:?}: {}",
+                e.message
+            );
+        }
+        for fine in ["Jürgen", "李雷", "J.", "\u{200B}Ali", "😀"] {
+            assert!(DisplayName::parse(fine).is_ok(), "{fine:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -298,6 +356,12 @@ mod tests {
             "repetition accepted"
         );
         assert!(NewPassword::parse("correct horse battery staple", &[]).is_ok());
+        let common = NewPassword::parse("password1234", &[]).unwrap_err().message;
+        assert!(!common.contains('(') && !common.contains(".."), "{common}");
+        assert!(
+            common.starts_with("This password is too easy to guess. "),
+            "{common}"
+        );
         assert!(
             NewPassword::parse("Grüße aus dem Bärenwald 42", &[]).is_ok(),
             "non-ASCII refused"

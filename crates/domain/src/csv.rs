@@ -29,6 +29,25 @@ pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
         .join(",")
 }
 
+/// A download's file name made from a title and a date: lowercase ASCII letters and
+/// digits joined by single hyphens ("drumming-night-2026-12-08.csv"), so it is safe in a
+/// `Content-Disposition` header and on every file system. A title with no such letters
+/// leaves `fallback`.
+pub fn file_name(title: &str, date: &str, fallback: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_end_matches('-').chars().take(60).collect();
+    let slug = slug.trim_end_matches('-');
+    let stem = if slug.is_empty() { fallback } else { slug };
+    format!("{stem}-{date}.csv")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +86,21 @@ mod tests {
     #[test]
     fn lines_join_fields_with_commas() {
         assert_eq!(line(&["1", "Smith; Joe", "=x"]), "1,\"Smith; Joe\",\"'=x\"");
+    }
+
+    #[test]
+    fn file_names_are_safe_slugs_of_the_title() {
+        assert_eq!(
+            file_name("Drumming Night: \"Fathers\" & Sons", "2026-12-08", "event"),
+            "drumming-night-fathers-sons-2026-12-08.csv"
+        );
+        assert_eq!(
+            file_name("日本の夜", "2026-12-08", "event"),
+            "event-2026-12-08.csv"
+        );
+        assert_eq!(
+            file_name("../x\r\n", "2026-01-01", "event"),
+            "x-2026-01-01.csv"
+        );
     }
 }

@@ -6,6 +6,7 @@ use crate::email::{site_url, OutgoingEmail};
 use crate::jobs::{Job, JobRun, Registration};
 use crate::{Context, Error};
 use db::main_db::users;
+use domain::local_path::LocalPath;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use uuid::Uuid;
@@ -53,6 +54,10 @@ where
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendVerificationEmail {
     pub user_id: Uuid,
+    /// A page of this site to continue on after confirming (an invitation someone
+    /// registered from); checked as a [`LocalPath`] again when the link is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 impl Job for SendVerificationEmail {
@@ -64,7 +69,8 @@ impl Job for SendVerificationEmail {
                 return Ok(None);
             }
             let token = issue_token(ctx, user.id, Purpose::VerifyEmail).await?;
-            Ok(Some(verification(ctx, &user, &token)))
+            let next = self.next.as_deref().and_then(LocalPath::parse);
+            Ok(Some(verification(ctx, &user, &token, next.as_ref())))
         })
         .await
     }
@@ -140,8 +146,20 @@ fn link(ctx: &Context, path: &str, token: &str) -> String {
     format!("{}/{path}?token={token}", site_url(ctx))
 }
 
-fn verification(ctx: &Context, user: &users::Model, token: &str) -> OutgoingEmail {
+fn verification(
+    ctx: &Context,
+    user: &users::Model,
+    token: &str,
+    next: Option<&LocalPath>,
+) -> OutgoingEmail {
     let hours = ctx.settings.auth.verification_ttl_hours;
+    let mut url = link(ctx, "verify-email", token);
+    if let Some(next) = next {
+        url.push_str("&next=");
+        url.extend(url::form_urlencoded::byte_serialize(
+            next.as_str().as_bytes(),
+        ));
+    }
     OutgoingEmail::to_user(
         user,
         "Confirm your email address",
@@ -149,7 +167,6 @@ fn verification(ctx: &Context, user: &users::Model, token: &str) -> OutgoingEmai
             "Hello {name},\n\nWelcome! Please confirm your email address by opening this link:\n\n{url}\n\n\
              The link works once and expires in {hours} hours. If you did not create an account, ignore this email.\n",
             name = user.display_name,
-            url = link(ctx, "verify-email", token),
         ),
     )
 }
@@ -224,7 +241,10 @@ mod tests {
         let id = user_id;
         assert_reads_as_before(
             &format!(r#"{{"kind":"send_verification_email","user_id":"{id}"}}"#),
-            SendVerificationEmail { user_id },
+            SendVerificationEmail {
+                user_id,
+                next: None,
+            },
         );
         assert_reads_as_before(
             &format!(r#"{{"kind":"send_already_registered_email","user_id":"{id}"}}"#),

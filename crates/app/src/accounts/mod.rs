@@ -1,6 +1,7 @@
 //! Accounts: registration and email verification, login with optional TOTP step,
 //! sessions with rotating refresh tokens, password change and reset, MFA enrolment.
 
+pub mod device;
 pub mod errors;
 pub mod jobs;
 mod lockout;
@@ -13,6 +14,7 @@ mod profile;
 mod recovery;
 mod register;
 mod sessions;
+mod shared;
 
 pub use jobs::AccountNotice;
 pub use lockout::{clear_lockouts, lockout_status, LockoutStatus};
@@ -30,12 +32,13 @@ pub use photo::{
 pub use profile::{me, photo_url, update_profile, Profile, ProfileChanges};
 pub use recovery::{change_password, notice as notice_in, request_password_reset, reset_password};
 pub use register::{
-    queue_verification_by, register, resend_verification, verify_email, Registration,
+    queue_verification_by, register, register_then, resend_verification, verify_email, Registration,
 };
 pub use sessions::{
     authenticate, authenticate_browser, list_sessions, logout, refresh, revoke_all_sessions,
     revoke_other_sessions, revoke_session, BrowserSession, SessionInfo, TokenPair,
 };
+pub use shared::SharedProfile;
 
 use crate::{Error, Result};
 use db::main_db::users;

@@ -12,7 +12,7 @@ use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{circle_memberships, event_registrations, events, user_photos, users};
 use db::sea_orm::sea_query::OnConflict;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
-use domain::circle::MembershipStatus;
+use domain::circle::{CircleRole, MembershipStatus};
 use domain::event::RegistrationStatus;
 use domain::{DomainError, Role};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
@@ -248,7 +248,8 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
 }
 
 /// A member's profile photo, for the people who know him: himself, those who share an
-/// active circle or an event with him (attending or organising it), and Admins and Support.
+/// active circle or an event with him (attending or organising it), the leaders of a
+/// circle he asks to join (his request shows it), and Admins and Support.
 /// To anyone else there is no photo (`NotFound`), so an id alone reveals nothing.
 #[tracing::instrument(skip_all, fields(actor_id = %actor.id(), user_id = %user_id), err(level = "info"))]
 pub async fn photo(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<Option<Photo>> {
@@ -269,8 +270,8 @@ pub async fn photo(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<Option
         }))
 }
 
-/// Whether `viewer` and `subject` share an active circle, or an event one of them attends
-/// and the other attends or organised.
+/// Whether `viewer` and `subject` share an active circle, `viewer` leads a circle
+/// `subject` asks to join, or one of them attends an event the other attends or organised.
 async fn knows(ctx: &Context, viewer: Uuid, subject: Uuid) -> Result<bool> {
     let active = |user: Uuid| {
         circle_memberships::Entity::find()
@@ -287,6 +288,26 @@ async fn knows(ctx: &Context, viewer: Uuid, subject: Uuid) -> Result<bool> {
             .one(&ctx.main)
             .await?;
         if shared.is_some() {
+            return Ok(true);
+        }
+    }
+    // A leader weighing his request to join sees his face on the queue.
+    let leading: Vec<Uuid> = active(viewer)
+        .filter(circle_memberships::Column::Role.is_in(CircleRole::leading()))
+        .into_tuple()
+        .all(&ctx.main)
+        .await?;
+    if !leading.is_empty() {
+        let asked: Option<Uuid> = circle_memberships::Entity::find()
+            .select_only()
+            .column(circle_memberships::Column::CircleId)
+            .filter(circle_memberships::Column::UserId.eq(subject))
+            .filter(circle_memberships::Column::Status.eq(MembershipStatus::Requested))
+            .filter(circle_memberships::Column::CircleId.is_in(leading))
+            .into_tuple()
+            .one(&ctx.main)
+            .await?;
+        if asked.is_some() {
             return Ok(true);
         }
     }

@@ -11,6 +11,7 @@ use crate::{token, Checks, Context, RequestMeta, Result};
 use db::credentials::password_credentials;
 use db::main_db::{user_roles, users};
 use db::sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use domain::local_path::LocalPath;
 use domain::{DisplayName, Email, NewPassword, Role, UserStatus};
 use serde::Deserialize;
 use std::time::Duration;
@@ -33,8 +34,19 @@ pub(crate) fn limit(ctx: &Context, name: &'static str, max: u32) -> Limit {
 
 /// Registers a new Member and queues the verification email. Succeeds the same way when
 /// the address is taken (and tells its owner by email).
-#[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn register(ctx: &Context, meta: &RequestMeta, input: &Registration) -> Result<()> {
+    register_then(ctx, meta, input, None).await
+}
+
+/// Like [`register`], for someone who came from a page of this site (an invitation): the
+/// verification link leads back to `next` through sign-in.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn register_then(
+    ctx: &Context,
+    meta: &RequestMeta,
+    input: &Registration,
+    next: Option<&LocalPath>,
+) -> Result<()> {
     ctx.limiter
         .hit(
             limit(ctx, "register_ip", ctx.settings.rate_limit.register_per_ip),
@@ -66,7 +78,7 @@ pub async fn register(ctx: &Context, meta: &RequestMeta, input: &Registration) -
     }
     .insert(&ctx.creds)
     .await?;
-    match create_user(ctx, meta, user_id, &email, &name).await {
+    match create_user(ctx, meta, user_id, &email, &name, next).await {
         Ok(()) => Ok(()),
         Err(e) => {
             password_credentials::Entity::delete_by_id(user_id)
@@ -95,6 +107,7 @@ async fn create_user(
     id: Uuid,
     email: &Email,
     name: &DisplayName,
+    next: Option<&LocalPath>,
 ) -> Result<(), CreateError> {
     let run = async {
         let now = ctx.now();
@@ -128,9 +141,12 @@ async fn create_user(
             Entry::new(Action::UserRegistered).by(id).user(id),
         )
         .await?;
-        SendVerificationEmail { user_id: id }
-            .enqueue(&txn, ctx)
-            .await?;
+        SendVerificationEmail {
+            user_id: id,
+            next: next.map(|n| n.as_str().to_owned()),
+        }
+        .enqueue(&txn, ctx)
+        .await?;
         txn.commit().await?;
         Ok::<(), db::sea_orm::DbErr>(())
     };
@@ -237,7 +253,12 @@ pub(crate) async fn queue_verification(
     let mut entry = Entry::new(Action::VerificationEmailRequested).user(user_id);
     entry.actor = actor;
     audit::record(&txn, meta, entry).await?;
-    SendVerificationEmail { user_id }.enqueue(&txn, ctx).await?;
+    SendVerificationEmail {
+        user_id,
+        next: None,
+    }
+    .enqueue(&txn, ctx)
+    .await?;
     txn.commit().await?;
     Ok(())
 }

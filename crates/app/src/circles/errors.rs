@@ -31,6 +31,8 @@ error_codes! {
         NotAMember = Conflict("not_a_member", "Attendance can only be recorded for active members of this circle."),
         AlreadyInvited = Conflict("already_invited", "This address already has a pending invitation to this circle."),
         InvitationNotPending = Conflict("invitation_not_pending", "This invitation was already accepted, revoked or has expired."),
+        /// Accepting an invitation into a full circle: nobody is admitted or queued.
+        FullForInvitation = Conflict("circle_full", "This circle is full right now, so you could not join. Your invitation stays valid until it expires: open the link again when a seat frees up, or ask the facilitator."),
         InvitationForSomeoneElse = Forbidden("invitation_for_someone_else", "This invitation was sent to another email address. Sign in with that address to accept it."),
         AlreadyInCircle = Conflict("already_in_circle", "You are in this circle already; there is nothing to step in to."),
         AlreadySteppedIn = Conflict("already_stepped_in", "You have already stepped in to this circle."),

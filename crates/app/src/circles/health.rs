@@ -142,7 +142,7 @@ pub async fn circle_health(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Res
     let health = CircleHealth {
         summary: facts.summary(&circle, now),
         attendance,
-        members_by_month: members_by_month(people, until),
+        members_by_month: members_by_month(people, circle.created_at, until),
         retention: retention(people, until),
         suppressed: false,
     };
@@ -388,11 +388,22 @@ fn active_at(m: &memberships::Model, at: DateTime<Utc>) -> bool {
     m.joined_at.is_some_and(|j| j <= at) && m.ended_at.is_none_or(|e| e > at)
 }
 
-fn members_by_month(people: &[memberships::Model], until: DateTime<Utc>) -> Vec<MembersPoint> {
+/// Members at the end of each of the last [`MEMBER_MONTHS`] months up to `until`, from
+/// the month the circle was created (`since`) at the earliest: a month before it existed
+/// has no figure, not a zero.
+fn members_by_month(
+    people: &[memberships::Model],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<MembersPoint> {
     let first = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let born = first(since.date_naive());
     let mut month = first(until.date_naive());
     let mut out = Vec::new();
     for _ in 0..MEMBER_MONTHS {
+        if month < born {
+            break;
+        }
         let end = month
             .checked_add_months(chrono::Months::new(1))
             .and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -552,7 +563,8 @@ mod tests {
             member("2026-01-10T00:00:00Z", None),
             member("2026-02-10T00:00:00Z", Some("2026-03-05T00:00:00Z")),
         ];
-        let months = members_by_month(&people, until);
+        let long_ago: DateTime<Utc> = "2020-01-01T00:00:00Z".parse().unwrap();
+        let months = members_by_month(&people, long_ago, until);
         assert_eq!(months.len(), MEMBER_MONTHS as usize);
         let last: Vec<(String, i64)> = months[9..]
             .iter()
@@ -566,5 +578,17 @@ mod tests {
                 ("2026-03-01".to_owned(), 1)
             ]
         );
+    }
+
+    #[test]
+    fn no_month_before_the_circle_existed() {
+        let until: DateTime<Utc> = "2026-03-15T00:00:00Z".parse().unwrap();
+        let created: DateTime<Utc> = "2026-02-20T00:00:00Z".parse().unwrap();
+        let people = [member("2026-02-21T00:00:00Z", None)];
+        let months: Vec<String> = members_by_month(&people, created, until)
+            .iter()
+            .map(|p| p.month.to_string())
+            .collect();
+        assert_eq!(months, ["2026-02-01", "2026-03-01"]);
     }
 }

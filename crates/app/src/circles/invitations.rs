@@ -8,9 +8,7 @@
 
 use super::errors::CircleError;
 use super::jobs::{CircleNotice, SendCircleInvitation};
-use super::{
-    lock_circle, no_seat, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat,
-};
+use super::{lock_circle, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
 use crate::authz::{can, Actor, Granted};
@@ -46,11 +44,15 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether the circle had no free seat when this was read. An invitation into a full
+    /// circle is still sent, but accepting it waits for a seat to free up.
+    pub circle_full: bool,
 }
 
-impl From<invitations::Model> for Invitation {
-    fn from(i: invitations::Model) -> Self {
+impl Invitation {
+    fn of(i: invitations::Model, circle: &db::main_db::circles::Model) -> Self {
         Invitation {
+            circle_full: circle.active_members >= circle.capacity,
             id: i.id,
             circle_id: i.circle_id,
             email: i.email,
@@ -131,7 +133,7 @@ pub async fn invite(
     )
     .await?;
     txn.commit().await?;
-    Ok(row.into())
+    Ok(Invitation::of(row, &circle))
 }
 
 /// Pending invitations, oldest first.
@@ -144,7 +146,7 @@ pub async fn list(ctx: &Context, lead: &Leading) -> Result<Vec<Invitation>> {
         .all(&ctx.main)
         .await?
         .into_iter()
-        .map(Invitation::from)
+        .map(|i| Invitation::of(i, lead.circle()))
         .collect())
 }
 
@@ -182,15 +184,16 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
-    Ok(invitations::Entity::find_by_id(inv.id)
+    let row = invitations::Entity::find_by_id(inv.id)
         .one(&ctx.main)
         .await?
-        .ok_or(Error::NotFound("invitation"))?
-        .into())
+        .ok_or(Error::NotFound("invitation"))?;
+    Ok(Invitation::of(row, lead.circle()))
 }
 
 /// Accepts an invitation with the emailed token: the signed-in user must own the invited
-/// address. Takes a seat; when the circle is full the invitation stays valid.
+/// address. Takes a seat; when the circle is full nobody is admitted and nothing is queued:
+/// the invitation stays valid until it expires, and accepting works once a seat frees up.
 #[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
 pub async fn accept(
     ctx: &Context,
@@ -245,7 +248,9 @@ pub async fn accept(
     }
     if !take_seat(&txn, circle.id).await? {
         // Dropping the transaction un-claims the invitation: it stays valid.
-        return Err(no_seat(&txn, circle.id).await);
+        // The circle row is locked and takes members (checked above), so no seat means
+        // full; unlike a join request, nothing waits in a queue.
+        return Err(CircleError::FullForInvitation.into());
     }
     let id = match existing {
         Some(m) => {
@@ -316,11 +321,21 @@ pub async fn accept(
         .into())
 }
 
-/// The name of the circle an invitation link is for, so its page can say what accepting
-/// joins; `None` for a link that names no invitation. Whether the link still works is
-/// decided by [`accept`].
+/// What an invitation link's page says before anyone accepts: who invited, to which
+/// circle, and whether a seat is free now.
+#[derive(Debug, Clone)]
+pub struct InvitationPreview {
+    pub circle_name: String,
+    /// The inviter's display name; `None` once that account is gone.
+    pub invited_by: Option<String>,
+    pub circle_full: bool,
+}
+
+/// What the page of an invitation link shows; `None` for a link that names no
+/// invitation. Only the holder of the emailed token learns this. Whether the link still
+/// works is decided by [`accept`].
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn preview(ctx: &Context, raw_token: &str) -> Result<Option<String>> {
+pub async fn preview(ctx: &Context, raw_token: &str) -> Result<Option<InvitationPreview>> {
     if raw_token.is_empty() {
         return Ok(None);
     }
@@ -337,8 +352,19 @@ pub async fn preview(ctx: &Context, raw_token: &str) -> Result<Option<String>> {
     else {
         return Ok(None);
     };
-    Ok(super::find_circle(&ctx.main, inv.circle_id)
-        .await
-        .ok()
-        .map(|c| c.name))
+    let Ok(circle) = super::find_circle(&ctx.main, inv.circle_id).await else {
+        return Ok(None);
+    };
+    let invited_by = match inv.invited_by {
+        Some(id) => users::Entity::find_by_id(id)
+            .one(&ctx.main)
+            .await?
+            .map(|u| u.display_name),
+        None => None,
+    };
+    Ok(Some(InvitationPreview {
+        circle_full: circle.active_members >= circle.capacity,
+        circle_name: circle.name,
+        invited_by,
+    }))
 }

@@ -109,7 +109,7 @@ impl Job for SendCircleInvitation {
         // The link is issued inside the effect: a repeat must not void the one mailed.
         let mail = async {
             let raw = issue_link(ctx, &inv).await?;
-            let email = mail::invitation(ctx, &inv, &circle, &raw);
+            let email = mail::invitation(ctx, &inv, &circle, &raw).await?;
             ctx.mailer.send(run.id(), &email).await
         };
         run.once(ctx, "email", mail).await

@@ -183,24 +183,29 @@ async fn display_name(ctx: &Context, user_id: Uuid) -> anyhow::Result<String> {
         .map_or_else(|| "Someone".to_owned(), |u| u.display_name))
 }
 
-/// The invitation to `circle`, with its link `raw_token`, to the invited address.
-pub(super) fn invitation(
+/// The invitation to `circle`, with its link `raw_token`, to the invited address. It
+/// names who invited, so a stranger's email is not a mystery.
+pub(super) async fn invitation(
     ctx: &Context,
     inv: &circle_invitations::Model,
     circle: &circles::Model,
     raw_token: &str,
-) -> OutgoingEmail {
+) -> anyhow::Result<OutgoingEmail> {
     let url = format!("{}/circles/invitations/accept?token={raw_token}", base(ctx));
-    OutgoingEmail {
+    let inviter = match inv.invited_by {
+        Some(id) => display_name(ctx, id).await?,
+        None => "A facilitator".to_owned(),
+    };
+    Ok(OutgoingEmail {
         to_address: inv.email.clone(),
         to_name: String::new(),
-        subject: format!("You are invited to join {}", circle.name),
+        subject: format!("{inviter} invited you to join {}", circle.name),
         body: format!(
-            "Hello,\n\nYou are invited to join the circle \"{name}\". To accept, sign in (or create an account \
-             with this email address) and open this link:\n\n{url}\n\nThe invitation expires on {expires}. \
-             If you do not want to join, ignore this email.\n",
+            "Hello,\n\n{inviter} invited you to join the circle \"{name}\". Open this link to see the invitation; \
+             if you have no account yet, you can create one there with this email address:\n\n{url}\n\n\
+             The invitation expires on {expires}. If you do not want to join, ignore this email.\n",
             name = circle.name,
-            expires = inv.expires_at.format("%Y-%m-%d"),
+            expires = local_time(inv.expires_at, &circle.time_zone),
         ),
-    }
+    })
 }

@@ -2,6 +2,7 @@
 
 use super::errors::CircleError;
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing};
+use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{InCircle, Leading, Standing};
 use crate::authz::{can, Actor, Granted};
@@ -86,6 +87,18 @@ pub struct Person {
     #[schema(value_type = crate::api_schema::CircleRole)]
     pub role: CircleRole,
     pub joined_at: Option<DateTime<Utc>>,
+    /// Phone, city, bio and photo: for the circle's leaders only (the profile promises
+    /// them to "the facilitators of your circles"), absent for everyone else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<SharedProfile>,
+}
+
+/// The people as a reader who does not lead the circle sees them: without profiles.
+fn without_profiles(mut people: Vec<Person>) -> Vec<Person> {
+    for p in &mut people {
+        p.profile = None;
+    }
+    people
 }
 
 /// A circle as the viewer may see it: never member names for outsiders, and the online
@@ -492,20 +505,22 @@ async fn people_of(
         q = q.filter(memberships::Column::Role.ne(CircleRole::Member));
     }
     let rows = q.all(&ctx.main).await?;
-    let names: HashMap<Uuid, String> = users::Entity::find()
+    let users: HashMap<Uuid, users::Model> = users::Entity::find()
         .filter(users::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
         .all(&ctx.main)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.display_name))
+        .map(|u| (u.id, u))
         .collect();
     let mut out: HashMap<Uuid, Vec<Person>> = HashMap::new();
     for m in rows {
+        let user = users.get(&m.user_id);
         out.entry(m.circle_id).or_default().push(Person {
             user_id: m.user_id,
-            display_name: names.get(&m.user_id).cloned().unwrap_or_default(),
+            display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
             role: m.role,
             joined_at: m.joined_at,
+            profile: user.map(SharedProfile::of),
         });
     }
     for people in out.values_mut() {
@@ -520,6 +535,11 @@ async fn people_of(
 
 fn view(c: circles::Model, people: Vec<Person>, standing: Standing, me: Uuid) -> CircleView {
     let sees = standing.reads_private();
+    let people = if standing.leads() {
+        people
+    } else {
+        without_profiles(people)
+    };
     let facilitators = people.iter().filter(|p| p.role.leads()).cloned().collect();
     let accepting = c.status.accepts_members();
     CircleView {
@@ -572,10 +592,15 @@ pub async fn get(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Circle
 /// The circle's members and leaders: for those inside it only.
 #[tracing::instrument(skip_all, fields(actor_id = %inside.actor_id(), circle_id = %inside.circle_id()), err(level = "info"))]
 pub async fn members(ctx: &Context, inside: &InCircle) -> Result<Vec<Person>> {
-    Ok(people_of(ctx, &[inside.circle_id()], false)
+    let people = people_of(ctx, &[inside.circle_id()], false)
         .await?
         .remove(&inside.circle_id())
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok(if inside.standing().leads() {
+        people
+    } else {
+        without_profiles(people)
+    })
 }
 
 /// Circles to browse, oldest first, with search and filters; never archived ones.

@@ -8,6 +8,7 @@ use super::{
     find_circle, free_seat, lock_circle, no_seat, notify, notify_leaders, optional_text,
     refuse_if_archived, refuse_unless_accepting, take_seat,
 };
+use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::{active_membership, Leading};
 use crate::authz::{can, roles_of, Actor, Granted};
@@ -67,6 +68,8 @@ pub struct JoinRequest {
     pub display_name: String,
     pub message: Option<String>,
     pub requested_at: DateTime<Utc>,
+    /// Phone, city, bio and photo, which the profile shares with the circle's leaders.
+    pub profile: SharedProfile,
 }
 
 /// The queue of pending requests, in arrival order.
@@ -230,12 +233,12 @@ pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
         .order_by_asc(memberships::Column::Id)
         .all(&ctx.main)
         .await?;
-    let names: HashMap<Uuid, String> = users::Entity::find()
+    let users: HashMap<Uuid, users::Model> = users::Entity::find()
         .filter(users::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
         .all(&ctx.main)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.display_name))
+        .map(|u| (u.id, u))
         .collect();
     let open_seats = if circle.status.accepts_members() {
         (circle.capacity - circle.active_members).max(0)
@@ -248,12 +251,16 @@ pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
         open_seats,
         requests: rows
             .into_iter()
-            .map(|m| JoinRequest {
-                membership_id: m.id,
-                user_id: m.user_id,
-                display_name: names.get(&m.user_id).cloned().unwrap_or_default(),
-                message: m.message,
-                requested_at: m.requested_at,
+            .map(|m| {
+                let user = users.get(&m.user_id);
+                JoinRequest {
+                    membership_id: m.id,
+                    user_id: m.user_id,
+                    display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
+                    message: m.message,
+                    requested_at: m.requested_at,
+                    profile: user.map(SharedProfile::of).unwrap_or_default(),
+                }
             })
             .collect(),
     })

@@ -76,6 +76,14 @@ pub async fn update(
     }
 
     let changed = changes(&e, input, &v, price_minor, currency.as_deref());
+    // A start already past may stay as it is (fixing a typo in a running event), but a
+    // changed start must be still to come.
+    if changed.contains(&"starts_at") && v.schedule.starts_at() < ctx.now() {
+        return Err(Error::invalid(
+            "starts_at",
+            "An event cannot start in the past: choose a start from now on.",
+        ));
+    }
     if !changed.is_empty() {
         let moved = changed.contains(&"starts_at") || changed.contains(&"ends_at");
         let start_moved = changed.contains(&"starts_at");

@@ -19,6 +19,7 @@ error_codes! {
         VenueBooked = Conflict("venue_booked", "The venue is already booked at that time."),
         /// Worded with the two statuses: "A cancelled event cannot become published."
         StatusChange = Conflict("invalid_status_change", "The event cannot move from its status to the one asked for."),
+        NotStartedYet = Conflict("not_started", "An event can be marked as completed only once it has started."),
         PriceLocked = Conflict("price_locked", "People have registered at the current price, so it can no longer change."),
         /// Worded with the event's status.
         Closed = Conflict("event_closed", "A cancelled or completed event can no longer be edited."),

@@ -4,8 +4,8 @@
 use super::jobs::EventNotice;
 use crate::email::{local_time, site_url, OutgoingEmail};
 use crate::Context;
-use db::main_db::{events, users, venues};
-use db::sea_orm::EntityTrait;
+use db::main_db::{event_registrations, events, users, venues};
+use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 /// Where the event happens: its venue (and address), its location, or online.
@@ -53,10 +53,23 @@ pub(super) async fn notice(
             format!("A seat opened up: {title}"),
             format!("A seat at \"{title}\" on {when} freed up and it is yours now. Details: {page}"),
         ),
-        EventNotice::SeatOffered => (
-            format!("A seat is offered to you: {title}"),
-            format!("A seat at \"{title}\" on {when} freed up and is held for you for a limited time. Accept it at {page} before the offer runs out."),
-        ),
+        EventNotice::SeatOffered => {
+            // The deadline is the registration's own: the one the offer was made with.
+            let deadline = event_registrations::Entity::find()
+                .filter(event_registrations::Column::EventId.eq(e.id))
+                .filter(event_registrations::Column::UserId.eq(user.id))
+                .one(&ctx.main)
+                .await?
+                .and_then(|r| r.offer_expires_at);
+            let until = match deadline {
+                Some(at) => format!("until {}", local_time(at, &e.time_zone)),
+                None => "for a limited time".to_owned(),
+            };
+            (
+                format!("A seat is offered to you: {title}"),
+                format!("A seat at \"{title}\" on {when} freed up and is held for you {until}. Accept it at {page} before then, or it passes to the next person waiting."),
+            )
+        }
         EventNotice::OfferExpired => (
             format!("Your seat offer ran out: {title}"),
             format!("The seat offered to you at \"{title}\" was not taken in time and has passed to the next person waiting."),

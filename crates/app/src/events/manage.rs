@@ -241,6 +241,13 @@ pub async fn create(
     let (circle_id, audience) = audience(ctx, actor, input).await?;
     let v = validate(input)?;
     let now = ctx.now();
+    // Nobody can register for an event that has begun, so one cannot be created so.
+    if v.schedule.starts_at() < now {
+        return Err(Error::invalid(
+            "starts_at",
+            "An event cannot start in the past: choose a start from now on.",
+        ));
+    }
     let id = Uuid::now_v7();
     let txn = db::begin_write(&ctx.main).await?;
     if let Some(venue_id) = input.venue_id {
@@ -537,6 +544,9 @@ pub async fn set_status(
         )));
     }
     let now = ctx.now();
+    if to == EventStatus::Completed && from != to && e.starts_at > now {
+        return Err(EventError::NotStartedYet.into());
+    }
     let mut row: events::ActiveModel = e.clone().into();
     row.status = Set(to);
     row.updated_at = Set(now);

@@ -5,6 +5,7 @@
 use super::errors::EventError;
 use super::lock_event;
 use super::registration::fill_freed_seats;
+use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::Organising;
 use crate::{Context, Error, RequestMeta, Result};
@@ -30,6 +31,9 @@ pub struct RosterEntry {
     pub registered_at: DateTime<Utc>,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
+    /// Phone, city, bio and photo, which the profile shares with the organisers of
+    /// events one joins.
+    pub profile: SharedProfile,
 }
 
 /// Where an event stands, for the door and for the report afterwards.
@@ -88,30 +92,59 @@ pub async fn roster(
                 registered_at: r.registered_at,
                 checked_in_at: r.checked_in_at,
                 note: r.note,
+                profile: SharedProfile::of(u),
             })
         })
         .collect())
 }
 
-/// The list as CSV (UTF-8, a header row, RFC 4180 quoting), for spreadsheets.
+/// The list as CSV (UTF-8, a header row, RFC 4180 quoting), for spreadsheets. Times are
+/// on the event's clock to the minute ("2026-12-08 19:04"), the zone named in the header.
 #[tracing::instrument(skip_all, fields(actor_id = %org.actor_id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn roster_csv(ctx: &Context, org: &Organising) -> Result<String> {
     let rows = roster(ctx, org, None).await?;
-    let mut out = String::from("position,name,email,status,registered_at,checked_in_at,note\r\n");
+    let zone = &org.event().time_zone;
+    let tz = domain::TimeZone::parse(zone).ok();
+    let at = |t: DateTime<Utc>| match &tz {
+        Some(z) => t
+            .with_timezone(&z.tz())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        None => t.format("%Y-%m-%d %H:%M").to_string(),
+    };
+    let zone = if tz.is_some() { zone.as_str() } else { "UTC" };
+    let mut out = format!(
+        "position,name,email,status,registered_at ({zone}),checked_in_at ({zone}),note\r\n"
+    );
     for r in rows {
         let fields = [
             r.position.to_string(),
             r.display_name,
             r.email,
             r.status.as_str().to_owned(),
-            r.registered_at.to_rfc3339(),
-            r.checked_in_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            at(r.registered_at),
+            r.checked_in_at.map(at).unwrap_or_default(),
             r.note.unwrap_or_default(),
         ];
         out.push_str(&domain::csv::line(&fields));
         out.push_str("\r\n");
     }
     Ok(out)
+}
+
+/// The name a download of the list is saved under: the event's title and its day on its
+/// own clock ("drumming-night-2026-12-08.csv"), in characters safe in a header.
+pub fn roster_file_name(org: &Organising) -> String {
+    let e = org.event();
+    let day = match domain::TimeZone::parse(&e.time_zone) {
+        Ok(z) => e
+            .starts_at
+            .with_timezone(&z.tz())
+            .format("%Y-%m-%d")
+            .to_string(),
+        Err(_) => e.starts_at.format("%Y-%m-%d").to_string(),
+    };
+    domain::csv::file_name(&e.title, &day, "registrations")
 }
 
 /// A registration of this event, read inside the caller's transaction.

@@ -219,8 +219,12 @@ async fn roster_csv(
     CurrentUser(actor): CurrentUser,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Response> {
-    let csv = organiser::roster_csv(&s.ctx, &events::organise(&s.ctx, &actor, id).await?).await?;
-    let disposition = format!("attachment; filename=\"registrations-{id}.csv\"");
+    let org = events::organise(&s.ctx, &actor, id).await?;
+    let csv = organiser::roster_csv(&s.ctx, &org).await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        organiser::roster_file_name(&org)
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

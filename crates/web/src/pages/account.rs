@@ -13,6 +13,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use domain::local_path::LocalPath;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -33,15 +34,24 @@ pub fn routes() -> Router<AppState> {
 struct RegisterPage {
     layout: Layout,
     form: FormState,
+    /// Where to continue after confirming the address and signing in (`/home` when the
+    /// person came from nowhere in particular).
+    next: String,
 }
 
-async fn register_form(MaybeUser(user): MaybeUser, m: PageMeta) -> PageResult<Response> {
+async fn register_form(
+    MaybeUser(user): MaybeUser,
+    m: PageMeta,
+    Query(q): Query<NextQuery>,
+) -> PageResult<Response> {
+    let next = safe_next(q.next.as_deref());
     if user.is_some() {
-        return Ok(Redirect::to("/home").into_response());
+        return Ok(super::redirect(&next));
     }
     render(RegisterPage {
         layout: Layout::new("Create your account", m.csrf, None, &m.path),
         form: FormState::default(),
+        next,
     })
 }
 
@@ -53,6 +63,7 @@ struct RegisterInput {
     display_name: String,
     #[serde(default)]
     password: String,
+    next: Option<String>,
 }
 
 async fn register(
@@ -65,7 +76,14 @@ async fn register(
         password: input.password,
         display_name: input.display_name.clone(),
     };
-    match accounts::register(&s.ctx, &m.request, &registration).await {
+    // Only a page that leads somewhere rides along in the verification email.
+    let next = input
+        .next
+        .as_deref()
+        .and_then(LocalPath::parse)
+        .filter(|p| p.as_str() != "/home");
+    let next_field = safe_next(input.next.as_deref());
+    match accounts::register_then(&s.ctx, &m.request, &registration, next.as_ref()).await {
         Ok(()) => Ok(Redirect::to(&format!(
             "/check-email?email={}",
             super::encode(input.email.trim())
@@ -79,6 +97,7 @@ async fn register(
             render(RegisterPage {
                 layout: Layout::new("Create your account", m.csrf, None, &m.path),
                 form,
+                next: next_field,
             })
         }
     }
@@ -133,12 +152,26 @@ async fn resend_verification(
 struct VerifyPage {
     layout: Layout,
     token: String,
+    /// Where signing in leads afterwards (the invitation someone registered from).
+    next: String,
     outcome: Option<Result<(), String>>,
+}
+
+impl VerifyPage {
+    /// The sign-in link, carrying `next` when it leads somewhere.
+    fn sign_in_href(&self) -> String {
+        if self.next == "/home" {
+            "/login".to_owned()
+        } else {
+            format!("/login?next={}", super::encode(&self.next))
+        }
+    }
 }
 
 #[derive(Deserialize)]
 struct TokenQuery {
     token: Option<String>,
+    next: Option<String>,
 }
 
 /// The emailed link opens a page with a button: mail scanners that follow links must not
@@ -147,6 +180,7 @@ async fn verify_form(m: PageMeta, Query(q): Query<TokenQuery>) -> PageResult<Res
     render(VerifyPage {
         layout: Layout::new("Confirm your email", m.csrf, None, &m.path),
         token: q.token.unwrap_or_default(),
+        next: safe_next(q.next.as_deref()),
         outcome: None,
     })
 }
@@ -155,6 +189,7 @@ async fn verify_form(m: PageMeta, Query(q): Query<TokenQuery>) -> PageResult<Res
 struct TokenInput {
     #[serde(default)]
     token: String,
+    next: Option<String>,
 }
 
 async fn verify(
@@ -170,6 +205,7 @@ async fn verify(
     render(VerifyPage {
         layout: Layout::new("Confirm your email", m.csrf, None, &m.path),
         token: String::new(),
+        next: safe_next(input.next.as_deref()),
         outcome: Some(outcome),
     })
 }

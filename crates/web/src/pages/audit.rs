@@ -30,6 +30,8 @@ const RECORDS_PER_PAGE: u64 = 50;
 struct LogPage {
     layout: Layout,
     form: FormState,
+    /// The pick list of actions: (stored name, words), by words.
+    actions: Vec<(&'static str, &'static str)>,
     records: Vec<AuditRecord>,
     next: Option<String>,
 }
@@ -124,9 +126,20 @@ async fn list(
     render(LogPage {
         layout: Layout::new("Audit log", m.csrf, Some(&actor), &m.path),
         form,
+        actions: action_choices(),
         records,
         next,
     })
+}
+
+/// Every action the log knows, by what it reads as.
+fn action_choices() -> Vec<(&'static str, &'static str)> {
+    let mut all: Vec<_> = audit::Action::ALL
+        .iter()
+        .map(|a| (a.as_str(), a.label()))
+        .collect();
+    all.sort_by_key(|(_, label)| *label);
+    all
 }
 
 impl LogPage {

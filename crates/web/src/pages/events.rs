@@ -249,11 +249,17 @@ struct ShowPage {
     opens: Option<String>,
     closes: Option<String>,
     offer_expires: Option<String>,
+    /// The event's times on the reader's own clock, when his profile names another zone.
+    your_when: Option<String>,
+    /// It has begun: only then can it be marked as completed.
+    started: bool,
     notice: Option<&'static str>,
     problem: Option<String>,
 }
 
-const NOTICES: [(&str, &str); 9] = [
+/// What a change tells at the top of the page; what the "Your place" card already says
+/// (a held seat awaiting payment) is not said twice.
+const NOTICES: &[(&str, &str)] = &[
     (
         "registered",
         "You are registered. A confirmation is on its way by email.",
@@ -266,10 +272,6 @@ const NOTICES: [(&str, &str); 9] = [
         "waitlisted",
         "The event is full: you are on the waitlist. If a seat frees, we'll email you.",
     ),
-    (
-        "payment_required",
-        "A seat is held for you. Payment is needed to confirm it; the organiser will tell you how.",
-    ),
     ("cancelled", "Your registration is cancelled."),
     ("accepted", "The seat is yours."),
     (
@@ -277,7 +279,16 @@ const NOTICES: [(&str, &str); 9] = [
         "Event created as a draft. Publish it when it is ready.",
     ),
     ("saved", "Changes saved."),
-    ("status", "The event's status is changed."),
+    ("event_draft", "Back to a draft: only organisers see it."),
+    (
+        "event_published",
+        "Published: members can now find the event and register.",
+    ),
+    (
+        "event_cancelled",
+        "Cancelled: everyone registered is told by email.",
+    ),
+    ("event_completed", "Marked as completed."),
 ];
 
 impl ShowPage {
@@ -298,6 +309,8 @@ impl ShowPage {
                 &format!("/events/{id}"),
             ),
             card: EventCard::from(&event),
+            your_when: your_when(actor, &event),
+            started: event.starts_at <= s.ctx.now(),
             description_paragraphs: !event.description.trim().is_empty(),
             opens: at(event.registration_opens_at),
             closes: at(event.registration_closes_at),
@@ -316,6 +329,14 @@ impl ShowPage {
             .as_ref()
             .map_or("Not registered", |r| my_status_words(r.status))
     }
+}
+
+/// The event's times in the zone the reader's profile names, when that is not the
+/// event's own: the profile promises event times in that zone.
+fn your_when(actor: &Actor, v: &EventView) -> Option<String> {
+    let mine = actor.user.time_zone.as_deref()?;
+    (mine != v.time_zone && domain::TimeZone::parse(mine).is_ok())
+        .then(|| when_words(v.starts_at, v.ends_at, mine))
 }
 
 /// The buttons and words for what `app::events` says the viewer can do about registering.
@@ -340,7 +361,7 @@ async fn show(
     Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
     let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
-    page.notice = notice(q.done.as_deref(), &NOTICES);
+    page.notice = notice(q.done.as_deref(), NOTICES);
     render(page)
 }
 

@@ -1,10 +1,13 @@
 //! How the pages write times, dates and time-zone lists, in one place so every page says
-//! "Tue 3 Mar 2026, 19:30" the same way. Times are stored in UTC and shown on the wall
-//! clock of the zone they belong to (a circle's, an event's); a zone the server does not
-//! know is shown as UTC, and says so.
+//! "Tue 3 Mar 2026, 19:30 CET" the same way. Times are stored in UTC and shown on the wall
+//! clock of the zone they belong to (a circle's, an event's), and every time names its
+//! zone, so a reader elsewhere is never misled; a zone the server does not know is shown
+//! as UTC, and says so.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::TimeZone;
+
+const DAY_TIME: &str = "%a %-d %b %Y, %H:%M";
 
 /// `at` on the wall clock of `zone`, or in UTC should the zone be unknown.
 fn wall_clock(at: DateTime<Utc>, zone: &str) -> Option<NaiveDateTime> {
@@ -13,21 +16,41 @@ fn wall_clock(at: DateTime<Utc>, zone: &str) -> Option<NaiveDateTime> {
         .map(|z| at.with_timezone(&z.tz()).naive_local())
 }
 
-/// `at` on the wall clock of `zone`, e.g. "Tue 3 Mar 2026, 19:30"; in UTC, and saying so,
-/// should the stored zone be unknown.
-pub fn local(at: DateTime<Utc>, zone: &str) -> String {
-    const FORMAT: &str = "%a %-d %b %Y, %H:%M";
-    match wall_clock(at, zone) {
-        Some(t) => t.format(FORMAT).to_string(),
-        None => format!("{} UTC", at.format(FORMAT)),
+/// `at` formatted with `format` on the clock of `zone`, followed by the zone's short name
+/// at that instant ("CET", "CEST"; "UTC-03" where the zone has no letters), or in UTC
+/// and saying so should the zone be unknown.
+fn zoned(at: DateTime<Utc>, zone: &str, format: &str) -> String {
+    match TimeZone::parse(zone) {
+        Ok(z) => {
+            let t = at.with_timezone(&z.tz());
+            let abbr = t.format("%Z").to_string();
+            let abbr = if abbr.starts_with(['+', '-']) {
+                format!("UTC{abbr}")
+            } else {
+                abbr
+            };
+            format!("{} {abbr}", t.format(format))
+        }
+        Err(_) => format!("{} UTC", at.format(format)),
     }
 }
 
-/// The time of day of `at` in `zone`, "19:04" (or "19:04 UTC" for an unknown zone).
+/// `at` on the wall clock of `zone`, naming it: "Tue 3 Mar 2026, 19:30 CET".
+pub fn local(at: DateTime<Utc>, zone: &str) -> String {
+    zoned(at, zone, DAY_TIME)
+}
+
+/// The time of day of `at` in `zone`, naming it: "19:04 CET".
 pub fn clock(at: DateTime<Utc>, zone: &str) -> String {
-    match wall_clock(at, zone) {
-        Some(t) => t.format("%H:%M").to_string(),
-        None => at.format("%H:%M UTC").to_string(),
+    zoned(at, zone, "%H:%M")
+}
+
+/// `at` for a reader whose profile names a time zone: on his clock, naming the zone;
+/// without one (or with one the server does not know), in UTC, saying so.
+pub fn for_viewer(at: DateTime<Utc>, viewer_zone: Option<&str>) -> String {
+    match viewer_zone.filter(|z| TimeZone::parse(z).is_ok()) {
+        Some(z) => format!("{} ({z})", zoned(at, z, "%-d %b %Y, %H:%M")),
+        None => at.format("%-d %b %Y, %H:%M UTC").to_string(),
     }
 }
 
@@ -48,8 +71,12 @@ pub fn local_input(at: DateTime<Utc>, zone: &str) -> String {
 
 /// "Sat 5 Dec 2026, 19:00–22:00 (Europe/Berlin)", or both dates when it spans days.
 pub fn when_words(start: DateTime<Utc>, end: DateTime<Utc>, zone: &str) -> String {
-    let day = |t| wall_clock(t, zone).unwrap_or_else(|| t.naive_utc()).date();
-    let (from, to) = (local(start, zone), local(end, zone));
+    let wall = |t: DateTime<Utc>| wall_clock(t, zone).unwrap_or_else(|| t.naive_utc());
+    let day = |t| wall(t).date();
+    let (from, to) = (
+        wall(start).format(DAY_TIME).to_string(),
+        wall(end).format(DAY_TIME).to_string(),
+    );
     match (day(start) == day(end), to.rsplit_once(", ")) {
         (true, Some((_, end_time))) => format!("{from}–{end_time} ({zone})"),
         _ => format!("{from} – {to} ({zone})"),
@@ -103,9 +130,10 @@ pub fn unlisted_zone(typed: &str) -> Option<String> {
     (!typed.is_empty() && !TimeZone::choices().contains(&typed)).then(|| typed.to_owned())
 }
 
-/// Filters the templates use for instants they show in UTC (account and audit pages,
-/// where no zone of a circle or event applies): `{{ t|day }}`, `{{ t|day_time }}`, and
-/// months of reports, `{{ m|month }}`.
+/// Filters the templates use for days and stamps that belong to no circle or event:
+/// `{{ t|day }}`, the audit log's `{{ t|stamp }}` (under a "When (UTC)" heading) and
+/// months of reports, `{{ m|month }}`. Times of day for a reader go through
+/// `Layout::at`, in his own zone.
 pub mod filters {
     use chrono::{DateTime, NaiveDate, Utc};
     use std::borrow::Borrow;
@@ -130,16 +158,6 @@ pub mod filters {
     /// "3 Mar 2026".
     pub fn day(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
         Ok(super::day(at.instant()))
-    }
-
-    /// "3 Mar 2026, 19:30 UTC".
-    pub fn day_time(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(at.instant().format("%-d %b %Y, %H:%M UTC").to_string())
-    }
-
-    /// "19:30 UTC, 3 Mar 2026": for "locked until", where the time matters most.
-    pub fn time_day(at: impl Instant, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(at.instant().format("%H:%M UTC, %-d %b %Y").to_string())
     }
 
     /// "March 2026".
@@ -184,12 +202,31 @@ mod tests {
     #[test]
     fn an_unknown_zone_is_shown_as_utc_and_says_so() {
         let t = at("2026-03-03T18:30:00Z");
-        assert_eq!(local(t, "Europe/Berlin"), "Tue 3 Mar 2026, 19:30");
+        assert_eq!(local(t, "Europe/Berlin"), "Tue 3 Mar 2026, 19:30 CET");
         assert_eq!(local(t, "Mars/Olympus"), "Tue 3 Mar 2026, 18:30 UTC");
-        assert_eq!(clock(t, "Europe/Berlin"), "19:30");
+        assert_eq!(clock(t, "Europe/Berlin"), "19:30 CET");
         assert_eq!(clock(t, "Mars/Olympus"), "18:30 UTC");
         assert_eq!(local_input(t, "Europe/Berlin"), "2026-03-03T19:30");
         assert_eq!(local_inputs(t, "Mars/Olympus").1, "18:30");
+    }
+
+    #[test]
+    fn every_time_names_its_zone() {
+        let summer = at("2026-07-03T17:30:00Z");
+        assert_eq!(local(summer, "Europe/Berlin"), "Fri 3 Jul 2026, 19:30 CEST");
+        assert_eq!(
+            local(summer, "America/Sao_Paulo"),
+            "Fri 3 Jul 2026, 14:30 UTC-03"
+        );
+        assert_eq!(
+            for_viewer(summer, Some("America/New_York")),
+            "3 Jul 2026, 13:30 EDT (America/New_York)"
+        );
+        assert_eq!(for_viewer(summer, None), "3 Jul 2026, 17:30 UTC");
+        assert_eq!(
+            for_viewer(summer, Some("Mars/Olympus")),
+            "3 Jul 2026, 17:30 UTC"
+        );
     }
 
     #[test]

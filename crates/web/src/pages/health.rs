@@ -9,10 +9,10 @@ use super::session::{PageMeta, SignedIn};
 use super::PageResult;
 use crate::pages::Path;
 use crate::state::AppState;
-use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS, MEMBER_MONTHS};
+use app::circles::health::{AttendancePoint, MembersPoint, ATTENDANCE_POINTS};
 use app::circles::{self, CircleHealth, OrgOverview};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/circles/{id}/health", get(circle_health))
         .route("/reports/circles", get(overview))
+        .route("/reports/circles.csv", get(super::reports::overview_csv))
 }
 
 #[derive(Template)]
@@ -77,6 +78,7 @@ fn attendance_chart(points: &[AttendancePoint]) -> String {
             description,
             max: 1.0,
             format: chart::percent,
+            whole: false,
         },
         &points,
     )
@@ -84,6 +86,7 @@ fn attendance_chart(points: &[AttendancePoint]) -> String {
 
 fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
     let now = figure(&points.last().and_then(|p| p.active));
+    let months = points.len();
     // Months withheld for having fewer than five members are left out of the line.
     let points: Vec<Point> = points
         .iter()
@@ -99,10 +102,11 @@ fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
             id: "members-chart",
             title: "Members per month",
             description: format!(
-                "Active members at the end of each of the last {MEMBER_MONTHS} months; {now} now, of {capacity} seats."
+                "Active members at the end of each of the last {months} months; {now} now, of {capacity} seats."
             ),
             max: f64::from(capacity.max(1)),
             format: chart::count,
+            whole: true,
         },
         &points,
     )
@@ -113,27 +117,32 @@ fn members_chart(points: &[MembersPoint], capacity: i32) -> String {
 struct OverviewPage {
     layout: Layout,
     overview: OrgOverview,
+    /// The circles of this page of the table, in the order asked for.
+    table: super::reports::Table,
 }
 
 async fn overview(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
+    Query(q): Query<super::reports::TableQuery>,
 ) -> PageResult<Response> {
-    let overview = circles::org_overview(&s.ctx, &actor).await?;
+    let mut overview = circles::org_overview(&s.ctx, &actor).await?;
+    let table = super::reports::Table::of(std::mem::take(&mut overview.circles), &q);
     render(OverviewPage {
         layout: Layout::new("Circle overview", m.csrf, Some(&actor), "/reports/circles"),
         overview,
+        table,
     })
 }
 
 /// "75%", or a dash when there is nothing to measure.
-fn share(rate: &Option<f64>) -> String {
+pub(super) fn share(rate: &Option<f64>) -> String {
     rate.map_or_else(|| "–".to_owned(), chart::percent)
 }
 
 /// A count of people, or "fewer than 5" where it was withheld (`domain::report`).
-fn figure(n: &Option<i64>) -> String {
+pub(super) fn figure(n: &Option<i64>) -> String {
     n.map_or_else(
         || format!("fewer than {}", domain::report::MIN_GROUP),
         |n| n.to_string(),
@@ -162,6 +171,9 @@ impl HealthPage {
 }
 
 impl OverviewPage {
+    fn sorts(&self) -> &'static [(&'static str, &'static str)] {
+        super::reports::SORTS
+    }
     fn share(&self, rate: &Option<f64>) -> String {
         share(rate)
     }

@@ -19,6 +19,7 @@ mod meetings;
 mod path;
 mod profile;
 pub mod pwa;
+mod reports;
 mod respond;
 mod security;
 pub mod session;

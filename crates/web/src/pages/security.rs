@@ -1,7 +1,6 @@
 //! The security page: change password, two-step verification (set up, confirm, turn off,
 //! new recovery codes) and the devices signed in to the account.
 
-use super::format::filters;
 use super::layout::Layout;
 use super::respond::{self, rename_field, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
@@ -33,14 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/security/sessions/{id}/revoke", post(revoke_session))
 }
 
+/// What a change tells at the top of the page. Starting two-step set-up has none: the
+/// set-up section itself says to scan the code, and one message is said once.
 const NOTICES: &[(&str, &str)] = &[
     (
         "password_changed",
         "Your password is changed. Every other device was signed out.",
-    ),
-    (
-        "mfa_started",
-        "Scan the QR code with your authenticator app, then enter the code it shows.",
     ),
     (
         "mfa_cancelled",
@@ -86,6 +83,11 @@ struct SecurityPage {
 }
 
 impl SecurityPage {
+    /// "Firefox on Android": what the owner calls the device, not its raw user agent.
+    fn device(&self, user_agent: &Option<String>) -> String {
+        accounts::device::describe(user_agent.as_deref())
+    }
+
     /// The page as it stands for `actor`, with empty forms.
     async fn load(s: &AppState, actor: &Actor, csrf: String) -> PageResult<SecurityPage> {
         let mfa_enabled = accounts::mfa_enabled(&s.ctx, actor.id()).await?;

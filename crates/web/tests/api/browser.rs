@@ -153,6 +153,7 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
         return;
     };
     admin.sign_in(&admin_email, PASSWORD).await;
+    admin.click("header nav .nav-more > summary").await;
     admin.click("header nav a[href='/admin/users']").await;
     admin
         .click(&format!("main a[href='/admin/users/{}']", member.id))
@@ -174,6 +175,9 @@ async fn a_role_granted_by_an_admin_shows_in_the_persons_navigation() {
     admin.close().await;
 
     person.client.refresh().await.expect("reload");
+    // The role's link sits in the More menu.
+    person.wait_for_text("header nav", "More").await;
+    person.click("header nav .nav-more > summary").await;
     person.wait_for_text("header nav", "Support").await;
     person.click("header nav a[href='/support']").await;
     person.wait_for_text("main h1", "Account support").await;

@@ -358,16 +358,22 @@ async fn invitations_through_the_pages(app: TestApp) {
     assert!(html.contains("The invitation is revoked"));
     assert!(!html.contains("lee@example.org") && html.contains(&kim_email));
 
-    // The emailed link sends a visitor to sign in, and back to it.
+    // The emailed link tells a visitor who invited him, and offers to sign in and back.
     let token = app
         .token_from_email(&kim_email, "circles/invitations/accept")
         .await;
     let link = format!("/circles/invitations/accept?token={token}");
     let kim_user = app.signed_up_as("Kim Novak", &kim_email, PASSWORD).await;
     let kim = Person::signed_out_on(&app, &kim_user, "phone");
-    let res = kim.get(&link).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let login = location(&res);
+    let html = kim.page(&link).await;
+    assert!(
+        html.contains("Frank Facilitator invited you to Quiet Fathers"),
+        "{html}"
+    );
+    let login = format!(
+        "/login?next={}",
+        between(&html, "href=\"/login?next=", "\"").unwrap()
+    );
     assert!(
         login.starts_with("/login?next=/circles/invitations/accept%3Ftoken%3D"),
         "{login}"
@@ -387,7 +393,10 @@ async fn invitations_through_the_pages(app: TestApp) {
 
     // Signed in, Kim sees which circle, and accepts with a button.
     let html = kim.page(&link).await;
-    assert!(html.contains("Join Quiet Fathers"), "{html}");
+    assert!(
+        html.contains("Frank Facilitator invited you to Quiet Fathers"),
+        "{html}"
+    );
     let (to, html) = kim
         .submit_ok(&link, "/circles/invitations/accept", &[("token", &token)])
         .await;

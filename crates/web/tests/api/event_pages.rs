@@ -105,7 +105,7 @@ async fn create_publish_and_find(app: TestApp) {
             &[("to", "published")],
         )
         .await;
-    assert!(html.contains("status is changed"));
+    assert!(html.contains("Published: members can now find the event"));
 
     // Found by a word of its title, and not by another kind.
     let found = member.page("/events?q=fathers").await;
@@ -310,9 +310,20 @@ async fn door_list(app: TestApp) {
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
+    // Named after the event and its day, with times on its clock to the minute.
+    let day = &crate::helpers::local(10, 10)[..10];
+    assert_eq!(
+        res.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"drumming-night-{day}.csv\"")
+    );
     let csv = res.text().await.unwrap();
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(csv.contains("Vegetarian"));
+    assert!(
+        csv.starts_with("position,name,email,status,registered_at (Europe/Berlin),"),
+        "{csv}"
+    );
+    assert!(!csv.contains("+00:00"), "{csv}");
     let member = Person::of(&app, &people[0]).await;
     assert_eq!(
         member

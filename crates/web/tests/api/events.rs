@@ -3,6 +3,7 @@
 //! promotion, seat offers on paid events, `Idempotency-Key`, venues and double booking,
 //! reminders, editing events, and capacity under 200 simultaneous registrations.
 
+use crate::helpers::pages::between;
 use crate::helpers::{circle_body, local, ok_json, refused, validation_errors, workshop};
 use crate::helpers::{TestApp, User};
 use chrono::{DateTime, Duration, Utc};
@@ -261,6 +262,15 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
     .await;
     assert_eq!(mine[0]["registration"]["status"], "offered");
     assert!(mine[0]["registration"]["offer_expires_at"].is_string());
+    // The offer email says until when, on the event's clock.
+    app.run_pending_jobs().await;
+    let offer = app
+        .emails_to("b@example.org")
+        .into_iter()
+        .find(|m| m.subject == "A seat is offered to you: Paid")
+        .expect("the offer email");
+    let until = between(&offer.body, "held for you until ", ". Accept").unwrap();
+    assert!(until.ends_with("(Europe/Berlin)"), "{}", offer.body);
     let accept = format!("/api/v1/events/{id}/registration/accept-offer");
     let res = app.post_as(&c.access_token, &accept, json!({})).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "no_offer");

@@ -4,11 +4,12 @@
 use crate::pages::format::local;
 use crate::pages::layout::Layout;
 use crate::pages::respond::{self, render, DoneQuery, Empty};
-use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::session::{Form, MaybeUser, PageMeta, SignedIn};
 use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::{can, Actor};
+use app::circles::invitations::InvitationPreview;
 use app::circles::{self, invitations, membership, Invitation, JoinQueue, Leading, NewInvitation};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -51,6 +52,8 @@ struct RequestLine {
     name: String,
     message: Option<String>,
     when: String,
+    /// Phone, city, bio and photo, shared with the circle's leaders.
+    profile: app::accounts::SharedProfile,
 }
 
 #[derive(Template)]
@@ -95,6 +98,7 @@ impl QueuePage {
                     name: r.display_name,
                     message: r.message,
                     when: local(r.requested_at, &circle.time_zone),
+                    profile: r.profile,
                 })
                 .collect(),
             problem: None,
@@ -189,6 +193,10 @@ async fn decline(
 const INVITATION_NOTICES: &[(&str, &str)] = &[
     ("invited", "The invitation is sent by email."),
     (
+        "invited_full",
+        "The invitation is sent by email, but the circle is full: they can accept only once a seat frees up.",
+    ),
+    (
         "revoked",
         "The invitation is revoked; its link no longer works.",
     ),
@@ -210,6 +218,8 @@ struct InvitationsPage {
     circle_id: Uuid,
     circle_name: String,
     invitations: Vec<InvitationLine>,
+    /// No seat is free: anyone invited can accept only once one frees up.
+    circle_full: bool,
     form: FormState,
     /// A refused revocation.
     problem: Option<String>,
@@ -239,6 +249,7 @@ impl InvitationsPage {
                     expires: local(i.expires_at, &circle.time_zone),
                 })
                 .collect(),
+            circle_full: circle.active_members >= circle.capacity,
             form: FormState::default(),
             problem: None,
         })
@@ -276,7 +287,14 @@ async fn invite(
         email: input.email.clone(),
     };
     match invitations::invite(&s.ctx, &m.request, &lead, &new).await {
-        Ok(_) => respond::done(&format!("/circles/{id}/invitations"), "invited", ""),
+        Ok(sent) => {
+            let done = if sent.circle_full {
+                "invited_full"
+            } else {
+                "invited"
+            };
+            respond::done(&format!("/circles/{id}/invitations"), done, "")
+        }
         Err(e) => {
             let form = FormState::default().with("email", &input.email).absorb(e)?;
             let mut page = InvitationsPage::load(&s, &actor, m.csrf, &lead).await?;
@@ -312,24 +330,39 @@ async fn revoke(
 struct AcceptPage {
     layout: Layout,
     token: String,
-    /// The circle the link invites to, when the link names one.
-    circle_name: Option<String>,
+    /// Who invited to which circle, when the link names an invitation.
+    invitation: Option<InvitationPreview>,
+    /// Nobody is signed in: the page offers to create an account or sign in, and both
+    /// come back here.
+    visitor: bool,
+    /// This page's own address, for the way back after signing in or registering.
+    here: String,
     /// Why accepting did not work, in the use case's words.
     problem: Option<String>,
 }
 
 impl AcceptPage {
-    async fn load(s: &AppState, actor: &Actor, csrf: String, token: &str) -> PageResult<Self> {
-        let circle_name = app::circles::invitations::preview(&s.ctx, token).await?;
+    async fn load(
+        s: &AppState,
+        actor: Option<&Actor>,
+        csrf: String,
+        token: &str,
+    ) -> PageResult<Self> {
+        let invitation = invitations::preview(&s.ctx, token).await?;
         Ok(AcceptPage {
             layout: Layout::new(
                 "Invitation to a circle",
                 csrf,
-                Some(actor),
+                actor,
                 "/circles/invitations/accept",
             ),
             token: token.to_owned(),
-            circle_name,
+            invitation,
+            visitor: actor.is_none(),
+            here: crate::pages::encode(&format!(
+                "/circles/invitations/accept?token={}",
+                crate::pages::encode(token)
+            )),
             problem: None,
         })
     }
@@ -341,16 +374,19 @@ struct TokenInput {
     token: String,
 }
 
-/// The emailed link. Visitors are sent to sign in first (`SignedIn` brings them back
-/// here); opening the page changes nothing, so a mail scanner cannot use the link up.
+/// The emailed link. Visitors see who invited them where, and may create an account or
+/// sign in, both of which lead back here; opening the page changes nothing, so a mail
+/// scanner cannot use the link up.
 async fn accept_page(
     State(s): State<AppState>,
-    SignedIn(actor): SignedIn,
+    MaybeUser(actor): MaybeUser,
     m: PageMeta,
     Query(q): Query<TokenInput>,
 ) -> PageResult<Response> {
-    actor.require::<can::Participate>()?;
-    render(AcceptPage::load(&s, &actor, m.csrf, q.token.trim()).await?)
+    if let Some(actor) = &actor {
+        actor.require::<can::Participate>()?;
+    }
+    render(AcceptPage::load(&s, actor.as_ref(), m.csrf, q.token.trim()).await?)
 }
 
 async fn accept(
@@ -364,7 +400,7 @@ async fn accept(
         Ok(joined) => respond::done(&format!("/circles/{}", joined.circle_id), "joined", ""),
         Err(e) => {
             let problem = FormState::default().absorb(e)?.summary;
-            let mut page = AcceptPage::load(&s, &actor, m.csrf, input.token.trim()).await?;
+            let mut page = AcceptPage::load(&s, Some(&actor), m.csrf, input.token.trim()).await?;
             page.problem = problem;
             render(page)
         }

@@ -246,7 +246,7 @@ async fn csv(
     let body = roster::roster_csv(&s.ctx, &org).await?;
     Ok(respond::attachment(
         "text/csv; charset=utf-8",
-        "registrations.csv",
+        &roster::roster_file_name(&org),
         body,
     ))
 }

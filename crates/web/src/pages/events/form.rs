@@ -533,7 +533,16 @@ async fn set_status(
         return ask_to_cancel(&actor, m, &v);
     }
     match manage::set_status(&s.ctx, &m.request, &actor, &org, to).await {
-        Ok(_) => respond::done(&format!("/events/{id}"), "status", ""),
+        Ok(_) => {
+            // The notice names the new status in plain words.
+            let done = match to {
+                EventStatus::Draft => "event_draft",
+                EventStatus::Published => "event_published",
+                EventStatus::Cancelled => "event_cancelled",
+                EventStatus::Completed => "event_completed",
+            };
+            respond::done(&format!("/events/{id}"), done, "")
+        }
         Err(e) => super::with_problem(&s, &actor, m.csrf, id, e).await,
     }
 }

@@ -89,8 +89,13 @@ pub struct Person {
 impl Person {
     /// `user`'s browser on `device`, not signed in yet.
     pub fn signed_out_on(app: &TestApp, user: &User, device: &str) -> Person {
+        Person::with_agent(app, user, &format!("PagesTest/1.0 ({device})"))
+    }
+
+    /// `user`'s browser sending `user_agent` (a real browser's), not signed in yet.
+    pub fn with_agent(app: &TestApp, user: &User, user_agent: &str) -> Person {
         let client = browser_builder()
-            .user_agent(format!("PagesTest/1.0 ({device})"))
+            .user_agent(user_agent)
             .build()
             .expect("client builds");
         Person {
@@ -98,6 +103,18 @@ impl Person {
             base: app.address.clone(),
             user: user.clone(),
         }
+    }
+
+    /// The browser of someone with no account yet (who may register through the pages).
+    pub fn visitor(app: &TestApp) -> Person {
+        let nobody = User {
+            id: uuid::Uuid::nil(),
+            email: String::new(),
+            password: String::new(),
+            access_token: String::new(),
+            refresh_token: String::new(),
+        };
+        Person::signed_out_on(app, &nobody, "phone")
     }
 
     /// `user`'s browser on `device`, signed in through the form.
