@@ -1,5 +1,6 @@
 //! Cursor pagination shared by every list endpoint.
 
+use domain::SingleLine;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -12,7 +13,7 @@ pub struct PageRequest {
     /// How many items to return (1–200, default 50).
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<SingleLine<200>>,
 }
 
 impl PageRequest {

@@ -25,6 +25,20 @@ pub enum TextError {
     ControlCharacter,
 }
 
+impl TextError {
+    /// Whether `message` is what one of these errors says: deserialisers report a
+    /// failed `try_from` only as its message, and the edge answers those as a field's
+    /// validation problem rather than as a malformed request.
+    pub fn is_its_message(message: &str) -> bool {
+        message == TextError::LineBreak.to_string()
+            || message == TextError::ControlCharacter.to_string()
+            || message
+                .strip_prefix("Use at most ")
+                .and_then(|m| m.strip_suffix(" characters."))
+                .is_some_and(|n| n.parse::<usize>().is_ok())
+    }
+}
+
 /// Characters no text may hold: C0 controls, DEL, C1 controls, and the bidirectional
 /// embeddings, overrides and isolates that make text display differently from what it is.
 /// Line breaks and tabs are decided per type.
@@ -64,6 +78,20 @@ impl<const MAX: usize> SingleLine<MAX> {
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+impl<const MAX: usize> SingleLine<MAX> {
+    /// Text read back from storage, to be edited and saved again: what was stored before
+    /// these checks existed may hold refused characters, which are dropped (and the text
+    /// cut to `MAX`) rather than making the record uneditable.
+    pub fn from_stored(text: &str) -> Self {
+        SingleLine(
+            text.chars()
+                .filter(|&c| !(c == '\t' || c == '\n' || c == '\r' || refused(c)))
+                .take(MAX)
+                .collect(),
+        )
     }
 }
 
@@ -107,6 +135,20 @@ impl<const MAX: usize> MultiLine<MAX> {
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+impl<const MAX: usize> MultiLine<MAX> {
+    /// Text read back from storage, to be edited and saved again: what was stored before
+    /// these checks existed may hold refused characters, which are dropped (and the text
+    /// cut to `MAX`) rather than making the record uneditable.
+    pub fn from_stored(text: &str) -> Self {
+        MultiLine(
+            text.chars()
+                .filter(|&c| !(c == '\r' || refused(c)))
+                .take(MAX)
+                .collect(),
+        )
     }
 }
 
@@ -237,8 +279,16 @@ mod tests {
     #[test]
     fn nul_escape_del_and_c1_are_refused_everywhere() {
         for bad in ["a\0b", "\u{1b}[31mred", "x\u{7f}", "x\u{85}", "x\u{9b}2J"] {
-            assert_eq!(Line::try_from(bad), Err(TextError::ControlCharacter), "{bad:?}");
-            assert_eq!(Lines::try_from(bad), Err(TextError::ControlCharacter), "{bad:?}");
+            assert_eq!(
+                Line::try_from(bad),
+                Err(TextError::ControlCharacter),
+                "{bad:?}"
+            );
+            assert_eq!(
+                Lines::try_from(bad),
+                Err(TextError::ControlCharacter),
+                "{bad:?}"
+            );
         }
     }
 
@@ -265,6 +315,13 @@ mod tests {
     }
 
     #[test]
+    fn stored_text_is_cleaned_not_refused() {
+        assert_eq!(Line::from_stored("a\0b\u{1b}[1m\nc").as_str(), "ab[1mc");
+        assert_eq!(Lines::from_stored("a\r\nb\u{202e}").as_str(), "a\nb");
+        assert_eq!(Line::from_stored("12345678901").as_str(), "1234567890");
+    }
+
+    #[test]
     fn length_counts_characters_not_bytes() {
         assert!(Line::try_from("ééééééééé é".replace(' ', "")).is_ok());
         assert_eq!(
@@ -285,6 +342,14 @@ mod tests {
         assert!(err.to_string().contains("control characters"), "{err}");
         let err = serde_json::from_str::<Line>("\"12345678901\"").unwrap_err();
         assert!(err.to_string().contains("at most 10"), "{err}");
+        for e in [
+            TextError::LineBreak,
+            TextError::ControlCharacter,
+            TextError::TooLong { max: 7 },
+        ] {
+            assert!(TextError::is_its_message(&e.to_string()));
+        }
+        assert!(!TextError::is_its_message("invalid type: integer"));
     }
 
     proptest! {

@@ -137,6 +137,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        ApiError(p, None)
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]

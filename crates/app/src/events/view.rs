@@ -16,6 +16,7 @@ use domain::event::{
     EventKind, EventStatus, RegistrationClosed, RegistrationStatus, RegistrationWindow,
 };
 use domain::Money;
+use domain::SingleLine;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -114,7 +115,7 @@ impl EventView {
 #[into_params(parameter_in = Query)]
 pub struct EventFilter {
     /// Words in the title or description.
-    pub q: Option<String>,
+    pub q: Option<SingleLine<100>>,
     #[param(value_type = Option<crate::api_schema::EventKind>)]
     pub kind: Option<EventKind>,
     /// At most this many (1–200, default 50).

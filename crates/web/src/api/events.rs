@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::event::EventStatus;
+use domain::{MultiLine, SingleLine};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -189,7 +190,7 @@ fn stored(kept: Stored) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct RosterQuery {
     /// Part of a name or email address (for check-in at the door).
-    pub name: Option<String>,
+    pub name: Option<SingleLine<254>>,
 }
 
 /// Everyone registered, waiting or cancelled, in arrival order (its organisers).
@@ -233,8 +234,8 @@ async fn roster_csv(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NoteBody {
-    /// Up to 500 characters; empty or absent clears it.
-    pub note: Option<String>,
+    /// Empty or absent clears it.
+    pub note: Option<MultiLine<500>>,
 }
 
 /// Set the organiser's note on a registration.

@@ -16,6 +16,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::MultiLine;
 use domain::{Permission, Role, UserStatus};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -81,13 +82,13 @@ async fn list(
         },
     };
     let filter = UserFilter {
-        q: given(&input.q).map(str::to_owned),
+        q: respond::checked_text(&mut form, "q", &input.q),
         role,
-        status: given(&input.status).map(str::to_owned),
+        status: respond::checked_text(&mut form, "status", &input.status),
     };
     let page = PageRequest {
         limit: Some(USERS_PER_PAGE),
-        cursor: given(&input.cursor).map(str::to_owned),
+        cursor: respond::checked_text(&mut form, "cursor", &input.cursor),
     };
     let (users, next) = if form.has_errors() {
         (Vec::new(), None)
@@ -235,7 +236,7 @@ async fn role_refused(
 #[derive(Deserialize)]
 struct SuspendInput {
     #[serde(default)]
-    reason: String,
+    reason: MultiLine<500>,
 }
 
 async fn suspend(

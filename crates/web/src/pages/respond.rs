@@ -87,6 +87,23 @@ pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// An optional text input through the one checked text type (`domain::text`): blank
+/// means "not given"; text the type refuses (control characters, too long) is noted
+/// beside its field and treated as not given, so the page shows the problem instead of
+/// sending it on.
+pub fn checked_text<T>(form: &mut super::FormState, field: &str, v: &Option<String>) -> Option<T>
+where
+    T: for<'a> TryFrom<&'a str, Error = domain::TextError>,
+{
+    match T::try_from(given(v)?) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            *form = std::mem::take(form).field_error(field, &e.to_string());
+            None
+        }
+    }
+}
+
 /// A `YYYY-MM-DD` date input as the start of that day in UTC, or what to tell the person.
 pub fn parse_date(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let date = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")

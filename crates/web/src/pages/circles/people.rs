@@ -15,6 +15,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::MultiLine;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -158,7 +159,7 @@ async fn approve(
 #[derive(Deserialize)]
 struct ReasonInput {
     #[serde(default)]
-    reason: String,
+    reason: MultiLine<500>,
 }
 
 async fn decline(

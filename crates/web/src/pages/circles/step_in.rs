@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::MultiLine;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -66,7 +67,7 @@ async fn confirm(
 #[derive(Deserialize)]
 struct StepInInput {
     #[serde(default)]
-    reason: String,
+    reason: MultiLine<1000>,
 }
 
 async fn start(
