@@ -112,9 +112,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
         JsonRejection::JsonDataError(e) => {
             let source = std::error::Error::source(&e);
-            if let Some(failed) = source
-                .and_then(|s| s.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>())
-            {
+            if let Some(failed) = find_cause::<serde_path_to_error::Error<serde_json::Error>>(&e) {
                 // serde_json ends its message with where in the text it failed; the field's
                 // path says that better.
                 let message = failed.inner().to_string();
@@ -170,10 +168,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             .await
             .map(|q| Query(q.0))
             .map_err(|e: QueryRejection| {
-                let source = std::error::Error::source(&e);
-                if let Some(failed) = source.and_then(|s| {
-                    s.downcast_ref::<serde_path_to_error::Error<serde_urlencoded::de::Error>>()
-                }) {
+                if let Some(failed) =
+                    find_cause::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(&e)
+                {
                     let message = failed.inner().to_string();
                     if domain::TextError::is_its_message(&message) {
                         return field_problem(
@@ -191,6 +188,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
                 )
             })
     }
+}
+
+/// The first error of type `E` in `e`'s chain of causes (axum wraps the deserialiser's).
+fn find_cause<'a, E: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(found) = c.downcast_ref::<E>() {
+            return Some(found);
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// A field that failed to deserialise, as a 422 naming the field. A refused text (a

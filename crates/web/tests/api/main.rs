@@ -19,6 +19,7 @@ mod event_browser;
 mod event_pages;
 mod events;
 mod hardening;
+mod hostile_text;
 mod jobs;
 mod meetings;
 mod mfa;
