@@ -81,7 +81,12 @@ pub struct DatabaseSettings {
     pub main_url: Option<Secret>,
     /// Defaults to `sqlite://<data.dir>/credentials.db`.
     pub credentials_url: Option<Secret>,
+    /// Pool size of each of the two databases (so up to twice this per instance).
     pub max_connections: u32,
+    /// How long a request waits for a free pooled connection before it is answered 503
+    /// with `Retry-After`; by default 30 s on SQLite (a writer waits its turn) and 10 s
+    /// on PostgreSQL.
+    pub acquire_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -224,6 +229,7 @@ impl Default for Settings {
                 main_url: None,
                 credentials_url: None,
                 max_connections: 16,
+                acquire_timeout_secs: None,
             },
             redis: RedisSettings {
                 url: None,
@@ -377,6 +383,9 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.database.max_connections) {
             p.push("database.max_connections: must be between 1 and 1000".into());
+        }
+        if matches!(self.database.acquire_timeout_secs, Some(s) if !(1..=300).contains(&s)) {
+            p.push("database.acquire_timeout_secs: must be between 1 and 300".into());
         }
         for (name, url) in [
             ("database.main_url", &self.database.main_url),

@@ -28,6 +28,7 @@ mod ops;
 mod page_checks;
 mod pages_signed_in;
 mod permissions;
+mod pool;
 mod profile;
 mod robustness;
 mod sign_in_limits;
