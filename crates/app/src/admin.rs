@@ -63,10 +63,12 @@ pub struct UserDetail {
 #[into_params(parameter_in = Query)]
 pub struct UserFilter {
     /// Part of an email address or display name.
+    #[param(inline)]
     pub q: Option<SingleLine<254>>,
     #[param(value_type = Option<crate::api_schema::Role>)]
     pub role: Option<Role>,
     /// `active` or `suspended`.
+    #[param(inline)]
     pub status: Option<SingleLine<16>>,
 }
 

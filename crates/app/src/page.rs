@@ -10,9 +10,11 @@ pub const MAX_LIMIT: u64 = 200;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageRequest {
-    /// How many items to return (1–200, default 50).
+    /// How many items to return (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
+    #[param(inline)]
     pub cursor: Option<SingleLine<200>>,
 }
 

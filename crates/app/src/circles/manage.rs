@@ -31,7 +31,8 @@ pub struct CircleInput {
     pub name: String,
     #[serde(default)]
     pub description: MultiLine<2000>,
-    /// Member seats, 2–10 (facilitators not counted).
+    /// Member seats (facilitators not counted).
+    #[schema(minimum = 2, maximum = 10)]
     pub capacity: i64,
     #[schema(value_type = crate::api_schema::Visibility)]
     pub visibility: Visibility,
@@ -41,7 +42,7 @@ pub struct CircleInput {
     pub weekday: String,
     /// Local start time, `HH:MM` (24-hour clock).
     pub meeting_time: String,
-    /// 30–480.
+    #[schema(minimum = 30, maximum = 480)]
     pub duration_minutes: i64,
     /// IANA time zone, e.g. `Europe/Berlin`.
     pub time_zone: String,
@@ -141,11 +142,14 @@ impl CircleView {
 #[into_params(parameter_in = Query)]
 pub struct CircleFilter {
     /// Words in the name or description.
+    #[param(inline)]
     pub q: Option<SingleLine<100>>,
+    #[param(inline)]
     pub city: Option<SingleLine<100>>,
     /// Only circles that meet online (true) or only in person (false).
     pub online: Option<bool>,
     /// `mon` … `sun`.
+    #[param(inline)]
     pub weekday: Option<SingleLine<16>>,
     /// Only circles taking members that have a free seat.
     pub has_open_seats: Option<bool>,

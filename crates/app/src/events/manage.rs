@@ -51,10 +51,12 @@ pub struct EventInput {
     pub location: Option<SingleLine<500>>,
     /// An `https://` link for online events (shown to those registered).
     pub online_url: Option<SingleLine<500>>,
-    /// 1–1000 seats (no more than the venue holds).
+    /// Seats (no more than the venue holds).
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: i64,
     /// Price in minor units (cents); 0 or absent is free.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub price_minor: i64,
     /// ISO 4217 code, required when there is a price.
     pub currency: Option<SingleLine<3>>,
@@ -63,6 +65,7 @@ pub struct EventInput {
     pub waitlist_enabled: bool,
     /// On paid events: hours a freed seat is offered to the head of the waitlist (1–168)
     /// before it passes on; absent gives the seat at once.
+    #[schema(minimum = 1, maximum = 168)]
     pub offer_hours: Option<i64>,
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
@@ -84,6 +87,7 @@ pub struct NewVenue {
     #[schema(min_length = 2, max_length = 120)]
     pub name: SingleLine<120>,
     pub address: Option<SingleLine<500>>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: i64,
 }
 

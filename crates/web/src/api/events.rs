@@ -190,6 +190,7 @@ fn stored(kept: Stored) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct RosterQuery {
     /// Part of a name or email address (for check-in at the door).
+    #[param(inline)]
     pub name: Option<SingleLine<254>>,
 }
 
