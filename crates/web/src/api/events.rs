@@ -50,7 +50,7 @@ pub fn feed_routes() -> axum::Router<AppState> {
 /// Team and Admins for everyone or chosen circles. Warnings name clashes with the
 /// organiser's own circle meetings; a venue already booked then is refused.
 #[utoipa::path(post, path = "/events", tag = "events", security(("bearer" = [])), request_body = EventInput,
-    responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 404, body = Problem, description = "The circle or venue named does not exist."), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create(
     State(s): State<AppState>,
     Meta(meta): Meta,
