@@ -16,7 +16,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::MultiLine;
 use domain::{Permission, Role, UserStatus};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -236,7 +235,7 @@ async fn role_refused(
 #[derive(Deserialize)]
 struct SuspendInput {
     #[serde(default)]
-    reason: MultiLine<500>,
+    reason: respond::FormText,
 }
 
 async fn suspend(

@@ -32,7 +32,6 @@ use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use domain::cadence::Frequency;
 use domain::circle::{CircleRole, CircleStatus, Visibility};
-use domain::MultiLine;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -474,7 +473,7 @@ async fn show(
 #[derive(Deserialize)]
 struct JoinInput {
     #[serde(default)]
-    message: MultiLine<500>,
+    message: respond::FormText,
 }
 
 async fn join(
@@ -524,7 +523,7 @@ async fn leave(
 #[derive(Deserialize)]
 struct RemoveInput {
     #[serde(default)]
-    reason: MultiLine<500>,
+    reason: respond::FormText,
 }
 
 async fn remove(

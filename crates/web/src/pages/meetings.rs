@@ -25,7 +25,6 @@ use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone as 
 use domain::circle::CircleStatus;
 use domain::meeting::AttendanceStatus;
 use domain::DomainError;
-use domain::MultiLine;
 use domain::TimeZone;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -271,7 +270,7 @@ struct AddInput {
     #[serde(default)]
     duration_minutes: String,
     #[serde(default)]
-    note: MultiLine<500>,
+    note: respond::FormText,
 }
 
 impl AddInput {

@@ -87,6 +87,12 @@ pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A page form's free text that a use case checks for length itself (reasons, notes,
+/// messages): control characters are refused at the edge, but the length rule is left
+/// to the use case, whose message the page shows beside the field. The bound here only
+/// stops abuse.
+pub type FormText = domain::MultiLine<20_000>;
+
 /// An optional text input through the one checked text type (`domain::text`): blank
 /// means "not given"; text the type refuses (control characters, too long) is noted
 /// beside its field and treated as not given, so the page shows the problem instead of

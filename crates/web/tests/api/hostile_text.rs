@@ -2,6 +2,7 @@
 //! as a 422 naming the field: never a 500 (PostgreSQL cannot store NUL) and never stored
 //! (on SQLite it would be, and an admin would later read it).
 
+use crate::helpers::pages::Person;
 use crate::helpers::{circle_body, invalid_fields, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -110,7 +111,38 @@ async fn multi_line_text_keeps_its_lines(app: TestApp) {
     );
 }
 
+/// Page forms and filters take the same checked text: a suspension reason with a NUL is
+/// refused (422, nothing stored), a search filter with an escape is noted beside its field.
+async fn page_forms_refuse_hostile_text(app: TestApp) {
+    let admin = app.admin().await;
+    let member = app.named("Member").await;
+    let person = Person::of(&app, &admin).await;
+    let user_path = format!("/admin/users/{}", member.id);
+    let res = person
+        .submit(
+            &user_path,
+            &format!("{user_path}/suspend"),
+            &[("reason", "a\0b")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("control characters"), "{html}");
+    let detail = app
+        .get_json(
+            &admin.access_token,
+            &format!("/api/v1/admin/users/{}", member.id),
+        )
+        .await;
+    assert_eq!(detail["status"], "active", "{detail}");
+
+    let html = person.page("/audit?action=%1B%5B2J").await;
+    assert!(html.contains("control characters"), "{html}");
+    assert!(app.server_errors().is_empty(), "{:?}", app.server_errors());
+}
+
 crate::on_both_backends!(
     hostile_text_is_refused_with_a_field_error,
-    multi_line_text_keeps_its_lines
+    multi_line_text_keeps_its_lines,
+    page_forms_refuse_hostile_text
 );

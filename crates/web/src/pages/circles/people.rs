@@ -15,7 +15,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::MultiLine;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -159,7 +158,7 @@ async fn approve(
 #[derive(Deserialize)]
 struct ReasonInput {
     #[serde(default)]
-    reason: MultiLine<500>,
+    reason: respond::FormText,
 }
 
 async fn decline(

@@ -16,7 +16,6 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::MultiLine;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -67,7 +66,7 @@ async fn confirm(
 #[derive(Deserialize)]
 struct StepInInput {
     #[serde(default)]
-    reason: MultiLine<1000>,
+    reason: respond::FormText,
 }
 
 async fn start(
