@@ -16,6 +16,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use domain::SingleLine;
 use domain::{Role, UserStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -62,11 +63,13 @@ pub struct UserDetail {
 #[into_params(parameter_in = Query)]
 pub struct UserFilter {
     /// Part of an email address or display name.
-    pub q: Option<String>,
+    #[param(inline)]
+    pub q: Option<SingleLine<254>>,
     #[param(value_type = Option<crate::api_schema::Role>)]
     pub role: Option<Role>,
     /// `active` or `suspended`.
-    pub status: Option<String>,
+    #[param(inline)]
+    pub status: Option<SingleLine<16>>,
 }
 
 pub(crate) async fn summary(ctx: &Context, u: users::Model) -> Result<UserSummary> {

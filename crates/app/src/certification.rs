@@ -18,6 +18,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
+use domain::MultiLine;
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -65,8 +66,8 @@ pub struct NewCertification {
     /// When the certification lapses; none for no expiry.
     #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub expires_at: Option<DateTime<Utc>>,
-    /// Training completed, assessor, … (up to 1000 characters).
-    pub note: Option<String>,
+    /// Training completed, assessor, …
+    pub note: Option<MultiLine<1000>>,
 }
 
 pub(crate) fn current_filter(now: DateTime<Utc>) -> Condition {

@@ -131,7 +131,7 @@ error_codes! {
         MfaNotEnabled = Conflict("mfa_not_enabled", "Two-step verification is not enabled."),
         MfaAlreadyEnabled = Conflict("mfa_already_enabled", "Two-step verification is already enabled."),
         TooManyAttempts = TooManyAttempts("too_many_attempts", "Too many attempts; `Retry-After` says when to try again."),
-        Busy = Busy("busy", "The server is busy with work it does a little at a time (photos); `Retry-After` says when to try again."),
+        Busy = Busy("busy", "The server is busy (every database connection is taken, or work it does a little at a time, such as photos, is queued full); `Retry-After` says when to try again."),
         Unauthenticated = Unauthenticated("unauthenticated", "Sign in (send an access token) to continue."),
         Forbidden = Forbidden("forbidden", "The signed-in person may not do this."),
         NotFound = NotFound("not_found", "There is no such thing, or the signed-in person may not see it."),

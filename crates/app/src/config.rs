@@ -88,6 +88,7 @@ impl Default for Settings {
                 main_url: None,
                 credentials_url: None,
                 max_connections: 16,
+                acquire_timeout_secs: None,
             },
             redis: RedisSettings {
                 url: None,
@@ -154,6 +155,9 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.database.max_connections) {
             p.push("database.max_connections: must be between 1 and 1000".into());
+        }
+        if matches!(self.database.acquire_timeout_secs, Some(s) if !(1..=300).contains(&s)) {
+            p.push("database.acquire_timeout_secs: must be between 1 and 300".into());
         }
         for (name, url) in [
             ("database.main_url", &self.database.main_url),

@@ -77,9 +77,15 @@ pub fn job_registry() -> jobs::Registry {
 pub async fn connect_and_migrate(
     settings: &Settings,
 ) -> anyhow::Result<(DatabaseConnection, DatabaseConnection)> {
-    let max = settings.database.max_connections;
-    let main = db::connect(&settings.main_database_url(), max).await?;
-    let creds = db::connect(&settings.credentials_database_url(), max).await?;
+    let pool = db::PoolSize {
+        max_connections: settings.database.max_connections,
+        acquire_timeout: settings
+            .database
+            .acquire_timeout_secs
+            .map(std::time::Duration::from_secs),
+    };
+    let main = db::connect_pool(&settings.main_database_url(), pool).await?;
+    let creds = db::connect_pool(&settings.credentials_database_url(), pool).await?;
     db::migrate(&main, &creds)
         .await
         .context("migrations failed")?;

@@ -80,9 +80,52 @@ impl From<DomainError> for Error {
     }
 }
 
+/// How long to tell a client to wait when every pooled connection is taken.
+pub const POOL_RETRY_AFTER_SECS: u64 = 2;
+
 impl From<sea_orm::DbErr> for Error {
     fn from(e: sea_orm::DbErr) -> Self {
-        Error::Internal(anyhow::Error::new(e))
+        match e {
+            // Every connection is busy for longer than the acquire timeout: a load
+            // problem that passes, not a fault; the client should come back shortly.
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+                tracing::warn!("database pool exhausted");
+                Error::Busy {
+                    retry_after_secs: POOL_RETRY_AFTER_SECS,
+                }
+            }
+            e => Error::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+impl Error {
+    /// This error, or "busy" when its cause is a pool that had no connection to give:
+    /// for the failures that reach the edge as `anyhow` chains rather than as `DbErr`.
+    pub fn or_busy(self) -> Self {
+        match self {
+            Error::Internal(cause) => {
+                let exhausted = cause.chain().any(|c| {
+                    matches!(
+                        c.downcast_ref::<sea_orm::DbErr>(),
+                        Some(sea_orm::DbErr::ConnectionAcquire(
+                            sea_orm::error::ConnAcquireErr::Timeout
+                        ))
+                    ) || matches!(
+                        c.downcast_ref::<sea_orm::SqlxError>(),
+                        Some(sea_orm::SqlxError::PoolTimedOut)
+                    )
+                });
+                if exhausted {
+                    Error::Busy {
+                        retry_after_secs: POOL_RETRY_AFTER_SECS,
+                    }
+                } else {
+                    Error::Internal(cause)
+                }
+            }
+            other => other,
+        }
     }
 }
 

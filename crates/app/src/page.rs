@@ -1,5 +1,6 @@
 //! Cursor pagination shared by every list endpoint.
 
+use domain::SingleLine;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -9,10 +10,12 @@ pub const MAX_LIMIT: u64 = 200;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageRequest {
-    /// How many items to return (1–200, default 50).
+    /// How many items to return (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    #[param(inline)]
+    pub cursor: Option<SingleLine<200>>,
 }
 
 impl PageRequest {

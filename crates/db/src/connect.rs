@@ -32,9 +32,34 @@ impl Backend {
     }
 }
 
+/// How big a pool is and how long a request waits for one of its connections.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    pub max_connections: u32,
+    /// `None`: 30 s on SQLite, 10 s on PostgreSQL. When it passes, queries fail with
+    /// `DbErr::ConnectionAcquire(Timeout)`, which the app answers as "busy" (503).
+    pub acquire_timeout: Option<Duration>,
+}
+
+/// Opens a pool of `max_connections` with the default acquire timeout.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    connect_pool(
+        url,
+        PoolSize {
+            max_connections,
+            acquire_timeout: None,
+        },
+    )
+    .await
+}
+
 /// Opens a pool. SQLite files (and their folder) are created when missing and run in WAL
 /// mode with foreign keys on; a busy writer is waited for rather than failed.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_pool(url: &str, size: PoolSize) -> anyhow::Result<DatabaseConnection> {
+    let PoolSize {
+        max_connections,
+        acquire_timeout,
+    } = size;
     let shown = redact_url(url);
     match Backend::of_url(url) {
         Some(Backend::Sqlite) => {
@@ -49,7 +74,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .with_context(|| format!("cannot prepare {shown}"))?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(30))
+                .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(30)))
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open SQLite database {shown}"))?;
@@ -58,7 +83,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         Some(Backend::Postgres) => {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(10)))
                 .connect(url)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;

@@ -43,7 +43,9 @@ pub mod main_db;
 pub mod private_fs;
 mod schema;
 
-pub use connect::{begin_write, connect, is_unique_violation, redact_url, Backend};
+pub use connect::{
+    begin_write, connect, connect_pool, is_unique_violation, redact_url, Backend, PoolSize,
+};
 pub use sea_orm;
 
 /// Applies pending migrations to both databases (forward-only).

@@ -23,6 +23,7 @@ pub mod report;
 pub mod role;
 #[cfg(feature = "sea-orm")]
 pub mod stored;
+pub mod text;
 mod vocabulary;
 
 pub use account::{DisplayName, Email, NewPassword, UserStatus};
@@ -30,6 +31,7 @@ pub use money::{Currency, Money};
 pub use permission::Permission;
 pub use profile::{Bio, City, FullName, Phone, TimeZone};
 pub use role::Role;
+pub use text::{MultiLine, SingleLine, TextError};
 
 /// A rule of the domain that some input broke, phrased for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

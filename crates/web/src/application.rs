@@ -195,7 +195,7 @@ fn metrics_router(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     let settings = state.ctx.settings.clone();
     let state_tls = state.tls;
-    let (api_router, openapi) = api::router().split_for_parts();
+    let (api_router, openapi) = api::router_and_document();
     let openapi_json = std::sync::Arc::new(openapi.to_pretty_json().expect("OpenAPI serialises"));
     let request_id = HeaderName::from_static("x-request-id");
     let mut router = Router::new()

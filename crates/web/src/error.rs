@@ -88,6 +88,7 @@ pub fn status_of(kind: Kind) -> StatusCode {
 impl From<app::Error> for ApiError {
     fn from(e: app::Error) -> Self {
         use app::Error as E;
+        let e = e.or_busy();
         let detail = e.to_string();
         let code = e.code();
         let status = status_of(code.kind());
@@ -134,6 +135,12 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         res
+    }
+}
+
+impl From<Problem> for ApiError {
+    fn from(p: Problem) -> Self {
+        ApiError(p, None)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Extractors: the signed-in user, request facts for the audit log, and JSON / query /
 //! path parsing whose failures become problem documents instead of plain-text errors.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldProblem, Problem};
 use crate::state::AppState;
 use app::authz::Actor;
 use app::RequestMeta;
@@ -111,8 +111,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
         JsonRejection::JsonDataError(e) => {
+            let source = std::error::Error::source(&e);
+            if let Some(failed) = find_cause::<serde_path_to_error::Error<serde_json::Error>>(&e) {
+                // serde_json ends its message with where in the text it failed; the field's
+                // path says that better.
+                let message = failed.inner().to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                return field_problem(
+                    "invalid_body",
+                    &failed.path().to_string(),
+                    message,
+                    "The request body does not fit",
+                );
+            }
             // serde's message names the field and the expected type: useful to a developer.
-            let detail = std::error::Error::source(&e)
+            let detail = source
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| e.body_text());
             ApiError::new(
@@ -153,6 +168,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             .await
             .map(|q| Query(q.0))
             .map_err(|e: QueryRejection| {
+                if let Some(failed) =
+                    find_cause::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(&e)
+                {
+                    let message = failed.inner().to_string();
+                    if domain::TextError::is_its_message(&message) {
+                        return field_problem(
+                            "invalid_query",
+                            &failed.path().to_string(),
+                            &message,
+                            "The query string does not fit",
+                        );
+                    }
+                }
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
@@ -160,6 +188,41 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
                 )
             })
     }
+}
+
+/// The first error of type `E` in `e`'s chain of causes (axum wraps the deserialiser's).
+fn find_cause<'a, E: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(found) = c.downcast_ref::<E>() {
+            return Some(found);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// A field that failed to deserialise, as a 422 naming the field. A refused text (a
+/// control character, too long) is the same validation problem a use case would report,
+/// so it carries that code; any other mismatch keeps `fallback_code`.
+fn field_problem(fallback_code: &str, field: &str, message: &str, context: &str) -> ApiError {
+    let code = if domain::TextError::is_its_message(message) {
+        "validation_failed"
+    } else {
+        fallback_code
+    };
+    let mut problem = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        format!("{context}: {field}: {message}"),
+    );
+    problem.errors.push(FieldProblem {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    });
+    ApiError::from(problem)
 }
 
 /// Path parameters, answered as a 404 problem when they do not parse (e.g. a bad id).

@@ -17,10 +17,17 @@ use serde::Deserialize;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// What a person signs up with. Named `SignUp` in the API document, apart from an
+/// event's registrations.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = SignUp)]
 pub struct Registration {
+    #[schema(max_length = 254, format = "email")]
     pub email: String,
+    /// 12–256 characters; not the email address or display name, not easy to guess.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub display_name: String,
 }
 

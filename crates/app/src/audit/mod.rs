@@ -21,6 +21,7 @@ use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement,
 };
+use domain::SingleLine;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -174,13 +175,15 @@ pub async fn record_alone(db: &DatabaseConnection, meta: &RequestMeta, entry: En
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Exact action name, e.g. `login_failed`.
-    pub action: Option<String>,
+    #[param(inline)]
+    pub action: Option<SingleLine<64>>,
     /// `security`, `administration` or `circle`.
     #[param(value_type = Option<crate::api_schema::Classification>)]
     pub classification: Option<Classification>,
     pub actor_id: Option<Uuid>,
     /// The id of the user (or other record) acted on.
-    pub target_id: Option<String>,
+    #[param(inline)]
+    pub target_id: Option<SingleLine<64>>,
     /// Only records at or after this time (RFC 3339).
     #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub since: Option<DateTime<Utc>>,

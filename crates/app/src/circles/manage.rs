@@ -20,7 +20,7 @@ use domain::circle::{
     CircleCapacity, CircleDescription, CircleName, CircleRole, CircleStatus, MembershipStatus,
     Visibility,
 };
-use domain::{City, DomainError, Permission};
+use domain::{City, DomainError, MultiLine, Permission, SingleLine};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -28,12 +28,12 @@ use uuid::Uuid;
 /// A circle as its creator describes it.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct CircleInput {
-    /// 3–80 characters.
+    #[schema(min_length = 3, max_length = 80)]
     pub name: String,
-    /// Up to 2000 characters.
     #[serde(default)]
-    pub description: String,
-    /// Member seats, 2–10 (facilitators not counted).
+    pub description: MultiLine<2000>,
+    /// Member seats (facilitators not counted).
+    #[schema(minimum = 2, maximum = 10)]
     pub capacity: i64,
     #[schema(value_type = crate::api_schema::Visibility)]
     pub visibility: Visibility,
@@ -43,25 +43,26 @@ pub struct CircleInput {
     pub weekday: String,
     /// Local start time, `HH:MM` (24-hour clock).
     pub meeting_time: String,
-    /// 30–480.
+    #[schema(minimum = 30, maximum = 480)]
     pub duration_minutes: i64,
     /// IANA time zone, e.g. `Europe/Berlin`.
     pub time_zone: String,
     /// The first meeting, `YYYY-MM-DD`, on `weekday`.
     pub anchor_date: String,
-    pub city: Option<String>,
+    pub city: Option<SingleLine<100>>,
     /// Where the circle meets in person (visible to everyone).
-    pub location: Option<String>,
+    pub location: Option<SingleLine<500>>,
     /// An `https://` link for online meetings (shown to members only).
-    pub online_url: Option<String>,
+    pub online_url: Option<SingleLine<500>>,
 }
 
 /// A change to a circle: only the fields given change. For `city`, `location` and
 /// `online_url`, an empty string clears the value.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CirclePatch {
+    #[schema(min_length = 3, max_length = 80)]
     pub name: Option<String>,
-    pub description: Option<String>,
+    pub description: Option<MultiLine<2000>>,
     pub capacity: Option<i64>,
     #[schema(value_type = Option<crate::api_schema::Visibility>)]
     pub visibility: Option<Visibility>,
@@ -71,9 +72,9 @@ pub struct CirclePatch {
     pub duration_minutes: Option<i64>,
     pub time_zone: Option<String>,
     pub anchor_date: Option<String>,
-    pub city: Option<String>,
-    pub location: Option<String>,
-    pub online_url: Option<String>,
+    pub city: Option<SingleLine<100>>,
+    pub location: Option<SingleLine<500>>,
+    pub online_url: Option<SingleLine<500>>,
     /// `forming`, `active` or `closed` (archiving is a separate step).
     #[schema(value_type = Option<crate::api_schema::CircleStatus>)]
     pub status: Option<CircleStatus>,
@@ -154,12 +155,15 @@ impl CircleView {
 #[into_params(parameter_in = Query)]
 pub struct CircleFilter {
     /// Words in the name or description.
-    pub q: Option<String>,
-    pub city: Option<String>,
+    #[param(inline)]
+    pub q: Option<SingleLine<100>>,
+    #[param(inline)]
+    pub city: Option<SingleLine<100>>,
     /// Only circles that meet online (true) or only in person (false).
     pub online: Option<bool>,
     /// `mon` … `sun`.
-    pub weekday: Option<String>,
+    #[param(inline)]
+    pub weekday: Option<SingleLine<16>>,
     /// Only circles taking members that have a free seat.
     pub has_open_seats: Option<bool>,
     /// `forming`, `active` or `closed`; by default forming and active circles.
@@ -223,21 +227,21 @@ fn validate(input: &CircleInput) -> Result<Valid> {
             "A meeting lasts between 30 and 480 minutes.",
         )));
     }
-    let blank = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
+    let blank = |s: Option<&str>| {
+        s.map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let city = blank(&input.city).and_then(|s| c.check(City::parse(&s)).map(City::into_inner));
-    let location = blank(&input.location);
+    let city =
+        blank(input.city.as_deref()).and_then(|s| c.check(City::parse(&s)).map(City::into_inner));
+    let location = blank(input.location.as_deref());
     if location.as_ref().is_some_and(|l| l.chars().count() > 500) {
         c.check::<()>(Err(DomainError::new(
             "location",
             "Keep the location to 500 characters.",
         )));
     }
-    let online_url = blank(&input.online_url);
+    let online_url = blank(input.online_url.as_deref());
     if let Some(u) = &online_url {
         let ok = u.len() <= 500
             && url::Url::parse(u).is_ok_and(|p| p.scheme() == "https" && p.host_str().is_some());
@@ -355,7 +359,7 @@ pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
 fn input_of(c: &circles::Model) -> CircleInput {
     CircleInput {
         name: c.name.clone(),
-        description: c.description.clone(),
+        description: MultiLine::from_stored(&c.description),
         capacity: c.capacity as i64,
         visibility: c.visibility,
         frequency: c.frequency.as_str().to_owned(),
@@ -364,9 +368,9 @@ fn input_of(c: &circles::Model) -> CircleInput {
         duration_minutes: c.duration_minutes as i64,
         time_zone: c.time_zone.clone(),
         anchor_date: c.anchor_date.format("%Y-%m-%d").to_string(),
-        city: c.city.clone(),
-        location: c.location.clone(),
-        online_url: c.online_url.clone(),
+        city: c.city.as_deref().map(SingleLine::from_stored),
+        location: c.location.as_deref().map(SingleLine::from_stored),
+        online_url: c.online_url.as_deref().map(SingleLine::from_stored),
     }
 }
 
@@ -406,15 +410,10 @@ pub async fn update(
     if let Some(v) = patch.duration_minutes {
         input.duration_minutes = v;
     }
-    for (field, value) in [
-        (&mut input.city, &patch.city),
-        (&mut input.location, &patch.location),
-        (&mut input.online_url, &patch.online_url),
-    ] {
-        if let Some(v) = value {
-            *field = Some(v.clone());
-        }
+    macro_rules! apply_optional {
+        ($($f:ident),+) => {$( if let Some(v) = &patch.$f { input.$f = Some(v.clone()); } )+};
     }
+    apply_optional!(city, location, online_url);
     let v = validate(&input)?;
     if v.capacity < current.active_members {
         return Err(CircleError::CapacityBelowMembers.with(format!(

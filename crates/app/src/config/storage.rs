@@ -18,7 +18,12 @@ pub struct DatabaseSettings {
     pub main_url: Option<Secret>,
     /// Defaults to `sqlite://<data.dir>/credentials.db`.
     pub credentials_url: Option<Secret>,
+    /// Pool size of each of the two databases (so up to twice this per instance).
     pub max_connections: u32,
+    /// How long a request waits for a free pooled connection before it is answered 503
+    /// with `Retry-After`; by default 30 s on SQLite (a writer waits its turn) and 10 s
+    /// on PostgreSQL.
+    pub acquire_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]

@@ -22,6 +22,7 @@ use domain::event::{
 };
 use domain::meeting::MeetingStatus;
 use domain::{DomainError, Money, Permission};
+use domain::{MultiLine, SingleLine};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -35,10 +36,10 @@ pub const MAX_OFFER_HOURS: i64 = 168;
 pub struct EventInput {
     #[schema(value_type = crate::api_schema::EventKind)]
     pub kind: EventKind,
-    /// 3–120 characters.
+    #[schema(min_length = 3, max_length = 120)]
     pub title: String,
     #[serde(default)]
-    pub description: String,
+    pub description: MultiLine<5000>,
     /// Local start, `YYYY-MM-DDTHH:MM`, in `time_zone`.
     pub starts_at: String,
     /// Local end, `YYYY-MM-DDTHH:MM`, in `time_zone`.
@@ -47,25 +48,28 @@ pub struct EventInput {
     pub time_zone: String,
     pub venue_id: Option<Uuid>,
     /// Where it happens, when not at a venue.
-    pub location: Option<String>,
+    pub location: Option<SingleLine<500>>,
     /// An `https://` link for online events (shown to those registered).
-    pub online_url: Option<String>,
-    /// 1–1000 seats (no more than the venue holds).
+    pub online_url: Option<SingleLine<500>>,
+    /// Seats (no more than the venue holds).
+    #[schema(minimum = 1, maximum = 1000)]
     pub capacity: i64,
     /// Price in minor units (cents); 0 or absent is free.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub price_minor: i64,
     /// ISO 4217 code, required when there is a price.
-    pub currency: Option<String>,
+    pub currency: Option<SingleLine<3>>,
     /// When full, people join a waitlist (default) or are turned away.
     #[serde(default = "yes")]
     pub waitlist_enabled: bool,
     /// On paid events: hours a freed seat is offered to the head of the waitlist (1–168)
     /// before it passes on; absent gives the seat at once.
+    #[schema(minimum = 1, maximum = 168)]
     pub offer_hours: Option<i64>,
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
-    pub cancellation_policy: Option<String>,
+    pub cancellation_policy: Option<MultiLine<2000>>,
     /// For a facilitator's event for his own circle (only its members may register).
     pub circle_id: Option<Uuid>,
     /// For a programme event: the circles it is open to; empty is everyone.
@@ -80,8 +84,10 @@ fn yes() -> bool {
 /// A venue.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewVenue {
-    pub name: String,
-    pub address: Option<String>,
+    #[schema(min_length = 2, max_length = 120)]
+    pub name: SingleLine<120>,
+    pub address: Option<SingleLine<500>>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: i64,
 }
 
@@ -175,8 +181,8 @@ pub(super) fn validate(input: &EventInput) -> Result<Valid> {
             )));
         }
     }
-    let location = text(&mut c, &input.location, "location", 500);
-    let online_url = text(&mut c, &input.online_url, "online_url", 500);
+    let location = text(&mut c, input.location.as_deref(), "location", 500);
+    let online_url = text(&mut c, input.online_url.as_deref(), "online_url", 500);
     if let Some(u) = &online_url {
         if !url::Url::parse(u).is_ok_and(|p| p.scheme() == "https" && p.host_str().is_some()) {
             c.check::<()>(Err(DomainError::new(
@@ -218,8 +224,8 @@ fn many<T>(c: &mut Checks, r: std::result::Result<T, Vec<DomainError>>) -> Optio
     }
 }
 
-fn text(c: &mut Checks, v: &Option<String>, field: &'static str, max: usize) -> Option<String> {
-    let t = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+fn text(c: &mut Checks, v: Option<&str>, field: &'static str, max: usize) -> Option<String> {
+    let t = v.map(str::trim).filter(|s| !s.is_empty())?;
     if t.chars().count() > max || t.chars().any(char::is_control) {
         c.check::<()>(Err(DomainError::new(
             field,
@@ -633,7 +639,7 @@ pub async fn create_venue(
             "A venue holds between 1 and 10000 people.",
         )));
     }
-    let address = text(&mut c, &input.address, "address", 500);
+    let address = text(&mut c, input.address.as_deref(), "address", 500);
     c.finish()?;
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;

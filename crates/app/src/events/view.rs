@@ -16,6 +16,7 @@ use domain::event::{
     EventKind, EventStatus, RegistrationClosed, RegistrationStatus, RegistrationWindow,
 };
 use domain::Money;
+use domain::SingleLine;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -114,10 +115,12 @@ impl EventView {
 #[into_params(parameter_in = Query)]
 pub struct EventFilter {
     /// Words in the title or description.
-    pub q: Option<String>,
+    #[param(inline)]
+    pub q: Option<SingleLine<100>>,
     #[param(value_type = Option<crate::api_schema::EventKind>)]
     pub kind: Option<EventKind>,
-    /// At most this many (1–200, default 50).
+    /// At most this many (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// Only events starting after this instant (the last `starts_at` of the previous page).
     #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]

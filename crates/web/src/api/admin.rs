@@ -7,6 +7,7 @@ use app::admin::{self, UserDetail, UserFilter, UserSummary};
 use app::authz::can;
 use app::page::{Page, PageRequest};
 use axum::extract::State;
+use domain::MultiLine;
 use domain::Role;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -83,7 +84,7 @@ async fn remove_role(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SuspendBody {
     /// Why; shown to other admins and recorded in the audit log.
-    pub reason: String,
+    pub reason: MultiLine<500>,
 }
 
 /// Suspend an account: sign-in is refused and every session ends.

@@ -13,6 +13,7 @@ use app::circles::{
 use app::page::{Page, PageRequest};
 use axum::extract::State;
 use axum::http::StatusCode;
+use domain::MultiLine;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -143,8 +144,8 @@ async fn remove_co_facilitator(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct JoinBody {
-    /// A few words for the facilitators (up to 500 characters).
-    pub message: Option<String>,
+    /// A few words for the facilitators.
+    pub message: Option<MultiLine<500>>,
 }
 
 /// Ask to join an open circle.
@@ -192,8 +193,8 @@ async fn approve(
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
 pub struct ReasonBody {
-    /// Told to the person (up to 500 characters).
-    pub reason: Option<String>,
+    /// Told to the person.
+    pub reason: Option<MultiLine<500>>,
 }
 
 /// Decline a request, optionally with a reason.
@@ -229,7 +230,7 @@ async fn leave(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RemoveBody {
     /// Required; told to the person and kept in the audit log.
-    pub reason: String,
+    pub reason: MultiLine<500>,
 }
 
 /// Remove a member (its leaders), with a reason.

@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::event::EventStatus;
+use domain::{MultiLine, SingleLine};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -49,7 +50,7 @@ pub fn feed_routes() -> axum::Router<AppState> {
 /// Team and Admins for everyone or chosen circles. Warnings name clashes with the
 /// organiser's own circle meetings; a venue already booked then is refused.
 #[utoipa::path(post, path = "/events", tag = "events", security(("bearer" = [])), request_body = EventInput,
-    responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 404, body = Problem, description = "The circle or venue named does not exist."), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn create(
     State(s): State<AppState>,
     Meta(meta): Meta,
@@ -189,7 +190,8 @@ fn stored(kept: Stored) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct RosterQuery {
     /// Part of a name or email address (for check-in at the door).
-    pub name: Option<String>,
+    #[param(inline)]
+    pub name: Option<SingleLine<254>>,
 }
 
 /// Everyone registered, waiting or cancelled, in arrival order (its organisers).
@@ -237,8 +239,8 @@ async fn roster_csv(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NoteBody {
-    /// Up to 500 characters; empty or absent clears it.
-    pub note: Option<String>,
+    /// Empty or absent clears it.
+    pub note: Option<MultiLine<500>>,
 }
 
 /// Set the organiser's note on a registration.

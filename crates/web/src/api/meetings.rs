@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use domain::meeting::AttendanceStatus;
 use domain::DomainError;
+use domain::MultiLine;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -90,8 +91,7 @@ pub struct AddMeetingBody {
     pub starts_at: DateTime<Utc>,
     /// 30–480 minutes; the circle's usual length when left out.
     pub duration_minutes: Option<i32>,
-    /// Up to 500 characters.
-    pub note: Option<String>,
+    pub note: Option<MultiLine<500>>,
 }
 
 /// Add a one-off meeting (its leaders).

@@ -11,6 +11,7 @@ mod events;
 
 pub use events::feed_routes;
 mod meetings;
+mod problems;
 mod safeguarding;
 mod support;
 
@@ -91,7 +92,15 @@ pub fn router() -> OpenApiRouter<AppState> {
     )
 }
 
+/// The API's routes and its complete OpenAPI document: the failures every operation can
+/// meet at the edge are added once all paths are known (`problems`).
+pub fn router_and_document() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = router().split_for_parts();
+    problems::ProblemResponses.modify(&mut doc);
+    (routes, doc)
+}
+
 /// The OpenAPI document as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    router().split_for_parts().1
+    router_and_document().1
 }

@@ -9,6 +9,7 @@ use app::circles::{self, step_in, StepIn};
 use app::events::manage::{self, EventOffer};
 use axum::extract::State;
 use axum::http::StatusCode;
+use domain::MultiLine;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -24,8 +25,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StepInBody {
-    /// Why, in 10–1000 characters: every member of the circle reads it.
-    pub reason: String,
+    /// Why: every member of the circle reads it.
+    #[schema(min_length = 10)]
+    pub reason: MultiLine<1000>,
 }
 
 /// Step in to a circle for safeguarding (Admin). For `circles.step_in_days` the Admin

@@ -81,13 +81,13 @@ async fn list(
         },
     };
     let filter = UserFilter {
-        q: given(&input.q).map(str::to_owned),
+        q: respond::checked_text(&mut form, "q", &input.q),
         role,
-        status: given(&input.status).map(str::to_owned),
+        status: respond::checked_text(&mut form, "status", &input.status),
     };
     let page = PageRequest {
         limit: Some(USERS_PER_PAGE),
-        cursor: given(&input.cursor).map(str::to_owned),
+        cursor: respond::checked_text(&mut form, "cursor", &input.cursor),
     };
     let (users, next) = if form.has_errors() {
         (Vec::new(), None)
@@ -235,7 +235,7 @@ async fn role_refused(
 #[derive(Deserialize)]
 struct SuspendInput {
     #[serde(default)]
-    reason: String,
+    reason: respond::FormText,
 }
 
 async fn suspend(

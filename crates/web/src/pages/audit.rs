@@ -3,7 +3,7 @@
 
 use super::format::filters;
 use super::layout::Layout;
-use super::respond::{given, parse_date, render};
+use super::respond::{self, given, parse_date, render};
 use super::session::{PageMeta, SignedIn};
 use super::{encode, FormState, PageResult};
 use crate::state::AppState;
@@ -52,8 +52,8 @@ const FIELDS: [&str; 5] = ["action", "actor_id", "target_id", "since", "until"];
 /// Reads the typed filters into the use case's terms, noting problems beside the fields.
 fn read_filter(q: &LogQuery, mut form: FormState) -> (FormState, AuditFilter) {
     let mut filter = AuditFilter {
-        action: given(&q.action).map(str::to_owned),
-        target_id: given(&q.target_id).map(str::to_owned),
+        action: respond::checked_text(&mut form, "action", &q.action),
+        target_id: respond::checked_text(&mut form, "target_id", &q.target_id),
         ..AuditFilter::default()
     };
     if let Some(raw) = given(&q.actor_id) {
@@ -100,7 +100,7 @@ async fn list(
     let (mut form, filter) = read_filter(&q, form);
     let page = PageRequest {
         limit: Some(RECORDS_PER_PAGE),
-        cursor: given(&q.cursor).map(str::to_owned),
+        cursor: respond::checked_text(&mut form, "cursor", &q.cursor),
     };
     let (records, next) = if form.has_errors() {
         (Vec::new(), None)

@@ -17,6 +17,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::MultiLine;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -117,7 +118,7 @@ struct RecordInput {
     #[serde(default)]
     expires_on: String,
     #[serde(default)]
-    note: String,
+    note: MultiLine<1000>,
 }
 
 async fn record(

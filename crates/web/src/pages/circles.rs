@@ -221,16 +221,16 @@ impl BrowseQuery {
             .with("open", given(&self.open).unwrap_or(""))
     }
 
-    fn filter(&self) -> CircleFilter {
+    fn filter(&self, form: &mut FormState) -> CircleFilter {
         CircleFilter {
-            q: given(&self.q).map(str::to_owned),
-            city: given(&self.city).map(str::to_owned),
+            q: respond::checked_text(form, "q", &self.q),
+            city: respond::checked_text(form, "city", &self.city),
             online: match given(&self.place) {
                 Some("online") => Some(true),
                 Some("in_person") => Some(false),
                 _ => None,
             },
-            weekday: given(&self.weekday).map(str::to_owned),
+            weekday: respond::checked_text(form, "weekday", &self.weekday),
             has_open_seats: given(&self.open).map(|_| true),
             status: None,
         }
@@ -258,9 +258,18 @@ async fn browse(
     let mut form = q.state();
     let page = PageRequest {
         limit: Some(CIRCLES_PER_PAGE),
-        cursor: given(&q.cursor).map(str::to_owned),
+        cursor: respond::checked_text(&mut form, "cursor", &q.cursor),
     };
-    let (circles, next) = match manage::browse(&s.ctx, g, &q.filter(), &page).await {
+    let filter = q.filter(&mut form);
+    let found = if form.has_errors() {
+        Ok(app::page::Page {
+            items: Vec::new(),
+            next_cursor: None,
+        })
+    } else {
+        manage::browse(&s.ctx, g, &filter, &page).await
+    };
+    let (circles, next) = match found {
         Ok(p) => (
             p.items.iter().map(CircleCard::from).collect(),
             p.next_cursor.map(|c| next_link(&form, &c)),
@@ -465,7 +474,7 @@ async fn show(
 #[derive(Deserialize)]
 struct JoinInput {
     #[serde(default)]
-    message: String,
+    message: respond::FormText,
 }
 
 async fn join(
@@ -515,7 +524,7 @@ async fn leave(
 #[derive(Deserialize)]
 struct RemoveInput {
     #[serde(default)]
-    reason: String,
+    reason: respond::FormText,
     /// `yes` from the confirmation page.
     confirm: Option<String>,
 }
@@ -530,7 +539,7 @@ async fn remove(
     let lead = circles::lead(&s.ctx, &actor, id).await?;
     if !confirm::confirmed(&input.confirm) {
         let mut page = ShowPage::load(&s, &actor, m.csrf.clone(), id).await?;
-        if given(&Some(input.reason.clone())).is_none() {
+        if input.reason.trim().is_empty() {
             // Nothing to confirm yet: the reason is what they are told.
             page.remove_for = Some(user_id);
             page.remove = FormState::default().field_error(

@@ -27,7 +27,7 @@ pub enum PageError {
 
 impl From<app::Error> for PageError {
     fn from(e: app::Error) -> Self {
-        match e {
+        match e.or_busy() {
             app::Error::Internal(e) => PageError::Internal(e),
             other => PageError::App(other),
         }

@@ -182,7 +182,7 @@ async fn browse(
         .and_then(|a| a.parse::<DateTime<Utc>>().ok())
         .and_then(|a| domain::dates::instant("after", a).ok());
     let filter = EventFilter {
-        q: given(&q.q).map(str::to_owned),
+        q: respond::checked_text(&mut form, "q", &q.q),
         kind,
         limit: Some(EVENTS_PER_PAGE + 1),
         after,

@@ -271,7 +271,7 @@ struct AddInput {
     #[serde(default)]
     duration_minutes: String,
     #[serde(default)]
-    note: String,
+    note: respond::FormText,
 }
 
 impl AddInput {

@@ -87,10 +87,27 @@ pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A textarea's text with its line breaks as stored: browsers send them as CRLF, which
-/// would otherwise turn every save of an unchanged form into a change.
-pub fn text_area(v: &str) -> String {
-    v.replace("\r\n", "\n")
+/// A page form's free text that a use case checks for length itself (reasons, notes,
+/// messages): control characters are refused at the edge, but the length rule is left
+/// to the use case, whose message the page shows beside the field. The bound here only
+/// stops abuse.
+pub type FormText = domain::MultiLine<20_000>;
+
+/// An optional text input through the one checked text type (`domain::text`): blank
+/// means "not given"; text the type refuses (control characters, too long) is noted
+/// beside its field and treated as not given, so the page shows the problem instead of
+/// sending it on.
+pub fn checked_text<T>(form: &mut super::FormState, field: &str, v: &Option<String>) -> Option<T>
+where
+    T: for<'a> TryFrom<&'a str, Error = domain::TextError>,
+{
+    match T::try_from(given(v)?) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            *form = std::mem::take(form).field_error(field, &e.to_string());
+            None
+        }
+    }
 }
 
 /// A `YYYY-MM-DD` date input as the start of that day in UTC, or what to tell the person.
@@ -111,11 +128,6 @@ mod tests {
         assert_eq!(notice(Some("saved"), &known), Some("Saved."));
         assert_eq!(notice(Some("<script>"), &known), None);
         assert_eq!(notice(None, &known), None);
-    }
-
-    #[test]
-    fn textarea_line_breaks_are_read_as_stored() {
-        assert_eq!(text_area("one\r\ntwo\nthree"), "one\ntwo\nthree");
     }
 
     #[test]

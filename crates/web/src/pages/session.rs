@@ -243,8 +243,28 @@ impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState>
         let bytes = axum::body::to_bytes(body, state.ctx.settings.server.body_limit_bytes)
             .await
             .map_err(|_| PageError::BadForm("The form is too large.".into()))?;
-        let parsed: WithCsrf<T> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| PageError::BadForm(format!("The form could not be read ({e}).")))?;
+        let parsed: WithCsrf<T> = serde_path_to_error::deserialize(
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes)),
+        )
+        .map_err(|e| {
+            let message = e.inner().to_string();
+            if domain::TextError::is_its_message(&message) {
+                // A refused text (a control character, too long) is the person's input
+                // to fix, like any other validation problem: a 422 naming the field.
+                let field = e.path().to_string();
+                let field = field
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .replace('_', " ");
+                PageError::App(app::Error::Invalid(vec![domain::DomainError::new(
+                    "form",
+                    format!("{field}: {message}"),
+                )]))
+            } else {
+                PageError::BadForm(format!("The form could not be read ({message})."))
+            }
+        })?;
         check_csrf(&parts, state, &parsed.csrf_token)?;
         Ok(Form(parsed.inner))
     }

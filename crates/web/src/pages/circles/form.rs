@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use domain::cadence::Frequency;
 use domain::circle::{CircleStatus, Visibility};
+use domain::{MultiLine, SingleLine};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -61,7 +62,7 @@ struct CircleForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
-    description: String,
+    description: MultiLine<2000>,
     #[serde(default)]
     capacity: String,
     #[serde(default)]
@@ -77,11 +78,11 @@ struct CircleForm {
     #[serde(default)]
     anchor_date: String,
     #[serde(default)]
-    city: String,
+    city: SingleLine<100>,
     #[serde(default)]
-    location: String,
+    location: SingleLine<500>,
     #[serde(default)]
-    online_url: String,
+    online_url: SingleLine<500>,
     #[serde(default)]
     visibility: String,
     #[serde(default)]
@@ -113,7 +114,7 @@ impl CircleForm {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
         CircleForm {
             name: v.name.clone(),
-            description: v.description.clone(),
+            description: MultiLine::from_stored(&v.description),
             capacity: v.capacity.to_string(),
             frequency: v.frequency.as_str().into(),
             weekday: v.weekday.clone(),
@@ -121,10 +122,10 @@ impl CircleForm {
             duration_minutes: v.duration_minutes.to_string(),
             time_zone: v.time_zone.clone(),
             anchor_date: v.anchor_date.format("%Y-%m-%d").to_string(),
-            city: opt(&v.city),
-            location: opt(&v.location),
+            city: SingleLine::from_stored(&opt(&v.city)),
+            location: SingleLine::from_stored(&opt(&v.location)),
             // Leaders see the link (the view only hides it from outsiders).
-            online_url: opt(&v.online_url),
+            online_url: SingleLine::from_stored(&opt(&v.online_url)),
             visibility: v.visibility.as_str().into(),
             status: v.status.as_str().into(),
         }
@@ -183,7 +184,7 @@ impl CircleForm {
     fn input(&self, r: &Read) -> CircleInput {
         CircleInput {
             name: self.name.clone(),
-            description: respond::text_area(&self.description),
+            description: self.description.clone(),
             capacity: r.capacity,
             visibility: r.visibility,
             frequency: self.frequency.clone(),

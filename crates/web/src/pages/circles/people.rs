@@ -162,7 +162,7 @@ async fn approve(
 #[derive(Deserialize)]
 struct ReasonInput {
     #[serde(default)]
-    reason: String,
+    reason: respond::FormText,
 }
 
 async fn decline(

@@ -66,7 +66,7 @@ async fn confirm(
 #[derive(Deserialize)]
 struct StepInInput {
     #[serde(default)]
-    reason: String,
+    reason: respond::FormText,
 }
 
 async fn start(

@@ -23,6 +23,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use domain::event::{EventKind, EventStatus};
 use domain::Money;
 use domain::TimeZone;
+use domain::{MultiLine, SingleLine};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -44,7 +45,7 @@ struct EventForm {
     #[serde(default)]
     title: String,
     #[serde(default)]
-    description: String,
+    description: MultiLine<5000>,
     #[serde(default)]
     starts_at: String,
     #[serde(default)]
@@ -56,9 +57,9 @@ struct EventForm {
     #[serde(default)]
     venue_id: String,
     #[serde(default)]
-    location: String,
+    location: SingleLine<500>,
     #[serde(default)]
-    online_url: String,
+    online_url: SingleLine<500>,
     #[serde(default)]
     capacity: String,
     #[serde(default)]
@@ -74,7 +75,7 @@ struct EventForm {
     #[serde(default)]
     registration_closes_at: String,
     #[serde(default)]
-    cancellation_policy: String,
+    cancellation_policy: MultiLine<2000>,
 }
 
 impl EventForm {
@@ -101,7 +102,7 @@ impl EventForm {
         EventForm {
             kind: v.kind.as_str().into(),
             title: v.title.clone(),
-            description: v.description.clone(),
+            description: MultiLine::from_stored(&v.description),
             starts_at: local_input(v.starts_at, zone),
             ends_at: local_input(v.ends_at, zone),
             time_zone: zone.clone(),
@@ -113,8 +114,8 @@ impl EventForm {
                 .as_ref()
                 .map(|x| x.id.to_string())
                 .unwrap_or_default(),
-            location: opt(&v.location),
-            online_url: opt(&v.online_url),
+            location: SingleLine::from_stored(&opt(&v.location)),
+            online_url: SingleLine::from_stored(&opt(&v.online_url)),
             capacity: v.capacity.to_string(),
             price: price.map(|m| m.amount_text()).unwrap_or_default(),
             currency: v.currency.clone().unwrap_or_else(|| "EUR".into()),
@@ -128,7 +129,7 @@ impl EventForm {
                 .registration_closes_at
                 .map(|t| local_input(t, zone))
                 .unwrap_or_default(),
-            cancellation_policy: opt(&v.cancellation_policy),
+            cancellation_policy: MultiLine::from_stored(&opt(&v.cancellation_policy)),
         }
     }
 
@@ -232,7 +233,7 @@ impl EventForm {
         let input = EventInput {
             kind: kind.unwrap_or(EventKind::Workshop),
             title: self.title.clone(),
-            description: respond::text_area(&self.description),
+            description: self.description.clone(),
             starts_at: self.starts_at.trim().to_owned(),
             ends_at: self.ends_at.trim().to_owned(),
             time_zone: self.time_zone.trim().to_owned(),
@@ -241,12 +242,12 @@ impl EventForm {
             online_url: Some(self.online_url.clone()),
             capacity: capacity.unwrap_or(1),
             price_minor: price.as_ref().map_or(0, Money::amount_minor),
-            currency: price.map(|p| p.currency().as_str().to_owned()),
+            currency: price.and_then(|p| SingleLine::try_from(p.currency().as_str()).ok()),
             waitlist_enabled: self.waitlist_enabled.is_some(),
             offer_hours: offer_hours.unwrap_or(None),
             registration_opens_at: opens.unwrap_or(None),
             registration_closes_at: closes.unwrap_or(None),
-            cancellation_policy: Some(respond::text_area(&self.cancellation_policy)),
+            cancellation_policy: Some(self.cancellation_policy.clone()),
             circle_id: circle_id.unwrap_or(None),
             circle_ids: Vec::new(),
         };
