@@ -100,6 +100,7 @@ actions! {
     MeetingMoved => "meeting_moved", Administration, "Meeting moved";
     MeetingCancelled => "meeting_cancelled", Administration, "Meeting cancelled";
     AttendanceRecorded => "attendance_recorded", Circle, "Attendance taken";
+    MeetingRsvp => "meeting_rsvp", Circle, "Said whether he is coming to a meeting";
     // Events.
     VenueCreated => "venue_created", Administration, "Venue added";
     EventCreated => "event_created", Administration, "Event created";

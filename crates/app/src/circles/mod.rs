@@ -18,6 +18,7 @@ mod mail;
 pub mod manage;
 pub mod meetings;
 pub mod membership;
+pub mod rsvp;
 pub mod step_in;
 
 pub use crate::authz::circle::{enter, is_member, lead, standing, InCircle, Leading, Standing};

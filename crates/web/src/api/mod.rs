@@ -11,6 +11,7 @@ mod events;
 
 pub use events::feed_routes;
 mod meetings;
+mod rsvp;
 mod safeguarding;
 mod support;
 
@@ -86,6 +87,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(circles::routes())
             .merge(safeguarding::routes())
             .merge(meetings::routes())
+            .merge(rsvp::routes())
             .merge(circle_health::routes())
             .merge(events::routes()),
     )

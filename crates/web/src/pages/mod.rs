@@ -19,6 +19,7 @@ mod path;
 mod profile;
 pub mod pwa;
 mod respond;
+mod rsvp;
 mod security;
 pub mod session;
 mod support;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(circles::routes())
         .merge(events::routes())
         .merge(meetings::routes())
+        .merge(rsvp::routes())
         .merge(health::routes())
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -29,6 +29,7 @@ mod pages_signed_in;
 mod permissions;
 mod profile;
 mod robustness;
+mod rsvp;
 mod sign_in_limits;
 mod smtp;
 mod tls;
