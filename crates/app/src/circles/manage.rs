@@ -152,6 +152,9 @@ pub struct CircleFilter {
     /// `forming`, `active` or `closed`; by default forming and active circles.
     #[param(value_type = Option<crate::api_schema::CircleStatus>)]
     pub status: Option<CircleStatus>,
+    /// Also list full circles and invitation-only ones (those the viewer may see: he is
+    /// invited or in them). Left out, the list holds only circles one can ask to join.
+    pub include_full_and_invitation_only: Option<bool>,
 }
 
 struct Valid {
@@ -642,11 +645,19 @@ pub async fn browse(
     match filter.has_open_seats {
         Some(true) => {
             q = q
-                .filter(seats_free)
+                .filter(seats_free.clone())
                 .filter(circles::Column::Status.is_in(CircleStatus::accepting()))
         }
-        Some(false) => q = q.filter(seats_free.not()),
+        Some(false) => q = q.filter(seats_free.clone().not()),
         None => {}
+    }
+    // Asking for full circles (`has_open_seats=false`) is asking to see them.
+    let hide = !filter.include_full_and_invitation_only.unwrap_or(false);
+    if hide {
+        q = q.filter(circles::Column::Visibility.eq(Visibility::Open));
+        if filter.has_open_seats != Some(false) {
+            q = q.filter(seats_free);
+        }
     }
     let rows = q.limit(limit + 1).all(&ctx.main).await?;
     let page = Page::from_rows(rows, limit, |c| c.id.to_string());

@@ -10,6 +10,7 @@
 pub mod audience;
 pub mod edit;
 pub mod errors;
+mod finding;
 pub mod feed;
 pub mod jobs;
 mod mail;

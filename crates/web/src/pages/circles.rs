@@ -189,7 +189,7 @@ struct BrowsePage {
 impl BrowsePage {
     /// Whether a filter beyond the search words is set (its fields are then shown open).
     fn narrowed(&self) -> bool {
-        ["city", "place", "weekday", "open"]
+        ["city", "place", "weekday", "open", "all"]
             .iter()
             .any(|f| !self.form.value(f).is_empty() || self.form.error(f).is_some())
     }
@@ -205,6 +205,8 @@ struct BrowseQuery {
     weekday: Option<String>,
     /// `1` for circles with a free seat only.
     open: Option<String>,
+    /// `1` to list full and invitation-only circles too.
+    all: Option<String>,
     cursor: Option<String>,
     done: Option<String>,
 }
@@ -218,6 +220,7 @@ impl BrowseQuery {
             .with("place", given(&self.place).unwrap_or(""))
             .with("weekday", given(&self.weekday).unwrap_or(""))
             .with("open", given(&self.open).unwrap_or(""))
+            .with("all", given(&self.all).unwrap_or(""))
     }
 
     fn filter(&self) -> CircleFilter {
@@ -232,13 +235,14 @@ impl BrowseQuery {
             weekday: given(&self.weekday).map(str::to_owned),
             has_open_seats: given(&self.open).map(|_| true),
             status: None,
+            include_full_and_invitation_only: given(&self.all).map(|_| true),
         }
     }
 }
 
 fn next_link(form: &FormState, cursor: &str) -> String {
     let mut link = String::from("/circles?");
-    for field in ["q", "city", "place", "weekday", "open"] {
+    for field in ["q", "city", "place", "weekday", "open", "all"] {
         link.push_str(&format!("{field}={}&", encode(form.value(field))));
     }
     link.push_str(&format!("cursor={}", encode(cursor)));

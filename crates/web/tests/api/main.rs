@@ -18,6 +18,7 @@ mod confidentiality;
 mod event_browser;
 mod event_pages;
 mod events;
+mod finding;
 mod hardening;
 mod jobs;
 mod meetings;
