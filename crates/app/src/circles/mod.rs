@@ -26,6 +26,7 @@ pub use archive::{archive, ArchiveReport};
 pub use errors::CircleError;
 pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};
 pub use invitations::{Invitation, NewInvitation};
+pub use listing::CircleOrder;
 pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
 pub use membership::{JoinQueue, JoinRequest, Membership, MyCircle};
 pub use step_in::StepIn;

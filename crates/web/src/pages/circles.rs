@@ -207,6 +207,8 @@ struct BrowseQuery {
     open: Option<String>,
     /// `1` to list full and invitation-only circles too.
     all: Option<String>,
+    /// `next_meeting` for the circle meeting soonest first; blank: oldest first.
+    sort: Option<String>,
     cursor: Option<String>,
     done: Option<String>,
 }
@@ -221,6 +223,7 @@ impl BrowseQuery {
             .with("weekday", given(&self.weekday).unwrap_or(""))
             .with("open", given(&self.open).unwrap_or(""))
             .with("all", given(&self.all).unwrap_or(""))
+            .with("sort", given(&self.sort).unwrap_or(""))
     }
 
     fn filter(&self) -> CircleFilter {
@@ -236,13 +239,17 @@ impl BrowseQuery {
             has_open_seats: given(&self.open).map(|_| true),
             status: None,
             include_full_and_invitation_only: given(&self.all).map(|_| true),
+            sort: match given(&self.sort) {
+                Some("next_meeting") => Some(circles::CircleOrder::NextMeeting),
+                _ => None,
+            },
         }
     }
 }
 
 fn next_link(form: &FormState, cursor: &str) -> String {
     let mut link = String::from("/circles?");
-    for field in ["q", "city", "place", "weekday", "open", "all"] {
+    for field in ["q", "city", "place", "weekday", "open", "all", "sort"] {
         link.push_str(&format!("{field}={}&", encode(form.value(field))));
     }
     link.push_str(&format!("cursor={}", encode(cursor)));

@@ -101,7 +101,71 @@ async fn full_and_invitation_only_circles_only_when_asked(app: TestApp) {
     assert!(html.contains("id=\"all\" name=\"all\" type=\"checkbox\" value=\"1\" checked"));
 }
 
+async fn circles_in_the_order_of_their_next_meeting(app: TestApp) {
+    let admin = app.admin().await;
+    let fac = app.facilitator(&admin, "Frank Facilitator").await;
+    let reader = app.named("Rita Reader").await;
+    let mut ids = Vec::new();
+    for name in ["Alpha Circle", "Bravo Circle", "Charlie Circle"] {
+        let c = app.create_circle(&fac, circle_body(name, 8)).await;
+        ids.push(c["id"].as_str().unwrap().to_owned());
+    }
+    // Alpha plans nothing; Charlie meets before Bravo; a cancelled meeting does not count.
+    app.meeting_at(&fac, &ids[1], app.now() + chrono::Duration::days(5))
+        .await;
+    app.meeting_at(&fac, &ids[2], app.now() + chrono::Duration::days(2))
+        .await;
+    let soon = app
+        .meeting_at(&fac, &ids[1], app.now() + chrono::Duration::days(1))
+        .await;
+    ok_json(
+        app.post_as(
+            &fac.access_token,
+            &format!("/api/v1/meetings/{soon}/cancel"),
+            json!({}),
+        )
+        .await,
+    )
+    .await;
+    let names = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = |q: String| {
+        let (app, token) = (&app, reader.access_token.clone());
+        async move { app.get_json(&token, &format!("/api/v1/circles{q}")).await }
+    };
+    assert_eq!(
+        names(&list(String::new()).await),
+        ["Alpha Circle", "Bravo Circle", "Charlie Circle"]
+    );
+    let first = list("?sort=next_meeting&limit=2".into()).await;
+    assert_eq!(names(&first), ["Charlie Circle", "Bravo Circle"]);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let rest = list(format!("?sort=next_meeting&limit=2&cursor={cursor}")).await;
+    assert_eq!(names(&rest), ["Alpha Circle"]);
+    assert!(rest["next_cursor"].is_null());
+    let res = app
+        .get_as(&reader.access_token, "/api/v1/circles?sort=next_meeting&cursor=x")
+        .await;
+    assert_eq!(
+        refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "validation_failed"
+    );
+
+    let rita = Person::of(&app, &reader).await;
+    let html = rita.page("/circles?sort=next_meeting").await;
+    let at = |name: &str| html.find(name).unwrap_or_else(|| panic!("{name} in {html}"));
+    assert!(at("Charlie Circle") < at("Bravo Circle") && at("Bravo Circle") < at("Alpha Circle"));
+    assert!(html.contains("<option value=\"next_meeting\" selected>"));
+}
+
 crate::on_both_backends!(
+    circles_in_the_order_of_their_next_meeting,
     events_by_city_and_online,
     full_and_invitation_only_circles_only_when_asked,
 );
