@@ -7,6 +7,7 @@
 //! pages only choose which forms to offer and show the use case's answer.
 
 mod archive;
+mod co_facilitators;
 mod form;
 mod people;
 mod step_in;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/circles/{id}/members/{user_id}/remove", post(remove))
         .merge(form::routes())
         .merge(archive::routes())
+        .merge(co_facilitators::routes())
         .merge(people::routes())
         .merge(step_in::routes())
 }

@@ -10,6 +10,7 @@ mod chart;
 mod circles;
 mod error;
 mod events;
+mod facilitators;
 mod format;
 mod health;
 mod home;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(profile::routes())
         .merge(admin::routes())
         .merge(certifications::routes())
+        .merge(facilitators::routes())
         .merge(support::routes())
         .merge(audit::routes())
         .merge(circles::routes())

@@ -21,6 +21,7 @@ mod events;
 mod finding;
 mod hardening;
 mod jobs;
+mod leaders;
 mod meetings;
 mod mfa;
 mod offline;
