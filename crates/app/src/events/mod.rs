@@ -17,6 +17,7 @@ mod mail;
 pub mod manage;
 pub mod registration;
 pub mod roster;
+pub mod venues;
 pub mod view;
 
 pub use crate::authz::event::{organise, Organising};

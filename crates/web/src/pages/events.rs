@@ -8,6 +8,7 @@
 mod door;
 mod form;
 mod mine;
+mod venues;
 
 pub(super) use mine::{my_events, MyEvent};
 
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(form::routes())
         .merge(door::routes())
         .merge(mine::routes())
+        .merge(venues::routes())
 }
 
 /// Where an event happens, as a line: venue, place, or online.
@@ -157,6 +159,8 @@ struct BrowsePage {
     events: Vec<EventCard>,
     next: Option<String>,
     may_create: bool,
+    /// May add and change venues (Program Team, Admins).
+    manages_venues: bool,
     /// Showing a later page: offer the way back to the start.
     later_page: bool,
 }
@@ -241,6 +245,7 @@ async fn browse(
         events: found.iter().map(EventCard::from).collect(),
         next,
         may_create: app::events::audience::may_create(&s.ctx, &actor).await?,
+        manages_venues: actor.can(domain::Permission::CreateProgrammeEvents),
         later_page: after.is_some(),
     })
 }

@@ -112,7 +112,65 @@ async fn facilitators_list_for_the_program_team(app: TestApp) {
     assert!(html.contains("Soon Expiring") && !html.contains("Lasting Leader"), "{html}");
 }
 
+async fn venues_through_the_pages(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm_user = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let member = app.named("Mo Member").await;
+    let ptm = Person::of(&app, &ptm_user).await;
+    let mo = Person::of(&app, &member).await;
+    assert_eq!(mo.get("/venues").await.status(), StatusCode::FORBIDDEN);
+    assert!(ptm.page("/events").await.contains("href=\"/venues\""));
+
+    // Every problem at once, what was typed kept.
+    let html = ptm
+        .submit_refused(
+            "/venues",
+            "/venues",
+            &[("name", "x"), ("address", "Mill lane 1"), ("capacity", "lots")],
+        )
+        .await;
+    assert!(html.contains("id=\"name-error\"") && html.contains("id=\"capacity-error\""), "{html}");
+    assert!(html.contains("value=\"Mill lane 1\""));
+    let (_, html) = ptm
+        .submit_ok(
+            "/venues",
+            "/venues",
+            &[("name", "Old Mill"), ("address", "Mill lane 1"), ("capacity", "30")],
+        )
+        .await;
+    assert!(html.contains("The venue is added") && html.contains("Old Mill"), "{html}");
+    let venues = app.get_json(&ptm_user.access_token, "/api/v1/venues").await;
+    let id = venues[0]["id"].as_str().unwrap().to_owned();
+
+    let edit = format!("/venues/{id}/edit");
+    let html = ptm.page(&edit).await;
+    assert!(html.contains("value=\"Old Mill\"") && html.contains("value=\"30\""));
+    let (_, html) = ptm
+        .submit_ok(
+            &edit,
+            &edit,
+            &[("name", "New Mill"), ("address", "Mill lane 2"), ("capacity", "45")],
+        )
+        .await;
+    assert!(html.contains("The venue is saved") && html.contains("New Mill"), "{html}");
+    let venues = app.get_json(&ptm_user.access_token, "/api/v1/venues").await;
+    assert_eq!(venues[0]["capacity"], 45);
+    assert_eq!(venues[0]["address"], "Mill lane 2");
+
+    let res = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/venues/{id}"),
+            Some(&member.access_token),
+            Some(json!({ "name": "Mine", "capacity": 3 })),
+        )
+        .await;
+    assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
+    assert!(app.audit_actions().await.contains(&"venue_updated".to_owned()));
+}
+
 crate::on_both_backends!(
+    venues_through_the_pages,
     co_facilitators_through_the_pages,
     facilitators_list_for_the_program_team,
 );
