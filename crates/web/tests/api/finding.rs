@@ -169,3 +169,17 @@ crate::on_both_backends!(
     events_by_city_and_online,
     full_and_invitation_only_circles_only_when_asked,
 );
+
+/// The landing page promises only what the product does: there is no messaging, so no
+/// encrypted messages are promised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_landing_page_promises_only_what_works() {
+    let app = crate::helpers::sqlite_app().await;
+    let html = app.get("/").await.text().await.unwrap();
+    for promise in ["Messages are encrypted", "stay in touch"] {
+        assert!(!html.contains(promise), "{promise:?} is not a feature: {html}");
+    }
+    for feature in ["ask to join", "say whether you are coming", "calendar feed"] {
+        assert!(html.contains(feature), "{feature:?} in {html}");
+    }
+}
