@@ -155,7 +155,12 @@ fn entry_zone(entry: &CalendarEntry) -> Option<(&str, chrono_tz::Tz)> {
 
 /// A start or end on the clock of its zone (`NAME;TZID=Europe/Berlin:20261205T190000`), or
 /// in UTC without one.
-fn push_zoned(out: &mut String, name: &str, at: DateTime<Utc>, zone: Option<(&str, chrono_tz::Tz)>) {
+fn push_zoned(
+    out: &mut String,
+    name: &str,
+    at: DateTime<Utc>,
+    zone: Option<(&str, chrono_tz::Tz)>,
+) {
     match zone {
         Some((zone_name, tz)) => push_line(
             out,

@@ -3,10 +3,12 @@
 //! clear message per problem.
 
 mod metrics;
+mod organisation;
 mod server;
 
 pub(crate) use metrics::min_token_len as metrics_token_min_len;
 pub use metrics::MetricsSettings;
+pub use organisation::OrganisationSettings;
 pub use server::ServerSettings;
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -65,6 +67,7 @@ pub struct Settings {
     pub circles: CircleSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub organisation: OrganisationSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -243,6 +246,7 @@ impl Default for Settings {
                 level: "info,sqlx=warn,sea_orm=warn".into(),
             },
             metrics: MetricsSettings::default(),
+            organisation: OrganisationSettings::default(),
         }
     }
 }
@@ -401,6 +405,7 @@ impl Settings {
         }
         p.extend(self.session_problems());
         p.extend(self.metrics.problems());
+        p.extend(self.organisation.problems());
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             p.push(format!(
                 "email.from = {:?}: must be an address like \"Circles <no-reply@example.org>\"",

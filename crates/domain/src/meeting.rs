@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn an_rsvp_is_coming_or_not_coming() {
-        assert_eq!(RsvpAnswer::parse_input("not_coming"), Ok(RsvpAnswer::NotComing));
+        assert_eq!(
+            RsvpAnswer::parse_input("not_coming"),
+            Ok(RsvpAnswer::NotComing)
+        );
         for bad in ["", "maybe", "Coming"] {
             assert!(RsvpAnswer::parse_input(bad).is_err(), "{bad:?}");
         }

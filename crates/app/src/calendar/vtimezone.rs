@@ -64,7 +64,11 @@ fn transitions(tz: Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(DateTim
                     hi = mid;
                 }
             }
-            out.push((DateTime::from_timestamp(hi, 0).unwrap_or(next), before, after));
+            out.push((
+                DateTime::from_timestamp(hi, 0).unwrap_or(next),
+                before,
+                after,
+            ));
             before = after;
         }
         t = next;
@@ -108,7 +112,11 @@ impl ZonesUsed {
             };
             observance(&mut lines, initial_kind, from, initial, initial);
             for (at, before, after) in changes {
-                let kind = if after > before { "DAYLIGHT" } else { "STANDARD" };
+                let kind = if after > before {
+                    "DAYLIGHT"
+                } else {
+                    "STANDARD"
+                };
                 observance(&mut lines, kind, at, before, after);
             }
             lines.push("END:VTIMEZONE".to_owned());
@@ -166,7 +174,10 @@ mod tests {
         used.note("Europe/Berlin", tz, utc("2026-12-05T18:00:00Z"));
         let lines = used.components();
         let text = lines.join("\n");
-        assert!(text.starts_with("BEGIN:VTIMEZONE\nTZID:Europe/Berlin\nBEGIN:STANDARD\n"), "{text}");
+        assert!(
+            text.starts_with("BEGIN:VTIMEZONE\nTZID:Europe/Berlin\nBEGIN:STANDARD\n"),
+            "{text}"
+        );
         assert!(text.contains(
             "BEGIN:DAYLIGHT\nDTSTART:20260329T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nEND:DAYLIGHT"
         ), "{text}");
@@ -179,7 +190,11 @@ mod tests {
     #[test]
     fn a_zone_without_daylight_time_has_one_observance() {
         let mut used = ZonesUsed::default();
-        used.note("Asia/Kolkata", zone("Asia/Kolkata").unwrap(), utc("2026-06-01T10:00:00Z"));
+        used.note(
+            "Asia/Kolkata",
+            zone("Asia/Kolkata").unwrap(),
+            utc("2026-06-01T10:00:00Z"),
+        );
         let text = used.components().join("\n");
         assert_eq!(text.matches("BEGIN:STANDARD").count(), 1, "{text}");
         assert!(!text.contains("DAYLIGHT"));

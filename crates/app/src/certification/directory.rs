@@ -119,7 +119,11 @@ pub async fn facilitators(
         })
         .filter(|f| !expiring_only || f.expiring_soon)
         .collect();
-    out.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.user_id.cmp(&b.user_id)));
+    out.sort_by(|a, b| {
+        a.display_name
+            .cmp(&b.display_name)
+            .then(a.user_id.cmp(&b.user_id))
+    });
     Ok(out)
 }
 

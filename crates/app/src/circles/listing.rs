@@ -5,15 +5,15 @@
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::meetings;
-use db::sea_orm::sea_query::{Func, NullOrdering, Order, SimpleExpr, SubQueryStatement};
-use db::sea_orm::{QueryOrder, Select};
-use domain::meeting::MeetingStatus;
-use serde::Deserialize;
 use db::main_db::{circle_invitations as invitations, circle_memberships as memberships};
 use db::main_db::{circles, users};
 use db::sea_orm::sea_query::{Expr, Query};
+use db::sea_orm::sea_query::{Func, NullOrdering, Order, SimpleExpr, SubQueryStatement};
 use db::sea_orm::{ColumnTrait, Condition, EntityTrait};
+use db::sea_orm::{QueryOrder, Select};
 use domain::circle::{MembershipStatus, Visibility};
+use domain::meeting::MeetingStatus;
+use serde::Deserialize;
 use uuid::Uuid;
 
 /// The condition on `circles` rows that `user_id` may see in a listing.
@@ -56,7 +56,10 @@ pub enum CircleOrder {
 
 /// Orders `q` by each circle's next scheduled meeting after `now` (none planned: last),
 /// then by id so the order is stable.
-pub(super) fn by_next_meeting(q: Select<circles::Entity>, now: DateTime<Utc>) -> Select<circles::Entity> {
+pub(super) fn by_next_meeting(
+    q: Select<circles::Entity>,
+    now: DateTime<Utc>,
+) -> Select<circles::Entity> {
     let next = Query::select()
         .expr(Func::min(Expr::col((
             meetings::Entity,
@@ -67,7 +70,9 @@ pub(super) fn by_next_meeting(q: Select<circles::Entity>, now: DateTime<Utc>) ->
             Expr::col((meetings::Entity, meetings::Column::CircleId))
                 .equals((circles::Entity, circles::Column::Id)),
         )
-        .and_where(Expr::col((meetings::Entity, meetings::Column::Status)).eq(MeetingStatus::Scheduled))
+        .and_where(
+            Expr::col((meetings::Entity, meetings::Column::Status)).eq(MeetingStatus::Scheduled),
+        )
         .and_where(Expr::col((meetings::Entity, meetings::Column::StartsAt)).gt(now))
         .to_owned();
     q.order_by_with_nulls(

@@ -589,7 +589,8 @@ pub async fn browse(
 ) -> Result<Page<CircleView>> {
     let limit = page.limit()?;
     let order = filter.sort.unwrap_or_default();
-    let mut q = circles::Entity::find().filter(super::listing::listable_to(ctx, g.actor_id()).await?);
+    let mut q =
+        circles::Entity::find().filter(super::listing::listable_to(ctx, g.actor_id()).await?);
     let mut skip = 0;
     match order {
         CircleOrder::Oldest => q = q.order_by_asc(circles::Column::Id),

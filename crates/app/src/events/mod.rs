@@ -10,8 +10,8 @@
 pub mod audience;
 pub mod edit;
 pub mod errors;
-mod finding;
 pub mod feed;
+mod finding;
 pub mod jobs;
 mod mail;
 pub mod manage;

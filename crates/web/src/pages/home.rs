@@ -1,13 +1,13 @@
 //! The landing page for visitors and the dashboard for signed-in people.
 
 use super::layout::Layout;
+use super::respond::{self, DoneQuery};
 use super::session::{MaybeUser, PageMeta, SignedIn};
 use super::PageResult;
 use crate::state::AppState;
 use app::accounts::{self, Profile};
 use app::circles::{membership, MyCircle};
 use askama::Template;
-use super::respond::{self, DoneQuery};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use domain::circle::MembershipStatus;

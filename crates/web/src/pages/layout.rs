@@ -87,7 +87,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "/certifications",
             "Certifications",
         ),
-        (Permission::CertifyFacilitators, "/facilitators", "Facilitators"),
+        (
+            Permission::CertifyFacilitators,
+            "/facilitators",
+            "Facilitators",
+        ),
         (Permission::AssistAccounts, "/support", "Support"),
         (
             Permission::ViewOrgReports,

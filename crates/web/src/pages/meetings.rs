@@ -178,8 +178,7 @@ impl MeetingsPage {
             .iter()
             .map(|m| MeetingLine::new(m, &circle.time_zone, now))
             .collect();
-        let (mut past, mut upcoming): (Vec<_>, Vec<_>) =
-            lines.into_iter().partition(|m| m.started);
+        let (mut past, mut upcoming): (Vec<_>, Vec<_>) = lines.into_iter().partition(|m| m.started);
         past.reverse();
         if circle.viewer_leads {
             let lead = circles::lead(&s.ctx, actor, id).await?;
@@ -397,10 +396,7 @@ async fn cancel(
 
 const ATTENDANCE_NOTICES: &[(&str, &str)] = &[
     ("saved", "Attendance is saved."),
-    (
-        "all_present",
-        "Everyone not marked yet is marked present.",
-    ),
+    ("all_present", "Everyone not marked yet is marked present."),
 ];
 
 /// One member's line of the attendance form.

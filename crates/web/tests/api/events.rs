@@ -731,7 +731,10 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
         }
         other => panic!("DTSTART without its zone: {other:?}\n{text}"),
     }
-    assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"), "{text}");
+    assert!(
+        text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"),
+        "{text}"
+    );
     assert!(text.contains("TZOFFSETTO:+0200") && text.contains("TZOFFSETTO:+0100"));
     assert!(text.contains("DTEND;TZID=Europe/Berlin:"), "{text}");
     assert!(event

@@ -49,7 +49,11 @@ async fn events_by_city_and_online(app: TestApp) {
         async move { titles(&app.get_json(&token, &format!("/api/v1/events{q}")).await) }
     };
     assert_eq!(find("?city=BERLIN").await, ["Berlin workshop"]);
-    assert_eq!(find("?city=hamburg").await, ["Hamburg day"], "by the venue's address");
+    assert_eq!(
+        find("?city=hamburg").await,
+        ["Hamburg day"],
+        "by the venue's address"
+    );
     assert_eq!(find("?online=true").await, ["Online evening"]);
     assert_eq!(
         find("?online=false").await,
@@ -57,7 +61,10 @@ async fn events_by_city_and_online(app: TestApp) {
     );
     assert!(find("?city=hamburg&online=true").await.is_empty());
     let res = app
-        .get_as(&member.access_token, &format!("/api/v1/events?city={}", "x".repeat(101)))
+        .get_as(
+            &member.access_token,
+            &format!("/api/v1/events?city={}", "x".repeat(101)),
+        )
         .await;
     assert_eq!(
         refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -66,10 +73,19 @@ async fn events_by_city_and_online(app: TestApp) {
 
     let mo = Person::of(&app, &member).await;
     let html = mo.page("/events?city=hamburg").await;
-    assert!(html.contains("Hamburg day") && !html.contains("Berlin workshop"), "{html}");
-    assert!(html.contains("value=\"hamburg\""), "the filter keeps what was typed");
+    assert!(
+        html.contains("Hamburg day") && !html.contains("Berlin workshop"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"hamburg\""),
+        "the filter keeps what was typed"
+    );
     let html = mo.page("/events?place=online").await;
-    assert!(html.contains("Online evening") && !html.contains("Hamburg day"), "{html}");
+    assert!(
+        html.contains("Online evening") && !html.contains("Hamburg day"),
+        "{html}"
+    );
     assert!(html.contains("<option value=\"online\" selected>"));
 }
 
@@ -78,11 +94,15 @@ async fn full_and_invitation_only_circles_only_when_asked(app: TestApp) {
     let fac = app.facilitator(&admin, "Frank Facilitator").await;
     let joe = app.named("Joe Member").await;
     let reader = app.named("Rita Reader").await;
-    app.create_circle(&fac, circle_body("Open Tuesdays", 8)).await;
-    let full = app.create_circle(&fac, circle_body("Small Full Circle", 2)).await;
+    app.create_circle(&fac, circle_body("Open Tuesdays", 8))
+        .await;
+    let full = app
+        .create_circle(&fac, circle_body("Small Full Circle", 2))
+        .await;
     let full_id = full["id"].as_str().unwrap().to_owned();
     app.join(&fac, &joe, &full_id).await;
-    app.join(&fac, &app.named("Sam Member").await, &full_id).await;
+    app.join(&fac, &app.named("Sam Member").await, &full_id)
+        .await;
     let mut private = circle_body("Invited Only", 8);
     private["visibility"] = json!("invitation_only");
     let private = app.create_circle(&fac, private).await;
@@ -97,7 +117,10 @@ async fn full_and_invitation_only_circles_only_when_asked(app: TestApp) {
     assert!(!html.contains("Small Full Circle") && !html.contains("Invited Only"));
     assert!(html.contains("Show full and invitation-only circles too"));
     let html = rita.page("/circles?all=1").await;
-    assert!(html.contains("Small Full Circle") && html.contains("Invited Only"), "{html}");
+    assert!(
+        html.contains("Small Full Circle") && html.contains("Invited Only"),
+        "{html}"
+    );
     assert!(html.contains("id=\"all\" name=\"all\" type=\"checkbox\" value=\"1\" checked"));
 }
 
@@ -150,7 +173,10 @@ async fn circles_in_the_order_of_their_next_meeting(app: TestApp) {
     assert_eq!(names(&rest), ["Alpha Circle"]);
     assert!(rest["next_cursor"].is_null());
     let res = app
-        .get_as(&reader.access_token, "/api/v1/circles?sort=next_meeting&cursor=x")
+        .get_as(
+            &reader.access_token,
+            "/api/v1/circles?sort=next_meeting&cursor=x",
+        )
         .await;
     assert_eq!(
         refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -159,7 +185,10 @@ async fn circles_in_the_order_of_their_next_meeting(app: TestApp) {
 
     let rita = Person::of(&app, &reader).await;
     let html = rita.page("/circles?sort=next_meeting").await;
-    let at = |name: &str| html.find(name).unwrap_or_else(|| panic!("{name} in {html}"));
+    let at = |name: &str| {
+        html.find(name)
+            .unwrap_or_else(|| panic!("{name} in {html}"))
+    };
     assert!(at("Charlie Circle") < at("Bravo Circle") && at("Bravo Circle") < at("Alpha Circle"));
     assert!(html.contains("<option value=\"next_meeting\" selected>"));
 }
@@ -177,7 +206,10 @@ async fn the_landing_page_promises_only_what_works() {
     let app = crate::helpers::sqlite_app().await;
     let html = app.get("/").await.text().await.unwrap();
     for promise in ["Messages are encrypted", "stay in touch"] {
-        assert!(!html.contains(promise), "{promise:?} is not a feature: {html}");
+        assert!(
+            !html.contains(promise),
+            "{promise:?} is not a feature: {html}"
+        );
     }
     for feature in ["ask to join", "say whether you are coming", "calendar feed"] {
         assert!(html.contains(feature), "{feature:?} in {html}");

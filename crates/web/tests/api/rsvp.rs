@@ -28,8 +28,12 @@ async fn members_answer_and_leaders_see_who_comes(app: TestApp) {
         .to_owned();
     app.join(&fac, &joe, &id).await;
     app.join(&fac, &sam, &id).await;
-    let later = app.meeting_at(&fac, &id, app.now() + Duration::days(3)).await;
-    let next = app.meeting_at(&fac, &id, app.now() + Duration::days(1)).await;
+    let later = app
+        .meeting_at(&fac, &id, app.now() + Duration::days(3))
+        .await;
+    let next = app
+        .meeting_at(&fac, &id, app.now() + Duration::days(1))
+        .await;
 
     // Each member sees the soonest meeting of his circle, unanswered; outsiders see none.
     let mine = app.next_meetings(&joe).await;
@@ -82,7 +86,11 @@ async fn members_answer_and_leaders_see_who_comes(app: TestApp) {
     let res = app.rsvp(&sam, &next, "coming").await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "rsvp_closed");
     let mine = app.next_meetings(&sam).await;
-    assert_eq!(mine[0]["meeting_id"], next.as_str(), "still on, until it ends");
+    assert_eq!(
+        mine[0]["meeting_id"],
+        next.as_str(),
+        "still on, until it ends"
+    );
     assert_eq!(mine[0]["rsvp_open"], false);
     assert_eq!(mine[0]["my_answer"], "not_coming");
     // After it ended, the next one is shown.
@@ -92,7 +100,10 @@ async fn members_answer_and_leaders_see_who_comes(app: TestApp) {
         app.signed_in_again(&joe).await,
         app.signed_in_again(&fac).await,
     );
-    assert_eq!(app.next_meetings(&sam).await[0]["meeting_id"], later.as_str());
+    assert_eq!(
+        app.next_meetings(&sam).await[0]["meeting_id"],
+        later.as_str()
+    );
 
     // A cancelled meeting takes no answer.
     ok_json(
@@ -105,7 +116,10 @@ async fn members_answer_and_leaders_see_who_comes(app: TestApp) {
     )
     .await;
     let res = app.rsvp(&joe, &later, "coming").await;
-    assert_eq!(refused(res, StatusCode::CONFLICT).await, "meeting_cancelled");
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "meeting_cancelled"
+    );
     assert_eq!(app.next_meetings(&joe).await, json!([]));
 }
 
@@ -120,28 +134,40 @@ async fn mark_all_present_keeps_given_marks(app: TestApp) {
         .to_owned();
     app.join(&fac, &joe, &id).await;
     app.join(&fac, &sam, &id).await;
-    let coming = app.meeting_at(&fac, &id, app.now() + Duration::days(1)).await;
+    let coming = app
+        .meeting_at(&fac, &id, app.now() + Duration::days(1))
+        .await;
     let res = app.mark_all_present(&fac, &coming).await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "meeting_not_started"
     );
 
-    let past = app.meeting_at(&fac, &id, app.now() - Duration::hours(3)).await;
+    let past = app
+        .meeting_at(&fac, &id, app.now() - Duration::hours(3))
+        .await;
     let res = app.mark_all_present(&joe, &past).await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
     ok_json(
-        app.record_attendance(&fac, &past, json!([{ "user_id": sam.id, "status": "excused" }]))
-            .await,
+        app.record_attendance(
+            &fac,
+            &past,
+            json!([{ "user_id": sam.id, "status": "excused" }]),
+        )
+        .await,
     )
     .await;
     let done = ok_json(app.mark_all_present(&fac, &past).await).await;
     assert_eq!(done["marked"], 1, "only Joe was unmarked");
     let again = ok_json(app.mark_all_present(&fac, &past).await).await;
     assert_eq!(again["marked"], 0);
-    let joe_history = app.get_json(&joe.access_token, "/api/v1/me/attendance").await;
+    let joe_history = app
+        .get_json(&joe.access_token, "/api/v1/me/attendance")
+        .await;
     assert_eq!(joe_history[0]["status"], "present");
-    let sam_history = app.get_json(&sam.access_token, "/api/v1/me/attendance").await;
+    let sam_history = app
+        .get_json(&sam.access_token, "/api/v1/me/attendance")
+        .await;
     assert_eq!(sam_history[0]["status"], "excused", "a given mark stays");
 }
 
@@ -149,7 +175,9 @@ async fn next_meeting_and_rsvp_on_the_pages(app: TestApp) {
     let admin = app.admin().await;
     let fac_user = app.facilitator(&admin, "Frank Facilitator").await;
     let joe_user = app.named("Joe Member").await;
-    let id = app.create_circle(&fac_user, circle_body("Tuesday Men", 8)).await["id"]
+    let id = app
+        .create_circle(&fac_user, circle_body("Tuesday Men", 8))
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -179,7 +207,10 @@ async fn next_meeting_and_rsvp_on_the_pages(app: TestApp) {
         .await;
     assert!(to.starts_with("/home"), "{to}");
     assert!(html.contains("Your answer is saved."));
-    assert!(html.contains("Your answer: <span class=\"tag ok\">Coming</span>"), "{html}");
+    assert!(
+        html.contains("Your answer: <span class=\"tag ok\">Coming</span>"),
+        "{html}"
+    );
 
     let (to, html) = joe
         .submit_ok(
@@ -208,7 +239,10 @@ async fn next_meeting_and_rsvp_on_the_pages(app: TestApp) {
         .await;
     assert!(html.contains("Everyone not marked yet is marked present."));
     assert!(html.contains("checked"), "{html}");
-    assert!(!html.contains("Mark all present</button>"), "nobody left to mark");
+    assert!(
+        !html.contains("Mark all present</button>"),
+        "nobody left to mark"
+    );
 }
 
 crate::on_both_backends!(

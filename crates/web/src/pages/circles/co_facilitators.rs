@@ -6,8 +6,8 @@
 use crate::pages::layout::Layout;
 use crate::pages::respond::{self, render, DoneQuery, Empty};
 use crate::pages::session::{Form, PageMeta, SignedIn};
-use crate::pages::Path;
 use crate::pages::PageResult;
+use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::Actor;
 use app::certification::directory;
@@ -24,12 +24,18 @@ use uuid::Uuid;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/circles/{id}/co-facilitators", get(page).post(add))
-        .route("/circles/{id}/co-facilitators/{user_id}/remove", post(remove))
+        .route(
+            "/circles/{id}/co-facilitators/{user_id}/remove",
+            post(remove),
+        )
 }
 
 const NOTICES: &[(&str, &str)] = &[
     ("added", "The co-facilitator is added and told by email."),
-    ("removed", "The co-facilitator no longer leads the circle and is told by email."),
+    (
+        "removed",
+        "The co-facilitator no longer leads the circle and is told by email.",
+    ),
 ];
 
 struct LeaderLine {

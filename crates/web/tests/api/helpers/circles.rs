@@ -159,8 +159,11 @@ impl TestApp {
 
     /// Who said what for `meeting`, as `by` asks (leaders only).
     pub async fn rsvps_of(&self, by: &User, meeting: &str) -> Response {
-        self.get_as(&by.access_token, &format!("/api/v1/meetings/{meeting}/rsvps"))
-            .await
+        self.get_as(
+            &by.access_token,
+            &format!("/api/v1/meetings/{meeting}/rsvps"),
+        )
+        .await
     }
 
     /// `who`'s next meeting in each of his circles.
