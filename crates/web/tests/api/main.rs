@@ -32,6 +32,7 @@ mod permissions;
 mod profile;
 mod robustness;
 mod rsvp;
+mod rsvp_browser;
 mod sign_in_limits;
 mod smtp;
 mod tls;
