@@ -1,8 +1,11 @@
 //! iCalendar (RFC 5545) output for calendar feeds and single-event `.ics` downloads.
 //!
 //! Pure formatting: callers turn events and circle meetings into [`CalendarEntry`] values and
-//! [`calendar`] writes the text. All times are written in UTC (`...Z` form) so the output needs
-//! no `VTIMEZONE` blocks; every client converts to the reader's own zone.
+//! [`calendar`] writes the text. An entry planned in a known IANA zone is written on that
+//! zone's clock (`DTSTART;TZID=…`) with a `VTIMEZONE` for the zone, as docs/events.md
+//! promises; others (and `DTSTAMP`, `LAST-MODIFIED`) are written in UTC.
+
+mod vtimezone;
 
 use chrono::{DateTime, Utc};
 
@@ -67,6 +70,9 @@ pub struct CalendarEntry {
     pub sequence: u32,
     /// When the event was last changed; written as `LAST-MODIFIED`.
     pub updated_at: DateTime<Utc>,
+    /// The IANA zone it is planned in; its times are written on that clock. None, or a
+    /// zone the database does not know: written in UTC.
+    pub time_zone: Option<String>,
 }
 
 /// Writes a complete `VCALENDAR` named `name` holding one `VEVENT` per entry.
@@ -93,6 +99,16 @@ pub fn calendar(name: &str, entries: &[CalendarEntry], now: DateTime<Utc>) -> St
         &format!("REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}"),
     );
     push_line(&mut out, &format!("X-PUBLISHED-TTL:{REFRESH_INTERVAL}"));
+    let mut zones = vtimezone::ZonesUsed::default();
+    for entry in entries {
+        if let Some((name, tz)) = entry_zone(entry) {
+            zones.note(name, tz, entry.starts_at);
+            zones.note(name, tz, entry.ends_at);
+        }
+    }
+    for line in zones.components() {
+        push_line(&mut out, &line);
+    }
     for entry in entries {
         push_event(&mut out, entry, now);
     }
@@ -104,11 +120,12 @@ fn push_event(out: &mut String, entry: &CalendarEntry, now: DateTime<Utc>) {
     push_line(out, "BEGIN:VEVENT");
     push_text(out, "UID", &entry.uid);
     push_time(out, "DTSTAMP", now);
-    push_time(out, "DTSTART", entry.starts_at);
+    let zone = entry_zone(entry);
+    push_zoned(out, "DTSTART", entry.starts_at, zone);
     // RFC 5545 §3.8.2.2 requires DTEND to be later than DTSTART; a client may reject the whole
     // event otherwise. Leaving it out is valid and shows a zero-length event instead.
     if entry.ends_at > entry.starts_at {
-        push_time(out, "DTEND", entry.ends_at);
+        push_zoned(out, "DTEND", entry.ends_at, zone);
     }
     push_text(out, "SUMMARY", &entry.summary);
     if let Some(description) = non_empty(&entry.description) {
@@ -128,6 +145,29 @@ fn push_event(out: &mut String, entry: &CalendarEntry, now: DateTime<Utc>) {
     push_line(out, &format!("SEQUENCE:{}", entry.sequence));
     push_time(out, "LAST-MODIFIED", entry.updated_at);
     push_line(out, "END:VEVENT");
+}
+
+/// The entry's zone, when it names one the time-zone database knows.
+fn entry_zone(entry: &CalendarEntry) -> Option<(&str, chrono_tz::Tz)> {
+    let name = entry.time_zone.as_deref()?;
+    Some((name, vtimezone::zone(name)?))
+}
+
+/// A start or end on the clock of its zone (`NAME;TZID=Europe/Berlin:20261205T190000`), or
+/// in UTC without one.
+fn push_zoned(
+    out: &mut String,
+    name: &str,
+    at: DateTime<Utc>,
+    zone: Option<(&str, chrono_tz::Tz)>,
+) {
+    match zone {
+        Some((zone_name, tz)) => push_line(
+            out,
+            &format!("{name};TZID={zone_name}:{}", vtimezone::local(tz, at)),
+        ),
+        None => push_time(out, name, at),
+    }
 }
 
 /// `None` for an absent or empty value: an empty `DESCRIPTION:` line says nothing.
@@ -214,6 +254,7 @@ mod tests {
             status: EntryStatus::Confirmed,
             sequence: 0,
             updated_at: at(2025, 3, 1, 9, 15),
+            time_zone: None,
         }
     }
 
@@ -487,6 +528,7 @@ mod tests {
                 status: EntryStatus::Confirmed,
                 sequence: 0,
                 updated_at: at(2025, 3, 1, 9, 15),
+                time_zone: None,
             },
             CalendarEntry {
                 uid: "event-0195b3a2-0000-7000-8000-000000000002@circles.example".to_owned(),
@@ -500,6 +542,7 @@ mod tests {
                 status: EntryStatus::Tentative,
                 sequence: 7,
                 updated_at: at(2025, 4, 20, 12, 5),
+                time_zone: None,
             },
             CalendarEntry {
                 uid: "meeting-0195b3a2-0000-7000-8000-000000000003@circles.example".to_owned(),
@@ -512,6 +555,7 @@ mod tests {
                 status: EntryStatus::Cancelled,
                 sequence: 2,
                 updated_at: at(2025, 4, 1, 7, 0),
+                time_zone: None,
             },
         ];
         let text = calendar("Mein Kalender – Circles", &entries, now);

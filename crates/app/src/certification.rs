@@ -5,6 +5,7 @@
 //! circles left without a certified leader are marked and their members and the Program
 //! Team told (`circles::facilitation`).
 
+pub mod directory;
 pub mod jobs;
 
 use crate::audit::{self, Action, Entry};

@@ -6,6 +6,7 @@ mod email;
 mod limits;
 mod log;
 mod metrics;
+mod organisation;
 mod server;
 mod storage;
 
@@ -15,6 +16,7 @@ pub use limits::{CircleSettings, JobSettings, RateLimitSettings};
 pub use log::{LogFormat, LogSettings};
 pub(crate) use metrics::min_token_len as metrics_token_min_len;
 pub use metrics::MetricsSettings;
+pub use organisation::OrganisationSettings;
 pub use server::ServerSettings;
 pub use storage::{DataSettings, DatabaseSettings, RedisSettings};
 
@@ -74,6 +76,7 @@ pub struct Settings {
     pub circles: CircleSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub organisation: OrganisationSettings,
 }
 
 impl Default for Settings {
@@ -108,6 +111,7 @@ impl Default for Settings {
                 level: "info,sqlx=warn,sea_orm=warn".into(),
             },
             metrics: MetricsSettings::default(),
+            organisation: OrganisationSettings::default(),
         }
     }
 }
@@ -182,6 +186,7 @@ impl Settings {
         }
         p.extend(self.session_problems());
         p.extend(self.metrics.problems());
+        p.extend(self.organisation.problems());
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             p.push(format!(
                 "email.from = {:?}: must be an address like \"Circles <no-reply@example.org>\"",

@@ -1,12 +1,14 @@
 //! Outgoing email: files in an outbox folder (the default) or SMTP. Only the job worker
 //! sends; use cases enqueue a job in the same transaction as their change.
 
+use crate::config::OrganisationSettings;
 use crate::config::{EmailTransportKind, Settings, SmtpTls};
 use crate::Context;
 use anyhow::{anyhow, Context as _};
 use chrono::{DateTime, Utc};
 use db::main_db::users;
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -18,10 +20,15 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub enum Mailer {
     /// Each message becomes `<dir>/<message id>.eml`.
-    Outbox { dir: PathBuf, from: Mailbox },
+    Outbox {
+        dir: PathBuf,
+        from: Mailbox,
+        brand: OrganisationSettings,
+    },
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
+        brand: OrganisationSettings,
     },
 }
 
@@ -73,10 +80,12 @@ impl Mailer {
             EmailTransportKind::Outbox => Ok(Mailer::Outbox {
                 dir: s.outbox_dir(),
                 from,
+                brand: s.organisation.clone(),
             }),
             EmailTransportKind::Smtp => Ok(Mailer::Smtp {
                 transport: smtp_transport(s)?,
                 from,
+                brand: s.organisation.clone(),
             }),
         }
     }
@@ -85,8 +94,10 @@ impl Mailer {
     /// (the outbox overwrites the same file).
     #[tracing::instrument(skip_all, fields(message_id = %message_id), err)]
     pub async fn send(&self, message_id: Uuid, email: &OutgoingEmail) -> anyhow::Result<()> {
-        let from = match self {
-            Mailer::Outbox { from, .. } | Mailer::Smtp { from, .. } => from.clone(),
+        let (from, brand) = match self {
+            Mailer::Outbox { from, brand, .. } | Mailer::Smtp { from, brand, .. } => {
+                (from.clone(), brand)
+            }
         };
         let to = Mailbox::new(
             Some(email.to_name.clone()),
@@ -98,8 +109,23 @@ impl Mailer {
             .to(to)
             .subject(email.subject.clone())
             .message_id(Some(format!("<{message_id}@{domain}>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
+            .multipart(
+                // Quoted-printable in both parts: readable in any mail program's source
+                // view, and one decoding for tests and tools.
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .header(ContentTransferEncoding::QuotedPrintable)
+                            .body(plain_text(brand, &email.body)),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .header(ContentTransferEncoding::QuotedPrintable)
+                            .body(html(brand, &email.subject, &email.body)),
+                    ),
+            )
             .context("cannot build the email")?;
         match self {
             Mailer::Outbox { dir, .. } => {
@@ -114,6 +140,45 @@ impl Mailer {
             }
         }
     }
+}
+
+/// The plain-text part: the message, signed with the organisation's name.
+fn plain_text(brand: &OrganisationSettings, body: &str) -> String {
+    format!("{body}\n\n— {}\n", brand.name.trim())
+}
+
+/// Escapes text for HTML: every interpolated value goes through this.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML part: the same words in a simple layout headed by the organisation's name in
+/// its colour (validated as `#rrggbb` at start, so it cannot break out of the style).
+fn html(brand: &OrganisationSettings, subject: &str, body: &str) -> String {
+    let name = escape_html(brand.name.trim());
+    let colour = &brand.colour;
+    let paragraphs: String = body
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>\n", escape_html(p).replace('\n', "<br>\n")))
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n\
+         <body style=\"margin:0;padding:16px;font-family:sans-serif;line-height:1.5;color:#1a1a1a\">\n\
+         <div style=\"max-width:560px;margin:0 auto;border-top:6px solid {colour};padding-top:8px\">\n\
+         <p style=\"font-weight:bold;color:{colour}\">{name}</p>\n{paragraphs}</div>\n</body></html>\n",
+        title = escape_html(subject),
+    )
 }
 
 async fn write_to_outbox(dir: &Path, id: Uuid, bytes: &[u8]) -> anyhow::Result<()> {
@@ -169,4 +234,32 @@ fn smtp_transport(s: &Settings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Execu
         b = b.credentials(Credentials::new(user.clone(), pass));
     }
     Ok(b.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_html_part_escapes_everything_it_shows() {
+        let brand = OrganisationSettings {
+            name: "Men & <Circles>".into(),
+            colour: "#123abc".into(),
+        };
+        let page = html(
+            &brand,
+            "Hi \"you\"",
+            "Line <b>one</b>\nline two\n\nNext 'para'",
+        );
+        assert!(page.contains("Men &amp; &lt;Circles&gt;"), "{page}");
+        assert!(page.contains("<title>Hi &quot;you&quot;</title>"));
+        assert!(
+            page.contains("<p>Line &lt;b&gt;one&lt;/b&gt;<br>\nline two</p>"),
+            "{page}"
+        );
+        assert!(page.contains("<p>Next &#39;para&#39;</p>"));
+        assert!(page.contains("border-top:6px solid #123abc"));
+        assert!(!page.contains("<b>"));
+        assert_eq!(plain_text(&brand, "Hello"), "Hello\n\n— Men & <Circles>\n");
+    }
 }

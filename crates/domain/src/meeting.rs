@@ -81,6 +81,35 @@ impl AttendanceStatus {
     }
 }
 
+/// What a member says about coming to a meeting before it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RsvpAnswer {
+    Coming,
+    NotComing,
+}
+
+text_enum!(RsvpAnswer {
+    Coming => "coming",
+    NotComing => "not_coming",
+});
+
+impl RsvpAnswer {
+    /// Reads an answer as a form or the API sends it; errors are under `answer`.
+    pub fn parse_input(raw: &str) -> Result<Self, DomainError> {
+        Self::parse(raw)
+            .ok_or_else(|| DomainError::new("answer", "The answer is coming or not_coming."))
+    }
+
+    /// The words a page shows for the answer.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Coming => "Coming",
+            Self::NotComing => "Not coming",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +127,19 @@ mod tests {
             AttendanceStatus::as_str,
             AttendanceStatus::parse,
         );
+        assert_text_round_trips(&RsvpAnswer::ALL, RsvpAnswer::as_str, RsvpAnswer::parse);
+    }
+
+    #[test]
+    fn an_rsvp_is_coming_or_not_coming() {
+        assert_eq!(
+            RsvpAnswer::parse_input("not_coming"),
+            Ok(RsvpAnswer::NotComing)
+        );
+        for bad in ["", "maybe", "Coming"] {
+            assert!(RsvpAnswer::parse_input(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(RsvpAnswer::NotComing.label(), "Not coming");
     }
 
     #[test]

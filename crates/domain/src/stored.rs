@@ -74,6 +74,7 @@ stored_as_text!(crate::circle::CircleRole => "circle_memberships.role");
 stored_as_text!(crate::circle::MembershipStatus => "circle_memberships.status");
 stored_as_text!(crate::meeting::MeetingStatus => "meetings.status");
 stored_as_text!(crate::meeting::AttendanceStatus => "attendance.status");
+stored_as_text!(crate::meeting::RsvpAnswer => "meeting_rsvps.answer");
 stored_as_text!(crate::event::EventKind => "events.kind");
 stored_as_text!(crate::event::EventStatus => "events.status");
 stored_as_text!(crate::event::RegistrationStatus => "event_registrations.status");

@@ -1,5 +1,6 @@
 //! Reading email as a person's mail program would: the `.eml` files an outbox folder holds,
-//! headers and a body (quoted-printable decoded), and the token in a link.
+//! headers and a body (quoted-printable decoded; of a multipart/alternative message, the
+//! plain-text part, with the HTML part beside it), and the token in a link.
 
 use std::path::Path;
 
@@ -7,7 +8,10 @@ use std::path::Path;
 pub struct Mail {
     pub to: String,
     pub subject: String,
+    /// The plain text.
     pub body: String,
+    /// The HTML part, when the message has one.
+    pub html: Option<String>,
     /// Where it was read from, for failure messages.
     pub file: String,
 }
@@ -32,12 +36,43 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
         .collect()
 }
 
-/// One message as sent over the wire (CRLF line ends, or LF as some servers store it).
-pub fn parse(raw: &str) -> Mail {
-    let (head, body) = raw
-        .split_once("\r\n\r\n")
+/// Head and body of a message or a part (CRLF line ends, or LF as some servers store it).
+fn split(raw: &str) -> (&str, &str) {
+    raw.split_once("\r\n\r\n")
         .or_else(|| raw.split_once("\n\n"))
-        .unwrap_or((raw, ""));
+        .unwrap_or((raw, ""))
+}
+
+/// A body decoded as its head says.
+fn decoded(head: &str, body: &str) -> String {
+    if head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable")
+    {
+        decode_quoted_printable(body)
+    } else {
+        body.replace("\r\n", "\n")
+    }
+}
+
+/// The `boundary="…"` of a multipart head.
+fn boundary(head: &str) -> Option<String> {
+    let lower = head.to_ascii_lowercase();
+    if !lower.contains("content-type: multipart/") {
+        return None;
+    }
+    let at = lower.find("boundary=")? + "boundary=".len();
+    let rest = head[at..].trim_start_matches('"');
+    Some(
+        rest.chars()
+            .take_while(|c| *c != '"' && *c != ';' && !c.is_whitespace())
+            .collect(),
+    )
+}
+
+/// One message as sent over the wire.
+pub fn parse(raw: &str) -> Mail {
+    let (head, body) = split(raw);
     let header = |name: &str| {
         head.lines()
             .find(|l| {
@@ -47,18 +82,28 @@ pub fn parse(raw: &str) -> Mail {
             .map(|l| l.split_once(':').unwrap().1.trim().to_owned())
             .unwrap_or_default()
     };
-    let qp = head
-        .to_ascii_lowercase()
-        .contains("content-transfer-encoding: quoted-printable");
-    let body = if qp {
-        decode_quoted_printable(body)
-    } else {
-        body.replace("\r\n", "\n")
+    let (text, html) = match boundary(head) {
+        None => (decoded(head, body), None),
+        Some(b) => {
+            let (mut text, mut html) = (String::new(), None);
+            for part in body.split(&format!("--{b}")).skip(1) {
+                let part = part.trim_start_matches(['\r', '\n']);
+                let (part_head, part_body) = split(part);
+                let kind = part_head.to_ascii_lowercase();
+                if kind.contains("content-type: text/plain") {
+                    text = decoded(part_head, part_body);
+                } else if kind.contains("content-type: text/html") {
+                    html = Some(decoded(part_head, part_body));
+                }
+            }
+            (text, html)
+        }
     };
     Mail {
         to: header("To"),
         subject: header("Subject"),
-        body,
+        body: text,
+        html,
         file: String::new(),
     }
 }

@@ -109,6 +109,19 @@
     note.textContent = "You are offline. This page was loaded earlier and may be out of date; forms need a connection.";
     main.insertBefore(note, main.firstChild);
   }
+  // Copy buttons: shown only where the browser can copy; the text stays selectable anyway.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        button.textContent = "Copied";
+      }, function () {
+        source.select();
+      });
+    });
+  });
   offlineNotice();
   window.addEventListener("offline", offlineNotice);
   window.addEventListener("online", function () {

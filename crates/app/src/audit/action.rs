@@ -100,8 +100,10 @@ actions! {
     MeetingMoved => "meeting_moved", Administration, "Meeting moved";
     MeetingCancelled => "meeting_cancelled", Administration, "Meeting cancelled";
     AttendanceRecorded => "attendance_recorded", Circle, "Attendance taken";
+    MeetingRsvp => "meeting_rsvp", Circle, "Said whether he is coming to a meeting";
     // Events.
     VenueCreated => "venue_created", Administration, "Venue added";
+    VenueUpdated => "venue_updated", Administration, "Venue changed";
     EventCreated => "event_created", Administration, "Event created";
     EventUpdated => "event_updated", Administration, "Event changed";
     EventStatusChanged => "event_status_changed", Administration, "Event published, cancelled or completed";

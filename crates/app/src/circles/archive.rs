@@ -17,7 +17,9 @@ use crate::{Context, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::credentials::invitation_tokens;
 use db::main_db::meetings;
-use db::main_db::{attendance, circle_invitations, circle_memberships as memberships, circles};
+use db::main_db::{
+    attendance, circle_invitations, circle_memberships as memberships, circles, meeting_rsvps,
+};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::circle::{CircleStatus, MembershipStatus};
@@ -176,7 +178,12 @@ async fn summarise_attendance(txn: &impl ConnectionTrait, circle_id: Uuid) -> Re
         row.update(txn).await?;
     }
     attendance::Entity::delete_many()
-        .filter(attendance::Column::MeetingId.is_in(ids))
+        .filter(attendance::Column::MeetingId.is_in(ids.clone()))
+        .exec(txn)
+        .await?;
+    // Who said he would come is per-person too, and nobody needs it any more.
+    meeting_rsvps::Entity::delete_many()
+        .filter(meeting_rsvps::Column::MeetingId.is_in(ids))
         .exec(txn)
         .await?;
     Ok((counts.len() as u64, records.len() as u64))

@@ -28,6 +28,7 @@ error_codes! {
         MeetingAlreadyPlanned = Conflict("meeting_already_planned", "This circle already has a meeting planned at that time. Choose another time, or move or cancel that meeting first."),
         MeetingCancelled = Conflict("meeting_cancelled", "This meeting has been cancelled."),
         MeetingNotStarted = Conflict("meeting_not_started", "Attendance can be recorded once the meeting has started."),
+        RsvpClosed = Conflict("rsvp_closed", "This meeting has started: answers can be given or changed only before it starts."),
         NotAMember = Conflict("not_a_member", "Attendance can only be recorded for active members of this circle."),
         AlreadyInvited = Conflict("already_invited", "This address already has a pending invitation to this circle."),
         InvitationNotPending = Conflict("invitation_not_pending", "This invitation was already accepted, revoked or has expired."),

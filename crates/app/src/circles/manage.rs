@@ -1,6 +1,7 @@
 //! Creating, editing, viewing and browsing circles.
 
 use super::errors::CircleError;
+use super::listing::CircleOrder;
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing};
 use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
@@ -169,6 +170,12 @@ pub struct CircleFilter {
     /// `forming`, `active` or `closed`; by default forming and active circles.
     #[param(value_type = Option<crate::api_schema::CircleStatus>)]
     pub status: Option<CircleStatus>,
+    /// Also list full circles and invitation-only ones (those the viewer may see: he is
+    /// invited or in them). Left out, the list holds only circles one can ask to join.
+    pub include_full_and_invitation_only: Option<bool>,
+    /// `oldest` (default) or `next_meeting`: soonest meeting first.
+    #[param(value_type = Option<super::listing::CircleOrder>)]
+    pub sort: Option<super::listing::CircleOrder>,
 }
 
 struct Valid {
@@ -611,10 +618,18 @@ pub async fn browse(
     page: &PageRequest,
 ) -> Result<Page<CircleView>> {
     let limit = page.limit()?;
-    let mut q = circles::Entity::find()
-        .filter(super::listing::listable_to(ctx, g.actor_id()).await?)
-        .order_by_asc(circles::Column::Id);
-    if let Some(cursor) = &page.cursor {
+    let order = filter.sort.unwrap_or_default();
+    let mut q =
+        circles::Entity::find().filter(super::listing::listable_to(ctx, g.actor_id()).await?);
+    let mut skip = 0;
+    match order {
+        CircleOrder::Oldest => q = q.order_by_asc(circles::Column::Id),
+        CircleOrder::NextMeeting => {
+            skip = super::listing::offset_of(page.cursor.as_deref())?;
+            q = super::listing::by_next_meeting(q, ctx.now());
+        }
+    }
+    if let (Some(cursor), CircleOrder::Oldest) = (&page.cursor, order) {
         let id: Uuid = cursor.parse().map_err(|_| {
             Error::invalid(
                 "cursor",
@@ -672,14 +687,28 @@ pub async fn browse(
     match filter.has_open_seats {
         Some(true) => {
             q = q
-                .filter(seats_free)
+                .filter(seats_free.clone())
                 .filter(circles::Column::Status.is_in(CircleStatus::accepting()))
         }
-        Some(false) => q = q.filter(seats_free.not()),
+        Some(false) => q = q.filter(seats_free.clone().not()),
         None => {}
     }
-    let rows = q.limit(limit + 1).all(&ctx.main).await?;
-    let page = Page::from_rows(rows, limit, |c| c.id.to_string());
+    // Asking for full circles (`has_open_seats=false`) is asking to see them.
+    let hide = !filter.include_full_and_invitation_only.unwrap_or(false);
+    if hide {
+        q = q.filter(circles::Column::Visibility.eq(Visibility::Open));
+        if filter.has_open_seats != Some(false) {
+            q = q.filter(seats_free);
+        }
+    }
+    let rows = q.offset(skip).limit(limit + 1).all(&ctx.main).await?;
+    let page = match order {
+        CircleOrder::Oldest => Page::from_rows(rows, limit, |c| c.id.to_string()),
+        CircleOrder::NextMeeting => {
+            let next = format!("at:{}", skip + limit);
+            Page::from_rows(rows, limit, |_| next.clone())
+        }
+    };
     let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
     let mut leaders = people_of(ctx, &ids, true).await?;
     Ok(page.map(|c| {

@@ -18,6 +18,7 @@ mod mail;
 pub mod manage;
 pub mod meetings;
 pub mod membership;
+pub mod rsvp;
 pub mod step_in;
 
 pub use crate::authz::circle::{enter, is_member, lead, standing, InCircle, Leading, Standing};
@@ -25,6 +26,7 @@ pub use archive::{archive, ArchiveReport};
 pub use errors::CircleError;
 pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};
 pub use invitations::{Invitation, NewInvitation};
+pub use listing::CircleOrder;
 pub use manage::{CircleFilter, CircleInput, CirclePatch, CircleView, Person};
 pub use membership::{JoinQueue, JoinRequest, Membership, MyCircle};
 pub use step_in::StepIn;

@@ -62,6 +62,7 @@ fn event_entry(ctx: &Context, e: &events::Model, venue: Option<&venues::Model>) 
         },
         sequence: e.sequence.max(0) as u32,
         updated_at: e.updated_at,
+        time_zone: Some(e.time_zone.clone()),
     }
 }
 
@@ -203,6 +204,7 @@ async fn circle_meetings(ctx: &Context, user_id: Uuid) -> Result<Vec<CalendarEnt
                 },
                 sequence: 0,
                 updated_at: m.updated_at,
+                time_zone: Some(c.time_zone.clone()),
             })
         })
         .collect())

@@ -616,15 +616,8 @@ pub(super) async fn tell_everyone(
     Ok(())
 }
 
-/// Adds a venue (Program Team and Admins).
-#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
-pub async fn create_venue(
-    ctx: &Context,
-    meta: &RequestMeta,
-    actor: &Actor,
-    input: &NewVenue,
-) -> Result<Venue> {
-    actor.require::<can::CreateProgrammeEvents>()?;
+/// A venue's name, address and capacity as given, or every rule broken.
+pub(super) fn checked_venue(input: &NewVenue) -> Result<(String, Option<String>, i32)> {
     let mut c = Checks::default();
     let name = input.name.trim();
     if !(2..=120).contains(&name.chars().count()) || name.chars().any(char::is_control) {
@@ -641,13 +634,26 @@ pub async fn create_venue(
     }
     let address = text(&mut c, input.address.as_deref(), "address", 500);
     c.finish()?;
+    Ok((name.to_owned(), address, input.capacity as i32))
+}
+
+/// Adds a venue (Program Team and Admins).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
+pub async fn create_venue(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    input: &NewVenue,
+) -> Result<Venue> {
+    actor.require::<can::CreateProgrammeEvents>()?;
+    let (name, address, capacity) = checked_venue(input)?;
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let venue = venues::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name: Set(name.to_owned()),
+        name: Set(name),
         address: Set(address),
-        capacity: Set(input.capacity as i32),
+        capacity: Set(capacity),
         created_by: Set(Some(actor.id())),
         created_at: Set(now),
         updated_at: Set(now),

@@ -11,11 +11,13 @@ pub mod audience;
 pub mod edit;
 pub mod errors;
 pub mod feed;
+mod finding;
 pub mod jobs;
 mod mail;
 pub mod manage;
 pub mod registration;
 pub mod roster;
+pub mod venues;
 pub mod view;
 
 pub use crate::authz::event::{organise, Organising};

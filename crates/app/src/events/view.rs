@@ -125,6 +125,10 @@ pub struct EventFilter {
     /// Only events starting after this instant (the last `starts_at` of the previous page).
     #[serde(default, deserialize_with = "domain::dates::de_optional_instant")]
     pub after: Option<DateTime<Utc>>,
+    /// Only events in this city (in their location, or their venue's name or address).
+    pub city: Option<String>,
+    /// `true`: only events with an online link; `false`: only events without one.
+    pub online: Option<bool>,
 }
 
 /// One event as `actor` may see it.
@@ -282,6 +286,10 @@ pub async fn browse(ctx: &Context, actor: &Actor, filter: &EventFilter) -> Resul
     if let Some(kind) = filter.kind {
         q = q.filter(events::Column::Kind.eq(kind));
     }
+    q = q.filter(super::finding::place_condition(
+        filter.city.as_deref(),
+        filter.online,
+    )?);
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
         let lower = |c: events::Column| Expr::expr(Func::lower(Expr::col((events::Entity, c))));

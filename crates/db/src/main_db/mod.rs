@@ -13,6 +13,7 @@ pub mod facilitator_certifications;
 pub mod idempotency_keys;
 pub mod job_effects;
 pub mod jobs;
+pub mod meeting_rsvps;
 pub mod meetings;
 mod migrations;
 pub mod user_photos;

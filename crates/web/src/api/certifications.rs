@@ -1,12 +1,14 @@
 //! Facilitator certifications (needs `CertifyFacilitators`).
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{CurrentUser, Json, Meta, Path};
+use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::authz::can;
+use app::certification::directory::{self, FacilitatorEntry};
 use app::certification::{self, Certification, NewCertification};
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -15,6 +17,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(certify))
         .routes(routes!(list))
         .routes(routes!(revoke))
+        .routes(routes!(facilitators))
 }
 
 /// Record that a person is a certified facilitator.
@@ -57,5 +60,27 @@ async fn revoke(
     let g = actor.require::<can::CertifyFacilitators>()?;
     Ok(axum::Json(
         certification::revoke(&s.ctx, &meta, g, id).await?,
+    ))
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FacilitatorsQuery {
+    /// `true`: only those whose certification runs out within 60 days.
+    pub expiring: Option<bool>,
+}
+
+/// Every certified facilitator with the names of the circles he leads and when his
+/// certification runs out (Program Team, Admins).
+#[utoipa::path(get, path = "/facilitators", tag = "certifications", security(("bearer" = [])), params(FacilitatorsQuery),
+    responses((status = 200, body = Vec<FacilitatorEntry>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn facilitators(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Query(q): Query<FacilitatorsQuery>,
+) -> ApiResult<axum::Json<Vec<FacilitatorEntry>>> {
+    let g = actor.require::<can::CertifyFacilitators>()?;
+    Ok(axum::Json(
+        directory::facilitators(&s.ctx, g, q.expiring.unwrap_or(false)).await?,
     ))
 }

@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accept_offer))
         .routes(routes!(my_registrations))
         .routes(routes!(create_venue, list_venues))
+        .routes(routes!(update_venue))
         .routes(routes!(roster_csv))
         .routes(routes!(set_note))
         .routes(routes!(move_to_front))
@@ -476,4 +477,19 @@ async fn list_venues(
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<axum::Json<Vec<Venue>>> {
     Ok(axum::Json(manage::venues(&s.ctx, &actor).await?))
+}
+
+/// Change a venue's name, address and capacity (Program Team, Admins).
+#[utoipa::path(put, path = "/venues/{id}", tag = "events", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewVenue,
+    responses((status = 200, body = Venue), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn update_venue(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+    Json(body): Json<NewVenue>,
+) -> ApiResult<axum::Json<Venue>> {
+    Ok(axum::Json(
+        app::events::venues::update_venue(&s.ctx, &meta, &actor, id, &body).await?,
+    ))
 }

@@ -12,6 +12,7 @@ mod events;
 pub use events::feed_routes;
 mod meetings;
 mod problems;
+mod rsvp;
 mod safeguarding;
 mod support;
 
@@ -87,6 +88,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(circles::routes())
             .merge(safeguarding::routes())
             .merge(meetings::routes())
+            .merge(rsvp::routes())
             .merge(circle_health::routes())
             .merge(events::routes()),
     )

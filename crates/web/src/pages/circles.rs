@@ -7,6 +7,7 @@
 //! pages only choose which forms to offer and show the use case's answer.
 
 mod archive;
+mod co_facilitators;
 mod form;
 mod people;
 mod step_in;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/circles/{id}/members/{user_id}/remove", post(remove))
         .merge(form::routes())
         .merge(archive::routes())
+        .merge(co_facilitators::routes())
         .merge(people::routes())
         .merge(step_in::routes())
 }
@@ -190,7 +192,7 @@ struct BrowsePage {
 impl BrowsePage {
     /// Whether a filter beyond the search words is set (its fields are then shown open).
     fn narrowed(&self) -> bool {
-        ["city", "place", "weekday", "open"]
+        ["city", "place", "weekday", "open", "all"]
             .iter()
             .any(|f| !self.form.value(f).is_empty() || self.form.error(f).is_some())
     }
@@ -206,6 +208,10 @@ struct BrowseQuery {
     weekday: Option<String>,
     /// `1` for circles with a free seat only.
     open: Option<String>,
+    /// `1` to list full and invitation-only circles too.
+    all: Option<String>,
+    /// `next_meeting` for the circle meeting soonest first; blank: oldest first.
+    sort: Option<String>,
     cursor: Option<String>,
     done: Option<String>,
 }
@@ -219,6 +225,8 @@ impl BrowseQuery {
             .with("place", given(&self.place).unwrap_or(""))
             .with("weekday", given(&self.weekday).unwrap_or(""))
             .with("open", given(&self.open).unwrap_or(""))
+            .with("all", given(&self.all).unwrap_or(""))
+            .with("sort", given(&self.sort).unwrap_or(""))
     }
 
     fn filter(&self, form: &mut FormState) -> CircleFilter {
@@ -233,13 +241,18 @@ impl BrowseQuery {
             weekday: respond::checked_text(form, "weekday", &self.weekday),
             has_open_seats: given(&self.open).map(|_| true),
             status: None,
+            include_full_and_invitation_only: given(&self.all).map(|_| true),
+            sort: match given(&self.sort) {
+                Some("next_meeting") => Some(circles::CircleOrder::NextMeeting),
+                _ => None,
+            },
         }
     }
 }
 
 fn next_link(form: &FormState, cursor: &str) -> String {
     let mut link = String::from("/circles?");
-    for field in ["q", "city", "place", "weekday", "open"] {
+    for field in ["q", "city", "place", "weekday", "open", "all", "sort"] {
         link.push_str(&format!("{field}={}&", encode(form.value(field))));
     }
     link.push_str(&format!("cursor={}", encode(cursor)));

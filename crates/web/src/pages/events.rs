@@ -8,6 +8,7 @@
 mod door;
 mod form;
 mod mine;
+mod venues;
 
 pub(super) use mine::{my_events, MyEvent};
 
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(form::routes())
         .merge(door::routes())
         .merge(mine::routes())
+        .merge(venues::routes())
 }
 
 /// Where an event happens, as a line: venue, place, or online.
@@ -142,6 +144,9 @@ const EVENTS_PER_PAGE: u64 = 20;
 struct BrowseQuery {
     q: Option<String>,
     kind: Option<String>,
+    city: Option<String>,
+    /// `online`, `in_person` or blank (anywhere).
+    place: Option<String>,
     after: Option<String>,
 }
 
@@ -154,6 +159,8 @@ struct BrowsePage {
     events: Vec<EventCard>,
     next: Option<String>,
     may_create: bool,
+    /// May add and change venues (Program Team, Admins).
+    manages_venues: bool,
     /// Showing a later page: offer the way back to the start.
     later_page: bool,
 }
@@ -166,7 +173,18 @@ async fn browse(
 ) -> PageResult<Response> {
     let mut form = FormState::default()
         .with("q", q.q.as_deref().unwrap_or(""))
-        .with("kind", q.kind.as_deref().unwrap_or(""));
+        .with("kind", q.kind.as_deref().unwrap_or(""))
+        .with("city", q.city.as_deref().unwrap_or(""))
+        .with("place", given(&q.place).unwrap_or(""));
+    let online = match given(&q.place) {
+        None => None,
+        Some("online") => Some(true),
+        Some("in_person") => Some(false),
+        Some(_) => {
+            form = form.field_error("place", "Choose online, in person or anywhere.");
+            None
+        }
+    };
     let kind = match given(&q.kind) {
         None => None,
         Some(k) => match EventKind::parse(k) {
@@ -186,6 +204,8 @@ async fn browse(
         kind,
         limit: Some(EVENTS_PER_PAGE + 1),
         after,
+        city: given(&q.city).map(str::to_owned),
+        online,
     };
     let mut found = if form.has_errors() {
         Vec::new()
@@ -206,9 +226,11 @@ async fn browse(
         // a second and let the page repeat it rather than lose it.
         let after = (last - chrono::Duration::seconds(1)).to_rfc3339();
         format!(
-            "/events?q={}&kind={}&after={}",
+            "/events?q={}&kind={}&city={}&place={}&after={}",
             encode(given(&q.q).unwrap_or("")),
             encode(given(&q.kind).unwrap_or("")),
+            encode(given(&q.city).unwrap_or("")),
+            encode(given(&q.place).unwrap_or("")),
             encode(&after)
         )
     });
@@ -223,6 +245,7 @@ async fn browse(
         events: found.iter().map(EventCard::from).collect(),
         next,
         may_create: app::events::audience::may_create(&s.ctx, &actor).await?,
+        manages_venues: actor.can(domain::Permission::CreateProgrammeEvents),
         later_page: after.is_some(),
     })
 }

@@ -1,15 +1,17 @@
 //! The landing page for visitors and the dashboard for signed-in people.
 
 use super::layout::Layout;
+use super::respond::{self, DoneQuery};
 use super::session::{MaybeUser, PageMeta, SignedIn};
 use super::PageResult;
 use crate::state::AppState;
 use app::accounts::{self, Profile};
 use app::circles::{membership, MyCircle};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use domain::circle::MembershipStatus;
+use domain::meeting::RsvpAnswer;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -42,14 +44,22 @@ struct Dashboard {
     my_circles: Vec<MyCircle>,
     /// What he is registered or waiting for, soonest first.
     my_events: Vec<super::events::MyEvent>,
+    /// The next meeting of each of his circles, with his answer.
+    next_meetings: Vec<super::rsvp::NextMeetingLine>,
+    rsvp_back: &'static str,
+    rsvp_answers: [RsvpAnswer; 2],
+    notice: Option<&'static str>,
 }
 
 pub async fn dashboard(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
     let profile = accounts::me(&s.ctx, &actor).await?;
+    let next_meetings =
+        super::rsvp::next_meetings(&s, &actor, profile.time_zone.as_deref()).await?;
     let sessions = accounts::list_sessions(&s.ctx, &actor).await?.len();
     let role_labels = actor.roles.iter().map(|r| r.label()).collect();
     let my_circles = membership::my_circles(&s.ctx, &actor).await?;
@@ -62,6 +72,10 @@ pub async fn dashboard(
         sessions,
         my_circles,
         my_events,
+        next_meetings,
+        rsvp_back: "home",
+        rsvp_answers: RsvpAnswer::ALL,
+        notice: respond::notice(q.done.as_deref(), &[("rsvp", "Your answer is saved.")]),
     };
     let mut res = Html(
         page.render()

@@ -123,6 +123,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "/certifications",
             "Certifications",
         ),
+        (
+            Permission::CertifyFacilitators,
+            "/facilitators",
+            "Facilitators",
+        ),
         (Permission::AssistAccounts, "/support", "Support"),
         (
             Permission::ViewOrgReports,

@@ -61,6 +61,8 @@ struct MeetingLine {
     cancelled: bool,
     started: bool,
     note: Option<String>,
+    /// Who said they are coming (the leaders' view of a coming meeting).
+    rsvp: Option<String>,
 }
 
 impl MeetingLine {
@@ -75,6 +77,7 @@ impl MeetingLine {
             cancelled: m.status.is_cancelled(),
             started: m.starts_at <= now,
             note: m.note.clone(),
+            rsvp: None,
         }
     }
 }
@@ -176,8 +179,16 @@ impl MeetingsPage {
             .iter()
             .map(|m| MeetingLine::new(m, &circle.time_zone, now))
             .collect();
-        let (mut past, upcoming): (Vec<_>, Vec<_>) = lines.into_iter().partition(|m| m.started);
+        let (mut past, mut upcoming): (Vec<_>, Vec<_>) = lines.into_iter().partition(|m| m.started);
         past.reverse();
+        if circle.viewer_leads {
+            let lead = circles::lead(&s.ctx, actor, id).await?;
+            let ids: Vec<Uuid> = upcoming.iter().map(|m| m.id).collect();
+            let mut said = super::rsvp::summaries(s, &lead, &ids).await?;
+            for m in upcoming.iter_mut().filter(|m| !m.cancelled) {
+                m.rsvp = said.remove(&m.id).filter(|t| !t.is_empty());
+            }
+        }
         let add = FormState::default().with("time", &circle.meeting_time);
         Ok(MeetingsPage {
             layout: Layout::new(
@@ -424,7 +435,10 @@ async fn cancel(
 
 // --- Attendance --------------------------------------------------------------------------
 
-const ATTENDANCE_NOTICES: &[(&str, &str)] = &[("saved", "Attendance is saved.")];
+const ATTENDANCE_NOTICES: &[(&str, &str)] = &[
+    ("saved", "Attendance is saved."),
+    ("all_present", "Everyone not marked yet is marked present."),
+];
 
 /// One member's line of the attendance form.
 struct AttendanceRow {
@@ -451,6 +465,11 @@ struct AttendancePage {
 }
 
 impl AttendancePage {
+    /// How many members have no mark yet ("Mark all present" marks them).
+    fn unmarked(&self) -> usize {
+        self.rows.iter().filter(|r| r.mark.is_none()).count()
+    }
+
     /// The form for `meeting_id`, for the circle's leaders only (`Forbidden` otherwise).
     async fn load(s: &AppState, actor: &Actor, csrf: String, meeting_id: Uuid) -> PageResult<Self> {
         let circle_id = meetings::circle_of(&s.ctx, meeting_id).await?;
@@ -561,6 +580,11 @@ struct MyAttendanceLine {
 #[template(path = "circles/mine.html")]
 struct MinePage {
     layout: Layout,
+    notice: Option<&'static str>,
+    /// The next meeting of each circle, with the viewer's answer.
+    next_meetings: Vec<super::rsvp::NextMeetingLine>,
+    rsvp_back: &'static str,
+    rsvp_answers: [domain::meeting::RsvpAnswer; 2],
     circles: Vec<MyCircleLine>,
     attendance: Vec<MyAttendanceLine>,
 }
@@ -589,14 +613,21 @@ async fn mine(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult<Response> {
     actor.require::<can::Participate>()?;
     let circles = membership::my_circles(&s.ctx, &actor).await?;
+    let viewer_zone = app::accounts::me(&s.ctx, &actor).await?.time_zone;
+    let next_meetings = super::rsvp::next_meetings(&s, &actor, viewer_zone.as_deref()).await?;
     let history = meetings::my_attendance(&s.ctx, &actor).await?;
     let zones = zones_of(&s, &actor, history.iter().map(|a| a.circle_id)).await?;
     let zone = |id: &Uuid| zones.get(id).map(String::as_str).unwrap_or("UTC");
     render(MinePage {
         layout: Layout::new("My circles", m.csrf, Some(&actor), &m.path),
+        notice: respond::notice(q.done.as_deref(), &[("rsvp", "Your answer is saved.")]),
+        next_meetings,
+        rsvp_back: "circles",
+        rsvp_answers: domain::meeting::RsvpAnswer::ALL,
         circles: circles
             .into_iter()
             .map(|c| {

@@ -11,6 +11,7 @@ mod circles;
 mod confirm;
 mod error;
 mod events;
+mod facilitators;
 mod format;
 mod health;
 mod home;
@@ -21,6 +22,7 @@ mod profile;
 pub mod pwa;
 mod reports;
 mod respond;
+mod rsvp;
 mod security;
 pub mod session;
 mod support;
@@ -46,11 +48,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(profile::routes())
         .merge(admin::routes())
         .merge(certifications::routes())
+        .merge(facilitators::routes())
         .merge(support::routes())
         .merge(audit::routes())
         .merge(circles::routes())
         .merge(events::routes())
         .merge(meetings::routes())
+        .merge(rsvp::routes())
         .merge(health::routes())
         .layer(axum::middleware::from_fn_with_state(
             state,

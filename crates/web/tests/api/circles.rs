@@ -105,9 +105,19 @@ async fn create_and_browse(app: TestApp) {
             .map(|c| c["name"].as_str().unwrap().to_owned())
             .collect()
     };
+    // By default the list holds only circles one can ask to join: full and
+    // invitation-only circles are left out unless asked for.
+    let plain = ok_json(app.get_as(&member.access_token, "/api/v1/circles").await).await;
+    assert_eq!(names(&plain), ["Tuesday Men", "Hamburg Fathers"]);
     let list = |q: &'static str| {
         let app = &app;
         let token = member.access_token.clone();
+        let all = "include_full_and_invitation_only=true";
+        let q = if q.is_empty() {
+            format!("?{all}")
+        } else {
+            format!("{q}&{all}")
+        };
         async move { ok_json(app.get_as(&token, &format!("/api/v1/circles{q}")).await).await }
     };
     assert_eq!(
@@ -144,7 +154,9 @@ async fn create_and_browse(app: TestApp) {
     let rest = ok_json(
         app.get_as(
             &member.access_token,
-            &format!("/api/v1/circles?limit=2&cursor={cursor}"),
+            &format!(
+                "/api/v1/circles?limit=2&cursor={cursor}&include_full_and_invitation_only=true"
+            ),
         )
         .await,
     )

@@ -200,6 +200,10 @@ async fn register_waitlist_and_calendar(app: TestApp) {
     .expect("the new address is on the page")
     .to_owned();
     let path = url.split_once("/calendar/").map(|(_, p)| p).unwrap();
+    // A subscription link for calendar apps, and a copy button (shown by the script).
+    let webcal = format!("href=\"webcal://{}\"", url.split_once("://").unwrap().1);
+    assert!(html.contains(&webcal), "{html}");
+    assert!(html.contains("data-copy=\"feed-url\" hidden"), "{html}");
     let feed = reqwest::get(app.url(&format!("/calendar/{path}")))
         .await
         .unwrap();

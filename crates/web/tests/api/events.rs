@@ -720,13 +720,33 @@ async fn calendar_files_and_private_feeds(app: TestApp) {
         .to_str()
         .unwrap()
         .starts_with("text/calendar"));
-    let parsed: Calendar = res.text().await.unwrap().parse().expect("the .ics parses");
+    let text = res.text().await.unwrap();
+    let parsed: Calendar = text.parse().expect("the .ics parses");
     let event = parsed
         .components
         .iter()
         .find_map(|c| c.as_event())
         .expect("one event");
     assert_eq!(event.get_summary(), Some("Retreat; fathers, sons"));
+    // On the event's own clock, with its zone described (docs/events.md).
+    let starts = local(10, 10).replace(['-', ':'], "");
+    let want = format!("{starts}00");
+    match event.get_start() {
+        Some(icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::WithTimezone {
+            date_time,
+            tzid,
+        })) => {
+            assert_eq!(tzid, "Europe/Berlin");
+            assert_eq!(date_time.format("%Y%m%dT%H%M%S").to_string(), want);
+        }
+        other => panic!("DTSTART without its zone: {other:?}\n{text}"),
+    }
+    assert!(
+        text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("TZOFFSETTO:+0200") && text.contains("TZOFFSETTO:+0100"));
+    assert!(text.contains("DTEND;TZID=Europe/Berlin:"), "{text}");
     assert!(event
         .get_uid()
         .unwrap()

@@ -53,8 +53,17 @@ async fn verification_email_is_delivered_over_starttls_with_auth() {
     assert_eq!(mail["authenticated_as"], SMTP_USER, "{mail:#}");
     let raw = mail["raw"].as_str().unwrap();
     assert!(raw.contains("Subject: Confirm your email address"), "{raw}");
+    // Plain text and simple HTML, both signed with the organisation's name.
+    assert!(raw.contains("Content-Type: multipart/alternative"), "{raw}");
+    let parsed = testkit::mail::parse(raw);
+    let html = parsed.html.clone().expect("an HTML part");
+    assert!(
+        html.contains("Men&#39;s Circles") && html.contains("/verify-email?token="),
+        "{html}"
+    );
+    assert!(parsed.body.contains("— Men's Circles"), "{}", parsed.body);
     // The body may be quoted-printable ("=3D", soft line breaks): read it decoded.
-    let body = testkit::mail::parse(raw).body;
+    let body = parsed.body;
     let text = mail["text"].as_str().unwrap();
     for b in [body.as_str(), text] {
         assert!(b.contains("/verify-email?token="), "no link in: {b}");
@@ -131,4 +140,31 @@ async fn a_refused_smtp_login_fails_the_job_and_keeps_it_for_retry() {
     // Not due again yet.
     let stats = app.run_pending_jobs().await;
     assert_eq!((stats.succeeded, stats.failed), (0, 0));
+}
+
+/// The organisation's name and colour from the settings head the HTML part, escaped; the
+/// plain part carries the name too (written to the outbox, as by default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_carry_the_organisations_name_and_colour() {
+    let app = sqlite_app_with(|s| {
+        s.organisation.name = "Brothers & <Sons>".into();
+        s.organisation.colour = "#123abc".into();
+    })
+    .await;
+    let to = "outbox-reader@example.org";
+    let res = app.register(to, PASSWORD, "Outbox <Reader>").await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    app.run_pending_jobs().await;
+    let mails = app.emails_to(to);
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    let mail = &mails[0];
+    let html = mail.html.as_deref().expect("an HTML part");
+    assert!(html.contains("Brothers &amp; &lt;Sons&gt;"), "{html}");
+    assert!(!html.contains("<Sons>"), "nothing unescaped: {html}");
+    assert!(html.contains("border-top:6px solid #123abc"), "{html}");
+    assert!(html.contains("/verify-email?token="), "{html}");
+    assert!(mail.body.contains("— Brothers & <Sons>"), "{}", mail.body);
+    assert!(mail.body.contains("/verify-email?token="));
+    let raw = std::fs::read_to_string(&mail.file).unwrap();
+    assert!(raw.contains("multipart/alternative"), "{raw}");
 }

@@ -8,6 +8,7 @@ mod m0003_circles;
 mod m0004_events;
 mod m0005_confidentiality;
 mod m0006_job_effects;
+mod m0007_meeting_rsvps;
 
 use sea_orm_migration::prelude::*;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_events::Migration),
             Box::new(m0005_confidentiality::Migration),
             Box::new(m0006_job_effects::Migration),
+            Box::new(m0007_meeting_rsvps::Migration),
         ]
     }
 }

@@ -96,6 +96,16 @@ impl MinePage {
             notice: None,
         })
     }
+
+    /// The feed's address as a `webcal://` link, which calendar apps open as a
+    /// subscription (the same address, its scheme swapped).
+    fn webcal(&self, url: &str) -> String {
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or(url);
+        format!("webcal://{rest}")
+    }
 }
 
 async fn mine(

@@ -2,6 +2,7 @@
 //! meetings and attendance.
 
 use super::{ok_json, TestApp, User};
+use chrono::{DateTime, Utc};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -143,6 +144,52 @@ impl TestApp {
             Some(json!({ "entries": entries })),
         )
         .await
+    }
+
+    /// Says whether `who` is coming to `meeting` (`coming` / `not_coming`).
+    pub async fn rsvp(&self, who: &User, meeting: &str, answer: &str) -> Response {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/meetings/{meeting}/rsvp"),
+            Some(&who.access_token),
+            Some(json!({ "answer": answer })),
+        )
+        .await
+    }
+
+    /// Who said what for `meeting`, as `by` asks (leaders only).
+    pub async fn rsvps_of(&self, by: &User, meeting: &str) -> Response {
+        self.get_as(
+            &by.access_token,
+            &format!("/api/v1/meetings/{meeting}/rsvps"),
+        )
+        .await
+    }
+
+    /// `who`'s next meeting in each of his circles.
+    pub async fn next_meetings(&self, who: &User) -> Value {
+        self.get_json(&who.access_token, "/api/v1/me/next-meetings")
+            .await
+    }
+
+    /// Marks every unmarked member present at `meeting`.
+    pub async fn mark_all_present(&self, by: &User, meeting: &str) -> Response {
+        self.post_as(
+            &by.access_token,
+            &format!("/api/v1/meetings/{meeting}/attendance/all-present"),
+            json!({}),
+        )
+        .await
+    }
+
+    /// Adds a meeting starting at `at` (it must be added); its id.
+    pub async fn meeting_at(&self, by: &User, circle: &str, at: DateTime<Utc>) -> String {
+        let res = self
+            .add_meeting(by, circle, json!({ "starts_at": at.to_rfc3339() }))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
     }
 
     /// Sets a circle's status in storage, for states the API does not offer (archived
