@@ -27,7 +27,8 @@ use utoipa_axum::router::OpenApiRouter;
 #[openapi(
     info(title = "Men's Circle Management Platform API", description = "Accounts, roles, circles, events and payments for organisations that run men's circles."),
     modifiers(&BearerAuth),
-    components(schemas(Problem, Message)),
+    // Schemas only named by query parameters are not collected from the handlers.
+    components(schemas(Problem, Message, app::circles::CircleOrder)),
     tags(
         (name = "auth", description = "Registration, verification, sign-in, tokens, password reset"),
         (name = "account", description = "The signed-in user's profile, password, sessions and MFA"),
