@@ -45,3 +45,4 @@ mod smtp;
 mod tls;
 mod validation_pages;
 mod wording;
+mod zone_picker;
