@@ -4,6 +4,7 @@
 //! Run one feature with `cargo test -p web --test api <feature>::`, one backend with
 //! `cargo test -p web --test api ::sqlite`.
 
+mod audit_names;
 mod helpers;
 
 mod admin;
