@@ -147,8 +147,9 @@ fn action_choices() -> Vec<(&'static str, &'static str)> {
 }
 
 impl LogPage {
-    /// Who acted, in words: a name, "(erased)" where the log forgot the person, or
-    /// "System" for what no one did (and for circle records, which name no one).
+    /// Who acted, when the record names someone: (id, name). The template says
+    /// "(erased)" where the log forgot the person, "Not recorded" for circle records
+    /// (written without anyone) and "System" for what no one did.
     fn actor(&self, r: &AuditRecord) -> Option<(String, String)> {
         r.actor_id
             .map(|id| (id.to_string(), self.names.of(&id).to_owned()))

@@ -58,7 +58,7 @@ async fn the_audit_page_shows_names_but_not_in_circle_records(app: TestApp) {
     let circle_rows = rows(&html, "circle");
     assert!(!circle_rows.is_empty(), "joining writes circle records");
     for r in circle_rows {
-        assert!(r.contains(">System<"), "{r}");
+        assert!(r.contains(">Not recorded<"), "{r}");
         for name in ["Carl Circle", "Test Person", "Anna Admin"] {
             assert!(!r.contains(name), "{name} in a circle record: {r}");
         }
