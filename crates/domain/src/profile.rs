@@ -161,8 +161,90 @@ impl TimeZone {
         self.0
     }
 
-    /// The zones to offer in a picker, sorted: `UTC` first, then `Region/City` names.
-    /// Any other name the database knows still parses.
+    /// `Region/City` names the tz database keeps only as links to a current zone: old
+    /// spellings ("Asia/Calcutta"), pre-1995 two-part names ("America/Buenos_Aires"),
+    /// places that duplicate another since 1970 ("America/Montreal") and the pre-1993
+    /// Australian state names — the tzdata `backward` file, less its "Pre-2013 practice"
+    /// section, whose names (Europe/Amsterdam, Europe/Oslo) are still one per country in
+    /// `zone.tab` and what people there look for. Offering both the link and its target
+    /// would list one clock twice under two names.
+    const LEGACY_NAMES: [&'static str; 71] = [
+        "Africa/Asmera",
+        "Africa/Timbuktu",
+        "America/Argentina/ComodRivadavia",
+        "America/Atka",
+        "America/Buenos_Aires",
+        "America/Catamarca",
+        "America/Coral_Harbour",
+        "America/Cordoba",
+        "America/Ensenada",
+        "America/Fort_Wayne",
+        "America/Godthab",
+        "America/Indianapolis",
+        "America/Jujuy",
+        "America/Knox_IN",
+        "America/Louisville",
+        "America/Mendoza",
+        "America/Montreal",
+        "America/Nipigon",
+        "America/Pangnirtung",
+        "America/Porto_Acre",
+        "America/Rainy_River",
+        "America/Rosario",
+        "America/Santa_Isabel",
+        "America/Shiprock",
+        "America/Thunder_Bay",
+        "America/Virgin",
+        "America/Yellowknife",
+        "Antarctica/South_Pole",
+        "Asia/Ashkhabad",
+        "Asia/Calcutta",
+        "Asia/Choibalsan",
+        "Asia/Chongqing",
+        "Asia/Chungking",
+        "Asia/Dacca",
+        "Asia/Harbin",
+        "Asia/Istanbul",
+        "Asia/Kashgar",
+        "Asia/Katmandu",
+        "Asia/Macao",
+        "Asia/Rangoon",
+        "Asia/Saigon",
+        "Asia/Tel_Aviv",
+        "Asia/Thimbu",
+        "Asia/Ujung_Pandang",
+        "Asia/Ulan_Bator",
+        "Atlantic/Faeroe",
+        "Atlantic/Jan_Mayen",
+        "Australia/ACT",
+        "Australia/Canberra",
+        "Australia/Currie",
+        "Australia/LHI",
+        "Australia/NSW",
+        "Australia/North",
+        "Australia/Queensland",
+        "Australia/South",
+        "Australia/Tasmania",
+        "Australia/Victoria",
+        "Australia/West",
+        "Australia/Yancowinna",
+        "Europe/Belfast",
+        "Europe/Kiev",
+        "Europe/Nicosia",
+        "Europe/Tiraspol",
+        "Europe/Uzhgorod",
+        "Europe/Zaporozhye",
+        "Pacific/Enderbury",
+        "Pacific/Johnston",
+        "Pacific/Ponape",
+        "Pacific/Samoa",
+        "Pacific/Truk",
+        "Pacific/Yap",
+    ];
+
+    /// The zones to offer in a picker, sorted: `UTC` first, then current `Region/City`
+    /// names. Any other name the database knows (a legacy alias someone saved earlier)
+    /// still parses, so nothing stored is refused.
     pub fn choices() -> Vec<&'static str> {
         let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS
             .iter()
@@ -170,6 +252,7 @@ impl TimeZone {
             .filter(|n| {
                 n.split_once('/')
                     .is_some_and(|(region, _)| Self::REGIONS.contains(&region))
+                    && !Self::LEGACY_NAMES.contains(n)
             })
             .collect();
         names.sort_unstable();
@@ -307,8 +390,28 @@ mod tests {
         assert!(choices.contains(&"Pacific/Auckland"));
         assert!(!choices.contains(&"US/Eastern"));
         assert!(!choices.contains(&"CET"));
+        for alias in [
+            "Asia/Calcutta",
+            "Europe/Kiev",
+            "America/Buenos_Aires",
+            "Australia/NSW",
+        ] {
+            assert!(!choices.contains(&alias), "{alias} is offered");
+            assert!(TimeZone::parse(alias).is_ok(), "{alias} no longer parses");
+        }
+        assert!(choices.contains(&"Asia/Kolkata"));
+        assert!(choices.contains(&"Europe/Kyiv"));
+        assert!(choices.contains(&"Europe/Amsterdam"));
         assert!(choices[1..].windows(2).all(|w| w[0] < w[1]));
         assert!(choices.iter().all(|c| TimeZone::parse(c).is_ok()));
+    }
+
+    #[test]
+    fn every_legacy_name_is_one_the_database_knows() {
+        // A name the bundled database dropped would make the list silently stale.
+        for name in TimeZone::LEGACY_NAMES {
+            assert!(TimeZone::parse(name).is_ok(), "{name}");
+        }
     }
 
     #[test]

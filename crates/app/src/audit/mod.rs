@@ -8,9 +8,11 @@
 
 mod action;
 mod chain;
+mod names;
 
 pub use action::{Action, Classification};
 pub use chain::{erase_person, verify, ChainReport};
+pub use names::{names, PeopleNames, ERASED};
 
 use crate::authz::{can, Granted};
 use crate::page::{Page, PageRequest};

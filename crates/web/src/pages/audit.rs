@@ -7,7 +7,7 @@ use super::respond::{self, given, parse_date, render};
 use super::session::{PageMeta, SignedIn};
 use super::{encode, FormState, PageResult};
 use crate::state::AppState;
-use app::audit::{self, AuditFilter, AuditRecord, ChainReport};
+use app::audit::{self, AuditFilter, AuditRecord, ChainReport, PeopleNames};
 use app::authz::can;
 use app::page::PageRequest;
 use askama::Template;
@@ -33,6 +33,8 @@ struct LogPage {
     /// The pick list of actions: (stored name, words), by words.
     actions: Vec<(&'static str, &'static str)>,
     records: Vec<AuditRecord>,
+    /// The display names of the people the records name (never in circle records).
+    names: PeopleNames,
     next: Option<String>,
 }
 
@@ -62,7 +64,7 @@ fn read_filter(q: &LogQuery, mut form: FormState) -> (FormState, AuditFilter) {
             Err(_) => {
                 form = form.field_error(
                     "actor_id",
-                    "Enter a user id like 0190a1b2-…, as shown in the Actor column.",
+                    "Enter a user id like 0190a1b2-…; choose a name in the Actor column to see only theirs.",
                 )
             }
         }
@@ -123,11 +125,13 @@ async fn list(
             }
         }
     };
+    let names = audit::names(&s.ctx.main, g, &records).await?;
     render(LogPage {
         layout: Layout::new("Audit log", m.csrf, Some(&actor), &m.path),
         form,
         actions: action_choices(),
         records,
+        names,
         next,
     })
 }
@@ -143,6 +147,25 @@ fn action_choices() -> Vec<(&'static str, &'static str)> {
 }
 
 impl LogPage {
+    /// Who acted, when the record names someone: (id, name). The template says
+    /// "(erased)" where the log forgot the person, "Not recorded" for circle records
+    /// (written without anyone) and "System" for what no one did.
+    fn actor(&self, r: &AuditRecord) -> Option<(String, String)> {
+        r.actor_id
+            .map(|id| (id.to_string(), self.names.of(&id).to_owned()))
+    }
+
+    /// Whether a record without an actor once had one that was erased. Erasing a person
+    /// clears both people of the records naming him, so this may also mark an erased
+    /// record's actor that was someone else; the log cannot tell them apart any more.
+    fn actor_erased(&self, r: &AuditRecord) -> bool {
+        r.erased && r.actor_id.is_none() && !r.classification.hides_people()
+    }
+
+    fn erased(&self) -> &'static str {
+        audit::ERASED
+    }
+
     /// How a record's details read in the table: nothing for an empty object.
     fn details(&self, r: &AuditRecord) -> String {
         match &r.details {

@@ -4,7 +4,7 @@
 //! zone, so a reader elsewhere is never misled; a zone the server does not know is shown
 //! as UTC, and says so.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Offset, Utc};
 use domain::TimeZone;
 
 const DAY_TIME: &str = "%a %-d %b %Y, %H:%M";
@@ -101,18 +101,45 @@ pub fn days_since(days: Option<i64>) -> String {
 /// The time zones of one region, for an `<optgroup>`.
 pub struct ZoneGroup {
     pub region: &'static str,
-    /// (IANA name, what the list shows).
+    /// (IANA name, what the list shows: "Europe/Berlin (UTC+01:00)").
     pub zones: Vec<(&'static str, String)>,
 }
 
-/// Every zone a person can pick, by region (UTC, which has none, is offered on its own).
-pub fn zone_groups() -> Vec<ZoneGroup> {
+/// How far `zone`'s clock is from UTC at `now`: "UTC+01:00", "UTC-03:30".
+fn utc_offset(zone: TimeZone, now: DateTime<Utc>) -> String {
+    let seconds = now
+        .with_timezone(&zone.tz())
+        .offset()
+        .fix()
+        .local_minus_utc();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// What the list shows for `zone`: its name, readable, and its offset at `now`, which
+/// is what tells Berlin from London in winter and tells both apart in summer.
+fn zone_label(zone: TimeZone, now: DateTime<Utc>) -> String {
+    format!(
+        "{} ({})",
+        zone.name().replace('_', " "),
+        utc_offset(zone, now)
+    )
+}
+
+/// Every current zone a person can pick, by region and by name within it, each with its
+/// offset from UTC at `now` (the request's time, so summer time shows in summer). UTC,
+/// which has no region, is offered on its own; legacy aliases are not offered.
+pub fn zone_groups(now: DateTime<Utc>) -> Vec<ZoneGroup> {
     let mut groups: Vec<ZoneGroup> = Vec::new();
     for name in TimeZone::choices() {
-        let Some((region, place)) = name.split_once('/') else {
+        let Some((region, _)) = name.split_once('/') else {
             continue;
         };
-        let label = place.replace('_', " ");
+        let Ok(zone) = TimeZone::parse(name) else {
+            continue;
+        };
+        let label = zone_label(zone, now);
         match groups.last_mut() {
             Some(g) if g.region == region => g.zones.push((name, label)),
             _ => groups.push(ZoneGroup {
@@ -124,10 +151,19 @@ pub fn zone_groups() -> Vec<ZoneGroup> {
     groups
 }
 
-/// A submitted zone that the pick list does not offer, kept so the person sees what they
-/// sent; none when the value is blank or listed.
-pub fn unlisted_zone(typed: &str) -> Option<String> {
-    (!typed.is_empty() && !TimeZone::choices().contains(&typed)).then(|| typed.to_owned())
+/// A zone value the pick list does not offer, as (value, label), so it is shown selected
+/// rather than silently replaced: a legacy alias someone stored earlier ("Asia/Calcutta")
+/// is still accepted and shown with its offset; a name the database does not know says
+/// so. None when the value is blank or listed.
+pub fn unlisted_zone(typed: &str, now: DateTime<Utc>) -> Option<(String, String)> {
+    if typed.is_empty() || TimeZone::choices().contains(&typed) {
+        return None;
+    }
+    let label = match TimeZone::parse(typed) {
+        Ok(zone) => zone_label(zone, now),
+        Err(_) => format!("{typed} (not recognised)"),
+    };
+    Some((typed.to_owned(), label))
 }
 
 /// Filters the templates use for days and stamps that belong to no circle or event:
@@ -230,27 +266,81 @@ mod tests {
     }
 
     #[test]
+    fn the_zone_list_names_region_and_offset_at_the_given_time() {
+        let label = |now: DateTime<Utc>, name: &str| {
+            zone_groups(now)
+                .into_iter()
+                .flat_map(|g| g.zones)
+                .find(|(z, _)| *z == name)
+                .map(|(_, l)| l)
+        };
+        let winter = at("2026-01-15T12:00:00Z");
+        let summer = at("2026-07-15T12:00:00Z");
+        let berlin = label(winter, "Europe/Berlin");
+        assert_eq!(berlin.as_deref(), Some("Europe/Berlin (UTC+01:00)"));
+        let berlin = label(summer, "Europe/Berlin");
+        assert_eq!(berlin.as_deref(), Some("Europe/Berlin (UTC+02:00)"));
+        let new_york = label(winter, "America/New_York");
+        assert_eq!(new_york.as_deref(), Some("America/New York (UTC-05:00)"));
+        let kolkata = label(summer, "Asia/Kolkata");
+        assert_eq!(kolkata.as_deref(), Some("Asia/Kolkata (UTC+05:30)"));
+        let kathmandu = label(winter, "Asia/Kathmandu");
+        assert_eq!(kathmandu.as_deref(), Some("Asia/Kathmandu (UTC+05:45)"));
+        let st_johns = label(winter, "America/St_Johns");
+        assert_eq!(st_johns.as_deref(), Some("America/St Johns (UTC-03:30)"));
+    }
+
+    #[test]
+    fn the_zone_list_leaves_out_aliases_and_is_sorted() {
+        let groups = zone_groups(at("2026-01-15T12:00:00Z"));
+        let regions: Vec<&str> = groups.iter().map(|g| g.region).collect();
+        assert!(regions.windows(2).all(|w| w[0] < w[1]), "{regions:?}");
+        let names: Vec<&str> = groups
+            .iter()
+            .flat_map(|g| g.zones.iter().map(|z| z.0))
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        assert!(groups.iter().all(|g| g
+            .zones
+            .iter()
+            .all(|(z, l)| z.starts_with(g.region) && l.starts_with(g.region))));
+        for alias in [
+            "US/Eastern",
+            "GB",
+            "Etc/GMT+5",
+            "Asia/Calcutta",
+            "Europe/Kiev",
+            "CET",
+        ] {
+            assert!(!names.contains(&alias), "{alias} is offered");
+        }
+        assert!(names.contains(&"Asia/Kolkata"));
+    }
+
+    #[test]
+    fn a_stored_alias_stays_selected_with_its_offset() {
+        let now = at("2026-01-15T12:00:00Z");
+        assert_eq!(
+            unlisted_zone("Asia/Calcutta", now),
+            Some((
+                "Asia/Calcutta".to_owned(),
+                "Asia/Calcutta (UTC+05:30)".to_owned()
+            ))
+        );
+        assert_eq!(
+            unlisted_zone("Mars/Olympus", now).map(|z| z.1),
+            Some("Mars/Olympus (not recognised)".to_owned())
+        );
+        assert_eq!(unlisted_zone("Europe/Berlin", now), None);
+        assert_eq!(unlisted_zone("", now), None);
+        assert_eq!(unlisted_zone("UTC", now), None);
+    }
+
+    #[test]
     fn days_since_reads_like_speech() {
         assert_eq!(days_since(None), "No meeting yet");
         assert_eq!(days_since(Some(0)), "Today");
         assert_eq!(days_since(Some(1)), "1 day ago");
         assert_eq!(days_since(Some(12)), "12 days ago");
-    }
-
-    #[test]
-    fn zones_are_grouped_by_region_and_unlisted_ones_are_kept() {
-        let groups = zone_groups();
-        let europe = groups.iter().find(|g| g.region == "Europe").unwrap();
-        assert!(europe
-            .zones
-            .contains(&("Europe/Berlin", "Berlin".to_owned())));
-        assert!(groups.iter().all(|g| !g.zones.is_empty()));
-        assert_eq!(unlisted_zone(""), None);
-        assert_eq!(unlisted_zone("UTC"), None);
-        assert_eq!(unlisted_zone("Europe/Berlin"), None);
-        assert_eq!(
-            unlisted_zone("Mars/Olympus").as_deref(),
-            Some("Mars/Olympus")
-        );
     }
 }

@@ -57,14 +57,15 @@ struct ProfilePage {
     photo: FormState,
     photo_url: Option<String>,
     zone_groups: Vec<ZoneGroup>,
-    /// A submitted time zone that is not in the list, kept so the person sees what they sent.
-    unknown_zone: Option<String>,
+    /// A zone that is not in the list (a stored legacy alias, or what was typed), as
+    /// (value, label), kept selected so the person sees what they have.
+    unknown_zone: Option<(String, String)>,
     max_photo_bytes: usize,
 }
 
 impl ProfilePage {
     fn new(m: PageMeta, actor: &Actor, profile: &Profile, details: FormState) -> Self {
-        let unknown_zone = unlisted_zone(details.value("time_zone"));
+        let unknown_zone = unlisted_zone(details.value("time_zone"), m.now);
         ProfilePage {
             layout: Layout::new("Your profile", m.csrf, Some(actor), "/profile"),
             notice: None,
@@ -72,7 +73,7 @@ impl ProfilePage {
             details,
             photo: FormState::default(),
             photo_url: profile.photo_url.clone(),
-            zone_groups: zone_groups(),
+            zone_groups: zone_groups(m.now),
             unknown_zone,
             max_photo_bytes: MAX_PHOTO_BYTES,
         }

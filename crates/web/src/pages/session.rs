@@ -276,6 +276,9 @@ pub struct PageMeta {
     pub csrf: String,
     pub path: String,
     pub request: app::RequestMeta,
+    /// When the request is served, on the context clock (tests move it), for what a page
+    /// computes about "now", such as the offsets in the time-zone list.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl FromRequestParts<AppState> for PageMeta {
@@ -292,6 +295,7 @@ impl FromRequestParts<AppState> for PageMeta {
                 parts,
                 &state.ctx.settings.server.trusted_proxies,
             ),
+            now: state.ctx.now(),
         })
     }
 }

@@ -4,6 +4,7 @@
 //! Run one feature with `cargo test -p web --test api <feature>::`, one backend with
 //! `cargo test -p web --test api ::sqlite`.
 
+mod audit_names;
 mod helpers;
 
 mod admin;
@@ -51,3 +52,4 @@ mod smtp;
 mod tls;
 mod validation_pages;
 mod wording;
+mod zone_picker;

@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Utc};
 use domain::cadence::Frequency;
 use domain::circle::{CircleStatus, Visibility};
 use domain::{MultiLine, SingleLine};
@@ -239,13 +240,15 @@ struct FormPage {
     weekdays: [(&'static str, &'static str); 7],
     statuses: [(CircleStatus, &'static str); 3],
     zone_groups: Vec<ZoneGroup>,
-    /// A submitted time zone that is not in the list, kept so the person sees what they sent.
-    unknown_zone: Option<String>,
+    /// A zone that is not in the list (a stored legacy alias, or what was typed), as
+    /// (value, label), kept selected so the person sees what they have.
+    unknown_zone: Option<(String, String)>,
 }
 
 impl FormPage {
-    fn new(layout: Layout, form: FormState, editing: Option<Uuid>) -> FormPage {
-        let unknown_zone = unlisted_zone(form.value("time_zone"));
+    /// `now` is the request's time, for the offsets in the time-zone list.
+    fn new(layout: Layout, form: FormState, editing: Option<Uuid>, now: DateTime<Utc>) -> FormPage {
+        let unknown_zone = unlisted_zone(form.value("time_zone"), now);
         let (heading, action, submit, back) = match editing {
             None => (
                 "Create a circle".to_owned(),
@@ -272,7 +275,7 @@ impl FormPage {
             frequencies: FREQUENCIES,
             weekdays: WEEKDAYS,
             statuses: STATUSES,
-            zone_groups: zone_groups(),
+            zone_groups: zone_groups(now),
             unknown_zone,
         }
     }
@@ -285,6 +288,7 @@ async fn new_form(SignedIn(actor): SignedIn, m: PageMeta) -> PageResult<Response
         layout,
         CircleForm::blank(&actor).state(),
         None,
+        m.now,
     ))
 }
 
@@ -299,11 +303,11 @@ async fn create(
     let (read, problems) = input.read();
     if let Some(form) = problems {
         let form = form.also(manage::check(&input.input(&read)))?;
-        return render(FormPage::new(layout, form, None));
+        return render(FormPage::new(layout, form, None, m.now));
     }
     match manage::create(&s.ctx, &m.request, &actor, g, &input.input(&read)).await {
         Ok(c) => respond::done(&format!("/circles/{}", c.id), "created", ""),
-        Err(e) => render(FormPage::new(layout, input.state().absorb(e)?, None)),
+        Err(e) => render(FormPage::new(layout, input.state().absorb(e)?, None, m.now)),
     }
 }
 
@@ -321,6 +325,7 @@ async fn edit_form(
         layout,
         CircleForm::of(&view).state(),
         Some(id),
+        m.now,
     ))
 }
 
@@ -344,12 +349,17 @@ async fn update(
                 form = form.field_error("status", "Choose the circle's status.");
             }
             let form = form.also(manage::check(&input.input(&read)))?;
-            return render(FormPage::new(layout, form, Some(id)));
+            return render(FormPage::new(layout, form, Some(id), m.now));
         }
     };
     let patch = input.patch(&read.0, read.1);
     match manage::update(&s.ctx, &m.request, &actor, &lead, &patch).await {
         Ok(_) => respond::done(&format!("/circles/{id}"), "saved", ""),
-        Err(e) => render(FormPage::new(layout, input.state().absorb(e)?, Some(id))),
+        Err(e) => render(FormPage::new(
+            layout,
+            input.state().absorb(e)?,
+            Some(id),
+            m.now,
+        )),
     }
 }

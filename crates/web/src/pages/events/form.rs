@@ -4,7 +4,7 @@
 //! problems come back next to their fields with what was typed kept.
 
 use crate::pages::confirm;
-use crate::pages::format::{local_input, zone_groups, ZoneGroup};
+use crate::pages::format::{local_input, unlisted_zone, zone_groups, ZoneGroup};
 use crate::pages::layout::Layout;
 use crate::pages::respond::{self, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
@@ -297,6 +297,9 @@ struct FormPage {
     editing: bool,
     venues: Vec<Venue>,
     zone_groups: Vec<ZoneGroup>,
+    /// A zone that is not in the list (a stored legacy alias), as (value, label), kept
+    /// selected so saving the event does not lose it.
+    unknown_zone: Option<(String, String)>,
 }
 
 impl FormPage {
@@ -306,7 +309,9 @@ impl FormPage {
         audiences: Vec<(String, String)>,
         venues: Vec<Venue>,
         editing: Option<Uuid>,
+        now: DateTime<Utc>,
     ) -> FormPage {
+        let unknown_zone = unlisted_zone(form.value("time_zone"), now);
         let (heading, action, submit, back) = match editing {
             None => (
                 "Create an event".to_owned(),
@@ -335,7 +340,8 @@ impl FormPage {
             audiences,
             editing: editing.is_some(),
             venues,
-            zone_groups: zone_groups(),
+            unknown_zone,
+            zone_groups: zone_groups(now),
         }
     }
 }
@@ -400,6 +406,7 @@ async fn new_form(
         audiences,
         venues,
         None,
+        m.now,
     ))
 }
 
@@ -418,13 +425,13 @@ async fn create(
     let (event, problems) = input.read();
     if let Some(form) = problems {
         let form = form.also(manage::check(&event).map_err(price_field))?;
-        return render(FormPage::new(layout, form, audiences, venues, None));
+        return render(FormPage::new(layout, form, audiences, venues, None, m.now));
     }
     match manage::create(&s.ctx, &m.request, &actor, &event).await {
         Ok(v) => respond::done(&format!("/events/{}", v.id), "created", ""),
         Err(e) => {
             let form = input.state().absorb(price_field(e))?;
-            render(FormPage::new(layout, form, audiences, venues, None))
+            render(FormPage::new(layout, form, audiences, venues, None, m.now))
         }
     }
 }
@@ -455,6 +462,7 @@ async fn edit_form(
         audience_of(&v),
         venues,
         Some(id),
+        m.now,
     ))
 }
 
@@ -480,6 +488,7 @@ async fn update(
             audience_of(&v),
             venues,
             Some(id),
+            m.now,
         ));
     }
     // The audience is fixed once created: send back what is stored, whatever was posted.
@@ -506,6 +515,7 @@ async fn update(
                 audience_of(&v),
                 venues,
                 Some(id),
+                m.now,
             ))
         }
     }

@@ -65,6 +65,18 @@ pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&html[from..from + len])
 }
 
+/// The rows of an audit log page whose records have `classification` (`security`,
+/// `administration`, `circle`), each up to its `</tr>`.
+pub fn audit_rows<'a>(html: &'a str, classification: &str) -> Vec<&'a str> {
+    let open = format!("<tr data-classification=\"{classification}\">");
+    html.match_indices(&open)
+        .map(|(i, _)| {
+            let row = &html[i..];
+            &row[..row.find("</tr>").unwrap_or(row.len())]
+        })
+        .collect()
+}
+
 /// Form fields as [`Person::submit`] takes them.
 pub fn fields<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     v.iter().map(|(k, v)| (*k, v.as_str())).collect()
