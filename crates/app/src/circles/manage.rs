@@ -2,6 +2,7 @@
 
 use super::errors::CircleError;
 use super::listing::CircleOrder;
+use super::membership::insert_active;
 use super::{escape_like, find_circle, lock_circle, refuse_if_archived, standing};
 use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
@@ -325,21 +326,14 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    memberships::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        circle_id: Set(id),
-        user_id: Set(g.actor_id()),
-        role: Set(CircleRole::Facilitator),
-        status: Set(MembershipStatus::Active),
-        message: Set(None),
-        reason: Set(None),
-        requested_at: Set(now),
-        decided_at: Set(Some(now)),
-        decided_by: Set(Some(g.actor_id())),
-        joined_at: Set(Some(now)),
-        ended_at: Set(None),
-    }
-    .insert(&txn)
+    insert_active(
+        &txn,
+        id,
+        g.actor_id(),
+        CircleRole::Facilitator,
+        Some(g.actor_id()),
+        now,
+    )
     .await?;
     audit::record(
         &txn,
