@@ -8,6 +8,7 @@
 
 use super::errors::CircleError;
 use super::jobs::{CircleNotice, SendCircleInvitation};
+use super::membership::insert_active;
 use super::{lock_circle, notify_leaders, refuse_if_archived, refuse_unless_accepting, take_seat};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Leading;
@@ -277,24 +278,15 @@ pub async fn accept(
             m.id
         }
         None => {
-            let id = Uuid::now_v7();
-            memberships::ActiveModel {
-                id: Set(id),
-                circle_id: Set(circle.id),
-                user_id: Set(g.actor_id()),
-                role: Set(CircleRole::Member),
-                status: Set(MembershipStatus::Active),
-                message: Set(None),
-                reason: Set(None),
-                requested_at: Set(now),
-                decided_at: Set(Some(now)),
-                decided_by: Set(inv.invited_by),
-                joined_at: Set(Some(now)),
-                ended_at: Set(None),
-            }
-            .insert(&txn)
-            .await?;
-            id
+            insert_active(
+                &txn,
+                circle.id,
+                g.actor_id(),
+                CircleRole::Member,
+                inv.invited_by,
+                now,
+            )
+            .await?
         }
     };
     audit::record(
