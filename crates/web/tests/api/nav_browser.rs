@@ -15,8 +15,8 @@ const SMALL_PHONE: Viewport = Viewport {
 };
 
 async fn the_admins_header_fits_a_phone(app: TestApp) {
-    // The Admin's roles open every gated page: Users, Certifications, Support, the
-    // circle overview and the audit log.
+    // The Admin's roles open every gated page: Users, Certifications, Facilitators,
+    // Support, the circle overview and the audit log.
     let all = app.admin().await;
     let Some(phone) = Browser::open(&app.address, SMALL_PHONE).await else {
         return;
@@ -41,6 +41,20 @@ async fn the_admins_header_fits_a_phone(app: TestApp) {
 
     // Open, every role link is inside the screen.
     phone.click("header nav details.nav-more > summary").await;
+    let labels = phone
+        .script("return [...document.querySelectorAll('.nav-more a')].map(a => a.textContent);")
+        .await;
+    assert_eq!(
+        labels,
+        json!([
+            "Users",
+            "Certifications",
+            "Facilitators",
+            "Support",
+            "Circle overview",
+            "Audit log"
+        ])
+    );
     let edges = phone
         .script(
             "return [...document.querySelectorAll('.nav-more a')].map(a => { \
@@ -48,7 +62,7 @@ async fn the_admins_header_fits_a_phone(app: TestApp) {
         )
         .await;
     let edges = edges.as_array().unwrap();
-    assert_eq!(edges.len(), 5, "{edges:?}");
+    assert_eq!(edges.len(), 6, "{edges:?}");
     for e in edges {
         let (left, right) = (e[0].as_f64().unwrap(), e[1].as_f64().unwrap());
         assert!(left >= 0.0 && right <= 375.0, "{left}–{right}");
