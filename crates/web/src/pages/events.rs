@@ -20,6 +20,7 @@ use super::{encode, FormState, PageResult};
 use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::Actor;
+use app::events::audience::circle_names;
 use app::events::view::RegistrationChoice;
 use app::events::{registration, view, EventFilter, EventView, Registration};
 use askama::Template;
@@ -276,6 +277,9 @@ struct ShowPage {
     your_when: Option<String>,
     /// It has begun: only then can it be marked as completed.
     started: bool,
+    /// For the organiser: the chosen circles whose facilitators have not accepted the
+    /// event yet (their members do not see it until then).
+    pending_circles: Vec<String>,
     notice: Option<&'static str>,
     problem: Option<String>,
 }
@@ -324,6 +328,7 @@ impl ShowPage {
         let zone = event.time_zone.clone();
         let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
         let action = action_for(&event, s.ctx.now());
+        let pending_circles = circle_names(&s.ctx, &event.pending_circle_ids).await?;
         Ok(ShowPage {
             layout: Layout::new(
                 event.title.clone(),
@@ -341,6 +346,7 @@ impl ShowPage {
             registration,
             action,
             event,
+            pending_circles,
             notice: None,
             problem: None,
         })

@@ -7,12 +7,12 @@ use crate::pages::confirm;
 use crate::pages::format::{local_input, zone_groups, ZoneGroup};
 use crate::pages::layout::Layout;
 use crate::pages::respond::{self, render};
-use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::session::{Form, FormWithLists, PageMeta, SignedIn};
 use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::Actor;
-use app::events::audience::{audiences_for, Audience};
+use app::events::audience::{audiences_for, circles_to_choose, Audience};
 use app::events::{self, edit, manage, view, EventInput, EventView, Organising, Venue};
 use askama::Template;
 use axum::extract::State;
@@ -36,6 +36,8 @@ pub fn routes() -> Router<AppState> {
 
 /// The audience choice that means "open to everyone" (a programme event).
 const EVERYONE: &str = "everyone";
+/// The audience choice that means "the members of the circles ticked below".
+const CHOSEN: &str = "chosen";
 
 /// What the form sends: every field as typed.
 #[derive(Deserialize, Default)]
@@ -76,6 +78,9 @@ struct EventForm {
     registration_closes_at: String,
     #[serde(default)]
     cancellation_policy: MultiLine<2000>,
+    /// The ticked circles (sent once per circle: read from the form's lists).
+    #[serde(skip)]
+    circle_ids: Vec<String>,
 }
 
 impl EventForm {
@@ -130,6 +135,7 @@ impl EventForm {
                 .map(|t| local_input(t, zone))
                 .unwrap_or_default(),
             cancellation_policy: MultiLine::from_stored(&opt(&v.cancellation_policy)),
+            circle_ids: Vec::new(),
         }
     }
 
@@ -156,6 +162,7 @@ impl EventForm {
             .with("registration_opens_at", &self.registration_opens_at)
             .with("registration_closes_at", &self.registration_closes_at)
             .with("cancellation_policy", &self.cancellation_policy)
+            .with("circle_ids", &self.circle_ids.join(" "))
     }
 
     /// The `EventInput` the form describes, or the form with a message next to each field
@@ -181,11 +188,26 @@ impl EventForm {
             );
         }
         let circle_id = match self.audience.trim() {
-            EVERYONE => Ok(None),
+            EVERYONE | CHOSEN => Ok(None),
             raw => raw.parse::<Uuid>().map(Some),
         };
         if circle_id.is_err() {
             state = wrong(state, "audience", "Choose who the event is for.");
+        }
+        let circle_ids = if self.audience.trim() == CHOSEN {
+            self.circle_ids
+                .iter()
+                .map(|raw| raw.trim().parse::<Uuid>())
+                .collect::<Result<Vec<_>, _>>()
+        } else {
+            Ok(Vec::new())
+        };
+        match &circle_ids {
+            Ok(ids) if ids.is_empty() && self.audience.trim() == CHOSEN => {
+                state = wrong(state, "circle_ids", "Tick at least one circle.");
+            }
+            Ok(_) => {}
+            Err(_) => state = wrong(state, "circle_ids", "Tick circles from the list."),
         }
         let venue_id = match self.venue_id.trim() {
             "" => Ok(None),
@@ -249,7 +271,7 @@ impl EventForm {
             registration_closes_at: closes.unwrap_or(None),
             cancellation_policy: Some(self.cancellation_policy.clone()),
             circle_id: circle_id.unwrap_or(None),
-            circle_ids: Vec::new(),
+            circle_ids: circle_ids.unwrap_or_default(),
         };
         (input, (!ok).then_some(state))
     }
@@ -294,6 +316,8 @@ struct FormPage {
     kinds: Vec<(&'static str, &'static str)>,
     /// (value, label) of who the event may be for; fixed (one entry) when editing.
     audiences: Vec<(String, String)>,
+    /// (id, name) of the circles a new event may be opened to (the "chosen circles" choice).
+    circles: Vec<(Uuid, String)>,
     editing: bool,
     venues: Vec<Venue>,
     zone_groups: Vec<ZoneGroup>,
@@ -303,7 +327,7 @@ impl FormPage {
     fn new(
         layout: Layout,
         form: FormState,
-        audiences: Vec<(String, String)>,
+        (audiences, circles): Choices,
         venues: Vec<Venue>,
         editing: Option<Uuid>,
     ) -> FormPage {
@@ -333,10 +357,19 @@ impl FormPage {
                 .map(|k| (k.as_str(), kind_label(*k)))
                 .collect(),
             audiences,
+            circles,
             editing: editing.is_some(),
             venues,
             zone_groups: zone_groups(),
         }
+    }
+}
+
+impl FormPage {
+    /// Whether the circle is ticked.
+    fn chosen(&self, id: &Uuid) -> bool {
+        let id = id.to_string();
+        self.form.value("circle_ids").split(' ').any(|v| v == id)
     }
 }
 
@@ -350,9 +383,12 @@ fn kind_label(k: EventKind) -> &'static str {
     }
 }
 
-/// Who a new event may be for, as (value, label) choices: `app::events::audience` decides.
-async fn audiences(s: &AppState, actor: &Actor) -> PageResult<Vec<(String, String)>> {
-    Ok(audiences_for(&s.ctx, actor)
+/// Who an event may be for: (value, label) choices, and the circles that may be ticked.
+type Choices = (Vec<(String, String)>, Vec<(Uuid, String)>);
+
+/// Who a new event may be for: `app::events::audience` decides.
+async fn audiences(s: &AppState, actor: &Actor) -> PageResult<Choices> {
+    let mut choices: Vec<(String, String)> = audiences_for(&s.ctx, actor)
         .await?
         .into_iter()
         .map(|a| match a {
@@ -362,11 +398,20 @@ async fn audiences(s: &AppState, actor: &Actor) -> PageResult<Vec<(String, Strin
             ),
             Audience::Circle { id, name } => (id.to_string(), format!("Members of {name}")),
         })
-        .collect())
+        .collect();
+    let circles = circles_to_choose(&s.ctx, actor).await?;
+    if !circles.is_empty() {
+        choices.push((CHOSEN.to_owned(), "Members of chosen circles".to_owned()));
+    }
+    Ok((choices, circles))
 }
 
 /// An event's fixed audience, as the one choice of its edit form.
-fn audience_of(v: &EventView) -> Vec<(String, String)> {
+fn audience_of(v: &EventView) -> Choices {
+    (fixed_audience(v), Vec::new())
+}
+
+fn fixed_audience(v: &EventView) -> Vec<(String, String)> {
     let label = match (v.circle_id, v.open_to_all) {
         (Some(_), _) => "Members of the circle it belongs to",
         (None, true) => "Everyone (a programme event)",
@@ -388,10 +433,9 @@ async fn new_form(
     m: PageMeta,
 ) -> PageResult<Response> {
     let audiences = audiences(&s, &actor).await?;
-    if audiences.is_empty() {
+    let Some((first, _)) = audiences.0.first().cloned() else {
         return Err(app::Error::Forbidden.into());
-    }
-    let first = audiences[0].0.clone();
+    };
     let layout = Layout::new("Create an event", m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
     render(FormPage::new(
@@ -407,10 +451,11 @@ async fn create(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Form(input): Form<EventForm>,
+    FormWithLists(mut input, lists): FormWithLists<EventForm>,
 ) -> PageResult<Response> {
+    input.circle_ids = lists.all("circle_ids").map(str::to_owned).collect();
     let audiences = audiences(&s, &actor).await?;
-    if audiences.is_empty() {
+    if audiences.0.is_empty() {
         return Err(app::Error::Forbidden.into());
     }
     let layout = Layout::new("Create an event", m.csrf, Some(&actor), &m.path);
@@ -468,7 +513,7 @@ async fn update(
     let (org, v) = organised(&s, &actor, id).await?;
     // The audience cannot change, and its control is shown disabled (so a browser does not
     // send it): read the form as if the stored audience had been sent.
-    input.audience = audience_of(&v).remove(0).0;
+    input.audience = fixed_audience(&v).remove(0).0;
     let layout = Layout::new(format!("Edit {}", v.title), m.csrf, Some(&actor), &m.path);
     let venues = venues_for(&s, &actor).await?;
     let (mut event, problems) = input.read();
