@@ -50,3 +50,42 @@ pub async fn audiences_for(ctx: &Context, actor: &Actor) -> Result<Vec<Audience>
 pub async fn may_create(ctx: &Context, actor: &Actor) -> Result<bool> {
     Ok(!audiences_for(ctx, actor).await?.is_empty())
 }
+
+/// The circles `actor` may open a programme event to, as (id, name) in name order: every
+/// circle that can still change for the Program Team and Admins (whose events wait for
+/// each circle's leaders to accept them), the circles he leads now for a facilitator.
+/// Only names: nothing circle-private is read.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id()), err(level = "info"))]
+pub async fn circles_to_choose(ctx: &Context, actor: &Actor) -> Result<Vec<(Uuid, String)>> {
+    let mut query = circles::Entity::find();
+    if !actor.can(Permission::CreateProgrammeEvents) {
+        let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
+        query = query.filter(circles::Column::Id.is_in(led));
+    }
+    let rows = query
+        .order_by_asc(circles::Column::Name)
+        .all(&ctx.main)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| !c.status.is_read_only())
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+/// The names of these circles, in name order (an organiser's list of the circles that have
+/// not yet accepted his event).
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn circle_names(ctx: &Context, ids: &[Uuid]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(circles::Entity::find()
+        .filter(circles::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(circles::Column::Name)
+        .all(&ctx.main)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect())
+}

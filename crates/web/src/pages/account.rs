@@ -1,6 +1,8 @@
 //! Account pages: register, check your email, verify, sign in (with the MFA step), forgot
 //! and reset password, sign out.
 
+mod password;
+
 use super::layout::Layout;
 use super::respond::{render, Empty};
 use super::session::{session_set_cookie, Form, MaybeUser, PageMeta, SignedIn};
@@ -24,9 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/verify-email", get(verify_form).post(verify))
         .route("/login", get(login_form).post(login))
         .route("/login/mfa", post(login_mfa))
-        .route("/forgot-password", get(forgot_form).post(forgot))
-        .route("/reset-password", get(reset_form).post(reset))
         .route("/logout", post(logout))
+        .merge(password::routes())
 }
 
 #[derive(Template)]
@@ -356,85 +357,4 @@ async fn logout(
         header::HeaderValue::from_static("\"storage\""),
     );
     Ok(res)
-}
-
-#[derive(Template)]
-#[template(path = "account/forgot_password.html")]
-struct ForgotPage {
-    layout: Layout,
-    form: FormState,
-    sent: bool,
-}
-
-async fn forgot_form(m: PageMeta) -> PageResult<Response> {
-    render(ForgotPage {
-        layout: Layout::new("Forgot your password?", m.csrf, None, &m.path),
-        form: FormState::default(),
-        sent: false,
-    })
-}
-
-async fn forgot(
-    State(s): State<AppState>,
-    m: PageMeta,
-    Form(input): Form<EmailInput>,
-) -> PageResult<Response> {
-    let (form, sent) =
-        match accounts::request_password_reset(&s.ctx, &m.request, &input.email).await {
-            Ok(()) => (FormState::default(), true),
-            Err(e) => (
-                FormState::default().with("email", &input.email).absorb(e)?,
-                false,
-            ),
-        };
-    render(ForgotPage {
-        layout: Layout::new("Forgot your password?", m.csrf, None, &m.path),
-        form,
-        sent,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "account/reset_password.html")]
-struct ResetPage {
-    layout: Layout,
-    token: String,
-    form: FormState,
-    done: bool,
-}
-
-async fn reset_form(m: PageMeta, Query(q): Query<TokenQuery>) -> PageResult<Response> {
-    render(ResetPage {
-        layout: Layout::new("Choose a new password", m.csrf, None, &m.path),
-        token: q.token.unwrap_or_default(),
-        form: FormState::default(),
-        done: false,
-    })
-}
-
-#[derive(Deserialize)]
-struct ResetInput {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    new_password: String,
-}
-
-async fn reset(
-    State(s): State<AppState>,
-    m: PageMeta,
-    Form(input): Form<ResetInput>,
-) -> PageResult<Response> {
-    let (form, done) =
-        match accounts::reset_password(&s.ctx, &m.request, &input.token, &input.new_password).await
-        {
-            Ok(()) => (FormState::default(), true),
-            Err(e) => (FormState::default().absorb(e)?, false),
-        };
-    render(ResetPage {
-        layout: Layout::new("Choose a new password", m.csrf, None, &m.path),
-        token: input.token,
-        form,
-        done,
-    })
 }

@@ -7,44 +7,41 @@
 //! pages only choose which forms to offer and show the use case's answer.
 
 mod archive;
+mod browse;
 mod co_facilitators;
 mod form;
+mod joining;
 mod people;
 mod step_in;
 
-use super::confirm;
 use super::format::local;
 use super::layout::Layout;
-use super::respond::{self, given, render, DoneQuery};
-use super::session::{Form, PageMeta, SignedIn};
-use super::{encode, FormState, PageResult};
+use super::respond::{self, render, DoneQuery};
+use super::session::{PageMeta, SignedIn};
+use super::{FormState, PageResult};
 use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::{can, Actor};
 use app::circles::meetings::{self as meeting_cases, Meeting};
 use app::circles::step_in::{self as step_in_cases, StepIn};
-use app::circles::{self, manage, membership, CircleFilter, CircleView, InCircle, Person};
+use app::circles::{self, manage, membership, CircleView, InCircle, Person};
 use app::events::manage::{self as event_cases, EventOffer};
-use app::page::PageRequest;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use domain::cadence::Frequency;
 use domain::circle::{CircleRole, CircleStatus, Visibility};
-use serde::Deserialize;
 use uuid::Uuid;
 
 /// The circle pages: browsing, a circle's page and its forms, the queue and invitations.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/circles", get(browse))
         .route("/circles/{id}", get(show))
-        .route("/circles/{id}/join", post(join))
-        .route("/circles/{id}/leave", post(leave))
-        .route("/circles/{id}/members/{user_id}/remove", post(remove))
+        .merge(browse::routes())
+        .merge(joining::routes())
         .merge(form::routes())
         .merge(archive::routes())
         .merge(co_facilitators::routes())
@@ -171,136 +168,6 @@ impl From<&CircleView> for CircleCard {
 
 async fn may_create(s: &AppState, actor: &Actor) -> PageResult<bool> {
     Ok(circles::manage::may_create(&s.ctx, actor).await?)
-}
-
-// --- Browse ------------------------------------------------------------------------------
-
-const CIRCLES_PER_PAGE: u64 = 20;
-
-#[derive(Template)]
-#[template(path = "circles/browse.html")]
-struct BrowsePage {
-    layout: Layout,
-    notice: Option<&'static str>,
-    form: FormState,
-    weekdays: [(&'static str, &'static str); 7],
-    circles: Vec<CircleCard>,
-    next: Option<String>,
-    can_create: bool,
-}
-
-impl BrowsePage {
-    /// Whether a filter beyond the search words is set (its fields are then shown open).
-    fn narrowed(&self) -> bool {
-        ["city", "place", "weekday", "open", "all"]
-            .iter()
-            .any(|f| !self.form.value(f).is_empty() || self.form.error(f).is_some())
-    }
-}
-
-/// The filters as typed: blank fields mean "any".
-#[derive(Deserialize)]
-struct BrowseQuery {
-    q: Option<String>,
-    city: Option<String>,
-    /// `online`, `in_person` or blank.
-    place: Option<String>,
-    weekday: Option<String>,
-    /// `1` for circles with a free seat only.
-    open: Option<String>,
-    /// `1` to list full and invitation-only circles too.
-    all: Option<String>,
-    /// `next_meeting` for the circle meeting soonest first; blank: oldest first.
-    sort: Option<String>,
-    cursor: Option<String>,
-    done: Option<String>,
-}
-
-impl BrowseQuery {
-    fn state(&self) -> FormState {
-        let v = |o: &Option<String>| o.clone().unwrap_or_default();
-        FormState::default()
-            .with("q", &v(&self.q))
-            .with("city", &v(&self.city))
-            .with("place", given(&self.place).unwrap_or(""))
-            .with("weekday", given(&self.weekday).unwrap_or(""))
-            .with("open", given(&self.open).unwrap_or(""))
-            .with("all", given(&self.all).unwrap_or(""))
-            .with("sort", given(&self.sort).unwrap_or(""))
-    }
-
-    fn filter(&self, form: &mut FormState) -> CircleFilter {
-        CircleFilter {
-            q: respond::checked_text(form, "q", &self.q),
-            city: respond::checked_text(form, "city", &self.city),
-            online: match given(&self.place) {
-                Some("online") => Some(true),
-                Some("in_person") => Some(false),
-                _ => None,
-            },
-            weekday: respond::checked_text(form, "weekday", &self.weekday),
-            has_open_seats: given(&self.open).map(|_| true),
-            status: None,
-            include_full_and_invitation_only: given(&self.all).map(|_| true),
-            sort: match given(&self.sort) {
-                Some("next_meeting") => Some(circles::CircleOrder::NextMeeting),
-                _ => None,
-            },
-        }
-    }
-}
-
-fn next_link(form: &FormState, cursor: &str) -> String {
-    let mut link = String::from("/circles?");
-    for field in ["q", "city", "place", "weekday", "open", "all", "sort"] {
-        link.push_str(&format!("{field}={}&", encode(form.value(field))));
-    }
-    link.push_str(&format!("cursor={}", encode(cursor)));
-    link
-}
-
-const BROWSE_NOTICES: &[(&str, &str)] = &[("withdrawn", "Your request to join is withdrawn.")];
-
-async fn browse(
-    State(s): State<AppState>,
-    SignedIn(actor): SignedIn,
-    m: PageMeta,
-    Query(q): Query<BrowseQuery>,
-) -> PageResult<Response> {
-    let g = actor.require::<can::Participate>()?;
-    let mut form = q.state();
-    let page = PageRequest {
-        limit: Some(CIRCLES_PER_PAGE),
-        cursor: respond::checked_text(&mut form, "cursor", &q.cursor),
-    };
-    let filter = q.filter(&mut form);
-    let found = if form.has_errors() {
-        Ok(app::page::Page {
-            items: Vec::new(),
-            next_cursor: None,
-        })
-    } else {
-        manage::browse(&s.ctx, g, &filter, &page).await
-    };
-    let (circles, next) = match found {
-        Ok(p) => (
-            p.items.iter().map(CircleCard::from).collect(),
-            p.next_cursor.map(|c| next_link(&form, &c)),
-        ),
-        Err(e) => {
-            form = form.absorb(e)?;
-            (Vec::new(), None)
-        }
-    };
-    render(BrowsePage {
-        layout: Layout::new("Circles", m.csrf, Some(&actor), &m.path),
-        notice: respond::notice(q.done.as_deref(), BROWSE_NOTICES),
-        form,
-        weekdays: WEEKDAYS,
-        circles,
-        next,
-        can_create: may_create(&s, &actor).await?,
-    })
 }
 
 // --- One circle --------------------------------------------------------------------------
@@ -482,139 +349,4 @@ async fn show(
     let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
     page.notice = respond::notice(q.done.as_deref(), NOTICES);
     render(page)
-}
-
-#[derive(Deserialize)]
-struct JoinInput {
-    #[serde(default)]
-    message: respond::FormText,
-}
-
-async fn join(
-    State(s): State<AppState>,
-    SignedIn(actor): SignedIn,
-    m: PageMeta,
-    Path(id): Path<Uuid>,
-    Form(input): Form<JoinInput>,
-) -> PageResult<Response> {
-    let g = actor.require::<can::Participate>()?;
-    match membership::request_join(&s.ctx, &m.request, g, id, Some(&input.message)).await {
-        Ok(_) => respond::done(&format!("/circles/{id}"), "requested", ""),
-        Err(e) => {
-            let join = FormState::default()
-                .with("message", &input.message)
-                .absorb(e)?;
-            let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
-            page.join = join;
-            render(page)
-        }
-    }
-}
-
-/// Leaves the circle, or withdraws a waiting request (the same use case).
-async fn leave(
-    State(s): State<AppState>,
-    SignedIn(actor): SignedIn,
-    m: PageMeta,
-    Path(id): Path<Uuid>,
-    _form: Form<respond::Empty>,
-) -> PageResult<Response> {
-    let g = actor.require::<can::Participate>()?;
-    match membership::leave(&s.ctx, &m.request, g, id).await {
-        // A withdrawn request never joined; after leaving, the circle's page may no
-        // longer be the person's to see in full, so the list is where they land.
-        Ok(left) if left.joined_at.is_none() => respond::done("/circles", "withdrawn", ""),
-        Ok(_) => respond::done(&format!("/circles/{id}"), "left", ""),
-        Err(e) => {
-            let problem = FormState::default().absorb(e)?.summary;
-            let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
-            page.problem = problem;
-            render(page)
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct RemoveInput {
-    #[serde(default)]
-    reason: respond::FormText,
-    /// `yes` from the confirmation page.
-    confirm: Option<String>,
-}
-
-async fn remove(
-    State(s): State<AppState>,
-    SignedIn(actor): SignedIn,
-    m: PageMeta,
-    Path((id, user_id)): Path<(Uuid, Uuid)>,
-    Form(input): Form<RemoveInput>,
-) -> PageResult<Response> {
-    let lead = circles::lead(&s.ctx, &actor, id).await?;
-    if !confirm::confirmed(&input.confirm) {
-        let mut page = ShowPage::load(&s, &actor, m.csrf.clone(), id).await?;
-        if input.reason.trim().is_empty() {
-            // Nothing to confirm yet: the reason is what they are told.
-            page.remove_for = Some(user_id);
-            page.remove = FormState::default().field_error(
-                "reason",
-                "Give a reason for removing them: they are told it by email.",
-            );
-            return render(page);
-        }
-        return ask_to_remove(&actor, m, &page, id, user_id, &input.reason);
-    }
-    match membership::remove(&s.ctx, &m.request, &lead, user_id, &input.reason).await {
-        Ok(_) => respond::done(&format!("/circles/{id}"), "removed", "members"),
-        Err(e) => {
-            let remove = FormState::default()
-                .with("reason", &input.reason)
-                .absorb(e)?;
-            let mut page = ShowPage::load(&s, &actor, m.csrf, id).await?;
-            page.remove_for = Some(user_id);
-            page.problem = remove.summary.clone();
-            page.remove = remove;
-            render(page)
-        }
-    }
-}
-
-/// The step before removing a member: who is removed, that they lose access, and that the
-/// reason is emailed to them.
-fn ask_to_remove(
-    actor: &Actor,
-    m: PageMeta,
-    page: &ShowPage,
-    id: Uuid,
-    user_id: Uuid,
-    reason: &str,
-) -> PageResult<Response> {
-    let name = page
-        .circle
-        .members
-        .iter()
-        .flatten()
-        .find(|p| p.user_id == user_id)
-        .map_or_else(|| "this member".to_owned(), |p| p.display_name.clone());
-    let circle = &page.circle.name;
-    let heading = format!("Remove {name} from {circle}?");
-    let told = format!(
-        "{name} is emailed that they were removed, with your reason: “{}”.",
-        reason.trim()
-    );
-    confirm::ask(
-        Layout::new(heading.clone(), m.csrf, Some(actor), &m.path),
-        confirm::Ask {
-            heading,
-            consequences: vec![
-                format!("{name} leaves the circle at once: no more meetings, conversation or notes of {circle}."),
-                told,
-                "To have them back later, they ask to join again or you invite them.".to_owned(),
-            ],
-            action: format!("/circles/{id}/members/{user_id}/remove"),
-            fields: vec![("reason", reason.to_owned())],
-            button: "Yes, remove them",
-            back: format!("/circles/{id}#members"),
-            keep: "Keep them in the circle",
-        },
-    )
 }

@@ -1,10 +1,11 @@
 //! Event pages: the list of upcoming events, one event's page with registering,
 //! cancelling and accepting an offered seat, and its `.ics` download. Creating events,
-//! the organiser's door list and "my events" live in the submodules.
+//! the list, the organiser's door list and "my events" live in the submodules.
 //!
 //! Every rule (who sees an event, when registration is open, seats and the waitlist) is
 //! `app::events`'; these pages choose which buttons to offer and show the answer.
 
+mod browse;
 mod door;
 mod form;
 mod mine;
@@ -14,14 +15,15 @@ pub(super) use mine::{my_events, MyEvent};
 
 use super::format::{local, when_words};
 use super::layout::Layout;
-use super::respond::{self, given, notice, render, DoneQuery, Empty};
+use super::respond::{self, notice, render, DoneQuery, Empty};
 use super::session::{Form, PageMeta, SignedIn};
-use super::{encode, FormState, PageResult};
+use super::{FormState, PageResult};
 use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::Actor;
+use app::events::audience::circle_names;
 use app::events::view::RegistrationChoice;
-use app::events::{registration, view, EventFilter, EventView, Registration};
+use app::events::{registration, view, EventView, Registration};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -29,17 +31,16 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::event::{EventKind, EventStatus, RegistrationStatus};
-use serde::Deserialize;
 use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/events", get(browse))
         .route("/events/{id}", get(show))
         .route("/events/{id}/register", post(register))
         .route("/events/{id}/cancel-registration", post(cancel))
         .route("/events/{id}/accept-offer", post(accept_offer))
         .route("/events/{id}/calendar.ics", get(ics))
+        .merge(browse::routes())
         .merge(form::routes())
         .merge(door::routes())
         .merge(mine::routes())
@@ -136,120 +137,6 @@ impl From<&EventView> for EventCard {
     }
 }
 
-// --- Browse ------------------------------------------------------------------------------
-
-const EVENTS_PER_PAGE: u64 = 20;
-
-#[derive(Deserialize, Default)]
-struct BrowseQuery {
-    q: Option<String>,
-    kind: Option<String>,
-    city: Option<String>,
-    /// `online`, `in_person` or blank (anywhere).
-    place: Option<String>,
-    after: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "events/browse.html")]
-struct BrowsePage {
-    layout: Layout,
-    form: FormState,
-    kinds: Vec<(&'static str, String)>,
-    events: Vec<EventCard>,
-    next: Option<String>,
-    may_create: bool,
-    /// May add and change venues (Program Team, Admins).
-    manages_venues: bool,
-    /// Showing a later page: offer the way back to the start.
-    later_page: bool,
-}
-
-async fn browse(
-    State(s): State<AppState>,
-    SignedIn(actor): SignedIn,
-    m: PageMeta,
-    Query(q): Query<BrowseQuery>,
-) -> PageResult<Response> {
-    let mut form = FormState::default()
-        .with("q", q.q.as_deref().unwrap_or(""))
-        .with("kind", q.kind.as_deref().unwrap_or(""))
-        .with("city", q.city.as_deref().unwrap_or(""))
-        .with("place", given(&q.place).unwrap_or(""));
-    let online = match given(&q.place) {
-        None => None,
-        Some("online") => Some(true),
-        Some("in_person") => Some(false),
-        Some(_) => {
-            form = form.field_error("place", "Choose online, in person or anywhere.");
-            None
-        }
-    };
-    let kind = match given(&q.kind) {
-        None => None,
-        Some(k) => match EventKind::parse(k) {
-            Some(k) => Some(k),
-            None => {
-                form = form.field_error("kind", "Choose a kind of event from the list.");
-                None
-            }
-        },
-    };
-    // A cursor from our own links; anything else starts from the first page.
-    let after = given(&q.after)
-        .and_then(|a| a.parse::<DateTime<Utc>>().ok())
-        .and_then(|a| domain::dates::instant("after", a).ok());
-    let filter = EventFilter {
-        q: respond::checked_text(&mut form, "q", &q.q),
-        kind,
-        limit: Some(EVENTS_PER_PAGE + 1),
-        after,
-        city: given(&q.city).map(str::to_owned),
-        online,
-    };
-    let mut found = if form.has_errors() {
-        Vec::new()
-    } else {
-        match view::browse(&s.ctx, &actor, &filter).await {
-            Ok(v) => v,
-            Err(e) => {
-                form = form.absorb(e)?;
-                Vec::new()
-            }
-        }
-    };
-    let next = (found.len() as u64 > EVENTS_PER_PAGE).then(|| {
-        found.truncate(EVENTS_PER_PAGE as usize);
-        let last = found.last().map(|e| e.starts_at).unwrap_or_else(Utc::now);
-        // Events starting at the very same instant as the last one shown are rare
-        // (organisers pick minutes); a page boundary there would skip one, so step back
-        // a second and let the page repeat it rather than lose it.
-        let after = (last - chrono::Duration::seconds(1)).to_rfc3339();
-        format!(
-            "/events?q={}&kind={}&city={}&place={}&after={}",
-            encode(given(&q.q).unwrap_or("")),
-            encode(given(&q.kind).unwrap_or("")),
-            encode(given(&q.city).unwrap_or("")),
-            encode(given(&q.place).unwrap_or("")),
-            encode(&after)
-        )
-    });
-    render(BrowsePage {
-        layout: Layout::new("Events", m.csrf, Some(&actor), &m.path),
-        form,
-        kinds: EventKind::ALL
-            .iter()
-            .filter(|k| **k != EventKind::CircleMeeting)
-            .map(|k| (k.as_str(), kind_words(*k)))
-            .collect(),
-        events: found.iter().map(EventCard::from).collect(),
-        next,
-        may_create: app::events::audience::may_create(&s.ctx, &actor).await?,
-        manages_venues: actor.can(domain::Permission::CreateProgrammeEvents),
-        later_page: after.is_some(),
-    })
-}
-
 // --- One event ---------------------------------------------------------------------------
 
 /// What the viewer can do about registering, worked out for the page.
@@ -276,6 +163,9 @@ struct ShowPage {
     your_when: Option<String>,
     /// It has begun: only then can it be marked as completed.
     started: bool,
+    /// For the organiser: the chosen circles whose facilitators have not accepted the
+    /// event yet (their members do not see it until then).
+    pending_circles: Vec<String>,
     notice: Option<&'static str>,
     problem: Option<String>,
 }
@@ -324,6 +214,7 @@ impl ShowPage {
         let zone = event.time_zone.clone();
         let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
         let action = action_for(&event, s.ctx.now());
+        let pending_circles = circle_names(&s.ctx, &event.pending_circle_ids).await?;
         Ok(ShowPage {
             layout: Layout::new(
                 event.title.clone(),
@@ -341,6 +232,7 @@ impl ShowPage {
             registration,
             action,
             event,
+            pending_circles,
             notice: None,
             problem: None,
         })

@@ -239,35 +239,73 @@ impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState>
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, state.ctx.settings.server.body_limit_bytes)
-            .await
-            .map_err(|_| PageError::BadForm("The form is too large.".into()))?;
-        let parsed: WithCsrf<T> = serde_path_to_error::deserialize(
-            serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes)),
-        )
-        .map_err(|e| {
-            let message = e.inner().to_string();
-            if domain::TextError::is_its_message(&message) {
-                // A refused text (a control character, too long) is the person's input
-                // to fix, like any other validation problem: a 422 naming the field.
-                let field = e.path().to_string();
-                let field = field
-                    .rsplit('.')
-                    .next()
-                    .unwrap_or_default()
-                    .replace('_', " ");
-                PageError::App(app::Error::Invalid(vec![domain::DomainError::new(
-                    "form",
-                    format!("{field}: {message}"),
-                )]))
-            } else {
-                PageError::BadForm(format!("The form could not be read ({message})."))
-            }
-        })?;
-        check_csrf(&parts, state, &parsed.csrf_token)?;
-        Ok(Form(parsed.inner))
+        let (form, _) = read_form(req, state).await?;
+        Ok(Form(form))
     }
+}
+
+/// A checked form that also keeps the values of fields sent more than once (a group of
+/// checkboxes), which `serde_urlencoded` cannot read into the form's type.
+pub struct FormWithLists<T>(pub T, pub FormLists);
+
+/// Every (name, value) pair a form sent, in order.
+pub struct FormLists(Vec<(String, String)>);
+
+impl FormLists {
+    /// Every value sent under `name`.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState>
+    for FormWithLists<T>
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (form, bytes) = read_form(req, state).await?;
+        let pairs = form_urlencoded::parse(&bytes).into_owned().collect();
+        Ok(FormWithLists(form, FormLists(pairs)))
+    }
+}
+
+/// Reads a URL-encoded form and checks its CSRF token: the form and its raw body.
+async fn read_form<T: serde::de::DeserializeOwned>(
+    req: Request,
+    state: &AppState,
+) -> Result<(T, axum::body::Bytes), PageError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, state.ctx.settings.server.body_limit_bytes)
+        .await
+        .map_err(|_| PageError::BadForm("The form is too large.".into()))?;
+    let parsed: WithCsrf<T> = serde_path_to_error::deserialize(
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(&bytes)),
+    )
+    .map_err(|e| {
+        let message = e.inner().to_string();
+        if domain::TextError::is_its_message(&message) {
+            // A refused text (a control character, too long) is the person's input
+            // to fix, like any other validation problem: a 422 naming the field.
+            let field = e.path().to_string();
+            let field = field
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .replace('_', " ");
+            PageError::App(app::Error::Invalid(vec![domain::DomainError::new(
+                "form",
+                format!("{field}: {message}"),
+            )]))
+        } else {
+            PageError::BadForm(format!("The form could not be read ({message})."))
+        }
+    })?;
+    check_csrf(&parts, state, &parsed.csrf_token)?;
+    Ok((parsed.inner, bytes))
 }
 
 /// What every page handler needs about its request: the CSRF token for its forms, its

@@ -5,44 +5,12 @@
 //! and PostgreSQL.
 
 use crate::helpers::pages::Person;
-use crate::helpers::{circle_body, ok_json, png, refused, workshop, TestApp, User};
+use crate::helpers::{
+    circle_body, led_circle, ok_json, png, refused, workshop, Led, TestApp, User,
+};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A circle led by a facilitator certified by a Program Team Member, with one member.
-struct Led {
-    id: String,
-    admin: User,
-    ptm: User,
-    fac: User,
-    member: User,
-}
-
-async fn led_circle(app: &TestApp) -> Led {
-    let admin = app.admin().await;
-    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
-    let fac = app.named("Frank Facilitator").await;
-    let cert = ok_json(app.certify(&ptm, fac.id).await).await;
-    assert_eq!(cert["certified_by"], ptm.id.to_string());
-    assert_eq!(
-        app.put_role(&admin, fac.id, "facilitator").await.status(),
-        StatusCode::OK
-    );
-    let id = app.create_circle(&fac, circle_body("Monday Men", 8)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let member = app.named("Mark Member").await;
-    app.join(&fac, &member, &id).await;
-    Led {
-        id,
-        admin,
-        ptm,
-        fac,
-        member,
-    }
-}
 
 async fn leads(app: &TestApp, who: &User, circle: &str) -> bool {
     let res = app

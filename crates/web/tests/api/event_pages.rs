@@ -387,3 +387,81 @@ async fn edit_through_the_form(app: TestApp) {
         .contains("data-count=\"registered\">2 / 2<"));
 }
 crate::on_both_backends!(edit_through_the_form);
+
+// --- Events for chosen circles ----------------------------------------------------------
+
+async fn events_for_chosen_circles_from_the_form(app: TestApp) {
+    let c = crate::helpers::led_circle(&app).await;
+    let leader = Person::of(&app, &c.fac).await;
+    let ptm = Person::of(&app, &c.ptm).await;
+    let member = Person::of(&app, &c.member).await;
+    let chosen = [("audience", "chosen")];
+
+    // The leader is offered the circles he leads; ticking none is refused at the field.
+    let html = leader.page("/events/new").await;
+    assert!(html.contains("Members of chosen circles"), "{html}");
+    assert!(html.contains(&format!(
+        "name=\"circle_ids\" type=\"checkbox\" value=\"{}\"",
+        c.id
+    )));
+    let html = leader
+        .submit_refused("/events/new", "/events/new", &fields(&event_form(&chosen)))
+        .await;
+    assert!(html.contains("Tick at least one circle."), "{html}");
+
+    // A leader's event for his own circle is open to its members at once.
+    let mut form = event_form(&[("audience", "chosen"), ("title", "Our day out")]);
+    form.push(("circle_ids", c.id.clone()));
+    let (to, _) = leader
+        .submit_ok("/events/new", "/events/new", &fields(&form))
+        .await;
+    let own = id_in(&to, "/events/");
+    leader
+        .submit_ok(
+            &to,
+            &format!("/events/{own}/status"),
+            &[("to", "published")],
+        )
+        .await;
+    let html = member.page(&format!("/events/{own}")).await;
+    assert!(html.contains("Our day out"));
+
+    // The Program Team's event waits for the circle's leader: its members do not see it,
+    // and the organiser is told which circle has not accepted yet.
+    let mut form = event_form(&[("audience", "chosen"), ("title", "Fathers offered")]);
+    form.push(("circle_ids", c.id.clone()));
+    let (to, _) = ptm
+        .submit_ok("/events/new", "/events/new", &fields(&form))
+        .await;
+    let offered = id_in(&to, "/events/");
+    let (_, html) = ptm
+        .submit_ok(
+            &to,
+            &format!("/events/{offered}/status"),
+            &[("to", "published")],
+        )
+        .await;
+    let pending =
+        between(&html, "id=\"pending-circles\">", "</p>").unwrap_or_else(|| panic!("{html}"));
+    assert!(pending.contains("Monday Men"), "{pending}");
+    assert_eq!(
+        member.get(&format!("/events/{offered}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert!(!member.page("/events").await.contains("Fathers offered"));
+
+    // The leader accepts at his circle's page: members see it, the organiser waits no more.
+    let circle = format!("/circles/{}", c.id);
+    leader
+        .submit_ok(
+            &circle,
+            &format!("/circles/{}/offers/{offered}/accept", c.id),
+            &[],
+        )
+        .await;
+    let html = member.page(&format!("/events/{offered}")).await;
+    assert!(html.contains("Fathers offered"));
+    let html = ptm.page(&format!("/events/{offered}")).await;
+    assert!(!html.contains("id=\"pending-circles\""), "{html}");
+}
+crate::on_both_backends!(events_for_chosen_circles_from_the_form);

@@ -206,3 +206,37 @@ impl TestApp {
             .unwrap();
     }
 }
+
+/// A circle led by a facilitator certified by a Program Team Member, with one member.
+pub struct Led {
+    pub id: String,
+    pub admin: User,
+    pub ptm: User,
+    pub fac: User,
+    pub member: User,
+}
+
+pub async fn led_circle(app: &TestApp) -> Led {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let fac = app.named("Frank Facilitator").await;
+    let cert = ok_json(app.certify(&ptm, fac.id).await).await;
+    assert_eq!(cert["certified_by"], ptm.id.to_string());
+    assert_eq!(
+        app.put_role(&admin, fac.id, "facilitator").await.status(),
+        StatusCode::OK
+    );
+    let id = app.create_circle(&fac, circle_body("Monday Men", 8)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let member = app.named("Mark Member").await;
+    app.join(&fac, &member, &id).await;
+    Led {
+        id,
+        admin,
+        ptm,
+        fac,
+        member,
+    }
+}

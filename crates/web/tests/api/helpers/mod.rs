@@ -22,7 +22,7 @@ mod responses;
 mod roles;
 
 pub use accounts::{png, unique_email, User};
-pub use circles::circle_body;
+pub use circles::{circle_body, led_circle, Led};
 pub use events::{local, workshop};
 pub use mfa::{next_code, recovery_codes, totp_for, unix_now};
 pub use responses::validation_errors;
