@@ -4,9 +4,8 @@
 //! resetting someone's two-step verification.
 
 use crate::helpers::pages::{form_fields, Person};
-use crate::helpers::{circle_body, location, ok_json, workshop, TestApp, User};
+use crate::helpers::{circle_body, ok_json, workshop, TestApp, User};
 use chrono::{Duration, Utc};
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// Presses the button of `action` on page `from` (without confirming): the confirmation
@@ -33,22 +32,7 @@ async fn asked(
 async fn confirm(who: &Person, html: &str, action: &str) -> String {
     let form = form_fields(html, &format!("main form[action='{action}']"));
     assert!(form.iter().any(|(k, v)| k == "confirm" && v == "yes"));
-    let res = who
-        .client
-        .post(format!("{}{action}", who.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let to = location(&res);
-    assert_eq!(
-        status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        res.text().await.unwrap()
-    );
-    to
+    who.send_form_ok(action, &form).await
 }
 
 async fn json_of(app: &TestApp, who: &User, path: &str) -> Value {

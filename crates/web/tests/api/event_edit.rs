@@ -2,8 +2,7 @@
 //! events, saved unchanged with and without JavaScript, keep every stored field.
 
 use crate::helpers::pages::{form_fields, Person};
-use crate::helpers::{circle_body, local, location, TestApp, User, PASSWORD};
-use reqwest::StatusCode;
+use crate::helpers::{circle_body, local, TestApp, User, PASSWORD};
 use serde_json::{json, Value};
 use testkit::browser::{Browser, DESKTOP};
 
@@ -71,21 +70,7 @@ async fn saved_unchanged_without_javascript(app: TestApp) {
         let html = who.page(&edit).await;
         // Exactly what the browser sends: the disabled audience picker is not among it.
         let form = form_fields(&html, &format!("form[action='{edit}']"));
-        let res = who
-            .client
-            .post(format!("{}{edit}", who.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let to = location(&res);
-        assert_eq!(
-            status,
-            StatusCode::SEE_OTHER,
-            "saving {id} unchanged: {}",
-            res.text().await.unwrap()
-        );
+        let to = who.send_form_ok(&edit, &form).await;
         assert!(to.ends_with("?done=saved"), "{to}");
         assert_eq!(stored(&app, user, id).await, before, "nothing changed");
     }
@@ -96,14 +81,7 @@ async fn saved_unchanged_without_javascript(app: TestApp) {
     let mut form = form_fields(&html, &format!("form[action='{edit}']"));
     form.iter_mut().find(|(k, _)| k == "title").unwrap().1 = "Circle film night".into();
     form.retain(|(k, _)| k != "audience");
-    let res = fac
-        .client
-        .post(format!("{}{edit}", fac.base))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    fac.send_form_ok(&edit, &form).await;
     let after = stored(&app, &fac_user, &own).await;
     assert_eq!(after["title"], "Circle film night");
     assert_eq!(after["open_to_all"], false);

@@ -191,6 +191,27 @@ impl Person {
         (to, html)
     }
 
+    /// Sends fields read from a page (see [`form_fields`]) to `action` and expects
+    /// Post/Redirect/Get; where it led.
+    pub async fn send_form_ok(&self, action: &str, form: &[(String, String)]) -> String {
+        let res = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("POST sent");
+        let status = res.status();
+        let to = location(&res);
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "POST {action}: {}",
+            res.text().await.unwrap()
+        );
+        to
+    }
+
     /// Submits and expects the page again (200) with a problem on it; its HTML.
     pub async fn submit_refused(
         &self,
