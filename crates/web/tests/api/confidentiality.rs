@@ -137,6 +137,8 @@ fn private_api(c: &Circle) -> Vec<String> {
         format!("/api/v1/circles/{id}/invitations"),
         format!("/api/v1/circles/{id}/event-offers"),
         format!("/api/v1/circles/{id}/step-in"),
+        // Who said they are coming to a meeting is per-person circle activity.
+        format!("/api/v1/meetings/{}/rsvps", c.meeting),
     ]
 }
 
@@ -150,6 +152,7 @@ fn private_pages(c: &Circle) -> Vec<String> {
         format!("/meetings/{}/attendance", c.meeting),
         format!("/circles/{id}/edit"),
         format!("/circles/{id}/archive"),
+        format!("/circles/{id}/co-facilitators"),
     ]
 }
 
@@ -165,6 +168,22 @@ async fn no_global_role_reads_a_circle(app: TestApp) {
                 "{role} GET {path}"
             );
         }
+        // Nor does any global role write a circle's per-person activity.
+        for (path, body) in [(
+            format!("/api/v1/meetings/{}/attendance/all-present", c.meeting),
+            json!({}),
+        )] {
+            let res = app.post_as(&who.access_token, &path, body).await;
+            assert_eq!(
+                refused(res, StatusCode::FORBIDDEN).await,
+                "forbidden",
+                "{role} POST {path}"
+            );
+        }
+        let next = app
+            .get_json(&who.access_token, "/api/v1/me/next-meetings")
+            .await;
+        assert_tells_nothing(role, "next meetings", &next.to_string());
         // The circle itself: its public description only.
         let seen = app
             .get_json(&who.access_token, &format!("/api/v1/circles/{}", c.id))
