@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api_schema;
 pub mod audit;
 pub mod authz;
+pub mod bus;
 pub mod calendar;
 pub mod certification;
 pub mod circles;
