@@ -146,7 +146,7 @@ pub async fn post(ctx: &Context, conv: &Conversing, input: NewMessage) -> Result
     // The sender has read what he wrote.
     super::settings::set_last_read(&txn, circle_id, conv.actor_id(), seq).await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(Posted {
         message: row.into(),
         created: true,
@@ -332,7 +332,7 @@ pub async fn delete(ctx: &Context, conv: &Conversing, seq: i64) -> Result<Messag
     row.pinned = Set(false);
     let row = row.update(&txn).await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(row.into())
 }
 
@@ -353,7 +353,7 @@ pub async fn pin(ctx: &Context, conv: &Conversing, seq: i64, pinned: bool) -> Re
     row.pinned = Set(pinned);
     let row = row.update(&txn).await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(row.into())
 }
 
