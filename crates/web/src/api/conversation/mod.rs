@@ -8,6 +8,7 @@
 mod circle;
 mod identity;
 mod messages;
+mod notes;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,4 +18,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(identity::routes())
         .merge(circle::routes())
         .merge(messages::routes())
+        .merge(notes::routes())
 }
