@@ -100,7 +100,10 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
             .details(serde_json::to_value(&report).unwrap_or_default()),
     )
     .await?;
+    // Nobody can be handed the circle's conversation keys by the server any more.
+    crate::conversation::circle_archived(&txn, circle.id, now).await?;
     txn.commit().await?;
+    crate::conversation::notify_changed(ctx, circle.id).await;
     // The links' token hashes live in the other database; a link whose invitation is gone
     // already fails, so a failure here leaves nothing usable behind.
     let ids: Vec<Uuid> = invitations.iter().map(|i| i.id).collect();
@@ -174,6 +177,8 @@ async fn summarise_attendance(txn: &impl ConnectionTrait, circle_id: Uuid) -> Re
         row.absent_count = Set(recorded.then_some(absent));
         row.excused_count = Set(recorded.then_some(excused));
         row.note = Set(None);
+        row.note_sealed = Set(None);
+        row.note_epoch = Set(None);
         row.location = Set(None);
         row.update(txn).await?;
     }
