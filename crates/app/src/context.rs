@@ -1,6 +1,7 @@
 //! Everything a use case needs, built once from the settings and shared by the server,
 //! the worker and the admin commands.
 
+use crate::accounts::SessionCache;
 use crate::bus::Bus;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -30,6 +31,8 @@ pub struct Context {
     pub jobs: Arc<jobs::Registry>,
     /// The bell between requests, jobs and instances (see [`crate::bus`]).
     pub bus: Bus,
+    /// Sessions trusted without a database read (see [`crate::accounts::SessionCache`]).
+    pub sessions: Arc<SessionCache>,
 }
 
 impl Context {
@@ -43,6 +46,7 @@ impl Context {
         let limiter = Limiter::from_settings(&settings).await?;
         let mailer = Mailer::from_settings(&settings)?;
         let bus = Bus::from_settings(&settings).await?;
+        let sessions = SessionCache::listening(&bus, settings.redis.url.is_some());
         Ok(Context {
             main,
             creds,
@@ -54,6 +58,7 @@ impl Context {
             clock: Clock::system(),
             jobs: Arc::new(job_registry()),
             bus,
+            sessions,
         })
     }
 

@@ -78,7 +78,7 @@ pub async fn connect_pool(url: &str, size: PoolSize) -> anyhow::Result<DatabaseC
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open SQLite database {shown}"))?;
-            Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+            Ok(counting(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)))
         }
         Some(Backend::Postgres) => {
             let pool = PgPoolOptions::new()
@@ -87,10 +87,18 @@ pub async fn connect_pool(url: &str, size: PoolSize) -> anyhow::Result<DatabaseC
                 .connect(url)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
-            Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+            Ok(counting(SqlxPostgresConnector::from_sqlx_postgres_pool(
+                pool,
+            )))
         }
         None => anyhow::bail!("unsupported database URL {shown}: use sqlite://… or postgres://…"),
     }
+}
+
+/// The connection, reporting every statement to [`crate::statements`].
+fn counting(mut db: DatabaseConnection) -> DatabaseConnection {
+    db.set_metric_callback(|_| crate::statements::note_statement());
+    db
 }
 
 /// Creates the database file owner-only before SQLite opens it: SQLite gives its `-wal`

@@ -42,6 +42,7 @@ pub mod credentials;
 pub mod main_db;
 pub mod private_fs;
 mod schema;
+pub mod statements;
 
 pub use connect::{
     begin_write, connect, connect_pool, is_unique_violation, redact_url, Backend, PoolSize,

@@ -46,6 +46,7 @@ mod profile;
 mod robustness;
 mod rsvp;
 mod rsvp_browser;
+mod session_cache;
 mod shared_profiles;
 mod sign_in_limits;
 mod smtp;
