@@ -94,6 +94,15 @@ pub async fn connect_and_migrate(
             .acquire_timeout_secs
             .map(std::time::Duration::from_secs),
     };
+    if settings.env == crate::config::Environment::Production {
+        for url in [settings.main_database_url(), settings.credentials_database_url()] {
+            if let Some(why) = db::unencrypted_remote(&url) {
+                tracing::warn!(
+                    "{why}: the database connection may travel unencrypted; add sslmode=require (or verify-full)"
+                );
+            }
+        }
+    }
     let main = db::connect_pool(&settings.main_database_url(), pool).await?;
     let creds = db::connect_pool(&settings.credentials_database_url(), pool).await?;
     db::migrate(&main, &creds)
