@@ -95,7 +95,10 @@ pub async fn connect_and_migrate(
             .map(std::time::Duration::from_secs),
     };
     if settings.env == crate::config::Environment::Production {
-        for url in [settings.main_database_url(), settings.credentials_database_url()] {
+        for url in [
+            settings.main_database_url(),
+            settings.credentials_database_url(),
+        ] {
             if let Some(why) = db::unencrypted_remote(&url) {
                 tracing::warn!(
                     "{why}: the database connection may travel unencrypted; add sslmode=require (or verify-full)"

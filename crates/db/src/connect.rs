@@ -104,7 +104,7 @@ pub async fn connect_pool(url: &str, size: PoolSize) -> anyhow::Result<DatabaseC
 
 /// The connection, reporting every statement to [`crate::statements`].
 fn counting(mut db: DatabaseConnection) -> DatabaseConnection {
-    db.set_metric_callback(|_| crate::statements::note_statement());
+    db.set_metric_callback(|info| crate::statements::note_statement(info.statement));
     db
 }
 
@@ -173,7 +173,8 @@ pub fn is_local_postgres(url: &str) -> bool {
                 || d.eq_ignore_ascii_case("localhost")
                 || d.starts_with("%2F")
                 || d.starts_with("%2f")
-                || d.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                || d.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
         }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),

@@ -43,6 +43,7 @@ mod password_rules;
 mod permissions;
 mod pool;
 mod profile;
+mod query_plans;
 mod robustness;
 mod rsvp;
 mod rsvp_browser;
