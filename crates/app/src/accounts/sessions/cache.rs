@@ -228,3 +228,90 @@ impl SessionCache {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use db::main_db::users;
+
+    fn remembered(user: Uuid, session: Uuid, now: DateTime<Utc>) -> Remembered {
+        let actor = Actor {
+            user: users::Model {
+                id: user,
+                email: "someone@example.org".into(),
+                display_name: "Someone".into(),
+                status: domain::UserStatus::Active,
+                email_verified_at: Some(now),
+                last_login_at: None,
+                suspended_at: None,
+                suspended_reason: None,
+                created_at: now,
+                updated_at: now,
+                full_name: None,
+                phone: None,
+                city: None,
+                time_zone: None,
+                bio: None,
+                photo_version: None,
+            },
+            roles: vec![domain::Role::Member],
+            session_id: session,
+        };
+        Remembered {
+            actor,
+            expires_at: now + Duration::days(1),
+            last_used_at: now,
+            cookie_hash: Some(format!("hash-{session}")),
+            read_at: now,
+        }
+    }
+
+    #[test]
+    fn what_was_read_before_a_change_is_not_stored_after_it() {
+        let cache = SessionCache::new(TTL_ALONE);
+        let now = Utc::now();
+        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let read_before = cache.generation();
+        cache.forget(&Changed::Session(session));
+        cache.remember(read_before, remembered(user, session, now));
+        assert!(cache.is_empty());
+        cache.remember(cache.generation(), remembered(user, session, now));
+        assert!(cache.session(session, now).is_some());
+        assert!(cache.cookie(&format!("hash-{session}"), now).is_some());
+    }
+
+    #[test]
+    fn entries_end_with_their_user_their_session_or_the_ttl() {
+        let cache = SessionCache::new(TTL_ALONE);
+        let now = Utc::now();
+        let user = Uuid::now_v7();
+        let (one, two, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        for (u, s) in [(user, one), (user, two), (Uuid::now_v7(), other)] {
+            cache.remember(cache.generation(), remembered(u, s, now));
+        }
+        assert!(cache
+            .session(other, now + TTL_ALONE + Duration::seconds(1))
+            .is_none());
+        cache.forget(&Changed::Session(one));
+        assert!(cache.session(one, now).is_none());
+        assert!(cache.session(two, now).is_some());
+        cache.forget(&Changed::User(user));
+        assert!(cache.session(two, now).is_none());
+        assert!(cache.cookie(&format!("hash-{two}"), now).is_none());
+        assert!(cache.session(other, now).is_some());
+        cache.forget_everything();
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn signals_name_a_session_or_a_user() {
+        let id = Uuid::now_v7();
+        assert!(
+            matches!(Changed::parse(&Changed::User(id).signal()), Some(Changed::User(u)) if u == id)
+        );
+        assert!(
+            matches!(Changed::parse(&Changed::Session(id).signal()), Some(Changed::Session(s)) if s == id)
+        );
+        assert!(Changed::parse("nonsense").is_none());
+    }
+}
