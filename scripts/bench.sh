@@ -8,6 +8,14 @@
 #   SCENARIOS=events,event scripts/bench.sh   # only some scenarios
 #   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 scripts/bench.sh
 #                                             # two fresh PostgreSQL databases, dropped after
+#   CIRCLES_BIN=/path/to/old/circles STATEMENTS_HEADER=0 scripts/bench.sh
+#                                             # measure another build (before/after); an
+#                                             # older build does not know the statements header
+#
+# Each scenario runs twice: at RATE (open loop, latency from each request's due time) and
+# at SATURATION req/s, far above what the server can answer, for the rate it does reach.
+# The table's "stmts" column is the database statements per request the server reports
+# (metrics.statements_header); the server's peak resident memory is printed last.
 #
 # A measurement, not a test: the numbers depend on the machine, so nothing here passes or
 # fails on them. The target is p95 < 20 ms for the reads at 200 req/s on 2 cores.
@@ -19,10 +27,17 @@ RATE="${RATE:-200}"
 DURATION="${DURATION:-20}"
 CONCURRENCY="${CONCURRENCY:-64}"
 PORT="${PORT:-18080}"
-SCENARIOS="${SCENARIOS:-home,circles,circle,events,event,register}"
+SCENARIOS="${SCENARIOS:-home,circles,circle,events,event,api-events,api-event,api-circle,api-mine,register}"
 SEED_ARGS="${SEED_ARGS:-}"
+SATURATION="${SATURATION:-3000}"
+STATEMENTS_HEADER="${STATEMENTS_HEADER:-1}"
 
-cargo build --release -p circles -p loadtest
+if [ -n "${CIRCLES_BIN:-}" ]; then
+    cargo build --release -p loadtest
+else
+    cargo build --release -p circles -p loadtest
+    CIRCLES_BIN="$root/target/release/circles"
+fi
 
 tmp="$(mktemp -d)"
 server_pid=""
@@ -50,6 +65,9 @@ export CIRCLES_SERVER__PUBLIC_URL="http://127.0.0.1:$PORT"
 export CIRCLES_LOG__LEVEL=warn
 # The register scenario signs in a few dozen accounts from one address.
 export CIRCLES_RATE_LIMIT__LOGIN_PER_IP=100000
+if [ "$STATEMENTS_HEADER" = 1 ]; then
+    export CIRCLES_METRICS__STATEMENTS_HEADER=true
+fi
 backend=sqlite
 if [ -n "${BENCH_POSTGRES:-}" ]; then
     backend=postgres
@@ -64,10 +82,10 @@ fi
 
 echo "== seeding ($backend)"
 # shellcheck disable=SC2086 # SEED_ARGS is a list of flags
-(cd "$tmp" && "$root/target/release/circles" demo seed $SEED_ARGS)
+(cd "$tmp" && "$CIRCLES_BIN" demo seed $SEED_ARGS)
 
 echo "== serving on port $PORT"
-(cd "$tmp" && exec "$root/target/release/circles" serve) &
+(cd "$tmp" && exec "$CIRCLES_BIN" serve) &
 server_pid=$!
 for _ in $(seq 1 100); do
     if curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then break; fi
@@ -78,3 +96,9 @@ curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "the server 
 echo "== loadtest: $RATE req/s for $DURATION s per scenario ($backend, $(nproc) cores)"
 "$root/target/release/loadtest" --base-url "http://127.0.0.1:$PORT" --rate "$RATE" \
     --duration "$DURATION" --concurrency "$CONCURRENCY" --scenario "$SCENARIOS" ${LOADTEST_ARGS:-}
+
+echo "== loadtest: saturation ($SATURATION req/s offered) for $DURATION s per scenario"
+"$root/target/release/loadtest" --base-url "http://127.0.0.1:$PORT" --rate "$SATURATION" \
+    --duration "$DURATION" --concurrency "$CONCURRENCY" --scenario "$SCENARIOS" ${LOADTEST_ARGS:-}
+
+echo "== server peak resident memory: $(grep VmHWM "/proc/$server_pid/status" | awk '{print $2, $3}')"

@@ -218,6 +218,7 @@ pub async fn certify(
     .await?;
     facilitation::certified_again(&txn, input.user_id).await?;
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(input.user_id)).await;
     Ok(Certification::at(row, now))
 }
 
@@ -267,6 +268,7 @@ pub async fn revoke(
         .await?;
     }
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(row.user_id)).await;
     Ok(Certification::at(row, now))
 }
 
@@ -323,6 +325,7 @@ pub async fn lapse_expired(ctx: &Context) -> Result<usize> {
         .await?;
         lapse(ctx, &txn, &meta, user_id, None, "certification_expired").await?;
         txn.commit().await?;
+        crate::accounts::announce(ctx, crate::accounts::Changed::User(user_id)).await;
         lapsed += 1;
     }
     facilitation::mark_leaderless(ctx).await?;

@@ -1,6 +1,7 @@
 //! Everything a use case needs, built once from the settings and shared by the server,
 //! the worker and the admin commands.
 
+use crate::accounts::SessionCache;
 use crate::bus::Bus;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -30,6 +31,8 @@ pub struct Context {
     pub jobs: Arc<jobs::Registry>,
     /// The bell between requests, jobs and instances (see [`crate::bus`]).
     pub bus: Bus,
+    /// Sessions trusted without a database read (see [`crate::accounts::SessionCache`]).
+    pub sessions: Arc<SessionCache>,
 }
 
 impl Context {
@@ -43,6 +46,7 @@ impl Context {
         let limiter = Limiter::from_settings(&settings).await?;
         let mailer = Mailer::from_settings(&settings)?;
         let bus = Bus::from_settings(&settings).await?;
+        let sessions = SessionCache::listening(&bus, settings.redis.url.is_some());
         Ok(Context {
             main,
             creds,
@@ -54,6 +58,7 @@ impl Context {
             clock: Clock::system(),
             jobs: Arc::new(job_registry()),
             bus,
+            sessions,
         })
     }
 
@@ -89,6 +94,18 @@ pub async fn connect_and_migrate(
             .acquire_timeout_secs
             .map(std::time::Duration::from_secs),
     };
+    if settings.env == crate::config::Environment::Production {
+        for url in [
+            settings.main_database_url(),
+            settings.credentials_database_url(),
+        ] {
+            if let Some(why) = db::unencrypted_remote(&url) {
+                tracing::warn!(
+                    "{why}: the database connection may travel unencrypted; add sslmode=require (or verify-full)"
+                );
+            }
+        }
+    }
     let main = db::connect_pool(&settings.main_database_url(), pool).await?;
     let creds = db::connect_pool(&settings.credentials_database_url(), pool).await?;
     db::migrate(&main, &creds)

@@ -7,7 +7,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     SqlxPostgresConnector, SqlxSqliteConnector, Statement, TransactionTrait,
 };
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
@@ -78,19 +78,34 @@ pub async fn connect_pool(url: &str, size: PoolSize) -> anyhow::Result<DatabaseC
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open SQLite database {shown}"))?;
-            Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+            Ok(counting(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)))
         }
         Some(Backend::Postgres) => {
+            let mut options = PgConnectOptions::from_str(url)
+                .with_context(|| format!("invalid PostgreSQL URL {shown}"))?;
+            if is_local_postgres(url) && !names_tls_mode(url) {
+                // TLS to a server on this machine protects nothing and costs much of the
+                // throughput of short queries; a URL that asks for it still gets it.
+                options = options.ssl_mode(PgSslMode::Disable);
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(1))
                 .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(10)))
-                .connect(url)
+                .connect_with(options)
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
-            Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+            Ok(counting(SqlxPostgresConnector::from_sqlx_postgres_pool(
+                pool,
+            )))
         }
         None => anyhow::bail!("unsupported database URL {shown}: use sqlite://… or postgres://…"),
     }
+}
+
+/// The connection, reporting every statement to [`crate::statements`].
+fn counting(mut db: DatabaseConnection) -> DatabaseConnection {
+    db.set_metric_callback(|info| crate::statements::note_statement(info.statement));
+    db
 }
 
 /// Creates the database file owner-only before SQLite opens it: SQLite gives its `-wal`
@@ -140,6 +155,59 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     )
 }
 
+/// Whether a PostgreSQL URL reaches a server on this machine: a loopback address,
+/// `localhost`, or a Unix socket (no host, or a `host=/path` parameter).
+pub fn is_local_postgres(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    let socket_param = parsed
+        .query_pairs()
+        .any(|(k, v)| k == "host" && v.starts_with('/'));
+    match parsed.host() {
+        _ if socket_param => true,
+        None => true,
+        // `postgres:` is not a scheme the URL standard knows, so hosts stay text.
+        Some(url::Host::Domain(d)) => {
+            d.is_empty()
+                || d.eq_ignore_ascii_case("localhost")
+                || d.starts_with("%2F")
+                || d.starts_with("%2f")
+                || d.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+    }
+}
+
+/// Whether the URL says how to use TLS (`sslmode=…`), which is then obeyed as written.
+fn names_tls_mode(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.query_pairs()
+            .any(|(k, _)| k == "sslmode" || k == "ssl-mode")
+    })
+}
+
+/// Why a PostgreSQL URL would travel a network unencrypted, if it would: a remote host
+/// whose URL does not require TLS (`sslmode=require`, `verify-ca` or `verify-full`).
+/// `None` for SQLite, for servers on this machine and for URLs that require TLS.
+pub fn unencrypted_remote(url: &str) -> Option<String> {
+    if Backend::of_url(url) != Some(Backend::Postgres) || is_local_postgres(url) {
+        return None;
+    }
+    let mode = url::Url::parse(url).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "sslmode" || k == "ssl-mode")
+            .map(|(_, v)| v.to_ascii_lowercase())
+    });
+    match mode.as_deref() {
+        Some("require" | "verify-ca" | "verify-full") => None,
+        Some(other) => Some(format!("{} uses sslmode={other}", redact_url(url))),
+        None => Some(format!("{} does not set sslmode=require", redact_url(url))),
+    }
+}
+
 /// The URL with any password replaced, for logs and error messages.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
@@ -162,6 +230,30 @@ mod tests {
             "postgres://app:****@db.example.org/main"
         );
         assert_eq!(redact_url("sqlite://data/main.db"), "sqlite://data/main.db");
+    }
+
+    #[test]
+    fn servers_on_this_machine_are_told_from_remote_ones() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/main",
+            "postgres://postgres@localhost/main",
+            "postgres://postgres@[::1]:5432/main",
+            "postgres:///main?host=/var/run/postgresql",
+            "postgresql://%2Fvar%2Frun%2Fpostgresql/main",
+        ] {
+            assert!(is_local_postgres(local), "{local}");
+            assert_eq!(unencrypted_remote(local), None, "{local}");
+        }
+        let remote = "postgres://app:pw@db.example.org/main";
+        assert!(!is_local_postgres(remote));
+        assert!(unencrypted_remote(remote).is_some_and(|w| !w.contains("pw")));
+        assert!(unencrypted_remote("postgres://db.example.org/main?sslmode=prefer").is_some());
+        assert_eq!(
+            unencrypted_remote("postgres://db.example.org/main?sslmode=verify-full"),
+            None
+        );
+        assert!(names_tls_mode("postgres://127.0.0.1/main?sslmode=require"));
+        assert!(!names_tls_mode("postgres://127.0.0.1/main"));
     }
 
     #[test]

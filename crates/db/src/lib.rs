@@ -42,9 +42,11 @@ pub mod credentials;
 pub mod main_db;
 pub mod private_fs;
 mod schema;
+pub mod statements;
 
 pub use connect::{
-    begin_write, connect, connect_pool, is_unique_violation, redact_url, Backend, PoolSize,
+    begin_write, connect, connect_pool, is_local_postgres, is_unique_violation, redact_url,
+    unencrypted_remote, Backend, PoolSize,
 };
 pub use sea_orm;
 

@@ -25,7 +25,18 @@ use scenarios::run_scenario;
 use setup::prepare;
 
 /// Every scenario, in the order they run by default.
-const SCENARIOS: [&str; 6] = ["home", "circles", "circle", "events", "event", "register"];
+const SCENARIOS: [&str; 10] = [
+    "home",
+    "circles",
+    "circle",
+    "events",
+    "event",
+    "api-events",
+    "api-event",
+    "api-circle",
+    "api-mine",
+    "register",
+];
 
 /// HTTP benchmark for the Men's Circle platform (run `circles demo seed` first).
 #[derive(Debug, Parser)]
@@ -43,8 +54,9 @@ struct Args {
     /// Most requests in flight at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Scenarios to run, comma-separated: home, circles, circle, events, event, register
-    /// (default: all of them).
+    /// Scenarios to run, comma-separated: the pages home, circles, circle, events, event;
+    /// the JSON API reads api-events, api-event, api-circle, api-mine (my registrations);
+    /// register (register + cancel through the API). Default: all of them.
     #[arg(long, value_delimiter = ',')]
     scenario: Vec<String>,
     /// The account the read scenarios sign in as (a member of a circle).

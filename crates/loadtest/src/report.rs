@@ -18,6 +18,9 @@ pub(crate) struct Report {
     pub(crate) p95_ms: f64,
     pub(crate) p99_ms: f64,
     pub(crate) max_ms: f64,
+    /// Mean database statements per request, when the server reports them
+    /// (`metrics.statements_header`).
+    pub(crate) statements: Option<f64>,
     /// How many answers had each status (`error` for no answer at all).
     pub(crate) statuses: BTreeMap<String, usize>,
 }
@@ -40,6 +43,9 @@ pub(crate) fn summarise(name: &str, target: f64, samples: &[&Sample], elapsed: f
         *statuses.entry(key).or_insert(0) += 1;
     }
     let ok = samples.iter().filter(|s| s.ok).count();
+    let counted: Vec<u64> = samples.iter().filter_map(|s| s.statements).collect();
+    let statements =
+        (!counted.is_empty()).then(|| counted.iter().sum::<u64>() as f64 / counted.len() as f64);
     Report {
         scenario: name.to_owned(),
         target_rps: target,
@@ -55,13 +61,14 @@ pub(crate) fn summarise(name: &str, target: f64, samples: &[&Sample], elapsed: f
         p95_ms: pct(95.0),
         p99_ms: pct(99.0),
         max_ms: micros.last().map_or(0.0, |m| *m as f64 / 1000.0),
+        statements,
         statuses,
     }
 }
 
 pub(crate) fn print_table(reports: &[Report]) {
     println!(
-        "{:<10} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9}  statuses",
+        "{:<10} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>9} {:>6}  statuses",
         "scenario",
         "target/s",
         "req/s",
@@ -70,7 +77,8 @@ pub(crate) fn print_table(reports: &[Report]) {
         "p95 ms",
         "p99 ms",
         "max ms",
-        "requests"
+        "requests",
+        "stmts"
     );
     for r in reports {
         let statuses: Vec<String> = r
@@ -79,7 +87,7 @@ pub(crate) fn print_table(reports: &[Report]) {
             .map(|(code, n)| format!("{code}×{n}"))
             .collect();
         println!(
-            "{:<10} {:>8.0} {:>8.1} {:>7} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9}  {}",
+            "{:<10} {:>8.0} {:>8.1} {:>7} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9} {:>6}  {}",
             r.scenario,
             r.target_rps,
             r.achieved_rps,
@@ -89,6 +97,8 @@ pub(crate) fn print_table(reports: &[Report]) {
             r.p99_ms,
             r.max_ms,
             r.requests,
+            r.statements
+                .map_or_else(|| "-".to_owned(), |n| format!("{n:.1}")),
             statuses.join(" ")
         );
     }
@@ -107,6 +117,7 @@ mod tests {
                 latency: Duration::from_millis(ms),
                 status: Some(StatusCode::OK),
                 ok: true,
+                statements: Some(2),
             })
             .collect();
         let refs: Vec<&Sample> = samples.iter().collect();
@@ -117,5 +128,6 @@ mod tests {
         assert_eq!(r.max_ms, 100.0);
         assert_eq!(r.errors, 0);
         assert_eq!(r.statuses.get("200"), Some(&100));
+        assert_eq!(r.statements, Some(2.0));
     }
 }

@@ -14,6 +14,8 @@ pub(crate) struct Sample {
     pub(crate) latency: Duration,
     pub(crate) status: Option<StatusCode>,
     pub(crate) ok: bool,
+    /// What the server said the request cost (`X-Db-Statements`, when it reports it).
+    pub(crate) statements: Option<u64>,
 }
 /// Runs one scenario on the open-loop schedule; register+cancel reports two rows.
 pub(crate) async fn run_scenario(
@@ -99,8 +101,33 @@ pub(crate) async fn one(
                 fetch(setup.pages.get(format!("{base}/events/{id}")), due).await,
             )]
         }
+        "api-events" => vec![(0, api_get(setup, "/api/v1/events", due).await)],
+        "api-event" => {
+            let id = &setup.event_ids[i % setup.event_ids.len()];
+            vec![(
+                0,
+                api_get(setup, &format!("/api/v1/events/{id}"), due).await,
+            )]
+        }
+        "api-circle" => {
+            let id = setup.circle_id.as_deref().unwrap_or_default();
+            vec![(
+                0,
+                api_get(setup, &format!("/api/v1/circles/{id}"), due).await,
+            )]
+        }
+        "api-mine" => vec![(0, api_get(setup, "/api/v1/me/registrations", due).await)],
         _ => register_and_cancel(setup, due).await,
     }
+}
+
+/// A JSON API read as the reading account.
+async fn api_get(setup: &Setup, path: &str, due: Instant) -> Sample {
+    let req = setup
+        .api
+        .get(format!("{}{path}", setup.base))
+        .bearer_auth(&setup.token);
+    fetch(req, due).await
 }
 
 pub(crate) async fn register_and_cancel(setup: &Setup, due: Instant) -> Vec<(usize, Sample)> {
@@ -141,21 +168,28 @@ pub(crate) async fn fetch(req: reqwest::RequestBuilder, due: Instant) -> Sample 
     let result = async {
         let res = req.send().await?;
         let status = res.status();
+        let statements = res
+            .headers()
+            .get("x-db-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
         res.bytes().await?;
-        Ok::<_, reqwest::Error>(status)
+        Ok::<_, reqwest::Error>((status, statements))
     }
     .await;
     let latency = due.elapsed();
     match result {
-        Ok(status) => Sample {
+        Ok((status, statements)) => Sample {
             latency,
             status: Some(status),
             ok: status.is_success(),
+            statements,
         },
         Err(_) => Sample {
             latency,
             status: None,
             ok: false,
+            statements: None,
         },
     }
 }

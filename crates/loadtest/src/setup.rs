@@ -13,6 +13,8 @@ pub(crate) struct Setup {
     pub(crate) api: Client,
     pub(crate) pages: Client,
     pub(crate) base: String,
+    /// The reading account's bearer token, for the JSON API scenarios.
+    pub(crate) token: String,
     pub(crate) circle_id: Option<String>,
     pub(crate) event_ids: Vec<String>,
     /// (bearer token, event id) pairs for register+cancel; each in use by one request at
@@ -147,7 +149,7 @@ pub(crate) async fn prepare(args: &Args, scenarios: &[String]) -> Result<Setup> 
             .find(|c| c.get("membership_status").and_then(Value::as_str) == Some("active"))
             .and_then(|c| c.get("circle_id")?.as_str().map(str::to_owned))
     });
-    if wants("circle") && circle_id.is_none() {
+    if (wants("circle") || wants("api-circle")) && circle_id.is_none() {
         bail!(
             "{} is in no circle; the circle scenario needs one",
             args.email
@@ -162,7 +164,7 @@ pub(crate) async fn prepare(args: &Args, scenarios: &[String]) -> Result<Setup> 
                 .collect()
         })
         .unwrap_or_default();
-    if wants("event") && event_ids.is_empty() {
+    if (wants("event") || wants("api-event")) && event_ids.is_empty() {
         bail!("no upcoming events are visible to {}", args.email);
     }
     let mut slots = Vec::new();
@@ -189,6 +191,7 @@ pub(crate) async fn prepare(args: &Args, scenarios: &[String]) -> Result<Setup> 
         }
     }
     Ok(Setup {
+        token,
         api,
         pages,
         base,

@@ -222,8 +222,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::pages::html_errors,
         ))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(middleware::record_metrics))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::record_metrics,
+        ))
         .layer(axum::middleware::from_fn(middleware::name_route));
     router = router.layer(
         ServiceBuilder::new()

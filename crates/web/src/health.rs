@@ -90,6 +90,7 @@ async fn render(s: &AppState) -> Response {
         metrics::gauge!("circles_jobs_pending").set(counts.pending as f64);
         metrics::gauge!("circles_jobs_failed").set(counts.failed as f64);
     }
+    metrics::counter!("circles_db_statements_total").absolute(db::statements::total());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         s.metrics.render(),

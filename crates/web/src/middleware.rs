@@ -1,15 +1,17 @@
 //! Middleware every response passes through.
 
 use crate::error::Problem;
+use crate::state::AppState;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 
-/// Counts requests and their durations by route and status for `/metrics`.
-pub async fn record_metrics(req: Request, next: Next) -> Response {
+/// Counts requests, their durations and the database statements they ran, by route and
+/// status, for `/metrics` (and in `X-Db-Statements` when `metrics.statements_header` is on).
+pub async fn record_metrics(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let path = req
         .extensions()
@@ -17,7 +19,11 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
-    let res = next.run(req).await;
+    let (mut res, statements) = db::statements::counted(next.run(req)).await;
+    if s.ctx.settings.metrics.statements_header {
+        res.headers_mut()
+            .insert("x-db-statements", HeaderValue::from(statements));
+    }
     let labels = [
         ("method", method),
         ("path", path),
@@ -26,6 +32,7 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_db_statements", &labels).record(statements as f64);
     res
 }
 

@@ -34,6 +34,7 @@ pub use recovery::{change_password, notice as notice_in, request_password_reset,
 pub use register::{
     queue_verification_by, register, register_then, resend_verification, verify_email, Registration,
 };
+pub use sessions::{announce, Changed, SessionCache, TTL_ALONE, TTL_SHARED};
 pub use sessions::{
     authenticate, authenticate_browser, list_sessions, logout, refresh, revoke_all_sessions,
     revoke_other_sessions, revoke_session, BrowserSession, SessionInfo, TokenPair,

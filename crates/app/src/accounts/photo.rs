@@ -204,6 +204,7 @@ pub async fn set_photo(
     )
     .await?;
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(actor.id())).await;
     let mut actor = actor.clone();
     actor.user = updated;
     me(ctx, &actor).await
@@ -242,6 +243,7 @@ pub async fn remove_photo(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> R
     )
     .await?;
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(actor.id())).await;
     let mut actor = actor.clone();
     actor.user = updated;
     me(ctx, &actor).await

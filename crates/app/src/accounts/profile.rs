@@ -171,6 +171,7 @@ pub async fn update_profile(
     )
     .await?;
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(actor.id())).await;
     actor.user = updated;
     me(ctx, &actor).await
 }

@@ -216,6 +216,7 @@ pub async fn verify_email(ctx: &Context, meta: &RequestMeta, raw_token: &str) ->
     )
     .await?;
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(user_id)).await;
     one_time::void_all(ctx, user_id, Purpose::VerifyEmail).await
 }
 

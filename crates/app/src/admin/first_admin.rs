@@ -75,5 +75,6 @@ pub async fn create_admin(
     )
     .await?;
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(user_id)).await;
     Ok(user_id)
 }

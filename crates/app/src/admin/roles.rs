@@ -59,6 +59,7 @@ pub async fn assign_role(
         crate::accounts::notice_in(&txn, ctx, user_id, AccountNotice::RoleGranted).await?;
     }
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(user_id)).await;
     get_user(ctx, g, user_id).await
 }
 
@@ -109,5 +110,6 @@ pub async fn remove_role(
         .await?;
     }
     txn.commit().await?;
+    crate::accounts::announce(ctx, crate::accounts::Changed::User(user_id)).await;
     get_user(ctx, g, user_id).await
 }

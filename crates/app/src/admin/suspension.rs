@@ -118,6 +118,7 @@ pub async fn reactivate(
         .await?;
         crate::accounts::notice_in(&txn, ctx, user_id, AccountNotice::Reactivated).await?;
         txn.commit().await?;
+        crate::accounts::announce(ctx, crate::accounts::Changed::User(user_id)).await;
     }
     get_user(ctx, g, user_id).await
 }

@@ -19,6 +19,10 @@ pub struct MetricsSettings {
     /// A separate address such as `127.0.0.1:9100` that serves only `/metrics`; the
     /// public listener then answers 404 there.
     pub listen: Option<String>,
+    /// Answer every request with `X-Db-Statements: <n>`, the statements it sent to the
+    /// databases (tests and benchmarks read it). Off by default: it tells any client
+    /// something about how the server works.
+    pub statements_header: bool,
 }
 
 impl MetricsSettings {

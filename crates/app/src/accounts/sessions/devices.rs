@@ -1,5 +1,6 @@
 //! A person's signed-in devices: listing them, signing one out, or all of them.
 
+use super::cache::{announce, Changed};
 use super::idle_limit;
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
@@ -30,7 +31,13 @@ pub(super) async fn revoke_where(
     if let Some(id) = except {
         q = q.filter(sessions::Column::Id.ne(id));
     }
-    Ok(q.exec(&ctx.creds).await?.rows_affected)
+    let ended = q.exec(&ctx.creds).await?.rows_affected;
+    let changed = match only {
+        Some(id) => Changed::Session(id),
+        None => Changed::User(user_id),
+    };
+    announce(ctx, changed).await;
+    Ok(ended)
 }
 
 /// Ends every session of a user except `keep` (password change keeps the current one).

@@ -2,8 +2,11 @@
 //! every use. Presenting a rotated refresh token again revokes its whole session, since
 //! only a thief or a replay would hold it.
 
+mod cache;
 mod devices;
 mod tokens;
+
+pub use cache::{announce, Changed, SessionCache, TTL_ALONE, TTL_SHARED};
 
 pub use devices::{
     list_sessions, logout, revoke_all_sessions, revoke_other_sessions, revoke_session, SessionInfo,
@@ -13,6 +16,7 @@ pub(crate) use tokens::{sign, verify_claims, Claims};
 use crate::audit::{self, Action, Entry};
 use crate::authz::{roles_of, Actor};
 use crate::{token, Context, Error, RequestMeta, Result};
+use cache::Remembered;
 use chrono::{DateTime, Duration, Utc};
 use db::credentials::{refresh_tokens, sessions};
 use db::main_db::users;
@@ -118,10 +122,17 @@ pub(crate) async fn start_browser_session(
 }
 
 /// The actor behind an access token: the token must be valid, its session live and its
-/// user active.
+/// user active. A session read recently is trusted from memory (see [`cache`]).
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn authenticate(ctx: &Context, access_token: &str) -> Result<Actor> {
     let claims = verify_claims(ctx, access_token, "access").ok_or(Error::Unauthenticated)?;
+    let now = ctx.now();
+    if let Some(hit) = ctx.sessions.session(claims.sid, now) {
+        if hit.actor.id() == claims.sub && hit.live_at(now, idle_limit(ctx)) {
+            return Ok(hit.actor);
+        }
+    }
+    let generation = ctx.sessions.generation();
     let session = sessions::Entity::find_by_id(claims.sid)
         .one(&ctx.creds)
         .await?
@@ -129,33 +140,51 @@ pub async fn authenticate(ctx: &Context, access_token: &str) -> Result<Actor> {
     if session.user_id != claims.sub {
         return Err(Error::SessionRevoked);
     }
-    actor_for(ctx, session).await
+    let actor = actor_for(ctx, &session).await?;
+    ctx.sessions
+        .remember(generation, Remembered::new(actor.clone(), &session, now));
+    Ok(actor)
 }
 
 /// The actor behind a session cookie.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn authenticate_browser(ctx: &Context, cookie_token: &str) -> Result<Actor> {
-    let session = sessions::Entity::find()
-        .filter(sessions::Column::CookieTokenHash.eq(token::hash(cookie_token)))
-        .one(&ctx.creds)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
-    let last_used = session.last_used_at;
-    let actor = actor_for(ctx, session).await?;
+    let hash = token::hash(cookie_token);
+    let now = ctx.now();
+    let (actor, last_used) = match ctx
+        .sessions
+        .cookie(&hash, now)
+        .filter(|hit| hit.live_at(now, idle_limit(ctx)))
+    {
+        Some(hit) => (hit.actor, hit.last_used_at),
+        None => {
+            let generation = ctx.sessions.generation();
+            let session = sessions::Entity::find()
+                .filter(sessions::Column::CookieTokenHash.eq(hash))
+                .one(&ctx.creds)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            let actor = actor_for(ctx, &session).await?;
+            ctx.sessions
+                .remember(generation, Remembered::new(actor.clone(), &session, now));
+            (actor, session.last_used_at)
+        }
+    };
     // Note activity at most every few minutes, not on every page.
-    if ctx.now() - last_used > Duration::minutes(5) {
+    if now - last_used > Duration::minutes(5) {
         sessions::ActiveModel {
             id: Set(actor.session_id),
-            last_used_at: Set(ctx.now()),
+            last_used_at: Set(now),
             ..Default::default()
         }
         .update(&ctx.creds)
         .await?;
+        ctx.sessions.touched(actor.session_id, now);
     }
     Ok(actor)
 }
 
-async fn actor_for(ctx: &Context, session: sessions::Model) -> Result<Actor> {
+async fn actor_for(ctx: &Context, session: &sessions::Model) -> Result<Actor> {
     let user = users::Entity::find_by_id(session.user_id)
         .one(&ctx.main)
         .await?
@@ -168,7 +197,7 @@ async fn actor_for(ctx: &Context, session: sessions::Model) -> Result<Actor> {
     if session.revoked_at.is_some() || session.expires_at <= ctx.now() {
         return Err(Error::SessionRevoked);
     }
-    end_if_idle(ctx, &session, ctx.now()).await?;
+    end_if_idle(ctx, session, ctx.now()).await?;
     let roles = roles_of(&ctx.main, user.id).await?;
     Ok(Actor {
         user,

@@ -107,7 +107,8 @@ pub struct TestApp {
     outbox: PathBuf,
     /// Every 5xx answer this app gave the harness, as "METHOD /path: status".
     server_errors: Mutex<Vec<String>>,
-    _dir: tempfile::TempDir,
+    /// The data folder and scratch databases; a second instance borrows its first's.
+    _dir: Option<tempfile::TempDir>,
     _pg: Option<ScratchDatabases>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -121,6 +122,8 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     s.jobs.in_process_worker = false;
     s.database.max_connections = 8;
     s.log.level = "warn".into();
+    // Tests count statements per request (`statements_of`).
+    s.metrics.statements_header = true;
     s
 }
 
@@ -150,12 +153,7 @@ pub async fn spawn_app_with(
         .expect("application builds");
     let port = application.port();
     let ctx = application.context().clone();
-    let server = tokio::spawn(async move {
-        application
-            .run_until_stopped(std::future::pending())
-            .await
-            .expect("server runs");
-    });
+    let server = serve(application);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -169,9 +167,19 @@ pub async fn spawn_app_with(
         clock,
         outbox,
         server_errors: Mutex::default(),
-        _dir: dir,
+        _dir: Some(dir),
         _pg: pg,
         server,
+    })
+}
+
+/// Serves `application` in the background, as the test's server.
+fn serve(application: web::Application) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        application
+            .run_until_stopped(std::future::pending())
+            .await
+            .expect("server runs");
     })
 }
 
@@ -293,6 +301,41 @@ impl TestApp {
     /// The app's "now" (the machine's time plus every [`TestApp::advance`]).
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Another instance of the platform on the same databases, data folder, Redis (if
+    /// any) and clock, as a second server behind a load balancer would be. It must not
+    /// outlive `self`, which owns the databases.
+    pub async fn second_instance(&self) -> TestApp {
+        let mut settings = (*self.ctx.settings).clone();
+        settings.server.port = 0;
+        let application = web::Application::build_with_clock(settings, self.clock.clone())
+            .await
+            .expect("second instance builds");
+        let port = application.port();
+        let ctx = application.context().clone();
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: self.client.clone(),
+            ctx,
+            backend: self.backend,
+            clock: self.clock.clone(),
+            outbox: self.outbox.clone(),
+            server_errors: Mutex::default(),
+            _dir: None,
+            _pg: None,
+            server: serve(application),
+        }
+    }
+
+    /// How many database statements the server ran to answer `res`.
+    pub fn statements_of(res: &Response) -> u64 {
+        res.headers()
+            .get("x-db-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("the test server reports X-Db-Statements")
     }
 
     /// Runs every due background job now (the tests' app has no worker of its own).
