@@ -1,5 +1,6 @@
 // The conversation's cryptography, in WebCrypto only: keys, device certificates, rosters,
-// envelopes, messages, the key archive, backups, device transfer and fingerprints. Every
+// envelopes, messages and fingerprints (the key archive, backups and device transfer are in
+// backup.js). Every
 // format here is the one in docs/architecture.md ("Circle conversations"); the server
 // stores what these functions produce and never sees a key or a word of a message.
 "use strict";
@@ -8,10 +9,6 @@ const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** The fewest PBKDF2 rounds a backup may use; a backup asking for fewer is refused. */
-export const MIN_PASSPHRASE_ITERATIONS = 600000;
-/** The most a backup may ask for, so a hostile backup cannot hang the page. */
-const MAX_PASSPHRASE_ITERATIONS = 10000000;
 const EC = { name: "ECDSA", namedCurve: "P-256" };
 const DH = { name: "ECDH", namedCurve: "P-256" };
 const SIGN = { name: "ECDSA", hash: "SHA-256" };
@@ -61,7 +58,7 @@ export function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-function concat(...parts) {
+export function concat(...parts) {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -257,7 +254,8 @@ export function isLeaderRole(role) {
 
 // ---- envelopes -------------------------------------------------------------------------
 
-async function sharedKey(privateKey, publicKey, info, algorithm, usages) {
+/** ECDH → HKDF-SHA256 (salt: 32 zero bytes, info) → an AES key of `algorithm`. */
+export async function sharedKey(privateKey, publicKey, info, algorithm, usages) {
   const bits = await subtle.deriveBits({ name: "ECDH", public: publicKey }, privateKey, 256);
   const ikm = await subtle.importKey("raw", bits, "HKDF", false, ["deriveKey"]);
   return subtle.deriveKey(
@@ -315,13 +313,15 @@ function messageSigned(circle, epoch, deviceSeq, device, ciphertext) {
   return `circles/message-sig/v1|${circle}|${epoch}|${deviceSeq}|${device}|${ciphertext}`;
 }
 
-async function sealGcm(key, plaintext, aad) {
+/** AES-GCM with a random 12-byte IV: IV ‖ ciphertext ‖ tag. */
+export async function sealGcm(key, plaintext, aad) {
   const iv = randomBytes(12);
   const ct = await subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, key, plaintext);
   return concat(iv, new Uint8Array(ct));
 }
 
-async function openGcm(key, sealed, aad) {
+/** Opens what sealGcm made; a VerificationError when the tag fails. */
+export async function openGcm(key, sealed, aad) {
   if (sealed.length < 12 + 16) throw new VerificationError("too short");
   try {
     const pt = await subtle.decrypt(
@@ -366,178 +366,6 @@ export async function decryptMessage({ epochKey, senderSigning, circle, epoch, d
     throw new VerificationError("the message is not in the agreed form");
   }
   return { kind: parsed.kind, body: parsed.body };
-}
-
-// ---- key archive -----------------------------------------------------------------------
-
-function archiveAad(circle, epoch) {
-  return utf8.encode(`circles/archive/v1|${circle}|${epoch}`);
-}
-
-/** A random 32-byte archive key (kept in the user's backup). */
-export function generateArchiveKey() {
-  return randomBytes(32);
-}
-
-async function gcmKey(raw, usages) {
-  return subtle.importKey("raw", raw, { name: "AES-GCM" }, false, usages);
-}
-
-/** Seals an epoch key for the user's own key archive. */
-export async function sealArchive(archiveKeyRaw, circle, epoch, epochKey) {
-  const key = await gcmKey(archiveKeyRaw, ["encrypt"]);
-  return b64u(await sealGcm(key, await exportRaw(epochKey), archiveAad(circle, epoch)));
-}
-
-export async function openArchive(archiveKeyRaw, circle, epoch, sealed) {
-  const key = await gcmKey(archiveKeyRaw, ["decrypt"]);
-  const raw = await openGcm(key, fromB64u(sealed), archiveAad(circle, epoch));
-  if (raw.length !== 32) throw new VerificationError("not an epoch key");
-  return importEpochKey(raw);
-}
-
-// ---- backup, recovery key, passphrase ---------------------------------------------------
-
-/** 32 random bytes, shown once to the user as Crockford base32 in groups of 4. */
-export function generateRecoveryKey() {
-  return randomBytes(32);
-}
-
-export function recoveryKeyText(bytes) {
-  return crockford(bytes).match(/.{1,4}/g).join(" ");
-}
-
-export function parseRecoveryKey(text) {
-  return fromCrockford(text, 32);
-}
-
-function backupAad(user) {
-  return utf8.encode(`circles/backup/v1|${user}`);
-}
-
-async function recoveryWrappingKey(recoveryBytes) {
-  const ikm = await subtle.importKey("raw", recoveryBytes, "HKDF", false, ["deriveKey"]);
-  return subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: utf8.encode("circles/recovery/v1") },
-    ikm,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
-}
-
-async function passphraseKey(passphrase, salt, iterations) {
-  const base = await subtle.importKey("raw", utf8.encode(passphrase.normalize("NFC")), "PBKDF2", false, ["deriveKey"]);
-  return subtle.deriveKey(
-    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
-    base,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
-}
-
-function secretsText(secrets) {
-  return utf8.encode(JSON.stringify({ identity_pkcs8: secrets.identity_pkcs8, archive_key: secrets.archive_key }));
-}
-
-function readSecrets(bytes) {
-  let parsed;
-  try {
-    parsed = JSON.parse(fromUtf8.decode(bytes));
-  } catch (e) {
-    throw new VerificationError("the backup is not readable");
-  }
-  if (!parsed || typeof parsed.identity_pkcs8 !== "string" || typeof parsed.archive_key !== "string") {
-    throw new VerificationError("the backup is not in the agreed form");
-  }
-  return parsed;
-}
-
-async function sealPart(key, plaintext, aad) {
-  const sealed = await sealGcm(key, plaintext, aad);
-  return { iv: b64u(sealed.subarray(0, 12)), ct: b64u(sealed.subarray(12)) };
-}
-
-async function openPart(key, part, aad) {
-  if (!part || typeof part.iv !== "string" || typeof part.ct !== "string") {
-    throw new VerificationError("the backup is not in the agreed form");
-  }
-  return openGcm(key, concat(fromB64u(part.iv), fromB64u(part.ct)), aad);
-}
-
-/** The passphrase part of a backup (PBKDF2-SHA256, 600,000 rounds, 16-byte salt). */
-export async function passphrasePart(secrets, user, passphrase, iterations = MIN_PASSPHRASE_ITERATIONS) {
-  if (iterations < MIN_PASSPHRASE_ITERATIONS) throw new Error("too few PBKDF2 iterations");
-  const salt = randomBytes(16);
-  const key = await passphraseKey(passphrase, salt, iterations);
-  return { salt: b64u(salt), iterations, ...(await sealPart(key, secretsText(secrets), backupAad(user))) };
-}
-
-/** The backup JSON text the server keeps: the secrets ({identity_pkcs8, archive_key},
- * base64url) sealed under the recovery key and, when given, under a passphrase too. */
-export async function makeBackup({ secrets, user, recoveryKey, passphrase }) {
-  const recovery = await sealPart(await recoveryWrappingKey(recoveryKey), secretsText(secrets), backupAad(user));
-  const pass = passphrase ? await passphrasePart(secrets, user, passphrase) : null;
-  return JSON.stringify({ v: 1, recovery, passphrase: pass });
-}
-
-/** The same backup with its passphrase part replaced (null removes it). */
-export async function replacePassphrase(backupText, secrets, user, passphrase) {
-  const backup = parseBackup(backupText);
-  backup.passphrase = passphrase ? await passphrasePart(secrets, user, passphrase) : null;
-  return JSON.stringify(backup);
-}
-
-export function parseBackup(text) {
-  let backup;
-  try {
-    backup = JSON.parse(text);
-  } catch (e) {
-    throw new VerificationError("the backup is not readable");
-  }
-  if (!backup || backup.v !== 1 || !backup.recovery) throw new VerificationError("unknown backup version");
-  return backup;
-}
-
-export function backupHasPassphrase(text) {
-  return !!parseBackup(text).passphrase;
-}
-
-export async function openBackupWithRecoveryKey(backupText, user, recoveryKey) {
-  const backup = parseBackup(backupText);
-  const key = await recoveryWrappingKey(recoveryKey);
-  return readSecrets(await openPart(key, backup.recovery, backupAad(user)));
-}
-
-export async function openBackupWithPassphrase(backupText, user, passphrase) {
-  const part = parseBackup(backupText).passphrase;
-  if (!part) throw new VerificationError("this backup has no passphrase");
-  const iterations = part.iterations;
-  if (!Number.isInteger(iterations) || iterations < MIN_PASSPHRASE_ITERATIONS || iterations > MAX_PASSPHRASE_ITERATIONS) {
-    throw new VerificationError("the backup's passphrase settings are not acceptable");
-  }
-  const key = await passphraseKey(passphrase, fromB64u(part.salt), iterations);
-  return readSecrets(await openPart(key, part, backupAad(user)));
-}
-
-// ---- device approval (transfer) --------------------------------------------------------
-
-function transferInfo(oldDevice, newDevice) {
-  return `circles/transfer/v1|${oldDevice}|${newDevice}`;
-}
-
-/** The old device encrypts the backup secrets to the new device (ECDH + HKDF + AES-GCM). */
-export async function sealTransfer({ secrets, user, oldDevice, newDevice, oldEcdh, newEcdhPublic }) {
-  const peer = typeof newEcdhPublic === "string" ? await importEcdhKey(newEcdhPublic) : newEcdhPublic;
-  const key = await sharedKey(oldEcdh, peer, transferInfo(oldDevice, newDevice), "AES-GCM", ["encrypt"]);
-  return b64u(await sealGcm(key, secretsText(secrets), backupAad(user)));
-}
-
-export async function openTransfer({ transfer, user, oldDevice, newDevice, newEcdh, oldEcdhPublic }) {
-  const peer = typeof oldEcdhPublic === "string" ? await importEcdhKey(oldEcdhPublic) : oldEcdhPublic;
-  const key = await sharedKey(newEcdh, peer, transferInfo(oldDevice, newDevice), "AES-GCM", ["decrypt"]);
-  return readSecrets(await openGcm(key, fromB64u(transfer), backupAad(user)));
 }
 
 // ---- fingerprints ----------------------------------------------------------------------

@@ -5,6 +5,7 @@
 "use strict";
 
 import * as c from "./crypto.js";
+import * as bk from "./backup.js";
 import * as api from "./api.js";
 import { openStore } from "./store.js";
 
@@ -80,16 +81,16 @@ async function registerDevice(state, name, identity) {
 /** First-time set-up. Returns the recovery key text, to be shown once. */
 export async function setUp(state, { name, passphrase }) {
   const identity = await c.generateIdentity();
-  const secrets = { identity_pkcs8: await c.pkcs8(identity.privateKey), archive_key: c.b64u(c.generateArchiveKey()) };
-  const recoveryKey = c.generateRecoveryKey();
+  const secrets = { identity_pkcs8: await c.pkcs8(identity.privateKey), archive_key: c.b64u(bk.generateArchiveKey()) };
+  const recoveryKey = bk.generateRecoveryKey();
   const identityPublic = await c.spki(identity.publicKey);
-  const backup = await c.makeBackup({ secrets, user: state.user, recoveryKey, passphrase: passphrase || null });
+  const backup = await bk.makeBackup({ secrets, user: state.user, recoveryKey, passphrase: passphrase || null });
   await state.store.saveSecrets(secrets);
   await api.put("/me/conversation-identity", { identity_public: identityPublic, backup });
   state.identity = { identity_public: identityPublic, backup };
   await registerDevice(state, name, await c.importIdentity(secrets.identity_pkcs8));
   state.status = Status.READY;
-  return c.recoveryKeyText(recoveryKey);
+  return bk.recoveryKeyText(recoveryKey);
 }
 
 /** Unlocks this browser from opened backup secrets: checks they belong to the identity the
@@ -121,13 +122,13 @@ export async function resume(state, name) {
 }
 
 export async function unlockWithRecoveryKey(state, { name, recoveryKey }) {
-  const bytes = c.parseRecoveryKey(recoveryKey);
-  const secrets = await c.openBackupWithRecoveryKey(state.identity.backup, state.user, bytes);
+  const bytes = bk.parseRecoveryKey(recoveryKey);
+  const secrets = await bk.openBackupWithRecoveryKey(state.identity.backup, state.user, bytes);
   await unlockWith(state, name, secrets);
 }
 
 export async function unlockWithPassphrase(state, { name, passphrase }) {
-  const secrets = await c.openBackupWithPassphrase(state.identity.backup, state.user, passphrase);
+  const secrets = await bk.openBackupWithPassphrase(state.identity.backup, state.user, passphrase);
   await unlockWith(state, name, secrets);
 }
 
@@ -152,7 +153,7 @@ export async function checkApproval(state) {
   const devices = (await api.get("/me/devices")) || [];
   for (const old of devices.filter((d) => d.id !== device.id && d.certificate && !d.revoked_at)) {
     try {
-      const secrets = await c.openTransfer({
+      const secrets = await bk.openTransfer({
         transfer: approval.transfer, user: state.user, oldDevice: old.id, newDevice: device.id,
         newEcdh: device.ecdh.privateKey, oldEcdhPublic: old.ecdh_public,
       });
@@ -177,7 +178,7 @@ export async function approve(state, pending) {
   const certificate = await c.certifyDevice(identity.privateKey, {
     user: state.user, device: pending.id, ecdh: pending.ecdh_public, sign: pending.signing_public,
   });
-  const transfer = await c.sealTransfer({
+  const transfer = await bk.sealTransfer({
     secrets, user: state.user, oldDevice: state.device.id, newDevice: pending.id,
     oldEcdh: state.device.ecdh.privateKey, newEcdhPublic: pending.ecdh_public,
   });
@@ -201,7 +202,7 @@ export async function startFresh(state) {
 /** Adds, changes or (with an empty passphrase) removes the backup's passphrase. */
 export async function changePassphrase(state, passphrase) {
   const secrets = await state.store.secrets();
-  const backup = await c.replacePassphrase(state.identity.backup, secrets, state.user, passphrase || null);
+  const backup = await bk.replacePassphrase(state.identity.backup, secrets, state.user, passphrase || null);
   await api.put("/me/conversation-identity/backup", { backup });
   state.identity.backup = backup;
 }
@@ -209,13 +210,13 @@ export async function changePassphrase(state, passphrase) {
 /** A new recovery key (the old one stops working); the passphrase part stays as it is. */
 export async function newRecoveryKey(state) {
   const secrets = await state.store.secrets();
-  const recoveryKey = c.generateRecoveryKey();
-  const fresh = JSON.parse(await c.makeBackup({ secrets, user: state.user, recoveryKey, passphrase: null }));
-  fresh.passphrase = c.parseBackup(state.identity.backup).passphrase;
+  const recoveryKey = bk.generateRecoveryKey();
+  const fresh = JSON.parse(await bk.makeBackup({ secrets, user: state.user, recoveryKey, passphrase: null }));
+  fresh.passphrase = bk.parseBackup(state.identity.backup).passphrase;
   const backup = JSON.stringify(fresh);
   await api.put("/me/conversation-identity/backup", { backup });
   state.identity.backup = backup;
-  return c.recoveryKeyText(recoveryKey);
+  return bk.recoveryKeyText(recoveryKey);
 }
 
 /** What the conversation needs from a ready device: the store, the device and the secrets

@@ -5,6 +5,7 @@
 "use strict";
 
 import * as c from "./crypto.js";
+import * as bk from "./backup.js";
 import * as id from "./identity.js";
 import { $, el, show, notice, when, busy } from "./ui.js";
 
@@ -32,7 +33,7 @@ async function refresh(message, kind) {
       only("setup");
       break;
     case id.Status.LOCKED:
-      show("unlock-passphrase", !!state.identity && c.backupHasPassphrase(state.identity.backup));
+      show("unlock-passphrase", !!state.identity && bk.backupHasPassphrase(state.identity.backup));
       only("unlock", "fresh", "devices-section");
       break;
     case id.Status.PENDING:
@@ -44,7 +45,7 @@ async function refresh(message, kind) {
       only("revoked", "unlock", "fresh", "devices-section");
       break;
     default:
-      $("has-passphrase").textContent = c.backupHasPassphrase(state.identity.backup)
+      $("has-passphrase").textContent = bk.backupHasPassphrase(state.identity.backup)
         ? "Your backup can also be opened with your passphrase."
         : "Your backup has no passphrase: only your recovery key opens it.";
       only("ready", "fresh", "devices-section");

@@ -5,6 +5,7 @@
 "use strict";
 
 import * as c from "./crypto.js";
+import * as bk from "./backup.js";
 import { openStore, forget } from "./store.js";
 import { SearchIndex } from "./search.js";
 
@@ -42,14 +43,14 @@ test("base64url and Crockford base32 round-trip", async () => {
   const bytes = c.randomBytes(97);
   assert(c.b64u(c.fromB64u(c.b64u(bytes))) === c.b64u(bytes), "base64url round trip");
   assert(!/[=+/]/.test(c.b64u(bytes)), "base64url has no padding or +/");
-  const key = c.generateRecoveryKey();
-  const text = c.recoveryKeyText(key);
+  const key = bk.generateRecoveryKey();
+  const text = bk.recoveryKeyText(key);
   assert(/^([0-9A-HJKMNP-TV-Z]{4} ){12}[0-9A-HJKMNP-TV-Z]{4}$/.test(text), "13 groups of 4: " + text);
   const typed = text.toLowerCase().replace(/ /g, "-").replace(/0/g, "o").replace(/1/g, "l");
-  assert(c.b64u(c.parseRecoveryKey(typed)) === c.b64u(key), "typed with dashes, o for 0 and l for 1");
+  assert(c.b64u(bk.parseRecoveryKey(typed)) === c.b64u(key), "typed with dashes, o for 0 and l for 1");
   let refused = false;
   try {
-    c.parseRecoveryKey(text.slice(0, -5));
+    bk.parseRecoveryKey(text.slice(0, -5));
   } catch (e) {
     refused = true;
   }
@@ -188,54 +189,54 @@ test("epoch rotation: a removed member's device cannot read the new epoch", asyn
 });
 
 test("key archive: sealed per circle and epoch", async () => {
-  const archive = c.generateArchiveKey();
+  const archive = bk.generateArchiveKey();
   const key = await c.generateEpochKey();
-  const s = await c.sealArchive(archive, CIRCLE, 3, key);
-  const back = await c.openArchive(archive, CIRCLE, 3, s);
+  const s = await bk.sealArchive(archive, CIRCLE, 3, key);
+  const back = await bk.openArchive(archive, CIRCLE, 3, s);
   assert(c.b64u(await c.exportRaw(back)) === c.b64u(await c.exportRaw(key)), "round trip");
-  await rejects(c.openArchive(archive, CIRCLE, 4, s), "moved to another epoch is refused");
-  await rejects(c.openArchive(c.generateArchiveKey(), CIRCLE, 3, s), "another archive key cannot open it");
+  await rejects(bk.openArchive(archive, CIRCLE, 4, s), "moved to another epoch is refused");
+  await rejects(bk.openArchive(bk.generateArchiveKey(), CIRCLE, 3, s), "another archive key cannot open it");
 });
 
-const SECRETS = { identity_pkcs8: "", archive_key: c.b64u(c.generateArchiveKey()) };
+const SECRETS = { identity_pkcs8: "", archive_key: c.b64u(bk.generateArchiveKey()) };
 
 test("recovery with the recovery key", async () => {
   const identity = await c.generateIdentity();
   const secrets = { ...SECRETS, identity_pkcs8: await c.pkcs8(identity.privateKey) };
-  const recoveryKey = c.generateRecoveryKey();
-  const backup = await c.makeBackup({ secrets, user: "u1", recoveryKey, passphrase: null });
+  const recoveryKey = bk.generateRecoveryKey();
+  const backup = await bk.makeBackup({ secrets, user: "u1", recoveryKey, passphrase: null });
   assert(backup.length < 16384, "backup fits 16 KiB");
-  const typed = c.parseRecoveryKey(c.recoveryKeyText(recoveryKey));
-  const out = await c.openBackupWithRecoveryKey(backup, "u1", typed);
+  const typed = bk.parseRecoveryKey(bk.recoveryKeyText(recoveryKey));
+  const out = await bk.openBackupWithRecoveryKey(backup, "u1", typed);
   assert(out.identity_pkcs8 === secrets.identity_pkcs8 && out.archive_key === secrets.archive_key, "secrets back");
   const restored = await c.importIdentity(out.identity_pkcs8);
   assert((await c.spki(restored.publicKey)) === (await c.spki(identity.publicKey)), "same identity public key");
-  await rejects(c.openBackupWithRecoveryKey(backup, "u1", c.generateRecoveryKey()), "a wrong recovery key fails");
-  await rejects(c.openBackupWithRecoveryKey(backup, "u2", typed), "another user's backup fails");
+  await rejects(bk.openBackupWithRecoveryKey(backup, "u1", bk.generateRecoveryKey()), "a wrong recovery key fails");
+  await rejects(bk.openBackupWithRecoveryKey(backup, "u2", typed), "another user's backup fails");
 });
 
 test("recovery with the passphrase (PBKDF2-SHA256, 600,000 rounds)", async () => {
   const secrets = { ...SECRETS, identity_pkcs8: await c.pkcs8((await c.generateIdentity()).privateKey) };
-  const backup = await c.makeBackup({ secrets, user: "u1", recoveryKey: c.generateRecoveryKey(), passphrase: "correct horse battery staple" });
+  const backup = await bk.makeBackup({ secrets, user: "u1", recoveryKey: bk.generateRecoveryKey(), passphrase: "correct horse battery staple" });
   assert(JSON.parse(backup).passphrase.iterations >= 600000, "at least 600,000 rounds");
   const started = performance.now();
-  const out = await c.openBackupWithPassphrase(backup, "u1", "correct horse battery staple");
+  const out = await bk.openBackupWithPassphrase(backup, "u1", "correct horse battery staple");
   const ms = performance.now() - started;
   assert(out.archive_key === secrets.archive_key, "secrets back");
-  await rejects(c.openBackupWithPassphrase(backup, "u1", "wrong horse"), "a wrong passphrase fails");
+  await rejects(bk.openBackupWithPassphrase(backup, "u1", "wrong horse"), "a wrong passphrase fails");
   const weak = JSON.parse(backup);
   weak.passphrase.iterations = 1000;
-  await rejects(c.openBackupWithPassphrase(JSON.stringify(weak), "u1", "correct horse battery staple"), "a backup with too few rounds is refused");
+  await rejects(bk.openBackupWithPassphrase(JSON.stringify(weak), "u1", "correct horse battery staple"), "a backup with too few rounds is refused");
   return `opening took ${ms.toFixed(0)} ms`;
 });
 
 test("device approval: transfer to the new device only", async () => {
   const [old, fresh, eve] = [await device("u"), await device("u"), await device("u")];
   const secrets = { ...SECRETS, identity_pkcs8: "QUJD" };
-  const transfer = await c.sealTransfer({ secrets, user: "u", oldDevice: old.id, newDevice: fresh.id, oldEcdh: old.keys.ecdh.privateKey, newEcdhPublic: fresh.ecdh });
-  const out = await c.openTransfer({ transfer, user: "u", oldDevice: old.id, newDevice: fresh.id, newEcdh: fresh.keys.ecdh.privateKey, oldEcdhPublic: old.ecdh });
+  const transfer = await bk.sealTransfer({ secrets, user: "u", oldDevice: old.id, newDevice: fresh.id, oldEcdh: old.keys.ecdh.privateKey, newEcdhPublic: fresh.ecdh });
+  const out = await bk.openTransfer({ transfer, user: "u", oldDevice: old.id, newDevice: fresh.id, newEcdh: fresh.keys.ecdh.privateKey, oldEcdhPublic: old.ecdh });
   assert(out.identity_pkcs8 === "QUJD", "secrets back");
-  await rejects(c.openTransfer({ transfer, user: "u", oldDevice: old.id, newDevice: fresh.id, newEcdh: eve.keys.ecdh.privateKey, oldEcdhPublic: old.ecdh }), "another device cannot open it");
+  await rejects(bk.openTransfer({ transfer, user: "u", oldDevice: old.id, newDevice: fresh.id, newEcdh: eve.keys.ecdh.privateKey, oldEcdhPublic: old.ecdh }), "another device cannot open it");
 });
 
 test("safety fingerprints: 8 groups of 5, change with any key", async () => {

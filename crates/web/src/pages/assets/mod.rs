@@ -77,6 +77,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../../static/e2e/crypto.js"),
     },
     Asset {
+        name: "e2e/backup.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/backup.js"),
+    },
+    Asset {
         name: "e2e/store.js",
         content_type: JS,
         bytes: include_bytes!("../../../static/e2e/store.js"),
@@ -105,6 +110,36 @@ const ASSETS: &[Asset] = &[
         name: "e2e/keys.js",
         content_type: JS,
         bytes: include_bytes!("../../../static/e2e/keys.js"),
+    },
+    Asset {
+        name: "e2e/roster.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/roster.js"),
+    },
+    Asset {
+        name: "e2e/circle.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/circle.js"),
+    },
+    Asset {
+        name: "e2e/live.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/live.js"),
+    },
+    Asset {
+        name: "e2e/finder.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/finder.js"),
+    },
+    Asset {
+        name: "e2e/conversation.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/conversation.js"),
+    },
+    Asset {
+        name: "e2e/announce.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/announce.js"),
     },
     Asset {
         name: "e2e/selftest.js",
