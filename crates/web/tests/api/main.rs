@@ -20,6 +20,7 @@ mod confidentiality;
 mod confirmations;
 mod contrast;
 mod conversation_browser;
+mod conversation_pages;
 mod error_pages;
 mod event_browser;
 mod event_edit;
