@@ -1,6 +1,7 @@
 //! Everything a use case needs, built once from the settings and shared by the server,
 //! the worker and the admin commands.
 
+use crate::bus::Bus;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::email::Mailer;
@@ -27,6 +28,8 @@ pub struct Context {
     pub clock: Clock,
     /// The handler of every kind of background job.
     pub jobs: Arc<jobs::Registry>,
+    /// The bell between requests, jobs and instances (see [`crate::bus`]).
+    pub bus: Bus,
 }
 
 impl Context {
@@ -39,6 +42,7 @@ impl Context {
         let (main, creds) = connect_and_migrate(&settings).await?;
         let limiter = Limiter::from_settings(&settings).await?;
         let mailer = Mailer::from_settings(&settings)?;
+        let bus = Bus::from_settings(&settings).await?;
         Ok(Context {
             main,
             creds,
@@ -49,6 +53,7 @@ impl Context {
             image_work: Arc::new(tokio::sync::Semaphore::new(crate::accounts::IMAGE_WORKERS)),
             clock: Clock::system(),
             jobs: Arc::new(job_registry()),
+            bus,
         })
     }
 

@@ -29,7 +29,8 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
-    /// `redis://host:6379/0`; when set, rate limits are shared through Redis.
+    /// `redis://host:6379/0`; when set, rate limits are shared through Redis and every
+    /// instance hears the others' bell (live conversations, session changes).
     pub url: Option<Secret>,
     /// Prefix of every key, so several deployments can share one Redis.
     pub key_prefix: String,

@@ -19,6 +19,7 @@ mod circles;
 mod confidentiality;
 mod confirmations;
 mod contrast;
+mod conversation;
 mod conversation_browser;
 mod conversation_pages;
 mod error_pages;
