@@ -149,6 +149,7 @@ pub fn all() -> Vec<Listed> {
         .chain(crate::authz::AssistError::listed())
         .chain(crate::certification::CertificationError::listed())
         .chain(crate::circles::errors::CircleError::listed())
+        .chain(crate::conversation::errors::ConversationError::listed())
         .chain(crate::demo::DemoError::listed())
         .chain(crate::events::errors::EventError::listed())
         .chain(crate::idempotency::IdempotencyError::listed())

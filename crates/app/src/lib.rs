@@ -14,6 +14,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 mod context;
+pub mod conversation;
 pub mod demo;
 pub mod email;
 mod error;

@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod cadence;
 pub mod circle;
+pub mod conversation;
 pub mod csv;
 pub mod dates;
 pub mod event;

@@ -80,3 +80,4 @@ stored_as_text!(crate::event::EventStatus => "events.status");
 stored_as_text!(crate::event::RegistrationStatus => "event_registrations.status");
 stored_as_text!(crate::job::JobStatus => "jobs.status");
 stored_as_text!(crate::audit::Classification => "audit_log.classification");
+stored_as_text!(crate::conversation::ClosedReason => "conversation_epochs.closed_reason");

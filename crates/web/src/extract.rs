@@ -244,3 +244,45 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
             })
     }
 }
+
+/// The signed-in user for endpoints the pages' own scripts call as well as API clients:
+/// from `Authorization: Bearer <access token>`, or else from the browser's session cookie
+/// together with the page's CSRF token in `X-CSRF-Token` (the page carries it in
+/// `<meta name="csrf-token">`). Without the header a cookie alone authorises nothing, so
+/// another site cannot make a signed-in browser call these endpoints.
+pub struct Caller(pub Actor);
+
+/// The header the pages' scripts send their CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            let CurrentUser(actor) = CurrentUser::from_request_parts(parts, state).await?;
+            return Ok(Caller(actor));
+        }
+        use crate::pages::session::{check_csrf_headers, cookie, session_cookie};
+        let token =
+            cookie(&parts.headers, session_cookie(state)).ok_or(app::Error::Unauthenticated)?;
+        let submitted = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        check_csrf_headers(&parts.headers, state, submitted).map_err(|_| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "Send the page's CSRF token in the X-CSRF-Token header with the session cookie.",
+            )
+        })?;
+        let actor = app::accounts::authenticate_browser(&state.ctx, &token).await?;
+        mark_user(&actor);
+        Ok(Caller(actor))
+    }
+}

@@ -101,6 +101,13 @@ actions! {
     MeetingCancelled => "meeting_cancelled", Administration, "Meeting cancelled";
     AttendanceRecorded => "attendance_recorded", Circle, "Attendance taken";
     MeetingRsvp => "meeting_rsvp", Circle, "Said whether he is coming to a meeting";
+    // Circle conversations (end-to-end encrypted: never a word of a message).
+    ConversationDeviceRegistered => "conversation_device_registered", Security, "Conversation device added";
+    ConversationDeviceApproved => "conversation_device_approved", Security, "Conversation device approved";
+    ConversationDeviceRevoked => "conversation_device_revoked", Security, "Conversation device revoked";
+    ConversationIdentityReset => "conversation_identity_reset", Security, "Conversation keys started afresh";
+    ConversationRosterSigned => "conversation_roster_signed", Circle, "A circle's roster was signed";
+    ConversationSettingsChanged => "conversation_settings_changed", Circle, "A circle's conversation settings changed";
     // Events.
     VenueCreated => "venue_created", Administration, "Venue added";
     VenueUpdated => "venue_updated", Administration, "Venue changed";

@@ -222,3 +222,44 @@ pub async fn enter(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<InCi
         Err(Error::Forbidden)
     }
 }
+
+/// Proof that the actor takes part in the circle's conversation now: an active member or
+/// one of its current leaders. Unlike [`InCircle`], a stepped-in Admin does not: the
+/// conversation is end-to-end encrypted, only the circle's own people hold its keys, and no
+/// global role may read its ciphertext or add a device, key or message to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Conversing {
+    actor_id: Uuid,
+    circle_id: Uuid,
+    leads: bool,
+}
+
+impl Conversing {
+    pub fn actor_id(&self) -> Uuid {
+        self.actor_id
+    }
+
+    pub fn circle_id(&self) -> Uuid {
+        self.circle_id
+    }
+
+    /// Whether the actor leads the circle now (signs its roster, pins, changes settings).
+    pub fn leads(&self) -> bool {
+        self.leads
+    }
+}
+
+/// The proof that `actor` takes part in the circle's conversation now, or `Forbidden`
+/// (`NotFound` when there is no such circle).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
+pub async fn converse(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Conversing> {
+    find_circle(&ctx.main, circle_id).await?;
+    match standing(ctx, actor, circle_id).await? {
+        s @ (Standing::Leader | Standing::Member) => Ok(Conversing {
+            actor_id: actor.id(),
+            circle_id,
+            leads: s == Standing::Leader,
+        }),
+        Standing::SteppedIn | Standing::Outsider => Err(Error::Forbidden),
+    }
+}

@@ -7,6 +7,7 @@ mod auth;
 mod certifications;
 mod circle_health;
 mod circles;
+mod conversation;
 mod events;
 
 pub use events::feed_routes;
@@ -19,7 +20,7 @@ mod support;
 use crate::error::Problem;
 use crate::state::AppState;
 use serde::Serialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
@@ -40,6 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
         (name = "events", description = "Events, registration, waitlists and venues"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
+        (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )
 )]
 struct ApiDoc;
@@ -57,6 +59,14 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // The pages' scripts: the session cookie, with the page's CSRF token in a header.
+        components.add_security_scheme(
+            "browser_session",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "The page's CSRF token (from <meta name=\"csrf-token\">), sent with the session cookie.",
+            ))),
         );
     }
 }
@@ -91,6 +101,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(meetings::routes())
             .merge(rsvp::routes())
             .merge(circle_health::routes())
+            .merge(conversation::routes())
             .merge(events::routes()),
     )
 }

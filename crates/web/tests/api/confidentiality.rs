@@ -3,10 +3,11 @@
 //! the circle's own members and leaders read it; and an Admin's safeguarding step-in is the
 //! one, announced, expiring exception. On SQLite and PostgreSQL.
 
+use crate::helpers::conversation::{b64, message_body, signature};
 use crate::helpers::pages::{audit_rows, Person};
 use crate::helpers::{circle_body, ok_json, refused, TestApp, User};
 use chrono::{Duration, Utc};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 /// Words that exist only inside the circle; none may reach anyone outside it.
@@ -497,7 +498,143 @@ async fn stepping_out_ends_it_early(app: TestApp) {
     assert!(html.contains("has stepped in to this circle"), "{html}");
 }
 
+/// Every endpoint of the circle's end-to-end encrypted conversation, read and write, as
+/// someone with a device of his own (`device`) would call it.
+fn conversation_api(c: &Circle, device: &str) -> Vec<(Method, String, Option<Value>)> {
+    let id = &c.id;
+    let base = format!("/api/v1/circles/{id}/conversation");
+    let envelope =
+        json!([{ "recipient_device_id": device, "wrapped": b64(40), "signature": signature() }]);
+    vec![
+        (Method::GET, format!("{base}?device={device}"), None),
+        (Method::GET, format!("{base}/messages?after=0"), None),
+        (
+            Method::GET,
+            format!("/api/v1/me/key-archive?circle={id}"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("{base}/roster"),
+            Some(
+                json!({ "version": 2, "body": "{}", "signer_device_id": device, "signature": signature() }),
+            ),
+        ),
+        (
+            Method::POST,
+            format!("{base}/epochs"),
+            Some(json!({ "number": 2, "creator_device_id": device, "envelopes": envelope })),
+        ),
+        (
+            Method::POST,
+            format!("{base}/envelopes"),
+            Some(json!({ "epoch": 1, "sender_device_id": device, "envelopes": envelope })),
+        ),
+        (
+            Method::POST,
+            format!("{base}/messages"),
+            Some(message_body(1, device.parse().unwrap(), 1)),
+        ),
+        (Method::DELETE, format!("{base}/messages/1"), None),
+        (
+            Method::PUT,
+            format!("{base}/messages/1/pin"),
+            Some(json!({ "pinned": true })),
+        ),
+        (
+            Method::PUT,
+            format!("{base}/settings"),
+            Some(json!({ "share_history": true, "disappearing_days": null })),
+        ),
+        (
+            Method::PUT,
+            format!("{base}/mute"),
+            Some(json!({ "muted": true })),
+        ),
+        (
+            Method::PUT,
+            format!("{base}/read"),
+            Some(json!({ "seq": 1 })),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/me/key-archive".into(),
+            Some(json!({ "circle_id": id, "epoch": 1, "sealed": b64(60) })),
+        ),
+    ]
+}
+
+/// The conversation is end-to-end encrypted and its keys are the circle's own: no global
+/// role — not even an Admin who has stepped in — reads its ciphertext, envelopes, roster or
+/// devices, or adds a device, key, roster or message to it.
+async fn no_global_role_takes_part_in_the_conversation(app: TestApp) {
+    let c = private_circle(&app).await;
+    let fac_device = app.conversation_keys(&c.fac).await;
+    app.conversation_keys(&c.member).await;
+    assert_eq!(
+        app.sign_roster(&c.fac, &c.id, fac_device).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.start_epoch(&c.fac, &c.id, fac_device).await.status(),
+        StatusCode::CREATED
+    );
+    let res = app
+        .post_message(&c.fac, &c.id, message_body(1, fac_device, 1))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let refuse_all = |who: &User, role: &'static str, device: String| {
+        let app = &app;
+        let c = &c;
+        let who = who.clone();
+        async move {
+            for (method, path, body) in conversation_api(c, &device) {
+                let res = app.conv(&who, method.clone(), &path, body).await;
+                assert_eq!(
+                    refused(res, StatusCode::FORBIDDEN).await,
+                    "forbidden",
+                    "{role} {method} {path}"
+                );
+            }
+            let mine = app
+                .get_json(&who.access_token, "/api/v1/me/conversations")
+                .await;
+            assert_eq!(mine, json!([]), "{role}");
+        }
+    };
+    for (role, who) in &c.outsiders {
+        let device = app.conversation_keys(who).await;
+        refuse_all(who, *role, device.to_string()).await;
+    }
+    // A safeguarding step-in opens the circle's records, never its conversation.
+    app.step_in(
+        &c.admin,
+        &c.id,
+        "A member reported that the facilitator has stopped answering.",
+    )
+    .await;
+    let admin_device = app.new_device(&c.admin, "Office").await;
+    refuse_all(&c.admin, "stepped-in admin", admin_device.to_string()).await;
+    // The member's view is untouched by it all.
+    let page = app
+        .get_json(
+            &c.member.access_token,
+            &format!("/api/v1/circles/{}/conversation/messages?after=0", c.id),
+        )
+        .await;
+    assert_eq!(page["last_seq"], 1);
+    let state = app
+        .get_json(
+            &c.fac.access_token,
+            &format!("/api/v1/circles/{}/conversation", c.id),
+        )
+        .await;
+    assert_eq!(state["roster"]["version"], 1);
+    assert_eq!(state["epoch"]["number"], 1);
+}
+
 crate::on_both_backends!(
+    no_global_role_takes_part_in_the_conversation,
     no_global_role_reads_a_circle,
     the_audit_log_and_reports_name_no_one,
     the_circle_reads_its_own_secrets,

@@ -19,6 +19,7 @@ mod circles;
 mod confidentiality;
 mod confirmations;
 mod contrast;
+mod conversation;
 mod conversation_live;
 mod error_pages;
 mod event_browser;

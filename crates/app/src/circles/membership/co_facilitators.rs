@@ -8,12 +8,13 @@ use crate::certification;
 use crate::circles::errors::CircleError;
 use crate::circles::jobs::CircleNotice;
 use crate::circles::{facilitation, free_seat, lock_circle, notify, refuse_if_archived};
-use crate::{Context, Error, RequestMeta, Result};
+use crate::{conversation, Context, Error, RequestMeta, Result};
 use db::main_db::circle_memberships as memberships;
 use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
 };
 use domain::circle::{CircleRole, MembershipStatus};
+use domain::conversation::ClosedReason;
 use domain::Role;
 use uuid::Uuid;
 
@@ -153,6 +154,15 @@ pub async fn remove_co_facilitator(
         CircleNotice::CoFacilitatorRemoved,
     )
     .await?;
+    conversation::membership_ended(
+        &txn,
+        lead.circle_id(),
+        user_id,
+        ClosedReason::MemberRemoved,
+        now,
+    )
+    .await?;
     txn.commit().await?;
+    conversation::notify_changed(ctx, lead.circle_id());
     find(ctx, m.id).await
 }

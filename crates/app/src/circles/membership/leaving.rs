@@ -9,10 +9,11 @@ use crate::circles::jobs::CircleNotice;
 use crate::circles::{
     free_seat, lock_circle, notify, notify_leaders, optional_text, refuse_if_archived,
 };
-use crate::{Context, Error, RequestMeta, Result};
+use crate::{conversation, Context, Error, RequestMeta, Result};
 use db::main_db::circle_memberships as memberships;
 use db::sea_orm::Set;
 use domain::circle::{CircleRole, MembershipStatus};
+use domain::conversation::ClosedReason;
 use uuid::Uuid;
 
 /// Leaves a circle (or withdraws a pending request). A member's seat is freed; the
@@ -63,8 +64,19 @@ pub async fn leave(
     .await?;
     if from == MembershipStatus::Active {
         notify_leaders(&txn, ctx, circle_id, CircleNotice::MemberLeft).await?;
+        conversation::membership_ended(
+            &txn,
+            circle_id,
+            g.actor_id(),
+            ClosedReason::MemberLeft,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
+    if from == MembershipStatus::Active {
+        conversation::notify_changed(ctx, circle_id);
+    }
     find(ctx, m.id).await
 }
 
@@ -106,6 +118,9 @@ pub async fn remove(
     )
     .await?;
     notify(&txn, ctx, user_id, m.circle_id, CircleNotice::Removed).await?;
+    conversation::membership_ended(&txn, m.circle_id, user_id, ClosedReason::MemberRemoved, now)
+        .await?;
     txn.commit().await?;
+    conversation::notify_changed(ctx, m.circle_id);
     find(ctx, m.id).await
 }

@@ -9,6 +9,7 @@ mod m0004_events;
 mod m0005_confidentiality;
 mod m0006_job_effects;
 mod m0007_meeting_rsvps;
+mod m0008_conversations;
 
 use sea_orm_migration::prelude::*;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_confidentiality::Migration),
             Box::new(m0006_job_effects::Migration),
             Box::new(m0007_meeting_rsvps::Migration),
+            Box::new(m0008_conversations::Migration),
         ]
     }
 }

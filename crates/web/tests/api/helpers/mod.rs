@@ -13,6 +13,7 @@
 
 mod accounts;
 mod circles;
+pub mod conversation;
 mod events;
 mod mail;
 mod mfa;
