@@ -21,6 +21,7 @@ mod confirmations;
 mod contrast;
 mod conversation;
 mod conversation_browser;
+mod conversation_live;
 mod conversation_pages;
 mod error_pages;
 mod event_browser;

@@ -30,7 +30,15 @@ pub(super) async fn revoke_where(
     if let Some(id) = except {
         q = q.filter(sessions::Column::Id.ne(id));
     }
-    Ok(q.exec(&ctx.creds).await?.rows_affected)
+    let ended = q.exec(&ctx.creds).await?.rows_affected;
+    if ended > 0 {
+        // Live connections opened with these sessions (on any instance) close now rather
+        // than at their next check.
+        ctx.bus
+            .ring(crate::bus::Channel::Sessions, user_id.to_string())
+            .await;
+    }
+    Ok(ended)
 }
 
 /// Ends every session of a user except `keep` (password change keeps the current one).
