@@ -24,7 +24,7 @@ export class Live {
 
   url() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return `${scheme}://${location.host}/api/v1/circles/${this.circle}/conversation/live?after=${this.lastSeq()}`;
+    return `${scheme}://${location.host}/circles/${this.circle}/conversation/live?after=${this.lastSeq()}`;
   }
 
   start() {

@@ -15,6 +15,7 @@ mod accounts;
 mod circles;
 pub mod conversation;
 mod events;
+pub mod logs;
 mod mail;
 mod mfa;
 pub mod pages;
