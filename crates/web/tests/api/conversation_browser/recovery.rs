@@ -4,7 +4,7 @@
 use super::{open_conversation, send, set_up_keys, wait_for, wait_for_message, Circle};
 use crate::helpers::{TestApp, PASSWORD};
 use serde_json::json;
-use testkit::browser::{Browser, DESKTOP, PHONE};
+use testkit::browser::{Browser, PHONE};
 
 const MEMBERS: &[&str] = &["Ali Haddad", "Jon Berg"];
 const PASSPHRASE: &str = "a river runs through the old forest";
@@ -35,6 +35,7 @@ async fn a_new_device_recovers_with_the_passphrase_and_with_the_recovery_key(app
     let keys = c.start_talking_with(&[None, Some(PASSPHRASE)]).await;
     let history = format!("Our first evening together {}", uuid::Uuid::new_v4());
     send(c.browser(0), &history).await;
+    open_conversation(c.browser(1), &c.id).await;
     wait_for_message(c.browser(1), &history).await;
 
     let Some(by_passphrase) = new_device(&app, &c).await else {
@@ -108,7 +109,7 @@ async fn search_finds_an_old_message(app: TestApp) {
     )
     .await;
     assert_eq!(found, json!([old]));
-    b.screenshot("conversation-search", DESKTOP).await;
+    b.screenshot("conversation-search", PHONE).await;
     c.close().await;
 }
 

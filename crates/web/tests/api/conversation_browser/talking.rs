@@ -150,6 +150,7 @@ async fn a_tampered_ciphertext_could_not_be_verified(app: TestApp) {
     let target = format!("Someone will change this one {}", uuid::Uuid::new_v4());
     send(c.browser(0), &honest).await;
     send(c.browser(0), &target).await;
+    open_conversation(c.browser(1), &c.id).await;
     wait_for_message(c.browser(1), &target).await;
 
     // Whoever holds the database flips one character of the stored ciphertext.
