@@ -145,7 +145,7 @@ macro_rules! opaque_bytes {
 
             fn try_from(text: String) -> Result<Self, String> {
                 let n = decoded_len(&text).map_err(|why| format!("{} {why}", $what))?;
-                if n < $min || n > $max {
+                if !($min..=$max).contains(&n) {
                     return Err(format!(
                         "{} must be {} to {} bytes, base64url-encoded (this is {n})",
                         $what, $min, $max

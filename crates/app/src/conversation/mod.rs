@@ -18,6 +18,7 @@ mod hooks;
 pub mod identity;
 pub mod key_archive;
 pub mod messages;
+mod reading;
 pub mod roster;
 pub mod settings;
 pub mod view;

@@ -4,7 +4,8 @@
 
 use super::epochs::Epoch;
 use super::errors::ConversationError;
-use super::messages::{last_seq, pinned, readable, Message};
+use super::messages::{last_seq, Message};
+use super::reading::{pinned, readable};
 use super::roster::Roster;
 use super::settings::{participation, Settings};
 use super::{active_members, latest_epoch, latest_roster, settings_of};
@@ -16,6 +17,7 @@ use db::main_db::{
     circles, conversation_devices as devices, conversation_envelopes as envelopes,
     conversation_identities as identities, users,
 };
+use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use domain::circle::{CircleRole, CircleStatus};
 use serde::Serialize;
@@ -84,10 +86,7 @@ pub async fn conversation(
     let db = &ctx.main;
     let circle_id = conv.circle_id();
     if let Some(id) = device {
-        let his = devices::Entity::find_by_id(id).one(db).await?;
-        if his.is_none_or(|d| d.user_id != conv.actor_id()) {
-            return Err(ConversationError::NotYourDevice.into());
-        }
+        seen(ctx, conv, id).await?;
     }
     let members = member_keys(db, circle_id).await?;
     let my_role = members
@@ -115,6 +114,28 @@ pub async fn conversation(
         muted: mine.muted,
         members,
     })
+}
+
+/// How stale a device's "last seen" may grow before reading the conversation renews it
+/// (a write on every read would be wasted).
+const SEEN_EVERY_MINUTES: i64 = 10;
+
+/// Checks that `id` is one of the actor's devices and notes that it was seen.
+async fn seen(ctx: &Context, conv: &Conversing, id: Uuid) -> Result<()> {
+    let device = devices::Entity::find_by_id(id)
+        .one(&ctx.main)
+        .await?
+        .filter(|d| d.user_id == conv.actor_id())
+        .ok_or(ConversationError::NotYourDevice)?;
+    let now = ctx.now();
+    if device.last_seen_at < now - chrono::Duration::minutes(SEEN_EVERY_MINUTES) {
+        devices::Entity::update_many()
+            .col_expr(devices::Column::LastSeenAt, Expr::value(now))
+            .filter(devices::Column::Id.eq(id))
+            .exec(&ctx.main)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn member_keys(db: &impl ConnectionTrait, circle_id: Uuid) -> Result<Vec<MemberKeys>> {

@@ -604,7 +604,7 @@ async fn no_global_role_takes_part_in_the_conversation(app: TestApp) {
     };
     for (role, who) in &c.outsiders {
         let device = app.conversation_keys(who).await;
-        refuse_all(who, *role, device.to_string()).await;
+        refuse_all(who, role, device.to_string()).await;
     }
     // A safeguarding step-in opens the circle's records, never its conversation.
     app.step_in(

@@ -16,7 +16,14 @@ async fn a_new_member_joins_and_a_removed_one_is_shut_out(app: TestApp) {
     assert_eq!(res.status(), StatusCode::CREATED);
 
     let newcomer = app.named("Neil Newcomer").await;
+    let mut bell = app.ctx.bus.subscribe(app::bus::Channel::Conversation);
     app.join(&t.fac, &newcomer, &t.circle).await;
+    // The members' browsers hear of the join: the roster must be signed anew.
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), bell.next()).await;
+    assert_eq!(
+        heard.unwrap(),
+        Some(app::bus::Signal::Changed(t.circle.clone()))
+    );
     let device = app.conversation_keys(&newcomer).await;
     // Not on roster v1: nobody may wrap a key for him yet, and epoch 1 is still current.
     let share = format!("/api/v1/circles/{}/conversation/envelopes", t.circle);
