@@ -156,6 +156,11 @@ impl Bus {
         let what = what.into();
         // No listener on this instance is not an error.
         let _ = self.inner.local[channel.index()].send(Signal::Changed(what.clone()));
+        self.publish(channel, &what).await;
+    }
+
+    /// Tells the other instances through Redis, when there is one.
+    async fn publish(&self, channel: Channel, what: &str) {
         if let Some(redis) = &self.inner.redis {
             let topic = format!("{}{}", redis.prefix, channel.name());
             let payload = format!("{}|{what}", redis.instance);
@@ -168,6 +173,17 @@ impl Bus {
             if let Err(e) = sent {
                 tracing::warn!(error = %e, channel = channel.name(), "could not publish to Redis");
             }
+        }
+    }
+
+    /// [`Bus::ring`] from code that cannot wait: this instance's listeners hear it at
+    /// once, the other instances as soon as the publication to Redis goes out.
+    pub fn ring_soon(&self, channel: Channel, what: impl Into<String>) {
+        let what = what.into();
+        let _ = self.inner.local[channel.index()].send(Signal::Changed(what.clone()));
+        if self.inner.redis.is_some() {
+            let bus = self.clone();
+            tokio::spawn(async move { bus.publish(channel, &what).await });
         }
     }
 }

@@ -16,8 +16,11 @@ pub mod epochs;
 pub mod errors;
 mod hooks;
 pub mod identity;
+pub mod jobs;
 pub mod key_archive;
+pub mod live;
 pub mod messages;
+pub mod presence;
 pub mod roster;
 pub mod settings;
 pub mod view;
@@ -38,14 +41,12 @@ use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryO
 use domain::circle::MembershipStatus;
 use uuid::Uuid;
 
-/// Tells every live connection to the circle's conversation that something changed, so
-/// it re-reads from the database (the source of truth). Called after each commit.
-///
-/// The bell itself (`app::bus`, in-process and across instances through Redis) is
-/// connected here by the live-delivery work; until then a change is only noted in the log
-/// at debug level, with the circle's id and nothing else.
-pub(crate) fn notify_changed(_ctx: &Context, circle_id: Uuid) {
-    tracing::debug!(%circle_id, "conversation changed");
+/// Tells every live connection to the circle's conversation, on every instance, that
+/// something changed, so it re-reads from the database (the source of truth). Called after
+/// each commit; the signal carries the circle's id and nothing else.
+pub(crate) fn notify_changed(ctx: &Context, circle_id: Uuid) {
+    ctx.bus
+        .ring_soon(crate::bus::Channel::Conversation, circle_id.to_string());
 }
 
 /// Locks the circle for a conversation write; archived circles take none.
