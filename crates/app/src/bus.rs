@@ -175,17 +175,6 @@ impl Bus {
             }
         }
     }
-
-    /// [`Bus::ring`] from code that cannot wait: this instance's listeners hear it at
-    /// once, the other instances as soon as the publication to Redis goes out.
-    pub fn ring_soon(&self, channel: Channel, what: impl Into<String>) {
-        let what = what.into();
-        let _ = self.inner.local[channel.index()].send(Signal::Changed(what.clone()));
-        if self.inner.redis.is_some() {
-            let bus = self.clone();
-            tokio::spawn(async move { bus.publish(channel, &what).await });
-        }
-    }
 }
 
 /// One listener's end of a channel.

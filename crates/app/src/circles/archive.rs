@@ -103,7 +103,7 @@ pub async fn archive(ctx: &Context, meta: &RequestMeta, lead: &Leading) -> Resul
     // Nobody can be handed the circle's conversation keys by the server any more.
     crate::conversation::circle_archived(&txn, circle.id, now).await?;
     txn.commit().await?;
-    crate::conversation::notify_changed(ctx, circle.id);
+    crate::conversation::notify_changed(ctx, circle.id).await;
     // The links' token hashes live in the other database; a link whose invitation is gone
     // already fails, so a failure here leaves nothing usable behind.
     let ids: Vec<Uuid> = invitations.iter().map(|i| i.id).collect();

@@ -246,7 +246,7 @@ pub async fn revoke(ctx: &Context, meta: &RequestMeta, actor: &Actor, id: Uuid) 
     .await?;
     txn.commit().await?;
     for circle_id in &circles {
-        notify_changed(ctx, *circle_id);
+        notify_changed(ctx, *circle_id).await;
     }
     Ok(row.into())
 }

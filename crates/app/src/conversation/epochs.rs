@@ -140,7 +140,7 @@ pub async fn start_epoch(ctx: &Context, conv: &Conversing, input: NewEpoch) -> R
     )
     .await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(epoch.into())
 }
 
@@ -190,7 +190,7 @@ pub async fn share_epoch(
     )
     .await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(Shared {
         epoch: input.epoch,
         envelopes: count,

@@ -188,7 +188,7 @@ pub async fn reset(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<R
     .await?;
     txn.commit().await?;
     for circle_id in &circles {
-        notify_changed(ctx, *circle_id);
+        notify_changed(ctx, *circle_id).await;
     }
     Ok(ResetReport {
         devices_revoked,

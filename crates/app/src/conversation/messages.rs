@@ -148,7 +148,7 @@ pub async fn post(ctx: &Context, conv: &Conversing, input: NewMessage) -> Result
     // Members who are away hear of it by email (at most hourly, never its content).
     super::jobs::message_posted(&txn, ctx, circle_id).await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(Posted {
         message: row.into(),
         created: true,
@@ -334,7 +334,7 @@ pub async fn delete(ctx: &Context, conv: &Conversing, seq: i64) -> Result<Messag
     row.pinned = Set(false);
     let row = row.update(&txn).await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(row.into())
 }
 
@@ -355,7 +355,7 @@ pub async fn pin(ctx: &Context, conv: &Conversing, seq: i64, pinned: bool) -> Re
     row.pinned = Set(pinned);
     let row = row.update(&txn).await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(row.into())
 }
 

@@ -42,11 +42,12 @@ use domain::circle::MembershipStatus;
 use uuid::Uuid;
 
 /// Tells every live connection to the circle's conversation, on every instance, that
-/// something changed, so it re-reads from the database (the source of truth). Called after
-/// each commit; the signal carries the circle's id and nothing else.
-pub(crate) fn notify_changed(ctx: &Context, circle_id: Uuid) {
+/// something changed, so it re-reads from the database (the source of truth). Rung after
+/// each commit that changes a conversation; the signal is the circle's id and nothing else.
+pub(crate) async fn notify_changed(ctx: &Context, circle_id: Uuid) {
     ctx.bus
-        .ring_soon(crate::bus::Channel::Conversation, circle_id.to_string());
+        .ring(crate::bus::Channel::Conversation, circle_id.to_string())
+        .await;
 }
 
 /// Locks the circle for a conversation write; archived circles take none.

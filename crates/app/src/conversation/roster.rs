@@ -132,7 +132,7 @@ pub async fn sign_roster(
     )
     .await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(row.into())
 }
 

@@ -88,7 +88,7 @@ pub async fn change_settings(
     )
     .await?;
     txn.commit().await?;
-    notify_changed(ctx, circle_id);
+    notify_changed(ctx, circle_id).await;
     Ok(input)
 }
 

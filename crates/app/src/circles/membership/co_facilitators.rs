@@ -163,6 +163,6 @@ pub async fn remove_co_facilitator(
     )
     .await?;
     txn.commit().await?;
-    conversation::notify_changed(ctx, lead.circle_id());
+    conversation::notify_changed(ctx, lead.circle_id()).await;
     find(ctx, m.id).await
 }

@@ -75,7 +75,7 @@ pub async fn leave(
     }
     txn.commit().await?;
     if from == MembershipStatus::Active {
-        conversation::notify_changed(ctx, circle_id);
+        conversation::notify_changed(ctx, circle_id).await;
     }
     find(ctx, m.id).await
 }
@@ -121,6 +121,6 @@ pub async fn remove(
     conversation::membership_ended(&txn, m.circle_id, user_id, ClosedReason::MemberRemoved, now)
         .await?;
     txn.commit().await?;
-    conversation::notify_changed(ctx, m.circle_id);
+    conversation::notify_changed(ctx, m.circle_id).await;
     find(ctx, m.id).await
 }

@@ -88,6 +88,7 @@ async fn the_roster_and_first_epoch(app: TestApp) {
 
 async fn posting_and_reading(app: TestApp) {
     let t = talking_circle(&app).await;
+    let mut bell = app.ctx.bus.subscribe(app::bus::Channel::Conversation);
     let mut sent = Vec::new();
     for n in 1..=5 {
         let body = message_body(1, t.fac_device, n);
@@ -98,6 +99,12 @@ async fn posting_and_reading(app: TestApp) {
         assert_eq!(m["ciphertext"], body["ciphertext"]);
         assert_eq!(m["sender_user_id"], t.fac.id.to_string());
         sent.push(body);
+        // Live connections are told after the commit: the circle's id, nothing else.
+        let heard = tokio::time::timeout(std::time::Duration::from_secs(5), bell.next()).await;
+        assert_eq!(
+            heard.unwrap(),
+            Some(app::bus::Signal::Changed(t.circle.clone()))
+        );
     }
     // A retry with the same client id gets the first message, not a new one.
     let res = app.post_message(&t.fac, &t.circle, sent[4].clone()).await;

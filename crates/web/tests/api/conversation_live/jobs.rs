@@ -52,7 +52,7 @@ async fn an_away_member_gets_one_notice_an_hour_and_never_the_content(app: TestA
     app.run_pending_jobs().await;
     assert_eq!(notices(&app, &member.email), 1, "one an hour");
     talk.sign_in_again(&app).await;
-    let (fac, member) = (talk.led.fac.clone(), talk.led.member.clone());
+    let member = talk.led.member.clone();
 
     // An hour on, muted: none.
     let mute = format!("/api/v1/circles/{}/conversation/mute", talk.circle);
