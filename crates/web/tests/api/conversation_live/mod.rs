@@ -4,4 +4,4 @@
 mod delivery;
 mod instances;
 mod jobs;
-mod socket;
+pub mod socket;
