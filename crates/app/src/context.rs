@@ -76,6 +76,7 @@ pub fn job_registry() -> jobs::Registry {
         .with(crate::circles::jobs::jobs())
         .with(crate::events::jobs::jobs())
         .with(crate::certification::jobs::jobs())
+        .with(crate::conversation::jobs::jobs())
 }
 
 /// Opens both databases and brings their schemas up to date.

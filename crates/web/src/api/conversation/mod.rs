@@ -7,7 +7,10 @@
 
 mod circle;
 mod identity;
+mod live;
 mod messages;
+
+pub use live::routes as live_routes;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
