@@ -9,7 +9,13 @@ use std::path::PathBuf;
 /// environment variables such as CIRCLES_SERVER__PORT=9000. See the README for every
 /// setting.
 #[derive(Debug, Parser)]
-#[command(name = "circles", version, about, long_about, disable_version_flag = true)]
+#[command(
+    name = "circles",
+    version,
+    about,
+    long_about,
+    disable_version_flag = true
+)]
 pub struct Cli {
     /// Configuration file (default: circles.toml in the working folder, or $CIRCLES_CONFIG).
     #[arg(long, global = true, value_name = "FILE")]

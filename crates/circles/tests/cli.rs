@@ -103,7 +103,12 @@ fn version_verbose_lists_every_served_script_with_its_integrity_hash() {
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some(plain.trim_end()));
     let scripts: Vec<Vec<&str>> = lines.map(|l| l.split(' ').collect()).collect();
-    for name in ["app.js", "e2e/crypto.js", "e2e/conversation.js", "e2e/keys.js"] {
+    for name in [
+        "app.js",
+        "e2e/crypto.js",
+        "e2e/conversation.js",
+        "e2e/keys.js",
+    ] {
         assert!(
             scripts.iter().any(|s| s[0] == name),
             "{name} missing from:\n{out}"

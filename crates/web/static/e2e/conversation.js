@@ -172,7 +172,11 @@ function markRead() {
 function startLive() {
   live = new Live(circle, () => lastSeq, {
     messages: async (list) => {
+      // Follow the conversation when the reader is at its end; leave him where he reads.
+      const atEnd = window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
       await showMessages(list);
+      const last = $("messages").lastElementChild;
+      if (atEnd && last && list.length) last.scrollIntoView({ block: "end" });
       markRead();
     },
     changed: async (frame) => {

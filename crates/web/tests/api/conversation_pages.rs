@@ -18,7 +18,10 @@ fn module_tags(html: &str) -> Vec<(String, String)> {
         .map(|e| {
             let v = e.value();
             let url = v.attr("src").or(v.attr("href")).unwrap_or_default();
-            (url.to_owned(), v.attr("integrity").unwrap_or_default().to_owned())
+            (
+                url.to_owned(),
+                v.attr("integrity").unwrap_or_default().to_owned(),
+            )
         })
         .collect()
 }
@@ -38,19 +41,30 @@ async fn conversation_pages_load_hashed_modules_whose_integrity_matches(app: Tes
     assert!(circle_page.contains(&format!("href=\"/circles/{circle}/conversation\"")));
 
     let html = me.page(&format!("/circles/{circle}/conversation")).await;
-    assert!(html.contains("<noscript>"), "the page says it needs JavaScript");
+    assert!(
+        html.contains("<noscript>"),
+        "the page says it needs JavaScript"
+    );
     assert!(html.contains("encrypted in your browser, so it needs JavaScript"));
     let tags = module_tags(&html);
     let (entry, preloads) = web::pages::assets::module("e2e/conversation.js");
     assert!(tags.contains(&(entry.url.clone(), entry.integrity.clone())));
-    assert!(preloads.len() >= 8, "its imports are preloaded: {preloads:?}");
+    assert!(
+        preloads.len() >= 8,
+        "its imports are preloaded: {preloads:?}"
+    );
     for p in &preloads {
-        assert!(tags.contains(&(p.url.clone(), p.integrity.clone())), "{p:?}");
+        assert!(
+            tags.contains(&(p.url.clone(), p.integrity.clone())),
+            "{p:?}"
+        );
     }
     let listed = web::pages::assets::scripts();
     for (url, integrity) in &tags {
         assert!(url.starts_with("/static/e2e/"), "{url}");
-        assert!(listed.iter().any(|(_, s)| &s.url == url && &s.integrity == integrity));
+        assert!(listed
+            .iter()
+            .any(|(_, s)| &s.url == url && &s.integrity == integrity));
         let res = me.get(url).await;
         assert_eq!(res.status(), StatusCode::OK, "{url}");
         let cache = res.headers()["cache-control"].to_str().unwrap().to_owned();

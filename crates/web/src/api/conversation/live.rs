@@ -176,7 +176,7 @@ impl Connection {
         let mut bell = ctx.bus.subscribe(Channel::Conversation);
         let mut sessions = ctx.bus.subscribe(Channel::Sessions);
         let ended = self
-            .live(&actor, conv.clone(), &mut bell, &mut sessions)
+            .live(&actor, conv, &mut bell, &mut sessions)
             .await;
         if let Err(e) = presence::offline(&ctx, &conv).await {
             tracing::warn!(error = %e, "could not mark a member offline");

@@ -71,7 +71,12 @@ struct DevicesPage {
 async fn devices(SignedIn(actor): SignedIn, m: PageMeta) -> PageResult<Response> {
     actor.require::<can::Participate>()?;
     render(DevicesPage {
-        layout: Layout::new("Conversation keys and devices", m.csrf, Some(&actor), &m.path),
+        layout: Layout::new(
+            "Conversation keys and devices",
+            m.csrf,
+            Some(&actor),
+            &m.path,
+        ),
         module: ModuleTags::of("e2e/keys.js"),
         user_id: actor.id(),
     })

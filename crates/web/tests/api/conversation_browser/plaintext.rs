@@ -38,12 +38,23 @@ pub async fn assert_nowhere_on_server(app: &TestApp, sentence: &str, logged_befo
                 .arg(url.expose())
                 .output()
                 .expect("pg_dump runs (apt-get install postgresql-client)");
-            assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(out.stdout.len() > 1000, "pg_dump gave a real dump");
-            assert!(!contains(&out.stdout, sentence.as_bytes()), "a database holds the sentence");
+            assert!(
+                !contains(&out.stdout, sentence.as_bytes()),
+                "a database holds the sentence"
+            );
         }
     }
-    assert_eq!(WATCHED.lock().unwrap().1, logged_before, "a log line held the sentence");
+    assert_eq!(
+        WATCHED.lock().unwrap().1,
+        logged_before,
+        "a log line held the sentence"
+    );
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -14,7 +14,12 @@ async fn new_device(app: &TestApp, c: &Circle) -> Option<Browser> {
     let b = Browser::open(&app.address, PHONE).await?;
     b.sign_in(&c.user(1).email, PASSWORD).await;
     b.goto("/account/devices").await;
-    let status = wait_for(&b, "return document.getElementById('keys').dataset.status || null;", "the keys page").await;
+    let status = wait_for(
+        &b,
+        "return document.getElementById('keys').dataset.status || null;",
+        "the keys page",
+    )
+    .await;
     assert_eq!(status, json!("locked"), "a new browser has no keys yet");
     Some(b)
 }
@@ -43,7 +48,9 @@ async fn a_new_device_recovers_with_the_passphrase_and_with_the_recovery_key(app
     };
     by_passphrase.screenshot("conversation-unlock", PHONE).await;
     by_passphrase.fill("#passphrase-input", PASSPHRASE).await;
-    by_passphrase.click("#unlock-passphrase button[type=submit]").await;
+    by_passphrase
+        .click("#unlock-passphrase button[type=submit]")
+        .await;
     wait_ready(&by_passphrase).await;
     open_conversation(&by_passphrase, &c.id).await;
     wait_for_message(&by_passphrase, &history).await;
@@ -61,7 +68,12 @@ async fn a_new_device_recovers_with_the_passphrase_and_with_the_recovery_key(app
     wait_for_message(&by_key, &history).await;
     // His devices page now lists three devices, each with a safety fingerprint.
     by_key.goto("/account/devices").await;
-    wait_for(&by_key, "return document.querySelectorAll('#device-list .fingerprint').length === 3 ? true : null;", "three devices").await;
+    wait_for(
+        &by_key,
+        "return document.querySelectorAll('#device-list .fingerprint').length === 3 ? true : null;",
+        "three devices",
+    )
+    .await;
     by_key.screenshot("conversation-devices", PHONE).await;
     by_key.close().await;
     c.close().await;
@@ -74,7 +86,12 @@ async fn the_recovery_key_is_shown_once_with_the_warning(app: TestApp) {
     let who = app.named("Sam Stone").await;
     b.sign_in(&who.email, PASSWORD).await;
     b.goto("/account/devices").await;
-    wait_for(&b, "return document.getElementById('keys').dataset.status || null;", "the keys page").await;
+    wait_for(
+        &b,
+        "return document.getElementById('keys').dataset.status || null;",
+        "the keys page",
+    )
+    .await;
     let warning = b.text("#setup .warning").await;
     assert!(warning.contains("history is gone"), "{warning}");
     b.screenshot("conversation-setup", PHONE).await;
@@ -82,7 +99,12 @@ async fn the_recovery_key_is_shown_once_with_the_warning(app: TestApp) {
     assert_eq!(key.split(' ').count(), 13, "{key}");
     // Back on the page later, the key is not shown again.
     b.goto("/account/devices").await;
-    wait_for(&b, "return document.getElementById('keys').dataset.status === 'ready' ? true : null;", "ready").await;
+    wait_for(
+        &b,
+        "return document.getElementById('keys').dataset.status === 'ready' ? true : null;",
+        "ready",
+    )
+    .await;
     let html = b.script("return document.body.innerHTML;").await;
     assert!(!html.as_str().unwrap().contains(&key));
     b.close().await;

@@ -5,8 +5,8 @@
 use super::plaintext::{assert_nowhere_on_server, watch};
 use super::{open_conversation, send, unverified_count, wait_for, wait_for_message, Circle};
 use crate::helpers::{spawn_app_with_redis, Backend, TestApp};
-use db::sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder};
 use db::main_db::conversation_messages as messages;
+use db::sea_orm::{ActiveModelTrait, ActiveValue, EntityTrait, QueryOrder};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use testkit::browser::PHONE;
@@ -18,7 +18,10 @@ async fn members_talk_live(app: TestApp) {
         return;
     };
     c.start_talking().await;
-    let sentence = format!("Thank you all for Tuesday, it meant a lot {}", uuid::Uuid::new_v4());
+    let sentence = format!(
+        "Thank you all for Tuesday, it meant a lot {}",
+        uuid::Uuid::new_v4()
+    );
     let logged = watch(&sentence);
     send(c.browser(0), &sentence).await;
     // Ali and Jon have the page open: it arrives without a reload.
@@ -131,12 +134,20 @@ async fn a_removed_member_cannot_read_what_is_sent_after(app: TestApp) {
 
     let all = stored(&app, &c).await;
     let (old, new) = (&all[0], all.last().unwrap());
-    assert!(new["epoch"].as_i64() > old["epoch"].as_i64(), "a new epoch began: {all:?}");
+    assert!(
+        new["epoch"].as_i64() > old["epoch"].as_i64(),
+        "a new epoch began: {all:?}"
+    );
     // His browser's stored keys open the message from before, and nothing after.
-    assert_eq!(open_with_stored_keys(&c, 2, old).await, vec![before.clone()]);
+    assert_eq!(
+        open_with_stored_keys(&c, 2, old).await,
+        vec![before.clone()]
+    );
     assert!(open_with_stored_keys(&c, 2, new).await.is_empty());
     // And his page no longer opens the conversation.
-    c.browser(2).goto(&format!("/circles/{}/conversation", c.id)).await;
+    c.browser(2)
+        .goto(&format!("/circles/{}/conversation", c.id))
+        .await;
     assert!(!c.browser(2).has("#conversation").await);
     c.close().await;
 }
@@ -169,10 +180,16 @@ async fn a_tampered_ciphertext_could_not_be_verified(app: TestApp) {
 
     open_conversation(c.browser(1), &c.id).await;
     wait_for_message(c.browser(1), &honest).await;
-    let page = c.browser(1).script("return document.getElementById('messages').innerText;").await;
+    let page = c
+        .browser(1)
+        .script("return document.getElementById('messages').innerText;")
+        .await;
     let page = page.as_str().unwrap();
     assert!(page.contains("could not be verified"), "{page}");
-    assert!(!page.contains(&target), "the changed message is never shown as text");
+    assert!(
+        !page.contains(&target),
+        "the changed message is never shown as text"
+    );
     assert_eq!(unverified_count(c.browser(1)).await, 1);
     c.close().await;
 }
@@ -206,7 +223,12 @@ async fn a_message_sent_while_away_arrives_on_return(app: TestApp) {
     )
     .await;
     wait_for_message(ali, &offline).await;
-    let live = wait_for(ali, "return document.getElementById('conversation').dataset.live === 'open' ? true : null;", "the live connection").await;
+    let live = wait_for(
+        ali,
+        "return document.getElementById('conversation').dataset.live === 'open' ? true : null;",
+        "the live connection",
+    )
+    .await;
     assert_eq!(live, json!(true));
     c.close().await;
 }
