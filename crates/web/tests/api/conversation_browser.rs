@@ -3,6 +3,7 @@
 //! each) setting up keys, confirming the member list, talking live, leaving, recovering
 //! and searching — with the server checked afterwards for any trace of what they said.
 
+mod leading;
 mod plaintext;
 mod recovery;
 mod talking;

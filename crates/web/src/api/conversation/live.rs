@@ -175,9 +175,7 @@ impl Connection {
         // Listening starts before the first read: a change committed in between is heard.
         let mut bell = ctx.bus.subscribe(Channel::Conversation);
         let mut sessions = ctx.bus.subscribe(Channel::Sessions);
-        let ended = self
-            .live(&actor, conv, &mut bell, &mut sessions)
-            .await;
+        let ended = self.live(&actor, conv, &mut bell, &mut sessions).await;
         if let Err(e) = presence::offline(&ctx, &conv).await {
             tracing::warn!(error = %e, "could not mark a member offline");
         }
