@@ -201,6 +201,10 @@ opaque_bytes!(
     SealedKey, "A sealed key", 28, 256
 );
 opaque_bytes!(
+    /// A meeting note sealed under an epoch key (IV ‖ AES-GCM output of the note's text).
+    SealedNote, "A sealed note", 28, 8 * 1024
+);
+opaque_bytes!(
     /// The backup's plaintext encrypted from one of a user's devices to his new one.
     Transfer, "A transfer", 28, MAX_BACKUP_CHARS / 4 * 3
 );

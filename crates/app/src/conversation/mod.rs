@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod key_archive;
 pub mod live;
 pub mod messages;
+pub mod notes;
 pub mod presence;
 mod reading;
 pub mod roster;

@@ -6,7 +6,7 @@ use super::epochs::Epoch;
 use super::errors::ConversationError;
 use super::messages::{last_seq, Message};
 use super::reading::{pinned, readable};
-use super::roster::Roster;
+use super::roster::{Roster, RosterBody};
 use super::settings::{participation, Settings};
 use super::{active_members, latest_epoch, latest_roster, settings_of};
 use crate::authz::circle::Conversing;
@@ -15,7 +15,7 @@ use crate::{Context, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{
     circles, conversation_devices as devices, conversation_envelopes as envelopes,
-    conversation_identities as identities, users,
+    conversation_identities as identities, conversation_rosters as rosters, users,
 };
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -94,8 +94,12 @@ pub async fn conversation(
         .find(|m| m.user_id == conv.actor_id())
         .map_or(CircleRole::Member, |m| m.role);
     let epoch = latest_epoch(db, circle_id).await?;
+    let roster = latest_roster(db, circle_id).await?;
     let missing = match epoch.as_ref().filter(|e| e.is_open()) {
-        Some(open) => missing_envelope(db, circle_id, open.number, &members).await?,
+        Some(open) => {
+            let on_roster = keys_on(roster.as_ref(), &members);
+            missing_envelope(db, circle_id, open.number, &on_roster).await?
+        }
         None => Vec::new(),
     };
     let can_read = readable(db, circle_id, conv.actor_id()).await?;
@@ -104,7 +108,7 @@ pub async fn conversation(
         circle_id,
         my_role,
         settings: Settings::from_row(&settings_of(db, circle_id).await?),
-        roster: latest_roster(db, circle_id).await?.map(Roster::from),
+        roster: roster.map(Roster::from),
         epoch: epoch.map(Epoch::from),
         envelopes: envelopes_for(db, circle_id, device).await?,
         devices_missing_envelope: missing,
@@ -184,11 +188,27 @@ async fn member_keys(db: &impl ConnectionTrait, circle_id: Uuid) -> Result<Vec<M
         .collect())
 }
 
+/// The members whose current identity key the roster names: only their devices may be
+/// given the circle's key.
+fn keys_on<'m>(roster: Option<&rosters::Model>, members: &'m [MemberKeys]) -> Vec<&'m MemberKeys> {
+    let Some(body) = roster.and_then(|r| RosterBody::parse(&r.body)) else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .filter(|m| {
+            body.members.iter().any(|r| {
+                r.user == m.user_id && r.identity.is_some() && r.identity == m.identity_public
+            })
+        })
+        .collect()
+}
+
 async fn missing_envelope(
     db: &impl ConnectionTrait,
     circle_id: Uuid,
     epoch: i32,
-    members: &[MemberKeys],
+    members: &[&MemberKeys],
 ) -> Result<Vec<Uuid>> {
     let holding: HashSet<Uuid> = envelopes::Entity::find()
         .filter(envelopes::Column::CircleId.eq(circle_id))

@@ -561,6 +561,11 @@ fn conversation_api(c: &Circle, device: &str) -> Vec<(Method, String, Option<Val
             "/api/v1/me/key-archive".into(),
             Some(json!({ "circle_id": id, "epoch": 1, "sealed": b64(60) })),
         ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}/note/sealed", c.meeting),
+            Some(json!({ "note_sealed": b64(60), "epoch": 1 })),
+        ),
     ]
 }
 
