@@ -11,6 +11,10 @@
 #   CIRCLES_BIN=/path/to/old/circles STATEMENTS_HEADER=0 scripts/bench.sh
 #                                             # measure another build (before/after); an
 #                                             # older build does not know the statements header
+#   SCENARIOS=conversation RATE=50 BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 \
+#     BENCH_REDIS=redis://127.0.0.1:6379 scripts/bench.sh
+#                                             # the live conversation: two instances on one
+#                                             # PostgreSQL + Redis, 10 circles × 10 sockets
 #
 # Each scenario runs twice: at RATE (open loop, latency from each request's due time) and
 # at SATURATION req/s, far above what the server can answer, for the rate it does reach.
@@ -43,10 +47,12 @@ tmp="$(mktemp -d)"
 server_pid=""
 pg_names=()
 cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in "$server_pid" "${second_pid:-}"; do
+        if [ -n "$pid" ]; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     if [ "${#pg_names[@]}" -gt 0 ]; then
         for n in "${pg_names[@]}"; do
             psql "$BENCH_POSTGRES/postgres" -qc "DROP DATABASE IF EXISTS \"$n\" WITH (FORCE)" >/dev/null || true
@@ -78,20 +84,41 @@ if [ -n "${BENCH_POSTGRES:-}" ]; then
     done
     export CIRCLES_DATABASE__MAIN_URL="$BENCH_POSTGRES/${pg_names[0]}"
     export CIRCLES_DATABASE__CREDENTIALS_URL="$BENCH_POSTGRES/${pg_names[1]}"
+    if [ -n "${BENCH_REDIS:-}" ]; then
+        export CIRCLES_REDIS__URL="$BENCH_REDIS"
+        export CIRCLES_REDIS__KEY_PREFIX="bench:$$:"
+    fi
 fi
 
 echo "== seeding ($backend)"
 # shellcheck disable=SC2086 # SEED_ARGS is a list of flags
 (cd "$tmp" && "$CIRCLES_BIN" demo seed $SEED_ARGS)
 
+wait_ready() {
+    for _ in $(seq 1 100); do
+        if curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1; then return 0; fi
+        sleep 0.2
+    done
+    echo "the server on port $1 did not start" >&2
+    exit 1
+}
+
 echo "== serving on port $PORT"
 (cd "$tmp" && exec "$CIRCLES_BIN" serve) &
 server_pid=$!
-for _ in $(seq 1 100); do
-    if curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1; then break; fi
-    sleep 0.2
-done
-curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "the server did not start" >&2; exit 1; }
+wait_ready "$PORT"
+
+# The conversation scenario runs a second instance on the same databases, data folder and
+# Redis (with PostgreSQL; one SQLite instance is measured alone).
+second_pid=""
+if [[ ",$SCENARIOS," == *",conversation,"* && -n "${BENCH_POSTGRES:-}" ]]; then
+    second_port=$((PORT + 1))
+    echo "== second instance on port $second_port"
+    (cd "$tmp" && CIRCLES_SERVER__PORT="$second_port" exec "$CIRCLES_BIN" serve) &
+    second_pid=$!
+    wait_ready "$second_port"
+    LOADTEST_ARGS="${LOADTEST_ARGS:-} --second-url http://127.0.0.1:$second_port"
+fi
 
 echo "== loadtest: $RATE req/s for $DURATION s per scenario ($backend, $(nproc) cores)"
 "$root/target/release/loadtest" --base-url "http://127.0.0.1:$PORT" --rate "$RATE" \

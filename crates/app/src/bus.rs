@@ -156,6 +156,11 @@ impl Bus {
         let what = what.into();
         // No listener on this instance is not an error.
         let _ = self.inner.local[channel.index()].send(Signal::Changed(what.clone()));
+        self.publish(channel, &what).await;
+    }
+
+    /// Tells the other instances through Redis, when there is one.
+    async fn publish(&self, channel: Channel, what: &str) {
         if let Some(redis) = &self.inner.redis {
             let topic = format!("{}{}", redis.prefix, channel.name());
             let payload = format!("{}|{what}", redis.instance);

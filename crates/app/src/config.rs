@@ -12,7 +12,7 @@ mod storage;
 
 pub use auth::AuthSettings;
 pub use email::{EmailSettings, EmailTransportKind, SmtpSettings, SmtpTls};
-pub use limits::{CircleSettings, JobSettings, RateLimitSettings};
+pub use limits::{CircleSettings, ConversationSettings, JobSettings, RateLimitSettings};
 pub use log::{LogFormat, LogSettings};
 pub(crate) use metrics::min_token_len as metrics_token_min_len;
 pub use metrics::MetricsSettings;
@@ -74,6 +74,7 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub jobs: JobSettings,
     pub circles: CircleSettings,
+    pub conversation: ConversationSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub organisation: OrganisationSettings,
@@ -106,6 +107,7 @@ impl Default for Settings {
                 max_attempts: 8,
             },
             circles: CircleSettings::default(),
+            conversation: ConversationSettings::default(),
             log: LogSettings {
                 format: None,
                 level: "info,sqlx=warn,sea_orm=warn".into(),
@@ -204,6 +206,9 @@ impl Settings {
         }
         if !(1..=30).contains(&self.circles.step_in_days) {
             p.push("circles.step_in_days: must be between 1 and 30".into());
+        }
+        if !(1..=3650).contains(&self.conversation.archive_retention_days) {
+            p.push("conversation.archive_retention_days: must be between 1 and 3650".into());
         }
         if self.env == Environment::Production {
             p.extend(self.production_problems());

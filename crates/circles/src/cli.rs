@@ -9,14 +9,42 @@ use std::path::PathBuf;
 /// environment variables such as CIRCLES_SERVER__PORT=9000. See the README for every
 /// setting.
 #[derive(Debug, Parser)]
-#[command(name = "circles", version, about, long_about)]
+#[command(
+    name = "circles",
+    version,
+    about,
+    long_about,
+    disable_version_flag = true
+)]
 pub struct Cli {
     /// Configuration file (default: circles.toml in the working folder, or $CIRCLES_CONFIG).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Print the version and exit.
+    #[arg(short = 'V', long)]
+    pub version: bool,
+
+    /// With --version: also every script the server serves, with its content-hashed name
+    /// and Subresource Integrity hash, to compare with a release you trust.
+    #[arg(long, requires = "version")]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// What `circles --version [--verbose]` prints: the version line, then with `verbose` one
+/// line per served script, `<name> <hashed URL> <integrity>`, from the same catalogue the
+/// pages link from (`web::pages::assets`).
+pub fn version_text(verbose: bool) -> String {
+    let mut out = format!("circles {}\n", env!("CARGO_PKG_VERSION"));
+    if verbose {
+        for (name, script) in web::pages::assets::scripts() {
+            out.push_str(&format!("{name} {} {}\n", script.url, script.integrity));
+        }
+    }
+    out
 }
 
 #[derive(Debug, Subcommand)]

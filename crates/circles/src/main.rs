@@ -14,6 +14,10 @@ use std::io::{BufRead, IsTerminal};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        print!("{}", cli::version_text(cli.verbose));
+        return std::process::ExitCode::SUCCESS;
+    }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {

@@ -84,6 +84,53 @@ fn assert_success(o: &Output, what: &str) {
     );
 }
 
+/// `--version --verbose` lists every served script with its hashed name and integrity hash;
+/// for a module that imports nothing the hash is that of the file in the source tree, so an
+/// organisation can check a release by hashing its files.
+#[test]
+fn version_verbose_lists_every_served_script_with_its_integrity_hash() {
+    use base64::Engine;
+    use sha2::{Digest, Sha384};
+    let sb = Sandbox::new();
+    let o = sb.run(&["--version"], &[], None);
+    assert_success(&o, "--version");
+    let (plain, _) = text(&o);
+    assert_eq!(plain, format!("circles {}\n", env!("CARGO_PKG_VERSION")));
+
+    let o = sb.run(&["--version", "--verbose"], &[], None);
+    assert_success(&o, "--version --verbose");
+    let (out, _) = text(&o);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some(plain.trim_end()));
+    let scripts: Vec<Vec<&str>> = lines.map(|l| l.split(' ').collect()).collect();
+    for name in [
+        "app.js",
+        "e2e/crypto.js",
+        "e2e/conversation.js",
+        "e2e/keys.js",
+    ] {
+        assert!(
+            scripts.iter().any(|s| s[0] == name),
+            "{name} missing from:\n{out}"
+        );
+    }
+    for s in &scripts {
+        assert_eq!(s.len(), 3, "name, URL, integrity: {s:?}");
+        let (stem, _) = s[0].rsplit_once('.').unwrap();
+        assert!(s[1].starts_with(&format!("/static/{stem}.")), "{s:?}");
+        assert!(s[2].starts_with("sha384-"), "{s:?}");
+    }
+    let crypto = scripts.iter().find(|s| s[0] == "e2e/crypto.js").unwrap();
+    let source = include_bytes!("../../web/static/e2e/crypto.js");
+    let expected = format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(source))
+    );
+    assert_eq!(crypto[2], expected);
+    // Nothing was read or written: no configuration, no database.
+    assert!(!sb.data.exists());
+}
+
 #[test]
 fn help_lists_every_command() {
     let sb = Sandbox::new();

@@ -16,6 +16,7 @@ use anyhow::{bail, Result};
 use clap::Parser;
 use std::sync::Arc;
 
+mod conversation;
 mod report;
 mod scenarios;
 mod setup;
@@ -24,7 +25,7 @@ use report::print_table;
 use scenarios::run_scenario;
 use setup::prepare;
 
-/// Every scenario, in the order they run by default.
+/// The scenarios run by default, in order.
 const SCENARIOS: [&str; 10] = [
     "home",
     "circles",
@@ -37,6 +38,9 @@ const SCENARIOS: [&str; 10] = [
     "api-mine",
     "register",
 ];
+/// Run only when asked for: it needs PostgreSQL and Redis behind two instances to measure
+/// what it is for (`scripts/bench.sh` with `SCENARIOS=conversation`).
+const ON_REQUEST: [&str; 1] = ["conversation"];
 
 /// HTTP benchmark for the Men's Circle platform (run `circles demo seed` first).
 #[derive(Debug, Parser)]
@@ -56,7 +60,8 @@ struct Args {
     concurrency: usize,
     /// Scenarios to run, comma-separated: the pages home, circles, circle, events, event;
     /// the JSON API reads api-events, api-event, api-circle, api-mine (my registrations);
-    /// register (register + cancel through the API). Default: all of them.
+    /// register (register + cancel through the API) — by default all of these — and
+    /// conversation.
     #[arg(long, value_delimiter = ',')]
     scenario: Vec<String>,
     /// The account the read scenarios sign in as (a member of a circle).
@@ -68,6 +73,16 @@ struct Args {
     /// Accounts the register scenario uses (member00001… from the demo seed).
     #[arg(long, default_value_t = 16)]
     register_accounts: u32,
+    /// conversation: a second instance of the same platform (same databases and Redis);
+    /// half the members connect and post there.
+    #[arg(long)]
+    second_url: Option<String>,
+    /// conversation: how many circles talk at once.
+    #[arg(long, default_value_t = 10)]
+    circles: usize,
+    /// conversation: people per circle (a facilitator and members), each connected (2–10).
+    #[arg(long, default_value_t = 10)]
+    circle_size: usize,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -101,12 +116,16 @@ async fn run(args: Args) -> Result<()> {
         args.scenario.clone()
     };
     for s in &scenarios {
-        if !SCENARIOS.contains(&s.as_str()) {
+        if !SCENARIOS.contains(&s.as_str()) && !ON_REQUEST.contains(&s.as_str()) {
             bail!(
-                "unknown scenario {s:?}; choose from {}",
-                SCENARIOS.join(", ")
+                "unknown scenario {s:?}; choose from {}, {}",
+                SCENARIOS.join(", "),
+                ON_REQUEST.join(", ")
             );
         }
+    }
+    if !(2..=10).contains(&args.circle_size) || args.circles == 0 {
+        bail!("--circle-size must be between 2 and 10, and --circles at least 1");
     }
     let setup = Arc::new(prepare(&args, &scenarios).await?);
     let mut reports = Vec::new();
@@ -117,7 +136,11 @@ async fn run(args: Args) -> Result<()> {
                 args.rate, args.duration
             );
         }
-        reports.extend(run_scenario(&args, &setup, s).await?);
+        if s == "conversation" {
+            reports.extend(conversation::run(&args, &setup).await?);
+        } else {
+            reports.extend(run_scenario(&args, &setup, s).await?);
+        }
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);

@@ -202,6 +202,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router)
         .merge(crate::pages::router(state.clone()))
         .merge(crate::api::feed_routes())
+        .merge(crate::api::live_routes())
         .route(
             "/api/openapi.json",
             get(move || {

@@ -1,4 +1,5 @@
-//! Rate limits and lockouts, the job worker, and how long an Admin's step-in lasts.
+//! Rate limits and lockouts, the job worker, how long an Admin's step-in lasts, and how
+//! long an archived circle's conversation is kept.
 
 use super::Settings;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,22 @@ pub struct JobSettings {
 pub struct CircleSettings {
     /// How long an Admin's safeguarding step-in into one circle lasts, in days (1–30).
     pub step_in_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConversationSettings {
+    /// Days an archived circle's conversation ciphertext is kept before a job deletes it
+    /// (1–3650). Its keys go at once, when the circle is archived.
+    pub archive_retention_days: u32,
+}
+
+impl Default for ConversationSettings {
+    fn default() -> Self {
+        Self {
+            archive_retention_days: 90,
+        }
+    }
 }
 
 impl Default for CircleSettings {

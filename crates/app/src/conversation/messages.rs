@@ -141,6 +141,8 @@ pub async fn post(ctx: &Context, conv: &Conversing, input: NewMessage) -> Result
     .await?;
     // The sender has read what he wrote.
     super::settings::set_last_read(&txn, circle_id, conv.actor_id(), seq).await?;
+    // Members who are away hear of it by email (at most hourly, never its content).
+    super::jobs::message_posted(&txn, ctx, circle_id).await?;
     txn.commit().await?;
     notify_changed(ctx, circle_id).await;
     Ok(Posted {

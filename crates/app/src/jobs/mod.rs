@@ -15,7 +15,7 @@ mod registry;
 mod worker;
 
 pub use effects::JobRun;
-pub use queue::{claim, is_pending, queue_depth, Lease, QueueDepth, LEASE};
+pub use queue::{claim, is_pending, is_waiting, queue_depth, Lease, QueueDepth, LEASE};
 pub use registry::{Registration, Registry};
 pub use worker::{ensure_recurring, run_due_jobs, run_worker, JobStats};
 

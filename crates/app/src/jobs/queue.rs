@@ -91,6 +91,19 @@ pub async fn is_pending<J: Job>(conn: &impl ConnectionTrait, job: &J) -> Result<
     Ok(found > 0)
 }
 
+/// Whether `job` is queued and no worker has started it yet: a run already under way may
+/// have read the state before the caller's change, a waiting one will see it.
+pub async fn is_waiting<J: Job>(conn: &impl ConnectionTrait, job: &J) -> Result<bool, DbErr> {
+    let found = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(J::KIND))
+        .filter(jobs::Column::Status.eq(JobStatus::Pending))
+        .filter(jobs::Column::Attempts.eq(0))
+        .filter(jobs::Column::Payload.eq(payload(job)?))
+        .count(conn)
+        .await?;
+    Ok(found > 0)
+}
+
 /// A claimed job, reserved for its holder until the lease runs out. `attempt` tells this
 /// claim from any later one: renewing and finishing only touch the row while it is still
 /// the same claim, so a worker that lost its lease cannot overwrite the next one's work.

@@ -10,6 +10,7 @@ mod circles;
 mod conversation;
 mod events;
 
+pub use conversation::live_routes;
 pub use events::feed_routes;
 mod meetings;
 mod problems;

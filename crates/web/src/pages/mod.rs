@@ -9,6 +9,7 @@ mod certifications;
 mod chart;
 mod circles;
 mod confirm;
+mod conversation;
 mod error;
 mod events;
 mod facilitators;
@@ -55,12 +56,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(events::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
+        .merge(conversation::routes())
         .merge(health::routes())
         .layer(axum::middleware::from_fn_with_state(
             state,
             session::ensure_csrf_cookie,
         ))
         .route("/static/{name}", get(assets::serve))
+        .route("/static/e2e/{name}", get(assets::serve_module))
         // Outside the CSRF-cookie layer: the same for everyone, and the offline page is
         // stored by the service worker, which must not keep a Set-Cookie.
         .merge(pwa::routes())

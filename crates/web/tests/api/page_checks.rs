@@ -27,6 +27,7 @@ const VISITOR_PAGES: &[&str] = &[
     "/check-email",
     "/check-email?email=someone%40example.org&resent=1",
     "/offline",
+    "/conversation/self-test",
 ];
 
 /// Pages a signed-in admin can open (`{id}` is the admin's own id, `{other}` someone
@@ -46,6 +47,9 @@ const ADMIN_PAGES: &[&str] = &[
     "/audit",
     "/audit/integrity",
     "/offline",
+    "/account/devices",
+    "/conversations/announce",
+    "/conversation/self-test",
 ];
 
 /// Circle pages, for a circle the admin runs (`{circle}`) with a member, a waiting request,
@@ -54,6 +58,7 @@ const CIRCLE_PAGES: &[&str] = &[
     "/circles",
     "/circles/new",
     "/circles/{circle}",
+    "/circles/{circle}/conversation",
     "/circles/{circle}/edit",
     "/circles/{circle}/requests",
     "/circles/{circle}/invitations",

@@ -96,10 +96,22 @@ impl Changed {
         }
     }
 
-    fn parse(signal: &str) -> Option<Changed> {
+    /// What a signal on [`Channel::Sessions`] says changed; `None` for one this version
+    /// does not understand (treat it as "everything").
+    pub fn parse(signal: &str) -> Option<Changed> {
         match signal.strip_prefix("user:") {
             Some(user) => user.parse().ok().map(Changed::User),
             None => signal.parse().ok().map(Changed::Session),
+        }
+    }
+}
+
+impl Changed {
+    /// Whether the change may end or alter what `actor` was trusted with.
+    pub fn concerns(&self, actor: &crate::authz::Actor) -> bool {
+        match self {
+            Changed::Session(id) => *id == actor.session_id,
+            Changed::User(id) => *id == actor.id(),
         }
     }
 }
@@ -192,7 +204,7 @@ impl SessionCache {
         }
     }
 
-    fn forget(&self, changed: &Changed) {
+    pub fn forget(&self, changed: &Changed) {
         let mut entries = self.lock();
         self.generation.fetch_add(1, Ordering::SeqCst);
         let gone: Vec<Uuid> = match changed {

@@ -7,8 +7,11 @@
 
 mod circle;
 mod identity;
+mod live;
 mod messages;
 mod notes;
+
+pub use live::routes as live_routes;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;

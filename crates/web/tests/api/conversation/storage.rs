@@ -4,52 +4,16 @@
 
 use super::talking_circle;
 use crate::helpers::conversation::{message_body, signature};
+use crate::helpers::logs::{watch_logs, WATCHED};
 use crate::helpers::{ok_json, Backend, TestApp};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use db::sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use reqwest::StatusCode;
-use std::io::Write;
-use std::sync::{Mutex, Once};
 
 /// The words a member "wrote". A browser would encrypt them; this test sends them merely
 /// encoded, so that finding them anywhere on the server would be easy — and must not happen.
 const SENTENCE: &str = "My father is ill and I have told nobody but you.";
-
-/// Strings the log must never contain, and how often it did.
-static WATCHED: Mutex<(Vec<String>, usize)> = Mutex::new((Vec::new(), 0));
-
-/// A log writer that keeps nothing but counts lines holding a watched string.
-struct Watcher;
-
-impl Write for Watcher {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let line = String::from_utf8_lossy(buf);
-        let mut watched = WATCHED.lock().unwrap();
-        if watched.0.iter().any(|w| line.contains(w.as_str())) {
-            watched.1 += 1;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Sends the conversation's and the request layer's logs, at their most detailed, through
-/// [`Watcher`] (once for the test binary; other tests' lines are only scanned).
-fn watch_logs() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter("app::conversation=trace,app::authz=trace,web=debug")
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_writer(|| Watcher)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other global logger");
-    });
-}
 
 async fn the_server_stores_only_opaque_fields(app: TestApp) {
     watch_logs();

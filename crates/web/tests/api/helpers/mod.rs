@@ -15,6 +15,7 @@ mod accounts;
 mod circles;
 pub mod conversation;
 mod events;
+pub mod logs;
 mod mail;
 mod mfa;
 pub mod pages;
@@ -34,7 +35,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use testkit::postgres::ScratchDatabases;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -107,9 +108,12 @@ pub struct TestApp {
     outbox: PathBuf,
     /// Every 5xx answer this app gave the harness, as "METHOD /path: status".
     server_errors: Mutex<Vec<String>>,
-    /// The data folder and scratch databases; a second instance borrows its first's.
-    _dir: Option<tempfile::TempDir>,
-    _pg: Option<ScratchDatabases>,
+    /// The settings it was built with, so [`TestApp::second_instance`] can start another
+    /// instance on the same databases, data folder and Redis.
+    settings: Settings,
+    /// Shared with every other instance on the same data (kept until the last one goes).
+    _dir: Arc<tempfile::TempDir>,
+    _pg: Option<Arc<ScratchDatabases>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -146,9 +150,26 @@ pub async fn spawn_app_with(
         }
     };
     configure(&mut settings);
+    let shared = Shared {
+        backend,
+        clock: app::Clock::adjustable(),
+        dir: Arc::new(dir),
+        pg: pg.map(Arc::new),
+    };
+    Some(start_instance(settings, shared).await)
+}
+
+/// What every instance on the same data shares: databases, data folder and clock.
+struct Shared {
+    backend: Backend,
+    clock: app::Clock,
+    dir: Arc<tempfile::TempDir>,
+    pg: Option<Arc<ScratchDatabases>>,
+}
+
+async fn start_instance(settings: Settings, shared: Shared) -> TestApp {
     let outbox = settings.outbox_dir();
-    let clock = app::Clock::adjustable();
-    let application = web::Application::build_with_clock(settings, clock.clone())
+    let application = web::Application::build_with_clock(settings.clone(), shared.clock.clone())
         .await
         .expect("application builds");
     let port = application.port();
@@ -158,29 +179,40 @@ pub async fn spawn_app_with(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Some(TestApp {
+    TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         client,
         ctx,
-        backend,
-        clock,
+        backend: shared.backend,
+        clock: shared.clock,
         outbox,
         server_errors: Mutex::default(),
-        _dir: Some(dir),
-        _pg: pg,
+        settings,
+        _dir: shared.dir,
+        _pg: shared.pg,
         server,
+    }
+}
+
+/// Settings that give an app (and every [`TestApp::second_instance`] of it) Redis, under a
+/// key prefix of its own; `None` when Redis cannot be reached (said loudly; CI fails).
+pub async fn with_redis() -> Option<impl FnOnce(&mut Settings)> {
+    let url = testkit::redis::url();
+    if !testkit::redis::available(&url).await {
+        return None;
+    }
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    Some(move |s: &mut Settings| {
+        s.redis.url = Some(app::config::Secret::new(url));
+        s.redis.key_prefix = prefix;
     })
 }
 
-/// Serves `application` in the background, as the test's server.
-fn serve(application: web::Application) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        application
-            .run_until_stopped(std::future::pending())
-            .await
-            .expect("server runs");
-    })
+/// A new app on `backend` with Redis configured, ready for [`TestApp::second_instance`];
+/// `None` when PostgreSQL or Redis is skipped.
+pub async fn spawn_app_with_redis(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, with_redis().await?).await
 }
 
 /// A new app on SQLite, for tests whose subject does not depend on the database.
@@ -303,39 +335,20 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// Another instance of the platform on the same databases, data folder, Redis (if
-    /// any) and clock, as a second server behind a load balancer would be. It must not
-    /// outlive `self`, which owns the databases.
+    /// Another instance of the platform on the same databases, data folder (keys, outbox),
+    /// clock and Redis as this one: its own port, context, bus and connection pools, as a
+    /// second `circles serve` behind a load balancer would have. Signals cross between the
+    /// two only through Redis, so build the first app with [`with_redis`] to test that.
+    /// (Deployments run several instances on PostgreSQL; on SQLite both open the same files,
+    /// which works but is not how the platform is run.)
     pub async fn second_instance(&self) -> TestApp {
-        let mut settings = (*self.ctx.settings).clone();
-        settings.server.port = 0;
-        let application = web::Application::build_with_clock(settings, self.clock.clone())
-            .await
-            .expect("second instance builds");
-        let port = application.port();
-        let ctx = application.context().clone();
-        TestApp {
-            address: format!("http://127.0.0.1:{port}"),
-            port,
-            client: self.client.clone(),
-            ctx,
+        let shared = Shared {
             backend: self.backend,
             clock: self.clock.clone(),
-            outbox: self.outbox.clone(),
-            server_errors: Mutex::default(),
-            _dir: None,
-            _pg: None,
-            server: serve(application),
-        }
-    }
-
-    /// How many database statements the server ran to answer `res`.
-    pub fn statements_of(res: &Response) -> u64 {
-        res.headers()
-            .get("x-db-statements")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .expect("the test server reports X-Db-Statements")
+            dir: self._dir.clone(),
+            pg: self._pg.clone(),
+        };
+        start_instance(self.settings.clone(), shared).await
     }
 
     /// Runs every due background job now (the tests' app has no worker of its own).
