@@ -72,6 +72,8 @@ pub(crate) async fn run(args: &Args, setup: &Setup) -> Result<Vec<Report>> {
                 latency: at.saturating_duration_since(*sent),
                 status: Some(StatusCode::OK),
                 ok: true,
+                // A delivery on a socket is not a request: nothing to count.
+                statements: None,
             });
         }
     }
@@ -164,6 +166,7 @@ async fn post_at_rate(
                 latency: at.elapsed(),
                 status,
                 ok: status == Some(StatusCode::CREATED),
+                statements: None,
             });
             drop(permit);
         });
@@ -233,6 +236,7 @@ async fn load_thousand(setup: &Setup, base: &str, circle: &Circle) -> Result<Rep
             latency: at.elapsed(),
             status: Some(StatusCode::OK),
             ok: loaded == 1000,
+            statements: None,
         });
     }
     let refs: Vec<&Sample> = samples.iter().collect();

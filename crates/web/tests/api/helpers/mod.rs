@@ -174,7 +174,12 @@ async fn start_instance(settings: Settings, shared: Shared) -> TestApp {
         .expect("application builds");
     let port = application.port();
     let ctx = application.context().clone();
-    let server = serve(application);
+    let server = tokio::spawn(async move {
+        application
+            .run_until_stopped(std::future::pending())
+            .await
+            .expect("server runs");
+    });
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -349,6 +354,15 @@ impl TestApp {
             pg: self._pg.clone(),
         };
         start_instance(self.settings.clone(), shared).await
+    }
+
+    /// How many database statements the server ran to answer `res`.
+    pub fn statements_of(res: &Response) -> u64 {
+        res.headers()
+            .get("x-db-statements")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .expect("the test server reports X-Db-Statements")
     }
 
     /// Runs every due background job now (the tests' app has no worker of its own).
