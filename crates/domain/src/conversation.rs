@@ -145,7 +145,7 @@ macro_rules! opaque_bytes {
 
             fn try_from(text: String) -> Result<Self, String> {
                 let n = decoded_len(&text).map_err(|why| format!("{} {why}", $what))?;
-                if n < $min || n > $max {
+                if !($min..=$max).contains(&n) {
                     return Err(format!(
                         "{} must be {} to {} bytes, base64url-encoded (this is {n})",
                         $what, $min, $max
@@ -199,6 +199,10 @@ opaque_bytes!(
 opaque_bytes!(
     /// An epoch key sealed under its user's archive key (IV ‖ AES-GCM output).
     SealedKey, "A sealed key", 28, 256
+);
+opaque_bytes!(
+    /// A meeting note sealed under an epoch key (IV ‖ AES-GCM output of the note's text).
+    SealedNote, "A sealed note", 28, 8 * 1024
 );
 opaque_bytes!(
     /// The backup's plaintext encrypted from one of a user's devices to his new one.

@@ -300,6 +300,7 @@ pub async fn accept(
     .await?;
     notify_leaders(&txn, ctx, circle.id, CircleNotice::InvitationAccepted).await?;
     txn.commit().await?;
+    crate::conversation::notify_changed(ctx, circle.id).await;
     // Follow-up in credentials; the claimed invitation already refuses a second use.
     invitation_tokens::Entity::update_many()
         .col_expr(invitation_tokens::Column::UsedAt, Expr::value(now))

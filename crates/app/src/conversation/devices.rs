@@ -5,7 +5,7 @@
 
 use super::errors::ConversationError;
 use super::hooks::close_open_epoch;
-use super::identity::circles_of;
+use super::identity::locked_circles_of;
 use super::notify_changed;
 use crate::audit::{self, Action, Entry};
 use crate::authz::{can, Actor};
@@ -218,7 +218,12 @@ pub async fn revoke(ctx: &Context, meta: &RequestMeta, actor: &Actor, id: Uuid) 
     if device.revoked_at.is_some() {
         return Ok(device.into());
     }
-    let held_keys = device.certificate.is_some();
+    // An approved device held circle keys: the epochs it could read close.
+    let circles = if device.certificate.is_some() {
+        locked_circles_of(&txn, actor.id()).await?
+    } else {
+        Vec::new()
+    };
     envelopes::Entity::delete_many()
         .filter(envelopes::Column::RecipientDeviceId.eq(id))
         .exec(&txn)
@@ -227,11 +232,6 @@ pub async fn revoke(ctx: &Context, meta: &RequestMeta, actor: &Actor, id: Uuid) 
     row.revoked_at = Set(Some(now));
     row.transfer = Set(None);
     let row = row.update(&txn).await?;
-    let circles = if held_keys {
-        circles_of(&txn, actor.id()).await?
-    } else {
-        Vec::new()
-    };
     for circle_id in &circles {
         close_open_epoch(&txn, *circle_id, ClosedReason::DeviceRevoked, now).await?;
     }

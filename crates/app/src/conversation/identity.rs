@@ -165,6 +165,7 @@ pub async fn reset(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<R
     actor.require::<can::Participate>()?;
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
+    let circles = locked_circles_of(&txn, actor.id()).await?;
     let devices_revoked = revoke_all_devices(&txn, actor.id(), now).await?;
     identities::Entity::delete_by_id(actor.id())
         .exec(&txn)
@@ -173,7 +174,6 @@ pub async fn reset(ctx: &Context, meta: &RequestMeta, actor: &Actor) -> Result<R
         .filter(key_archive::Column::UserId.eq(actor.id()))
         .exec(&txn)
         .await?;
-    let circles = circles_of(&txn, actor.id()).await?;
     for circle_id in &circles {
         close_open_epoch(&txn, *circle_id, ClosedReason::IdentityReset, now).await?;
     }
@@ -236,4 +236,19 @@ pub(super) async fn circles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Resu
         .into_iter()
         .map(|m| m.circle_id)
         .collect())
+}
+
+/// The user's circles, each locked (in id order, so two of these never deadlock) before
+/// their epochs are touched: a device of another member starting an epoch at the same
+/// moment waits, and so cannot wrap a key for a device this transaction revokes.
+pub(super) async fn locked_circles_of(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<Uuid>> {
+    let mut circles = circles_of(txn, user_id).await?;
+    circles.sort_unstable();
+    for id in &circles {
+        crate::circles::lock_circle(txn, *id).await?;
+    }
+    Ok(circles)
 }

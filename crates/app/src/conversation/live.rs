@@ -9,7 +9,8 @@
 //! memberships count differently). So an ordinary message costs a connection two small
 //! queries, while a change of standing is still noticed on the very ring that announces it.
 
-use super::messages::{readable, Message, Readable, MAX_PAGE};
+use super::messages::{Message, MAX_PAGE};
+use super::reading::{readable, Readable};
 use super::{converse, Conversing};
 use crate::authz::Actor;
 use crate::{Context, Result};
@@ -178,14 +179,10 @@ impl Reader {
         if self.seen >= self.summary.last_seq {
             return Ok(None);
         }
-        let mut q = messages::Entity::find()
+        let rows = messages::Entity::find()
             .filter(messages::Column::CircleId.eq(self.conv.circle_id()))
             .filter(messages::Column::Seq.gt(self.seen))
-            .filter(messages::Column::Epoch.is_in(self.can_read.epochs.clone()));
-        if let Some(since) = self.can_read.since {
-            q = q.filter(messages::Column::SentAt.gte(since));
-        }
-        let rows = q
+            .filter(self.can_read.condition())
             .order_by_asc(messages::Column::Seq)
             .limit(MAX_PAGE)
             .all(&ctx.main)

@@ -5,19 +5,15 @@
 
 use super::epochs::holds_key;
 use super::errors::ConversationError;
-use super::{lock_for_write, notify_changed, open_epoch, settings_of, usable_device};
-use crate::authz::circle::{active_membership, Conversing};
+use super::reading::readable;
+use super::{lock_for_write, notify_changed, open_epoch, usable_device};
+use crate::authz::circle::Conversing;
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
-use db::main_db::{
-    conversation_devices as devices, conversation_envelopes as envelopes,
-    conversation_key_archive as key_archive, conversation_messages as messages,
-    conversation_participants as participants,
-};
-use db::sea_orm::sea_query::OnConflict;
+use db::main_db::conversation_messages as messages;
 use db::sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use domain::conversation::{Ciphertext, Signature};
 use serde::{Deserialize, Serialize};
@@ -194,65 +190,6 @@ pub(crate) async fn last_seq(db: &impl ConnectionTrait, circle_id: Uuid) -> Resu
     Ok(max.flatten().unwrap_or(0))
 }
 
-/// What of the circle's conversation one member may read: the epochs his devices hold
-/// keys for (or his key archive does), and from when.
-#[derive(Debug, Clone)]
-pub(crate) struct Readable {
-    pub epochs: Vec<i32>,
-    /// Messages sent before this are not his (`None`: the circle shares its history).
-    pub since: Option<DateTime<Utc>>,
-}
-
-impl Readable {
-    fn condition(&self) -> Condition {
-        let mut c = Condition::all().add(messages::Column::Epoch.is_in(self.epochs.clone()));
-        if let Some(since) = self.since {
-            c = c.add(messages::Column::SentAt.gte(since));
-        }
-        c
-    }
-}
-
-/// What `user_id` may read of the circle's conversation now.
-pub(crate) async fn readable(
-    db: &impl ConnectionTrait,
-    circle_id: Uuid,
-    user_id: Uuid,
-) -> Result<Readable> {
-    let his_devices = devices::Entity::find()
-        .select_only()
-        .column(devices::Column::Id)
-        .filter(devices::Column::UserId.eq(user_id))
-        .into_query();
-    let mut epochs: Vec<i32> = envelopes::Entity::find()
-        .select_only()
-        .column(envelopes::Column::Epoch)
-        .filter(envelopes::Column::CircleId.eq(circle_id))
-        .filter(envelopes::Column::RecipientDeviceId.in_subquery(his_devices))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let archived: Vec<i32> = key_archive::Entity::find()
-        .select_only()
-        .column(key_archive::Column::Epoch)
-        .filter(key_archive::Column::CircleId.eq(circle_id))
-        .filter(key_archive::Column::UserId.eq(user_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    epochs.extend(archived);
-    epochs.sort_unstable();
-    epochs.dedup();
-    let since = if settings_of(db, circle_id).await?.share_history {
-        None
-    } else {
-        active_membership(db, circle_id, user_id)
-            .await?
-            .map(|m| m.joined_at.unwrap_or(m.requested_at))
-    };
-    Ok(Readable { epochs, since })
-}
-
 /// A page of the messages the actor may read.
 #[tracing::instrument(skip_all, fields(actor_id = %conv.actor_id(), circle_id = %conv.circle_id()), err(level = "info"))]
 pub async fn list(ctx: &Context, conv: &Conversing, page: PageQuery) -> Result<MessagePage> {
@@ -294,24 +231,6 @@ pub async fn list(ctx: &Context, conv: &Conversing, page: PageQuery) -> Result<M
         messages: rows.into_iter().map(Message::from).collect(),
         last_seq: last_seq(&ctx.main, circle_id).await?,
     })
-}
-
-/// The pinned messages the actor may read, oldest first.
-pub(crate) async fn pinned(
-    db: &impl ConnectionTrait,
-    circle_id: Uuid,
-    can_read: &Readable,
-) -> Result<Vec<Message>> {
-    Ok(messages::Entity::find()
-        .filter(messages::Column::CircleId.eq(circle_id))
-        .filter(messages::Column::Pinned.eq(true))
-        .filter(can_read.condition())
-        .order_by_asc(messages::Column::Seq)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Message::from)
-        .collect())
 }
 
 /// Deletes the actor's own message: its ciphertext and signature go, a tombstone stays.
@@ -364,29 +283,4 @@ async fn find(db: &impl ConnectionTrait, circle_id: Uuid, seq: i64) -> Result<me
         .one(db)
         .await?
         .ok_or(Error::NotFound("message"))
-}
-
-/// Keeps the participant's row in step: creates it on first use.
-pub(super) async fn ensure_participant(
-    db: &impl ConnectionTrait,
-    circle_id: Uuid,
-    user_id: Uuid,
-) -> Result<()> {
-    participants::Entity::insert(participants::ActiveModel {
-        circle_id: Set(circle_id),
-        user_id: Set(user_id),
-        last_read_seq: Set(0),
-        muted: Set(false),
-        last_notified_at: Set(None),
-        online_until: Set(None),
-    })
-    .on_conflict(
-        OnConflict::columns([participants::Column::CircleId, participants::Column::UserId])
-            .do_nothing()
-            .to_owned(),
-    )
-    .do_nothing()
-    .exec(db)
-    .await?;
-    Ok(())
 }

@@ -2,7 +2,7 @@
 //! not, and how far he has read.
 
 use super::errors::ConversationError;
-use super::messages::{ensure_participant, last_seq};
+use super::messages::last_seq;
 use super::{lock_for_write, notify_changed, settings_of};
 use crate::audit::{self, Action, Entry};
 use crate::authz::circle::Conversing;
@@ -146,4 +146,29 @@ pub(crate) async fn participation(
         last_read_seq: row.as_ref().map_or(0, |p| p.last_read_seq),
         muted: row.is_some_and(|p| p.muted),
     })
+}
+
+/// Keeps the participant's row in step: creates it on first use.
+pub(super) async fn ensure_participant(
+    db: &impl ConnectionTrait,
+    circle_id: Uuid,
+    user_id: Uuid,
+) -> Result<()> {
+    participants::Entity::insert(participants::ActiveModel {
+        circle_id: Set(circle_id),
+        user_id: Set(user_id),
+        last_read_seq: Set(0),
+        muted: Set(false),
+        last_notified_at: Set(None),
+        online_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([participants::Column::CircleId, participants::Column::UserId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .do_nothing()
+    .exec(db)
+    .await?;
+    Ok(())
 }

@@ -4,8 +4,9 @@
 
 use super::epochs::Epoch;
 use super::errors::ConversationError;
-use super::messages::{last_seq, pinned, readable, Message};
-use super::roster::Roster;
+use super::messages::{last_seq, Message};
+use super::reading::{pinned, readable};
+use super::roster::{Roster, RosterBody};
 use super::settings::{participation, Settings};
 use super::{active_members, latest_epoch, latest_roster, settings_of};
 use crate::authz::circle::Conversing;
@@ -14,8 +15,9 @@ use crate::{Context, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{
     circles, conversation_devices as devices, conversation_envelopes as envelopes,
-    conversation_identities as identities, users,
+    conversation_identities as identities, conversation_rosters as rosters, users,
 };
+use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use domain::circle::{CircleRole, CircleStatus};
 use serde::Serialize;
@@ -84,10 +86,7 @@ pub async fn conversation(
     let db = &ctx.main;
     let circle_id = conv.circle_id();
     if let Some(id) = device {
-        let his = devices::Entity::find_by_id(id).one(db).await?;
-        if his.is_none_or(|d| d.user_id != conv.actor_id()) {
-            return Err(ConversationError::NotYourDevice.into());
-        }
+        seen(ctx, conv, id).await?;
     }
     let members = member_keys(db, circle_id).await?;
     let my_role = members
@@ -95,8 +94,12 @@ pub async fn conversation(
         .find(|m| m.user_id == conv.actor_id())
         .map_or(CircleRole::Member, |m| m.role);
     let epoch = latest_epoch(db, circle_id).await?;
+    let roster = latest_roster(db, circle_id).await?;
     let missing = match epoch.as_ref().filter(|e| e.is_open()) {
-        Some(open) => missing_envelope(db, circle_id, open.number, &members).await?,
+        Some(open) => {
+            let on_roster = keys_on(roster.as_ref(), &members);
+            missing_envelope(db, circle_id, open.number, &on_roster).await?
+        }
         None => Vec::new(),
     };
     let can_read = readable(db, circle_id, conv.actor_id()).await?;
@@ -105,7 +108,7 @@ pub async fn conversation(
         circle_id,
         my_role,
         settings: Settings::from_row(&settings_of(db, circle_id).await?),
-        roster: latest_roster(db, circle_id).await?.map(Roster::from),
+        roster: roster.map(Roster::from),
         epoch: epoch.map(Epoch::from),
         envelopes: envelopes_for(db, circle_id, device).await?,
         devices_missing_envelope: missing,
@@ -115,6 +118,28 @@ pub async fn conversation(
         muted: mine.muted,
         members,
     })
+}
+
+/// How stale a device's "last seen" may grow before reading the conversation renews it
+/// (a write on every read would be wasted).
+const SEEN_EVERY_MINUTES: i64 = 10;
+
+/// Checks that `id` is one of the actor's devices and notes that it was seen.
+async fn seen(ctx: &Context, conv: &Conversing, id: Uuid) -> Result<()> {
+    let device = devices::Entity::find_by_id(id)
+        .one(&ctx.main)
+        .await?
+        .filter(|d| d.user_id == conv.actor_id())
+        .ok_or(ConversationError::NotYourDevice)?;
+    let now = ctx.now();
+    if device.last_seen_at < now - chrono::Duration::minutes(SEEN_EVERY_MINUTES) {
+        devices::Entity::update_many()
+            .col_expr(devices::Column::LastSeenAt, Expr::value(now))
+            .filter(devices::Column::Id.eq(id))
+            .exec(&ctx.main)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn member_keys(db: &impl ConnectionTrait, circle_id: Uuid) -> Result<Vec<MemberKeys>> {
@@ -163,11 +188,27 @@ async fn member_keys(db: &impl ConnectionTrait, circle_id: Uuid) -> Result<Vec<M
         .collect())
 }
 
+/// The members whose current identity key the roster names: only their devices may be
+/// given the circle's key.
+fn keys_on<'m>(roster: Option<&rosters::Model>, members: &'m [MemberKeys]) -> Vec<&'m MemberKeys> {
+    let Some(body) = roster.and_then(|r| RosterBody::parse(&r.body)) else {
+        return Vec::new();
+    };
+    members
+        .iter()
+        .filter(|m| {
+            body.members.iter().any(|r| {
+                r.user == m.user_id && r.identity.is_some() && r.identity == m.identity_public
+            })
+        })
+        .collect()
+}
+
 async fn missing_envelope(
     db: &impl ConnectionTrait,
     circle_id: Uuid,
     epoch: i32,
-    members: &[MemberKeys],
+    members: &[&MemberKeys],
 ) -> Result<Vec<Uuid>> {
     let holding: HashSet<Uuid> = envelopes::Entity::find()
         .filter(envelopes::Column::CircleId.eq(circle_id))

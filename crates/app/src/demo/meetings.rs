@@ -53,6 +53,8 @@ pub(super) fn meetings(
             origin_at: Some(at),
             location: location.clone(),
             note: cancelled.then(|| "Cancelled: public holiday.".to_owned()),
+            note_sealed: None,
+            note_epoch: None,
             present_count: None,
             absent_count: None,
             excused_count: None,

@@ -15,6 +15,11 @@ pub struct Model {
     /// The cadence occurrence it was generated for; none when added by hand.
     pub origin_at: Option<DateTimeUtc>,
     pub location: Option<String>,
+    /// A note readable by the circle's members only: IV ‖ AES-GCM output under the key of
+    /// epoch `note_epoch`, base64url. Once it exists the plain `note` is gone.
+    pub note_sealed: Option<String>,
+    pub note_epoch: Option<i32>,
+    /// A note written before notes were sealed; deleted when a leader's browser seals it.
     pub note: Option<String>,
     /// Attendance counts kept when the circle was archived (the per-person rows are
     /// deleted then); `None` while the circle is not archived.

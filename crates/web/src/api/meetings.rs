@@ -3,7 +3,7 @@
 //! by `app::circles::lead` / `standing`, never here.
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{CurrentUser, Json, Meta, Path, Query};
+use crate::extract::{Caller, CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::authz::can;
 use app::circles::meetings::{self, Generated, Meeting, MyAttendance};
@@ -65,12 +65,13 @@ pub struct RangeQuery {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// The circle's meetings, earliest first (its members and leaders).
-#[utoipa::path(get, path = "/circles/{id}/meetings", tag = "meetings", security(("bearer" = [])), params(("id" = Uuid, Path), RangeQuery),
+/// The circle's meetings, earliest first (its members and leaders). The pages' scripts
+/// read it too (with the session cookie and CSRF token), to open and seal notes.
+#[utoipa::path(get, path = "/circles/{id}/meetings", tag = "meetings", security(("bearer" = []), ("browser_session" = [])), params(("id" = Uuid, Path), RangeQuery),
     responses((status = 200, body = Vec<Meeting>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list(
     State(s): State<AppState>,
-    CurrentUser(actor): CurrentUser,
+    Caller(actor): Caller,
     Path(id): Path<Uuid>,
     Query(q): Query<RangeQuery>,
 ) -> ApiResult<axum::Json<Vec<Meeting>>> {

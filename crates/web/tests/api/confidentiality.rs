@@ -561,6 +561,11 @@ fn conversation_api(c: &Circle, device: &str) -> Vec<(Method, String, Option<Val
             "/api/v1/me/key-archive".into(),
             Some(json!({ "circle_id": id, "epoch": 1, "sealed": b64(60) })),
         ),
+        (
+            Method::PUT,
+            format!("/api/v1/meetings/{}/note/sealed", c.meeting),
+            Some(json!({ "note_sealed": b64(60), "epoch": 1 })),
+        ),
     ]
 }
 
@@ -604,7 +609,7 @@ async fn no_global_role_takes_part_in_the_conversation(app: TestApp) {
     };
     for (role, who) in &c.outsiders {
         let device = app.conversation_keys(who).await;
-        refuse_all(who, *role, device.to_string()).await;
+        refuse_all(who, role, device.to_string()).await;
     }
     // A safeguarding step-in opens the circle's records, never its conversation.
     app.step_in(

@@ -90,6 +90,26 @@ const API_PATHS: &[&str] = &[
     "/api/v1/events/{id}/counts",
     "/api/v1/events/{id}/calendar.ics",
     "/api/v1/me/calendar-feed",
+    // The circle's end-to-end encrypted conversation.
+    "/api/v1/me/conversation-identity",
+    "/api/v1/me/conversation-identity/backup",
+    "/api/v1/me/conversation-identity/reset",
+    "/api/v1/me/devices",
+    "/api/v1/me/devices/{id}",
+    "/api/v1/me/devices/{id}/approval",
+    "/api/v1/me/key-archive",
+    "/api/v1/me/conversations",
+    "/api/v1/circles/{id}/conversation",
+    "/api/v1/circles/{id}/conversation/roster",
+    "/api/v1/circles/{id}/conversation/epochs",
+    "/api/v1/circles/{id}/conversation/envelopes",
+    "/api/v1/circles/{id}/conversation/messages",
+    "/api/v1/circles/{id}/conversation/messages/{seq}",
+    "/api/v1/circles/{id}/conversation/messages/{seq}/pin",
+    "/api/v1/circles/{id}/conversation/settings",
+    "/api/v1/circles/{id}/conversation/mute",
+    "/api/v1/circles/{id}/conversation/read",
+    "/api/v1/meetings/{id}/note/sealed",
 ];
 
 fn header(res: &reqwest::Response, name: &str) -> Option<String> {

@@ -15,7 +15,7 @@ pub use generate::generate_meetings;
 
 pub(super) use changes::meeting_in;
 
-use crate::authz::circle::InCircle;
+use crate::authz::circle::{InCircle, Standing};
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::meetings;
@@ -40,7 +40,12 @@ pub struct Meeting {
     /// The cadence occurrence it was generated for; none when added by hand.
     pub origin_at: Option<DateTime<Utc>>,
     pub location: Option<String>,
+    /// A note written before notes were sealed (a leader's browser seals it, then it is gone).
     pub note: Option<String>,
+    /// The note sealed under the circle's epoch key `note_epoch` (members and leaders only:
+    /// never shown to a stepped-in Admin, who holds no key).
+    pub note_sealed: Option<String>,
+    pub note_epoch: Option<i32>,
 }
 
 impl From<meetings::Model> for Meeting {
@@ -54,6 +59,8 @@ impl From<meetings::Model> for Meeting {
             origin_at: m.origin_at,
             location: m.location,
             note: m.note,
+            note_sealed: m.note_sealed,
+            note_epoch: m.note_epoch,
         }
     }
 }
@@ -97,7 +104,18 @@ pub async fn list_meetings(
     }
     let mut rows = q.all(&ctx.main).await?;
     rows.sort_by_key(|m| (m.starts_at, m.id));
-    Ok(rows.into_iter().map(Meeting::from).collect())
+    // The sealed note is conversation ciphertext: only the circle's own people get it.
+    let stepped_in = inside.standing() == Standing::SteppedIn;
+    Ok(rows
+        .into_iter()
+        .map(Meeting::from)
+        .map(|mut m| {
+            if stepped_in {
+                m.note_sealed = None;
+            }
+            m
+        })
+        .collect())
 }
 
 /// The circle a meeting belongs to (so the caller can check who leads it).

@@ -95,6 +95,8 @@ pub async fn add_co_facilitator(
         facilitation::clear(&txn, &[lead.circle_id()]).await?;
     }
     txn.commit().await?;
+    // His role on the conversation's roster changed: a leader signs it anew.
+    conversation::notify_changed(ctx, lead.circle_id()).await;
     find(ctx, id).await
 }
 

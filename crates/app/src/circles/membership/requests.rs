@@ -228,6 +228,8 @@ pub async fn approve(
     )
     .await?;
     txn.commit().await?;
+    // The conversation's roster now lacks him: its members' browsers should know.
+    crate::conversation::notify_changed(ctx, m.circle_id).await;
     find(ctx, m.id).await
 }
 

@@ -29,6 +29,13 @@ enum Circles {
 }
 
 #[derive(DeriveIden)]
+enum Meetings {
+    Table,
+    NoteSealed,
+    NoteEpoch,
+}
+
+#[derive(DeriveIden)]
 enum ConversationIdentities {
     Table,
     UserId,
@@ -139,7 +146,8 @@ impl MigrationTrait for Migration {
         identities_and_devices(m).await?;
         rosters_and_epochs(m).await?;
         messages(m).await?;
-        settings_and_participants(m).await
+        settings_and_participants(m).await?;
+        sealed_notes(m).await
     }
 
     async fn down(&self, _m: &SchemaManager) -> Result<(), DbErr> {
@@ -392,5 +400,25 @@ async fn settings_and_participants(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         P::Table,
         [P::UserId],
     ))
+    .await
+}
+
+/// Meeting notes move inside the circle's boundary: sealed under an epoch key by a
+/// leader's browser, after which the plain note is deleted. (SQLite adds one column per
+/// statement.)
+async fn sealed_notes(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.alter_table(
+        Table::alter()
+            .table(Meetings::Table)
+            .add_column(text_null(Meetings::NoteSealed))
+            .to_owned(),
+    )
+    .await?;
+    m.alter_table(
+        Table::alter()
+            .table(Meetings::Table)
+            .add_column(int_null(Meetings::NoteEpoch))
+            .to_owned(),
+    )
     .await
 }

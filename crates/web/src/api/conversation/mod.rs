@@ -9,6 +9,7 @@ mod circle;
 mod identity;
 mod live;
 mod messages;
+mod notes;
 
 pub use live::routes as live_routes;
 
@@ -20,4 +21,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(identity::routes())
         .merge(circle::routes())
         .merge(messages::routes())
+        .merge(notes::routes())
 }

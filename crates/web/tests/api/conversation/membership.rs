@@ -16,7 +16,14 @@ async fn a_new_member_joins_and_a_removed_one_is_shut_out(app: TestApp) {
     assert_eq!(res.status(), StatusCode::CREATED);
 
     let newcomer = app.named("Neil Newcomer").await;
+    let mut bell = app.ctx.bus.subscribe(app::bus::Channel::Conversation);
     app.join(&t.fac, &newcomer, &t.circle).await;
+    // The members' browsers hear of the join: the roster must be signed anew.
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), bell.next()).await;
+    assert_eq!(
+        heard.unwrap(),
+        Some(app::bus::Signal::Changed(t.circle.clone()))
+    );
     let device = app.conversation_keys(&newcomer).await;
     // Not on roster v1: nobody may wrap a key for him yet, and epoch 1 is still current.
     let share = format!("/api/v1/circles/{}/conversation/envelopes", t.circle);
@@ -32,7 +39,8 @@ async fn a_new_member_joins_and_a_removed_one_is_shut_out(app: TestApp) {
     );
     let state = app.conversation(&newcomer, &t.circle, device).await;
     assert_eq!(state["envelopes"], json!([]));
-    assert_eq!(state["devices_missing_envelope"], json!([device]));
+    // Nobody is asked to give him a key before a roster names him.
+    assert_eq!(state["devices_missing_envelope"], json!([]));
     let res = app
         .post_message(&newcomer, &t.circle, message_body(1, device, 1))
         .await;
@@ -40,6 +48,10 @@ async fn a_new_member_joins_and_a_removed_one_is_shut_out(app: TestApp) {
     // A roster with the newcomer (v2), then a new epoch wrapped for all three.
     let res = app.sign_roster(&t.fac, &t.circle, t.fac_device).await;
     assert_eq!(ok_json(res).await["version"], 2);
+    let state = app
+        .conversation(&t.member, &t.circle, t.member_device)
+        .await;
+    assert_eq!(state["devices_missing_envelope"], json!([device]));
     let epoch = ok_json(app.start_epoch(&t.member, &t.circle, t.member_device).await).await;
     assert_eq!(
         (epoch["number"].as_i64(), epoch["roster_version"].as_i64()),

@@ -5,6 +5,7 @@
 mod keys;
 mod membership;
 mod messages;
+mod notes;
 mod storage;
 
 use crate::helpers::{led_circle, TestApp, User};
