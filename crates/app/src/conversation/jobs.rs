@@ -65,11 +65,11 @@ impl Job for NoticeNewMessages {
     async fn run(self, ctx: &Context, _run: &JobRun) -> anyhow::Result<()> {
         let now = ctx.now();
         let txn = db::begin_write(&ctx.main).await?;
-        let Some(circle) = circles::Entity::find_by_id(self.circle_id)
-            .one(&txn)
-            .await?
-        else {
-            return Ok(());
+        // The circle first, then participant rows: the order posting keeps.
+        let circle = match crate::circles::lock_circle(&txn, self.circle_id).await {
+            Ok(circle) => circle,
+            Err(crate::Error::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
         };
         if circle.archived_at.is_some() {
             return Ok(());

@@ -3,11 +3,12 @@
 //! (a phone losing signal) stops counting soon. Online members get no notice emails.
 
 use super::Conversing;
+use crate::circles::lock_circle;
 use crate::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::conversation_participants as participants;
-use db::sea_orm::sea_query::OnConflict;
-use db::sea_orm::{ConnectionTrait, EntityTrait, Set};
+use db::sea_orm::sea_query::{Expr, OnConflict};
+use db::sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 /// How long one renewal keeps a member online.
@@ -33,12 +34,28 @@ pub fn is_online(online_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> boo
 }
 
 /// Sets the participant's `online_until`, creating his row on first use.
+///
+/// Creating it takes the circle's lock first, the order every conversation write keeps
+/// (circle, then participant rows): an insert checks its circle (a key-share lock on the
+/// circle row), and done without the circle's lock it could deadlock with the member's own
+/// first post (circle locked, then his row).
 async fn set_online_until(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     circle_id: Uuid,
     user_id: Uuid,
     until: DateTime<Utc>,
 ) -> Result<()> {
+    let updated = participants::Entity::update_many()
+        .col_expr(participants::Column::OnlineUntil, Expr::value(until))
+        .filter(participants::Column::CircleId.eq(circle_id))
+        .filter(participants::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected > 0 {
+        return Ok(());
+    }
+    let txn = db::begin_write(db).await?;
+    lock_circle(&txn, circle_id).await?;
     participants::Entity::insert(participants::ActiveModel {
         circle_id: Set(circle_id),
         user_id: Set(user_id),
@@ -52,8 +69,9 @@ async fn set_online_until(
             .update_column(participants::Column::OnlineUntil)
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(&txn)
     .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -91,40 +91,63 @@ pub(crate) async fn run(args: &Args, setup: &Setup) -> Result<Vec<Report>> {
     Ok(vec![delivery, post, list])
 }
 
-/// Opens one member's live connection; the task reading it reports each message's arrival.
+/// Opens one member's live connection; the task reading it reports each message's arrival,
+/// and reconnects from the last sequence number it saw whenever the connection drops, as a
+/// browser does.
 async fn listen(
     base: &str,
     circle: &str,
     cookie: &str,
     arrived: mpsc::UnboundedSender<(Key, Instant)>,
 ) -> Result<tokio::task::JoinHandle<()>> {
-    let ws_url = format!(
-        "{}/circles/{circle}/conversation/live?after=0",
+    let url = format!(
+        "{}/circles/{circle}/conversation/live",
         base.replacen("http", "ws", 1)
     );
-    let mut req = ws_url.as_str().into_client_request()?;
-    req.headers_mut()
-        .insert("origin", HeaderValue::from_str(base)?);
-    req.headers_mut()
-        .insert("cookie", HeaderValue::from_str(cookie)?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .with_context(|| format!("opening {ws_url}"))?;
+    let (base, cookie) = (base.to_owned(), cookie.to_owned());
+    let mut ws = connect(&url, &base, &cookie, 0).await?;
     Ok(tokio::spawn(async move {
-        while let Some(Ok(frame)) = ws.next().await {
-            let at = Instant::now();
-            let Message::Text(text) = frame else { continue };
-            let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
-                continue;
-            };
-            for m in v["messages"].as_array().into_iter().flatten() {
-                let device = m["sender_device_id"].as_str().and_then(|d| d.parse().ok());
-                if let (Some(device), Some(seq)) = (device, m["device_seq"].as_i64()) {
-                    let _ = arrived.send(((device, seq), at));
+        let mut last_seq = 0;
+        loop {
+            while let Some(Ok(frame)) = ws.next().await {
+                let at = Instant::now();
+                let Message::Text(text) = frame else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
+                    continue;
+                };
+                for m in v["messages"].as_array().into_iter().flatten() {
+                    last_seq = last_seq.max(m["seq"].as_i64().unwrap_or(0));
+                    let device = m["sender_device_id"].as_str().and_then(|d| d.parse().ok());
+                    if let (Some(device), Some(seq)) = (device, m["device_seq"].as_i64()) {
+                        let _ = arrived.send(((device, seq), at));
+                    }
+                }
+            }
+            eprintln!("a live connection dropped; reconnecting after {last_seq}");
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Ok(again) = connect(&url, &base, &cookie, last_seq).await {
+                    ws = again;
+                    break;
                 }
             }
         }
     }))
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(url: &str, origin: &str, cookie: &str, after: i64) -> Result<Socket> {
+    let mut req = format!("{url}?after={after}").into_client_request()?;
+    req.headers_mut()
+        .insert("origin", HeaderValue::from_str(origin)?);
+    req.headers_mut()
+        .insert("cookie", HeaderValue::from_str(cookie)?);
+    let (ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    Ok(ws)
 }
 
 /// Posts on the open-loop schedule; when each message was due, the posts' samples, and

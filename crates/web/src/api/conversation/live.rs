@@ -5,8 +5,9 @@
 //! the `Origin` must be this site's own: a page elsewhere cannot borrow the cookie
 //! (cross-site WebSocket hijacking). On connect the socket sends every message after
 //! `after` the member may read, page by page; then each ring of the circle's bell makes it
-//! re-check his standing and re-read the database after its own last sequence number, so
-//! nothing is missed whatever the bell loses. Frames are JSON text:
+//! re-read the database after its own last sequence number, so nothing is missed whatever
+//! the bell loses, and re-check his standing whenever the ring changed more than messages
+//! (see [`app::conversation::live::Reader`]) and at every ping. Frames are JSON text:
 //!
 //! - server: `{"type":"messages","messages":[…],"last_seq":N}`, `{"type":"changed","what":
 //!   "roster"|"epoch"|"envelopes"|"settings"|"pins"|"deleted"}`, `{"type":"ping"}`;
@@ -22,7 +23,8 @@ use crate::state::AppState;
 use app::accounts::Changed;
 use app::authz::Actor;
 use app::bus::{Channel, Listener, Signal};
-use app::conversation::{live, presence, Conversing};
+use app::conversation::live::{self, Reader};
+use app::conversation::presence;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -79,9 +81,8 @@ async fn connect(
                 state,
                 socket,
                 token,
-                last_seq: after,
             };
-            let code = conn.serve(circle_id).await;
+            let code = conn.serve(circle_id, after).await;
             conn.close(code).await;
         })
 }
@@ -158,26 +159,26 @@ struct Connection {
     state: AppState,
     socket: WebSocket,
     token: Option<String>,
-    /// The newest sequence number this connection has looked at.
-    last_seq: i64,
 }
 
 impl Connection {
-    async fn serve(&mut self, circle_id: Uuid) -> End {
+    async fn serve(&mut self, circle_id: Uuid, after: i64) -> End {
         let actor = match self.authenticate().await {
             Ok(actor) => actor,
             Err(end) => return end,
         };
         let ctx = self.state.ctx.clone();
-        let conv = match app::conversation::converse(&ctx, &actor, circle_id).await {
-            Ok(conv) => conv,
-            Err(e) => return e.into(),
-        };
         // Listening starts before the first read: a change committed in between is heard.
         let mut bell = ctx.bus.subscribe(Channel::Conversation);
         let mut sessions = ctx.bus.subscribe(Channel::Sessions);
-        let ended = self.live(&actor, conv, &mut bell, &mut sessions).await;
-        if let Err(e) = presence::offline(&ctx, &conv).await {
+        let mut reader = match Reader::open(&ctx, &actor, circle_id, after).await {
+            Ok(reader) => reader,
+            Err(e) => return e.into(),
+        };
+        let ended = self
+            .live(&actor, &mut reader, &mut bell, &mut sessions)
+            .await;
+        if let Err(e) = presence::offline(&ctx, reader.conversing()).await {
             tracing::warn!(error = %e, "could not mark a member offline");
         }
         ended
@@ -186,20 +187,16 @@ impl Connection {
     async fn live(
         &mut self,
         actor: &Actor,
-        mut conv: Conversing,
+        reader: &mut Reader,
         bell: &mut Listener,
         sessions: &mut Listener,
     ) -> End {
         let ctx = self.state.ctx.clone();
-        let circle = conv.circle_id().to_string();
-        if let Err(e) = presence::online(&ctx, &conv).await {
+        let circle = reader.conversing().circle_id().to_string();
+        if let Err(e) = presence::online(&ctx, reader.conversing()).await {
             return e.into();
         }
-        let mut summary = match live::summary(&ctx, &conv).await {
-            Ok(s) => s,
-            Err(e) => return e.into(),
-        };
-        if let Err(end) = self.send_new(&conv).await {
+        if let Err(end) = self.send_new(reader).await {
             return end;
         }
         let mut ping = every(PING_EVERY);
@@ -208,7 +205,7 @@ impl Connection {
             let step = tokio::select! {
                 signal = bell.next() => match signal {
                     Some(Signal::Changed(c)) if c != circle => Ok(()),
-                    Some(_) => self.refresh(actor, &mut conv, &mut summary).await,
+                    Some(_) => self.refresh(actor, reader).await,
                     None => Err(End::Close(SERVER_FAILED)),
                 },
                 signal = sessions.next() => match signal {
@@ -223,12 +220,9 @@ impl Connection {
                     },
                     _ => self.still_signed_in(actor).await,
                 },
-                _ = ping.tick() => match self.still_signed_in(actor).await {
-                    Ok(()) => self.send(&Outgoing::Ping).await,
-                    Err(end) => Err(end),
-                },
-                _ = renew.tick() => presence::online(&ctx, &conv).await.map_err(End::from),
-                frame = self.socket.recv() => self.heard(&conv, frame).await,
+                _ = ping.tick() => self.keep_alive(actor, reader).await,
+                _ = renew.tick() => presence::online(&ctx, reader.conversing()).await.map_err(End::from),
+                frame = self.socket.recv() => self.heard(reader, frame).await,
             };
             if let Err(end) = step {
                 return end;
@@ -236,41 +230,33 @@ impl Connection {
         }
     }
 
-    /// The bell rang for this circle: is he still in it, and what is new?
-    async fn refresh(
-        &mut self,
-        actor: &Actor,
-        conv: &mut Conversing,
-        summary: &mut live::Summary,
-    ) -> Result<(), End> {
+    /// The bell rang for this circle: what changed (is he still in it?), and what is new.
+    async fn refresh(&mut self, actor: &Actor, reader: &mut Reader) -> Result<(), End> {
         let ctx = self.state.ctx.clone();
-        *conv = app::conversation::converse(&ctx, actor, conv.circle_id()).await?;
-        let now = live::summary(&ctx, conv).await?;
-        for what in summary.changes_to(&now) {
+        for what in reader.changes(&ctx, actor).await? {
             self.send(&Outgoing::Changed { what }).await?;
         }
-        *summary = now;
-        self.send_new(conv).await
+        self.send_new(reader).await
     }
 
-    /// Sends every message after the last sequence number seen, a page at a time.
-    async fn send_new(&mut self, conv: &Conversing) -> Result<(), End> {
+    /// Every ping: the session and his standing are checked again, whatever rang.
+    async fn keep_alive(&mut self, actor: &Actor, reader: &mut Reader) -> Result<(), End> {
+        self.still_signed_in(actor).await?;
+        reader.recheck(&self.state.ctx, actor).await?;
+        self.send(&Outgoing::Ping).await
+    }
+
+    /// Sends every message he may read after the last one sent, a page at a time.
+    async fn send_new(&mut self, reader: &mut Reader) -> Result<(), End> {
         let ctx = self.state.ctx.clone();
-        loop {
-            let page = live::messages_after(&ctx, conv, self.last_seq).await?;
-            let Some(newest) = page.messages.last().map(|m| m.seq) else {
-                return Ok(());
-            };
+        while let Some(page) = reader.next_page(&ctx).await? {
             self.send(&Outgoing::Messages {
                 messages: &page.messages,
                 last_seq: page.last_seq,
             })
             .await?;
-            self.last_seq = newest;
-            if page.messages.len() < app::conversation::messages::MAX_PAGE as usize {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 
     /// Who the session cookie belongs to. (`&mut`: the socket inside is not `Sync`.)
@@ -293,7 +279,7 @@ impl Connection {
     /// A frame from the browser.
     async fn heard(
         &mut self,
-        conv: &Conversing,
+        reader: &Reader,
         frame: Option<Result<Message, axum::Error>>,
     ) -> Result<(), End> {
         let text = match frame {
@@ -303,7 +289,14 @@ impl Connection {
         };
         match serde_json::from_str::<Incoming>(text.as_str()) {
             Ok(Incoming::Read { seq }) => {
-                app::conversation::settings::mark_read(&self.state.ctx, conv, seq).await?;
+                let conv = reader.conversing();
+                match app::conversation::settings::mark_read(&self.state.ctx, conv, seq).await {
+                    Ok(_) => {}
+                    // A marker the server does not take (beyond the newest message) is
+                    // the browser's mistake, not a reason to drop its connection.
+                    Err(e @ app::Error::Internal(_)) => return Err(e.into()),
+                    Err(e) => tracing::debug!(error = %e, "a read marker was refused"),
+                }
             }
             Ok(Incoming::Pong) => {}
             Err(_) => tracing::debug!("ignored an unreadable live frame"),
