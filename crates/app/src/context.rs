@@ -108,12 +108,15 @@ mod tests {
         assert_eq!(
             kinds,
             [
+                "conversation_notice_round",
+                "expire_conversations",
                 "expire_seat_offer",
                 "lapse_expired_certifications",
                 "send_account_notice",
                 "send_already_registered_email",
                 "send_circle_invitation",
                 "send_circle_notice",
+                "send_conversation_notice",
                 "send_event_notice",
                 "send_event_reminders",
                 "send_meeting_notice",
