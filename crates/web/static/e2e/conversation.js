@@ -185,7 +185,13 @@ function startLive() {
     },
     state: (text, open) => {
       $("live-status").textContent = text;
+      const wasOpen = root.dataset.live === "open";
       root.dataset.live = open ? "open" : "closed";
+      // Changes to members, keys or settings made while no socket was open are not replayed
+      // as frames (only messages are): read the state again on every (re)connection.
+      if (open && !wasOpen) {
+        refreshState().catch((e) => notice("conv-notice", explain(e), "error"));
+      }
     },
     gone: () => {
       root.dataset.live = "gone";
