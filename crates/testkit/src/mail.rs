@@ -29,9 +29,13 @@ pub fn read_outbox(dir: &Path) -> Vec<Mail> {
     files.sort();
     files
         .iter()
-        .map(|p| Mail {
-            file: p.display().to_string(),
-            ..parse(&std::fs::read_to_string(p).unwrap())
+        // A message that vanished or is not text since the listing is not one to check.
+        .filter_map(|p| {
+            let raw = std::fs::read_to_string(p).ok()?;
+            Some(Mail {
+                file: p.display().to_string(),
+                ..parse(&raw)
+            })
         })
         .collect()
 }
@@ -79,7 +83,8 @@ pub fn parse(raw: &str) -> Mail {
                 l.to_ascii_lowercase()
                     .starts_with(&format!("{}:", name.to_ascii_lowercase()))
             })
-            .map(|l| l.split_once(':').unwrap().1.trim().to_owned())
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, value)| value.trim().to_owned())
             .unwrap_or_default()
     };
     let (text, html) = match boundary(head) {

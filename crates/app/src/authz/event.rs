@@ -100,29 +100,7 @@ mod tests {
     use domain::Role;
 
     fn actor(roles: &[Role]) -> Actor {
-        let now = Utc::now();
-        Actor {
-            user: db::main_db::users::Model {
-                id: Uuid::now_v7(),
-                email: "someone@example.org".into(),
-                display_name: "Someone".into(),
-                status: domain::UserStatus::Active,
-                email_verified_at: Some(now),
-                last_login_at: None,
-                suspended_at: None,
-                suspended_reason: None,
-                created_at: now,
-                updated_at: now,
-                full_name: None,
-                phone: None,
-                city: None,
-                time_zone: None,
-                bio: None,
-                photo_version: None,
-            },
-            roles: roles.to_vec(),
-            session_id: Uuid::nil(),
-        }
+        Actor::for_tests(Uuid::now_v7(), roles, Uuid::nil(), Utc::now())
     }
 
     fn event(organiser: Uuid, circle_id: Option<Uuid>, open_to_all: bool) -> events::Model {

@@ -37,6 +37,40 @@ pub struct Actor {
     pub session_id: Uuid,
 }
 
+#[cfg(test)]
+impl Actor {
+    /// An active, verified person with `roles`, for unit tests of rules that take an actor.
+    pub(crate) fn for_tests(
+        id: Uuid,
+        roles: &[Role],
+        session_id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Actor {
+        Actor {
+            user: users::Model {
+                id,
+                email: "someone@example.org".into(),
+                display_name: "Someone".into(),
+                status: domain::UserStatus::Active,
+                email_verified_at: Some(now),
+                last_login_at: None,
+                suspended_at: None,
+                suspended_reason: None,
+                created_at: now,
+                updated_at: now,
+                full_name: None,
+                phone: None,
+                city: None,
+                time_zone: None,
+                bio: None,
+                photo_version: None,
+            },
+            roles: roles.to_vec(),
+            session_id,
+        }
+    }
+}
+
 /// A global capability, named after the [`Permission`] it stands for.
 pub trait Capability {
     const PERMISSION: Permission;

@@ -244,31 +244,9 @@ impl SessionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use db::main_db::users;
 
     fn remembered(user: Uuid, session: Uuid, now: DateTime<Utc>) -> Remembered {
-        let actor = Actor {
-            user: users::Model {
-                id: user,
-                email: "someone@example.org".into(),
-                display_name: "Someone".into(),
-                status: domain::UserStatus::Active,
-                email_verified_at: Some(now),
-                last_login_at: None,
-                suspended_at: None,
-                suspended_reason: None,
-                created_at: now,
-                updated_at: now,
-                full_name: None,
-                phone: None,
-                city: None,
-                time_zone: None,
-                bio: None,
-                photo_version: None,
-            },
-            roles: vec![domain::Role::Member],
-            session_id: session,
-        };
+        let actor = Actor::for_tests(user, &[domain::Role::Member], session, now);
         Remembered {
             actor,
             expires_at: now + Duration::days(1),
