@@ -47,7 +47,7 @@ impl Context {
         let mailer = Mailer::from_settings(&settings)?;
         let bus = Bus::from_settings(&settings).await?;
         let sessions = SessionCache::listening(&bus, settings.redis.url.is_some());
-        Ok(Context {
+        let ctx = Context {
             main,
             creds,
             settings: Arc::new(settings),
@@ -59,7 +59,13 @@ impl Context {
             jobs: Arc::new(job_registry()),
             bus,
             sessions,
-        })
+        };
+        // Migrations cannot read the field key: plain notes are encrypted here, before
+        // anything is served.
+        crate::circles::meetings::encrypt_plain_notes(&ctx)
+            .await
+            .context("encrypting meeting notes at rest")?;
+        Ok(ctx)
     }
 
     /// The same context reading time from `clock` (tests pass an adjustable one).

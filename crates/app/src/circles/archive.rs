@@ -177,6 +177,8 @@ async fn summarise_attendance(txn: &impl ConnectionTrait, circle_id: Uuid) -> Re
         row.absent_count = Set(recorded.then_some(absent));
         row.excused_count = Set(recorded.then_some(excused));
         row.note = Set(None);
+        row.note_at_rest = Set(None);
+        row.note_key_version = Set(None);
         row.note_sealed = Set(None);
         row.note_epoch = Set(None);
         row.location = Set(None);

@@ -25,7 +25,7 @@ pub async fn attendance_sheet(
     lead: &Leading,
     meeting_id: Uuid,
 ) -> Result<(Meeting, Vec<SheetLine>)> {
-    let meeting = Meeting::from(meeting_in(&ctx.main, lead, meeting_id).await?);
+    let meeting = Meeting::read(ctx, meeting_in(&ctx.main, lead, meeting_id).await?)?;
     let mut recorded = attendance_of(ctx, lead, meeting_id).await?;
     let lines = manage::members(ctx, &lead.in_circle())
         .await?

@@ -22,7 +22,8 @@ pub struct NewSealedNote {
     pub epoch: i32,
 }
 
-/// Stores a meeting's sealed note and deletes its plain note (leaders).
+/// Stores a meeting's sealed note and deletes its pending one, plain or field-encrypted
+/// (leaders).
 #[tracing::instrument(skip_all, fields(actor_id = %conv.actor_id(), circle_id = %conv.circle_id(), meeting_id = %meeting_id), err(level = "info"))]
 pub async fn seal_note(
     ctx: &Context,
@@ -49,9 +50,11 @@ pub async fn seal_note(
     row.note_sealed = Set(Some(input.note_sealed.into_inner()));
     row.note_epoch = Set(Some(input.epoch));
     row.note = Set(None);
+    row.note_at_rest = Set(None);
+    row.note_key_version = Set(None);
     row.updated_at = Set(ctx.now());
     let row = row.update(&txn).await?;
     txn.commit().await?;
     notify_changed(ctx, circle_id).await;
-    Ok(row.into())
+    Meeting::read(ctx, row)
 }

@@ -55,6 +55,8 @@ pub(super) fn meetings(
             note: cancelled.then(|| "Cancelled: public holiday.".to_owned()),
             note_sealed: None,
             note_epoch: None,
+            note_at_rest: None,
+            note_key_version: None,
             present_count: None,
             absent_count: None,
             excused_count: None,

@@ -100,7 +100,13 @@ async fn write_main(ctx: &Context, plan: Plan, counts: &SeedCounts, seed: u64) -
     insert_all::<venues::Entity>(&txn, plan.venues).await?;
     insert_all::<circles::Entity>(&txn, plan.circles).await?;
     insert_all::<circle_memberships::Entity>(&txn, plan.memberships).await?;
-    insert_all::<meetings::Entity>(&txn, plan.meetings).await?;
+    // Demo notes are pending sealing, so kept encrypted like any other.
+    let meetings = plan
+        .meetings
+        .into_iter()
+        .map(|m| crate::circles::meetings::protect_note(ctx, m))
+        .collect();
+    insert_all::<meetings::Entity>(&txn, meetings).await?;
     insert_all::<attendance::Entity>(&txn, plan.attendance).await?;
     insert_all::<events::Entity>(&txn, plan.events).await?;
     insert_all::<event_circles::Entity>(&txn, plan.event_circles).await?;

@@ -19,8 +19,14 @@ pub struct Model {
     /// epoch `note_epoch`, base64url. Once it exists the plain `note` is gone.
     pub note_sealed: Option<String>,
     pub note_epoch: Option<i32>,
-    /// A note written before notes were sealed; deleted when a leader's browser seals it.
+    /// The note as stored before m0009, in plain text: encrypted into `note_at_rest` (and
+    /// emptied) when the application starts; nothing writes it any more.
     pub note: Option<String>,
+    /// A note waiting to be sealed by a leader's browser (written without the circle's
+    /// keys), encrypted with the server's field key version `note_key_version`, bound to
+    /// the circle and meeting (see `app::circles::meetings`). Deleted when it is sealed.
+    pub note_at_rest: Option<String>,
+    pub note_key_version: Option<i32>,
     /// Attendance counts kept when the circle was archived (the per-person rows are
     /// deleted then); `None` while the circle is not archived.
     pub present_count: Option<i32>,

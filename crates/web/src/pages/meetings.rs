@@ -8,6 +8,7 @@ mod attendance;
 mod changes;
 mod mine;
 
+use super::conversation::ModuleTags;
 use super::format::{local, local_inputs};
 use super::layout::Layout;
 use super::respond::{self, render, DoneQuery};
@@ -17,7 +18,7 @@ use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::Actor;
 use app::circles::meetings::{self, Meeting};
-use app::circles::{self, manage, CircleView};
+use app::circles::{self, manage, CircleView, Standing};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -53,7 +54,11 @@ struct MeetingLine {
     duration: i32,
     cancelled: bool,
     started: bool,
+    /// The note pending sealing, in clear (see `app::circles::meetings`).
     note: Option<String>,
+    /// `pending`, `sealed` or `none`: what the note box shows before the page's script
+    /// (`e2e/notes.js`) opens sealed notes with this device's keys.
+    note_state: &'static str,
     /// Who said they are coming (the leaders' view of a coming meeting).
     rsvp: Option<String>,
 }
@@ -70,6 +75,11 @@ impl MeetingLine {
             cancelled: m.status.is_cancelled(),
             started: m.starts_at <= now,
             note: m.note.clone(),
+            note_state: match (&m.note_sealed, &m.note) {
+                (Some(_), _) => "sealed",
+                (None, Some(_)) => "pending",
+                (None, None) => "none",
+            },
             rsvp: None,
         }
     }
@@ -150,6 +160,10 @@ struct MeetingsPage {
     circle_name: String,
     zone: String,
     leads: bool,
+    /// The viewer is one of the circle's own people (not a stepped-in Admin): the page
+    /// loads `e2e/notes.js` to open and seal notes with his conversation keys.
+    notes_module: Option<ModuleTags>,
+    user_id: Uuid,
     upcoming: Vec<MeetingLine>,
     /// Newest first.
     past: Vec<MeetingLine>,
@@ -195,6 +209,9 @@ impl MeetingsPage {
             circle_name: circle.name,
             zone: circle.time_zone,
             leads: circle.viewer_leads,
+            notes_module: matches!(inside.standing(), Standing::Leader | Standing::Member)
+                .then(|| ModuleTags::of("e2e/notes.js")),
+            user_id: actor.id(),
             upcoming,
             past,
             ahead_choices: AHEAD_CHOICES,

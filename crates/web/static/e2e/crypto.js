@@ -368,6 +368,29 @@ export async function decryptMessage({ epochKey, senderSigning, circle, epoch, d
   return { kind: parsed.kind, body: parsed.body };
 }
 
+// ---- meeting notes ---------------------------------------------------------------------
+
+function noteAad(circle, meeting, epoch) {
+  return utf8.encode(`circles/note/v1|${circle}|${meeting}|${epoch}`);
+}
+
+/** Seals a meeting's note under an epoch key (no signature: only the circle's leaders may
+ * store one, and the key is the circle's). Returns IV ‖ AES-GCM output, base64url. */
+export async function sealNote({ epochKey, circle, meeting, epoch, text }) {
+  return b64u(await sealGcm(epochKey, utf8.encode(text), noteAad(circle, meeting, epoch)));
+}
+
+/** Opens a sealed note: its text, or a VerificationError (wrong key, moved to another
+ * meeting or epoch, tampered with). */
+export async function openNote({ epochKey, circle, meeting, epoch, sealed }) {
+  const plain = await openGcm(epochKey, fromB64u(sealed), noteAad(circle, meeting, epoch));
+  try {
+    return fromUtf8.decode(plain);
+  } catch (e) {
+    throw new VerificationError("the note is not readable");
+  }
+}
+
 // ---- fingerprints ----------------------------------------------------------------------
 
 async function sha256(bytes) {

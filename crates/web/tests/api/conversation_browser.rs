@@ -4,6 +4,7 @@
 //! and searching — with the server checked afterwards for any trace of what they said.
 
 mod leading;
+mod notes;
 mod plaintext;
 mod recovery;
 mod talking;

@@ -43,15 +43,18 @@ pub async fn add_meeting(
     let duration = duration_minutes.unwrap_or(circle.duration_minutes);
     check_duration(duration)?;
     refuse_if_planned_at(&txn, circle.id, starts_at, None).await?;
+    let id = Uuid::now_v7();
+    let at_rest = note.map(|text| super::seal_at_rest(ctx, circle.id, id, &text));
     let row = meetings::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         circle_id: Set(circle.id),
         starts_at: Set(starts_at),
         duration_minutes: Set(duration),
         status: Set(MeetingStatus::Scheduled),
         origin_at: Set(None),
         location: Set(circle.location.clone()),
-        note: Set(note),
+        note_at_rest: Set(at_rest.as_ref().map(|(sealed, _)| sealed.clone())),
+        note_key_version: Set(at_rest.map(|(_, version)| version)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -68,7 +71,7 @@ pub async fn add_meeting(
     )
     .await?;
     txn.commit().await?;
-    Ok(row.into())
+    Meeting::read(ctx, row)
 }
 
 /// The meeting, read inside the write transaction, if it belongs to the led circle.
@@ -146,7 +149,7 @@ pub async fn move_meeting(
     )
     .await?;
     txn.commit().await?;
-    Ok(row.into())
+    Meeting::read(ctx, row)
 }
 
 /// Cancels a meeting (it stays listed, as cancelled).
@@ -177,7 +180,7 @@ pub async fn cancel_meeting(
     )
     .await?;
     txn.commit().await?;
-    Ok(row.into())
+    Meeting::read(ctx, row)
 }
 
 /// Queues `notice` to everyone active in the circle but the leader who made the change.

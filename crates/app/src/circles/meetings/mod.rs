@@ -8,10 +8,14 @@
 mod attending;
 mod changes;
 mod generate;
+mod notes;
 
 pub use attending::{attendance_of, my_attendance, record_attendance};
 pub use changes::{add_meeting, cancel_meeting, move_meeting};
 pub use generate::generate_meetings;
+pub use notes::{encrypt_plain_notes, protect_note};
+
+pub(crate) use notes::seal_at_rest;
 
 pub(super) use changes::meeting_in;
 
@@ -40,7 +44,8 @@ pub struct Meeting {
     /// The cadence occurrence it was generated for; none when added by hand.
     pub origin_at: Option<DateTime<Utc>>,
     pub location: Option<String>,
-    /// A note written before notes were sealed (a leader's browser seals it, then it is gone).
+    /// A note pending sealing, in clear: written without the circle's keys and kept
+    /// encrypted with the server's field key until a leader's browser seals it.
     pub note: Option<String>,
     /// The note sealed under the circle's epoch key `note_epoch` (members and leaders only:
     /// never shown to a stepped-in Admin, who holds no key).
@@ -48,9 +53,11 @@ pub struct Meeting {
     pub note_epoch: Option<i32>,
 }
 
-impl From<meetings::Model> for Meeting {
-    fn from(m: meetings::Model) -> Self {
-        Meeting {
+impl Meeting {
+    /// A stored meeting as the circle's people see it: its pending note decrypted.
+    pub(crate) fn read(ctx: &Context, m: meetings::Model) -> Result<Meeting> {
+        let note = notes::open_at_rest(ctx, &m)?;
+        Ok(Meeting {
             id: m.id,
             circle_id: m.circle_id,
             starts_at: m.starts_at,
@@ -58,10 +65,10 @@ impl From<meetings::Model> for Meeting {
             status: m.status,
             origin_at: m.origin_at,
             location: m.location,
-            note: m.note,
+            note,
             note_sealed: m.note_sealed,
             note_epoch: m.note_epoch,
-        }
+        })
     }
 }
 
@@ -106,16 +113,15 @@ pub async fn list_meetings(
     rows.sort_by_key(|m| (m.starts_at, m.id));
     // The sealed note is conversation ciphertext: only the circle's own people get it.
     let stepped_in = inside.standing() == Standing::SteppedIn;
-    Ok(rows
-        .into_iter()
-        .map(Meeting::from)
-        .map(|mut m| {
+    rows.into_iter()
+        .map(|row| {
+            let mut m = Meeting::read(ctx, row)?;
             if stepped_in {
                 m.note_sealed = None;
             }
-            m
+            Ok(m)
         })
-        .collect())
+        .collect()
 }
 
 /// The circle a meeting belongs to (so the caller can check who leads it).

@@ -136,6 +136,12 @@ const ASSETS: &[Asset] = &[
         content_type: JS,
         bytes: include_bytes!("../../../static/e2e/conversation.js"),
     },
+    // The meetings page: sealed meeting notes.
+    Asset {
+        name: "e2e/notes.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/notes.js"),
+    },
     Asset {
         name: "e2e/announce.js",
         content_type: JS,
