@@ -47,7 +47,7 @@ impl Context {
         let mailer = Mailer::from_settings(&settings)?;
         let bus = Bus::from_settings(&settings).await?;
         let sessions = SessionCache::listening(&bus, settings.redis.url.is_some());
-        Ok(Context {
+        let ctx = Context {
             main,
             creds,
             settings: Arc::new(settings),
@@ -59,7 +59,12 @@ impl Context {
             jobs: Arc::new(job_registry()),
             bus,
             sessions,
-        })
+        };
+        // Needs the field key, so it runs here rather than in migration m0010; idempotent.
+        crate::circles::membership::encrypt_plain_messages(&ctx)
+            .await
+            .context("encrypting join-request messages at rest")?;
+        Ok(ctx)
     }
 
     /// The same context reading time from `clock` (tests pass an adjustable one).
