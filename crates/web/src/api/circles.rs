@@ -6,11 +6,11 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{Caller, CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::authz::can;
+use app::circles::membership::{JoinMessage, LeaderDevice, SealedJoinMessage};
 use app::circles::{
     self, invitations, manage, membership, ArchiveReport, CircleFilter, CircleInput, CirclePatch,
     CircleView, Invitation, JoinQueue, Membership, MyCircle, NewInvitation, Person,
 };
-use app::circles::membership::{JoinMessage, LeaderDevice, SealedJoinMessage};
 use app::page::{Page, PageRequest};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -180,7 +180,9 @@ async fn leader_devices(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Vec<LeaderDevice>>> {
     let asking = circles::ask(&s.ctx, &actor, id).await?;
-    Ok(axum::Json(membership::leader_devices(&s.ctx, &asking).await?))
+    Ok(axum::Json(
+        membership::leader_devices(&s.ctx, &asking).await?,
+    ))
 }
 
 /// Pending requests in arrival order (its leaders).

@@ -14,8 +14,8 @@ mod joining;
 mod people;
 mod step_in;
 
-use super::format::local;
 use super::conversation::ModuleTags;
+use super::format::local;
 use super::layout::Layout;
 use super::respond::{self, render, DoneQuery};
 use super::session::{PageMeta, SignedIn};

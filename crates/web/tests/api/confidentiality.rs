@@ -667,7 +667,10 @@ async fn the_leaders_keys_are_all_a_joiner_gets(app: TestApp) {
         assert_eq!(seen, what_a_joiner_gets, "{role}");
         let text = seen.to_string();
         assert_tells_nothing(role, "the leaders' keys", &text);
-        assert!(!text.contains(&sealed_ciphertext), "{role} read a sealed message");
+        assert!(
+            !text.contains(&sealed_ciphertext),
+            "{role} read a sealed message"
+        );
         // The queue, where sealed messages are, stays closed to them.
         let res = app
             .get_as(
@@ -675,7 +678,11 @@ async fn the_leaders_keys_are_all_a_joiner_gets(app: TestApp) {
                 &format!("/api/v1/circles/{}/join-requests", c.id),
             )
             .await;
-        assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden", "{role}");
+        assert_eq!(
+            refused(res, StatusCode::FORBIDDEN).await,
+            "forbidden",
+            "{role}"
+        );
     }
 }
 

@@ -7,11 +7,11 @@ mod leaving;
 mod requests;
 
 pub use co_facilitators::{add_co_facilitator, remove_co_facilitator};
-pub use leaving::{leave, remove};
 pub use join_message::{
     encrypt_plain_messages, leader_devices, JoinEnvelope, JoinMessage, LeaderDevice,
     SealedJoinMessage,
 };
+pub use leaving::{leave, remove};
 pub use requests::{approve, decline, queue, request_join};
 
 use crate::accounts::SharedProfile;

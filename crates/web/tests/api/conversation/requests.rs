@@ -101,7 +101,10 @@ async fn sealed_messages_reach_only_the_leaders_devices(app: TestApp) {
     assert!(made.get("message").is_none(), "{made}");
     let queue = app.get_json(&t.fac.access_token, &join).await;
     let request = &queue["requests"][0];
-    assert_eq!(request["message_sealed"], sealed, "the leaders' browsers get it");
+    assert_eq!(
+        request["message_sealed"], sealed,
+        "the leaders' browsers get it"
+    );
     assert!(request["message"].is_null());
 
     // A revoked leader device is sealed to no more.
@@ -133,7 +136,10 @@ async fn plain_messages_are_encrypted_at_rest(app: TestApp) {
         .await;
     assert!(html.contains("You asked to join"), "{html}");
     let texts = stored_texts(&app).await;
-    assert!(!texts.contains(PLAIN_WORDS), "stored in plain text: {texts}");
+    assert!(
+        !texts.contains(PLAIN_WORDS),
+        "stored in plain text: {texts}"
+    );
     assert!(!texts.contains("father"), "{texts}");
     // The leaders read it, on the API and the page.
     let queue = app.get_json(&t.fac.access_token, &join).await;
@@ -187,7 +193,10 @@ async fn plain_messages_from_before_are_encrypted_at_start(app: TestApp) {
     assert!(!stored_texts(&app).await.contains(LEGACY_WORDS));
     let join = format!("/api/v1/circles/{}/join-requests", t.circle);
     let queue = app.get_json(&t.fac.access_token, &join).await;
-    assert_eq!(queue["requests"][0]["message"], LEGACY_WORDS, "still readable");
+    assert_eq!(
+        queue["requests"][0]["message"], LEGACY_WORDS,
+        "still readable"
+    );
 }
 
 async fn only_those_who_may_ask_read_the_leaders_keys(app: TestApp) {
@@ -247,7 +256,9 @@ async fn signing_out_revokes_this_browsers_device(app: TestApp) {
         .find(|d| d["id"] == device.as_str())
         .unwrap();
     assert!(!d["revoked_at"].is_null(), "revoked: {d}");
-    let theirs = app.get_json(&t.fac.access_token, "/api/v1/me/devices").await;
+    let theirs = app
+        .get_json(&t.fac.access_token, "/api/v1/me/devices")
+        .await;
     assert!(theirs[0]["revoked_at"].is_null(), "the facilitator's stays");
     // The epoch his device could read is closed, as for any revocation.
     let state = app.conversation(&t.fac, &t.circle, t.fac_device).await;

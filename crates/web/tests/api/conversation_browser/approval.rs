@@ -43,7 +43,11 @@ async fn a_new_device_is_approved_from_an_old_one(app: TestApp) {
         "the new device's fingerprint",
     )
     .await;
-    assert_eq!(new.script("return document.getElementById('keys').dataset.status;").await, json!("pending"));
+    assert_eq!(
+        new.script("return document.getElementById('keys').dataset.status;")
+            .await,
+        json!("pending")
+    );
 
     // Profile 1 sees the waiting device with the same fingerprint, and approves it.
     old.goto("/account/devices").await;
