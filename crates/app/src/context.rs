@@ -65,6 +65,10 @@ impl Context {
         crate::circles::meetings::encrypt_plain_notes(&ctx)
             .await
             .context("encrypting meeting notes at rest")?;
+        // Needs the field key, so it runs here rather than in migration m0010; idempotent.
+        crate::circles::membership::encrypt_plain_messages(&ctx)
+            .await
+            .context("encrypting join-request messages at rest")?;
         Ok(ctx)
     }
 

@@ -97,6 +97,9 @@ pub const MAX_BACKUP_CHARS: usize = 16 * 1024;
 /// keys fit many times over, and it stays within the API's 64 KiB body limit.
 pub const MAX_ROSTER_CHARS: usize = 32 * 1024;
 
+/// The most leader devices one join-request message may be sealed to.
+pub const MAX_REQUEST_ENVELOPES: usize = 64;
+
 /// The longest device name.
 pub const MAX_DEVICE_NAME_CHARS: usize = 60;
 
@@ -203,6 +206,11 @@ opaque_bytes!(
 opaque_bytes!(
     /// A meeting note sealed under an epoch key (IV ‖ AES-GCM output of the note's text).
     SealedNote, "A sealed note", 28, 8 * 1024
+);
+opaque_bytes!(
+    /// A join-request message sealed in the requester's browser under its content key
+    /// (IV ‖ AES-GCM output of up to 500 characters of UTF-8).
+    SealedRequest, "A sealed request message", 28, 4 * 1024
 );
 opaque_bytes!(
     /// The backup's plaintext encrypted from one of a user's devices to his new one.

@@ -263,3 +263,38 @@ pub async fn converse(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<C
         Standing::SteppedIn | Standing::Outsider => Err(Error::Forbidden),
     }
 }
+
+/// Proof that the actor may ask to join this circle now: he may take part in circles at
+/// all, and the circle is open to requests and takes members. It lets him read what asking
+/// needs, the public keys of the leaders' devices to seal his message to, and nothing else.
+#[derive(Debug, Clone, Copy)]
+pub struct Asking {
+    actor_id: Uuid,
+    circle_id: Uuid,
+}
+
+impl Asking {
+    pub fn actor_id(&self) -> Uuid {
+        self.actor_id
+    }
+
+    pub fn circle_id(&self) -> Uuid {
+        self.circle_id
+    }
+}
+
+/// The proof that `actor` may ask to join the circle now, or `Forbidden` (an
+/// invitation-only circle, or one that takes no members); `NotFound` when there is no
+/// such circle.
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), circle_id = %circle_id), err(level = "info"))]
+pub async fn ask(ctx: &Context, actor: &Actor, circle_id: Uuid) -> Result<Asking> {
+    actor.require::<crate::authz::can::Participate>()?;
+    let circle = find_circle(&ctx.main, circle_id).await?;
+    if circle.visibility != domain::circle::Visibility::Open || !circle.status.accepts_members() {
+        return Err(Error::Forbidden);
+    }
+    Ok(Asking {
+        actor_id: actor.id(),
+        circle_id,
+    })
+}

@@ -45,7 +45,9 @@ pub(super) async fn notice(
         ),
         CircleNotice::NewJoinRequest => (
             format!("Someone asked to join {name}"),
-            format!("Someone asked to join the circle \"{name}\". Review the request at {page}."),
+            // Never the message itself: it is sealed to the leaders' devices (or encrypted at
+            // rest), and an email would carry it in plain text.
+            format!("Someone asked to join the circle \"{name}\". Read their request and its message on the requests page: {page}/requests"),
         ),
         CircleNotice::RequestApproved => (
             format!("Welcome to {name}"),

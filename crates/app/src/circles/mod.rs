@@ -21,7 +21,9 @@ pub mod membership;
 pub mod rsvp;
 pub mod step_in;
 
-pub use crate::authz::circle::{enter, is_member, lead, standing, InCircle, Leading, Standing};
+pub use crate::authz::circle::{
+    ask, enter, is_member, lead, standing, Asking, InCircle, Leading, Standing,
+};
 pub use archive::{archive, ArchiveReport};
 pub use errors::CircleError;
 pub use health::{circle_health, org_overview, CircleHealth, OrgOverview};

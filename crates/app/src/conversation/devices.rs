@@ -251,6 +251,24 @@ pub async fn revoke(ctx: &Context, meta: &RequestMeta, actor: &Actor, id: Uuid) 
     Ok(row.into())
 }
 
+/// Revokes the browser's device as its user signs out there: signing out erases the
+/// browser's storage, keys included, so the device could never read again, and envelopes
+/// must stop going to it (the open epochs of his circles close, as for any revocation).
+/// `None` when `id` names no device of his (nothing to revoke; the sign-out goes on).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), device_id = %id), err(level = "info"))]
+pub async fn revoke_at_sign_out(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Option<Device>> {
+    match revoke(ctx, meta, actor, id).await {
+        Ok(device) => Ok(Some(device)),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// One of the actor's own devices (another's is `NotFound`, saying nothing about it).
 async fn own_device(
     db: &impl db::sea_orm::ConnectionTrait,

@@ -99,7 +99,11 @@ async fn write_main(ctx: &Context, plan: Plan, counts: &SeedCounts, seed: u64) -
     insert_all::<facilitator_certifications::Entity>(&txn, plan.certifications).await?;
     insert_all::<venues::Entity>(&txn, plan.venues).await?;
     insert_all::<circles::Entity>(&txn, plan.circles).await?;
-    insert_all::<circle_memberships::Entity>(&txn, plan.memberships).await?;
+    let mut memberships = plan.memberships;
+    for m in &mut memberships {
+        crate::circles::membership::join_message::encrypt_row(ctx, m);
+    }
+    insert_all::<circle_memberships::Entity>(&txn, memberships).await?;
     // Demo notes are pending sealing, so kept encrypted like any other.
     let meetings = plan
         .meetings

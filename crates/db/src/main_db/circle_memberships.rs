@@ -13,8 +13,18 @@ pub struct Model {
     pub user_id: Uuid,
     pub role: CircleRole,
     pub status: MembershipStatus,
-    /// What the person wrote when asking to join.
+    /// What the person wrote when asking to join, in plain text: only rows stored before
+    /// migration m0010 had it, and start-up moves it into `message_encrypted` (always empty
+    /// after that).
     pub message: Option<String>,
+    /// The message sealed in the requester's browser to the leaders' devices: JSON of
+    /// `app::circles::membership::SealedJoinMessage`, which the server cannot open.
+    pub message_sealed: Option<String>,
+    /// The message encrypted at rest with the server's field key (sent without JavaScript,
+    /// or before any leader had a device): base64 of nonce ‖ AES-GCM output.
+    pub message_encrypted: Option<String>,
+    /// The field key version of `message_encrypted`.
+    pub message_key_version: Option<i32>,
     /// Why a request was declined or a member removed.
     pub reason: Option<String>,
     /// Order of the request queue.

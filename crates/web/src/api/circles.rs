@@ -3,9 +3,10 @@
 //! `app::circles::lead` / `standing` and the global grants, never here.
 
 use crate::error::{ApiResult, Problem};
-use crate::extract::{CurrentUser, Json, Meta, Path, Query};
+use crate::extract::{Caller, CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::authz::can;
+use app::circles::membership::{JoinMessage, LeaderDevice, SealedJoinMessage};
 use app::circles::{
     self, invitations, manage, membership, ArchiveReport, CircleFilter, CircleInput, CirclePatch,
     CircleView, Invitation, JoinQueue, Membership, MyCircle, NewInvitation, Person,
@@ -26,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_co_facilitator))
         .routes(routes!(remove_co_facilitator))
         .routes(routes!(request_join, queue))
+        .routes(routes!(leader_devices))
         .routes(routes!(approve))
         .routes(routes!(decline))
         .routes(routes!(leave))
@@ -144,11 +146,15 @@ async fn remove_co_facilitator(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct JoinBody {
-    /// A few words for the facilitators.
+    /// A few words for the facilitators, in plain text: the server encrypts it at rest with
+    /// its field key. Prefer `message_sealed`.
     pub message: Option<MultiLine<500>>,
+    /// The message sealed to the leaders' devices (see `GET /circles/{id}/leader-devices`);
+    /// never together with `message`.
+    pub message_sealed: Option<SealedJoinMessage>,
 }
 
-/// Ask to join an open circle.
+/// Ask to join an open circle, with a message for its leaders, sealed or plain.
 #[utoipa::path(post, path = "/circles/{id}/join-requests", tag = "circles", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = JoinBody,
     responses((status = 201, body = Membership), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn request_join(
@@ -159,8 +165,24 @@ async fn request_join(
     Json(body): Json<JoinBody>,
 ) -> ApiResult<(StatusCode, axum::Json<Membership>)> {
     let g = actor.require::<can::Participate>()?;
-    let m = membership::request_join(&s.ctx, &meta, g, id, body.message.as_deref()).await?;
+    let message = JoinMessage::from_parts(body.message.as_deref(), body.message_sealed)?;
+    let m = membership::request_join(&s.ctx, &meta, g, id, message).await?;
     Ok((StatusCode::CREATED, axum::Json(m)))
+}
+
+/// The public keys and certificates of the circle leaders' devices, to seal a join-request
+/// message to (anyone who may ask to join this circle; nothing but public keys).
+#[utoipa::path(get, path = "/circles/{id}/leader-devices", tag = "circles", security(("bearer" = []), ("browser_session" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<LeaderDevice>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn leader_devices(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<LeaderDevice>>> {
+    let asking = circles::ask(&s.ctx, &actor, id).await?;
+    Ok(axum::Json(
+        membership::leader_devices(&s.ctx, &asking).await?,
+    ))
 }
 
 /// Pending requests in arrival order (its leaders).

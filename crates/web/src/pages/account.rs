@@ -4,7 +4,7 @@
 mod password;
 
 use super::layout::Layout;
-use super::respond::{render, Empty};
+use super::respond::render;
 use super::session::{session_set_cookie, Form, MaybeUser, PageMeta, SignedIn};
 use super::{safe_next, FormState, PageResult};
 use crate::state::AppState;
@@ -339,12 +339,26 @@ fn signed_in(s: &AppState, session: BrowserSession, next: &str) -> Response {
     res
 }
 
+/// The sign-out form: its script adds the id of this browser's conversation device, if it
+/// has one (without JavaScript nothing is added and no device is revoked).
+#[derive(Deserialize)]
+struct SignOutInput {
+    #[serde(default)]
+    device_id: String,
+}
+
 async fn logout(
     State(s): State<AppState>,
     m: PageMeta,
     SignedIn(actor): SignedIn,
-    _form: Form<Empty>,
+    Form(input): Form<SignOutInput>,
 ) -> PageResult<Response> {
+    // Revoked before the session ends, while the request is still his. Any other text
+    // than a device id is no device of his: nothing to revoke, the sign-out goes on.
+    if let Ok(device_id) = input.device_id.trim().parse::<uuid::Uuid>() {
+        app::conversation::devices::revoke_at_sign_out(&s.ctx, &m.request, &actor, device_id)
+            .await?;
+    }
     accounts::logout(&s.ctx, &m.request, &actor).await?;
     let mut res = Redirect::to("/").into_response();
     res.headers_mut()

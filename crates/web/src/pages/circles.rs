@@ -14,6 +14,7 @@ mod joining;
 mod people;
 mod step_in;
 
+use super::conversation::ModuleTags;
 use super::format::local;
 use super::layout::Layout;
 use super::respond::{self, render, DoneQuery};
@@ -224,6 +225,8 @@ struct ShowPage {
     offers: Vec<EventOffer>,
     /// The viewer is an Admin outside the circle who could step in.
     can_step_in: bool,
+    /// Seals the join request's message to the leaders' devices.
+    join_module: ModuleTags,
 }
 
 impl ShowPage {
@@ -277,6 +280,7 @@ impl ShowPage {
             step_in,
             offers,
             can_step_in,
+            join_module: ModuleTags::of("e2e/join.js"),
         })
     }
 

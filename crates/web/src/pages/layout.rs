@@ -19,6 +19,8 @@ pub struct Layout {
     pub csrf: String,
     /// Present when someone is signed in.
     pub user_name: Option<String>,
+    /// The signed-in user's id: the sign-out script finds his conversation keys by it.
+    pub user_id: Option<uuid::Uuid>,
     pub nav: Vec<NavLink>,
     /// The path of this page, to mark the current link.
     pub path: String,
@@ -39,6 +41,7 @@ impl Layout {
             title: title.into(),
             csrf,
             user_name: actor.map(|a| a.user.display_name.clone()),
+            user_id: actor.map(Actor::id),
             nav: actor.map(nav_for).unwrap_or_default(),
             path: path.to_owned(),
             viewer_zone: actor.and_then(|a| a.user.time_zone.clone()),
@@ -51,10 +54,17 @@ impl Layout {
             title: title.to_owned(),
             csrf: String::new(),
             user_name: None,
+            user_id: None,
             nav: Vec::new(),
             path: String::new(),
             viewer_zone: None,
         }
+    }
+
+    /// The sign-out form's script: it sends this browser's conversation device along, so
+    /// the server revokes it as the browser's storage (its keys) is cleared.
+    pub fn sign_out_module(&self) -> super::conversation::ModuleTags {
+        super::conversation::ModuleTags::of("e2e/signout.js")
     }
 
     pub fn asset(&self, name: &str) -> String {

@@ -391,6 +391,54 @@ export async function openNote({ epochKey, circle, meeting, epoch, sealed }) {
   }
 }
 
+// ---- join-request messages -------------------------------------------------------------
+
+function joinAad(circle, requester) {
+  return utf8.encode(`circles/join-request/v1|${circle}|${requester}`);
+}
+
+function joinInfo(circle, requester, device) {
+  return `circles/join-request/v1|${circle}|${requester}|${device}`;
+}
+
+/** Seals a join request's message to the leaders' devices ([{device_id, ecdh_public}]): a
+ * random AES-256-GCM content key encrypts the text (AAD binds circle and requester) and is
+ * wrapped with AES-KW for each device under HKDF of ECDH(ephemeral key, device key). The
+ * requester needs no keys of his own. Returns {ephemeral_public, ciphertext, envelopes}. */
+export async function sealJoinMessage({ circle, requester, text, devices }) {
+  const contentKey = await generateEpochKey();
+  const ephemeral = await subtle.generateKey(DH, false, ["deriveBits"]);
+  const ciphertext = b64u(await sealGcm(contentKey, utf8.encode(text), joinAad(circle, requester)));
+  const envelopes = [];
+  for (const d of devices) {
+    const recipient = await importEcdhKey(d.ecdh_public);
+    const kek = await sharedKey(ephemeral.privateKey, recipient, joinInfo(circle, requester, d.device_id), "AES-KW", ["wrapKey"]);
+    envelopes.push({ device_id: d.device_id, wrapped: b64u(await subtle.wrapKey("raw", contentKey, kek, "AES-KW")) });
+  }
+  return { ephemeral_public: await spki(ephemeral.publicKey), ciphertext, envelopes };
+}
+
+/** Opens a sealed join-request message with this device's ECDH private key: the text, null
+ * when it was not sealed to this device, or a VerificationError when it does not open. */
+export async function openJoinMessage({ circle, requester, device, ecdhPrivate, sealed }) {
+  const envelope = (sealed.envelopes || []).find((e) => e.device_id === device);
+  if (!envelope) return null;
+  const ephemeral = await importEcdhKey(sealed.ephemeral_public);
+  let contentKey;
+  try {
+    const kek = await sharedKey(ecdhPrivate, ephemeral, joinInfo(circle, requester, device), "AES-KW", ["unwrapKey"]);
+    contentKey = await subtle.unwrapKey("raw", fromB64u(envelope.wrapped), kek, "AES-KW", { name: "AES-GCM" }, false, ["decrypt"]);
+  } catch (e) {
+    throw new VerificationError("the message's key does not open with this device's key");
+  }
+  const plain = await openGcm(contentKey, fromB64u(sealed.ciphertext), joinAad(circle, requester));
+  try {
+    return fromUtf8.decode(plain);
+  } catch (e) {
+    throw new VerificationError("the message is not readable text");
+  }
+}
+
 // ---- fingerprints ----------------------------------------------------------------------
 
 async function sha256(bytes) {

@@ -239,6 +239,26 @@ test("device approval: transfer to the new device only", async () => {
   await rejects(bk.openTransfer({ transfer, user: "u", oldDevice: old.id, newDevice: fresh.id, newEcdh: eve.keys.ecdh.privateKey, oldEcdhPublic: old.ecdh }), "another device cannot open it");
 });
 
+test("join-request message: sealed to leader devices, opened there only", async () => {
+  const requester = c.uuid();
+  const [a, b, outsider] = [await device("leader-a"), await device("leader-b"), await device("someone")];
+  const text = "Could I join? Mornings suit me. Ünïcödé too.";
+  const sealed = await c.sealJoinMessage({
+    circle: CIRCLE, requester, text,
+    devices: [a, b].map((d) => ({ device_id: d.id, ecdh_public: d.ecdh })),
+  });
+  assert(!JSON.stringify(sealed).includes("Mornings"), "the sealed form holds no plain text");
+  for (const d of [a, b]) {
+    const opened = await c.openJoinMessage({ circle: CIRCLE, requester, device: d.id, ecdhPrivate: d.keys.ecdh.privateKey, sealed });
+    assert(opened === text, "each leader device opens it");
+  }
+  const none = await c.openJoinMessage({ circle: CIRCLE, requester, device: outsider.id, ecdhPrivate: outsider.keys.ecdh.privateKey, sealed });
+  assert(none === null, "a device it was not sealed to has no envelope");
+  const stolen = { ...sealed, envelopes: [{ ...sealed.envelopes[0], device_id: outsider.id }] };
+  await rejects(c.openJoinMessage({ circle: CIRCLE, requester, device: outsider.id, ecdhPrivate: outsider.keys.ecdh.privateKey, sealed: stolen }), "another device's envelope does not open");
+  await rejects(c.openJoinMessage({ circle: CIRCLE, requester: c.uuid(), device: a.id, ecdhPrivate: a.keys.ecdh.privateKey, sealed }), "bound to its requester");
+});
+
 test("safety fingerprints: 8 groups of 5, change with any key", async () => {
   const identity = await c.spki((await c.generateIdentity()).publicKey);
   const d = await device("u");

@@ -3,7 +3,7 @@
 //! the circle's own members and leaders read it; and an Admin's safeguarding step-in is the
 //! one, announced, expiring exception. On SQLite and PostgreSQL.
 
-use crate::helpers::conversation::{b64, message_body, signature};
+use crate::helpers::conversation::{b64, message_body, signature, spki};
 use crate::helpers::pages::{audit_rows, Person};
 use crate::helpers::{circle_body, ok_json, refused, TestApp, User};
 use chrono::{Duration, Utc};
@@ -638,7 +638,56 @@ async fn no_global_role_takes_part_in_the_conversation(app: TestApp) {
     assert_eq!(state["epoch"]["number"], 1);
 }
 
+/// The leaders' device keys, which anyone who may ask to join reads to seal his message:
+/// a global role outside the circle gets exactly what an ordinary joiner gets (public keys
+/// and certificates), and no sealed message, its ciphertext or anything of the circle.
+async fn the_leaders_keys_are_all_a_joiner_gets(app: TestApp) {
+    let c = private_circle(&app).await;
+    let fac_device = app.conversation_keys(&c.fac).await;
+    let sealed_ciphertext = b64(12 + 80 + 16);
+    let sealer = app.named("Sam Sealer").await;
+    let res = app
+        .post_as(
+            &sealer.access_token,
+            &format!("/api/v1/circles/{}/join-requests", c.id),
+            json!({ "message_sealed": {
+                "ephemeral_public": spki(),
+                "ciphertext": sealed_ciphertext,
+                "envelopes": [{ "device_id": fac_device, "wrapped": b64(40) }],
+            } }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let path = format!("/api/v1/circles/{}/leader-devices", c.id);
+    let joiner = app.named("Jakob Joiner").await;
+    let what_a_joiner_gets = app.get_json(&joiner.access_token, &path).await;
+    assert_eq!(what_a_joiner_gets[0]["device_id"], fac_device.to_string());
+    for (role, who) in &c.outsiders {
+        let seen = app.get_json(&who.access_token, &path).await;
+        assert_eq!(seen, what_a_joiner_gets, "{role}");
+        let text = seen.to_string();
+        assert_tells_nothing(role, "the leaders' keys", &text);
+        assert!(
+            !text.contains(&sealed_ciphertext),
+            "{role} read a sealed message"
+        );
+        // The queue, where sealed messages are, stays closed to them.
+        let res = app
+            .get_as(
+                &who.access_token,
+                &format!("/api/v1/circles/{}/join-requests", c.id),
+            )
+            .await;
+        assert_eq!(
+            refused(res, StatusCode::FORBIDDEN).await,
+            "forbidden",
+            "{role}"
+        );
+    }
+}
+
 crate::on_both_backends!(
+    the_leaders_keys_are_all_a_joiner_gets,
     no_global_role_takes_part_in_the_conversation,
     no_global_role_reads_a_circle,
     the_audit_log_and_reports_name_no_one,

@@ -3,10 +3,12 @@
 //! each) setting up keys, confirming the member list, talking live, leaving, recovering
 //! and searching — with the server checked afterwards for any trace of what they said.
 
+mod approval;
 mod leading;
 mod notes;
 mod plaintext;
 mod recovery;
+mod requests;
 mod talking;
 
 use crate::helpers::{circle_body, TestApp, User, PASSWORD};

@@ -236,6 +236,9 @@ mod tests {
                 MembershipStatus::Active
             },
             message: None,
+            message_sealed: None,
+            message_encrypted: None,
+            message_key_version: None,
             reason: None,
             requested_at: Utc::now(),
             decided_at: None,

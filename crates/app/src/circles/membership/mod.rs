@@ -2,15 +2,20 @@
 //! leaving, removal, co-facilitators, and a person's own circles.
 
 mod co_facilitators;
+pub mod join_message;
 mod leaving;
 mod requests;
 
 pub use co_facilitators::{add_co_facilitator, remove_co_facilitator};
+pub use join_message::{
+    encrypt_plain_messages, leader_devices, JoinEnvelope, JoinMessage, LeaderDevice,
+    SealedJoinMessage,
+};
 pub use leaving::{leave, remove};
 pub use requests::{approve, decline, queue, request_join};
 
 use crate::accounts::SharedProfile;
-use crate::authz::circle::Leading;
+use crate::authz::circle::{Asking, Leading};
 use crate::authz::Actor;
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
@@ -33,7 +38,9 @@ pub struct Membership {
     pub role: CircleRole,
     #[schema(value_type = crate::api_schema::MembershipStatus)]
     pub status: MembershipStatus,
-    pub message: Option<String>,
+    /// Whether the request came with a message for the leaders (never the message itself:
+    /// it is sealed to their devices or encrypted at rest).
+    pub has_message: bool,
     pub reason: Option<String>,
     pub requested_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -49,7 +56,9 @@ impl From<memberships::Model> for Membership {
             user_id: m.user_id,
             role: m.role,
             status: m.status,
-            message: m.message,
+            has_message: m.message.is_some()
+                || m.message_sealed.is_some()
+                || m.message_encrypted.is_some(),
             reason: m.reason,
             requested_at: m.requested_at,
             decided_at: m.decided_at,
@@ -65,7 +74,11 @@ pub struct JoinRequest {
     pub membership_id: Uuid,
     pub user_id: Uuid,
     pub display_name: String,
+    /// The message in plain text, when it was sent without sealing (kept encrypted at rest
+    /// with the server's field key, decrypted for the leaders).
     pub message: Option<String>,
+    /// The message sealed to the leaders' devices: their browsers open it.
+    pub message_sealed: Option<SealedJoinMessage>,
     pub requested_at: DateTime<Utc>,
     /// Phone, city, bio and photo, which the profile shares with the circle's leaders.
     pub profile: SharedProfile,
@@ -152,6 +165,9 @@ pub(crate) async fn insert_active(
         role: Set(role),
         status: Set(MembershipStatus::Active),
         message: Set(None),
+        message_sealed: Set(None),
+        message_encrypted: Set(None),
+        message_key_version: Set(None),
         reason: Set(None),
         requested_at: Set(now),
         decided_at: Set(Some(now)),

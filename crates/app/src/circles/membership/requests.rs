@@ -1,5 +1,6 @@
 //! Asking to join and the facilitators' answers: requests, the queue, approval, decline.
 
+use super::join_message::{self, JoinMessage};
 use super::{find, membership_in, transition, JoinQueue, JoinRequest, Membership};
 use crate::accounts::SharedProfile;
 use crate::audit::{self, Action, Entry};
@@ -23,17 +24,17 @@ use domain::circle::{CircleRole, MembershipStatus};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Asks to join an open circle. A person who left, was removed or declined may ask again
-/// (the same row is reused).
+/// Asks to join an open circle, with an optional message for its leaders (sealed to their
+/// devices, or encrypted at rest: see [`join_message`]). A person who left, was removed or
+/// declined may ask again (the same row is reused).
 #[tracing::instrument(skip_all, fields(actor_id = %g.actor_id(), circle_id = %circle_id), err(level = "info"))]
 pub async fn request_join(
     ctx: &Context,
     meta: &RequestMeta,
     g: Granted<can::Participate>,
     circle_id: Uuid,
-    message: Option<&str>,
+    message: Option<JoinMessage>,
 ) -> Result<Membership> {
-    let message = optional_text(message, "message", 500)?;
     let now = ctx.now();
     let txn = db::begin_write(&ctx.main).await?;
     let circle = find_circle(&txn, circle_id).await?;
@@ -42,13 +43,13 @@ pub async fn request_join(
         return Err(CircleError::InvitationOnly.into());
     }
     let existing = membership_in(&txn, circle_id, g.actor_id()).await?;
+    let stored = join_message::to_store(&txn, ctx, circle_id, g.actor_id(), message).await?;
     let row = match existing {
         Some(m) if m.status.is_active() => return Err(CircleError::AlreadyMember.into()),
         Some(m) if m.status.is_pending() => return Err(CircleError::AlreadyRequested.into()),
         Some(m) => {
-            let row = memberships::ActiveModel {
+            let mut row = memberships::ActiveModel {
                 role: Set(CircleRole::Member),
-                message: Set(message),
                 reason: Set(None),
                 requested_at: Set(now),
                 decided_at: Set(None),
@@ -57,6 +58,7 @@ pub async fn request_join(
                 ended_at: Set(None),
                 ..Default::default()
             };
+            stored.apply(&mut row);
             let from = m.status;
             if !transition(&txn, m.id, from, MembershipStatus::Requested, row).await? {
                 return Err(CircleError::AlreadyRequested.into());
@@ -66,19 +68,23 @@ pub async fn request_join(
                 .await?
                 .ok_or(Error::NotFound("membership"))?
         }
-        None => memberships::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            circle_id: Set(circle_id),
-            user_id: Set(g.actor_id()),
-            role: Set(CircleRole::Member),
-            status: Set(MembershipStatus::Requested),
-            message: Set(message),
-            reason: Set(None),
-            requested_at: Set(now),
-            decided_at: Set(None),
-            decided_by: Set(None),
-            joined_at: Set(None),
-            ended_at: Set(None),
+        None => {
+            let mut row = memberships::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                circle_id: Set(circle_id),
+                user_id: Set(g.actor_id()),
+                role: Set(CircleRole::Member),
+                status: Set(MembershipStatus::Requested),
+                reason: Set(None),
+                requested_at: Set(now),
+                decided_at: Set(None),
+                decided_by: Set(None),
+                joined_at: Set(None),
+                ended_at: Set(None),
+                ..Default::default()
+            };
+            stored.apply(&mut row);
+            row
         }
         .insert(&txn)
         .await
@@ -134,24 +140,25 @@ pub async fn queue(ctx: &Context, lead: &Leading) -> Result<JoinQueue> {
     } else {
         0
     };
+    let mut requests = Vec::with_capacity(rows.len());
+    for m in rows {
+        let user = users.get(&m.user_id);
+        let (message, message_sealed) = join_message::for_leaders(ctx, &m)?;
+        requests.push(JoinRequest {
+            membership_id: m.id,
+            user_id: m.user_id,
+            display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
+            message,
+            message_sealed,
+            requested_at: m.requested_at,
+            profile: user.map(SharedProfile::of).unwrap_or_default(),
+        });
+    }
     Ok(JoinQueue {
         circle_id: circle.id,
         circle_full: circle.active_members >= circle.capacity,
         open_seats,
-        requests: rows
-            .into_iter()
-            .map(|m| {
-                let user = users.get(&m.user_id);
-                JoinRequest {
-                    membership_id: m.id,
-                    user_id: m.user_id,
-                    display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
-                    message: m.message,
-                    requested_at: m.requested_at,
-                    profile: user.map(SharedProfile::of).unwrap_or_default(),
-                }
-            })
-            .collect(),
+        requests,
     })
 }
 

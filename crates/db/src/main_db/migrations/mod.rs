@@ -11,6 +11,7 @@ mod m0006_job_effects;
 mod m0007_meeting_rsvps;
 mod m0008_conversations;
 mod m0009_note_field_key;
+mod m0010_sealed_requests;
 
 use sea_orm_migration::prelude::*;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_meeting_rsvps::Migration),
             Box::new(m0008_conversations::Migration),
             Box::new(m0009_note_field_key::Migration),
+            Box::new(m0010_sealed_requests::Migration),
         ]
     }
 }

@@ -147,6 +147,23 @@ const ASSETS: &[Asset] = &[
         content_type: JS,
         bytes: include_bytes!("../../../static/e2e/announce.js"),
     },
+    // The join request's message, sealed to the leaders' devices; opened on their queue.
+    Asset {
+        name: "e2e/join.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/join.js"),
+    },
+    Asset {
+        name: "e2e/requests.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/requests.js"),
+    },
+    // On every signed-in page: the sign-out form names this browser's device.
+    Asset {
+        name: "e2e/signout.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/e2e/signout.js"),
+    },
     Asset {
         name: "e2e/selftest.js",
         content_type: JS,

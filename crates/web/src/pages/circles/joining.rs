@@ -10,6 +10,7 @@ use crate::pages::Path;
 use crate::pages::{FormState, PageResult};
 use crate::state::AppState;
 use app::authz::{can, Actor};
+use app::circles::membership::JoinMessage;
 use app::circles::{self, membership};
 use axum::extract::State;
 use axum::response::Response;
@@ -29,6 +30,10 @@ pub(super) fn routes() -> Router<AppState> {
 struct JoinInput {
     #[serde(default)]
     message: respond::FormText,
+    /// The message sealed to the leaders' devices (JSON), which the page's script puts here
+    /// instead of sending `message`.
+    #[serde(default)]
+    message_sealed: String,
 }
 
 async fn join(
@@ -39,7 +44,13 @@ async fn join(
     Form(input): Form<JoinInput>,
 ) -> PageResult<Response> {
     let g = actor.require::<can::Participate>()?;
-    match membership::request_join(&s.ctx, &m.request, g, id, Some(&input.message)).await {
+    let asked = match JoinMessage::parse_sealed(&input.message_sealed)
+        .and_then(|sealed| JoinMessage::from_parts(Some(&input.message), sealed))
+    {
+        Ok(message) => membership::request_join(&s.ctx, &m.request, g, id, message).await,
+        Err(e) => Err(e),
+    };
+    match asked {
         Ok(_) => respond::done(&format!("/circles/{id}"), "requested", ""),
         Err(e) => {
             let join = FormState::default()

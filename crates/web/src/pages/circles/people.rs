@@ -3,6 +3,7 @@
 
 mod accept;
 
+use crate::pages::conversation::ModuleTags;
 use crate::pages::format::local;
 use crate::pages::layout::Layout;
 use crate::pages::respond::{self, render, DoneQuery, Empty};
@@ -50,8 +51,12 @@ const QUEUE_NOTICES: &[(&str, &str)] = &[
 /// A request as the queue shows it.
 struct RequestLine {
     membership_id: Uuid,
+    user_id: Uuid,
     name: String,
+    /// A message sent without sealing (kept encrypted at rest by the server).
     message: Option<String>,
+    /// A message sealed to the leaders' devices, as JSON for the page's script to open.
+    sealed: Option<String>,
     when: String,
     /// Phone, city, bio and photo, shared with the circle's leaders.
     profile: app::accounts::SharedProfile,
@@ -61,6 +66,10 @@ struct RequestLine {
 #[template(path = "circles/requests.html")]
 struct QueuePage {
     layout: Layout,
+    /// Opens sealed messages with this browser's device key.
+    module: ModuleTags,
+    /// The viewer, whose keys this browser may hold.
+    me: Uuid,
     notice: Option<&'static str>,
     circle_id: Uuid,
     circle_name: String,
@@ -86,6 +95,8 @@ impl QueuePage {
                 Some(actor),
                 &path,
             ),
+            module: ModuleTags::of("e2e/requests.js"),
+            me: actor.id(),
             notice: None,
             circle_id: circle.id,
             circle_name: circle.name.clone(),
@@ -96,8 +107,12 @@ impl QueuePage {
                 .into_iter()
                 .map(|r| RequestLine {
                     membership_id: r.membership_id,
+                    user_id: r.user_id,
                     name: r.display_name,
                     message: r.message,
+                    sealed: r
+                        .message_sealed
+                        .and_then(|sealed| serde_json::to_string(&sealed).ok()),
                     when: local(r.requested_at, &circle.time_zone),
                     profile: r.profile,
                 })

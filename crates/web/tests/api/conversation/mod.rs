@@ -6,6 +6,7 @@ mod keys;
 mod membership;
 mod messages;
 mod notes;
+mod requests;
 mod storage;
 
 use crate::helpers::{led_circle, TestApp, User};
