@@ -199,16 +199,16 @@ async fn mine_rows(
             .order_by_asc(id)
     };
     if let Some((at, after)) = cursor {
-        // Strictly after the last row shown, in the list's own direction.
-        let (later, same) = (Expr::col((events::Entity, starts)), Condition::all());
+        // Strictly beyond the last row shown, in the list's own direction.
+        let same_start = Condition::all().add(starts.eq(at));
         let beyond = if past {
             Condition::any()
-                .add(later.lt(at))
-                .add(same.add(starts.eq(at)).add(id.lt(after)))
+                .add(starts.lt(at))
+                .add(same_start.add(id.lt(after)))
         } else {
             Condition::any()
-                .add(later.gt(at))
-                .add(same.add(starts.eq(at)).add(id.gt(after)))
+                .add(starts.gt(at))
+                .add(same_start.add(id.gt(after)))
         };
         q = q.filter(beyond);
     }
