@@ -1,7 +1,9 @@
 //! Cursor pagination shared by every list endpoint.
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use domain::SingleLine;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
@@ -29,6 +31,39 @@ impl PageRequest {
             )),
         }
     }
+
+    /// The cursor read as `T` (an id, a sequence number), if one was given.
+    pub fn cursor_as<T: std::str::FromStr>(&self) -> crate::Result<Option<T>> {
+        self.cursor
+            .as_deref()
+            .map(|c| c.parse().map_err(|_| invalid_cursor()))
+            .transpose()
+    }
+
+    /// The cursor of a list in (instant, id) order, made by [`time_key`], if one was given.
+    pub fn cursor_time_key(&self) -> crate::Result<Option<(DateTime<Utc>, Uuid)>> {
+        let Some(cursor) = self.cursor.as_deref() else {
+            return Ok(None);
+        };
+        let (at, id) = cursor.split_once('_').ok_or_else(invalid_cursor)?;
+        let at = DateTime::parse_from_rfc3339(at).map_err(|_| invalid_cursor())?;
+        let id = id.parse().map_err(|_| invalid_cursor())?;
+        Ok(Some((at.with_timezone(&Utc), id)))
+    }
+}
+
+/// The cursor of the item at instant `at` with id `id`, in a list ordered by both: the
+/// instant to the nanosecond, so the next page starts exactly after it.
+pub fn time_key(at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}_{id}", at.to_rfc3339_opts(SecondsFormat::Nanos, true))
+}
+
+/// What every list answers to a cursor it did not make (or one from another list).
+pub fn invalid_cursor() -> crate::Error {
+    crate::Error::invalid(
+        "cursor",
+        "This cursor is not valid; start from the first page.",
+    )
 }
 
 /// One page of results; `next_cursor` is absent on the last page.

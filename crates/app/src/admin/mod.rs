@@ -121,13 +121,7 @@ pub async fn list_users(
 ) -> Result<Page<UserSummary>> {
     let limit = page.limit()?;
     let mut q = users::Entity::find().order_by_desc(users::Column::Id);
-    if let Some(cursor) = &page.cursor {
-        let id: Uuid = cursor.parse().map_err(|_| {
-            Error::invalid(
-                "cursor",
-                "This cursor is not valid; start from the first page.",
-            )
-        })?;
+    if let Some(id) = page.cursor_as::<Uuid>()? {
         q = q.filter(users::Column::Id.lt(id));
     }
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {

@@ -16,7 +16,7 @@ pub use names::{names, PeopleNames, ERASED};
 
 use crate::authz::{can, Granted};
 use crate::page::{Page, PageRequest};
-use crate::{Error, RequestMeta, Result};
+use crate::{RequestMeta, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use db::main_db::audit_log;
 use db::sea_orm::{
@@ -266,13 +266,7 @@ pub async fn list(
 ) -> Result<Page<AuditRecord>> {
     let limit = page.limit()?;
     let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Seq);
-    if let Some(cursor) = &page.cursor {
-        let seq: i64 = cursor.parse().map_err(|_| {
-            Error::invalid(
-                "cursor",
-                "This cursor is not valid; start from the first page.",
-            )
-        })?;
+    if let Some(seq) = page.cursor_as::<i64>()? {
         q = q.filter(audit_log::Column::Seq.lt(seq));
     }
     if let Some(a) = &filter.action {

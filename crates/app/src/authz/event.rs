@@ -59,10 +59,30 @@ pub(crate) fn organises_given(actor: &Actor, e: &events::Model, known: Known<'_>
     }
 }
 
+/// Whether [`organises_given`] needs the circles `actor` leads to judge `e`: for a
+/// circle's event, or a restricted one he created without the programme permission.
+/// Otherwise the answer follows from the event and his permissions, and reading what he
+/// leads would be a statement for nothing.
+pub(crate) fn needs_led(actor: &Actor, e: &events::Model) -> bool {
+    e.circle_id.is_some() || needs_audience(actor, e)
+}
+
+/// Whether [`organises_given`] needs the event's circles (its audience) to judge `e`.
+pub(crate) fn needs_audience(actor: &Actor, e: &events::Model) -> bool {
+    e.circle_id.is_none()
+        && !e.open_to_all
+        && e.organiser_id == actor.id()
+        && !actor.can(Permission::CreateProgrammeEvents)
+}
+
 /// Whether `actor` organises `e` now.
 pub(crate) async fn organises(ctx: &Context, actor: &Actor, e: &events::Model) -> Result<bool> {
-    let led = circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?;
-    let audience = if e.circle_id.is_none() && !e.open_to_all {
+    let led = if needs_led(actor, e) {
+        circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?
+    } else {
+        Vec::new()
+    };
+    let audience = if needs_audience(actor, e) {
         circles_of(&ctx.main, e.id, false).await?
     } else {
         Vec::new()

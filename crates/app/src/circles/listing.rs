@@ -2,7 +2,7 @@
 //! circle's name, place and time are not for strangers: it is listed only to people with a
 //! pending invitation to it and to its current members and leaders.
 
-use crate::{Context, Error, Result};
+use crate::{Context, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::meetings;
 use db::main_db::{circle_invitations as invitations, circle_memberships as memberships};
@@ -90,11 +90,6 @@ pub(super) fn offset_of(cursor: Option<&str>) -> Result<u64> {
         Some(c) => c
             .strip_prefix("at:")
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| {
-                Error::invalid(
-                    "cursor",
-                    "This cursor is not valid; start from the first page.",
-                )
-            }),
+            .ok_or_else(crate::page::invalid_cursor),
     }
 }

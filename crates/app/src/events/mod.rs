@@ -28,7 +28,7 @@ pub use roster::{Counts, RosterEntry};
 pub use view::{EventFilter, EventView};
 
 use crate::authz::circle::circles_led_by;
-use crate::authz::event::{organises, organises_given, Known};
+use crate::authz::event::{needs_audience, needs_led, organises, organises_given, Known};
 use crate::authz::Actor;
 use crate::{Context, Error, Result};
 use db::main_db::{circle_memberships as memberships, event_circles, events};
@@ -130,14 +130,14 @@ pub(crate) async fn with_organiser_flags(
     actor: &Actor,
     rows: Vec<events::Model>,
 ) -> Result<Vec<(events::Model, bool)>> {
-    let led = if rows.iter().any(|e| !e.open_to_all) {
+    let led = if rows.iter().any(|e| needs_led(actor, e)) {
         circles_led_by(&ctx.main, actor.id(), None, ctx.now()).await?
     } else {
         Vec::new()
     };
     let restricted: Vec<Uuid> = rows
         .iter()
-        .filter(|e| e.circle_id.is_none() && !e.open_to_all && e.organiser_id == actor.id())
+        .filter(|e| needs_audience(actor, e))
         .map(|e| e.id)
         .collect();
     let mut audiences: HashMap<Uuid, Vec<Uuid>> = HashMap::new();

@@ -149,6 +149,10 @@ pub(crate) async fn views(
     me: Uuid,
     rows: Vec<(events::Model, bool)>,
 ) -> Result<Vec<EventView>> {
+    // An empty page (the last one, a cursor at the end) needs no statement at all.
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<Uuid> = rows.iter().map(|(e, _)| e.id).collect();
     let venue_ids: HashSet<Uuid> = rows.iter().filter_map(|(e, _)| e.venue_id).collect();
     let venues: HashMap<Uuid, Venue> = if venue_ids.is_empty() {

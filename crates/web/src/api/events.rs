@@ -13,6 +13,7 @@ use app::events::{self, registration};
 use app::events::{edit, manage, view};
 use app::events::{EventFilter, EventInput, EventView, Registration, RegistrationOutcome};
 use app::idempotency::{self, Key, Stored};
+use app::page::{Page, PageRequest};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -222,20 +223,21 @@ pub struct MyRegistration {
     pub registration: Registration,
 }
 
-/// The caller's registrations that are not cancelled, soonest event first.
-#[utoipa::path(get, path = "/me/registrations", tag = "events", security(("bearer" = [])),
-    responses((status = 200, body = Vec<MyRegistration>)))]
+/// The caller's registrations that are not cancelled, a page at a time: by default those
+/// whose event is not over yet, soonest first; `when=past` those over, most recent first.
+#[utoipa::path(get, path = "/me/registrations", tag = "events", security(("bearer" = [])), params(registration::MineFilter, PageRequest),
+    responses((status = 200, body = Page<MyRegistration>), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn my_registrations(
     State(s): State<AppState>,
     CurrentUser(actor): CurrentUser,
-) -> ApiResult<axum::Json<Vec<MyRegistration>>> {
-    let mine = registration::mine(&s.ctx, &actor).await?;
-    Ok(axum::Json(
-        mine.into_iter()
-            .map(|(event, registration)| MyRegistration {
-                event,
-                registration,
-            })
-            .collect(),
-    ))
+    Query(filter): Query<registration::MineFilter>,
+    Query(page): Query<PageRequest>,
+) -> ApiResult<axum::Json<Page<MyRegistration>>> {
+    let mine = registration::mine(&s.ctx, &actor, &filter, &page).await?;
+    Ok(axum::Json(mine.map(|(event, registration)| {
+        MyRegistration {
+            event,
+            registration,
+        }
+    })))
 }

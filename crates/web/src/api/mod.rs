@@ -30,7 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
     info(title = "Men's Circle Management Platform API", description = "Accounts, roles, circles, events and payments for organisations that run men's circles."),
     modifiers(&BearerAuth),
     // Schemas only named by query parameters are not collected from the handlers.
-    components(schemas(Problem, Message, app::circles::CircleOrder)),
+    components(schemas(Problem, Message, app::circles::CircleOrder, app::events::registration::When)),
     tags(
         (name = "auth", description = "Registration, verification, sign-in, tokens, password reset"),
         (name = "account", description = "The signed-in user's profile, password, sessions and MFA"),

@@ -232,9 +232,14 @@ struct ShowPage {
 impl ShowPage {
     async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<ShowPage> {
         let circle = manage::get(&s.ctx, actor, id).await?;
-        let pending_since = membership::pending_since(&s.ctx, actor, id)
-            .await?
-            .map(|at| local(at, &circle.time_zone));
+        // A member has no request waiting (his request became his membership).
+        let pending_since = if circle.viewer_is_member {
+            None
+        } else {
+            membership::pending_since(&s.ctx, actor, id)
+                .await?
+                .map(|at| local(at, &circle.time_zone))
+        };
         let my_role = circle
             .members
             .iter()

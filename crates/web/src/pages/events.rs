@@ -11,7 +11,7 @@ mod form;
 mod mine;
 mod venues;
 
-pub(super) use mine::{my_events, MyEvent};
+pub(super) use mine::{first, my_events, MyEvent};
 
 use super::format::{local, when_words};
 use super::layout::Layout;

@@ -31,7 +31,7 @@ pub async fn landing(MaybeUser(user): MaybeUser, m: PageMeta) -> PageResult<Resp
 }
 
 /// How many coming events the dashboard lists; the rest are on `/me/events`.
-const DASHBOARD_EVENTS: usize = 5;
+const DASHBOARD_EVENTS: u64 = 5;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -63,8 +63,13 @@ pub async fn dashboard(
     let sessions = accounts::list_sessions(&s.ctx, &actor).await?.len();
     let role_labels = actor.roles.iter().map(|r| r.label()).collect();
     let my_circles = membership::my_circles(&s.ctx, &actor).await?;
-    let (mut my_events, _) = super::events::my_events(&s, &actor).await?;
-    my_events.truncate(DASHBOARD_EVENTS);
+    let (my_events, _) = super::events::my_events(
+        &s,
+        &actor,
+        app::events::registration::When::Upcoming,
+        &super::events::first(DASHBOARD_EVENTS),
+    )
+    .await?;
     let page = Dashboard {
         layout: Layout::new("Home", m.csrf, Some(&actor), &m.path),
         profile,

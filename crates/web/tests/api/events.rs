@@ -183,7 +183,7 @@ async fn waitlist_promotion_and_cancellation(app: TestApp) {
             .await,
     )
     .await;
-    assert_eq!(mine[0]["registration"]["waitlist_position"], 1);
+    assert_eq!(mine["items"][0]["registration"]["waitlist_position"], 1);
     let res = app
         .get_as(
             &people[3].access_token,
@@ -260,8 +260,8 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
             .await,
     )
     .await;
-    assert_eq!(mine[0]["registration"]["status"], "offered");
-    assert!(mine[0]["registration"]["offer_expires_at"].is_string());
+    assert_eq!(mine["items"][0]["registration"]["status"], "offered");
+    assert!(mine["items"][0]["registration"]["offer_expires_at"].is_string());
     // The offer email says until when, on the event's clock.
     app.run_pending_jobs().await;
     let offer = app
@@ -284,7 +284,7 @@ async fn full_events_windows_and_paid_offers(app: TestApp) {
             .await,
     )
     .await;
-    assert_eq!(mine.as_array().unwrap().len(), 0, "{mine}");
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0, "{mine}");
     let r = ok_json(app.post_as(&c.access_token, &accept, json!({})).await).await;
     assert_eq!(r["status"], "payment_required");
     app.run_pending_jobs().await;
@@ -675,7 +675,7 @@ async fn door_list_check_in_counts_and_csv(app: TestApp) {
             .await,
     )
     .await;
-    assert_eq!(mine[0]["registration"]["status"], "confirmed");
+    assert_eq!(mine["items"][0]["registration"]["status"], "confirmed");
 
     // After the event, those who held a seat and never came are no-shows.
     let counts = format!("/api/v1/events/{id}/counts");
@@ -931,7 +931,7 @@ async fn editing_keeps_seats_price_and_tells_people_of_a_new_time(app: TestApp) 
         let (app, token) = (&app, who.access_token.clone());
         async move {
             let mine = ok_json(app.get_as(&token, "/api/v1/me/registrations").await).await;
-            mine[0]["registration"]["status"]
+            mine["items"][0]["registration"]["status"]
                 .as_str()
                 .unwrap()
                 .to_owned()

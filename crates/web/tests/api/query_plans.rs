@@ -68,6 +68,13 @@ async fn main_reads_use_indexes(app: TestApp) {
         .await
         .status()
         .is_success());
+    // A place in line, so that its grouped count is explained too.
+    let mut full = workshop("Full", 1);
+    full["waitlist_enabled"] = serde_json::json!(true);
+    let full = app.publish_event(&led.ptm, full).await;
+    for who in [&led.fac, &led.member] {
+        assert!(app.register_for(who, &full).await.status().is_success());
+    }
     let actor = app::accounts::authenticate(&app.ctx, &led.member.access_token)
         .await
         .expect("the member is signed in");
@@ -84,9 +91,24 @@ async fn main_reads_use_indexes(app: TestApp) {
         app::circles::manage::get(ctx, &actor, circle_id)
             .await
             .expect("one circle");
-        app::events::registration::mine(ctx, &actor)
+        let filter = app::events::registration::MineFilter::default();
+        let first = app::page::PageRequest::default();
+        let page = app::events::registration::mine(ctx, &actor, &filter, &first)
             .await
             .expect("my registrations");
+        // The next page's statement, with its (start, id) condition.
+        let after = app::page::PageRequest {
+            limit: Some(1),
+            cursor: Some(
+                app::page::time_key(page.items[0].0.starts_at, page.items[0].1.id)
+                    .as_str()
+                    .try_into()
+                    .expect("a cursor"),
+            ),
+        };
+        app::events::registration::mine(ctx, &actor, &filter, &after)
+            .await
+            .expect("my next registrations");
     })
     .await;
     statements.retain(|s| s.sql.trim_start().to_uppercase().starts_with("SELECT"));

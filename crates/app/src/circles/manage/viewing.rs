@@ -11,7 +11,9 @@ use crate::page::{Page, PageRequest};
 use crate::{Context, Error, Result};
 use db::main_db::{circle_memberships as memberships, circles, users};
 use db::sea_orm::sea_query::{Expr, Func, LikeExpr};
-use db::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use db::sea_orm::{
+    ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+};
 use domain::circle::{CircleRole, CircleStatus, MembershipStatus, Visibility};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -30,17 +32,21 @@ async fn people_of(
     if leaders_only {
         q = q.filter(memberships::Column::Role.ne(CircleRole::Member));
     }
-    let rows = q.all(&ctx.main).await?;
-    let users: HashMap<Uuid, users::Model> = users::Entity::find()
-        .filter(users::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
+    // The people with their memberships, in the same statement.
+    let rows = q
+        .join(
+            JoinType::LeftJoin,
+            memberships::Entity::belongs_to(users::Entity)
+                .from(memberships::Column::UserId)
+                .to(users::Column::Id)
+                .into(),
+        )
+        .select_also(users::Entity)
         .all(&ctx.main)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+        .await?;
     let mut out: HashMap<Uuid, Vec<Person>> = HashMap::new();
-    for m in rows {
-        let user = users.get(&m.user_id);
+    for (m, user) in rows {
+        let user = user.as_ref();
         out.entry(m.circle_id).or_default().push(Person {
             user_id: m.user_id,
             display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
@@ -149,14 +155,10 @@ pub async fn browse(
             q = crate::circles::listing::by_next_meeting(q, ctx.now());
         }
     }
-    if let (Some(cursor), CircleOrder::Oldest) = (&page.cursor, order) {
-        let id: Uuid = cursor.parse().map_err(|_| {
-            Error::invalid(
-                "cursor",
-                "This cursor is not valid; start from the first page.",
-            )
-        })?;
-        q = q.filter(circles::Column::Id.gt(id));
+    if order == CircleOrder::Oldest {
+        if let Some(id) = page.cursor_as::<Uuid>()? {
+            q = q.filter(circles::Column::Id.gt(id));
+        }
     }
     q = match filter.status {
         None => q.filter(circles::Column::Status.is_in(CircleStatus::accepting())),

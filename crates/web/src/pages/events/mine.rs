@@ -3,18 +3,21 @@
 
 use super::{my_status_words, EventCard};
 use crate::pages::layout::Layout;
-use crate::pages::respond::{notice, render, DoneQuery, Empty};
+use crate::pages::respond::{notice, render, Empty};
 use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::PageResult;
 use crate::state::AppState;
 use app::authz::Actor;
+use app::events::registration::{MineFilter, When};
 use app::events::{feed, registration, view};
+use app::page::PageRequest;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use domain::event::EventStatus;
+use domain::SingleLine;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,7 +27,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// How many past registrations the page lists.
-const PAST_SHOWN: usize = 10;
+const PAST_SHOWN: u64 = 10;
+/// How many upcoming registrations one page lists.
+const UPCOMING_SHOWN: u64 = 50;
 
 /// A registration as a line: the event and the person's place in it.
 pub(in crate::pages) struct MyEvent {
@@ -32,32 +37,46 @@ pub(in crate::pages) struct MyEvent {
     pub place: String,
 }
 
-/// The person's registrations that are not over yet, soonest first, and the most recent
-/// past ones.
+/// A page of the person's registrations (`when`: coming up, or over): the lines, and the
+/// cursor of the next page when there is one.
 pub(in crate::pages) async fn my_events(
     s: &AppState,
     actor: &Actor,
-) -> PageResult<(Vec<MyEvent>, Vec<MyEvent>)> {
-    let now = s.ctx.now();
-    let (mut upcoming, mut past) = (Vec::new(), Vec::new());
-    for (event, r) in registration::mine(&s.ctx, actor).await? {
-        let mut place = my_status_words(r.status).to_owned();
-        if let Some(p) = r.waitlist_position {
-            place = format!("{place} (number {p})");
-        }
-        let line = MyEvent {
-            card: EventCard::from(&event),
-            place,
-        };
-        if event.ends_at > now {
-            upcoming.push(line);
-        } else {
-            past.push(line);
-        }
+    when: When,
+    page: &PageRequest,
+) -> PageResult<(Vec<MyEvent>, Option<String>)> {
+    let filter = MineFilter { when: Some(when) };
+    let found = registration::mine(&s.ctx, actor, &filter, page).await?;
+    let lines = found
+        .items
+        .into_iter()
+        .map(|(event, r)| {
+            let mut place = my_status_words(r.status).to_owned();
+            if let Some(p) = r.waitlist_position {
+                place = format!("{place} (number {p})");
+            }
+            MyEvent {
+                card: EventCard::from(&event),
+                place,
+            }
+        })
+        .collect();
+    Ok((lines, found.next_cursor))
+}
+
+/// The first `n` of a person's registrations.
+pub(in crate::pages) fn first(n: u64) -> PageRequest {
+    PageRequest {
+        limit: Some(n),
+        cursor: None,
     }
-    past.reverse();
-    past.truncate(PAST_SHOWN);
-    Ok((upcoming, past))
+}
+
+/// `?cursor=` (the next page of upcoming events) and `?done=` (a notice).
+#[derive(serde::Deserialize)]
+struct MineQuery {
+    done: Option<String>,
+    cursor: Option<String>,
 }
 
 #[derive(Template)]
@@ -65,6 +84,8 @@ pub(in crate::pages) async fn my_events(
 struct MinePage {
     layout: Layout,
     upcoming: Vec<MyEvent>,
+    /// The address of the next page of upcoming events, when there are more.
+    later: Option<String>,
     past: Vec<MyEvent>,
     organising: Vec<EventCard>,
     has_feed: bool,
@@ -79,8 +100,23 @@ const NOTICES: [(&str, &str); 1] = [(
 )];
 
 impl MinePage {
-    async fn load(s: &AppState, actor: &Actor, csrf: String) -> PageResult<MinePage> {
-        let (upcoming, past) = my_events(s, actor).await?;
+    async fn load(
+        s: &AppState,
+        actor: &Actor,
+        csrf: String,
+        cursor: Option<&str>,
+    ) -> PageResult<MinePage> {
+        let cursor = cursor
+            .map(SingleLine::try_from)
+            .transpose()
+            .map_err(|_| app::page::invalid_cursor())?;
+        let page = PageRequest {
+            limit: Some(UPCOMING_SHOWN),
+            cursor,
+        };
+        let (upcoming, later) = my_events(s, actor, When::Upcoming, &page).await?;
+        let later = later.map(|c| format!("/me/events?cursor={}", crate::pages::encode(&c)));
+        let (past, _) = my_events(s, actor, When::Past, &first(PAST_SHOWN)).await?;
         let organising = view::organising(&s.ctx, actor)
             .await?
             .iter()
@@ -89,6 +125,7 @@ impl MinePage {
         Ok(MinePage {
             layout: Layout::new("Your events", csrf, Some(actor), "/events"),
             upcoming,
+            later,
             past,
             organising,
             has_feed: feed::has_feed(&s.ctx, actor).await?,
@@ -112,9 +149,9 @@ async fn mine(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<MineQuery>,
 ) -> PageResult<Response> {
-    let mut page = MinePage::load(&s, &actor, m.csrf).await?;
+    let mut page = MinePage::load(&s, &actor, m.csrf, q.cursor.as_deref()).await?;
     page.notice = notice(q.done.as_deref(), &NOTICES);
     render(page)
 }
@@ -129,7 +166,7 @@ async fn renew_feed(
     _form: Form<Empty>,
 ) -> PageResult<Response> {
     let url = feed::renew_feed(&s.ctx, &actor).await?;
-    let mut page = MinePage::load(&s, &actor, m.csrf).await?;
+    let mut page = MinePage::load(&s, &actor, m.csrf, None).await?;
     page.new_feed = Some(url);
     render(page)
 }
