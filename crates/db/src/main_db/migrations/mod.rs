@@ -10,6 +10,7 @@ mod m0005_confidentiality;
 mod m0006_job_effects;
 mod m0007_meeting_rsvps;
 mod m0008_conversations;
+mod m0011_payments;
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_job_effects::Migration),
             Box::new(m0007_meeting_rsvps::Migration),
             Box::new(m0008_conversations::Migration),
+            Box::new(m0011_payments::Migration),
         ]
     }
 }
