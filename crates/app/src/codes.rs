@@ -153,6 +153,7 @@ pub fn all() -> Vec<Listed> {
         .chain(crate::demo::DemoError::listed())
         .chain(crate::events::errors::EventError::listed())
         .chain(crate::idempotency::IdempotencyError::listed())
+        .chain(crate::payments::PaymentError::listed())
         .chain(crate::support::SupportError::listed())
         .collect()
 }

@@ -12,7 +12,9 @@ mod storage;
 
 pub use auth::AuthSettings;
 pub use email::{EmailSettings, EmailTransportKind, SmtpSettings, SmtpTls};
-pub use limits::{CircleSettings, ConversationSettings, JobSettings, RateLimitSettings};
+pub use limits::{
+    CircleSettings, ConversationSettings, JobSettings, PaymentSettings, RateLimitSettings,
+};
 pub use log::{LogFormat, LogSettings};
 pub(crate) use metrics::min_token_len as metrics_token_min_len;
 pub use metrics::MetricsSettings;
@@ -75,6 +77,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub circles: CircleSettings,
     pub conversation: ConversationSettings,
+    pub payments: PaymentSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub organisation: OrganisationSettings,
@@ -108,6 +111,7 @@ impl Default for Settings {
             },
             circles: CircleSettings::default(),
             conversation: ConversationSettings::default(),
+            payments: PaymentSettings::default(),
             log: LogSettings {
                 format: None,
                 level: "info,sqlx=warn,sea_orm=warn".into(),
@@ -206,6 +210,9 @@ impl Settings {
         }
         if !(1..=30).contains(&self.circles.step_in_days) {
             p.push("circles.step_in_days: must be between 1 and 30".into());
+        }
+        if !(1..=10080).contains(&self.payments.hold_minutes) {
+            p.push("payments.hold_minutes: must be between 1 and 10080 (a week)".into());
         }
         if !(1..=3650).contains(&self.conversation.archive_retention_days) {
             p.push("conversation.archive_retention_days: must be between 1 and 3650".into());

@@ -92,6 +92,7 @@ pub fn job_registry() -> jobs::Registry {
         .with(crate::events::jobs::jobs())
         .with(crate::certification::jobs::jobs())
         .with(crate::conversation::jobs::jobs())
+        .with(crate::payments::jobs::jobs())
 }
 
 /// Opens both databases and brings their schemas up to date.
@@ -137,6 +138,7 @@ mod tests {
             [
                 "conversation_notice_round",
                 "expire_conversations",
+                "expire_payment_hold",
                 "expire_seat_offer",
                 "lapse_expired_certifications",
                 "send_account_notice",

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod keys;
 pub mod page;
+pub mod payments;
 pub mod rate_limit;
 pub mod request;
 pub mod support;

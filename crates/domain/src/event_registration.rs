@@ -66,10 +66,15 @@ impl RegistrationStatus {
         }
     }
 
-    /// Whether the person sees what registrants see (an online event's link): anyone with
-    /// a seat, or one on offer; not someone still in line or gone.
+    /// Whether the person sees what registrants see (an online event's link): only a
+    /// confirmed seat — on a paid event, a paid one. A seat held for payment or on offer,
+    /// someone in line or gone see the public page only (an unpaid hold must not be a way
+    /// to the link).
     pub fn sees_event_details(self) -> bool {
-        self.holds_seat()
+        match self {
+            Self::Confirmed => true,
+            Self::PaymentRequired | Self::Offered | Self::Waitlisted | Self::Cancelled => false,
+        }
     }
 
     /// The registrations that hold a seat, for queries over stored rows.
@@ -126,7 +131,7 @@ mod tests {
             // Exactly one of: a seat, in line, gone.
             let roles = [s.holds_seat(), s.is_waiting(), s.is_cancelled()];
             assert_eq!(roles.iter().filter(|r| **r).count(), 1, "{s:?}");
-            assert_eq!(s.sees_event_details(), s.holds_seat());
+            assert_eq!(s.sees_event_details(), s == Confirmed);
         }
     }
 

@@ -26,6 +26,9 @@ pub enum Permission {
     ViewFinancialReports,
     /// Issue refunds.
     IssueRefunds,
+    /// Record offline payments (cash, bank transfer) for any event; organisers record
+    /// them for their own events without it.
+    RecordPayments,
     /// List users, assign and remove roles, suspend and reactivate accounts.
     ManageUsers,
     /// Account assistance: status, resend verification, unlock, reset MFA.
@@ -37,7 +40,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ManageOwnAccount,
         Permission::Participate,
         Permission::CreateCircles,
@@ -46,6 +49,7 @@ impl Permission {
         Permission::ViewOrgReports,
         Permission::ViewFinancialReports,
         Permission::IssueRefunds,
+        Permission::RecordPayments,
         Permission::ManageUsers,
         Permission::AssistAccounts,
         Permission::ReadAuditLog,
@@ -82,6 +86,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewOrgReports,
             ViewFinancialReports,
             IssueRefunds,
+            RecordPayments,
             ManageUsers,
             AssistAccounts,
             ReadAuditLog,

@@ -123,6 +123,9 @@ actions! {
     EventWaitlistReordered => "event_waitlist_reordered", Administration, "Waitlist reordered";
     EventCheckedIn => "event_checked_in", Administration, "Checked in at the door";
     EventCheckInUndone => "event_check_in_undone", Administration, "Check-in undone";
+    // Payments.
+    PaymentRecorded => "payment_recorded", Administration, "Payment recorded";
+    PaymentHoldExpired => "payment_hold_expired", Administration, "Seat held for payment released: not paid in time";
 }
 
 #[cfg(test)]

@@ -113,6 +113,43 @@ pub async fn organise(ctx: &Context, actor: &Actor, event_id: Uuid) -> Result<Or
     Err(Error::Forbidden)
 }
 
+/// Proof that the actor may record payments for this event: he organises it now (the
+/// roster and door list are his), or he holds `RecordPayments` (Admins).
+#[derive(Debug, Clone)]
+pub struct RecordingPayments {
+    actor_id: Uuid,
+    event: events::Model,
+}
+
+impl RecordingPayments {
+    pub fn actor_id(&self) -> Uuid {
+        self.actor_id
+    }
+
+    pub fn event_id(&self) -> Uuid {
+        self.event.id
+    }
+}
+
+/// The proof that `actor` may record payments for the event, or `Forbidden` (`NotFound`
+/// when there is no such event or he may not see it).
+#[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
+pub async fn record_payments(
+    ctx: &Context,
+    actor: &Actor,
+    event_id: Uuid,
+) -> Result<RecordingPayments> {
+    let event = if actor.can(Permission::RecordPayments) {
+        find_event(&ctx.main, event_id).await?
+    } else {
+        organise(ctx, actor, event_id).await?.event
+    };
+    Ok(RecordingPayments {
+        actor_id: actor.id(),
+        event,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +176,8 @@ mod tests {
             online_url: None,
             capacity: 10,
             price_minor: 0,
+            price_suggested_minor: None,
+            price_maximum_minor: None,
             currency: None,
             waitlist_enabled: true,
             offer_hours: None,

@@ -100,6 +100,7 @@ pub mod can {
         ViewOrgReports,
         ViewFinancialReports,
         IssueRefunds,
+        RecordPayments,
         ManageUsers,
         AssistAccounts,
         ReadAuditLog,

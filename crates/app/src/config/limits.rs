@@ -53,6 +53,28 @@ impl Default for ConversationSettings {
     }
 }
 
+/// Paid events (`[payments]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// How long a seat on a paid event is held for payment after registering, in minutes
+    /// (1–10080); then it passes to the waitlist.
+    pub hold_minutes: u32,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        Self { hold_minutes: 30 }
+    }
+}
+
+impl PaymentSettings {
+    /// How long a seat awaiting payment is held.
+    pub fn hold(&self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.hold_minutes))
+    }
+}
+
 impl Default for CircleSettings {
     fn default() -> Self {
         Self { step_in_days: 7 }

@@ -14,11 +14,11 @@ use super::{circles_of, lock_event};
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::Organising;
 use crate::authz::Actor;
+use crate::payments::price_columns;
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::{EventKind, EventStatus, RegistrationStatus};
-use domain::Money;
 use uuid::Uuid;
 
 /// Fields a calendar shows (its times, title, description and place): changing any of
@@ -64,18 +64,22 @@ pub async fn update(
             ),
         ));
     }
-    let price_minor = v.price.as_ref().map_or(0, Money::amount_minor);
-    let currency = v.price.as_ref().map(|p| p.currency().as_str().to_owned());
-    if (price_minor != e.price_minor || currency != e.currency)
-        && anyone_registered(&txn, event_id).await?
-    {
+    let (price_minor, currency, suggested, maximum) = price_columns(&v.price);
+    let price_changed = price_minor != e.price_minor
+        || currency != e.currency
+        || suggested != e.price_suggested_minor
+        || maximum != e.price_maximum_minor;
+    if price_changed && anyone_registered(&txn, event_id).await? {
         return Err(EventError::PriceLocked.into());
     }
     if let Some(venue_id) = input.venue_id {
         check_venue(&txn, venue_id, Some(event_id), &v).await?;
     }
 
-    let changed = changes(&e, input, &v, price_minor, currency.as_deref());
+    let mut changed = changes(&e, input, &v, price_minor, currency.as_deref());
+    if suggested != e.price_suggested_minor || maximum != e.price_maximum_minor {
+        changed.push("price_scale");
+    }
     // A start already past may stay as it is (fixing a typo in a running event), but a
     // changed start must be still to come.
     if changed.contains(&"starts_at") && v.schedule.starts_at() < ctx.now() {
@@ -101,6 +105,8 @@ pub async fn update(
         row.capacity = Set(v.capacity);
         row.price_minor = Set(price_minor);
         row.currency = Set(currency);
+        row.price_suggested_minor = Set(suggested);
+        row.price_maximum_minor = Set(maximum);
         row.waitlist_enabled = Set(input.waitlist_enabled);
         row.offer_hours = Set(v.offer_hours);
         row.registration_opens_at = Set(v.window.opens_at());

@@ -37,6 +37,10 @@ pub enum EventNotice {
     Confirmed,
     /// A seat is held on a paid event until payment.
     PaymentRequired,
+    /// The held seat was not paid for in time and passed on.
+    HoldExpired,
+    /// A payment was recorded and the seat is confirmed.
+    PaymentReceived,
     Waitlisted,
     /// A freed seat went to him from the waitlist.
     PromotedFromWaitlist,

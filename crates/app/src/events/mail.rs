@@ -23,6 +23,20 @@ async fn place(ctx: &Context, e: &events::Model) -> anyhow::Result<Option<String
         .or_else(|| e.online_url.as_ref().map(|_| "online".to_owned())))
 }
 
+/// Until when `user`'s seat at `e` is held for payment, if it is.
+async fn hold_deadline(
+    ctx: &Context,
+    e: &events::Model,
+    user_id: Uuid,
+) -> anyhow::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(event_registrations::Entity::find()
+        .filter(event_registrations::Column::EventId.eq(e.id))
+        .filter(event_registrations::Column::UserId.eq(user_id))
+        .one(&ctx.main)
+        .await?
+        .and_then(|r| r.hold_expires_at))
+}
+
 /// The email for `user` about `event_id`; `None` when the event no longer exists.
 pub(super) async fn notice(
     ctx: &Context,
@@ -41,9 +55,23 @@ pub(super) async fn notice(
             format!("You are registered: {title}"),
             format!("Your place at \"{title}\" on {when} is confirmed. Details: {page}"),
         ),
-        EventNotice::PaymentRequired => (
-            format!("Your seat at {title} is held"),
-            format!("A seat at \"{title}\" on {when} is held for you until you pay. Details: {page}"),
+        EventNotice::PaymentRequired => {
+            let until = match hold_deadline(ctx, &e, user.id).await? {
+                Some(at) => format!("until {}", local_time(at, &e.time_zone)),
+                None => "for a limited time".to_owned(),
+            };
+            (
+                format!("Your seat at {title} is held"),
+                format!("A seat at \"{title}\" on {when} is held for you {until}. Card payments are not available yet: pay on site or by transfer, and the organiser confirms your seat once the payment is recorded. Details: {page}"),
+            )
+        }
+        EventNotice::HoldExpired => (
+            format!("Your held seat was released: {title}"),
+            format!("The seat held for you at \"{title}\" was not paid for in time and has passed to the next person waiting. You can register again if seats are free: {page}"),
+        ),
+        EventNotice::PaymentReceived => (
+            format!("Payment received: {title}"),
+            format!("Your payment for \"{title}\" on {when} is recorded and your seat is confirmed: you're in. Your receipt is on your Payments page: {}/payments. Details: {page}", site_url(ctx)),
         ),
         EventNotice::Waitlisted => (
             format!("On the waitlist: {title}"),

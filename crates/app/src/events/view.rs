@@ -19,7 +19,6 @@ use domain::circle::MembershipStatus;
 use domain::event::{
     EventKind, EventStatus, RegistrationClosed, RegistrationStatus, RegistrationWindow,
 };
-use domain::Money;
 use domain::SingleLine;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -49,8 +48,14 @@ pub struct EventView {
     pub waitlisted: u64,
     pub price_minor: i64,
     pub currency: Option<String>,
-    /// "EUR 25.00", or "Free".
+    /// A sliding scale's suggested amount (then `price_minor` is its minimum).
+    pub price_suggested_minor: Option<i64>,
+    /// A sliding scale's maximum.
+    pub price_maximum_minor: Option<i64>,
+    /// "EUR 25.00", "EUR 10.00–40.00 (sliding scale, suggested 25.00)", or "Free".
     pub price_label: String,
+    /// Whether a seat must be paid for.
+    pub is_paid: bool,
     pub waitlist_enabled: bool,
     pub offer_hours: Option<i32>,
     pub registration_opens_at: Option<DateTime<Utc>>,
@@ -193,22 +198,21 @@ pub(crate) async fn views(
             pending.push(row.circle_id);
         }
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(e, organiser)| {
             let venue = e.venue_id.and_then(|v| venues.get(&v).cloned());
             let organiser_name = names.get(&e.organiser_id).cloned().unwrap_or_default();
             let waitlisted = waiting.get(&e.id).copied().unwrap_or(0) as u64;
             let my_status = mine.get(&e.id).copied();
-            let mut v = view_of(e, organiser, venue, organiser_name, waitlisted, my_status);
+            let mut v = view_of(e, organiser, venue, organiser_name, waitlisted, my_status)?;
             let (mut accepted, mut pending) = audiences.remove(&v.id).unwrap_or_default();
             accepted.sort();
             pending.sort();
             v.circle_ids = accepted;
             v.pending_circle_ids = if organiser { pending } else { Vec::new() };
-            v
+            Ok(v)
         })
-        .collect())
+        .collect()
 }
 
 /// For each event: how many wait on its list, and the viewer's own registration status
@@ -261,19 +265,15 @@ fn view_of(
     organiser_name: String,
     waitlisted: u64,
     my_status: Option<RegistrationStatus>,
-) -> EventView {
-    let price = e
-        .currency
-        .as_deref()
-        .and_then(|c| Money::parse(e.price_minor, c).ok());
+) -> Result<EventView> {
+    let price = crate::payments::price_of(&e)?;
     let sees_link = organiser || my_status.is_some_and(RegistrationStatus::sees_event_details);
-    EventView {
+    Ok(EventView {
         id: e.id,
         kind: e.kind,
         status: e.status,
-        price_label: price
-            .filter(|p| !p.is_free())
-            .map_or_else(|| "Free".to_owned(), |p| p.to_string()),
+        price_label: price.label(),
+        is_paid: price.is_paid(),
         seats_left: (e.capacity - e.confirmed_count).max(0),
         is_online: e.online_url.is_some(),
         online_url: if sees_link { e.online_url } else { None },
@@ -288,6 +288,8 @@ fn view_of(
         waitlisted,
         price_minor: e.price_minor,
         currency: e.currency,
+        price_suggested_minor: e.price_suggested_minor,
+        price_maximum_minor: e.price_maximum_minor,
         waitlist_enabled: e.waitlist_enabled,
         offer_hours: e.offer_hours,
         registration_opens_at: e.registration_opens_at,
@@ -301,7 +303,7 @@ fn view_of(
         viewer_organises: organiser,
         my_status,
         warnings: Vec::new(),
-    }
+    })
 }
 
 /// Upcoming published events meant for `actor` (open to all, or to one of his circles),
@@ -428,7 +430,10 @@ mod tests {
             waitlisted: 0,
             price_minor: 0,
             currency: None,
+            price_suggested_minor: None,
+            price_maximum_minor: None,
             price_label: "Free".into(),
+            is_paid: false,
             waitlist_enabled,
             offer_hours: None,
             registration_opens_at: None,

@@ -17,6 +17,8 @@ pub struct Model {
     /// The organiser's note about this person (never shown to other registrants).
     pub note: Option<String>,
     pub offer_expires_at: Option<DateTimeUtc>,
+    /// Until when a seat awaiting payment is held; then it passes to the waitlist.
+    pub hold_expires_at: Option<DateTimeUtc>,
     pub checked_in_at: Option<DateTimeUtc>,
     pub checked_in_by: Option<Uuid>,
     pub registered_at: DateTimeUtc,

@@ -23,6 +23,10 @@ pub struct Model {
     /// Integer minor units (cents); 0 is free.
     pub price_minor: i64,
     pub currency: Option<String>,
+    /// A sliding scale's suggested amount (then `price_minor` is its minimum).
+    pub price_suggested_minor: Option<i64>,
+    /// A sliding scale's maximum; set exactly when the price is a sliding scale.
+    pub price_maximum_minor: Option<i64>,
     pub waitlist_enabled: bool,
     /// Hours a freed seat is held for the head of the waitlist on paid events; `None`
     /// gives the seat at once.

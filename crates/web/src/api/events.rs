@@ -4,19 +4,21 @@
 
 mod calendars;
 mod organising;
+mod payments;
 mod venues;
 
+use super::idempotent;
 use crate::error::{ApiResult, Problem};
 use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::events::{self, registration};
 use app::events::{edit, manage, view};
 use app::events::{EventFilter, EventInput, EventView, Registration, RegistrationOutcome};
-use app::idempotency::{self, Key, Stored};
+use app::idempotency;
 use app::page::{Page, PageRequest};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use domain::event::EventStatus;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -40,6 +42,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(organising::counts))
         .routes(routes!(calendars::event_ics))
         .routes(routes!(calendars::renew_feed, calendars::revoke_feed))
+        .routes(routes!(payments::record_payment))
+        .routes(routes!(payments::my_payments))
+        .routes(routes!(payments::my_receipt))
 }
 
 /// The public calendar feed, outside `/api` (calendar apps fetch it without signing in:
@@ -143,7 +148,8 @@ async fn set_status(
 
 /// Register: a seat when one is free, otherwise the waitlist (`event_full` when the event
 /// keeps none). Send an `Idempotency-Key` header to retry safely: the same key gets the
-/// first answer again.
+/// first answer again, also when sent simultaneously (a duplicate waits up to 5 s for the
+/// first answer, then gets 409 `in_progress`).
 #[utoipa::path(post, path = "/events/{id}/registrations", tag = "events", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried registration safe")),
     responses((status = 201, body = RegistrationOutcome), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -154,38 +160,14 @@ async fn register(
     Path(id): Path<Uuid>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let key = match headers.get("idempotency-key") {
-        Some(raw) => {
-            let raw = raw.to_str().unwrap_or("\u{0}");
-            let path = format!("/api/v1/events/{id}/registrations");
-            Some(Key::new(actor.id(), raw, "POST", &path, b"")?)
-        }
-        None => None,
-    };
-    if let Some(key) = &key {
-        if let Some(kept) = idempotency::replay(&s.ctx, key).await? {
-            return Ok(stored(kept));
-        }
-    }
-    let outcome = registration::register(&s.ctx, &meta, &actor, id).await?;
-    let answer = Stored {
-        status: StatusCode::CREATED.as_u16(),
-        body: serde_json::to_string(&outcome).map_err(|e| app::Error::Internal(e.into()))?,
-    };
-    Ok(match &key {
-        Some(key) => stored(idempotency::keep(&s.ctx, key, answer).await?),
-        None => stored(answer),
+    let path = format!("/api/v1/events/{id}/registrations");
+    let key = idempotent::key(&headers, actor.id(), &path, b"")?;
+    let kept = idempotency::once(&s.ctx, key.as_ref(), || async {
+        let outcome = registration::register(&s.ctx, &meta, &actor, id).await?;
+        idempotent::answer(StatusCode::CREATED, &outcome)
     })
-}
-
-fn stored(kept: Stored) -> Response {
-    let status = StatusCode::from_u16(kept.status).unwrap_or(StatusCode::OK);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        kept.body,
-    )
-        .into_response()
+    .await?;
+    Ok(idempotent::respond(kept))
 }
 
 /// Cancel the caller's registration; a seat he held goes to the first on the waitlist.

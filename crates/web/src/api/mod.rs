@@ -9,6 +9,7 @@ mod circle_health;
 mod circles;
 mod conversation;
 mod events;
+mod idempotent;
 
 pub use conversation::live_routes;
 pub use events::feed_routes;
@@ -41,6 +42,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "circles", description = "Circles, membership, join requests and invitations"),
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
         (name = "events", description = "Events, registration, waitlists and venues"),
+        (name = "payments", description = "Paying for events: offline payments recorded by organisers, and each member's payments and receipts"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
         (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )

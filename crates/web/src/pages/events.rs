@@ -159,6 +159,8 @@ struct ShowPage {
     opens: Option<String>,
     closes: Option<String>,
     offer_expires: Option<String>,
+    /// Until when a seat held for payment is kept, on the event's clock.
+    hold_expires: Option<String>,
     /// The event's times on the reader's own clock, when his profile names another zone.
     your_when: Option<String>,
     /// It has begun: only then can it be marked as completed.
@@ -184,6 +186,10 @@ const NOTICES: &[(&str, &str)] = &[
     (
         "waitlisted",
         "The event is full: you are on the waitlist. If a seat frees, we'll email you.",
+    ),
+    (
+        "payment_required",
+        "Your seat is held, but not yet confirmed: pay on site or by transfer, and the organiser confirms your seat. Card payments are not available yet.",
     ),
     ("cancelled", "Your registration is cancelled."),
     ("accepted", "The seat is yours."),
@@ -229,6 +235,7 @@ impl ShowPage {
             opens: at(event.registration_opens_at),
             closes: at(event.registration_closes_at),
             offer_expires: at(registration.as_ref().and_then(|r| r.offer_expires_at)),
+            hold_expires: at(registration.as_ref().and_then(|r| r.hold_expires_at)),
             registration,
             action,
             event,

@@ -19,6 +19,7 @@ mod home;
 mod layout;
 mod meetings;
 mod path;
+mod payments;
 mod profile;
 pub mod pwa;
 mod reports;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(circles::routes())
         .merge(events::routes())
+        .merge(payments::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())
@@ -120,6 +122,19 @@ impl FormState {
 
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.get(field).map(String::as_str)
+    }
+
+    /// Every problem in one line, for a page with no field to put them next to.
+    pub fn all_problems(&self) -> Option<String> {
+        let mut fields: Vec<&String> = self.errors.values().collect();
+        fields.sort();
+        let all: Vec<&str> = self
+            .summary
+            .iter()
+            .chain(fields)
+            .map(String::as_str)
+            .collect();
+        (!all.is_empty()).then(|| all.join(" "))
     }
 
     pub fn has_errors(&self) -> bool {

@@ -8,7 +8,7 @@ use crate::helpers::{circle_body, local, ok_json, refused, validation_errors, wo
 use crate::helpers::{TestApp, User};
 use chrono::{DateTime, Duration, Utc};
 use db::main_db::event_registrations as regs;
-use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use db::sea_orm::{self as sea_orm, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use domain::event::RegistrationStatus;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -333,6 +333,116 @@ async fn idempotency_key_makes_a_retry_safe(app: TestApp) {
         refused(res, StatusCode::CONFLICT).await,
         "already_registered"
     );
+}
+
+/// Twenty copies of one request sent at once: one registration, and every answer is the
+/// first answer (or, were the first still running after the wait, `in_progress`).
+async fn idempotency_key_holds_under_20_simultaneous_requests(app: TestApp) {
+    let admin = app.admin().await;
+    let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let id = app.publish_event(&ptm, workshop("Stormed", 5)).await;
+    let url = app.url(&format!("/api/v1/events/{id}/registrations"));
+    let answers = futures::future::join_all((0..20).map(|_| {
+        app.client
+            .post(&url)
+            .bearer_auth(&joe.access_token)
+            .header("Idempotency-Key", "storm-1")
+            .send()
+    }))
+    .await;
+    let mut bodies = Vec::new();
+    for res in answers {
+        let res = res.unwrap();
+        match res.status() {
+            StatusCode::CREATED => bodies.push(res.text().await.unwrap()),
+            StatusCode::CONFLICT => {
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["code"], "in_progress", "{body}");
+            }
+            other => panic!("unexpected {other}: {}", res.text().await.unwrap()),
+        }
+    }
+    assert!(!bodies.is_empty());
+    assert!(bodies.iter().all(|b| b == &bodies[0]), "{bodies:?}");
+    let rows = regs::Entity::find()
+        .filter(regs::Column::UserId.eq(joe.id))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    // Once answered, the key keeps answering the same, and a refused first attempt
+    // gives its key back: a closed event refuses, and the retry is judged afresh.
+    let again = app
+        .client
+        .post(&url)
+        .bearer_auth(&joe.access_token)
+        .header("Idempotency-Key", "storm-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.text().await.unwrap(), bodies[0]);
+    let res = app.register_for(&joe, &id).await;
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "already_registered"
+    );
+    let refusal = app
+        .client
+        .post(&url)
+        .bearer_auth(&joe.access_token)
+        .header("Idempotency-Key", "storm-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(refusal, StatusCode::CONFLICT).await,
+        "already_registered"
+    );
+    let kept = db::main_db::idempotency_keys::Entity::find()
+        .filter(db::main_db::idempotency_keys::Column::Key.eq("storm-2"))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert!(kept.is_empty(), "a refusal keeps no key: {kept:?}");
+
+    // A first request still running past the wait: the duplicate is told `in_progress`;
+    // one abandoned long ago (a server that stopped mid-request) is taken over.
+    let other = app.publish_event(&ptm, workshop("Other", 5)).await;
+    let other_url = app.url(&format!("/api/v1/events/{other}/registrations"));
+    let send = || {
+        app.client
+            .post(&other_url)
+            .bearer_auth(&joe.access_token)
+            .header("Idempotency-Key", "stuck")
+            .send()
+    };
+    let pending = |created_at: DateTime<Utc>| db::main_db::idempotency_keys::ActiveModel {
+        user_id: sea_orm::Set(joe.id),
+        key: sea_orm::Set("stuck".into()),
+        request_hash: sea_orm::Set(app::token::hash(&format!(
+            "POST /api/v1/events/{other}/registrations\n"
+        ))),
+        status: sea_orm::Set(0),
+        body: sea_orm::Set(String::new()),
+        created_at: sea_orm::Set(created_at),
+    };
+    sea_orm::ActiveModelTrait::insert(pending(app.ctx.now()), &app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(send().await.unwrap(), StatusCode::CONFLICT).await,
+        "in_progress"
+    );
+    db::main_db::idempotency_keys::Entity::delete_many()
+        .exec(&app.ctx.main)
+        .await
+        .unwrap();
+    sea_orm::ActiveModelTrait::insert(pending(app.ctx.now() - Duration::hours(1)), &app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(send().await.unwrap().status(), StatusCode::CREATED);
 }
 
 async fn venues_refuse_double_booking_and_organisers_are_warned(app: TestApp) {
@@ -1067,6 +1177,7 @@ crate::on_both_backends!(
     waitlist_promotion_and_cancellation,
     full_events_windows_and_paid_offers,
     idempotency_key_makes_a_retry_safe,
+    idempotency_key_holds_under_20_simultaneous_requests,
     venues_refuse_double_booking_and_organisers_are_warned,
     capacity_holds_under_200_simultaneous_registrations,
     editing_replaces_the_event_for_its_organisers_only,

@@ -45,6 +45,7 @@ mod ops;
 mod page_checks;
 mod pages_signed_in;
 mod password_rules;
+mod payments;
 mod permissions;
 mod pool;
 mod profile;

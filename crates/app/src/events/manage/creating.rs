@@ -9,12 +9,13 @@ use crate::circles;
 use crate::circles::jobs::CircleNotice;
 use crate::events::errors::EventError;
 use crate::events::view::{get, EventView};
+use crate::payments::price_columns;
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_circles, events, meetings, venues};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::{overlaps, EventKind, EventStatus};
 use domain::meeting::MeetingStatus;
-use domain::{Money, Permission};
+use domain::Permission;
 use uuid::Uuid;
 
 /// Creates a draft event. Facilitators create events for a circle they lead; the Program
@@ -41,6 +42,7 @@ pub async fn create(
     if let Some(venue_id) = input.venue_id {
         check_venue(&txn, venue_id, None, &v).await?;
     }
+    let (price_minor, currency, suggested, maximum) = price_columns(&v.price);
     events::ActiveModel {
         id: Set(id),
         kind: Set(input.kind),
@@ -54,8 +56,10 @@ pub async fn create(
         location: Set(v.location),
         online_url: Set(v.online_url),
         capacity: Set(v.capacity),
-        price_minor: Set(v.price.as_ref().map_or(0, Money::amount_minor)),
-        currency: Set(v.price.as_ref().map(|p| p.currency().as_str().to_owned())),
+        price_minor: Set(price_minor),
+        currency: Set(currency),
+        price_suggested_minor: Set(suggested),
+        price_maximum_minor: Set(maximum),
         waitlist_enabled: Set(input.waitlist_enabled),
         offer_hours: Set(v.offer_hours),
         registration_opens_at: Set(v.window.opens_at()),

@@ -5,7 +5,7 @@ use crate::{Checks, Error, Result};
 use domain::event::{
     CancellationPolicy, EventDescription, EventSchedule, EventTitle, RegistrationWindow,
 };
-use domain::{DomainError, Money};
+use domain::{DomainError, Money, Price};
 
 pub(in crate::events) struct Valid {
     pub(in crate::events) title: String,
@@ -13,7 +13,7 @@ pub(in crate::events) struct Valid {
     pub(in crate::events) schedule: EventSchedule,
     pub(in crate::events) window: RegistrationWindow,
     pub(in crate::events) capacity: i32,
-    pub(in crate::events) price: Option<Money>,
+    pub(in crate::events) price: Price,
     pub(in crate::events) policy: Option<String>,
     pub(in crate::events) location: Option<String>,
     pub(in crate::events) online_url: Option<String>,
@@ -58,10 +58,7 @@ pub(in crate::events) fn validate(input: &EventInput) -> Result<Valid> {
             format!("An event has between 1 and {MAX_CAPACITY} seats."),
         )));
     }
-    let price = match (input.price_minor, input.currency.as_deref()) {
-        (0, None | Some("")) => None,
-        (amount, currency) => many(&mut c, Money::parse(amount, currency.unwrap_or(""))),
-    };
+    let price = price(&mut c, input);
     if let Some(h) = input.offer_hours {
         if !(1..=MAX_OFFER_HOURS).contains(&h) {
             c.check::<()>(Err(DomainError::new(
@@ -81,8 +78,8 @@ pub(in crate::events) fn validate(input: &EventInput) -> Result<Valid> {
         }
     }
     c.finish()?;
-    let (Some(title), Some(description), Some(policy), Some(schedule), Some(window)) =
-        (title, description, policy, schedule, window)
+    let (Some(title), Some(description), Some(policy), Some(schedule), Some(window), Some(price)) =
+        (title, description, policy, schedule, window, price)
     else {
         return Err(Error::invalid("title", "Some input is invalid."));
     };
@@ -92,12 +89,53 @@ pub(in crate::events) fn validate(input: &EventInput) -> Result<Valid> {
         schedule,
         window,
         capacity: input.capacity as i32,
-        offer_hours: price.as_ref().and(input.offer_hours).map(|h| h as i32),
+        offer_hours: input
+            .offer_hours
+            .filter(|_| price.is_paid())
+            .map(|h| h as i32),
         price,
         policy: policy.map(|p| p.as_str().to_owned()),
         location,
         online_url,
     })
+}
+
+/// The price: free (0 and no currency), fixed, or a sliding scale when a suggested amount
+/// or a maximum is given (then `price_minor` is its minimum). `None` when it is wrong.
+fn price(c: &mut Checks, input: &EventInput) -> Option<Price> {
+    let currency = input.currency.as_deref().unwrap_or("");
+    let sliding = input.price_suggested_minor.is_some() || input.price_maximum_minor.is_some();
+    if input.price_minor == 0 && currency.is_empty() && !sliding {
+        return Some(Price::Free);
+    }
+    let minimum = many(c, Money::parse(input.price_minor, currency));
+    if !sliding {
+        return minimum.map(Price::fixed);
+    }
+    let amount = |c: &mut Checks, v: Option<i64>, field: &'static str| {
+        let parsed = Money::parse(v.unwrap_or(0), currency).map_err(|errors| {
+            errors
+                .into_iter()
+                .filter(|e| e.field == "amount")
+                .map(|e| DomainError::new(field, e.message))
+                .collect::<Vec<_>>()
+        });
+        many(c, parsed)
+    };
+    let suggested = amount(
+        c,
+        input.price_suggested_minor.or(Some(input.price_minor)),
+        "price_suggested_minor",
+    );
+    let maximum = amount(c, input.price_maximum_minor, "price_maximum_minor");
+    if input.price_maximum_minor.is_none() {
+        c.check::<()>(Err(DomainError::new(
+            "price_maximum_minor",
+            "A sliding scale needs a maximum.",
+        )));
+        return None;
+    }
+    many(c, Price::sliding(minimum?, suggested?, maximum?))
 }
 
 /// Files every problem of a check that reports several.

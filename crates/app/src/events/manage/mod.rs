@@ -53,12 +53,20 @@ pub struct EventInput {
     /// Seats (no more than the venue holds).
     #[schema(minimum = 1, maximum = 1000)]
     pub capacity: i64,
-    /// Price in minor units (cents); 0 or absent is free.
+    /// Price in minor units (cents), or a sliding scale's minimum; 0 or absent is free.
     #[serde(default)]
     #[schema(minimum = 0)]
     pub price_minor: i64,
     /// ISO 4217 code, required when there is a price.
     pub currency: Option<SingleLine<3>>,
+    /// A sliding scale's suggested amount in minor units; with `price_maximum_minor` it
+    /// makes the price a sliding scale whose minimum is `price_minor`
+    /// (`0 < minimum ≤ suggested ≤ maximum`).
+    #[schema(minimum = 0)]
+    pub price_suggested_minor: Option<i64>,
+    /// A sliding scale's maximum in minor units.
+    #[schema(minimum = 0)]
+    pub price_maximum_minor: Option<i64>,
     /// When full, people join a waitlist (default) or are turned away.
     #[serde(default = "yes")]
     pub waitlist_enabled: bool,

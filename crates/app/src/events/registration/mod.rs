@@ -10,7 +10,8 @@ mod waitlist;
 pub use registering::register;
 pub use waitlist::{accept_offer, cancel};
 
-pub(crate) use waitlist::{expire_offer, fill_freed_seats};
+pub(crate) use registering::notify;
+pub(crate) use waitlist::{cancel_one, expire_offer, fill_freed_seats};
 
 use super::manage::Warning;
 use super::view::{views, EventView};
@@ -21,8 +22,8 @@ use chrono::{DateTime, Utc};
 use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::sea_query::{Alias, Expr, IntoIden, Query, TableRef};
 use db::sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use domain::event::RegistrationStatus;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,49 @@ fn set_status(
     Ok(())
 }
 
+/// Holds a seat just given on a paid event for payment: sets its deadline on `row` and
+/// returns it, for [`plan_hold_release`] once the row is saved. Other statuses hold nothing.
+fn hold_for_payment(
+    row: &mut regs::ActiveModel,
+    ctx: &Context,
+    e: &events::Model,
+    status: RegistrationStatus,
+) -> Option<DateTime<Utc>> {
+    let until = (status == RegistrationStatus::PaymentRequired)
+        .then(|| crate::payments::holds::hold_until(ctx, e));
+    row.hold_expires_at = Set(until);
+    until
+}
+
+/// Queues the release of a held seat (see [`hold_for_payment`]).
+async fn plan_hold_release(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    registration_id: Uuid,
+    until: Option<DateTime<Utc>>,
+) -> Result<()> {
+    match until {
+        Some(at) => crate::payments::holds::plan_release(txn, ctx, registration_id, at).await,
+        None => Ok(()),
+    }
+}
+
+/// Confirms a seat that awaited payment, now paid (under the event's lock).
+pub(crate) async fn confirm_paid(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    r: regs::Model,
+) -> Result<regs::Model> {
+    let now = ctx.now();
+    let from = r.status;
+    let mut row: regs::ActiveModel = r.into();
+    set_status(&mut row, from, RegistrationStatus::Confirmed)?;
+    row.hold_expires_at = Set(None);
+    row.confirmed_at = Set(Some(now));
+    row.updated_at = Set(now);
+    Ok(row.update(txn).await?)
+}
+
 /// One person's registration.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Registration {
@@ -56,6 +100,8 @@ pub struct Registration {
     /// 1 = next to get a seat; only while waitlisted.
     pub waitlist_position: Option<u64>,
     pub offer_expires_at: Option<DateTime<Utc>>,
+    /// While the seat awaits payment: when it is released to the waitlist if unpaid.
+    pub hold_expires_at: Option<DateTime<Utc>>,
     pub registered_at: DateTime<Utc>,
     pub checked_in_at: Option<DateTime<Utc>>,
 }
@@ -92,6 +138,7 @@ fn registration_at(r: regs::Model, waitlist_position: Option<u64>) -> Registrati
         status: r.status,
         waitlist_position,
         offer_expires_at: r.offer_expires_at,
+        hold_expires_at: r.hold_expires_at,
         registered_at: r.registered_at,
         checked_in_at: r.checked_in_at,
     }

@@ -1,6 +1,6 @@
 //! Registering for an event: a seat or a place on the waitlist, and what the person is told.
 
-use super::{registration, set_status, RegistrationOutcome};
+use super::{hold_for_payment, plan_hold_release, registration, set_status, RegistrationOutcome};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::events::errors::EventError;
@@ -69,6 +69,7 @@ pub async fn register(
     };
     row.position = Set(position);
     row.offer_expires_at = Set(None);
+    let held_until = hold_for_payment(&mut row, ctx, &e, status);
     row.registered_at = Set(now);
     row.confirmed_at = Set(status.holds_seat().then_some(now));
     row.cancelled_at = Set(None);
@@ -78,6 +79,7 @@ pub async fn register(
     } else {
         row.insert(&txn).await?
     };
+    plan_hold_release(&txn, ctx, saved.id, held_until).await?;
     notify(&txn, ctx, actor.id(), e.id, notice_on_arrival(status)?).await?;
     audit::record(
         &txn,
@@ -112,7 +114,12 @@ fn refuse_unless_open(e: &events::Model, now: DateTime<Utc>) -> Result<()> {
 
 /// A seat on a paid event waits for payment; on a free one it is confirmed.
 pub(super) fn seat_status(e: &events::Model) -> RegistrationStatus {
-    RegistrationStatus::seated(e.price_minor > 0)
+    RegistrationStatus::seated(is_paid(e))
+}
+
+/// Whether seats at `e` must be paid for (a fixed price, or a sliding scale's minimum).
+pub(super) fn is_paid(e: &events::Model) -> bool {
+    e.price_minor > 0
 }
 
 /// What a person who just registered is told. Registering never makes an offer, nor a
@@ -128,7 +135,7 @@ fn notice_on_arrival(status: RegistrationStatus) -> Result<EventNotice> {
     }
 }
 
-pub(super) async fn notify(
+pub(crate) async fn notify(
     txn: &impl ConnectionTrait,
     ctx: &Context,
     user_id: Uuid,

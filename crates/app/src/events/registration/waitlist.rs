@@ -1,7 +1,7 @@
 //! Cancelling, and freed seats passing down the waitlist: at once, or as offers that can run out.
 
-use super::registering::{notify, seat_status};
-use super::{registration, set_status, Registration};
+use super::registering::{is_paid, notify, seat_status};
+use super::{hold_for_payment, plan_hold_release, registration, set_status, Registration};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::events::errors::EventError;
@@ -61,6 +61,7 @@ pub(crate) async fn cancel_one(
     set_status(&mut row, from, RegistrationStatus::Cancelled)?;
     row.cancelled_at = Set(Some(now));
     row.offer_expires_at = Set(None);
+    row.hold_expires_at = Set(None);
     row.updated_at = Set(now);
     let r = row.update(txn).await?;
     if from.holds_seat() {
@@ -106,7 +107,7 @@ async fn promote(
     r: regs::Model,
 ) -> Result<()> {
     let now = ctx.now();
-    let offer = e.offer_hours.filter(|_| e.price_minor > 0);
+    let offer = e.offer_hours.filter(|_| is_paid(e));
     let (status, notice) = if offer.is_some() {
         (RegistrationStatus::Offered, EventNotice::SeatOffered)
     } else {
@@ -119,9 +120,11 @@ async fn promote(
     let mut row: regs::ActiveModel = r.into();
     set_status(&mut row, from, status)?;
     row.offer_expires_at = Set(expires);
+    let held_until = hold_for_payment(&mut row, ctx, e, status);
     row.confirmed_at = Set(Some(now));
     row.updated_at = Set(now);
     row.update(txn).await?;
+    plan_hold_release(txn, ctx, id, held_until).await?;
     if let Some(at) = expires {
         let job = ExpireSeatOffer {
             registration_id: id,
@@ -155,8 +158,10 @@ pub async fn accept_offer(
     let mut row: regs::ActiveModel = r.into();
     set_status(&mut row, from, RegistrationStatus::PaymentRequired)?;
     row.offer_expires_at = Set(None);
+    let held_until = hold_for_payment(&mut row, ctx, &e, RegistrationStatus::PaymentRequired);
     row.updated_at = Set(now);
     let r = row.update(&txn).await?;
+    plan_hold_release(&txn, ctx, r.id, held_until).await?;
     audit::record(
         &txn,
         meta,

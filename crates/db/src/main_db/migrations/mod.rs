@@ -12,6 +12,7 @@ mod m0007_meeting_rsvps;
 mod m0008_conversations;
 mod m0009_note_field_key;
 mod m0010_sealed_requests;
+mod m0011_payments;
 
 use sea_orm_migration::prelude::*;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_conversations::Migration),
             Box::new(m0009_note_field_key::Migration),
             Box::new(m0010_sealed_requests::Migration),
+            Box::new(m0011_payments::Migration),
         ]
     }
 }

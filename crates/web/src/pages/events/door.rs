@@ -10,14 +10,18 @@ use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::Path;
 use crate::pages::{encode, FormState, PageResult};
 use crate::state::AppState;
+use app::authz::event::record_payments;
 use app::authz::Actor;
 use app::events::{self, roster, view, Counts, EventView, RosterEntry};
+use app::payments::{recording, OfflinePayment};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use domain::event::RegistrationStatus;
+use domain::payment::PaymentMethod;
+use domain::{Money, MultiLine, SingleLine};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -27,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/door/{rid}/check-in", post(check_in))
         .route("/events/{id}/door/{rid}/note", post(set_note))
         .route("/events/{id}/door/{rid}/front", post(move_to_front))
+        .route("/events/{id}/door/{rid}/payment", post(record_payment))
         .route("/events/{id}/registrations.csv", get(csv))
 }
 
@@ -59,8 +64,12 @@ struct DoorPage {
     problem: Option<String>,
 }
 
-const NOTICES: [(&str, &str); 5] = [
+const NOTICES: [(&str, &str); 6] = [
     ("checked_in", "Checked in."),
+    (
+        "paid",
+        "Payment recorded: the seat is confirmed and a receipt is on its way.",
+    ),
     ("undone", "Check-in undone."),
     ("noted", "Note saved."),
     ("moved", "Moved to the front of the waitlist."),
@@ -153,6 +162,13 @@ struct RowForm {
     present: String,
     #[serde(default)]
     note: String,
+    /// Recording a payment: `cash` or `bank_transfer`, the amount as typed, a note.
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    payment_note: MultiLine<500>,
 }
 
 /// After a change: back to the list as it was, at the row touched; or the list with the
@@ -174,7 +190,7 @@ async fn answer(
             &format!("r-{rid}"),
         ),
         Err(e) => {
-            let problem = FormState::default().absorb(e)?.summary;
+            let problem = FormState::default().absorb(e)?.all_problems();
             let mut page = DoorPage::load(s, actor, csrf, id, q).await?;
             page.problem = problem;
             let mut res = render(page)?;
@@ -235,6 +251,40 @@ async fn move_to_front(
         Err(e) => Err(e),
     };
     answer(&s, &actor, m.csrf, id, rid, &form, result).await
+}
+
+/// Records an offline payment for a seat held for payment, as the API does.
+async fn record_payment(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path((id, rid)): Path<(Uuid, Uuid)>,
+    Form(form): Form<RowForm>,
+) -> PageResult<Response> {
+    let proof = record_payments(&s.ctx, &actor, id).await?;
+    let event = view::get(&s.ctx, &actor, id).await?;
+    let result = match offline_payment(&form, event.currency.as_deref().unwrap_or("")) {
+        Ok(input) => recording::record_offline(&s.ctx, &m.request, &actor, &proof, rid, &input)
+            .await
+            .map(|_| "paid"),
+        Err(e) => Err(e),
+    };
+    answer(&s, &actor, m.csrf, id, rid, &form, result).await
+}
+
+/// The payment the form describes, the amount read in the event's currency.
+fn offline_payment(form: &RowForm, currency: &str) -> app::Result<OfflinePayment> {
+    let method = PaymentMethod::parse(form.method.trim())
+        .ok_or_else(|| app::Error::invalid("method", "Choose cash or bank transfer."))?;
+    let money = Money::parse_amount(&form.amount, currency).map_err(app::Error::Invalid)?;
+    let currency = SingleLine::try_from(money.currency().as_str())
+        .map_err(|_| app::Error::invalid("currency", "The event has no price to pay."))?;
+    Ok(OfflinePayment {
+        method,
+        amount_minor: money.amount_minor(),
+        currency,
+        note: Some(form.payment_note.clone()),
+    })
 }
 
 async fn csv(

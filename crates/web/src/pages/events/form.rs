@@ -210,9 +210,14 @@ async fn create(
     }
 }
 
-/// The use cases name the price `amount`; the form calls it `price`.
+/// The use cases name the price `amount` (or `price_minor`, a sliding scale's
+/// `price_suggested_minor` and `price_maximum_minor`); the form calls them `price`,
+/// `price_suggested` and `price_maximum`.
 fn price_field(e: app::Error) -> app::Error {
-    respond::rename_field(e, "amount", "price")
+    let e = respond::rename_field(e, "amount", "price");
+    let e = respond::rename_field(e, "price_minor", "price");
+    let e = respond::rename_field(e, "price_suggested_minor", "price_suggested");
+    respond::rename_field(e, "price_maximum_minor", "price_maximum")
 }
 
 /// The event and the proof that `actor` organises it (`Forbidden` otherwise).

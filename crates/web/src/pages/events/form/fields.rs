@@ -48,6 +48,11 @@ pub(super) struct EventForm {
     price: String,
     #[serde(default)]
     currency: String,
+    /// A sliding scale's suggested amount and maximum, as typed; empty for a fixed price.
+    #[serde(default)]
+    price_suggested: String,
+    #[serde(default)]
+    price_maximum: String,
     /// A checkbox: present when ticked.
     waitlist_enabled: Option<String>,
     #[serde(default)]
@@ -103,6 +108,8 @@ impl EventForm {
             online_url: SingleLine::from_stored(&opt(&v.online_url)),
             capacity: v.capacity.to_string(),
             price: price.map(|m| m.amount_text()).unwrap_or_default(),
+            price_suggested: scale_text(v.price_suggested_minor, v.currency.as_deref()),
+            price_maximum: scale_text(v.price_maximum_minor, v.currency.as_deref()),
             currency: v.currency.clone().unwrap_or_else(|| "EUR".into()),
             waitlist_enabled: v.waitlist_enabled.then(|| "1".into()),
             offer_hours: v.offer_hours.map(|h| h.to_string()).unwrap_or_default(),
@@ -134,6 +141,8 @@ impl EventForm {
             .with("capacity", &self.capacity)
             .with("price", &self.price)
             .with("currency", &self.currency)
+            .with("price_suggested", &self.price_suggested)
+            .with("price_maximum", &self.price_maximum)
             .with(
                 "waitlist_enabled",
                 self.waitlist_enabled.as_deref().unwrap_or(""),
@@ -210,6 +219,20 @@ impl EventForm {
                 state = wrong(state, field, &p.message);
             }
         }
+        let mut scale = |raw: &str, field: &'static str| match raw.trim() {
+            "" => None,
+            raw => match Money::parse_amount(raw, &self.currency) {
+                Ok(m) => Some(m.amount_minor()),
+                Err(problems) => {
+                    for p in problems.iter().filter(|p| p.field == "amount") {
+                        state = wrong(std::mem::take(&mut state), field, &p.message);
+                    }
+                    None
+                }
+            },
+        };
+        let price_suggested_minor = scale(&self.price_suggested, "price_suggested");
+        let price_maximum_minor = scale(&self.price_maximum, "price_maximum");
         let offer_hours = match self.offer_hours.trim() {
             "" => Ok(None),
             raw => raw.parse::<i64>().map(Some),
@@ -244,7 +267,17 @@ impl EventForm {
             online_url: Some(self.online_url.clone()),
             capacity: capacity.unwrap_or(1),
             price_minor: price.as_ref().map_or(0, Money::amount_minor),
-            currency: price.and_then(|p| SingleLine::try_from(p.currency().as_str()).ok()),
+            currency: price
+                .map(|p| p.currency())
+                .or_else(|| domain::Currency::parse(&self.currency).ok())
+                .filter(|_| {
+                    price.is_some()
+                        || price_suggested_minor.is_some()
+                        || price_maximum_minor.is_some()
+                })
+                .and_then(|c| SingleLine::try_from(c.as_str()).ok()),
+            price_suggested_minor,
+            price_maximum_minor,
             waitlist_enabled: self.waitlist_enabled.is_some(),
             offer_hours: offer_hours.unwrap_or(None),
             registration_opens_at: opens.unwrap_or(None),
@@ -254,6 +287,16 @@ impl EventForm {
             circle_ids: circle_ids.unwrap_or_default(),
         };
         (input, (!ok).then_some(state))
+    }
+}
+
+/// A sliding scale's stored amount as the form shows it ("25.00"); empty when unset.
+fn scale_text(minor: Option<i64>, currency: Option<&str>) -> String {
+    match (minor, currency) {
+        (Some(m), Some(c)) => Money::parse(m, c)
+            .map(|m| m.amount_text())
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

@@ -1,0 +1,62 @@
+//! Payments for paid events: prices (fixed or a sliding scale), seats held until paid,
+//! offline payments recorded by an organiser or Admin, the ledger every movement of money
+//! is written to, and each member's own payments and receipts.
+//!
+//! Only the offline provider exists today (cash or bank transfer); card payments through
+//! Stripe will add pending payments with a provider reference, confirmed through the same
+//! [`recording`] path, so the ledger and the registration's state machine stay as they are.
+
+pub mod errors;
+pub mod holds;
+pub mod jobs;
+pub mod ledger;
+pub mod receipts;
+pub mod recording;
+
+pub use errors::PaymentError;
+pub use receipts::{PaymentView, Receipt};
+pub use recording::OfflinePayment;
+
+use crate::{Error, Result};
+use db::main_db::events;
+use domain::{Money, Price};
+
+/// The event's price as stored: `price_minor` (a fixed price, or a sliding scale's minimum)
+/// and `currency`, with a sliding scale's suggested amount and maximum beside them.
+pub fn price_of(e: &events::Model) -> Result<Price> {
+    let Some(currency) = e.currency.as_deref().filter(|_| e.price_minor > 0) else {
+        return Ok(Price::Free);
+    };
+    let money = |minor: i64| {
+        Money::parse(minor, currency)
+            .map_err(|_| Error::Internal(anyhow::anyhow!("event {} has a bad stored price", e.id)))
+    };
+    let minimum = money(e.price_minor)?;
+    match (e.price_suggested_minor, e.price_maximum_minor) {
+        (Some(suggested), Some(maximum)) => {
+            Price::sliding(minimum, money(suggested)?, money(maximum)?).map_err(|_| {
+                Error::Internal(anyhow::anyhow!("event {} has a bad sliding scale", e.id))
+            })
+        }
+        _ => Ok(Price::fixed(minimum)),
+    }
+}
+
+/// How a price is stored: `(price_minor, currency, suggested, maximum)`.
+pub fn price_columns(price: &Price) -> (i64, Option<String>, Option<i64>, Option<i64>) {
+    let currency = price.minimum().map(|m| m.currency().as_str().to_owned());
+    match *price {
+        Price::Free => (0, None, None, None),
+        Price::Fixed(m) => (m.amount_minor(), currency, None, None),
+        Price::Sliding {
+            minimum,
+            suggested,
+            maximum,
+        } => (
+            minimum.amount_minor(),
+            currency,
+            Some(suggested.amount_minor()),
+            Some(maximum.amount_minor()),
+        ),
+    }
+}

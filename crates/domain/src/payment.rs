@@ -1,0 +1,145 @@
+//! Payments and the ledger's vocabulary: how money was paid, through which provider, where
+//! a payment stands, and what kind of movement a ledger row records.
+//!
+//! Today only the offline provider exists (cash or bank transfer recorded by an organiser
+//! or Admin, succeeded at once); card payments through Stripe will add pending payments
+//! that move forward to succeeded, failed or canceled.
+
+use crate::vocabulary::text_enum;
+use serde::{Deserialize, Serialize};
+
+/// How the money was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Cash,
+    BankTransfer,
+    /// A card payment through a provider (Stripe); not available yet.
+    Card,
+}
+
+text_enum!(PaymentMethod {
+    Cash => "cash",
+    BankTransfer => "bank_transfer",
+    Card => "card",
+});
+
+impl PaymentMethod {
+    /// The provider that handles this method.
+    pub fn provider(self) -> PaymentProvider {
+        match self {
+            Self::Cash | Self::BankTransfer => PaymentProvider::Offline,
+            Self::Card => PaymentProvider::Stripe,
+        }
+    }
+
+    /// How the method reads on a receipt.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Cash => "Cash",
+            Self::BankTransfer => "Bank transfer",
+            Self::Card => "Card",
+        }
+    }
+}
+
+/// Who moved the money: the organisation itself (offline), or a payment provider whose
+/// reference is kept with the payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentProvider {
+    Offline,
+    Stripe,
+}
+
+text_enum!(PaymentProvider {
+    Offline => "offline",
+    Stripe => "stripe",
+});
+
+/// Where a payment stands. Offline payments are recorded when the money is in hand, so
+/// they start as `Succeeded`; a provider's payment starts `Pending`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+text_enum!(PaymentStatus {
+    Pending => "pending",
+    Succeeded => "succeeded",
+    Failed => "failed",
+    Canceled => "canceled",
+});
+
+impl PaymentStatus {
+    /// Payments only move forward: a pending one ends succeeded, failed or canceled, and
+    /// an ended one never changes (a duplicate or late notice changes nothing).
+    pub fn can_become(self, next: PaymentStatus) -> bool {
+        match self {
+            Self::Pending => next != Self::Pending,
+            Self::Succeeded | Self::Failed | Self::Canceled => false,
+        }
+    }
+}
+
+/// What a ledger row records. Amounts in the ledger are signed: money coming in is
+/// positive, money going out (refunds, later) negative, so any report is a plain sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKind {
+    /// A payment received for a seat.
+    Payment,
+}
+
+text_enum!(LedgerKind {
+    Payment => "payment",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocabulary::assert_text_round_trips;
+
+    #[test]
+    fn stored_names_round_trip() {
+        assert_text_round_trips(
+            &PaymentMethod::ALL,
+            PaymentMethod::as_str,
+            PaymentMethod::parse,
+        );
+        assert_text_round_trips(
+            &PaymentProvider::ALL,
+            PaymentProvider::as_str,
+            PaymentProvider::parse,
+        );
+        assert_text_round_trips(
+            &PaymentStatus::ALL,
+            PaymentStatus::as_str,
+            PaymentStatus::parse,
+        );
+        assert_text_round_trips(&LedgerKind::ALL, LedgerKind::as_str, LedgerKind::parse);
+    }
+
+    #[test]
+    fn payments_only_move_forward() {
+        use PaymentStatus::*;
+        assert!(Pending.can_become(Succeeded));
+        assert!(Pending.can_become(Failed));
+        assert!(Pending.can_become(Canceled));
+        for ended in [Succeeded, Failed, Canceled] {
+            for next in PaymentStatus::ALL {
+                assert!(!ended.can_become(next), "{ended} → {next}");
+            }
+        }
+        assert_eq!(PaymentMethod::Cash.provider(), PaymentProvider::Offline);
+        assert_eq!(
+            PaymentMethod::BankTransfer.provider(),
+            PaymentProvider::Offline
+        );
+        assert_eq!(PaymentMethod::Card.provider(), PaymentProvider::Stripe);
+    }
+}

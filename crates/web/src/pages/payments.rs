@@ -1,0 +1,85 @@
+//! "Your payments" (`/payments`): what a member paid, newest first, and a printable
+//! receipt for each (`/payments/{id}`). Only his own: anyone else's receipt is not found.
+
+use crate::pages::format::{for_viewer, local};
+use crate::pages::layout::Layout;
+use crate::pages::respond::render;
+use crate::pages::session::{PageMeta, SignedIn};
+use crate::pages::PageResult;
+use crate::pages::Path;
+use crate::state::AppState;
+use app::payments::{receipts, PaymentView, Receipt};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/payments", get(list))
+        .route("/payments/{id}", get(receipt))
+}
+
+/// A payment as a line on the list.
+struct Line {
+    payment: PaymentView,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "payments/list.html")]
+struct ListPage {
+    layout: Layout,
+    lines: Vec<Line>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+) -> PageResult<Response> {
+    let zone = actor.user.time_zone.clone();
+    let lines = receipts::mine(&s.ctx, &actor)
+        .await?
+        .into_iter()
+        .map(|payment| Line {
+            when: for_viewer(payment.created_at, zone.as_deref()),
+            payment,
+        })
+        .collect();
+    render(ListPage {
+        layout: Layout::new("Your payments", m.csrf, Some(&actor), "/payments"),
+        lines,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "payments/receipt.html")]
+struct ReceiptPage {
+    layout: Layout,
+    receipt: Receipt,
+    paid_at: String,
+    event_when: Option<String>,
+}
+
+async fn receipt(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    let receipt = receipts::receipt(&s.ctx, &actor, id).await?;
+    let zone = actor.user.time_zone.clone();
+    let event_when = match (receipt.event_starts_at, &receipt.event_time_zone) {
+        (Some(at), Some(z)) => Some(local(at, z)),
+        _ => None,
+    };
+    render(ReceiptPage {
+        layout: Layout::new("Receipt", m.csrf, Some(&actor), "/payments"),
+        paid_at: for_viewer(receipt.payment.created_at, zone.as_deref()),
+        event_when,
+        receipt,
+    })
+}
