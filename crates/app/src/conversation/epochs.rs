@@ -16,7 +16,10 @@ use db::main_db::{
     conversation_devices as devices, conversation_envelopes as envelopes,
     conversation_epochs as epochs,
 };
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use db::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, Set,
+};
 use domain::conversation::{ClosedReason, Signature, WrappedKey, EPOCH_MAX_AGE_DAYS};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -167,7 +170,9 @@ pub async fn share_epoch(
         .one(&txn)
         .await?
         .ok_or(Error::NotFound("epoch"))?;
-    if !holds_key(&txn, circle_id, input.epoch, input.sender_device_id).await? {
+    if !holds_key(&txn, circle_id, input.epoch, input.sender_device_id).await?
+        && !person_holds_key(&txn, circle_id, input.epoch, conv.actor_id()).await?
+    {
         return Err(ConversationError::EpochClosed.into());
     }
     if !epoch.is_open() && !settings_of(&txn, circle_id).await?.share_history {
@@ -205,6 +210,30 @@ pub(super) async fn holds_key(
     device: Uuid,
 ) -> Result<bool> {
     Ok(envelopes::Entity::find_by_id((circle_id, epoch, device))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Whether any device of `user` holds an envelope for the epoch. A device he added later
+/// (approved from another, or unlocked with his recovery key) has the key from his own key
+/// archive but no envelope yet; it may then give itself and others one, as the device that
+/// received it could.
+async fn person_holds_key(
+    db: &impl ConnectionTrait,
+    circle_id: Uuid,
+    epoch: i32,
+    user: Uuid,
+) -> Result<bool> {
+    let his_devices = devices::Entity::find()
+        .select_only()
+        .column(devices::Column::Id)
+        .filter(devices::Column::UserId.eq(user))
+        .into_query();
+    Ok(envelopes::Entity::find()
+        .filter(envelopes::Column::CircleId.eq(circle_id))
+        .filter(envelopes::Column::Epoch.eq(epoch))
+        .filter(envelopes::Column::RecipientDeviceId.in_subquery(his_devices))
         .one(db)
         .await?
         .is_some())

@@ -6,6 +6,7 @@ use crate::helpers::conversation::{b64, message_body, signature};
 use crate::helpers::{ok_json, refused, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 fn seqs(page: &Value) -> Vec<i64> {
     page["messages"]
@@ -315,8 +316,44 @@ async fn settings_mute_and_read(app: TestApp) {
     );
 }
 
+/// A device a member adds later has the key from his own archive but no envelope: it may
+/// give itself one and write at once. Someone none of whose devices held the key may not.
+async fn a_later_device_gives_itself_the_key(app: TestApp) {
+    let t = talking_circle(&app).await;
+    let phone = app.new_device(&t.member, "Phone").await;
+    let res = app
+        .post_message(&t.member, &t.circle, message_body(1, phone, 1))
+        .await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "epoch_closed");
+    let share = format!("/api/v1/circles/{}/conversation/envelopes", t.circle);
+    let own = |device: Uuid| {
+        json!({ "epoch": 1, "sender_device_id": device, "envelopes": [
+            { "recipient_device_id": device, "wrapped": b64(40), "signature": signature() }] })
+    };
+    let res = app
+        .conv(&t.member, Method::POST, &share, Some(own(phone)))
+        .await;
+    assert_eq!(ok_json(res).await["envelopes"], 1);
+    let res = app
+        .post_message(&t.member, &t.circle, message_body(1, phone, 1))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // A newcomer named on the next roster holds no key of epoch 1 on any device.
+    let newcomer = app.named("Neil Newcomer").await;
+    app.join(&t.fac, &newcomer, &t.circle).await;
+    let device = app.conversation_keys(&newcomer).await;
+    let res = app.sign_roster(&t.fac, &t.circle, t.fac_device).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app
+        .conv(&newcomer, Method::POST, &share, Some(own(device)))
+        .await;
+    assert_eq!(refused(res, StatusCode::CONFLICT).await, "epoch_closed");
+}
+
 crate::on_both_backends!(
     the_roster_and_first_epoch,
     posting_and_reading,
-    settings_mute_and_read
+    settings_mute_and_read,
+    a_later_device_gives_itself_the_key
 );

@@ -1,6 +1,7 @@
 //! A member's new device approved from one he already has: the new browser asks, the old
 //! one shows the same safety fingerprint and approves, and the new one then reads the
-//! circle's history and what is said after. No recovery key or passphrase is typed.
+//! circle's history and what is said after, and writes. No recovery key or passphrase is
+//! typed.
 
 use super::{open_conversation, send, wait_for, wait_for_message, Circle};
 use crate::helpers::{TestApp, PASSWORD};
@@ -86,6 +87,11 @@ async fn a_new_device_is_approved_from_an_old_one(app: TestApp) {
     let after = format!("Welcome to the new phone {}", uuid::Uuid::new_v4());
     send(c.browser(0), &after).await;
     wait_for_message(&new, &after).await;
+    // And it writes at once: its key came from Ali's archive, so it gives itself the
+    // envelope it lacks instead of waiting for another device to share one.
+    let reply = format!("Sent from the new phone {}", uuid::Uuid::new_v4());
+    send(&new, &reply).await;
+    wait_for_message(c.browser(0), &reply).await;
     new.close().await;
     c.close().await;
 }
