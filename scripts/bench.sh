@@ -64,6 +64,8 @@ trap cleanup EXIT
 
 # Only the settings below: a stray circles.toml or CIRCLES_* variable would change what is
 # measured.
+# The build to measure is kept aside first: the server refuses CIRCLES_ names it does not know.
+circles_bin="$CIRCLES_BIN"
 for v in $(env | grep -o '^CIRCLES_[A-Z0-9_]*' || true); do unset "$v"; done
 export CIRCLES_DATA__DIR="$tmp/data"
 export CIRCLES_SERVER__PORT="$PORT"
@@ -92,7 +94,7 @@ fi
 
 echo "== seeding ($backend)"
 # shellcheck disable=SC2086 # SEED_ARGS is a list of flags
-(cd "$tmp" && "$CIRCLES_BIN" demo seed $SEED_ARGS)
+(cd "$tmp" && "$circles_bin" demo seed $SEED_ARGS)
 
 wait_ready() {
     for _ in $(seq 1 100); do
@@ -104,7 +106,7 @@ wait_ready() {
 }
 
 echo "== serving on port $PORT"
-(cd "$tmp" && exec "$CIRCLES_BIN" serve) &
+(cd "$tmp" && exec "$circles_bin" serve) &
 server_pid=$!
 wait_ready "$PORT"
 
@@ -114,7 +116,7 @@ second_pid=""
 if [[ ",$SCENARIOS," == *",conversation,"* && -n "${BENCH_POSTGRES:-}" ]]; then
     second_port=$((PORT + 1))
     echo "== second instance on port $second_port"
-    (cd "$tmp" && CIRCLES_SERVER__PORT="$second_port" exec "$CIRCLES_BIN" serve) &
+    (cd "$tmp" && CIRCLES_SERVER__PORT="$second_port" exec "$circles_bin" serve) &
     second_pid=$!
     wait_ready "$second_port"
     LOADTEST_ARGS="${LOADTEST_ARGS:-} --second-url http://127.0.0.1:$second_port"
