@@ -1,8 +1,32 @@
 //! Scratch PostgreSQL databases: a fresh `main` and `credentials` pair per test, on the
 //! server at `TEST_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/postgres),
 //! dropped when the test lets go of them.
+//!
+//! Bringing a new pair up to date costs more than most tests themselves (two dozen
+//! migrations, each committed), so [`ScratchDatabases::create_prepared`] prepares one pair
+//! per test process and copies it (`CREATE DATABASE … TEMPLATE`) for every test. The
+//! template belongs to the process that made it — never shared with another build, whose
+//! migrations may differ — and is swept by a later process once it is hours old.
 
 use sqlx::{Connection, Executor, PgConnection};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::OnceCell;
+
+/// What brings a fresh `(main, credentials)` pair, given by URL, up to date. It must close
+/// every connection it opened before it returns: a template being read cannot be copied.
+pub type Prepare = Box<
+    dyn FnOnce(String, String) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send,
+>;
+
+/// This process's template pair, made on first use.
+static TEMPLATES: OnceCell<(String, String)> = OnceCell::const_new();
+
+/// Templates are named `circles_tmpl_<unix seconds>_<id>`; older than this, their process
+/// is long gone (a whole CI run takes well under an hour) and they are dropped.
+const TEMPLATE_PREFIX: &str = "circles_tmpl_";
+const TEMPLATE_MAX_AGE_SECS: u64 = 6 * 3600;
 
 /// The server the scratch databases are made on, as an administrator reaches it.
 pub fn admin_url() -> String {
@@ -45,6 +69,38 @@ impl ScratchDatabases {
         Some(databases)
     }
 
+    /// Like [`ScratchDatabases::create`], but both databases start as copies of this
+    /// process's templates, which `prepare` brings up to date the first time.
+    pub async fn create_prepared(prefix: &str, prepare: Prepare) -> Option<ScratchDatabases> {
+        let admin_url = admin_url();
+        let mut conn = match PgConnection::connect(&admin_url).await {
+            Ok(c) => c,
+            Err(e) => {
+                let why = format!("{admin_url} cannot be reached ({e}); set TEST_DATABASE_URL or start PostgreSQL");
+                crate::unavailable("PostgreSQL", &why);
+                return None;
+            }
+        };
+        let (main_template, credentials_template) = TEMPLATES
+            .get_or_init(|| make_templates(admin_url.clone(), prepare))
+            .await;
+        let base = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let databases = ScratchDatabases {
+            admin_url,
+            main: format!("{base}_main"),
+            credentials: format!("{base}_creds"),
+        };
+        for (name, template) in [
+            (&databases.main, main_template),
+            (&databases.credentials, credentials_template),
+        ] {
+            conn.execute(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"").as_str())
+                .await
+                .expect("copy a template database");
+        }
+        Some(databases)
+    }
+
     pub fn main_url(&self) -> String {
         self.url_of(&self.main)
     }
@@ -81,5 +137,86 @@ impl Drop for ScratchDatabases {
             });
         })
         .join();
+    }
+}
+
+/// Makes and prepares this process's template pair, after dropping templates old enough
+/// that the process which made them has ended.
+async fn make_templates(admin_url: String, prepare: Prepare) -> (String, String) {
+    let mut conn = PgConnection::connect(&admin_url)
+        .await
+        .expect("reach PostgreSQL for the templates");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    sweep_old_templates(&mut conn, now).await;
+    let base = format!(
+        "{TEMPLATE_PREFIX}{now}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let names = (format!("{base}_main"), format!("{base}_creds"));
+    for name in [&names.0, &names.1] {
+        conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .await
+            .expect("create a template database");
+    }
+    let url = |name: &str| {
+        let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        url.to_string()
+    };
+    if let Err(e) = prepare(url(&names.0), url(&names.1)).await {
+        panic!("preparing the template databases failed: {e}");
+    }
+    names
+}
+
+async fn sweep_old_templates(conn: &mut PgConnection, now: u64) {
+    let pattern = format!("{TEMPLATE_PREFIX}%");
+    let found: Vec<(String,)> =
+        match sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE $1")
+            .bind(&pattern)
+            .fetch_all(&mut *conn)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(_) => return,
+        };
+    for (name,) in found {
+        if template_age(&name, now).is_some_and(|age| age > TEMPLATE_MAX_AGE_SECS) {
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = conn.execute(drop.as_str()).await;
+        }
+    }
+}
+
+/// How old a template is, from the time in its name.
+fn template_age(name: &str, now: u64) -> Option<u64> {
+    let made: u64 = name
+        .strip_prefix(TEMPLATE_PREFIX)?
+        .split('_')
+        .next()?
+        .parse()
+        .ok()?;
+    Some(now.saturating_sub(made))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_age_from_the_time_in_their_name() {
+        assert_eq!(
+            template_age("circles_tmpl_1000_ab12cd34_main", 1600),
+            Some(600)
+        );
+        assert_eq!(
+            template_age("circles_tmpl_2000_ab12cd34_creds", 1000),
+            Some(0)
+        );
+        assert_eq!(template_age("circles_test_abc_main", 5000), None);
+        assert_eq!(template_age("circles_tmpl_x_main", 5000), None);
     }
 }

@@ -142,7 +142,8 @@ pub async fn spawn_app_with(
     let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let pg = ScratchDatabases::create("circles_test").await?;
+            let pg = ScratchDatabases::create_prepared("circles_test", Box::new(migrate_template))
+                .await?;
             settings.database.main_url = Some(app::config::Secret::new(pg.main_url()));
             settings.database.credentials_url =
                 Some(app::config::Secret::new(pg.credentials_url()));
@@ -157,6 +158,25 @@ pub async fn spawn_app_with(
         pg: pg.map(Arc::new),
     };
     Some(start_instance(settings, shared).await)
+}
+
+/// Brings the test process's template databases up to date once; every PostgreSQL test
+/// then starts from a copy (the application's own migration finds nothing left to do).
+fn migrate_template(
+    main_url: String,
+    credentials_url: String,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> {
+    Box::pin(async move {
+        let main = db::connect(&main_url, 1).await.map_err(|e| e.to_string())?;
+        let credentials = db::connect(&credentials_url, 1)
+            .await
+            .map_err(|e| e.to_string())?;
+        db::migrate(&main, &credentials)
+            .await
+            .map_err(|e| e.to_string())?;
+        main.close().await.map_err(|e| e.to_string())?;
+        credentials.close().await.map_err(|e| e.to_string())
+    })
 }
 
 /// What every instance on the same data shares: databases, data folder and clock.
