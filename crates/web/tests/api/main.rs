@@ -45,6 +45,7 @@ mod ops;
 mod page_checks;
 mod pages_signed_in;
 mod password_rules;
+mod card_payments;
 mod payments;
 mod permissions;
 mod pool;

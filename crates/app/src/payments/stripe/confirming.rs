@@ -209,10 +209,11 @@ async fn seat(
     e: &events::Model,
     registration_id: Option<Uuid>,
 ) -> Result<bool> {
-    let Some(r) = match registration_id {
+    let found = match registration_id {
         Some(id) => regs::Entity::find_by_id(id).one(txn).await?,
         None => None,
-    } else {
+    };
+    let Some(r) = found else {
         return Ok(false);
     };
     match r.status {
