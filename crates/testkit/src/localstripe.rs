@@ -162,7 +162,10 @@ impl LocalStripe {
     pub async fn pay(&self, pi: &str, number: &str) -> (u16, Value) {
         let pm = self.card(number).await;
         let (status, body) = self
-            .post(&format!("/v1/payment_intents/{pi}"), &[("payment_method", &pm)])
+            .post(
+                &format!("/v1/payment_intents/{pi}"),
+                &[("payment_method", &pm)],
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         let (status, _) = self

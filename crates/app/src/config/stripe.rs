@@ -66,7 +66,9 @@ impl StripeSettings {
             }
         }
         let secret = self.secret_key.expose();
-        if !secret.is_empty() && !(secret.starts_with("sk_") || secret.starts_with("rk_")) {
+        let secret_kind_ok =
+            secret.is_empty() || secret.starts_with("sk_") || secret.starts_with("rk_");
+        if !secret_kind_ok {
             p.push("payments.stripe.secret_key: must be a secret key starting sk_ or rk_".into());
         }
         if !self.publishable_key.is_empty() && !self.publishable_key.starts_with("pk_") {

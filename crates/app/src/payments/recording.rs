@@ -134,7 +134,10 @@ fn check(input: &OfflinePayment) -> Result<(Money, Option<String>)> {
 }
 
 /// Only a seat held for payment can be paid for; a paid one says so.
-pub(super) async fn refuse_unless_awaiting(txn: &impl ConnectionTrait, r: &regs::Model) -> Result<()> {
+pub(super) async fn refuse_unless_awaiting(
+    txn: &impl ConnectionTrait,
+    r: &regs::Model,
+) -> Result<()> {
     match r.status {
         RegistrationStatus::PaymentRequired => Ok(()),
         RegistrationStatus::Confirmed => {

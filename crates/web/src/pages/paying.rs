@@ -118,14 +118,16 @@ async fn card(
 ) -> PageResult<Response> {
     let event = view::get(&s.ctx, &actor, id).await?;
     let amount_minor = match (form.amount.as_deref().map(str::trim), &event.currency) {
-        (Some(text), Some(currency)) if !text.is_empty() => match Money::parse_amount(text, currency) {
-            Ok(m) => Some(m.amount_minor()),
-            Err(_) => {
-                let form = FormState::default()
-                    .field_error("amount", "Enter an amount such as 25.00.");
-                return refused(&s, &actor, m.csrf, id, form).await;
+        (Some(text), Some(currency)) if !text.is_empty() => {
+            match Money::parse_amount(text, currency) {
+                Ok(m) => Some(m.amount_minor()),
+                Err(_) => {
+                    let form = FormState::default()
+                        .field_error("amount", "Enter an amount such as 25.00.");
+                    return refused(&s, &actor, m.csrf, id, form).await;
+                }
             }
-        },
+        }
         _ => None,
     };
     let Some(r) = registration::mine_for(&s.ctx, &actor, id).await? else {
@@ -148,13 +150,17 @@ async fn card(
             &format!("/events/{id}"),
         ),
         event_title: event.title,
-        return_url: format!("{}/payments/return", s.ctx.settings.server.public_url.trim_end_matches('/')),
+        return_url: format!(
+            "{}/payments/return",
+            s.ctx.settings.server.public_url.trim_end_matches('/')
+        ),
         pay_js: assets::module("pay.js").0,
         payment,
     };
     let mut res = render(page)?;
     if let Ok(csp) = HeaderValue::from_str(&card_page_csp(&s.ctx.settings.payments.stripe)) {
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     Ok(res)
 }
@@ -197,7 +203,11 @@ pub fn card_page_csp(stripe: &StripeSettings) -> String {
     } else {
         ""
     };
-    let connect = if api == js { js.clone() } else { format!("{js} {api}") };
+    let connect = if api == js {
+        js.clone()
+    } else {
+        format!("{js} {api}")
+    };
     format!(
         "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; frame-src {js}{hooks}; connect-src 'self' {connect}"
     )
@@ -269,9 +279,18 @@ mod tests {
     #[test]
     fn the_card_page_allows_only_stripe_origins() {
         let csp = card_page_csp(&StripeSettings::default());
-        assert!(csp.contains("script-src 'self' https://js.stripe.com;"), "{csp}");
-        assert!(csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"), "{csp}");
-        assert!(csp.contains("connect-src 'self' https://js.stripe.com https://api.stripe.com"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' https://js.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' https://js.stripe.com https://api.stripe.com"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         let local = StripeSettings {
             js_url: "http://127.0.0.1:9000/js.stripe.com/v3/".into(),
@@ -279,8 +298,14 @@ mod tests {
             ..StripeSettings::default()
         };
         let csp = card_page_csp(&local);
-        assert!(csp.contains("script-src 'self' http://127.0.0.1:9000;"), "{csp}");
-        assert!(csp.contains("connect-src 'self' http://127.0.0.1:9000"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self' http://127.0.0.1:9000;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' http://127.0.0.1:9000"),
+            "{csp}"
+        );
         assert!(!csp.contains("hooks.stripe.com"), "{csp}");
     }
 }

@@ -9,7 +9,9 @@ use crate::helpers::pages::Person;
 use crate::helpers::stripe::{stripe_event, with_stripe, WEBHOOK_SECRET, WEBHOOK_SECRET_NEXT};
 use crate::helpers::{ok_json, problem_code, unique_email, workshop, TestApp, User};
 use chrono::Duration;
-use db::main_db::{event_registrations as regs, events, ledger_entries as ledger, payments, stripe_events};
+use db::main_db::{
+    event_registrations as regs, events, ledger_entries as ledger, payments, stripe_events,
+};
 use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use domain::event::RegistrationStatus;
 use domain::payment::PaymentStatus;
@@ -78,15 +80,23 @@ async fn paying_by_card_confirms_the_seat_once(app: TestApp) {
     let Some(stripe) = fake() else { return };
     let ptm = organiser(&app).await;
     let joe = app.signed_up("joe@example.org").await;
-    let id = app.publish_event(&ptm, retreat("Forest retreat", 5, 12000)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Forest retreat", 5, 12000))
+        .await;
     let rid = held_seat(&app, &joe, &id).await;
 
     let res = app.start_card_payment(&joe, &id, &rid, json!({})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let started = ok_json(res).await;
     assert_eq!(started["amount_minor"], 12000);
-    assert_eq!(started["publishable_key"], testkit::localstripe::PUBLISHABLE_KEY);
-    assert!(started["client_secret"].as_str().unwrap().contains("_secret_"));
+    assert_eq!(
+        started["publishable_key"],
+        testkit::localstripe::PUBLISHABLE_KEY
+    );
+    assert!(started["client_secret"]
+        .as_str()
+        .unwrap()
+        .contains("_secret_"));
     let pi = started["payment_intent_id"].as_str().unwrap().to_owned();
     let at_stripe = stripe.get(&format!("/v1/payment_intents/{pi}")).await;
     assert_eq!(at_stripe["amount"], 12000);
@@ -104,21 +114,35 @@ async fn paying_by_card_confirms_the_seat_once(app: TestApp) {
     assert_eq!((status, paid["status"].as_str()), (200, Some("succeeded")));
     let joe_pages = Person::of(&app, &joe).await;
     for _ in 0..2 {
-        let html = joe_pages.page(&format!("/payments/return?payment_intent={pi}")).await;
+        let html = joe_pages
+            .page(&format!("/payments/return?payment_intent={pi}"))
+            .await;
         assert!(html.contains("You're in"), "{html}");
     }
     let p = payment(&app, &pi).await;
     assert_eq!(p.status, PaymentStatus::Succeeded);
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::Confirmed);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::Confirmed
+    );
     assert_eq!(ledger_rows(&app, p.id).await, 1);
     // The webhook after the return page changes nothing.
     let body = stripe_event("evt_paid_1", "payment_intent.succeeded", &pi);
-    assert_eq!(app.deliver_signed(&body, WEBHOOK_SECRET).await, StatusCode::OK);
+    assert_eq!(
+        app.deliver_signed(&body, WEBHOOK_SECRET).await,
+        StatusCode::OK
+    );
     app.run_pending_jobs().await;
-    assert_eq!(count(&app.subjects_to("joe@example.org"), "Payment received"), 1);
+    assert_eq!(
+        count(&app.subjects_to("joe@example.org"), "Payment received"),
+        1
+    );
     assert_eq!(ledger_rows(&app, p.id).await, 1);
     let receipt = joe_pages.page(&format!("/payments/{}", p.id)).await;
-    assert!(receipt.contains("EUR 120.00") && receipt.contains("Card"), "{receipt}");
+    assert!(
+        receipt.contains("EUR 120.00") && receipt.contains("Card"),
+        "{receipt}"
+    );
     // A paid registration cannot start another payment.
     let res = app.start_card_payment(&joe, &id, &rid, json!({})).await;
     assert_eq!(problem_code(res).await, "already_paid");
@@ -144,11 +168,21 @@ async fn a_sliding_scale_takes_the_chosen_amount_within_it(app: TestApp) {
     let html = joe_pages.page(&format!("/events/{id}/pay")).await;
     assert!(html.contains(r#"value="80.00""#), "{html}");
     let res = joe_pages
-        .submit(&format!("/events/{id}/pay"), &format!("/events/{id}/pay"), &[("amount", "60.00")])
+        .submit(
+            &format!("/events/{id}/pay"),
+            &format!("/events/{id}/pay"),
+            &[("amount", "60.00")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains(&format!("script-src 'self' {};", stripe.base)), "{csp}");
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!("script-src 'self' {};", stripe.base)),
+        "{csp}"
+    );
     let html = res.text().await.unwrap();
     assert!(html.contains("Pay EUR 60.00 by card"), "{html}");
     assert!(html.contains(&stripe.js_url()), "{html}");
@@ -158,7 +192,10 @@ async fn a_sliding_scale_takes_the_chosen_amount_within_it(app: TestApp) {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
-    assert_eq!(stripe.get(&format!("/v1/payment_intents/{pi}")).await["amount"], 6000);
+    assert_eq!(
+        stripe.get(&format!("/v1/payment_intents/{pi}")).await["amount"],
+        6000
+    );
     // Other pages keep the site's strict CSP.
     let res = joe_pages.get(&format!("/events/{id}")).await;
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
@@ -169,16 +206,23 @@ async fn a_declined_card_fails_and_the_seat_stays_held(app: TestApp) {
     let Some(stripe) = fake() else { return };
     let ptm = organiser(&app).await;
     let joe = app.signed_up("joe@example.org").await;
-    let id = app.publish_event(&ptm, retreat("Declined retreat", 5, 9000)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Declined retreat", 5, 9000))
+        .await;
     let rid = held_seat(&app, &joe, &id).await;
     let pi = app.payment_intent_for(&joe, &id, &rid).await;
     let (status, _) = stripe.pay(&pi, DECLINED).await;
     assert_eq!(status, 402);
     let joe_pages = Person::of(&app, &joe).await;
-    let html = joe_pages.page(&format!("/payments/return?payment_intent={pi}")).await;
+    let html = joe_pages
+        .page(&format!("/payments/return?payment_intent={pi}"))
+        .await;
     assert!(html.contains("did not go through"), "{html}");
     assert_eq!(payment(&app, &pi).await.status, PaymentStatus::Failed);
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::PaymentRequired);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::PaymentRequired
+    );
     // Cancelled at Stripe, so it can never succeed behind our back.
     let at_stripe = stripe.get(&format!("/v1/payment_intents/{pi}")).await;
     assert_eq!(at_stripe["status"], "canceled");
@@ -186,16 +230,23 @@ async fn a_declined_card_fails_and_the_seat_stays_held(app: TestApp) {
     let again = app.payment_intent_for(&joe, &id, &rid).await;
     assert_ne!(again, pi);
     stripe.pay(&again, PAYS).await;
-    let html = joe_pages.page(&format!("/payments/return?payment_intent={again}")).await;
+    let html = joe_pages
+        .page(&format!("/payments/return?payment_intent={again}"))
+        .await;
     assert!(html.contains("You're in"), "{html}");
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::Confirmed);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::Confirmed
+    );
 }
 
 async fn webhooks_are_verified_and_each_event_recorded_once(app: TestApp) {
     let Some(stripe) = fake() else { return };
     let ptm = organiser(&app).await;
     let joe = app.signed_up("joe@example.org").await;
-    let id = app.publish_event(&ptm, retreat("Webhook retreat", 5, 7000)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Webhook retreat", 5, 7000))
+        .await;
     let rid = held_seat(&app, &joe, &id).await;
     let pi = app.payment_intent_for(&joe, &id, &rid).await;
     stripe.pay(&pi, PAYS).await;
@@ -210,7 +261,10 @@ async fn webhooks_are_verified_and_each_event_recorded_once(app: TestApp) {
     let body = stripe_event("evt_a", "payment_intent.succeeded", &pi);
     let res = app.deliver_webhook(&body, None).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(app.deliver_signed(&body, "whsec_wrong").await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.deliver_signed(&body, "whsec_wrong").await,
+        StatusCode::BAD_REQUEST
+    );
     let now = app.now().timestamp();
     for t in [now - 301, now + 301] {
         let sig = app::payments::stripe::signature::sign(WEBHOOK_SECRET, t, body.as_bytes());
@@ -231,44 +285,68 @@ async fn webhooks_are_verified_and_each_event_recorded_once(app: TestApp) {
     ];
     let order = [2, 0, 1, 0, 2, 1, 1, 2, 0];
     for (n, i) in order.iter().enumerate() {
-        let secret = if n % 2 == 0 { WEBHOOK_SECRET } else { WEBHOOK_SECRET_NEXT };
-        assert_eq!(app.deliver_signed(&events[*i], secret).await, StatusCode::OK);
+        let secret = if n % 2 == 0 {
+            WEBHOOK_SECRET
+        } else {
+            WEBHOOK_SECRET_NEXT
+        };
+        assert_eq!(
+            app.deliver_signed(&events[*i], secret).await,
+            StatusCode::OK
+        );
     }
     assert_eq!(stored().await, 3);
     app.run_pending_jobs().await;
     let p = payment(&app, &pi).await;
-    assert_eq!(p.status, PaymentStatus::Succeeded, "the failure notice came late and changed nothing");
+    assert_eq!(
+        p.status,
+        PaymentStatus::Succeeded,
+        "the failure notice came late and changed nothing"
+    );
     assert_eq!(ledger_rows(&app, p.id).await, 1);
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::Confirmed);
-    assert_eq!(count(&app.subjects_to("joe@example.org"), "Payment received"), 1);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::Confirmed
+    );
+    assert_eq!(
+        count(&app.subjects_to("joe@example.org"), "Payment received"),
+        1
+    );
 }
 
 async fn the_return_page_and_the_webhook_racing_send_one_email(app: TestApp) {
     let Some(stripe) = fake() else { return };
     let ptm = organiser(&app).await;
     let joe = app.signed_up("joe@example.org").await;
-    let id = app.publish_event(&ptm, retreat("Race retreat", 5, 4000)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Race retreat", 5, 4000))
+        .await;
     let rid = held_seat(&app, &joe, &id).await;
     let pi = app.payment_intent_for(&joe, &id, &rid).await;
     stripe.pay(&pi, PAYS).await;
     let joe_pages = Person::of(&app, &joe).await;
     let return_path = format!("/payments/return?payment_intent={pi}");
     let returns = (0..4).map(|_| joe_pages.get(&return_path));
-    let pi = &pi;
-    let app = &app;
+    let (app_ref, pi_ref) = (&app, &pi);
     let hooks = (0..4).map(|n| async move {
-        let body = stripe_event(&format!("evt_race_{n}"), "payment_intent.succeeded", &pi);
-        let status = app.deliver_signed(&body, WEBHOOK_SECRET).await;
-        app.run_pending_jobs().await;
+        let body = stripe_event(&format!("evt_race_{n}"), "payment_intent.succeeded", pi_ref);
+        let status = app_ref.deliver_signed(&body, WEBHOOK_SECRET).await;
+        app_ref.run_pending_jobs().await;
         status
     });
-    let (pages, hooks) = tokio::join!(futures::future::join_all(returns), futures::future::join_all(hooks));
+    let (pages, hooks) = tokio::join!(
+        futures::future::join_all(returns),
+        futures::future::join_all(hooks)
+    );
     assert!(pages.iter().all(|r| r.status() == StatusCode::OK));
     assert!(hooks.iter().all(|s| *s == StatusCode::OK));
     app.run_pending_jobs().await;
     let p = payment(&app, &pi).await;
     assert_eq!(ledger_rows(&app, p.id).await, 1);
-    assert_eq!(count(&app.subjects_to("joe@example.org"), "Payment received"), 1);
+    assert_eq!(
+        count(&app.subjects_to("joe@example.org"), "Payment received"),
+        1
+    );
     assert!(app.server_errors().is_empty(), "{:?}", app.server_errors());
 }
 
@@ -284,39 +362,64 @@ async fn a_late_payment_takes_a_free_seat_or_is_refunded(app: TestApp) {
     let mut joe = app.signed_up("joe@example.org").await;
     let sam = app.signed_up("sam@example.org").await;
     // A free seat is still there: the late payment takes it.
-    let roomy = app.publish_event(&ptm, retreat("Roomy retreat", 3, 5000)).await;
+    let roomy = app
+        .publish_event(&ptm, retreat("Roomy retreat", 3, 5000))
+        .await;
     let rid = held_seat(&app, &joe, &roomy).await;
     let pi = app.payment_intent_for(&joe, &roomy, &rid).await;
     let_holds_expire(&app).await;
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::Cancelled);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::Cancelled
+    );
     stripe.pay(&pi, PAYS).await;
     let joe_pages = Person::of(&app, &joe).await;
-    let html = joe_pages.page(&format!("/payments/return?payment_intent={pi}")).await;
+    let html = joe_pages
+        .page(&format!("/payments/return?payment_intent={pi}"))
+        .await;
     assert!(html.contains("You're in"), "{html}");
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::Confirmed);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::Confirmed
+    );
 
     // No seat left: refunded in full, once, and told why.
     // Tokens expired while the clock moved on.
     joe = app.signed_in_again(&joe).await;
     let ptm = app.signed_in_again(&ptm).await;
-    let tight = app.publish_event(&ptm, retreat("Tight retreat", 1, 5000)).await;
+    let tight = app
+        .publish_event(&ptm, retreat("Tight retreat", 1, 5000))
+        .await;
     let rid = held_seat(&app, &joe, &tight).await;
     let pi = app.payment_intent_for(&joe, &tight, &rid).await;
     let_holds_expire(&app).await;
     let sam = app.signed_in_again(&sam).await;
     held_seat(&app, &sam, &tight).await;
     stripe.pay(&pi, PAYS).await;
-    let html = joe_pages.page(&format!("/payments/return?payment_intent={pi}")).await;
+    let html = joe_pages
+        .page(&format!("/payments/return?payment_intent={pi}"))
+        .await;
     assert!(html.contains("refunding the full amount"), "{html}");
-    assert_eq!(registration_status(&app, &rid).await, RegistrationStatus::Cancelled);
+    assert_eq!(
+        registration_status(&app, &rid).await,
+        RegistrationStatus::Cancelled
+    );
     for _ in 0..2 {
         app.run_pending_jobs().await;
     }
-    let refunds = stripe.get(&format!("/v1/refunds?payment_intent={pi}")).await;
+    let refunds = stripe
+        .get(&format!("/v1/refunds?payment_intent={pi}"))
+        .await;
     let refunds = refunds["data"].as_array().unwrap();
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(refunds[0]["amount"], 5000);
-    assert_eq!(count(&app.subjects_to("joe@example.org"), "No seat left, payment refunded"), 1);
+    assert_eq!(
+        count(
+            &app.subjects_to("joe@example.org"),
+            "No seat left, payment refunded"
+        ),
+        1
+    );
     let e = events::Entity::find_by_id(tight.parse::<Uuid>().unwrap())
         .one(&app.ctx.main)
         .await
@@ -328,27 +431,45 @@ async fn a_late_payment_takes_a_free_seat_or_is_refunded(app: TestApp) {
 async fn card_payments_off_say_so_and_refuse(app: TestApp) {
     let ptm = organiser(&app).await;
     let joe = app.signed_up("joe@example.org").await;
-    let id = app.publish_event(&ptm, retreat("Offline retreat", 5, 3000)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Offline retreat", 5, 3000))
+        .await;
     let rid = held_seat(&app, &joe, &id).await;
     let res = app.start_card_payment(&joe, &id, &rid, json!({})).await;
     assert_eq!(problem_code(res).await, "card_payments_unavailable");
     let joe_pages = Person::of(&app, &joe).await;
     let html = joe_pages.page(&format!("/events/{id}/pay")).await;
-    assert!(html.contains("Card payments are not set up: pay the organiser by cash or transfer"), "{html}");
-    let res = app.deliver_signed(&stripe_event("evt_x", "payment_intent.succeeded", "pi_x"), WEBHOOK_SECRET).await;
-    assert_eq!(res, StatusCode::BAD_REQUEST, "no secret configured: nothing is accepted");
+    assert!(
+        html.contains("Card payments are not set up: pay the organiser by cash or transfer"),
+        "{html}"
+    );
+    let res = app
+        .deliver_signed(
+            &stripe_event("evt_x", "payment_intent.succeeded", "pi_x"),
+            WEBHOOK_SECRET,
+        )
+        .await;
+    assert_eq!(
+        res,
+        StatusCode::BAD_REQUEST,
+        "no secret configured: nothing is accepted"
+    );
 }
 
 async fn fifty_people_paying_for_the_last_five_seats(app: TestApp) {
     let Some(stripe) = fake() else { return };
     let ptm = organiser(&app).await;
-    let id = app.publish_event(&ptm, retreat("Last seats", 5, 2500)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Last seats", 5, 2500))
+        .await;
     // Ten rounds of five: each starts paying, then lets his hold run out, so fifty people
     // hold a payable PaymentIntent while only five seats are free.
     let mut payers = Vec::new();
     for round in 0..10 {
         for n in 0..5 {
-            let who = app.signed_up(&unique_email(&format!("payer{round}x{n}"))).await;
+            let who = app
+                .signed_up(&unique_email(&format!("payer{round}x{n}")))
+                .await;
             let rid = held_seat(&app, &who, &id).await;
             let pi = app.payment_intent_for(&who, &id, &rid).await;
             payers.push((who, rid, pi));
@@ -359,15 +480,17 @@ async fn fifty_people_paying_for_the_last_five_seats(app: TestApp) {
         let (status, _) = stripe.pay(pi, PAYS).await;
         assert_eq!(status, 200);
     }
-    let app = &app;
+    let app_ref = &app;
     let confirmations = payers.iter().map(|(_, _, pi)| async move {
         let body = stripe_event(&format!("evt_{pi}"), "payment_intent.succeeded", pi);
-        let status = app.deliver_signed(&body, WEBHOOK_SECRET).await;
-        let outcome = app::payments::stripe::confirm_payment(&app.ctx, pi).await;
+        let status = app_ref.deliver_signed(&body, WEBHOOK_SECRET).await;
+        let outcome = app::payments::stripe::confirm_payment(&app_ref.ctx, pi).await;
         (status, outcome)
     });
     let results = futures::future::join_all(confirmations).await;
-    assert!(results.iter().all(|(s, o)| *s == StatusCode::OK && o.is_ok()));
+    assert!(results
+        .iter()
+        .all(|(s, o)| *s == StatusCode::OK && o.is_ok()));
     for _ in 0..3 {
         app.run_pending_jobs().await;
     }
@@ -377,7 +500,9 @@ async fn fifty_people_paying_for_the_last_five_seats(app: TestApp) {
         let p = payment(&app, pi).await;
         assert_eq!(p.status, PaymentStatus::Succeeded);
         assert_eq!(ledger_rows(&app, p.id).await, 1);
-        let refunds = stripe.get(&format!("/v1/refunds?payment_intent={pi}")).await;
+        let refunds = stripe
+            .get(&format!("/v1/refunds?payment_intent={pi}"))
+            .await;
         let refunds = refunds["data"].as_array().unwrap().len();
         if registration_status(&app, rid).await == RegistrationStatus::Confirmed {
             confirmed += 1;

@@ -262,16 +262,16 @@ async fn read<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<
             code: None,
             message: None,
         });
-    let message = detail
-        .message
-        .unwrap_or_else(|| format!("HTTP {status}"));
+    let message = detail.message.unwrap_or_else(|| format!("HTTP {status}"));
     if status.as_u16() == 402 {
         Err(StripeError::Declined {
             code: detail.code,
             message,
         })
     } else if status.is_server_error() || status.as_u16() == 429 {
-        Err(StripeError::Unreachable(format!("HTTP {status}: {message}")))
+        Err(StripeError::Unreachable(format!(
+            "HTTP {status}: {message}"
+        )))
     } else {
         Err(StripeError::Refused {
             status: status.as_u16(),
@@ -306,7 +306,14 @@ mod tests {
     #[test]
     fn only_plain_ids_reach_a_url() {
         assert!(checked_id("pi_3Nabc_123", "pi_").is_ok());
-        for bad in ["", "pi_", "ch_1", "pi_1/../refunds", "pi_1?expand=x", "pi_é"] {
+        for bad in [
+            "",
+            "pi_",
+            "ch_1",
+            "pi_1/../refunds",
+            "pi_1?expand=x",
+            "pi_é",
+        ] {
             assert!(checked_id(bad, "pi_").is_err(), "{bad}");
         }
     }

@@ -9,11 +9,11 @@
 //! it is refunded in full at once (a job, see [`super::late`]) and he is told why.
 
 use super::client::{IntentStatus, PaymentIntent};
-use crate::payments::jobs::RefundLatePayment;
 use crate::audit::{self, Action, Entry};
 use crate::events::jobs::EventNotice;
 use crate::events::{lock_event, registration, take_seat};
 use crate::jobs::Job;
+use crate::payments::jobs::RefundLatePayment;
 use crate::payments::{ledger, PaymentError};
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events, payments};
@@ -138,7 +138,11 @@ fn matches(pi: &PaymentIntent, p: &payments::Model) -> bool {
         && pi.metadata.get("payment_id") == Some(&p.id.to_string())
 }
 
-async fn record_success(ctx: &Context, pi: &PaymentIntent, payment_id: Uuid) -> Result<Confirmation> {
+async fn record_success(
+    ctx: &Context,
+    pi: &PaymentIntent,
+    payment_id: Uuid,
+) -> Result<Confirmation> {
     let txn = db::begin_write(&ctx.main).await?;
     let p = payments::Entity::find_by_id(payment_id)
         .one(&txn)
@@ -238,7 +242,11 @@ async fn seat(
 
 /// Ends a pending payment as failed or cancelled. The held seat stays until its hold
 /// ends, so he can try again.
-async fn record_end(ctx: &Context, payment_id: Uuid, status: PaymentStatus) -> Result<Confirmation> {
+async fn record_end(
+    ctx: &Context,
+    payment_id: Uuid,
+    status: PaymentStatus,
+) -> Result<Confirmation> {
     let txn = db::begin_write(&ctx.main).await?;
     let p = payments::Entity::find_by_id(payment_id)
         .one(&txn)

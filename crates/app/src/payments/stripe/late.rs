@@ -28,10 +28,9 @@ pub async fn refund_late_payment(ctx: &Context, run: &JobRun, payment_id: Uuid) 
         .one(&ctx.main)
         .await?
         .ok_or(Error::NotFound("payment"))?;
-    let reference = p
-        .provider_reference
-        .clone()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("payment {payment_id} has no PaymentIntent")))?;
+    let reference = p.provider_reference.clone().ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!("payment {payment_id} has no PaymentIntent"))
+    })?;
     let key = format!("circles-late-refund-{payment_id}");
     // `once` keeps a retried job from asking again; the idempotency key covers a crash
     // between Stripe's answer and the note.

@@ -58,8 +58,12 @@ pub fn amount_to_pay(price: &Price, chosen: Option<i64>) -> Result<Money> {
     };
     let money = match chosen {
         None => default,
-        Some(minor) => Money::parse(minor, default.currency().as_str())
-            .map_err(|_| Error::invalid("amount_minor", "Enter an amount in minor units (cents), more than zero."))?,
+        Some(minor) => Money::parse(minor, default.currency().as_str()).map_err(|_| {
+            Error::invalid(
+                "amount_minor",
+                "Enter an amount in minor units (cents), more than zero.",
+            )
+        })?,
     };
     price
         .accepts(money)
@@ -124,7 +128,15 @@ pub async fn start_card_payment(
         }
         return Err(refused);
     }
-    Ok(card_payment(ctx, &e, r.id, payment_id, pi.id, client_secret, money))
+    Ok(card_payment(
+        ctx,
+        &e,
+        r.id,
+        payment_id,
+        pi.id,
+        client_secret,
+        money,
+    ))
 }
 
 /// The pending card payment for the same amount, when its PaymentIntent can still be paid.

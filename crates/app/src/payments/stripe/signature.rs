@@ -101,7 +101,12 @@ mod tests {
     #[test]
     fn a_genuine_signature_passes_and_any_change_fails() {
         let header = sign("whsec_a", 1_700_000_000, BODY);
-        let ok = verify(Some(&header), BODY, &secrets(&["whsec_a"]), at(1_700_000_010));
+        let ok = verify(
+            Some(&header),
+            BODY,
+            &secrets(&["whsec_a"]),
+            at(1_700_000_010),
+        );
         assert_eq!(ok, Ok(()));
         let changed = verify(
             Some(&header),
@@ -110,7 +115,12 @@ mod tests {
             at(1_700_000_010),
         );
         assert_eq!(changed, Err(Refused::NoMatch));
-        let other_secret = verify(Some(&header), BODY, &secrets(&["whsec_b"]), at(1_700_000_010));
+        let other_secret = verify(
+            Some(&header),
+            BODY,
+            &secrets(&["whsec_b"]),
+            at(1_700_000_010),
+        );
         assert_eq!(other_secret, Err(Refused::NoMatch));
     }
 
@@ -121,7 +131,11 @@ mod tests {
         let v1 = |h: &str| h.split_once(",v1=").unwrap().1.to_owned();
         let both = format!("t=1700000000,v1={},v1={}", v1(&old), v1(&new));
         let now = at(1_700_000_000);
-        for configured in [&["whsec_old"][..], &["whsec_new"], &["whsec_x", "whsec_new"]] {
+        for configured in [
+            &["whsec_old"][..],
+            &["whsec_new"],
+            &["whsec_x", "whsec_new"],
+        ] {
             assert_eq!(verify(Some(&both), BODY, &secrets(configured), now), Ok(()));
         }
         assert_eq!(
@@ -149,8 +163,18 @@ mod tests {
     fn malformed_headers_are_refused() {
         let s = secrets(&["whsec_a"]);
         let now = at(1_700_000_000);
-        for bad in ["", "t=1700000000", "v1=abcd", "t=x,v1=abcd", "t=1700000000,v1=zz"] {
-            assert_eq!(verify(Some(bad), BODY, &s, now), Err(Refused::Malformed), "{bad}");
+        for bad in [
+            "",
+            "t=1700000000",
+            "v1=abcd",
+            "t=x,v1=abcd",
+            "t=1700000000,v1=zz",
+        ] {
+            assert_eq!(
+                verify(Some(bad), BODY, &s, now),
+                Err(Refused::Malformed),
+                "{bad}"
+            );
         }
         assert_eq!(verify(None, BODY, &s, now), Err(Refused::Malformed));
         // No secret configured: nothing can match.

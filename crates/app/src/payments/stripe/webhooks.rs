@@ -51,7 +51,11 @@ struct EventObject {
 
 /// Checks and records one delivery of `body` signed with `signature_header`.
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn receive(ctx: &Context, signature_header: Option<&str>, body: &[u8]) -> Result<Delivery> {
+pub async fn receive(
+    ctx: &Context,
+    signature_header: Option<&str>,
+    body: &[u8],
+) -> Result<Delivery> {
     let secrets = &ctx.settings.payments.stripe.webhook_secrets;
     if let Err(why) = signature::verify(signature_header, body, secrets, ctx.now()) {
         tracing::warn!(?why, "Stripe webhook refused: bad signature");

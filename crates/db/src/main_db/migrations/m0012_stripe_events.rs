@@ -29,11 +29,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(StripeEvents::Table)
-                .col(
-                    varchar(StripeEvents::Id, 255)
-                        .primary_key()
-                        .to_owned(),
-                )
+                .col(varchar(StripeEvents::Id, 255).primary_key().to_owned())
                 .col(varchar(StripeEvents::Kind, 100))
                 .col(varchar_null(StripeEvents::ObjectId, 255))
                 .col(timestamp(StripeEvents::ReceivedAt))

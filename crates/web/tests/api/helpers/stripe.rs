@@ -80,7 +80,8 @@ impl TestApp {
 
     /// Delivers `body` signed with `secret` at the app's now; the status.
     pub async fn deliver_signed(&self, body: &str, secret: &str) -> StatusCode {
-        let sig = app::payments::stripe::signature::sign(secret, self.now().timestamp(), body.as_bytes());
+        let sig =
+            app::payments::stripe::signature::sign(secret, self.now().timestamp(), body.as_bytes());
         self.deliver_webhook(body, Some(&sig)).await.status()
     }
 }
