@@ -9,6 +9,7 @@ mod metrics;
 mod organisation;
 mod server;
 mod storage;
+mod stripe;
 
 pub use auth::AuthSettings;
 pub use email::{EmailSettings, EmailTransportKind, SmtpSettings, SmtpTls};
@@ -21,6 +22,7 @@ pub use metrics::MetricsSettings;
 pub use organisation::OrganisationSettings;
 pub use server::ServerSettings;
 pub use storage::{DataSettings, DatabaseSettings, RedisSettings};
+pub use stripe::StripeSettings;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -214,6 +216,7 @@ impl Settings {
         if !(1..=10080).contains(&self.payments.hold_minutes) {
             p.push("payments.hold_minutes: must be between 1 and 10080 (a week)".into());
         }
+        p.extend(self.payments.stripe.problems(self.env));
         if !(1..=3650).contains(&self.conversation.archive_retention_days) {
             p.push("conversation.archive_retention_days: must be between 1 and 3650".into());
         }

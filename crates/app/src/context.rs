@@ -33,6 +33,8 @@ pub struct Context {
     pub bus: Bus,
     /// Sessions trusted without a database read (see [`crate::accounts::SessionCache`]).
     pub sessions: Arc<SessionCache>,
+    /// Stripe's API when card payments are set up (`[payments.stripe]`), else `None`.
+    pub stripe: Option<crate::payments::stripe::Client>,
 }
 
 impl Context {
@@ -47,6 +49,8 @@ impl Context {
         let mailer = Mailer::from_settings(&settings)?;
         let bus = Bus::from_settings(&settings).await?;
         let sessions = SessionCache::listening(&bus, settings.redis.url.is_some());
+        let stripe = crate::payments::stripe::Client::from_settings(&settings.payments.stripe)
+            .context("payments.stripe")?;
         let ctx = Context {
             main,
             creds,
@@ -59,6 +63,7 @@ impl Context {
             jobs: Arc::new(job_registry()),
             bus,
             sessions,
+            stripe,
         };
         // Migrations cannot read the field key: plain notes are encrypted here, before
         // anything is served.
@@ -140,7 +145,9 @@ mod tests {
                 "expire_conversations",
                 "expire_payment_hold",
                 "expire_seat_offer",
+                "handle_stripe_event",
                 "lapse_expired_certifications",
+                "refund_late_payment",
                 "send_account_notice",
                 "send_already_registered_email",
                 "send_circle_invitation",

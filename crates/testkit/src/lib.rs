@@ -1,5 +1,5 @@
 //! The real peers the integration tests run against, each on loopback: scratch PostgreSQL
-//! databases, Redis, an SMTP server (aiosmtpd) and headless Chromium — and the one rule for
+//! databases, Redis, an SMTP server (aiosmtpd), localstripe and headless Chromium — and the one rule for
 //! a peer that is not there: the test says so loudly and skips, or, in CI
 //! (`REQUIRE_POSTGRES=1`), fails.
 //!
@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod link;
+pub mod localstripe;
 pub mod mail;
 pub mod postgres;
 pub mod redis;

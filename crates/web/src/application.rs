@@ -203,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pages::router(state.clone()))
         .merge(crate::api::feed_routes())
         .merge(crate::api::live_routes())
+        .merge(crate::api::webhook_routes())
         .route(
             "/api/openapi.json",
             get(move || {

@@ -126,6 +126,10 @@ actions! {
     // Payments.
     PaymentRecorded => "payment_recorded", Administration, "Payment recorded";
     PaymentHoldExpired => "payment_hold_expired", Administration, "Seat held for payment released: not paid in time";
+    CardPaymentStarted => "card_payment_started", Administration, "Card payment started";
+    CardPaymentSucceeded => "card_payment_succeeded", Administration, "Card payment received";
+    CardPaymentFailed => "card_payment_failed", Administration, "Card payment declined or cancelled";
+    LatePaymentRefunded => "late_payment_refunded", Administration, "Card payment refunded: it came after the seat was gone";
 }
 
 #[cfg(test)]

@@ -60,11 +60,16 @@ pub struct PaymentSettings {
     /// How long a seat on a paid event is held for payment after registering, in minutes
     /// (1–10080); then it passes to the waitlist.
     pub hold_minutes: u32,
+    /// Card payments through Stripe (`[payments.stripe]`); off without keys.
+    pub stripe: super::StripeSettings,
 }
 
 impl Default for PaymentSettings {
     fn default() -> Self {
-        Self { hold_minutes: 30 }
+        Self {
+            hold_minutes: 30,
+            stripe: super::StripeSettings::default(),
+        }
     }
 }
 

@@ -41,6 +41,9 @@ pub enum EventNotice {
     HoldExpired,
     /// A payment was recorded and the seat is confirmed.
     PaymentReceived,
+    /// A card payment arrived after the held seat was gone and no seat was free: it is
+    /// refunded in full.
+    LatePaymentRefunded,
     Waitlisted,
     /// A freed seat went to him from the waitlist.
     PromotedFromWaitlist,

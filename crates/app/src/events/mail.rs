@@ -62,7 +62,11 @@ pub(super) async fn notice(
             };
             (
                 format!("Your seat at {title} is held"),
-                format!("A seat at \"{title}\" on {when} is held for you {until}. Card payments are not available yet: pay on site or by transfer, and the organiser confirms your seat once the payment is recorded. Details: {page}"),
+                if ctx.settings.payments.stripe.enabled() {
+                    format!("A seat at \"{title}\" on {when} is held for you {until}. Pay by card to confirm it: {page}/pay (or pay the organiser on site or by transfer; he confirms your seat once the payment is recorded). Details: {page}")
+                } else {
+                    format!("A seat at \"{title}\" on {when} is held for you {until}. Card payments are not set up: pay the organiser by cash or transfer, and he confirms your seat once the payment is recorded. Details: {page}")
+                },
             )
         }
         EventNotice::HoldExpired => (
@@ -72,6 +76,10 @@ pub(super) async fn notice(
         EventNotice::PaymentReceived => (
             format!("Payment received: {title}"),
             format!("Your payment for \"{title}\" on {when} is recorded and your seat is confirmed: you're in. Your receipt is on your Payments page: {}/payments. Details: {page}", site_url(ctx)),
+        ),
+        EventNotice::LatePaymentRefunded => (
+            format!("No seat left, payment refunded: {title}"),
+            format!("Your card payment for \"{title}\" on {when} arrived after the seat held for you had been released, and no other seat was free. We have refunded the full amount to your card; banks usually show it within 5 to 10 days. You can register again if a seat frees up: {page}"),
         ),
         EventNotice::Waitlisted => (
             format!("On the waitlist: {title}"),

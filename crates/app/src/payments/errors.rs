@@ -7,5 +7,6 @@ error_codes! {
     pub enum PaymentError in "Payments" {
         NotAwaitingPayment = Conflict("not_awaiting_payment", "This registration is not waiting for a payment (it may be paid already, or its hold ran out)."),
         AlreadyPaid = Conflict("already_paid", "This registration is already paid; a second payment is not recorded for it."),
+        CardPaymentsNotSetUp = Conflict("card_payments_unavailable", "Card payments are not set up: pay the organiser by cash or transfer."),
     }
 }

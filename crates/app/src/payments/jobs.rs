@@ -1,4 +1,5 @@
-//! The payment work the job worker does: releasing seats whose hold for payment ran out.
+//! The payment work the job worker does: releasing seats whose hold for payment ran out,
+//! acting on Stripe's webhook events, and refunding card payments that came too late.
 //! (Payment emails are event notices, written in `events::mail`.)
 
 use crate::jobs::{Job, JobRun, Registration};
@@ -8,7 +9,11 @@ use uuid::Uuid;
 
 /// The payment jobs the worker runs.
 pub fn jobs() -> Vec<Registration> {
-    vec![Registration::of::<ExpirePaymentHold>()]
+    vec![
+        Registration::of::<ExpirePaymentHold>(),
+        Registration::of::<HandleStripeEvent>(),
+        Registration::of::<RefundLatePayment>(),
+    ]
 }
 
 /// A seat held for payment was not paid for in time: pass it on.
@@ -22,5 +27,62 @@ impl Job for ExpirePaymentHold {
 
     async fn run(self, ctx: &Context, _: &JobRun) -> anyhow::Result<()> {
         Ok(super::holds::expire_hold(ctx, self.registration_id).await?)
+    }
+}
+
+/// A Stripe webhook event was received (and recorded once): act on what it names, read
+/// back from Stripe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandleStripeEvent {
+    /// Stripe's event id (`evt_…`).
+    pub event_id: String,
+    /// Its type, e.g. `payment_intent.succeeded`.
+    pub event_type: String,
+    /// The object it is about (`pi_…`), when it names one.
+    pub object_id: Option<String>,
+}
+
+impl Job for HandleStripeEvent {
+    const KIND: &'static str = "handle_stripe_event";
+
+    async fn run(self, ctx: &Context, _: &JobRun) -> anyhow::Result<()> {
+        Ok(super::stripe::webhooks::handle(ctx, &self).await?)
+    }
+}
+
+/// A card payment succeeded after its seat was gone, with no seat free: refund it in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundLatePayment {
+    pub payment_id: Uuid,
+}
+
+impl Job for RefundLatePayment {
+    const KIND: &'static str = "refund_late_payment";
+
+    async fn run(self, ctx: &Context, run: &JobRun) -> anyhow::Result<()> {
+        Ok(super::stripe::late::refund_late_payment(ctx, run, self.payment_id).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::assert_reads_as_before;
+
+    #[test]
+    fn payloads_read_as_written() {
+        let payment_id = Uuid::nil();
+        assert_reads_as_before(
+            &format!(r#"{{"kind":"refund_late_payment","payment_id":"{payment_id}"}}"#),
+            RefundLatePayment { payment_id },
+        );
+        assert_reads_as_before(
+            r#"{"kind":"handle_stripe_event","event_id":"evt_1","event_type":"payment_intent.succeeded","object_id":"pi_1"}"#,
+            HandleStripeEvent {
+                event_id: "evt_1".into(),
+                event_type: "payment_intent.succeeded".into(),
+                object_id: Some("pi_1".into()),
+            },
+        );
     }
 }

@@ -2,9 +2,10 @@
 //! offline payments recorded by an organiser or Admin, the ledger every movement of money
 //! is written to, and each member's own payments and receipts.
 //!
-//! Only the offline provider exists today (cash or bank transfer); card payments through
-//! Stripe will add pending payments with a provider reference, confirmed through the same
-//! [`recording`] path, so the ledger and the registration's state machine stay as they are.
+//! Offline payments (cash or bank transfer) are recorded by an organiser ([`recording`]);
+//! card payments go through Stripe ([`stripe`]): a pending payment with the PaymentIntent
+//! as its provider reference, confirmed by [`stripe::confirm_payment`] into the same
+//! ledger and the same registration state machine.
 
 pub mod errors;
 pub mod holds;
@@ -12,6 +13,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod receipts;
 pub mod recording;
+pub mod stripe;
 
 pub use errors::PaymentError;
 pub use receipts::{PaymentView, Receipt};

@@ -134,7 +134,10 @@ fn check(input: &OfflinePayment) -> Result<(Money, Option<String>)> {
 }
 
 /// Only a seat held for payment can be paid for; a paid one says so.
-async fn refuse_unless_awaiting(txn: &impl ConnectionTrait, r: &regs::Model) -> Result<()> {
+pub(super) async fn refuse_unless_awaiting(
+    txn: &impl ConnectionTrait,
+    r: &regs::Model,
+) -> Result<()> {
     match r.status {
         RegistrationStatus::PaymentRequired => Ok(()),
         RegistrationStatus::Confirmed => {
@@ -155,7 +158,7 @@ async fn refuse_unless_awaiting(txn: &impl ConnectionTrait, r: &regs::Model) -> 
     }
 }
 
-fn underpaid(why: &Underpaid) -> String {
+pub(super) fn underpaid(why: &Underpaid) -> String {
     match why {
         Underpaid::OtherCurrency => "Record the payment in the event's currency.".to_owned(),
         Underpaid::BelowPrice(min) => format!("The price is at least {min}."),

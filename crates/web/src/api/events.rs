@@ -43,6 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendars::event_ics))
         .routes(routes!(calendars::renew_feed, calendars::revoke_feed))
         .routes(routes!(payments::record_payment))
+        .routes(routes!(payments::start_card_payment))
         .routes(routes!(payments::my_payments))
         .routes(routes!(payments::my_receipt))
 }

@@ -13,11 +13,13 @@ mod idempotent;
 
 pub use conversation::live_routes;
 pub use events::feed_routes;
+pub use webhooks::webhook_routes;
 mod meetings;
 mod problems;
 mod rsvp;
 mod safeguarding;
 mod support;
+mod webhooks;
 
 use crate::error::Problem;
 use crate::state::AppState;

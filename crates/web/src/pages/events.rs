@@ -170,6 +170,8 @@ struct ShowPage {
     pending_circles: Vec<String>,
     notice: Option<&'static str>,
     problem: Option<String>,
+    /// Card payments through Stripe are set up: a held seat can be paid at once.
+    card_payments: bool,
 }
 
 /// What a change tells at the top of the page; what the "Your place" card already says
@@ -189,7 +191,7 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     (
         "payment_required",
-        "Your seat is held, but not yet confirmed: pay on site or by transfer, and the organiser confirms your seat. Card payments are not available yet.",
+        "Your seat is held, but not yet confirmed until you pay: see \"Your place\" below.",
     ),
     ("cancelled", "Your registration is cancelled."),
     ("accepted", "The seat is yours."),
@@ -242,6 +244,7 @@ impl ShowPage {
             pending_circles,
             notice: None,
             problem: None,
+            card_payments: s.ctx.stripe.is_some(),
         })
     }
 

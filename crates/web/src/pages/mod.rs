@@ -19,6 +19,7 @@ mod home;
 mod layout;
 mod meetings;
 mod path;
+mod paying;
 mod payments;
 mod profile;
 pub mod pwa;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(circles::routes())
         .merge(events::routes())
         .merge(payments::routes())
+        .merge(paying::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())

@@ -89,6 +89,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/events/{id}/registrations/{registration_id}/move-to-front",
     "/api/v1/events/{id}/registrations/{registration_id}/check-in",
     "/api/v1/events/{id}/registrations/{registration_id}/payments",
+    "/api/v1/events/{id}/registrations/{registration_id}/payment-intent",
     "/api/v1/me/payments",
     "/api/v1/me/payments/{id}",
     "/api/v1/events/{id}/counts",

@@ -84,6 +84,8 @@ pub(crate) async fn confirm_paid(
     let mut row: regs::ActiveModel = r.into();
     set_status(&mut row, from, RegistrationStatus::Confirmed)?;
     row.hold_expires_at = Set(None);
+    // A late card payment may confirm a registration whose hold had run out.
+    row.cancelled_at = Set(None);
     row.confirmed_at = Set(Some(now));
     row.updated_at = Set(now);
     Ok(row.update(txn).await?)

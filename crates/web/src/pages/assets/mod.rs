@@ -44,6 +44,12 @@ const ASSETS: &[Asset] = &[
         content_type: JS,
         bytes: include_bytes!("../../../static/profile.js"),
     },
+    // Only the card payment page loads it: Stripe.js's card form and confirmCardPayment.
+    Asset {
+        name: "pay.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../static/pay.js"),
+    },
     Asset {
         name: "icon.svg",
         content_type: "image/svg+xml",

@@ -22,6 +22,7 @@ pub mod pages;
 mod records;
 mod responses;
 mod roles;
+pub mod stripe;
 
 pub use accounts::{png, unique_email, User};
 pub use circles::{circle_body, led_circle, Led};

@@ -1,0 +1,19 @@
+//! Card payments through Stripe: the REST client ([`Client`]), starting a payment for a
+//! held seat ([`start_card_payment`]), the one idempotent [`confirm_payment`] the return
+//! page, the webhook job and reconciliation share, webhook deliveries ([`webhooks`]), and
+//! the refund of a payment that came after its seat was gone ([`late`]).
+//!
+//! Card details never reach our server: Stripe.js takes them in the member's browser and
+//! talks to Stripe directly; we only create PaymentIntents and read them back.
+
+pub mod client;
+pub mod confirming;
+pub mod late;
+pub mod paying;
+pub mod signature;
+pub mod webhooks;
+
+pub use client::{Client, StripeError, STRIPE_VERSION};
+pub use confirming::{confirm_payment, Confirmation};
+pub use paying::{start_card_payment, CardPayment, CardPaymentRequest};
+pub use webhooks::Delivery;

@@ -1,0 +1,109 @@
+//! Stripe's webhook deliveries: checked, recorded once under Stripe's event id together
+//! with the job that acts on them (one transaction), and answered at once. The job treats
+//! the event as a trigger only: it reads the object back from Stripe and moves state
+//! forward, so repeated and out-of-order deliveries change nothing.
+
+use super::confirming::confirm_payment;
+use super::signature;
+use crate::jobs::Job;
+use crate::payments::jobs::HandleStripeEvent;
+use crate::{Context, Result};
+use db::main_db::stripe_events;
+use db::sea_orm::sea_query::OnConflict;
+use db::sea_orm::{EntityTrait, Set};
+use serde::Deserialize;
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// New: recorded, and its job queued.
+    Accepted,
+    /// Seen before: nothing done.
+    Repeated,
+    /// Not signed by Stripe with a configured secret, too old, or unreadable: nothing stored.
+    Refused,
+}
+
+/// The event types acted on; others are recorded and left alone.
+const PAYMENT_INTENT_EVENTS: [&str; 3] = [
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+];
+
+#[derive(Deserialize)]
+struct Event {
+    id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    data: EventData,
+}
+
+#[derive(Deserialize)]
+struct EventData {
+    object: EventObject,
+}
+
+#[derive(Deserialize)]
+struct EventObject {
+    id: Option<String>,
+}
+
+/// Checks and records one delivery of `body` signed with `signature_header`.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn receive(
+    ctx: &Context,
+    signature_header: Option<&str>,
+    body: &[u8],
+) -> Result<Delivery> {
+    let secrets = &ctx.settings.payments.stripe.webhook_secrets;
+    if let Err(why) = signature::verify(signature_header, body, secrets, ctx.now()) {
+        tracing::warn!(?why, "Stripe webhook refused: bad signature");
+        return Ok(Delivery::Refused);
+    }
+    let Ok(event) = serde_json::from_slice::<Event>(body) else {
+        tracing::warn!("Stripe webhook refused: signed, but not an event");
+        return Ok(Delivery::Refused);
+    };
+    let txn = db::begin_write(&ctx.main).await?;
+    let row = stripe_events::ActiveModel {
+        id: Set(event.id.clone()),
+        kind: Set(event.event_type.clone()),
+        object_id: Set(event.data.object.id.clone()),
+        received_at: Set(ctx.now()),
+    };
+    let inserted = stripe_events::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(stripe_events::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    if inserted == 0 {
+        return Ok(Delivery::Repeated);
+    }
+    HandleStripeEvent {
+        event_id: event.id,
+        event_type: event.event_type,
+        object_id: event.data.object.id,
+    }
+    .enqueue(&txn, ctx)
+    .await?;
+    txn.commit().await?;
+    Ok(Delivery::Accepted)
+}
+
+/// The job's work for one recorded event.
+pub(crate) async fn handle(ctx: &Context, event: &HandleStripeEvent) -> Result<()> {
+    if !PAYMENT_INTENT_EVENTS.contains(&event.event_type.as_str()) {
+        tracing::info!(event = %event.event_id, kind = %event.event_type, "Stripe event recorded, not acted on");
+        return Ok(());
+    }
+    let Some(pi) = event.object_id.as_deref() else {
+        return Ok(());
+    };
+    let outcome = confirm_payment(ctx, pi).await?;
+    tracing::info!(event = %event.event_id, ?outcome, "Stripe event handled");
+    Ok(())
+}

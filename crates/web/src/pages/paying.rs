@@ -1,0 +1,311 @@
+//! Paying for a held seat by card: `/events/{id}/pay` (choose the amount on a sliding
+//! scale, then Stripe's card form) and `/payments/return`, where the browser lands after
+//! Stripe.js and the payment is confirmed (read back from Stripe, never taken from the
+//! address). Only the card page loads Stripe.js, and only its CSP allows Stripe's origin.
+
+use crate::pages::assets;
+use crate::pages::layout::Layout;
+use crate::pages::respond::render;
+use crate::pages::session::{Form, PageMeta, SignedIn};
+use crate::pages::{FormState, PageResult, Path};
+use crate::state::AppState;
+use app::authz::Actor;
+use app::config::StripeSettings;
+use app::events::{registration, view, EventView, Registration};
+use app::payments::stripe::{self, CardPayment, CardPaymentRequest, Confirmation};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use domain::event::RegistrationStatus;
+use domain::Money;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/events/{id}/pay", get(choose).post(card))
+        .route("/payments/return", get(returned))
+}
+
+#[derive(Template)]
+#[template(path = "payments/pay.html")]
+struct ChoosePage {
+    layout: Layout,
+    event: EventView,
+    /// Card payments are set up.
+    card_payments: bool,
+    /// The seat is held for payment (otherwise there is nothing to pay now).
+    awaiting: bool,
+    /// On a sliding scale: (minimum, suggested, maximum) as amounts to type, e.g. "25.00".
+    scale: Option<(String, String, String)>,
+    form: FormState,
+}
+
+/// The amount to choose (on a sliding scale) and the button to go on to the card form.
+async fn choose(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<Uuid>,
+) -> PageResult<Response> {
+    render(ChoosePage::load(&s, &actor, m.csrf, id, FormState::default()).await?)
+}
+
+impl ChoosePage {
+    async fn load(
+        s: &AppState,
+        actor: &Actor,
+        csrf: String,
+        id: Uuid,
+        form: FormState,
+    ) -> PageResult<ChoosePage> {
+        let event = view::get(&s.ctx, actor, id).await?;
+        let mine: Option<Registration> = registration::mine_for(&s.ctx, actor, id).await?;
+        let awaiting = mine.is_some_and(|r| r.status == RegistrationStatus::PaymentRequired);
+        Ok(ChoosePage {
+            layout: Layout::new(
+                format!("Pay for {}", event.title),
+                csrf,
+                Some(actor),
+                &format!("/events/{id}"),
+            ),
+            card_payments: s.ctx.stripe.is_some(),
+            awaiting,
+            scale: scale_of(&event),
+            event,
+            form,
+        })
+    }
+}
+
+/// A sliding scale's amounts as a person types them.
+fn scale_of(e: &EventView) -> Option<(String, String, String)> {
+    let currency = e.currency.as_deref()?;
+    let text = |minor: i64| Money::parse(minor, currency).ok().map(|m| m.amount_text());
+    Some((
+        text(e.price_minor)?,
+        text(e.price_suggested_minor?)?,
+        text(e.price_maximum_minor?)?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct AmountForm {
+    /// On a sliding scale: what he pays, as typed ("25.00"); absent for a fixed price.
+    amount: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "payments/card.html")]
+struct CardPage {
+    layout: Layout,
+    event_title: String,
+    payment: CardPayment,
+    return_url: String,
+    pay_js: assets::Script,
+}
+
+/// Starts the card payment for the chosen amount and shows Stripe's card form.
+async fn card(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Path(id): Path<Uuid>,
+    Form(form): Form<AmountForm>,
+) -> PageResult<Response> {
+    let event = view::get(&s.ctx, &actor, id).await?;
+    let amount_minor = match (form.amount.as_deref().map(str::trim), &event.currency) {
+        (Some(text), Some(currency)) if !text.is_empty() => {
+            match Money::parse_amount(text, currency) {
+                Ok(m) => Some(m.amount_minor()),
+                Err(_) => {
+                    let form = FormState::default()
+                        .field_error("amount", "Enter an amount such as 25.00.");
+                    return refused(&s, &actor, m.csrf, id, form).await;
+                }
+            }
+        }
+        _ => None,
+    };
+    let Some(r) = registration::mine_for(&s.ctx, &actor, id).await? else {
+        return Ok(crate::pages::redirect(&format!("/events/{id}")));
+    };
+    let request = CardPaymentRequest { amount_minor };
+    let payment =
+        match stripe::start_card_payment(&s.ctx, &m.request, &actor, id, r.id, &request).await {
+            Ok(p) => p,
+            Err(e) => {
+                let form = FormState::default().absorb(rename_amount(e))?;
+                return refused(&s, &actor, m.csrf, id, form).await;
+            }
+        };
+    let page = CardPage {
+        layout: Layout::new(
+            format!("Pay for {}", event.title),
+            m.csrf,
+            Some(&actor),
+            &format!("/events/{id}"),
+        ),
+        event_title: event.title,
+        return_url: format!(
+            "{}/payments/return",
+            s.ctx.settings.server.public_url.trim_end_matches('/')
+        ),
+        pay_js: assets::module("pay.js").0,
+        payment,
+    };
+    let mut res = render(page)?;
+    if let Ok(csp) = HeaderValue::from_str(&card_page_csp(&s.ctx.settings.payments.stripe)) {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(res)
+}
+
+/// The use case names the field `amount_minor`; the page's input is `amount`.
+fn rename_amount(e: app::Error) -> app::Error {
+    match e {
+        app::Error::Invalid(mut problems) => {
+            for p in &mut problems {
+                if p.field == "amount_minor" {
+                    p.field = "amount";
+                }
+            }
+            app::Error::Invalid(problems)
+        }
+        other => other,
+    }
+}
+
+async fn refused(
+    s: &AppState,
+    actor: &Actor,
+    csrf: String,
+    id: Uuid,
+    form: FormState,
+) -> PageResult<Response> {
+    let mut res = render(ChoosePage::load(s, actor, csrf, id, form).await?)?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+/// The site's CSP with Stripe's origins added where Stripe.js needs them: its script,
+/// its card-field and 3-D Secure frames, and its calls to Stripe's API.
+pub fn card_page_csp(stripe: &StripeSettings) -> String {
+    let js = stripe.js_origin().unwrap_or_default();
+    let api = stripe.api_origin().unwrap_or_default();
+    // Real Stripe.js shows 3-D Secure in a frame from hooks.stripe.com.
+    let hooks = if js == "https://js.stripe.com" {
+        " https://hooks.stripe.com"
+    } else {
+        ""
+    };
+    let connect = if api == js {
+        js.clone()
+    } else {
+        format!("{js} {api}")
+    };
+    format!(
+        "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; frame-src {js}{hooks}; connect-src 'self' {connect}"
+    )
+}
+
+#[derive(Deserialize)]
+struct ReturnQuery {
+    payment_intent: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "payments/return.html")]
+struct ReturnPage {
+    layout: Layout,
+    outcome: Outcome,
+    event_id: Option<Uuid>,
+    payment_id: Option<Uuid>,
+}
+
+/// What the return page tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Paid,
+    Pending,
+    Refunding,
+    Failed,
+    Unknown,
+}
+
+/// Where Stripe.js sends the browser after paying: confirms the payment (from what Stripe
+/// says) and tells the payer where he stands.
+async fn returned(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Query(q): Query<ReturnQuery>,
+) -> PageResult<Response> {
+    let confirmation = match q.payment_intent.as_deref() {
+        Some(pi) => stripe::confirm_payment(&s.ctx, pi).await?,
+        None => Confirmation::Unknown,
+    };
+    // Only the payer learns about his payment; anyone else sees "not found".
+    let mine = match confirmation.payment_id() {
+        Some(id) => app::payments::receipts::receipt(&s.ctx, &actor, id)
+            .await
+            .ok(),
+        None => None,
+    };
+    let outcome = match (confirmation, &mine) {
+        (_, None) => Outcome::Unknown,
+        (Confirmation::Paid { .. }, _) => Outcome::Paid,
+        (Confirmation::Pending { .. }, _) => Outcome::Pending,
+        (Confirmation::Refunding { .. }, _) => Outcome::Refunding,
+        (Confirmation::Failed { .. } | Confirmation::Canceled { .. }, _) => Outcome::Failed,
+        (Confirmation::Unknown, _) => Outcome::Unknown,
+    };
+    render(ReturnPage {
+        layout: Layout::new("Your payment", m.csrf, Some(&actor), "/payments"),
+        outcome,
+        event_id: mine.as_ref().and_then(|r| r.payment.event_id),
+        payment_id: mine.map(|r| r.payment.id),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_page_allows_only_stripe_origins() {
+        let csp = card_page_csp(&StripeSettings::default());
+        assert!(
+            csp.contains("script-src 'self' https://js.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' https://js.stripe.com https://api.stripe.com"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let local = StripeSettings {
+            js_url: "http://127.0.0.1:9000/js.stripe.com/v3/".into(),
+            api_base: "http://127.0.0.1:9000".into(),
+            ..StripeSettings::default()
+        };
+        let csp = card_page_csp(&local);
+        assert!(
+            csp.contains("script-src 'self' http://127.0.0.1:9000;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' http://127.0.0.1:9000"),
+            "{csp}"
+        );
+        assert!(!csp.contains("hooks.stripe.com"), "{csp}");
+    }
+}
