@@ -126,6 +126,7 @@ actions! {
     // Payments.
     PaymentRecorded => "payment_recorded", Administration, "Payment recorded";
     PaymentHoldExpired => "payment_hold_expired", Administration, "Seat held for payment released: not paid in time";
+    RefundIssued => "refund_issued", Administration, "Refund made";
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! offline payments recorded by an organiser or Admin, the ledger every movement of money
 //! is written to, and each member's own payments and receipts.
 //!
+//! Money goes back through [`refunds`]: by an Admin, by an event's refund policy when a
+//! member cancels, and to everyone when a paid event is cancelled.
+//!
 //! Only the offline provider exists today (cash or bank transfer); card payments through
 //! Stripe will add pending payments with a provider reference, confirmed through the same
 //! [`recording`] path, so the ledger and the registration's state machine stay as they are.
@@ -12,6 +15,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod receipts;
 pub mod recording;
+pub mod refunds;
 
 pub use errors::PaymentError;
 pub use receipts::{PaymentView, Receipt};
@@ -19,6 +23,7 @@ pub use recording::OfflinePayment;
 
 use crate::{Error, Result};
 use db::main_db::events;
+use domain::refund::RefundPolicy;
 use domain::{Money, Price};
 
 /// The event's price as stored: `price_minor` (a fixed price, or a sliding scale's minimum)
@@ -58,5 +63,27 @@ pub fn price_columns(price: &Price) -> (i64, Option<String>, Option<i64>, Option
             Some(suggested.amount_minor()),
             Some(maximum.amount_minor()),
         ),
+    }
+}
+
+/// The event's refund policy for members who cancel, if it states one.
+pub fn refund_policy_of(e: &events::Model) -> Result<Option<RefundPolicy>> {
+    let (Some(days), Some(percent)) = (e.refund_full_days_before, e.refund_later_percent) else {
+        return Ok(None);
+    };
+    RefundPolicy::new(i64::from(days), i64::from(percent))
+        .map(Some)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("event {} has a bad refund policy", e.id)))
+}
+
+/// How a refund policy is stored: `(refund_full_days_before, refund_later_percent)`.
+pub fn refund_policy_columns(policy: Option<&RefundPolicy>) -> (Option<i32>, Option<i32>) {
+    let column = |v: i64| i32::try_from(v).ok();
+    match policy {
+        Some(p) => (
+            column(p.full_until_days_before()),
+            column(p.later_percent()),
+        ),
+        None => (None, None),
     }
 }

@@ -27,6 +27,7 @@ pub mod meeting_rsvps;
 pub mod meetings;
 mod migrations;
 pub mod payments;
+pub mod refunds;
 pub mod user_photos;
 pub mod user_roles;
 pub mod users;

@@ -21,6 +21,7 @@ mod meetings;
 mod path;
 mod payments;
 mod profile;
+mod refunds;
 pub mod pwa;
 mod reports;
 mod respond;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(circles::routes())
         .merge(events::routes())
         .merge(payments::routes())
+        .merge(refunds::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())

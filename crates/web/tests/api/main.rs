@@ -46,6 +46,7 @@ mod page_checks;
 mod pages_signed_in;
 mod password_rules;
 mod payments;
+mod refunds;
 mod permissions;
 mod pool;
 mod profile;

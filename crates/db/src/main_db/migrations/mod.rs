@@ -13,6 +13,8 @@ mod m0008_conversations;
 mod m0009_note_field_key;
 mod m0010_sealed_requests;
 mod m0011_payments;
+// m0012 is the Stripe work's (card payments), landing beside this one.
+mod m0013_refunds;
 
 use sea_orm_migration::prelude::*;
 
@@ -33,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_note_field_key::Migration),
             Box::new(m0010_sealed_requests::Migration),
             Box::new(m0011_payments::Migration),
+            Box::new(m0013_refunds::Migration),
         ]
     }
 }
