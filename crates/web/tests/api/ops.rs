@@ -91,6 +91,8 @@ const API_PATHS: &[&str] = &[
     "/api/v1/events/{id}/registrations/{registration_id}/payments",
     "/api/v1/me/payments",
     "/api/v1/me/payments/{id}",
+    "/api/v1/payments/{id}",
+    "/api/v1/payments/{id}/refunds",
     "/api/v1/events/{id}/counts",
     "/api/v1/events/{id}/calendar.ics",
     "/api/v1/me/calendar-feed",
