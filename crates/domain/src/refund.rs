@@ -222,7 +222,11 @@ mod tests {
 
     #[test]
     fn stored_names_round_trip() {
-        assert_text_round_trips(&RefundStatus::ALL, RefundStatus::as_str, RefundStatus::parse);
+        assert_text_round_trips(
+            &RefundStatus::ALL,
+            RefundStatus::as_str,
+            RefundStatus::parse,
+        );
         assert_text_round_trips(&RefundKind::ALL, RefundKind::as_str, RefundKind::parse);
     }
 
@@ -253,8 +257,14 @@ mod tests {
             check_amount(paid, 10_000, Some(eur(1))),
             Err(RefundRefusal::NothingLeft)
         );
-        assert_eq!(check_amount(paid, 10_000, None), Err(RefundRefusal::NothingLeft));
-        assert_eq!(check_amount(paid, 0, Some(eur(0))), Err(RefundRefusal::Zero));
+        assert_eq!(
+            check_amount(paid, 10_000, None),
+            Err(RefundRefusal::NothingLeft)
+        );
+        assert_eq!(
+            check_amount(paid, 0, Some(eur(0))),
+            Err(RefundRefusal::Zero)
+        );
         let chf = Money::parse(100, "CHF").unwrap();
         assert_eq!(
             check_amount(paid, 0, Some(chf)),
@@ -299,7 +309,10 @@ mod tests {
             fields(RefundPolicy::new(-1, 101)),
             ["refund_full_days_before", "refund_later_percent"]
         );
-        assert_eq!(fields(RefundPolicy::new(366, 50)), ["refund_full_days_before"]);
+        assert_eq!(
+            fields(RefundPolicy::new(366, 50)),
+            ["refund_full_days_before"]
+        );
         assert!(RefundPolicy::new(0, 0).is_ok());
         assert!(RefundPolicy::new(365, 100).is_ok());
     }

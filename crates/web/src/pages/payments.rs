@@ -12,12 +12,12 @@ use crate::state::AppState;
 use app::payments::refunds::RefundView;
 use app::payments::{receipts, PaymentView, Receipt};
 use askama::Template;
-use domain::payment::PaymentMethod;
-use domain::refund::RefundStatus;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use domain::payment::PaymentMethod;
+use domain::refund::RefundStatus;
 use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {

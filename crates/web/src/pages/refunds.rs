@@ -131,7 +131,11 @@ async fn refund(
             let state = FormState::default()
                 .with("amount", &form.amount)
                 .with("reason", form.reason.as_str());
-            let state = state.absorb(crate::pages::respond::rename_field(e, "amount_minor", "amount"))?;
+            let state = state.absorb(crate::pages::respond::rename_field(
+                e,
+                "amount_minor",
+                "amount",
+            ))?;
             // A refusal of the state (nothing left) is a conflict; a wrong field, input to fix.
             let status = if state.summary.is_some() {
                 axum::http::StatusCode::CONFLICT

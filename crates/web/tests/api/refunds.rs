@@ -75,7 +75,8 @@ async fn an_admin_refunds_in_parts_that_add_up_and_never_exceed_what_was_paid(ap
     let pid = paid(&app, &ptm, &joe, &id, 10_000).await;
 
     // Refusals first: nothing is stored by any of them.
-    let errors = validation_errors(refund(&app, &admin, &pid, json!({ "reason": "  " })).await).await;
+    let errors =
+        validation_errors(refund(&app, &admin, &pid, json!({ "reason": "  " })).await).await;
     assert_eq!(errors[0]["field"], "reason", "{errors}");
     let zero = json!({ "amount_minor": 0, "reason": "Test" });
     let errors = validation_errors(refund(&app, &admin, &pid, zero).await).await;
@@ -96,7 +97,13 @@ async fn an_admin_refunds_in_parts_that_add_up_and_never_exceed_what_was_paid(ap
 
     // Two partial refunds, the second retried with its key: counted once.
     let first = ok_json(
-        refund(&app, &admin, &pid, json!({ "amount_minor": 3_000, "reason": "Arrives late" })).await,
+        refund(
+            &app,
+            &admin,
+            &pid,
+            json!({ "amount_minor": 3_000, "reason": "Arrives late" }),
+        )
+        .await,
     )
     .await;
     assert_eq!(first["amount_label"], "EUR 30.00");
@@ -124,7 +131,13 @@ async fn an_admin_refunds_in_parts_that_add_up_and_never_exceed_what_was_paid(ap
     // No amount: all that remains.
     let rest = ok_json(refund(&app, &admin, &pid, json!({ "reason": "Cannot come" })).await).await;
     assert_eq!(rest["amount_minor"], 4_500);
-    let res = refund(&app, &admin, &pid, json!({ "amount_minor": 1, "reason": "More" })).await;
+    let res = refund(
+        &app,
+        &admin,
+        &pid,
+        json!({ "amount_minor": 1, "reason": "More" }),
+    )
+    .await;
     assert_eq!(
         refused(res, StatusCode::CONFLICT).await,
         "nothing_left_to_refund"
@@ -156,7 +169,11 @@ async fn an_admin_refunds_in_parts_that_add_up_and_never_exceed_what_was_paid(ap
     let reported = receipt["payment"]["amount_minor"].as_i64().unwrap()
         - receipt["payment"]["refunded_minor"].as_i64().unwrap();
     assert_eq!(ledger_sum(&app, &pid).await, reported);
-    let seen = ok_json(app.get_as(&admin.access_token, &format!("/api/v1/payments/{pid}")).await).await;
+    let seen = ok_json(
+        app.get_as(&admin.access_token, &format!("/api/v1/payments/{pid}"))
+            .await,
+    )
+    .await;
     assert_eq!(seen["remaining_minor"], 0);
     assert_eq!(seen["refunds"].as_array().unwrap().len(), 3);
     let audit = app.audit_records("refund_issued").await;
@@ -169,8 +186,16 @@ async fn two_refunds_racing_for_the_rest_cannot_both_pass(app: TestApp) {
     let joe = app.signed_up("joe@example.org").await;
     let id = app.publish_event(&ptm, retreat("Retreat", 8_000)).await;
     let pid = paid(&app, &ptm, &joe, &id, 8_000).await;
-    ok_json(refund(&app, &admin, &pid, json!({ "amount_minor": 2_000, "reason": "Part" })).await)
-        .await;
+    ok_json(
+        refund(
+            &app,
+            &admin,
+            &pid,
+            json!({ "amount_minor": 2_000, "reason": "Part" }),
+        )
+        .await,
+    )
+    .await;
 
     // Ten requests at once, each for the 60.00 that remains, each with its own key.
     let tries = (0..10).map(|i| {
@@ -182,8 +207,14 @@ async fn two_refunds_racing_for_the_rest_cannot_both_pass(app: TestApp) {
             .send()
     });
     let answers = futures::future::join_all(tries).await;
-    let statuses: Vec<StatusCode> = answers.iter().map(|r| r.as_ref().unwrap().status()).collect();
-    let passed = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let statuses: Vec<StatusCode> = answers
+        .iter()
+        .map(|r| r.as_ref().unwrap().status())
+        .collect();
+    let passed = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
     assert_eq!(passed, 1, "{statuses:?}");
     assert!(
         statuses.iter().all(|s| *s == StatusCode::CREATED
@@ -211,7 +242,13 @@ async fn members_see_their_own_refund_receipts_only(app: TestApp) {
     let id = app.publish_event(&ptm, retreat("Retreat", 9_000)).await;
     let pid = paid(&app, &ptm, &joe, &id, 9_000).await;
     let r = ok_json(
-        refund(&app, &admin, &pid, json!({ "amount_minor": 3_000, "reason": "Room change" })).await,
+        refund(
+            &app,
+            &admin,
+            &pid,
+            json!({ "amount_minor": 3_000, "reason": "Room change" }),
+        )
+        .await,
     )
     .await;
     let rid = r["id"].as_str().unwrap();
@@ -227,7 +264,10 @@ async fn members_see_their_own_refund_receipts_only(app: TestApp) {
     assert_eq!(mine[0]["refunded_label"], "EUR 30.00");
 
     let joe_pages = Person::of(&app, &joe).await;
-    assert!(joe_pages.page("/payments").await.contains("EUR 30.00 refunded"));
+    assert!(joe_pages
+        .page("/payments")
+        .await
+        .contains("EUR 30.00 refunded"));
     let receipt = joe_pages.page(&format!("/payments/{pid}")).await;
     assert!(
         receipt.contains(&format!("/payments/{pid}/refunds/{rid}")),
@@ -291,14 +331,23 @@ async fn only_admins_refund(app: TestApp) {
         );
     }
     assert!(refund_rows(&app, &pid).await.is_empty());
-    let res = refund(&app, &admin, &Uuid::now_v7().to_string(), json!({ "reason": "x" })).await;
+    let res = refund(
+        &app,
+        &admin,
+        &Uuid::now_v7().to_string(),
+        json!({ "reason": "x" }),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // The Admin's page: the payment, what remains, and a refund in part.
     let page = Person::of(&app, &admin).await;
     let path = format!("/admin/payments/{pid}");
     let html = page.page(&path).await;
-    assert!(html.contains("EUR 40.00") && html.contains("Refund"), "{html}");
+    assert!(
+        html.contains("EUR 40.00") && html.contains("Refund"),
+        "{html}"
+    );
     let action = format!("/admin/payments/{pid}/refunds");
     let res = page
         .submit(&path, &action, &[("amount", "50"), ("reason", "Too much")])
@@ -310,7 +359,11 @@ async fn only_admins_refund(app: TestApp) {
         .unwrap()
         .contains("At most EUR 40.00 remains"));
     let (_, html) = page
-        .submit_ok(&path, &action, &[("amount", "15.00"), ("reason", "Shorter stay")])
+        .submit_ok(
+            &path,
+            &action,
+            &[("amount", "15.00"), ("reason", "Shorter stay")],
+        )
         .await;
     assert!(html.contains("Refunded:"), "{html}");
     assert!(html.contains("EUR 25.00"), "what remains: {html}");
@@ -398,7 +451,11 @@ async fn a_member_who_cancels_gets_what_the_policy_states(app: TestApp) {
     );
     assert!(refund_rows(&app, &unstated_pid).await.is_empty());
     assert_eq!(
-        refunds::Entity::find().all(&app.ctx.main).await.unwrap().len(),
+        refunds::Entity::find()
+            .all(&app.ctx.main)
+            .await
+            .unwrap()
+            .len(),
         2,
         "the free event refunds nothing"
     );
@@ -421,7 +478,13 @@ async fn cancelling_a_paid_event_refunds_everyone_once(app: TestApp) {
     }
     // b had part of his money back already: he gets the rest.
     ok_json(
-        refund(&app, &admin, &people[1].1, json!({ "amount_minor": 1_000, "reason": "Part" })).await,
+        refund(
+            &app,
+            &admin,
+            &people[1].1,
+            json!({ "amount_minor": 1_000, "reason": "Part" }),
+        )
+        .await,
     )
     .await;
     // One who only holds a seat has paid nothing and gets nothing.
@@ -450,7 +513,11 @@ async fn cancelling_a_paid_event_refunds_everyone_once(app: TestApp) {
             .filter(|r| r.kind == RefundKind::EventCancelled)
             .map(|r| r.amount_minor)
             .collect();
-        let expected = if who.email.starts_with('b') { 5_000 } else { 6_000 };
+        let expected = if who.email.starts_with('b') {
+            5_000
+        } else {
+            6_000
+        };
         assert_eq!(cancelled, [expected], "{}", who.email);
         assert_eq!(ledger_sum(&app, pid).await, 0, "{}", who.email);
         let mails = app
@@ -466,7 +533,11 @@ async fn cancelling_a_paid_event_refunds_everyone_once(app: TestApp) {
         .iter()
         .all(|s| !s.starts_with("Refund:")));
     assert_eq!(
-        refunds::Entity::find().all(&app.ctx.main).await.unwrap().len(),
+        refunds::Entity::find()
+            .all(&app.ctx.main)
+            .await
+            .unwrap()
+            .len(),
         4
     );
 }
@@ -540,9 +611,16 @@ async fn a_provider_refund_is_recorded_once_per_reference(app: TestApp) {
         .filter(|r| r.status == RefundStatus::Succeeded)
         .collect();
     assert_eq!(recorded.len(), 1);
-    assert_eq!(recorded[0].provider_reference.as_deref(), Some("re_dashboard_1"));
+    assert_eq!(
+        recorded[0].provider_reference.as_deref(),
+        Some("re_dashboard_1")
+    );
     assert_eq!(recorded[0].requested_by, None);
-    assert_eq!(ledger_sum(&app, &pid).await, -2_500, "one refund row, no payment row here");
+    assert_eq!(
+        ledger_sum(&app, &pid).await,
+        -2_500,
+        "one refund row, no payment row here"
+    );
     app.run_pending_jobs().await;
     let mails = app
         .subjects_to("joe@example.org")
@@ -550,7 +628,11 @@ async fn a_provider_refund_is_recorded_once_per_reference(app: TestApp) {
         .filter(|s| s.starts_with("Refund:"))
         .count();
     assert_eq!(mails, 1);
-    let seen = ok_json(app.get_as(&admin.access_token, &format!("/api/v1/payments/{pid}")).await).await;
+    let seen = ok_json(
+        app.get_as(&admin.access_token, &format!("/api/v1/payments/{pid}"))
+            .await,
+    )
+    .await;
     assert_eq!(seen["remaining_minor"], 4_500);
 }
 

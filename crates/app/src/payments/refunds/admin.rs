@@ -88,11 +88,13 @@ pub async fn refund_as_admin(
 ) -> Result<RefundView> {
     let currency = match &input.currency {
         Some(c) => c.as_str().to_owned(),
-        None => payments::Entity::find_by_id(payment_id)
-            .one(&ctx.main)
-            .await?
-            .ok_or(Error::NotFound("payment"))?
-            .currency,
+        None => {
+            payments::Entity::find_by_id(payment_id)
+                .one(&ctx.main)
+                .await?
+                .ok_or(Error::NotFound("payment"))?
+                .currency
+        }
     };
     let (amount, reason) = check(input, &currency)?;
     refund(
@@ -130,7 +132,11 @@ fn check(input: &RefundRequest, currency: &str) -> Result<(Option<Money>, String
             Ok(m) => Some(m),
             Err(errors) => {
                 for e in errors {
-                    let field = if e.field == "amount" { "amount_minor" } else { e.field };
+                    let field = if e.field == "amount" {
+                        "amount_minor"
+                    } else {
+                        e.field
+                    };
                     c.check::<()>(Err(DomainError::new(field, e.message)));
                 }
                 None

@@ -38,7 +38,9 @@ pub(crate) async fn refund_everyone(ctx: &Context, event_id: Uuid) -> Result<()>
     let Some(e) = events::Entity::find_by_id(event_id).one(&ctx.main).await? else {
         return Ok(());
     };
-    let Some(cancelled_at) = e.cancelled_at.filter(|_| e.status == EventStatus::Cancelled)
+    let Some(cancelled_at) = e
+        .cancelled_at
+        .filter(|_| e.status == EventStatus::Cancelled)
     else {
         return Ok(());
     };

@@ -104,7 +104,9 @@ pub(crate) async fn issue(
         // The cause was refunded before (a job that ran twice): its first answer stands.
         return Ok(Some(reserved.into()));
     }
-    settle(ctx, meta, &payment, reserved, ask.by.id()).await.map(Some)
+    settle(ctx, meta, &payment, reserved, ask.by.id())
+        .await
+        .map(Some)
 }
 
 /// Reads the payment inside a write transaction, locking its row on PostgreSQL (SQLite's
@@ -134,7 +136,10 @@ pub(crate) async fn refunded_minor(txn: &impl ConnectionTrait, payment_id: Uuid)
 
 /// Writes the pending refund under the payment's lock; `None` when an automatic refund
 /// has nothing to give back. A cause already refunded returns that refund as it stands.
-async fn reserve(ctx: &Context, ask: &Ask<'_>) -> Result<Option<(payments::Model, refunds::Model)>> {
+async fn reserve(
+    ctx: &Context,
+    ask: &Ask<'_>,
+) -> Result<Option<(payments::Model, refunds::Model)>> {
     let txn = db::begin_write(&ctx.main).await?;
     let p = lock_payment(&txn, ask.payment_id).await?;
     if let Some(key) = &ask.cause_key {
@@ -196,9 +201,10 @@ fn refused(why: RefundRefusal) -> Error {
             "amount_minor",
             "Enter an amount above zero, or leave it empty to refund all that remains.",
         ),
-        RefundRefusal::OtherCurrency => {
-            Error::invalid("currency", "Refund in the currency the payment was made in.")
-        }
+        RefundRefusal::OtherCurrency => Error::invalid(
+            "currency",
+            "Refund in the currency the payment was made in.",
+        ),
         RefundRefusal::MoreThanRemains(left) => Error::invalid(
             "amount_minor",
             format!("At most {left} remains to be refunded on this payment."),
@@ -227,9 +233,7 @@ async fn settle(
         }
     };
     let r = match outcome.status {
-        RefundStatus::Succeeded => {
-            succeed(&txn, ctx, p, r, outcome.reference, ctx.now()).await?
-        }
+        RefundStatus::Succeeded => succeed(&txn, ctx, p, r, outcome.reference, ctx.now()).await?,
         RefundStatus::Pending => {
             let mut row: refunds::ActiveModel = r.into();
             row.provider_reference = Set(outcome.reference);

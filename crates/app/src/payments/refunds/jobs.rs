@@ -79,3 +79,33 @@ impl Job for RefundCancelledEvent {
         Ok(cancelled_events::refund_everyone(ctx, self.event_id).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::assert_reads_as_before;
+
+    /// The stored form of each payload: queued rows must read the same after a release.
+    #[test]
+    fn payloads_are_stored_as_written() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert_reads_as_before(
+            &format!(r#"{{"kind":"send_refund_notice","refund_id":"{a}"}}"#),
+            SendRefundNotice { refund_id: a },
+        );
+        assert_reads_as_before(
+            &format!(
+                r#"{{"kind":"refund_cancelled_registration","payment_id":"{a}","registration_id":"{b}","amount_minor":2500}}"#
+            ),
+            RefundCancelledRegistration {
+                payment_id: a,
+                registration_id: b,
+                amount_minor: 2500,
+            },
+        );
+        assert_reads_as_before(
+            &format!(r#"{{"kind":"refund_cancelled_event","event_id":"{a}"}}"#),
+            RefundCancelledEvent { event_id: a },
+        );
+    }
+}

@@ -21,7 +21,10 @@ pub(super) async fn refunded(
             .map(|e| e.title),
         None => None,
     };
-    let what = title.map_or_else(|| "your payment".to_owned(), |t| format!("your payment for \"{t}\""));
+    let what = title.map_or_else(
+        || "your payment".to_owned(),
+        |t| format!("your payment for \"{t}\""),
+    );
     let amount = money_label(r.amount_minor, &r.currency);
     let how = match r.provider {
         PaymentProvider::Offline => {

@@ -39,9 +39,7 @@ pub async fn record_provider_refund(
         .await?;
     let now = ctx.now();
     let r = match known {
-        Some(r) if r.status == RefundStatus::Pending => {
-            succeed(txn, ctx, &p, r, None, now).await?
-        }
+        Some(r) if r.status == RefundStatus::Pending => succeed(txn, ctx, &p, r, None, now).await?,
         Some(r) => return Ok(r),
         None => {
             let refunded = super::issuing::refunded_minor(txn, p.id).await?;
@@ -94,7 +92,9 @@ pub(crate) async fn succeed(
     }
     let r = row.update(txn).await?;
     ledger::record_refund(txn, p, &r, at).await?;
-    SendRefundNotice { refund_id: r.id }.enqueue(txn, ctx).await?;
+    SendRefundNotice { refund_id: r.id }
+        .enqueue(txn, ctx)
+        .await?;
     Ok(r)
 }
 
