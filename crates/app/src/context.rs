@@ -142,6 +142,8 @@ mod tests {
                 "expire_payment_hold",
                 "expire_seat_offer",
                 "lapse_expired_certifications",
+                "refund_cancelled_event",
+                "refund_cancelled_registration",
                 "send_account_notice",
                 "send_already_registered_email",
                 "send_circle_invitation",
@@ -151,6 +153,7 @@ mod tests {
                 "send_event_reminders",
                 "send_meeting_notice",
                 "send_password_reset_email",
+                "send_refund_notice",
                 "send_verification_email",
             ]
         );
