@@ -8,7 +8,9 @@ use crate::extract::{CurrentUser, Json, Meta, Path};
 use crate::state::AppState;
 use app::authz::can;
 use app::idempotency;
-use app::payments::refunds::{admin, AdminPayment, RefundRequest, RefundView};
+use app::payments::refunds::{
+    admin, policy, AdminPayment, CancellationRefund, RefundRequest, RefundView,
+};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -19,6 +21,23 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_payment))
         .routes(routes!(refund_payment))
+        .routes(routes!(refund_on_cancelling))
+}
+
+/// What the caller would get back if he cancelled his paid registration for the event now,
+/// under its refund policy (the cancellation itself refunds it automatically). Not found
+/// without a paid seat (a free event, a seat not paid for yet).
+#[utoipa::path(get, path = "/events/{id}/registration/refund", tag = "payments", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = CancellationRefund), (status = 404, body = Problem)))]
+async fn refund_on_cancelling(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<CancellationRefund>> {
+    let due = policy::on_cancelling(&s.ctx, &actor, id)
+        .await?
+        .ok_or(app::Error::NotFound("paid registration"))?;
+    Ok(axum::Json(due))
 }
 
 /// One payment (any member's) with its refunds and what remains to refund: Admin only.

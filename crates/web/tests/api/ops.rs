@@ -93,6 +93,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/me/payments/{id}",
     "/api/v1/payments/{id}",
     "/api/v1/payments/{id}/refunds",
+    "/api/v1/events/{id}/registration/refund",
     "/api/v1/events/{id}/counts",
     "/api/v1/events/{id}/calendar.ics",
     "/api/v1/me/calendar-feed",

@@ -422,6 +422,32 @@ async fn a_member_who_cancels_gets_what_the_policy_states(app: TestApp) {
         html.contains("If you cancel now, you get <strong>EUR 50.00</strong> back"),
         "{html}"
     );
+    let due = ok_json(
+        app.get_as(
+            &joe.access_token,
+            &format!("/api/v1/events/{late}/registration/refund"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(due["refund_minor"], 5_000, "{due}");
+    assert_eq!(due["paid_label"], "EUR 100.01");
+    let res = app
+        .get_as(
+            &joe.access_token,
+            &format!("/api/v1/events/{free}/registration/refund"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The organiser's form shows the policy as stored.
+    let form = Person::of(&app, &ptm)
+        .await
+        .page(&format!("/events/{late}/edit"))
+        .await;
+    assert!(
+        form.contains(r#"name="refund_full_days_before" type="number" value="14""#),
+        "{form}"
+    );
     let html = joe_pages.page(&format!("/events/{unstated}")).await;
     assert!(html.contains("you get nothing back"), "{html}");
     assert!(!joe_pages
