@@ -98,6 +98,7 @@ pub fn job_registry() -> jobs::Registry {
         .with(crate::certification::jobs::jobs())
         .with(crate::conversation::jobs::jobs())
         .with(crate::payments::jobs::jobs())
+        .with(crate::payments::refunds::jobs::jobs())
 }
 
 /// Opens both databases and brings their schemas up to date.
@@ -148,6 +149,8 @@ mod tests {
                 "handle_stripe_event",
                 "lapse_expired_certifications",
                 "refund_late_payment",
+                "refund_cancelled_event",
+                "refund_cancelled_registration",
                 "send_account_notice",
                 "send_already_registered_email",
                 "send_circle_invitation",
@@ -157,6 +160,7 @@ mod tests {
                 "send_event_reminders",
                 "send_meeting_notice",
                 "send_password_reset_email",
+                "send_refund_notice",
                 "send_verification_email",
             ]
         );

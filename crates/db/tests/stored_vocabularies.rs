@@ -172,6 +172,8 @@ async fn seed(db: &DatabaseConnection) -> (Uuid, Uuid, Uuid) {
         registration_opens_at: Set(None),
         registration_closes_at: Set(None),
         cancellation_policy: Set(None),
+        refund_full_days_before: Set(None),
+        refund_later_percent: Set(None),
         circle_id: Set(None),
         open_to_all: Set(true),
         organiser_id: Set(user_id),

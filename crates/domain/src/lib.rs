@@ -22,6 +22,7 @@ pub mod payment;
 pub mod permission;
 pub mod price;
 pub mod profile;
+pub mod refund;
 pub mod report;
 pub mod role;
 #[cfg(feature = "sea-orm")]

@@ -87,16 +87,19 @@ impl PaymentStatus {
 }
 
 /// What a ledger row records. Amounts in the ledger are signed: money coming in is
-/// positive, money going out (refunds, later) negative, so any report is a plain sum.
+/// positive, money going out (refunds) negative, so any report is a plain sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
     /// A payment received for a seat.
     Payment,
+    /// Money given back on a payment (its amount is negative).
+    Refund,
 }
 
 text_enum!(LedgerKind {
     Payment => "payment",
+    Refund => "refund",
 });
 
 #[cfg(test)]

@@ -130,6 +130,7 @@ actions! {
     CardPaymentSucceeded => "card_payment_succeeded", Administration, "Card payment received";
     CardPaymentFailed => "card_payment_failed", Administration, "Card payment declined or cancelled";
     LatePaymentRefunded => "late_payment_refunded", Administration, "Card payment refunded: it came after the seat was gone";
+    RefundIssued => "refund_issued", Administration, "Refund made";
 }
 
 #[cfg(test)]

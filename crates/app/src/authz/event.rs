@@ -184,6 +184,8 @@ mod tests {
             registration_opens_at: None,
             registration_closes_at: None,
             cancellation_policy: None,
+            refund_full_days_before: None,
+            refund_later_percent: None,
             circle_id,
             open_to_all,
             organiser_id: organiser,

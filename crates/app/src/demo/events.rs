@@ -290,6 +290,8 @@ pub(super) fn events(
             registration_closes_at: closes_at,
             cancellation_policy: paid
                 .then(|| "Full refund up to 7 days before the event; none after.".to_owned()),
+            refund_full_days_before: paid.then_some(7),
+            refund_later_percent: paid.then_some(0),
             circle_id: circle.map(|c| c.id),
             open_to_all: audience.is_empty(),
             organiser_id: organiser,

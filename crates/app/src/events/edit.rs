@@ -14,7 +14,7 @@ use super::{circles_of, lock_event};
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::Organising;
 use crate::authz::Actor;
-use crate::payments::price_columns;
+use crate::payments::{price_columns, refund_policy_columns};
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -112,6 +112,9 @@ pub async fn update(
         row.registration_opens_at = Set(v.window.opens_at());
         row.registration_closes_at = Set(v.window.closes_at());
         row.cancellation_policy = Set(v.policy);
+        let (refund_days, refund_percent) = refund_policy_columns(v.refund_policy.as_ref());
+        row.refund_full_days_before = Set(refund_days);
+        row.refund_later_percent = Set(refund_percent);
         row.updated_at = Set(ctx.now());
         if changed.iter().any(|f| CALENDAR_FIELDS.contains(f)) {
             row.sequence = Set(e.sequence + 1);
@@ -239,6 +242,11 @@ fn changes(
             e.registration_closes_at != v.window.closes_at(),
         ),
         ("cancellation_policy", e.cancellation_policy != v.policy),
+        (
+            "refund_policy",
+            (e.refund_full_days_before, e.refund_later_percent)
+                != refund_policy_columns(v.refund_policy.as_ref()),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))

@@ -61,6 +61,12 @@ pub struct EventView {
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub cancellation_policy: Option<String>,
+    /// The refund policy's full-refund limit, in days before the start (paid events).
+    pub refund_full_days_before: Option<i32>,
+    /// The refund policy's percentage after that limit, until the start.
+    pub refund_later_percent: Option<i32>,
+    /// The refund policy in a sentence, when the event states one.
+    pub refund_policy_label: Option<String>,
     pub circle_id: Option<Uuid>,
     pub open_to_all: bool,
     /// The circles it is open to (empty when it is open to everyone): those whose leaders
@@ -267,6 +273,7 @@ fn view_of(
     my_status: Option<RegistrationStatus>,
 ) -> Result<EventView> {
     let price = crate::payments::price_of(&e)?;
+    let refund_policy = crate::payments::refund_policy_of(&e)?;
     let sees_link = organiser || my_status.is_some_and(RegistrationStatus::sees_event_details);
     Ok(EventView {
         id: e.id,
@@ -295,6 +302,9 @@ fn view_of(
         registration_opens_at: e.registration_opens_at,
         registration_closes_at: e.registration_closes_at,
         cancellation_policy: e.cancellation_policy,
+        refund_full_days_before: e.refund_full_days_before,
+        refund_later_percent: e.refund_later_percent,
+        refund_policy_label: refund_policy.map(|p| p.describe()),
         circle_id: e.circle_id,
         open_to_all: e.open_to_all,
         circle_ids: Vec::new(),
@@ -439,6 +449,9 @@ mod tests {
             registration_opens_at: None,
             registration_closes_at: None,
             cancellation_policy: None,
+            refund_full_days_before: None,
+            refund_later_percent: None,
+            refund_policy_label: None,
             circle_id: None,
             open_to_all: true,
             circle_ids: Vec::new(),

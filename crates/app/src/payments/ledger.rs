@@ -4,7 +4,7 @@
 
 use crate::Result;
 use chrono::{DateTime, Utc};
-use db::main_db::{ledger_entries as ledger, payments};
+use db::main_db::{ledger_entries as ledger, payments, refunds};
 use db::sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use domain::payment::LedgerKind;
 use uuid::Uuid;
@@ -31,6 +31,35 @@ pub(crate) async fn record_payment(
         recorded_by: Set(p.recorded_by),
         reason: Set(Some(reason)),
         created_at: Set(at),
+        refund_id: Set(None),
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Writes the ledger row for a refund that has succeeded: the money going back, negative,
+/// in the caller's transaction (with the refund's change to `succeeded`).
+pub(crate) async fn record_refund(
+    txn: &impl ConnectionTrait,
+    p: &payments::Model,
+    r: &refunds::Model,
+    at: DateTime<Utc>,
+) -> Result<ledger::Model> {
+    Ok(ledger::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(LedgerKind::Refund),
+        payment_id: Set(Some(p.id)),
+        user_id: Set(Some(p.user_id)),
+        event_id: Set(p.event_id),
+        amount_minor: Set(-r.amount_minor),
+        currency: Set(r.currency.clone()),
+        method: Set(p.method),
+        provider: Set(r.provider),
+        provider_reference: Set(r.provider_reference.clone()),
+        recorded_by: Set(r.requested_by),
+        reason: Set(Some(format!("Refund: {}", r.reason))),
+        created_at: Set(at),
+        refund_id: Set(Some(r.id)),
     }
     .insert(txn)
     .await?)

@@ -6,6 +6,9 @@
 //! card payments go through Stripe ([`stripe`]): a pending payment with the PaymentIntent
 //! as its provider reference, confirmed by [`stripe::confirm_payment`] into the same
 //! ledger and the same registration state machine.
+//!
+//! Money goes back through [`refunds`]: by an Admin, by an event's refund policy when a
+//! member cancels, and to everyone when a paid event is cancelled.
 
 pub mod errors;
 pub mod holds;
@@ -13,6 +16,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod receipts;
 pub mod recording;
+pub mod refunds;
 pub mod stripe;
 
 pub use errors::PaymentError;
@@ -21,6 +25,7 @@ pub use recording::OfflinePayment;
 
 use crate::{Error, Result};
 use db::main_db::events;
+use domain::refund::RefundPolicy;
 use domain::{Money, Price};
 
 /// The event's price as stored: `price_minor` (a fixed price, or a sliding scale's minimum)
@@ -60,5 +65,27 @@ pub fn price_columns(price: &Price) -> (i64, Option<String>, Option<i64>, Option
             Some(suggested.amount_minor()),
             Some(maximum.amount_minor()),
         ),
+    }
+}
+
+/// The event's refund policy for members who cancel, if it states one.
+pub fn refund_policy_of(e: &events::Model) -> Result<Option<RefundPolicy>> {
+    let (Some(days), Some(percent)) = (e.refund_full_days_before, e.refund_later_percent) else {
+        return Ok(None);
+    };
+    RefundPolicy::new(i64::from(days), i64::from(percent))
+        .map(Some)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("event {} has a bad refund policy", e.id)))
+}
+
+/// How a refund policy is stored: `(refund_full_days_before, refund_later_percent)`.
+pub fn refund_policy_columns(policy: Option<&RefundPolicy>) -> (Option<i32>, Option<i32>) {
+    let column = |v: i64| i32::try_from(v).ok();
+    match policy {
+        Some(p) => (
+            column(p.full_until_days_before()),
+            column(p.later_percent()),
+        ),
+        None => (None, None),
     }
 }

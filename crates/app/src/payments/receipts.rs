@@ -1,12 +1,16 @@
-//! A member's own payments and the receipt of each: only the person who paid sees them
-//! (an organiser sees who paid on the roster; Leadership will see totals only).
+//! A member's own payments and the receipt of each, with the refunds made on it: only the
+//! person who paid sees them (an organiser sees who paid on the roster; Leadership will
+//! see totals only).
 
+use super::refunds::view::money_label;
+use super::refunds::RefundView;
 use crate::authz::Actor;
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
-use db::main_db::{events, payments, users};
-use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use db::main_db::{events, payments, refunds, users};
+use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use domain::payment::{PaymentMethod, PaymentStatus};
+use domain::refund::RefundStatus;
 use domain::Money;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -31,6 +35,10 @@ pub struct PaymentView {
     /// The recorder's note, shown on the receipt.
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// What has been refunded of it so far, in minor units (succeeded refunds).
+    pub refunded_minor: i64,
+    /// "EUR 10.00"; `None` when nothing was refunded.
+    pub refunded_label: Option<String>,
 }
 
 /// A printable receipt: the payment, who paid, and for what.
@@ -41,18 +49,32 @@ pub struct Receipt {
     pub organisation: String,
     pub event_starts_at: Option<DateTime<Utc>>,
     pub event_time_zone: Option<String>,
+    /// The refunds made on it, oldest first (each has its own printable receipt).
+    pub refunds: Vec<RefundView>,
 }
 
 pub(crate) fn view(p: payments::Model, e: &events::Model) -> PaymentView {
-    view_with(p, Some(e))
+    view_with(p, Some(e), &[])
 }
 
-fn view_with(p: payments::Model, e: Option<&events::Model>) -> PaymentView {
+/// `p` as shown, with what its succeeded refunds (among `refunds`) gave back.
+pub(crate) fn view_with(
+    p: payments::Model,
+    e: Option<&events::Model>,
+    refunds: &[refunds::Model],
+) -> PaymentView {
     let amount_label = Money::parse(p.amount_minor, &p.currency).map_or_else(
         |_| format!("{} {}", p.currency, p.amount_minor),
         |m| m.to_string(),
     );
+    let refunded_minor: i64 = refunds
+        .iter()
+        .filter(|r| r.payment_id == p.id && r.status == RefundStatus::Succeeded)
+        .map(|r| r.amount_minor)
+        .sum();
     PaymentView {
+        refunded_label: (refunded_minor > 0).then(|| money_label(refunded_minor, &p.currency)),
+        refunded_minor,
         id: p.id,
         event_id: p.event_id,
         event_title: e.map(|e| e.title.clone()),
@@ -81,13 +103,30 @@ pub async fn mine(ctx: &Context, actor: &Actor) -> Result<Vec<PaymentView>> {
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let refunds = refunds_of(&ctx.main, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|p| {
             let e = p.event_id.and_then(|id| found.get(&id));
-            view_with(p, e)
+            view_with(p, e, &refunds)
         })
         .collect())
+}
+
+/// The refunds of `payment_ids`, oldest first, in one query.
+pub(crate) async fn refunds_of(
+    db: &impl ConnectionTrait,
+    payment_ids: &[Uuid],
+) -> Result<Vec<refunds::Model>> {
+    if payment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(refunds::Entity::find()
+        .filter(refunds::Column::PaymentId.is_in(payment_ids.iter().copied()))
+        .order_by_asc(refunds::Column::CreatedAt)
+        .all(db)
+        .await?)
 }
 
 /// The receipt of one of the actor's own payments; anyone else's does not exist for him.
@@ -107,10 +146,17 @@ pub async fn receipt(ctx: &Context, actor: &Actor, payment_id: Uuid) -> Result<R
         .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
+    let refunds = refunds_of(&ctx.main, &[p.id]).await?;
     Ok(Receipt {
         event_starts_at: e.as_ref().map(|e| e.starts_at),
         event_time_zone: e.as_ref().map(|e| e.time_zone.clone()),
-        payment: view_with(p, e.as_ref()),
+        payment: view_with(p, e.as_ref(), &refunds),
+        // A failed attempt gave nothing back: the member sees what did (or is on its way).
+        refunds: refunds
+            .into_iter()
+            .filter(|r| r.status.counts_against_payment())
+            .map(RefundView::from)
+            .collect(),
         payer_name,
         organisation: ctx.settings.organisation.name.clone(),
     })

@@ -34,6 +34,10 @@ pub struct Model {
     pub registration_opens_at: Option<DateTimeUtc>,
     pub registration_closes_at: Option<DateTimeUtc>,
     pub cancellation_policy: Option<String>,
+    /// The refund policy: a full refund until this many days before the start…
+    pub refund_full_days_before: Option<i32>,
+    /// …then this percentage of what was paid until the start. Both set, or neither.
+    pub refund_later_percent: Option<i32>,
     /// The organiser's circle, for events a facilitator holds for it.
     pub circle_id: Option<Uuid>,
     /// Open to everyone, or only to the circles in `event_circles`.

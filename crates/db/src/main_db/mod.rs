@@ -28,6 +28,7 @@ pub mod meetings;
 mod migrations;
 pub mod payments;
 pub mod stripe_events;
+pub mod refunds;
 pub mod user_photos;
 pub mod user_roles;
 pub mod users;

@@ -16,6 +16,7 @@ pub use events::feed_routes;
 pub use webhooks::webhook_routes;
 mod meetings;
 mod problems;
+mod refunds;
 mod rsvp;
 mod safeguarding;
 mod support;
@@ -44,7 +45,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "circles", description = "Circles, membership, join requests and invitations"),
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
         (name = "events", description = "Events, registration, waitlists and venues"),
-        (name = "payments", description = "Paying for events: offline payments recorded by organisers, and each member's payments and receipts"),
+        (name = "payments", description = "Paying for events: offline payments recorded by organisers, each member's payments and receipts, and refunds (Admin)"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
         (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )
@@ -107,7 +108,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(rsvp::routes())
             .merge(circle_health::routes())
             .merge(conversation::routes())
-            .merge(events::routes()),
+            .merge(events::routes())
+            .merge(refunds::routes()),
     )
 }
 

@@ -24,6 +24,7 @@ use app::authz::Actor;
 use app::events::audience::circle_names;
 use app::events::view::RegistrationChoice;
 use app::events::{registration, view, EventView, Registration};
+use app::payments::refunds::{self, CancellationRefund};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -168,6 +169,8 @@ struct ShowPage {
     /// For the organiser: the chosen circles whose facilitators have not accepted the
     /// event yet (their members do not see it until then).
     pending_circles: Vec<String>,
+    /// For a paid seat: what cancelling now gives back under the event's refund policy.
+    cancel_refund: Option<CancellationRefund>,
     notice: Option<&'static str>,
     problem: Option<String>,
     /// Card payments through Stripe are set up: a held seat can be paid at once.
@@ -223,7 +226,17 @@ impl ShowPage {
         let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
         let action = action_for(&event, s.ctx.now());
         let pending_circles = circle_names(&s.ctx, &event.pending_circle_ids).await?;
+        let paid_seat = event.is_paid
+            && registration
+                .as_ref()
+                .is_some_and(|r| r.status == RegistrationStatus::Confirmed);
+        let cancel_refund = if paid_seat {
+            refunds::policy::on_cancelling(&s.ctx, actor, id).await?
+        } else {
+            None
+        };
         Ok(ShowPage {
+            cancel_refund,
             layout: Layout::new(
                 event.title.clone(),
                 csrf,

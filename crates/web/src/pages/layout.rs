@@ -138,6 +138,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "/facilitators",
             "Facilitators",
         ),
+        (Permission::IssueRefunds, "/admin/payments", "Refunds"),
         (Permission::AssistAccounts, "/support", "Support"),
         (
             Permission::ViewOrgReports,

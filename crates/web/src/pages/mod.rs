@@ -23,6 +23,7 @@ mod paying;
 mod payments;
 mod profile;
 pub mod pwa;
+mod refunds;
 mod reports;
 mod respond;
 mod rsvp;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(events::routes())
         .merge(payments::routes())
         .merge(paying::routes())
+        .merge(refunds::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())

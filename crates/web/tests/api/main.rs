@@ -52,6 +52,7 @@ mod pool;
 mod profile;
 mod query_plans;
 mod read_statements;
+mod refunds;
 mod robustness;
 mod rsvp;
 mod rsvp_browser;

@@ -9,7 +9,7 @@ use crate::circles;
 use crate::circles::jobs::CircleNotice;
 use crate::events::errors::EventError;
 use crate::events::view::{get, EventView};
-use crate::payments::price_columns;
+use crate::payments::{price_columns, refund_policy_columns};
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_circles, events, meetings, venues};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -43,6 +43,7 @@ pub async fn create(
         check_venue(&txn, venue_id, None, &v).await?;
     }
     let (price_minor, currency, suggested, maximum) = price_columns(&v.price);
+    let (refund_days, refund_percent) = refund_policy_columns(v.refund_policy.as_ref());
     events::ActiveModel {
         id: Set(id),
         kind: Set(input.kind),
@@ -65,6 +66,8 @@ pub async fn create(
         registration_opens_at: Set(v.window.opens_at()),
         registration_closes_at: Set(v.window.closes_at()),
         cancellation_policy: Set(v.policy),
+        refund_full_days_before: Set(refund_days),
+        refund_later_percent: Set(refund_percent),
         circle_id: Set(circle_id),
         open_to_all: Set(audience.is_empty()),
         organiser_id: Set(actor.id()),

@@ -5,6 +5,7 @@ use crate::{Checks, Error, Result};
 use domain::event::{
     CancellationPolicy, EventDescription, EventSchedule, EventTitle, RegistrationWindow,
 };
+use domain::refund::RefundPolicy;
 use domain::{DomainError, Money, Price};
 
 pub(in crate::events) struct Valid {
@@ -15,6 +16,8 @@ pub(in crate::events) struct Valid {
     pub(in crate::events) capacity: i32,
     pub(in crate::events) price: Price,
     pub(in crate::events) policy: Option<String>,
+    /// Only on paid events: a free event has nothing to refund.
+    pub(in crate::events) refund_policy: Option<RefundPolicy>,
     pub(in crate::events) location: Option<String>,
     pub(in crate::events) online_url: Option<String>,
     pub(in crate::events) offer_hours: Option<i32>,
@@ -59,6 +62,7 @@ pub(in crate::events) fn validate(input: &EventInput) -> Result<Valid> {
         )));
     }
     let price = price(&mut c, input);
+    let refund_policy = refund_policy(&mut c, input);
     if let Some(h) = input.offer_hours {
         if !(1..=MAX_OFFER_HOURS).contains(&h) {
             c.check::<()>(Err(DomainError::new(
@@ -93,6 +97,7 @@ pub(in crate::events) fn validate(input: &EventInput) -> Result<Valid> {
             .offer_hours
             .filter(|_| price.is_paid())
             .map(|h| h as i32),
+        refund_policy: refund_policy.filter(|_| price.is_paid()),
         price,
         policy: policy.map(|p| p.as_str().to_owned()),
         location,
@@ -136,6 +141,22 @@ fn price(c: &mut Checks, input: &EventInput) -> Option<Price> {
         return None;
     }
     many(c, Price::sliding(minimum?, suggested?, maximum?))
+}
+
+/// The refund policy: none without `refund_full_days_before`; a percentage alone is a
+/// mistake worth pointing out rather than ignoring.
+fn refund_policy(c: &mut Checks, input: &EventInput) -> Option<RefundPolicy> {
+    match (input.refund_full_days_before, input.refund_later_percent) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            c.check::<()>(Err(DomainError::new(
+                "refund_full_days_before",
+                "Say until how many days before the start a full refund is given (0 for until the start).",
+            )));
+            None
+        }
+        (Some(days), percent) => many(c, RefundPolicy::new(days, percent.unwrap_or(0))),
+    }
 }
 
 /// Files every problem of a check that reports several.

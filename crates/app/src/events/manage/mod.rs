@@ -77,6 +77,14 @@ pub struct EventInput {
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub cancellation_policy: Option<MultiLine<2000>>,
+    /// On paid events, the refund a member gets when he cancels his own paid seat: the
+    /// full amount until this many days before the start (0–365)…
+    #[schema(minimum = 0, maximum = 365)]
+    pub refund_full_days_before: Option<i64>,
+    /// …then this percentage of what he paid until the start (0–100; absent is 0). Without
+    /// `refund_full_days_before` there is no policy: nothing is refunded automatically.
+    #[schema(minimum = 0, maximum = 100)]
+    pub refund_later_percent: Option<i64>,
     /// For a facilitator's event for his own circle (only its members may register).
     pub circle_id: Option<Uuid>,
     /// For a programme event: the circles it is open to; empty is everyone.

@@ -15,7 +15,7 @@ use domain::event::{EventStatus, RegistrationStatus};
 use uuid::Uuid;
 
 /// Publishes, cancels or completes an event (its organisers). Cancelling tells everyone
-/// registered or waiting.
+/// registered or waiting, and plans the refund of every payment for it.
 #[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %org.event_id()), err(level = "info"))]
 pub async fn set_status(
     ctx: &Context,
@@ -46,6 +46,7 @@ pub async fn set_status(
         row.cancelled_at = Set(Some(now));
         row.sequence = Set(e.sequence + 1);
         tell_everyone(&txn, ctx, event_id, EventNotice::EventCancelled).await?;
+        crate::payments::refunds::cancelled_events::plan_refunds(&txn, ctx, &e).await?;
     }
     if to == EventStatus::Published && from != to {
         schedule_reminder(&txn, ctx, &e).await?;

@@ -16,7 +16,8 @@ use db::sea_orm::{
 };
 use domain::event::RegistrationStatus;
 use uuid::Uuid;
-/// Cancels the actor's registration; a seat he held goes to the head of the waitlist.
+/// Cancels the actor's registration; a seat he held goes to the head of the waitlist, and
+/// a paid one is refunded as the event's refund policy states now.
 #[tracing::instrument(skip_all, fields(actor_id = %actor.id(), event_id = %event_id), err(level = "info"))]
 pub async fn cancel(
     ctx: &Context,
@@ -35,6 +36,7 @@ pub async fn cancel(
         .await?
         .ok_or(Error::NotFound("registration"))?;
     let r = cancel_one(&txn, ctx, &e, r).await?;
+    crate::payments::refunds::policy::plan_refund_on_cancel(&txn, ctx, &e, r.id).await?;
     audit::record(
         &txn,
         meta,

@@ -14,6 +14,7 @@ mod m0009_note_field_key;
 mod m0010_sealed_requests;
 mod m0011_payments;
 mod m0012_stripe_events;
+mod m0013_refunds;
 
 use sea_orm_migration::prelude::*;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_sealed_requests::Migration),
             Box::new(m0011_payments::Migration),
             Box::new(m0012_stripe_events::Migration),
+            Box::new(m0013_refunds::Migration),
         ]
     }
 }

@@ -63,6 +63,12 @@ pub(super) struct EventForm {
     registration_closes_at: String,
     #[serde(default)]
     cancellation_policy: MultiLine<2000>,
+    /// The refund policy, as typed: days before the start for a full refund, and the
+    /// percentage after that; both empty for no policy.
+    #[serde(default)]
+    refund_full_days_before: String,
+    #[serde(default)]
+    refund_later_percent: String,
     /// The ticked circles (sent once per circle: read from the form's lists).
     #[serde(skip)]
     pub(super) circle_ids: Vec<String>,
@@ -122,6 +128,8 @@ impl EventForm {
                 .map(|t| local_input(t, zone))
                 .unwrap_or_default(),
             cancellation_policy: MultiLine::from_stored(&opt(&v.cancellation_policy)),
+            refund_full_days_before: number_text(v.refund_full_days_before),
+            refund_later_percent: number_text(v.refund_later_percent),
             circle_ids: Vec::new(),
         }
     }
@@ -151,6 +159,8 @@ impl EventForm {
             .with("registration_opens_at", &self.registration_opens_at)
             .with("registration_closes_at", &self.registration_closes_at)
             .with("cancellation_policy", &self.cancellation_policy)
+            .with("refund_full_days_before", &self.refund_full_days_before)
+            .with("refund_later_percent", &self.refund_later_percent)
             .with("circle_ids", &self.circle_ids.join(" "))
     }
 
@@ -244,6 +254,22 @@ impl EventForm {
                 "Enter a number of hours, or leave it empty to give freed seats at once.",
             );
         }
+        let refund_days = whole_number(&self.refund_full_days_before);
+        if refund_days.is_err() {
+            state = wrong(
+                state,
+                "refund_full_days_before",
+                "Enter a number of days, or leave it empty for no refund policy.",
+            );
+        }
+        let refund_percent = whole_number(&self.refund_later_percent);
+        if refund_percent.is_err() {
+            state = wrong(
+                state,
+                "refund_later_percent",
+                "Enter a percentage from 0 to 100, or leave it empty.",
+            );
+        }
         let zone = TimeZone::parse(self.time_zone.trim()).ok();
         let opens = instant(&self.registration_opens_at, zone);
         if opens.is_err() {
@@ -283,11 +309,26 @@ impl EventForm {
             registration_opens_at: opens.unwrap_or(None),
             registration_closes_at: closes.unwrap_or(None),
             cancellation_policy: Some(self.cancellation_policy.clone()),
+            refund_full_days_before: refund_days.unwrap_or(None),
+            refund_later_percent: refund_percent.unwrap_or(None),
             circle_id: circle_id.unwrap_or(None),
             circle_ids: circle_ids.unwrap_or_default(),
         };
         (input, (!ok).then_some(state))
     }
+}
+
+/// A whole number as typed; `None` when empty.
+fn whole_number(raw: &str) -> Result<Option<i64>, std::num::ParseIntError> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => raw.parse::<i64>().map(Some),
+    }
+}
+
+/// A stored number as the form shows it; empty when unset.
+fn number_text(v: Option<i32>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_default()
 }
 
 /// A sliding scale's stored amount as the form shows it ("25.00"); empty when unset.
