@@ -24,6 +24,7 @@ pub mod price;
 pub mod profile;
 pub mod report;
 pub mod role;
+pub mod scholarship;
 #[cfg(feature = "sea-orm")]
 pub mod stored;
 pub mod text;

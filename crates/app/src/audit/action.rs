@@ -126,6 +126,11 @@ actions! {
     // Payments.
     PaymentRecorded => "payment_recorded", Administration, "Payment recorded";
     PaymentHoldExpired => "payment_hold_expired", Administration, "Seat held for payment released: not paid in time";
+    // Scholarships name nobody in the log (Leadership reads it): only the request and sums.
+    ScholarshipRequested => "scholarship_requested", Circle, "Scholarship asked for";
+    ScholarshipGranted => "scholarship_granted", Circle, "Scholarship granted";
+    ScholarshipDeclined => "scholarship_declined", Circle, "Scholarship declined";
+    DonationRecorded => "donation_recorded", Administration, "Donation to the scholarship fund recorded";
 }
 
 #[cfg(test)]

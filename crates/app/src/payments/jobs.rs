@@ -8,7 +8,11 @@ use uuid::Uuid;
 
 /// The payment jobs the worker runs.
 pub fn jobs() -> Vec<Registration> {
-    vec![Registration::of::<ExpirePaymentHold>()]
+    vec![
+        Registration::of::<ExpirePaymentHold>(),
+        Registration::of::<super::scholarships::jobs::SendScholarshipNotice>(),
+        Registration::of::<super::donations::jobs::SendDonationThanks>(),
+    ]
 }
 
 /// A seat held for payment was not paid for in time: pass it on.

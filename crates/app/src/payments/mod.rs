@@ -6,20 +6,43 @@
 //! Stripe will add pending payments with a provider reference, confirmed through the same
 //! [`recording`] path, so the ledger and the registration's state machine stay as they are.
 
+pub mod donations;
 pub mod errors;
 pub mod holds;
 pub mod jobs;
 pub mod ledger;
 pub mod receipts;
 pub mod recording;
+pub mod scholarships;
 
 pub use errors::PaymentError;
 pub use receipts::{PaymentView, Receipt};
 pub use recording::OfflinePayment;
 
 use crate::{Error, Result};
-use db::main_db::events;
+use db::main_db::{event_registrations, events};
+use db::sea_orm::ConnectionTrait;
 use domain::{Money, Price};
+
+/// What `registration` owes for its seat at `e`: the event's price, or once a scholarship
+/// is granted on it, the granted amount as a fixed price (`Price::Free` for a zero grant).
+/// Offline recording and card payments both ask for this, never for the price directly.
+pub async fn amount_due(
+    db: &impl ConnectionTrait,
+    e: &events::Model,
+    registration: &event_registrations::Model,
+) -> Result<Price> {
+    match scholarships::granted_for(db, registration.id).await? {
+        Some(grant) => {
+            let due = Money::parse(grant.amount_due_minor.unwrap_or(0), &grant.currency)
+                .map_err(|_| {
+                    Error::Internal(anyhow::anyhow!("scholarship {} has a bad amount", grant.id))
+                })?;
+            Ok(Price::fixed(due))
+        }
+        None => price_of(e),
+    }
+}
 
 /// The event's price as stored: `price_minor` (a fixed price, or a sliding scale's minimum)
 /// and `currency`, with a sliding scale's suggested amount and maximum beside them.

@@ -41,6 +41,8 @@ pub struct Receipt {
     pub organisation: String,
     pub event_starts_at: Option<DateTime<Utc>>,
     pub event_time_zone: Option<String>,
+    /// What he gave to the scholarship fund beyond the price with this payment, if anything.
+    pub donation: Option<super::donations::DonationView>,
 }
 
 pub(crate) fn view(p: payments::Model, e: &events::Model) -> PaymentView {
@@ -107,7 +109,9 @@ pub async fn receipt(ctx: &Context, actor: &Actor, payment_id: Uuid) -> Result<R
         .await?
         .map(|u| u.display_name)
         .unwrap_or_default();
+    let donation = super::donations::given_with(&ctx.main, p.id).await?;
     Ok(Receipt {
+        donation,
         event_starts_at: e.as_ref().map(|e| e.starts_at),
         event_time_zone: e.as_ref().map(|e| e.time_zone.clone()),
         payment: view_with(p, e.as_ref()),

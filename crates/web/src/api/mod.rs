@@ -17,6 +17,7 @@ mod meetings;
 mod problems;
 mod rsvp;
 mod safeguarding;
+mod scholarships;
 mod support;
 
 use crate::error::Problem;
@@ -43,6 +44,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
         (name = "events", description = "Events, registration, waitlists and venues"),
         (name = "payments", description = "Paying for events: offline payments recorded by organisers, and each member's payments and receipts"),
+        (name = "scholarships", description = "Scholarships asked for and reviewed privately, the scholarship fund, and donations to it"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
         (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )
@@ -105,7 +107,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(rsvp::routes())
             .merge(circle_health::routes())
             .merge(conversation::routes())
-            .merge(events::routes()),
+            .merge(events::routes())
+            .merge(scholarships::routes()),
     )
 }
 
