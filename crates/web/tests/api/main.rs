@@ -52,6 +52,7 @@ mod profile;
 mod query_plans;
 mod read_statements;
 mod robustness;
+mod scholarships;
 mod rsvp;
 mod rsvp_browser;
 mod session_cache;

@@ -102,11 +102,13 @@ pub struct ScholarshipReview {
     pub covered_minor: Option<i64>,
 }
 
-/// "EUR 40.00" for stored minor units, or the raw figures should they not parse.
+/// "EUR 40.00" (or "EUR -80.00" for a fund that is overdrawn) for stored minor units, or
+/// the raw figures should they not parse.
 pub(crate) fn label(amount_minor: i64, currency: &str) -> String {
-    Money::parse(amount_minor, currency).map_or_else(
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    Money::parse(amount_minor.saturating_abs(), currency).map_or_else(
         |_| format!("{currency} {amount_minor}"),
-        |m| m.to_string(),
+        |m| format!("{} {sign}{}", m.currency(), m.amount_text()),
     )
 }
 
