@@ -24,6 +24,7 @@ use app::authz::Actor;
 use app::events::audience::circle_names;
 use app::events::view::RegistrationChoice;
 use app::events::{registration, view, EventView, Registration};
+use app::payments::scholarships::{self, ScholarshipView};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -31,6 +32,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::scholarship::ScholarshipStatus;
 use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
@@ -168,6 +170,10 @@ struct ShowPage {
     /// For the organiser: the chosen circles whose facilitators have not accepted the
     /// event yet (their members do not see it until then).
     pending_circles: Vec<String>,
+    /// His request for a scholarship on this registration, if he made one.
+    scholarship: Option<ScholarshipView>,
+    /// Whether he may ask for one now: his seat is held for payment on a programme event.
+    may_ask_scholarship: bool,
     notice: Option<&'static str>,
     problem: Option<String>,
 }
@@ -192,6 +198,10 @@ const NOTICES: &[(&str, &str)] = &[
         "Your seat is held, but not yet confirmed: pay on site or by transfer, and the organiser confirms your seat. Card payments are not available yet.",
     ),
     ("cancelled", "Your registration is cancelled."),
+    (
+        "scholarship_asked",
+        "Your request is sent. Your seat stays held until you have the answer, by email and here.",
+    ),
     ("accepted", "The seat is yours."),
     (
         "created",
@@ -221,7 +231,18 @@ impl ShowPage {
         let at = |t: Option<DateTime<Utc>>| t.map(|t| local(t, &zone));
         let action = action_for(&event, s.ctx.now());
         let pending_circles = circle_names(&s.ctx, &event.pending_circle_ids).await?;
+        let scholarship = match &registration {
+            Some(r) => scholarships::for_registration(&s.ctx, actor, id, r.id).await?,
+            None => None,
+        };
+        let may_ask_scholarship = scholarship.is_none()
+            && event.circle_id.is_none()
+            && registration
+                .as_ref()
+                .is_some_and(|r| r.status == RegistrationStatus::PaymentRequired);
         Ok(ShowPage {
+            scholarship,
+            may_ask_scholarship,
             layout: Layout::new(
                 event.title.clone(),
                 csrf,
@@ -288,7 +309,7 @@ async fn show(
 }
 
 /// Shows the event again with what went wrong.
-async fn with_problem(
+pub(super) async fn with_problem(
     s: &AppState,
     actor: &Actor,
     csrf: String,

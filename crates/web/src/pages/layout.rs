@@ -138,6 +138,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "/facilitators",
             "Facilitators",
         ),
+        (
+            Permission::ReviewScholarships,
+            "/scholarships",
+            "Scholarships",
+        ),
         (Permission::AssistAccounts, "/support", "Support"),
         (
             Permission::ViewOrgReports,

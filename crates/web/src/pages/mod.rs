@@ -25,6 +25,7 @@ pub mod pwa;
 mod reports;
 mod respond;
 mod rsvp;
+mod scholarships;
 mod security;
 pub mod session;
 mod support;
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(circles::routes())
         .merge(events::routes())
         .merge(payments::routes())
+        .merge(scholarships::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())

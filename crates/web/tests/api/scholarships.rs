@@ -502,7 +502,61 @@ async fn bad_input_is_refused_clearly(app: TestApp) {
     assert_eq!(validation_errors(res).await[0]["field"], "method");
 }
 
+async fn the_pages_ask_review_and_answer(app: TestApp) {
+    let admin = app.admin().await;
+    let (ptm, id) = paid_event(&app, &admin, 12000).await;
+    let joe = app.signed_up_as("Joe Asker", "joe@example.org", crate::helpers::PASSWORD).await;
+    let sam = app.signed_up("sam@example.org").await;
+    let leader = app.user_with_roles(&admin, &["leadership"]).await;
+    let rid = held_seat(&app, &joe, &id).await;
+    held_seat(&app, &sam, &id).await;
+
+    // He asks from the event page and sees that he did.
+    let joe_pages = Person::of(&app, &joe).await;
+    let event_page = format!("/events/{id}");
+    assert!(joe_pages.page(&event_page).await.contains("Ask for a scholarship"));
+    let (_, html) = joe_pages
+        .submit_ok(
+            &event_page,
+            &format!("/events/{id}/scholarship"),
+            &[("registration_id", rid.as_str()), ("reason", REASON)],
+        )
+        .await;
+    assert!(html.contains("Your request is sent"), "{html}");
+    assert!(html.contains("Your scholarship request") && !html.contains("Ask for a scholarship"));
+
+    // The reviewer's queue shows who and why, and the fund; nobody else opens it.
+    let reviewer = Person::of(&app, &ptm).await;
+    let queue = reviewer.page("/scholarships").await;
+    assert!(queue.contains("Joe Asker") && queue.contains(REASON), "{queue}");
+    assert!(queue.contains("href=\"/scholarships\""), "the reviewer's menu links the queue");
+    for who in [&sam, &leader] {
+        let pages = Person::of(&app, who).await;
+        let res = pages.get("/scholarships").await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{}", who.email);
+        assert!(!res.text().await.unwrap().contains(REASON));
+        assert!(!pages.page(&event_page).await.contains(REASON));
+    }
+    let request = scholarship_requests::Entity::find().all(&app.ctx.main).await.unwrap()[0].id;
+    let action = format!("/scholarships/{request}/grant");
+    let res = reviewer
+        .submit("/scholarships", &action, &[("amount", "150"), ("currency", "EUR"), ("note", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("grant less than EUR 120.00"));
+    let (_, html) = reviewer
+        .submit_ok("/scholarships", &action, &[("amount", "40"), ("currency", "EUR"), ("note", "Go well")])
+        .await;
+    assert!(html.contains("Granted.") && !html.contains(REASON), "{html}");
+
+    // He sees the answer on the event page.
+    let html = joe_pages.page(&event_page).await;
+    assert!(html.contains("Granted: you pay EUR 40.00"), "{html}");
+    assert!(html.contains("Go well"));
+}
+
 crate::on_both_backends!(
+    the_pages_ask_review_and_answer,
     a_partial_grant_is_what_he_pays,
     a_zero_grant_confirms_the_seat_at_once,
     a_declined_request_leaves_the_full_price,
