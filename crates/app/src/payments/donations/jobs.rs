@@ -45,3 +45,18 @@ impl Job for SendDonationThanks {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::assert_reads_as_before;
+
+    #[test]
+    fn the_payload_reads_as_queued() {
+        let donation_id = Uuid::from_u128(9);
+        assert_reads_as_before(
+            &format!(r#"{{"kind":"send_donation_thanks","donation_id":"{donation_id}"}}"#),
+            SendDonationThanks { donation_id },
+        );
+    }
+}

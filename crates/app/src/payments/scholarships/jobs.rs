@@ -42,3 +42,24 @@ impl Job for SendScholarshipNotice {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::assert_reads_as_before;
+
+    /// The payload names the request only: its words never enter the queue.
+    #[test]
+    fn the_payload_carries_the_request_and_nothing_else() {
+        let request_id = Uuid::from_u128(7);
+        assert_reads_as_before(
+            &format!(
+                r#"{{"kind":"send_scholarship_notice","request_id":"{request_id}","notice":"granted"}}"#
+            ),
+            SendScholarshipNotice {
+                request_id,
+                notice: ScholarshipNotice::Granted,
+            },
+        );
+    }
+}
