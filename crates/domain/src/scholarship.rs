@@ -169,7 +169,10 @@ mod tests {
         );
         // On a sliding scale anything up to the maximum pays for the seat.
         let sliding = Price::sliding(eur(1000), eur(2500), eur(4000)).unwrap();
-        assert_eq!(split_payment(&sliding, eur(3900), true).unwrap().donation, None);
+        assert_eq!(
+            split_payment(&sliding, eur(3900), true).unwrap().donation,
+            None
+        );
         assert_eq!(
             split_payment(&sliding, eur(4500), true),
             Ok(Split {

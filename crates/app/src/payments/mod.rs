@@ -34,10 +34,9 @@ pub async fn amount_due(
 ) -> Result<Price> {
     match scholarships::granted_for(db, registration.id).await? {
         Some(grant) => {
-            let due = Money::parse(grant.amount_due_minor.unwrap_or(0), &grant.currency)
-                .map_err(|_| {
-                    Error::Internal(anyhow::anyhow!("scholarship {} has a bad amount", grant.id))
-                })?;
+            let due = Money::parse(grant.amount_due_minor.unwrap_or(0), &grant.currency).map_err(
+                |_| Error::Internal(anyhow::anyhow!("scholarship {} has a bad amount", grant.id)),
+            )?;
             Ok(Price::fixed(due))
         }
         None => price_of(e),

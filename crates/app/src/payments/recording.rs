@@ -12,9 +12,9 @@
 //! is the price, the rest a `donation` ledger row, in the same transaction and on the same
 //! receipt.
 
+use super::donations::{self, NewDonation};
 use super::errors::PaymentError;
 use super::receipts::{view, PaymentView};
-use super::donations::{self, NewDonation};
 use super::{amount_due, ledger, scholarships};
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::RecordingPayments;
@@ -73,8 +73,12 @@ pub async fn record_offline(
         .await?
         .ok_or(Error::NotFound("registration"))?;
     refuse_unless_awaiting(&txn, &r).await?;
-    let split = split_payment(&amount_due(&txn, &e, &r).await?, money, input.pay_it_forward)
-        .map_err(|why| Error::invalid("amount_minor", underpaid(&why)))?;
+    let split = split_payment(
+        &amount_due(&txn, &e, &r).await?,
+        money,
+        input.pay_it_forward,
+    )
+    .map_err(|why| Error::invalid("amount_minor", underpaid(&why)))?;
     let money = split.seat;
     let now = ctx.now();
     let user_id = r.user_id;

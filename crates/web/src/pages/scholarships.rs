@@ -34,7 +34,10 @@ pub fn routes() -> Router<AppState> {
 
 const NOTICES: &[(&str, &str)] = &[
     ("granted", "Granted. He is emailed what he pays now."),
-    ("declined", "Declined. He is emailed that the usual price applies."),
+    (
+        "declined",
+        "Declined. He is emailed that the usual price applies.",
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -52,11 +55,7 @@ struct QueuePage {
     requests: Vec<ScholarshipReview>,
 }
 
-async fn queue_page(
-    s: &AppState,
-    actor: &Actor,
-    csrf: String,
-) -> PageResult<QueuePage> {
+async fn queue_page(s: &AppState, actor: &Actor, csrf: String) -> PageResult<QueuePage> {
     let proof = actor.require::<can::ReviewScholarships>()?;
     Ok(QueuePage {
         layout: Layout::new("Scholarships", csrf, Some(actor), "/scholarships"),

@@ -25,7 +25,9 @@ fn retreat(title: &str, price_minor: i64) -> Value {
 /// A published retreat at `price_minor` EUR, organised by a PTM; (ptm, event id).
 async fn paid_event(app: &TestApp, admin: &User, price_minor: i64) -> (User, String) {
     let ptm = app.user_with_roles(admin, &["program_team_member"]).await;
-    let id = app.publish_event(&ptm, retreat("Retreat", price_minor)).await;
+    let id = app
+        .publish_event(&ptm, retreat("Retreat", price_minor))
+        .await;
     (ptm, id)
 }
 
@@ -112,7 +114,9 @@ async fn ledger_rows(app: &TestApp, kind: LedgerKind) -> Vec<ledger::Model> {
 async fn a_partial_grant_is_what_he_pays(app: TestApp) {
     let admin = app.admin().await;
     let (ptm, id) = paid_event(&app, &admin, 12000).await;
-    let joe = app.signed_up_as("Joe Asker", "joe@example.org", crate::helpers::PASSWORD).await;
+    let joe = app
+        .signed_up_as("Joe Asker", "joe@example.org", crate::helpers::PASSWORD)
+        .await;
     let rid = held_seat(&app, &joe, &id).await;
     let request = asked(&app, &joe, &id, &rid).await;
 
@@ -123,10 +127,17 @@ async fn a_partial_grant_is_what_he_pays(app: TestApp) {
         .unwrap()
         .unwrap()
         .starts_at;
-    assert_eq!(registration(&app, &rid).await.hold_expires_at, Some(starts_at));
+    assert_eq!(
+        registration(&app, &rid).await.hold_expires_at,
+        Some(starts_at)
+    );
 
     // He sees his own request and its state; the reviewer sees who and why.
-    let mine = ok_json(app.get_as(&joe.access_token, &scholarship_path(&id, &rid)).await).await;
+    let mine = ok_json(
+        app.get_as(&joe.access_token, &scholarship_path(&id, &rid))
+            .await,
+    )
+    .await;
     assert_eq!(mine["status"], "open");
     assert_eq!(mine["reason"], REASON);
     let queue = ok_json(app.get_as(&ptm.access_token, "/api/v1/scholarships").await).await;
@@ -139,10 +150,17 @@ async fn a_partial_grant_is_what_he_pays(app: TestApp) {
     let outcome = ok_json(grant(&app, &ptm, &request, eur(4000)).await).await;
     assert_eq!(outcome["scholarship"]["request"]["status"], "granted");
     assert_eq!(outcome["scholarship"]["covered_minor"], 8000);
-    assert!(outcome["warning"].as_str().unwrap().contains("EUR -80.00"), "{outcome}");
+    assert!(
+        outcome["warning"].as_str().unwrap().contains("EUR -80.00"),
+        "{outcome}"
+    );
     assert_eq!(outcome["fund"][0]["promised_minor"], 8000);
     let queue = ok_json(app.get_as(&ptm.access_token, "/api/v1/scholarships").await).await;
-    assert_eq!(queue.as_array().unwrap().len(), 0, "decided requests leave the queue");
+    assert_eq!(
+        queue.as_array().unwrap().len(),
+        0,
+        "decided requests leave the queue"
+    );
 
     // He owes the granted amount: no less, and not the full price.
     let res = pay(&app, &ptm, &id, &rid, cash(3999)).await;
@@ -161,14 +179,21 @@ async fn a_partial_grant_is_what_he_pays(app: TestApp) {
     assert_eq!(drawn.len(), 1);
     assert_eq!(drawn[0].amount_minor, -8000);
     assert_eq!(drawn[0].user_id, None);
-    assert_eq!(ledger_rows(&app, LedgerKind::Payment).await[0].amount_minor, 4000);
+    assert_eq!(
+        ledger_rows(&app, LedgerKind::Payment).await[0].amount_minor,
+        4000
+    );
     app.run_pending_jobs().await;
     let mails = app.emails_to("joe@example.org");
     let granted = mails
         .iter()
         .find(|m| m.subject == "Scholarship granted: Retreat")
         .expect("granted email");
-    assert!(granted.body.contains("you pay EUR 40.00"), "{}", granted.body);
+    assert!(
+        granted.body.contains("you pay EUR 40.00"),
+        "{}",
+        granted.body
+    );
     assert!(granted.body.contains("Welcome, brother"));
     assert!(!granted.body.contains(REASON));
 }
@@ -189,14 +214,24 @@ async fn a_zero_grant_confirms_the_seat_at_once(app: TestApp) {
     assert_eq!(seen["my_status"], "confirmed");
     assert_eq!(seen["online_url"], "https://meet.example.org/w");
     let res = pay(&app, &ptm, &id, &rid, cash(12000)).await;
-    assert_eq!(refused(res, StatusCode::CONFLICT).await, "not_awaiting_payment");
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "not_awaiting_payment"
+    );
     let drawn = ledger_rows(&app, LedgerKind::Scholarship).await;
     assert_eq!(drawn.len(), 1);
     assert_eq!(drawn[0].amount_minor, -12000);
     app.run_pending_jobs().await;
     let subjects = app.subjects_to("joe@example.org");
-    assert!(subjects.contains(&"Scholarship granted: Retreat".to_owned()), "{subjects:?}");
-    let mine = ok_json(app.get_as(&joe.access_token, &scholarship_path(&id, &rid)).await).await;
+    assert!(
+        subjects.contains(&"Scholarship granted: Retreat".to_owned()),
+        "{subjects:?}"
+    );
+    let mine = ok_json(
+        app.get_as(&joe.access_token, &scholarship_path(&id, &rid))
+            .await,
+    )
+    .await;
     assert_eq!(mine["status"], "granted");
     assert_eq!(mine["amount_due_label"], "EUR 0.00");
 }
@@ -218,7 +253,10 @@ async fn a_declined_request_leaves_the_full_price(app: TestApp) {
     assert_eq!(declined["request"]["status"], "declined");
     // A decision is final.
     let res = grant(&app, &ptm, &request, eur(0)).await;
-    assert_eq!(refused(res, StatusCode::CONFLICT).await, "scholarship_already_decided");
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "scholarship_already_decided"
+    );
     // He holds his seat afresh, at the full price.
     let reg = registration(&app, &rid).await;
     assert!(reg.hold_expires_at.unwrap() <= app.now() + chrono::Duration::minutes(30));
@@ -233,7 +271,11 @@ async fn a_declined_request_leaves_the_full_price(app: TestApp) {
         .find(|m| m.subject == "About your scholarship request: Retreat")
         .expect("declined email");
     assert!(answer.body.contains("The fund is empty this season"));
-    let mine = ok_json(app.get_as(&joe.access_token, &scholarship_path(&id, &rid)).await).await;
+    let mine = ok_json(
+        app.get_as(&joe.access_token, &scholarship_path(&id, &rid))
+            .await,
+    )
+    .await;
     assert_eq!(mine["status"], "declined");
     assert_eq!(mine["decision_note"], "The fund is empty this season");
 }
@@ -248,10 +290,18 @@ async fn the_fund_is_donations_less_scholarships(app: TestApp) {
     // A donation on its own, recorded by an Admin, thanked by email.
     let body = json!({ "amount_minor": 30000, "currency": "EUR", "method": "bank_transfer",
         "donor_id": sam.id, "note": "Ref GIFT-1" });
-    let res = app.post_as(&admin.access_token, "/api/v1/donations", body.clone()).await;
+    let res = app
+        .post_as(&admin.access_token, "/api/v1/donations", body.clone())
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let res = app.post_as(&ptm.access_token, "/api/v1/donations", body).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN, "PTMs do not record money");
+    let res = app
+        .post_as(&ptm.access_token, "/api/v1/donations", body)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "PTMs do not record money"
+    );
 
     // Paying it forward: the price is the payment, the rest a donation, one receipt.
     let rid = held_seat(&app, &ann, &id).await;
@@ -266,11 +316,17 @@ async fn the_fund_is_donations_less_scholarships(app: TestApp) {
     let paid = ok_json(pay(&app, &ptm, &id, &rid, forward).await).await;
     assert_eq!(paid["amount_minor"], 12000);
     let receipt = ok_json(
-        app.get_as(&ann.access_token, &format!("/api/v1/me/payments/{}", paid["id"].as_str().unwrap()))
-            .await,
+        app.get_as(
+            &ann.access_token,
+            &format!("/api/v1/me/payments/{}", paid["id"].as_str().unwrap()),
+        )
+        .await,
     )
     .await;
-    assert_eq!(receipt["donation"]["amount_label"], "EUR 30.00", "{receipt}");
+    assert_eq!(
+        receipt["donation"]["amount_label"], "EUR 30.00",
+        "{receipt}"
+    );
 
     // A zero grant draws the whole price.
     let rid = held_seat(&app, &joe, &id).await;
@@ -278,7 +334,11 @@ async fn the_fund_is_donations_less_scholarships(app: TestApp) {
     let outcome = ok_json(grant(&app, &ptm, &request, eur(0)).await).await;
     assert_eq!(outcome["warning"], Value::Null, "the fund held enough");
 
-    let fund = ok_json(app.get_as(&ptm.access_token, "/api/v1/scholarships/fund").await).await;
+    let fund = ok_json(
+        app.get_as(&ptm.access_token, "/api/v1/scholarships/fund")
+            .await,
+    )
+    .await;
     assert_eq!(fund[0]["currency"], "EUR");
     assert_eq!(fund[0]["donations_minor"], 33000);
     assert_eq!(fund[0]["scholarships_minor"], 12000);
@@ -310,12 +370,17 @@ async fn the_fund_is_donations_less_scholarships(app: TestApp) {
     app.run_pending_jobs().await;
     for who in ["sam@example.org", "ann@example.org"] {
         let subjects = app.subjects_to(who);
-        assert!(subjects.contains(&"Thank you for your donation".to_owned()), "{who}: {subjects:?}");
+        assert!(
+            subjects.contains(&"Thank you for your donation".to_owned()),
+            "{who}: {subjects:?}"
+        );
     }
     // Leadership and members do not read the fund here (Leadership's reports show it).
     let leader = app.user_with_roles(&admin, &["leadership"]).await;
     for who in [&leader, &sam] {
-        let res = app.get_as(&who.access_token, "/api/v1/scholarships/fund").await;
+        let res = app
+            .get_as(&who.access_token, "/api/v1/scholarships/fund")
+            .await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 }
@@ -342,31 +407,49 @@ async fn only_reviewers_read_requests(app: TestApp) {
         let res = grant(&app, who, &request, eur(0)).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{}", who.email);
         // Someone else's registration does not exist for him.
-        let res = app.get_as(&who.access_token, &scholarship_path(&id, &rid)).await;
+        let res = app
+            .get_as(&who.access_token, &scholarship_path(&id, &rid))
+            .await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{}", who.email);
     }
     let res = ask(&app, &sam, &id, &rid).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "not his registration");
-    let res = app.get_as(&sam.access_token, &scholarship_path(&id, &sam_rid)).await;
+    let res = app
+        .get_as(&sam.access_token, &scholarship_path(&id, &sam_rid))
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "he asked for nothing");
 
     // The pages: other attendees, the organiser's roster and Leadership see no reason.
-    let sam_page = Person::of(&app, &sam).await.page(&format!("/events/{id}")).await;
+    let sam_page = Person::of(&app, &sam)
+        .await
+        .page(&format!("/events/{id}"))
+        .await;
     assert!(!sam_page.contains(REASON));
-    let roster = app.get_as(&ptm.access_token, &format!("/api/v1/events/{id}/registrations")).await;
+    let roster = app
+        .get_as(
+            &ptm.access_token,
+            &format!("/api/v1/events/{id}/registrations"),
+        )
+        .await;
     assert!(!roster.text().await.unwrap().contains(REASON));
 
     // The audit log names nobody and carries no words; Leadership reads only that.
     let grant_res = ok_json(grant(&app, &ptm, &request, eur(2000)).await).await;
     assert_eq!(grant_res["scholarship"]["request"]["status"], "granted");
     let audit = ok_json(
-        app.get_as(&leader.access_token, "/api/v1/audit?action=scholarship_requested")
-            .await,
+        app.get_as(
+            &leader.access_token,
+            "/api/v1/audit?action=scholarship_requested",
+        )
+        .await,
     )
     .await;
     let text = audit.to_string();
     assert!(text.contains("scholarship_requested"), "{text}");
-    assert!(!text.contains(REASON) && !text.contains(&joe.id.to_string()), "{text}");
+    assert!(
+        !text.contains(REASON) && !text.contains(&joe.id.to_string()),
+        "{text}"
+    );
     let rows = app.audit_records("scholarship_granted").await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].actor_id, None);
@@ -390,11 +473,17 @@ async fn reasons_are_encrypted_at_rest(app: TestApp) {
     assert_eq!(res.status(), StatusCode::OK);
     app.run_pending_jobs().await;
 
-    let stored = scholarship_requests::Entity::find().all(&app.ctx.main).await.unwrap();
+    let stored = scholarship_requests::Entity::find()
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     let row = format!("{:?}", stored[0]);
     assert!(stored[0].reason_at_rest.is_some());
-    assert!(!row.contains(REASON) && !row.contains("Secret reviewer words"), "{row}");
+    assert!(
+        !row.contains(REASON) && !row.contains("Secret reviewer words"),
+        "{row}"
+    );
     for audit in audit_log::Entity::find().all(&app.ctx.main).await.unwrap() {
         assert!(!format!("{audit:?}").contains("lost my job"));
     }
@@ -405,18 +494,30 @@ async fn reasons_are_encrypted_at_rest(app: TestApp) {
     let raw = match app.backend {
         Backend::Sqlite => {
             let db = &app.ctx.main;
-            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
+            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await
+                .unwrap();
             let file = app.ctx.settings.data.dir.join("main.db");
             String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned()
         }
         Backend::Postgres => {
             let mut all = String::new();
-            for table in ["scholarship_requests", "audit_log", "jobs", "event_registrations"] {
-                let sql = format!("SELECT COALESCE(string_agg(t::text, ' '), '') AS all_rows FROM {table} t");
+            for table in [
+                "scholarship_requests",
+                "audit_log",
+                "jobs",
+                "event_registrations",
+            ] {
+                let sql = format!(
+                    "SELECT COALESCE(string_agg(t::text, ' '), '') AS all_rows FROM {table} t"
+                );
                 let row = app
                     .ctx
                     .main
-                    .query_one(Statement::from_string(db::sea_orm::DbBackend::Postgres, sql))
+                    .query_one(Statement::from_string(
+                        db::sea_orm::DbBackend::Postgres,
+                        sql,
+                    ))
                     .await
                     .unwrap()
                     .unwrap();
@@ -425,8 +526,14 @@ async fn reasons_are_encrypted_at_rest(app: TestApp) {
             all
         }
     };
-    assert!(raw.contains(&request) || app.backend == Backend::Sqlite, "the rows were read");
-    assert!(!raw.contains("lost my job"), "the reason is stored in clear");
+    assert!(
+        raw.contains(&request) || app.backend == Backend::Sqlite,
+        "the rows were read"
+    );
+    assert!(
+        !raw.contains("lost my job"),
+        "the reason is stored in clear"
+    );
     assert!(!raw.contains("Secret reviewer words"));
 }
 
@@ -437,7 +544,10 @@ async fn bad_input_is_refused_clearly(app: TestApp) {
     let rid = held_seat(&app, &joe, &id).await;
     let request = asked(&app, &joe, &id, &rid).await;
     let res = ask(&app, &joe, &id, &rid).await;
-    assert_eq!(refused(res, StatusCode::CONFLICT).await, "scholarship_already_asked");
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "scholarship_already_asked"
+    );
 
     let errors = validation_errors(grant(&app, &ptm, &request, eur(12000)).await).await;
     assert_eq!(errors[0]["field"], "amount_minor");
@@ -454,7 +564,11 @@ async fn bad_input_is_refused_clearly(app: TestApp) {
     let errors = validation_errors(grant(&app, &ptm, &request, bad).await).await;
     assert_eq!(errors[0]["field"], "currency");
     // Nothing was decided by the refusals.
-    let mine = ok_json(app.get_as(&joe.access_token, &scholarship_path(&id, &rid)).await).await;
+    let mine = ok_json(
+        app.get_as(&joe.access_token, &scholarship_path(&id, &rid))
+            .await,
+    )
+    .await;
     assert_eq!(mine["status"], "open");
 
     // A sliding scale is reduced below its minimum.
@@ -476,7 +590,10 @@ async fn bad_input_is_refused_clearly(app: TestApp) {
     let r = ok_json(app.register_for(&joe, &free).await).await;
     let free_rid = r["registration"]["id"].as_str().unwrap().to_owned();
     let res = ask(&app, &joe, &free, &free_rid).await;
-    assert_eq!(refused(res, StatusCode::CONFLICT).await, "scholarship_not_awaiting_payment");
+    assert_eq!(
+        refused(res, StatusCode::CONFLICT).await,
+        "scholarship_not_awaiting_payment"
+    );
 
     // Donations: more than zero, cash or transfer, a known donor.
     let donate = |body: Value| app.post_as(&admin.access_token, "/api/v1/donations", body);
@@ -505,7 +622,9 @@ async fn bad_input_is_refused_clearly(app: TestApp) {
 async fn the_pages_ask_review_and_answer(app: TestApp) {
     let admin = app.admin().await;
     let (ptm, id) = paid_event(&app, &admin, 12000).await;
-    let joe = app.signed_up_as("Joe Asker", "joe@example.org", crate::helpers::PASSWORD).await;
+    let joe = app
+        .signed_up_as("Joe Asker", "joe@example.org", crate::helpers::PASSWORD)
+        .await;
     let sam = app.signed_up("sam@example.org").await;
     let leader = app.user_with_roles(&admin, &["leadership"]).await;
     let rid = held_seat(&app, &joe, &id).await;
@@ -514,7 +633,10 @@ async fn the_pages_ask_review_and_answer(app: TestApp) {
     // He asks from the event page and sees that he did.
     let joe_pages = Person::of(&app, &joe).await;
     let event_page = format!("/events/{id}");
-    assert!(joe_pages.page(&event_page).await.contains("Ask for a scholarship"));
+    assert!(joe_pages
+        .page(&event_page)
+        .await
+        .contains("Ask for a scholarship"));
     let (_, html) = joe_pages
         .submit_ok(
             &event_page,
@@ -528,8 +650,14 @@ async fn the_pages_ask_review_and_answer(app: TestApp) {
     // The reviewer's queue shows who and why, and the fund; nobody else opens it.
     let reviewer = Person::of(&app, &ptm).await;
     let queue = reviewer.page("/scholarships").await;
-    assert!(queue.contains("Joe Asker") && queue.contains(REASON), "{queue}");
-    assert!(queue.contains("href=\"/scholarships\""), "the reviewer's menu links the queue");
+    assert!(
+        queue.contains("Joe Asker") && queue.contains(REASON),
+        "{queue}"
+    );
+    assert!(
+        queue.contains("href=\"/scholarships\""),
+        "the reviewer's menu links the queue"
+    );
     for who in [&sam, &leader] {
         let pages = Person::of(&app, who).await;
         let res = pages.get("/scholarships").await;
@@ -537,17 +665,36 @@ async fn the_pages_ask_review_and_answer(app: TestApp) {
         assert!(!res.text().await.unwrap().contains(REASON));
         assert!(!pages.page(&event_page).await.contains(REASON));
     }
-    let request = scholarship_requests::Entity::find().all(&app.ctx.main).await.unwrap()[0].id;
+    let request = scholarship_requests::Entity::find()
+        .all(&app.ctx.main)
+        .await
+        .unwrap()[0]
+        .id;
     let action = format!("/scholarships/{request}/grant");
     let res = reviewer
-        .submit("/scholarships", &action, &[("amount", "150"), ("currency", "EUR"), ("note", "")])
+        .submit(
+            "/scholarships",
+            &action,
+            &[("amount", "150"), ("currency", "EUR"), ("note", "")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("grant less than EUR 120.00"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("grant less than EUR 120.00"));
     let (_, html) = reviewer
-        .submit_ok("/scholarships", &action, &[("amount", "40"), ("currency", "EUR"), ("note", "Go well")])
+        .submit_ok(
+            "/scholarships",
+            &action,
+            &[("amount", "40"), ("currency", "EUR"), ("note", "Go well")],
+        )
         .await;
-    assert!(html.contains("Granted.") && !html.contains(REASON), "{html}");
+    assert!(
+        html.contains("Granted.") && !html.contains(REASON),
+        "{html}"
+    );
 
     // He sees the answer on the event page.
     let html = joe_pages.page(&event_page).await;

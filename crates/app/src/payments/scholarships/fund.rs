@@ -129,7 +129,10 @@ pub(crate) async fn draw_for_seat(
         provider: Set(PaymentProvider::Offline),
         provider_reference: Set(None),
         recorded_by: Set(grant.decided_by),
-        reason: Set(Some(format!("Scholarship towards a seat at \"{}\"", e.title))),
+        reason: Set(Some(format!(
+            "Scholarship towards a seat at \"{}\"",
+            e.title
+        ))),
         created_at: Set(now),
     }
     .insert(txn)

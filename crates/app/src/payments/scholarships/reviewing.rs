@@ -14,9 +14,7 @@ use crate::events::{lock_event, registration};
 use crate::jobs::Job;
 use crate::payments::{holds, price_of};
 use crate::{Checks, Context, Error, RequestMeta, Result};
-use db::main_db::{
-    event_registrations as regs, events, scholarship_requests as requests, users,
-};
+use db::main_db::{event_registrations as regs, events, scholarship_requests as requests, users};
 use db::sea_orm::sea_query::Expr;
 use db::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -103,11 +101,26 @@ pub async fn grant(
     let (note_at_rest, note_version) = sealed::seal(ctx, id, Words::DecisionNote, note);
     let now = ctx.now();
     let decided = requests::Entity::update_many()
-        .col_expr(requests::Column::Status, Expr::value(ScholarshipStatus::Granted))
-        .col_expr(requests::Column::AmountDueMinor, Expr::value(to_pay.amount_minor()))
-        .col_expr(requests::Column::CoveredMinor, Expr::value(covered.amount_minor()))
-        .col_expr(requests::Column::DecisionNoteAtRest, Expr::value(note_at_rest))
-        .col_expr(requests::Column::DecisionNoteKeyVersion, Expr::value(note_version))
+        .col_expr(
+            requests::Column::Status,
+            Expr::value(ScholarshipStatus::Granted),
+        )
+        .col_expr(
+            requests::Column::AmountDueMinor,
+            Expr::value(to_pay.amount_minor()),
+        )
+        .col_expr(
+            requests::Column::CoveredMinor,
+            Expr::value(covered.amount_minor()),
+        )
+        .col_expr(
+            requests::Column::DecisionNoteAtRest,
+            Expr::value(note_at_rest),
+        )
+        .col_expr(
+            requests::Column::DecisionNoteKeyVersion,
+            Expr::value(note_version),
+        )
         .col_expr(requests::Column::DecidedBy, Expr::value(proof.actor_id()))
         .col_expr(requests::Column::DecidedAt, Expr::value(now))
         .col_expr(requests::Column::UpdatedAt, Expr::value(now))
@@ -124,8 +137,15 @@ pub async fn grant(
     } else {
         hold_afresh(&txn, ctx, &e, r).await?;
     }
-    decided_and_told(&txn, meta, id, Action::ScholarshipGranted, ScholarshipNotice::Granted, ctx)
-        .await?;
+    decided_and_told(
+        &txn,
+        meta,
+        id,
+        Action::ScholarshipGranted,
+        ScholarshipNotice::Granted,
+        ctx,
+    )
+    .await?;
     let fund = fund_balance(&txn).await?;
     let request = requests::Entity::find_by_id(id)
         .one(&txn)
@@ -161,9 +181,7 @@ pub async fn decline(
 ) -> Result<ScholarshipReview> {
     let txn = db::begin_write(&ctx.main).await?;
     let (req, e, r) = match open_request(&txn, proof, id).await {
-        Err(Error::Rule { code, .. })
-            if code == ScholarshipError::NotAwaitingPayment.code() =>
-        {
+        Err(Error::Rule { code, .. }) if code == ScholarshipError::NotAwaitingPayment.code() => {
             // A seat no longer held can still be told no: nothing else changes.
             let (req, e) = request_and_event(&txn, proof, id).await?;
             (req, e, None)
@@ -174,9 +192,18 @@ pub async fn decline(
     let (note_at_rest, note_version) = sealed::seal(ctx, id, Words::DecisionNote, note);
     let now = ctx.now();
     let decided = requests::Entity::update_many()
-        .col_expr(requests::Column::Status, Expr::value(ScholarshipStatus::Declined))
-        .col_expr(requests::Column::DecisionNoteAtRest, Expr::value(note_at_rest))
-        .col_expr(requests::Column::DecisionNoteKeyVersion, Expr::value(note_version))
+        .col_expr(
+            requests::Column::Status,
+            Expr::value(ScholarshipStatus::Declined),
+        )
+        .col_expr(
+            requests::Column::DecisionNoteAtRest,
+            Expr::value(note_at_rest),
+        )
+        .col_expr(
+            requests::Column::DecisionNoteKeyVersion,
+            Expr::value(note_version),
+        )
         .col_expr(requests::Column::DecidedBy, Expr::value(proof.actor_id()))
         .col_expr(requests::Column::DecidedAt, Expr::value(now))
         .col_expr(requests::Column::UpdatedAt, Expr::value(now))
@@ -190,8 +217,15 @@ pub async fn decline(
     if let Some(r) = r {
         hold_afresh(&txn, ctx, &e, r).await?;
     }
-    decided_and_told(&txn, meta, id, Action::ScholarshipDeclined, ScholarshipNotice::Declined, ctx)
-        .await?;
+    decided_and_told(
+        &txn,
+        meta,
+        id,
+        Action::ScholarshipDeclined,
+        ScholarshipNotice::Declined,
+        ctx,
+    )
+    .await?;
     let request = requests::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -206,7 +240,11 @@ fn grant_amount(input: &ScholarshipGrant) -> Result<Money> {
     Money::parse(input.amount_minor, input.currency.as_str()).map_err(|errors| {
         let mut c = Checks::default();
         for e in errors {
-            let field = if e.field == "amount" { "amount_minor" } else { e.field };
+            let field = if e.field == "amount" {
+                "amount_minor"
+            } else {
+                e.field
+            };
             c.check::<()>(Err(DomainError::new(field, e.message)));
         }
         c.into_error()
@@ -215,7 +253,10 @@ fn grant_amount(input: &ScholarshipGrant) -> Result<Money> {
 
 fn refused(why: &GrantRefused) -> Error {
     match why {
-        GrantRefused::Free => Error::invalid("amount_minor", "This event is free: there is nothing to reduce."),
+        GrantRefused::Free => Error::invalid(
+            "amount_minor",
+            "This event is free: there is nothing to reduce.",
+        ),
         GrantRefused::OtherCurrency => {
             Error::invalid("currency", "Grant the scholarship in the event's currency.")
         }

@@ -3,8 +3,8 @@
 //! donations to the scholarship fund, each pointing at its row in the ledger.
 
 use crate::schema::{
-    bigint, bigint_null, fk, index, int_null, text_null, timestamp, timestamp_null,
-    unique_index, uuid, uuid_null, uuid_pk, varchar, varchar_null,
+    bigint, bigint_null, fk, index, int_null, text_null, timestamp, timestamp_null, unique_index,
+    uuid, uuid_null, uuid_pk, varchar, varchar_null,
 };
 use sea_orm_migration::prelude::*;
 
