@@ -207,6 +207,19 @@ async fn a_zero_grant_confirms_the_seat_at_once(app: TestApp) {
     let seen = my_status(&app, &joe, &id).await;
     assert_eq!(seen["online_url"], Value::Null, "no link before the grant");
 
+    // The usual hold runs out meanwhile: an open request keeps the seat.
+    app.advance(chrono::Duration::minutes(31));
+    app.run_pending_jobs().await;
+    let (admin, joe) = (
+        app.signed_in_again(&admin).await,
+        app.signed_in_again(&joe).await,
+    );
+    let ptm = app.signed_in_again(&ptm).await;
+    assert_eq!(
+        my_status(&app, &joe, &id).await["my_status"],
+        "payment_required"
+    );
+
     // An Admin reviews too.
     let outcome = ok_json(grant(&app, &admin, &request, eur(0)).await).await;
     assert_eq!(outcome["scholarship"]["request"]["amount_due_minor"], 0);
@@ -699,6 +712,7 @@ async fn the_pages_ask_review_and_answer(app: TestApp) {
     // He sees the answer on the event page.
     let html = joe_pages.page(&event_page).await;
     assert!(html.contains("Granted: you pay EUR 40.00"), "{html}");
+    assert!(html.contains("once your payment (EUR 40.00, as granted) is recorded"));
     assert!(html.contains("Go well"));
 }
 
