@@ -155,6 +155,7 @@ pub fn all() -> Vec<Listed> {
         .chain(crate::idempotency::IdempotencyError::listed())
         .chain(crate::payments::PaymentError::listed())
         .chain(crate::payments::refunds::RefundError::listed())
+        .chain(crate::payments::scholarships::ScholarshipError::listed())
         .chain(crate::support::SupportError::listed())
         .collect()
 }

@@ -156,11 +156,13 @@ mod tests {
                 "send_circle_invitation",
                 "send_circle_notice",
                 "send_conversation_notice",
+                "send_donation_thanks",
                 "send_event_notice",
                 "send_event_reminders",
                 "send_meeting_notice",
                 "send_password_reset_email",
                 "send_refund_notice",
+                "send_scholarship_notice",
                 "send_verification_email",
             ]
         );

@@ -25,6 +25,7 @@ pub mod profile;
 pub mod refund;
 pub mod report;
 pub mod role;
+pub mod scholarship;
 #[cfg(feature = "sea-orm")]
 pub mod stored;
 pub mod text;

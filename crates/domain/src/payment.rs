@@ -16,19 +16,23 @@ pub enum PaymentMethod {
     BankTransfer,
     /// A card payment through a provider (Stripe); not available yet.
     Card,
+    /// The scholarship fund covering part of a price: only on `scholarship` ledger rows,
+    /// never a way a person pays.
+    ScholarshipFund,
 }
 
 text_enum!(PaymentMethod {
     Cash => "cash",
     BankTransfer => "bank_transfer",
     Card => "card",
+    ScholarshipFund => "scholarship_fund",
 });
 
 impl PaymentMethod {
     /// The provider that handles this method.
     pub fn provider(self) -> PaymentProvider {
         match self {
-            Self::Cash | Self::BankTransfer => PaymentProvider::Offline,
+            Self::Cash | Self::BankTransfer | Self::ScholarshipFund => PaymentProvider::Offline,
             Self::Card => PaymentProvider::Stripe,
         }
     }
@@ -39,7 +43,14 @@ impl PaymentMethod {
             Self::Cash => "Cash",
             Self::BankTransfer => "Bank transfer",
             Self::Card => "Card",
+            Self::ScholarshipFund => "Scholarship fund",
         }
+    }
+
+    /// Whether an organiser or Admin may record money received this way by hand (cash or
+    /// a transfer); cards come through their provider, and the fund is not a payer.
+    pub fn is_offline_payment(self) -> bool {
+        matches!(self, Self::Cash | Self::BankTransfer)
     }
 }
 
@@ -88,6 +99,7 @@ impl PaymentStatus {
 
 /// What a ledger row records. Amounts in the ledger are signed: money coming in is
 /// positive, money going out (refunds) negative, so any report is a plain sum.
+/// The scholarship fund is the sum of the `donation` and `scholarship` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
@@ -95,12 +107,29 @@ pub enum LedgerKind {
     Payment,
     /// Money given back on a payment (its amount is negative).
     Refund,
+    /// Money given to the scholarship fund (positive): on its own, or paid beyond a price.
+    Donation,
+    /// The part of a seat's price the scholarship fund covers (negative: it leaves the
+    /// fund). Not money received: cash in hand excludes these rows.
+    Scholarship,
 }
 
 text_enum!(LedgerKind {
     Payment => "payment",
     Refund => "refund",
+    Donation => "donation",
+    Scholarship => "scholarship",
 });
+
+impl LedgerKind {
+    /// Whether rows of this kind move the scholarship fund's balance.
+    pub fn moves_the_fund(self) -> bool {
+        match self {
+            Self::Donation | Self::Scholarship => true,
+            Self::Payment => false,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -144,5 +173,10 @@ mod tests {
             PaymentProvider::Offline
         );
         assert_eq!(PaymentMethod::Card.provider(), PaymentProvider::Stripe);
+        assert!(PaymentMethod::Cash.is_offline_payment());
+        assert!(!PaymentMethod::ScholarshipFund.is_offline_payment());
+        assert!(!PaymentMethod::Card.is_offline_payment());
+        assert!(LedgerKind::Donation.moves_the_fund() && LedgerKind::Scholarship.moves_the_fund());
+        assert!(!LedgerKind::Payment.moves_the_fund());
     }
 }

@@ -29,6 +29,9 @@ pub enum Permission {
     /// Record offline payments (cash, bank transfer) for any event; organisers record
     /// them for their own events without it.
     RecordPayments,
+    /// Review requests for scholarships (reasons included), grant or decline them, and see
+    /// the scholarship fund's balance. Leadership sees the fund in the financial reports only.
+    ReviewScholarships,
     /// List users, assign and remove roles, suspend and reactivate accounts.
     ManageUsers,
     /// Account assistance: status, resend verification, unlock, reset MFA.
@@ -40,7 +43,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ManageOwnAccount,
         Permission::Participate,
         Permission::CreateCircles,
@@ -50,6 +53,7 @@ impl Permission {
         Permission::ViewFinancialReports,
         Permission::IssueRefunds,
         Permission::RecordPayments,
+        Permission::ReviewScholarships,
         Permission::ManageUsers,
         Permission::AssistAccounts,
         Permission::ReadAuditLog,
@@ -69,6 +73,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             CreateProgrammeEvents,
             CertifyFacilitators,
             ViewOrgReports,
+            ReviewScholarships,
         ],
         Role::Leadership => &[
             ManageOwnAccount,
@@ -87,6 +92,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             ViewFinancialReports,
             IssueRefunds,
             RecordPayments,
+            ReviewScholarships,
             ManageUsers,
             AssistAccounts,
             ReadAuditLog,
@@ -137,6 +143,7 @@ mod tests {
                     CreateProgrammeEvents,
                     CertifyFacilitators,
                     ViewOrgReports,
+                    ReviewScholarships,
                 ],
             ),
             (

@@ -101,6 +101,7 @@ pub mod can {
         ViewFinancialReports,
         IssueRefunds,
         RecordPayments,
+        ReviewScholarships,
         ManageUsers,
         AssistAccounts,
         ReadAuditLog,
@@ -114,6 +115,10 @@ pub struct Granted<C: Capability> {
     actor_id: Uuid,
     capability: PhantomData<C>,
 }
+
+/// Proof that the actor may review scholarship requests (their reasons included) and see
+/// the scholarship fund: Program Team Members and Admins.
+pub type ReviewingScholarships = Granted<can::ReviewScholarships>;
 
 impl<C: Capability> Granted<C> {
     /// Who holds it.

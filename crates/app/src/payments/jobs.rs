@@ -13,6 +13,8 @@ pub fn jobs() -> Vec<Registration> {
         Registration::of::<ExpirePaymentHold>(),
         Registration::of::<HandleStripeEvent>(),
         Registration::of::<RefundLatePayment>(),
+        Registration::of::<super::scholarships::jobs::SendScholarshipNotice>(),
+        Registration::of::<super::donations::jobs::SendDonationThanks>(),
     ]
 }
 

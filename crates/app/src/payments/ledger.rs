@@ -1,6 +1,16 @@
 //! The ledger: one immutable row per movement of money (the database refuses updates and
 //! deletes). Amounts are signed integer minor units — money in positive, out negative — so
 //! every report is a plain sum of rows and adds up to the ledger exactly.
+//!
+//! Which rows to add up, by `kind`:
+//! - **Money received** = the sum of `payment` and `donation` rows (and refunds, negative).
+//! - **The scholarship fund** = the sum of `donation` rows (given to it, positive) and
+//!   `scholarship` rows (the part of a seat's price it covered, negative), per currency.
+//!   A `scholarship` row is written when the seat it pays for is confirmed, with method
+//!   `scholarship_fund` and no person (who received one is for reviewers only); it moves
+//!   no cash, so it is left out of money received.
+//! - **Income for an event** = its `payment` rows plus its `scholarship` rows negated (what
+//!   the fund paid towards its seats).
 
 use crate::Result;
 use chrono::{DateTime, Utc};

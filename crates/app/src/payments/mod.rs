@@ -10,6 +10,7 @@
 //! Money goes back through [`refunds`]: by an Admin, by an event's refund policy when a
 //! member cancels, and to everyone when a paid event is cancelled.
 
+pub mod donations;
 pub mod errors;
 pub mod holds;
 pub mod jobs;
@@ -17,6 +18,7 @@ pub mod ledger;
 pub mod receipts;
 pub mod recording;
 pub mod refunds;
+pub mod scholarships;
 pub mod stripe;
 
 pub use errors::PaymentError;
@@ -24,9 +26,29 @@ pub use receipts::{PaymentView, Receipt};
 pub use recording::OfflinePayment;
 
 use crate::{Error, Result};
-use db::main_db::events;
+use db::main_db::{event_registrations, events};
+use db::sea_orm::ConnectionTrait;
 use domain::refund::RefundPolicy;
 use domain::{Money, Price};
+
+/// What `registration` owes for its seat at `e`: the event's price, or once a scholarship
+/// is granted on it, the granted amount as a fixed price (`Price::Free` for a zero grant).
+/// Offline recording and card payments both ask for this, never for the price directly.
+pub async fn amount_due(
+    db: &impl ConnectionTrait,
+    e: &events::Model,
+    registration: &event_registrations::Model,
+) -> Result<Price> {
+    match scholarships::granted_for(db, registration.id).await? {
+        Some(grant) => {
+            let due = Money::parse(grant.amount_due_minor.unwrap_or(0), &grant.currency).map_err(
+                |_| Error::Internal(anyhow::anyhow!("scholarship {} has a bad amount", grant.id)),
+            )?;
+            Ok(Price::fixed(due))
+        }
+        None => price_of(e),
+    }
+}
 
 /// The event's price as stored: `price_minor` (a fixed price, or a sliding scale's minimum)
 /// and `currency`, with a sliding scale's suggested amount and maximum beside them.

@@ -51,6 +51,8 @@ pub struct Receipt {
     pub event_time_zone: Option<String>,
     /// The refunds made on it, oldest first (each has its own printable receipt).
     pub refunds: Vec<RefundView>,
+    /// What he gave to the scholarship fund beyond the price with this payment, if anything.
+    pub donation: Option<super::donations::DonationView>,
 }
 
 pub(crate) fn view(p: payments::Model, e: &events::Model) -> PaymentView {
@@ -147,7 +149,9 @@ pub async fn receipt(ctx: &Context, actor: &Actor, payment_id: Uuid) -> Result<R
         .map(|u| u.display_name)
         .unwrap_or_default();
     let refunds = refunds_of(&ctx.main, &[p.id]).await?;
+    let donation = super::donations::given_with(&ctx.main, p.id).await?;
     Ok(Receipt {
+        donation,
         event_starts_at: e.as_ref().map(|e| e.starts_at),
         event_time_zone: e.as_ref().map(|e| e.time_zone.clone()),
         payment: view_with(p, e.as_ref(), &refunds),

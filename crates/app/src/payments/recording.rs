@@ -4,11 +4,18 @@
 //!
 //! A registration is paid once: a second payment for a confirmed registration is refused
 //! (`already_paid`) rather than recorded, so a double click or a second organiser cannot
-//! count the same seat twice. Money given beyond the price will be a donation, later.
+//! count the same seat twice.
+//!
+//! What is due is [`super::amount_due`]: the price, or a granted scholarship's amount (the
+//! fund's share is then drawn when the seat is confirmed). Money given beyond it, when the
+//! recorder says so (`pay_it_forward`), is a donation to the scholarship fund: the payment
+//! is the price, the rest a `donation` ledger row, in the same transaction and on the same
+//! receipt.
 
+use super::donations::{self, NewDonation};
 use super::errors::PaymentError;
 use super::receipts::{view, PaymentView};
-use super::{ledger, price_of};
+use super::{amount_due, ledger, scholarships};
 use crate::audit::{self, Action, Entry};
 use crate::authz::event::RecordingPayments;
 use crate::authz::Actor;
@@ -22,6 +29,7 @@ use db::sea_orm::{
 use domain::event::RegistrationStatus;
 use domain::payment::{PaymentMethod, PaymentStatus};
 use domain::price::Underpaid;
+use domain::scholarship::split_payment;
 use domain::{DomainError, Money, MultiLine, SingleLine};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -40,6 +48,10 @@ pub struct OfflinePayment {
     pub currency: SingleLine<3>,
     /// Shown on the member's receipt too (a transfer's reference, "paid at the door").
     pub note: Option<MultiLine<500>>,
+    /// The member paid beyond what is due on purpose: the rest is his donation to the
+    /// scholarship fund. Without it an amount above the price is refused.
+    #[serde(default)]
+    pub pay_it_forward: bool,
 }
 
 /// Records an offline payment for `registration_id` and confirms its seat.
@@ -61,12 +73,17 @@ pub async fn record_offline(
         .await?
         .ok_or(Error::NotFound("registration"))?;
     refuse_unless_awaiting(&txn, &r).await?;
-    price_of(&e)?
-        .accepts(money)
-        .map_err(|why| Error::invalid("amount_minor", underpaid(&why)))?;
+    let split = split_payment(
+        &amount_due(&txn, &e, &r).await?,
+        money,
+        input.pay_it_forward,
+    )
+    .map_err(|why| Error::invalid("amount_minor", underpaid(&why)))?;
+    let money = split.seat;
     let now = ctx.now();
     let user_id = r.user_id;
     registration::confirm_paid(&txn, ctx, r).await?;
+    scholarships::draw_for_seat(&txn, ctx, &e, registration_id).await?;
     let p = payments::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -87,6 +104,19 @@ pub async fn record_offline(
     .await?;
     let reason = format!("{} for a seat at \"{}\"", input.method.label(), e.title);
     ledger::record_payment(&txn, &p, reason, now).await?;
+    if let Some(gift) = split.donation {
+        let d = NewDonation {
+            donor_id: Some(user_id),
+            money: gift,
+            method: input.method,
+            provider_reference: None,
+            payment_id: Some(p.id),
+            event_id: Some(e.id),
+            note: None,
+            recorded_by: Some(actor.id()),
+        };
+        donations::record(&txn, ctx, meta, d).await?;
+    }
     registration::notify(&txn, ctx, user_id, e.id, EventNotice::PaymentReceived).await?;
     audit_recorded(&txn, meta, actor, &e, &p).await?;
     txn.commit().await?;
@@ -96,7 +126,7 @@ pub async fn record_offline(
 /// The amount and note, checked; every problem at once.
 fn check(input: &OfflinePayment) -> Result<(Money, Option<String>)> {
     let mut c = Checks::default();
-    if input.method == PaymentMethod::Card {
+    if !input.method.is_offline_payment() {
         c.check::<()>(Err(DomainError::new(
             "method",
             "Card payments are not available yet: record cash or a bank transfer.",

@@ -19,6 +19,7 @@ mod problems;
 mod refunds;
 mod rsvp;
 mod safeguarding;
+mod scholarships;
 mod support;
 mod webhooks;
 
@@ -46,6 +47,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
         (name = "events", description = "Events, registration, waitlists and venues"),
         (name = "payments", description = "Paying for events: offline payments recorded by organisers, each member's payments and receipts, and refunds (Admin)"),
+        (name = "scholarships", description = "Scholarships asked for and reviewed privately, the scholarship fund, and donations to it"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
         (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )
@@ -110,6 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(conversation::routes())
             .merge(events::routes())
             .merge(refunds::routes()),
+            .merge(scholarships::routes()),
     )
 }
 

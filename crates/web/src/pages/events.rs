@@ -25,6 +25,7 @@ use app::events::audience::circle_names;
 use app::events::view::RegistrationChoice;
 use app::events::{registration, view, EventView, Registration};
 use app::payments::refunds::{self, CancellationRefund};
+use app::payments::scholarships::{self, ScholarshipView};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -32,6 +33,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use domain::event::{EventKind, EventStatus, RegistrationStatus};
+use domain::scholarship::ScholarshipStatus;
 use uuid::Uuid;
 
 pub fn routes() -> Router<AppState> {
@@ -171,6 +173,10 @@ struct ShowPage {
     pending_circles: Vec<String>,
     /// For a paid seat: what cancelling now gives back under the event's refund policy.
     cancel_refund: Option<CancellationRefund>,
+    /// His request for a scholarship on this registration, if he made one.
+    scholarship: Option<ScholarshipView>,
+    /// Whether he may ask for one now: his seat is held for payment on a programme event.
+    may_ask_scholarship: bool,
     notice: Option<&'static str>,
     problem: Option<String>,
     /// Card payments through Stripe are set up: a held seat can be paid at once.
@@ -197,6 +203,10 @@ const NOTICES: &[(&str, &str)] = &[
         "Your seat is held, but not yet confirmed until you pay: see \"Your place\" below.",
     ),
     ("cancelled", "Your registration is cancelled."),
+    (
+        "scholarship_asked",
+        "Your request is sent. Your seat stays held until you have the answer, by email and here.",
+    ),
     ("accepted", "The seat is yours."),
     (
         "created",
@@ -235,8 +245,19 @@ impl ShowPage {
         } else {
             None
         };
+        let scholarship = match &registration {
+            Some(r) => scholarships::for_registration(&s.ctx, actor, id, r.id).await?,
+            None => None,
+        };
+        let may_ask_scholarship = scholarship.is_none()
+            && event.circle_id.is_none()
+            && registration
+                .as_ref()
+                .is_some_and(|r| r.status == RegistrationStatus::PaymentRequired);
         Ok(ShowPage {
             cancel_refund,
+            scholarship,
+            may_ask_scholarship,
             layout: Layout::new(
                 event.title.clone(),
                 csrf,
@@ -304,7 +325,7 @@ async fn show(
 }
 
 /// Shows the event again with what went wrong.
-async fn with_problem(
+pub(super) async fn with_problem(
     s: &AppState,
     actor: &Actor,
     csrf: String,

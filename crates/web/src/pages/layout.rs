@@ -139,6 +139,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "Facilitators",
         ),
         (Permission::IssueRefunds, "/admin/payments", "Refunds"),
+        (
+            Permission::ReviewScholarships,
+            "/scholarships",
+            "Scholarships",
+        ),
         (Permission::AssistAccounts, "/support", "Support"),
         (
             Permission::ViewOrgReports,

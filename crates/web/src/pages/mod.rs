@@ -27,6 +27,7 @@ mod refunds;
 mod reports;
 mod respond;
 mod rsvp;
+mod scholarships;
 mod security;
 pub mod session;
 mod support;
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(payments::routes())
         .merge(paying::routes())
         .merge(refunds::routes())
+        .merge(scholarships::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())

@@ -10,6 +10,7 @@ use crate::pages::PageResult;
 use crate::pages::Path;
 use crate::state::AppState;
 use app::payments::refunds::RefundView;
+use app::payments::donations::{self, DonationView};
 use app::payments::{receipts, PaymentView, Receipt};
 use askama::Template;
 use axum::extract::State;
@@ -38,6 +39,13 @@ struct Line {
 struct ListPage {
     layout: Layout,
     lines: Vec<Line>,
+    donations: Vec<Gift>,
+}
+
+/// A donation as a line on the list.
+struct Gift {
+    donation: DonationView,
+    when: String,
 }
 
 async fn list(
@@ -54,9 +62,18 @@ async fn list(
             payment,
         })
         .collect();
+    let donations = donations::mine(&s.ctx, &actor)
+        .await?
+        .into_iter()
+        .map(|donation| Gift {
+            when: for_viewer(donation.created_at, zone.as_deref()),
+            donation,
+        })
+        .collect();
     render(ListPage {
         layout: Layout::new("Your payments", m.csrf, Some(&actor), "/payments"),
         lines,
+        donations,
     })
 }
 

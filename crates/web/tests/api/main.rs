@@ -56,6 +56,7 @@ mod refunds;
 mod robustness;
 mod rsvp;
 mod rsvp_browser;
+mod scholarships;
 mod session_cache;
 mod shared_profiles;
 mod sign_in_limits;

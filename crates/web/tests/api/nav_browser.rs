@@ -16,7 +16,7 @@ const SMALL_PHONE: Viewport = Viewport {
 
 async fn the_admins_header_fits_a_phone(app: TestApp) {
     // The Admin's roles open every gated page: Users, Certifications, Facilitators,
-    // Support, the circle overview and the audit log.
+    // Scholarships, Support, the circle overview and the audit log.
     let all = app.admin().await;
     let Some(phone) = Browser::open(&app.address, SMALL_PHONE).await else {
         return;
@@ -50,6 +50,7 @@ async fn the_admins_header_fits_a_phone(app: TestApp) {
             "Users",
             "Certifications",
             "Facilitators",
+            "Scholarships",
             "Support",
             "Circle overview",
             "Audit log"
@@ -62,7 +63,7 @@ async fn the_admins_header_fits_a_phone(app: TestApp) {
         )
         .await;
     let edges = edges.as_array().unwrap();
-    assert_eq!(edges.len(), 6, "{edges:?}");
+    assert_eq!(edges.len(), 7, "{edges:?}");
     for e in edges {
         let (left, right) = (e[0].as_f64().unwrap(), e[1].as_f64().unwrap());
         assert!(left >= 0.0 && right <= 375.0, "{left}–{right}");

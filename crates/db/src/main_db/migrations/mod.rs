@@ -15,6 +15,7 @@ mod m0010_sealed_requests;
 mod m0011_payments;
 mod m0012_stripe_events;
 mod m0013_refunds;
+mod m0014_scholarships;
 
 use sea_orm_migration::prelude::*;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_payments::Migration),
             Box::new(m0012_stripe_events::Migration),
             Box::new(m0013_refunds::Migration),
+            Box::new(m0014_scholarships::Migration),
         ]
     }
 }

@@ -169,6 +169,9 @@ struct RowForm {
     amount: String,
     #[serde(default)]
     payment_note: MultiLine<500>,
+    /// "1" when what was paid beyond the price is a gift to the scholarship fund.
+    #[serde(default)]
+    pay_it_forward: String,
 }
 
 /// After a change: back to the list as it was, at the row touched; or the list with the
@@ -284,6 +287,7 @@ fn offline_payment(form: &RowForm, currency: &str) -> app::Result<OfflinePayment
         amount_minor: money.amount_minor(),
         currency,
         note: Some(form.payment_note.clone()),
+        pay_it_forward: form.pay_it_forward == "1",
     })
 }
 
