@@ -87,17 +87,38 @@ impl PaymentStatus {
 }
 
 /// What a ledger row records. Amounts in the ledger are signed: money coming in is
-/// positive, money going out (refunds, later) negative, so any report is a plain sum.
+/// positive, money going out (refunds) negative, so any report is a plain sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
-    /// A payment received for a seat.
+    /// A payment received: for a seat, or for a membership.
     Payment,
+    /// Money paid back (negative).
+    Refund,
+    /// Money given to the scholarship fund ("pay it forward").
+    Donation,
+    /// A scholarship granted from the fund.
+    Scholarship,
 }
 
 text_enum!(LedgerKind {
     Payment => "payment",
+    Refund => "refund",
+    Donation => "donation",
+    Scholarship => "scholarship",
 });
+
+impl LedgerKind {
+    /// How the kind reads in reports (plural: a total of many rows).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Payment => "Payments",
+            Self::Refund => "Refunds",
+            Self::Donation => "Donations",
+            Self::Scholarship => "Scholarships",
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

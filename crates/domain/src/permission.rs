@@ -37,10 +37,12 @@ pub enum Permission {
     ReadAuditLog,
     /// Step in to one circle for safeguarding: time-limited and announced to its members.
     StepInToCircles,
+    /// Define membership plans and record memberships paid offline.
+    ManageMemberships,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ManageOwnAccount,
         Permission::Participate,
         Permission::CreateCircles,
@@ -54,6 +56,7 @@ impl Permission {
         Permission::AssistAccounts,
         Permission::ReadAuditLog,
         Permission::StepInToCircles,
+        Permission::ManageMemberships,
     ];
 }
 
@@ -91,6 +94,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             AssistAccounts,
             ReadAuditLog,
             StepInToCircles,
+            ManageMemberships,
         ],
         Role::Support => &[ManageOwnAccount, Participate, AssistAccounts],
     }

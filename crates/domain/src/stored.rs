@@ -83,5 +83,7 @@ stored_as_text!(crate::payment::PaymentMethod => "payments.method");
 stored_as_text!(crate::payment::PaymentProvider => "payments.provider");
 stored_as_text!(crate::payment::PaymentStatus => "payments.status");
 stored_as_text!(crate::payment::LedgerKind => "ledger_entries.kind");
+stored_as_text!(crate::membership::PlanInterval => "membership_plans.interval");
+stored_as_text!(crate::membership::MembershipStatus => "memberships.status");
 stored_as_text!(crate::audit::Classification => "audit_log.classification");
 stored_as_text!(crate::conversation::ClosedReason => "conversation_epochs.closed_reason");

@@ -105,6 +105,7 @@ pub mod can {
         AssistAccounts,
         ReadAuditLog,
         StepInToCircles,
+        ManageMemberships,
     );
 }
 

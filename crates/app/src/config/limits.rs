@@ -60,11 +60,17 @@ pub struct PaymentSettings {
     /// How long a seat on a paid event is held for payment after registering, in minutes
     /// (1–10080); then it passes to the waitlist.
     pub hold_minutes: u32,
+    /// Days after a membership period ends before it lapses (0–365): time to renew
+    /// without losing anything.
+    pub membership_grace_days: u32,
 }
 
 impl Default for PaymentSettings {
     fn default() -> Self {
-        Self { hold_minutes: 30 }
+        Self {
+            hold_minutes: 30,
+            membership_grace_days: 7,
+        }
     }
 }
 
@@ -72,6 +78,11 @@ impl PaymentSettings {
     /// How long a seat awaiting payment is held.
     pub fn hold(&self) -> chrono::Duration {
         chrono::Duration::minutes(i64::from(self.hold_minutes))
+    }
+
+    /// How long after its period a membership stays in grace.
+    pub fn membership_grace(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.membership_grace_days))
     }
 }
 

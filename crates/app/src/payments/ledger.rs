@@ -9,7 +9,8 @@ use db::sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use domain::payment::LedgerKind;
 use uuid::Uuid;
 
-/// Writes the ledger row for a payment that has succeeded, in the caller's transaction
+/// Writes the ledger row for a payment that has succeeded (for a seat or a membership
+/// plan, whichever the payment names), in the caller's transaction
 /// (the payment and its ledger row are committed together or not at all).
 pub(crate) async fn record_payment(
     txn: &impl ConnectionTrait,
@@ -31,6 +32,7 @@ pub(crate) async fn record_payment(
         recorded_by: Set(p.recorded_by),
         reason: Set(Some(reason)),
         created_at: Set(at),
+        plan_id: Set(p.plan_id),
     }
     .insert(txn)
     .await?)

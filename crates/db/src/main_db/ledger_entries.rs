@@ -25,6 +25,8 @@ pub struct Model {
     /// Why the money moved, in words.
     pub reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The membership plan the money was for, if any.
+    pub plan_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m0008_conversations;
 mod m0009_note_field_key;
 mod m0010_sealed_requests;
 mod m0011_payments;
+mod m0015_memberships;
 
 use sea_orm_migration::prelude::*;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_note_field_key::Migration),
             Box::new(m0010_sealed_requests::Migration),
             Box::new(m0011_payments::Migration),
+            Box::new(m0015_memberships::Migration),
         ]
     }
 }
