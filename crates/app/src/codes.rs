@@ -154,6 +154,7 @@ pub fn all() -> Vec<Listed> {
         .chain(crate::events::errors::EventError::listed())
         .chain(crate::idempotency::IdempotencyError::listed())
         .chain(crate::payments::PaymentError::listed())
+        .chain(crate::memberships::MembershipError::listed())
         .chain(crate::support::SupportError::listed())
         .collect()
 }

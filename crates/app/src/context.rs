@@ -93,6 +93,7 @@ pub fn job_registry() -> jobs::Registry {
         .with(crate::certification::jobs::jobs())
         .with(crate::conversation::jobs::jobs())
         .with(crate::payments::jobs::jobs())
+        .with(crate::memberships::jobs::jobs())
 }
 
 /// Opens both databases and brings their schemas up to date.

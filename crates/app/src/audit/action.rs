@@ -126,6 +126,12 @@ actions! {
     // Payments.
     PaymentRecorded => "payment_recorded", Administration, "Payment recorded";
     PaymentHoldExpired => "payment_hold_expired", Administration, "Seat held for payment released: not paid in time";
+    // Memberships.
+    MembershipPlanCreated => "membership_plan_created", Administration, "Membership plan added";
+    MembershipPlanUpdated => "membership_plan_updated", Administration, "Membership plan changed";
+    MembershipPlanDeleted => "membership_plan_deleted", Administration, "Membership plan deleted";
+    MembershipRecorded => "membership_recorded", Administration, "Membership payment recorded";
+    MembershipLapsed => "membership_lapsed", Administration, "Membership lapsed: not renewed in time";
 }
 
 #[cfg(test)]

@@ -9,11 +9,13 @@ mod circle_health;
 mod circles;
 mod conversation;
 mod events;
+mod finance;
 mod idempotent;
 
 pub use conversation::live_routes;
 pub use events::feed_routes;
 mod meetings;
+mod memberships;
 mod problems;
 mod rsvp;
 mod safeguarding;
@@ -43,6 +45,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "meetings", description = "Meetings generated from a circle's cadence, and attendance"),
         (name = "events", description = "Events, registration, waitlists and venues"),
         (name = "payments", description = "Paying for events: offline payments recorded by organisers, and each member's payments and receipts"),
+        (name = "memberships", description = "Membership plans, memberships recorded by Admins, and each member's own membership"),
+        (name = "reports", description = "Financial reports (Leadership, Admin): totals only, never a person"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
         (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )
@@ -105,7 +109,9 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(rsvp::routes())
             .merge(circle_health::routes())
             .merge(conversation::routes())
-            .merge(events::routes()),
+            .merge(events::routes())
+            .merge(memberships::routes())
+            .merge(finance::routes()),
     )
 }
 
