@@ -216,3 +216,16 @@ async fn audit_recorded(
     .await?;
     Ok(())
 }
+
+/// The account an Admin means by `email` (as typed on the memberships page).
+pub async fn find_member(
+    ctx: &Context,
+    _g: &Granted<can::ManageMemberships>,
+    email: &str,
+) -> Result<Uuid> {
+    let email = domain::Email::parse(email)?;
+    crate::accounts::find_user_by_email(&ctx.main, email.as_str())
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| Error::invalid("email", "No account uses this email address."))
+}

@@ -129,6 +129,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
     let gated = [
         (Permission::ManageUsers, "/admin/users", "Users"),
         (
+            Permission::ManageMemberships,
+            "/admin/memberships",
+            "Memberships",
+        ),
+        (
             Permission::CertifyFacilitators,
             "/certifications",
             "Certifications",
@@ -144,6 +149,7 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "/reports/circles",
             "Circle overview",
         ),
+        (Permission::ViewFinancialReports, "/reports/finance", "Finances"),
         (Permission::ReadAuditLog, "/audit", "Audit log"),
     ];
     for (permission, href, label) in gated {

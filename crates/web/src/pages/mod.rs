@@ -13,11 +13,13 @@ mod conversation;
 mod error;
 mod events;
 mod facilitators;
+mod finance;
 mod format;
 mod health;
 mod home;
 mod layout;
 mod meetings;
+mod memberships;
 mod path;
 mod payments;
 mod profile;
@@ -56,6 +58,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(circles::routes())
         .merge(events::routes())
         .merge(payments::routes())
+        .merge(memberships::routes())
+        .merge(finance::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())
