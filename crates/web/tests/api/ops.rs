@@ -91,6 +91,13 @@ const API_PATHS: &[&str] = &[
     "/api/v1/events/{id}/registrations/{registration_id}/payments",
     "/api/v1/me/payments",
     "/api/v1/me/payments/{id}",
+    // Memberships and financial reports.
+    "/api/v1/membership-plans",
+    "/api/v1/membership-plans/{id}",
+    "/api/v1/users/{id}/memberships",
+    "/api/v1/memberships",
+    "/api/v1/me/membership",
+    "/api/v1/reports/finance",
     "/api/v1/events/{id}/counts",
     "/api/v1/events/{id}/calendar.ics",
     "/api/v1/me/calendar-feed",
