@@ -178,13 +178,21 @@ mod tests {
 
     #[test]
     fn stored_names_round_trip() {
-        assert_text_round_trips(&PlanInterval::ALL, PlanInterval::as_str, PlanInterval::parse);
+        assert_text_round_trips(
+            &PlanInterval::ALL,
+            PlanInterval::as_str,
+            PlanInterval::parse,
+        );
         assert_text_round_trips(
             &MembershipStatus::ALL,
             MembershipStatus::as_str,
             MembershipStatus::parse,
         );
-        assert_text_round_trips(&StandingKind::ALL, StandingKind::as_str, StandingKind::parse);
+        assert_text_round_trips(
+            &StandingKind::ALL,
+            StandingKind::as_str,
+            StandingKind::parse,
+        );
         assert_text_round_trips(
             &LapsedMembershipBlocks::ALL,
             LapsedMembershipBlocks::as_str,
@@ -223,7 +231,10 @@ mod tests {
         let s = standing(periods, at("2026-02-03T00:00:00Z"), grace);
         assert_eq!(s.period_end, Some(at("2026-02-01T00:00:00Z")));
         assert_eq!(s.grace_until, Some(at("2026-02-08T00:00:00Z")));
-        assert_eq!(standing([], at("2026-02-03T00:00:00Z"), grace).kind, StandingKind::None);
+        assert_eq!(
+            standing([], at("2026-02-03T00:00:00Z"), grace).kind,
+            StandingKind::None
+        );
     }
 
     #[test]

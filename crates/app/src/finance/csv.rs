@@ -39,7 +39,12 @@ pub fn to_csv(report: &FinanceReport) -> String {
         }
         let f = &c.scholarship_fund;
         row("scholarship_fund", "donations", "Donations", &f.donations);
-        row("scholarship_fund", "scholarships", "Scholarships granted", &f.scholarships);
+        row(
+            "scholarship_fund",
+            "scholarships",
+            "Scholarships granted",
+            &f.scholarships,
+        );
         row("scholarship_fund", "balance", "Fund balance", &f.balance);
     }
     out

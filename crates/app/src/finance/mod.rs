@@ -142,7 +142,11 @@ pub async fn report(ctx: &Context, actor: &Actor, q: &ReportQuery) -> Result<Fin
 }
 
 /// The range asked for, or the default one ending today; checked.
-fn range(q: &ReportQuery, period: ReportPeriod, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
+fn range(
+    q: &ReportQuery,
+    period: ReportPeriod,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate)> {
     let to = q.to.unwrap_or(today);
     let from = match q.from {
         Some(from) => from,
@@ -157,7 +161,10 @@ fn range(q: &ReportQuery, period: ReportPeriod, today: NaiveDate) -> Result<(Nai
         }
     };
     if from > to {
-        return Err(Error::invalid("from", "The first day must not be after the last."));
+        return Err(Error::invalid(
+            "from",
+            "The first day must not be after the last.",
+        ));
     }
     if (to - from).num_days() > LONGEST_RANGE_DAYS {
         return Err(Error::invalid("from", "A report covers at most ten years."));
@@ -198,9 +205,10 @@ impl Names {
     fn event(&self, id: Option<Uuid>) -> (String, String) {
         match id.map(|id| (id, self.events.get(&id))) {
             None => ("none".into(), "Not for an event".into()),
-            Some((_, Some(e))) if !e.open_to_all => {
-                ("circle_events".into(), "Circle events (not itemised)".into())
-            }
+            Some((_, Some(e))) if !e.open_to_all => (
+                "circle_events".into(),
+                "Circle events (not itemised)".into(),
+            ),
             Some((id, Some(e))) => (id.to_string(), e.title.clone()),
             Some((id, None)) => (id.to_string(), "An event no longer listed".into()),
         }
@@ -211,7 +219,10 @@ impl Names {
             None => ("none".into(), "Not for a membership".into()),
             Some(id) => (
                 id.to_string(),
-                self.plans.get(&id).cloned().unwrap_or_else(|| "A deleted plan".into()),
+                self.plans
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "A deleted plan".into()),
             ),
         }
     }
@@ -266,10 +277,12 @@ fn section(
     fund: &[query::FundMovement],
     names: &Names,
 ) -> Result<CurrencyReport> {
-    let currency = Currency::parse(code)
-        .map_err(|_| Error::Internal(anyhow::anyhow!("the ledger holds a bad currency {code:?}")))?;
+    let currency = Currency::parse(code).map_err(|_| {
+        Error::Internal(anyhow::anyhow!("the ledger holds a bad currency {code:?}"))
+    })?;
     let mut total: i128 = 0;
-    let (mut by_period, mut by_kind, mut by_method) = (Sums::default(), Sums::default(), Sums::default());
+    let (mut by_period, mut by_kind, mut by_method) =
+        (Sums::default(), Sums::default(), Sums::default());
     let (mut by_event, mut by_plan) = (Sums::default(), Sums::default());
     for p in period.between(from, to) {
         by_period.add((p.key, p.label), 0);
@@ -282,8 +295,14 @@ fn section(
     for g in rows {
         total += i128::from(g.amount_minor);
         by_period.add(month_period(period, &g.month)?, g.amount_minor);
-        by_kind.add((g.kind.as_str().into(), g.kind.label().into()), g.amount_minor);
-        by_method.add((g.method.as_str().into(), g.method.label().into()), g.amount_minor);
+        by_kind.add(
+            (g.kind.as_str().into(), g.kind.label().into()),
+            g.amount_minor,
+        );
+        by_method.add(
+            (g.method.as_str().into(), g.method.label().into()),
+            g.amount_minor,
+        );
         by_event.add(names.event(g.event_id), g.amount_minor);
         by_plan.add(names.plan(g.plan_id), g.amount_minor);
     }
@@ -316,8 +335,8 @@ fn month_period(period: ReportPeriod, month: &str) -> Result<(String, String)> {
         .split_once('-')
         .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
         .filter(|(_, m)| (1..=12).contains(m));
-    let (year, m) = parsed
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a ledger month reads {month:?}")))?;
+    let (year, m) =
+        parsed.ok_or_else(|| Error::Internal(anyhow::anyhow!("a ledger month reads {month:?}")))?;
     let p = period.of_month(year, m);
     Ok((p.key, p.label))
 }
@@ -343,9 +362,18 @@ mod tests {
     fn the_default_range_ends_today_and_covers_whole_periods() {
         let today = day("2026-05-20");
         let q = ReportQuery::default();
-        assert_eq!(range(&q, ReportPeriod::Month, today).unwrap(), (day("2025-06-01"), today));
-        assert_eq!(range(&q, ReportPeriod::Quarter, today).unwrap(), (day("2024-07-01"), today));
-        assert_eq!(range(&q, ReportPeriod::Year, today).unwrap(), (day("2022-01-01"), today));
+        assert_eq!(
+            range(&q, ReportPeriod::Month, today).unwrap(),
+            (day("2025-06-01"), today)
+        );
+        assert_eq!(
+            range(&q, ReportPeriod::Quarter, today).unwrap(),
+            (day("2024-07-01"), today)
+        );
+        assert_eq!(
+            range(&q, ReportPeriod::Year, today).unwrap(),
+            (day("2022-01-01"), today)
+        );
     }
 
     #[test]
@@ -367,8 +395,14 @@ mod tests {
 
     #[test]
     fn months_fold_into_the_period_asked_for() {
-        assert_eq!(month_period(ReportPeriod::Quarter, "2025-12").unwrap().0, "2025-Q4");
-        assert_eq!(month_period(ReportPeriod::Year, "2026-01").unwrap().0, "2026");
+        assert_eq!(
+            month_period(ReportPeriod::Quarter, "2025-12").unwrap().0,
+            "2025-Q4"
+        );
+        assert_eq!(
+            month_period(ReportPeriod::Year, "2026-01").unwrap().0,
+            "2026"
+        );
         assert!(month_period(ReportPeriod::Month, "2026-13").is_err());
         assert!(month_period(ReportPeriod::Month, "junk").is_err());
     }

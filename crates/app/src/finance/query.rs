@@ -58,7 +58,10 @@ pub(super) struct FundMovement {
     pub amount_minor: i64,
 }
 
-pub(super) async fn fund(db: &impl ConnectionTrait, to: DateTime<Utc>) -> Result<Vec<FundMovement>> {
+pub(super) async fn fund(
+    db: &impl ConnectionTrait,
+    to: DateTime<Utc>,
+) -> Result<Vec<FundMovement>> {
     let backend = db.get_database_backend();
     let sql = "SELECT currency, kind, CAST(SUM(ABS(amount_minor)) AS BIGINT) AS amount_minor \
                FROM ledger_entries WHERE created_at < $1 AND kind IN ($2, $3) \

@@ -41,8 +41,10 @@ pub(super) async fn notice(
     let page = format!("{}/membership", site_url(ctx));
     let (subject, body) = match notice {
         MembershipNotice::Recorded => {
-            let amount = Money::parse(m.amount_minor, &m.currency)
-                .map_or_else(|_| format!("{} {}", m.currency, m.amount_minor), |a| a.to_string());
+            let amount = Money::parse(m.amount_minor, &m.currency).map_or_else(
+                |_| format!("{} {}", m.currency, m.amount_minor),
+                |a| a.to_string(),
+            );
             let method = match m.payment_id {
                 Some(id) => payments::Entity::find_by_id(id)
                     .one(&ctx.main)

@@ -19,6 +19,5 @@ pub use errors::MembershipError;
 pub use plans::{PlanInput, PlanView};
 pub use recording::MembershipInput;
 pub use standing::{
-    refuse_if_lapsed, MembershipFilter, MembershipLine, MembershipView, MyMembership,
-    StandingView,
+    refuse_if_lapsed, MembershipFilter, MembershipLine, MembershipView, MyMembership, StandingView,
 };

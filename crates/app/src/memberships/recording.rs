@@ -88,7 +88,11 @@ pub async fn record_offline(
     }
     .insert(&txn)
     .await?;
-    let reason = format!("{} for the membership \"{}\"", input.method.label(), plan.name);
+    let reason = format!(
+        "{} for the membership \"{}\"",
+        input.method.label(),
+        plan.name
+    );
     ledger::record_payment(&txn, &p, reason, now).await?;
     let m = memberships::ActiveModel {
         id: Set(Uuid::now_v7()),

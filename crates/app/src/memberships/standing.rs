@@ -9,7 +9,9 @@ use crate::page::{time_key, Page, PageRequest};
 use crate::{Context, Error, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{membership_plans, memberships, payments, users};
-use db::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use db::sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use domain::membership::{self, MembershipStatus, Standing, StandingKind};
 use domain::payment::PaymentMethod;
 use domain::Money;
@@ -205,9 +207,11 @@ pub async fn list(
     }
     if let Some((at, id)) = page.cursor_time_key()? {
         q = q.filter(
-            memberships::Column::CreatedAt.lt(at).or(memberships::Column::CreatedAt
-                .eq(at)
-                .and(memberships::Column::Id.lt(id))),
+            memberships::Column::CreatedAt
+                .lt(at)
+                .or(memberships::Column::CreatedAt
+                    .eq(at)
+                    .and(memberships::Column::Id.lt(id))),
         );
     }
     let rows = q

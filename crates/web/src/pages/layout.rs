@@ -149,7 +149,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             "/reports/circles",
             "Circle overview",
         ),
-        (Permission::ViewFinancialReports, "/reports/finance", "Finances"),
+        (
+            Permission::ViewFinancialReports,
+            "/reports/finance",
+            "Finances",
+        ),
         (Permission::ReadAuditLog, "/audit", "Audit log"),
     ];
     for (permission, href, label) in gated {

@@ -12,7 +12,9 @@ use crate::pages::Path;
 use crate::state::AppState;
 use app::authz::can;
 use app::memberships::{plans, recording, standing};
-use app::memberships::{MembershipFilter, MembershipInput, MembershipLine, MyMembership, PlanInput, PlanView};
+use app::memberships::{
+    MembershipFilter, MembershipInput, MembershipLine, MyMembership, PlanInput, PlanView,
+};
 use app::page::PageRequest;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -55,7 +57,10 @@ async fn mine(
 const NOTICES: &[(&str, &str)] = &[
     ("plan_added", "The plan is added."),
     ("plan_changed", "The plan is changed."),
-    ("recorded", "The membership is recorded; the member is emailed a receipt."),
+    (
+        "recorded",
+        "The membership is recorded; the member is emailed a receipt.",
+    ),
 ];
 
 #[derive(Template)]
@@ -91,9 +96,14 @@ async fn admin_page(
     csrf: String,
 ) -> PageResult<AdminPage> {
     let g = actor.require::<can::ManageMemberships>()?;
-    let lines = standing::list(&s.ctx, &g, &MembershipFilter::default(), &PageRequest::default())
-        .await?
-        .items;
+    let lines = standing::list(
+        &s.ctx,
+        &g,
+        &MembershipFilter::default(),
+        &PageRequest::default(),
+    )
+    .await?
+    .items;
     Ok(AdminPage {
         layout: Layout::new("Memberships", csrf, Some(actor), "/admin/memberships"),
         notice: None,
@@ -159,9 +169,11 @@ async fn archive_plan(
     let g = actor.require::<can::ManageMemberships>()?;
     let p = plans::get(&s.ctx, &actor, id).await?;
     let input = PlanInput {
-        name: SingleLine::try_from(p.name.as_str()).map_err(|e| app::Error::invalid("name", e.to_string()))?,
+        name: SingleLine::try_from(p.name.as_str())
+            .map_err(|e| app::Error::invalid("name", e.to_string()))?,
         amount_minor: p.amount_minor,
-        currency: SingleLine::try_from(p.currency.as_str()).map_err(|e| app::Error::invalid("currency", e.to_string()))?,
+        currency: SingleLine::try_from(p.currency.as_str())
+            .map_err(|e| app::Error::invalid("currency", e.to_string()))?,
         interval: p.interval,
         archived: !p.archived,
     };

@@ -93,16 +93,80 @@ async fn seeded(app: &TestApp) -> (User, Uuid, Uuid, Uuid) {
         payer.id,
         &[
             // Outside the range asked for: counted in the fund balance only.
-            row(Donation, 700, "EUR", Cash, None, None, "2025-10-20T10:00:00Z"),
-            row(Payment, 12000, "EUR", BankTransfer, e, None, "2025-11-03T09:00:00Z"),
-            row(Payment, 6000, "EUR", BankTransfer, None, p, "2025-12-31T23:59:59Z"),
-            row(Refund, -2500, "EUR", BankTransfer, e, None, "2026-01-01T00:00:00Z"),
-            row(Donation, 1500, "EUR", Cash, None, None, "2026-02-14T12:00:00Z"),
-            row(Scholarship, -2000, "EUR", Cash, e, None, "2026-02-15T12:00:00Z"),
+            row(
+                Donation,
+                700,
+                "EUR",
+                Cash,
+                None,
+                None,
+                "2025-10-20T10:00:00Z",
+            ),
+            row(
+                Payment,
+                12000,
+                "EUR",
+                BankTransfer,
+                e,
+                None,
+                "2025-11-03T09:00:00Z",
+            ),
+            row(
+                Payment,
+                6000,
+                "EUR",
+                BankTransfer,
+                None,
+                p,
+                "2025-12-31T23:59:59Z",
+            ),
+            row(
+                Refund,
+                -2500,
+                "EUR",
+                BankTransfer,
+                e,
+                None,
+                "2026-01-01T00:00:00Z",
+            ),
+            row(
+                Donation,
+                1500,
+                "EUR",
+                Cash,
+                None,
+                None,
+                "2026-02-14T12:00:00Z",
+            ),
+            row(
+                Scholarship,
+                -2000,
+                "EUR",
+                Cash,
+                e,
+                None,
+                "2026-02-15T12:00:00Z",
+            ),
             row(Payment, 4000, "EUR", Card, e, None, "2026-04-01T08:00:00Z"),
-            row(Payment, 3000, "USD", Card, None, None, "2026-05-31T22:00:00Z"),
+            row(
+                Payment,
+                3000,
+                "USD",
+                Card,
+                None,
+                None,
+                "2026-05-31T22:00:00Z",
+            ),
             // After the range.
-            row(Payment, 999, "EUR", Cash, None, None, "2026-06-01T00:00:00Z"),
+            row(
+                Payment,
+                999,
+                "EUR",
+                Cash,
+                None,
+                None,
+                "2026-06-01T00:00:00Z",
+            ),
         ],
     )
     .await;
@@ -201,17 +265,28 @@ async fn every_grouping_adds_up_to_the_ledger(app: TestApp) {
     let m = by(&months, "by_period");
     assert_eq!((m["2025-12"], m["2026-01"], m["2026-03"]), (6000, -2500, 0));
     let q = by(&eur("quarter").await, "by_period");
-    assert_eq!(q, HashMap::from([
-        ("2025-Q4".to_owned(), 18000),
-        ("2026-Q1".to_owned(), -3000),
-        ("2026-Q2".to_owned(), 4000),
-    ]));
+    assert_eq!(
+        q,
+        HashMap::from([
+            ("2025-Q4".to_owned(), 18000),
+            ("2026-Q1".to_owned(), -3000),
+            ("2026-Q2".to_owned(), 4000),
+        ])
+    );
     let y = by(&eur("year").await, "by_period");
-    assert_eq!(y, HashMap::from([("2025".to_owned(), 18000), ("2026".to_owned(), 1000)]));
+    assert_eq!(
+        y,
+        HashMap::from([("2025".to_owned(), 18000), ("2026".to_owned(), 1000)])
+    );
 
     let kinds = by(&months, "by_kind");
     assert_eq!(
-        (kinds["payment"], kinds["refund"], kinds["donation"], kinds["scholarship"]),
+        (
+            kinds["payment"],
+            kinds["refund"],
+            kinds["donation"],
+            kinds["scholarship"]
+        ),
         (22000, -2500, 1500, -2000)
     );
     let methods = by(&months, "by_method");
@@ -233,9 +308,15 @@ async fn every_grouping_adds_up_to_the_ledger(app: TestApp) {
     assert_eq!(by(&usd, "by_period")["2026-05"], 3000);
 
     let res = app
-        .get_as(&admin.access_token, "/api/v1/reports/finance?from=2026-02-01&to=2026-01-01")
+        .get_as(
+            &admin.access_token,
+            "/api/v1/reports/finance?from=2026-02-01&to=2026-01-01",
+        )
         .await;
-    assert_eq!(refused(res, StatusCode::UNPROCESSABLE_ENTITY).await, "validation_failed");
+    assert_eq!(
+        refused(res, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "validation_failed"
+    );
 }
 
 async fn the_report_downloads_as_csv(app: TestApp) {
@@ -289,14 +370,27 @@ async fn leadership_reads_totals_and_members_are_refused(app: TestApp) {
     let r = report(&app, &leader, "month").await;
     assert_eq!(section(&r, "EUR")["total"]["amount_minor"], 19000);
     let text = r.to_string();
-    for secret in ["Joe Payer", "joe@example.org", "Hardship", &payer.to_string()] {
+    for secret in [
+        "Joe Payer",
+        "joe@example.org",
+        "Hardship",
+        &payer.to_string(),
+    ] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
     }
     for who in [&fac, &ptm, &member] {
         let res = app
-            .get_as(&who.access_token, &format!("/api/v1/reports/finance?{RANGE}"))
+            .get_as(
+                &who.access_token,
+                &format!("/api/v1/reports/finance?{RANGE}"),
+            )
             .await;
-        assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden", "{}", who.email);
+        assert_eq!(
+            refused(res, StatusCode::FORBIDDEN).await,
+            "forbidden",
+            "{}",
+            who.email
+        );
         let page = Person::of(&app, who).await.get("/reports/finance").await;
         assert_eq!(page.status(), StatusCode::FORBIDDEN);
     }
@@ -305,7 +399,10 @@ async fn leadership_reads_totals_and_members_are_refused(app: TestApp) {
         .await
         .page(&format!("/reports/finance?period=month&{RANGE}"))
         .await;
-    assert!(html.contains("EUR 190.00") && html.contains("USD 30.00"), "{html}");
+    assert!(
+        html.contains("EUR 190.00") && html.contains("USD 30.00"),
+        "{html}"
+    );
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 2, "{html}");
     assert!(html.contains("Money per period, EUR"));
     assert!(!html.contains("Joe Payer") && !html.contains("Hardship"));

@@ -59,17 +59,27 @@ async fn plans_are_defined_by_admins_and_read_by_members(app: TestApp) {
         "{errors}"
     );
     let res = app
-        .post_as(&admin.access_token, "/api/v1/membership-plans", plan("Zero", 0, "yearly"))
+        .post_as(
+            &admin.access_token,
+            "/api/v1/membership-plans",
+            plan("Zero", 0, "yearly"),
+        )
         .await;
     assert_eq!(validation_errors(res).await[0]["field"], "amount_minor");
     let res = app
-        .post_as(&joe.access_token, "/api/v1/membership-plans", plan("Mine", 100, "monthly"))
+        .post_as(
+            &joe.access_token,
+            "/api/v1/membership-plans",
+            plan("Mine", 100, "monthly"),
+        )
         .await;
     assert_eq!(refused(res, StatusCode::FORBIDDEN).await, "forbidden");
 
     let monthly = create_plan(&app, &admin, plan("Supporter", 1000, "monthly")).await;
     let yearly = create_plan(&app, &admin, plan("Patron", 9000, "yearly")).await;
-    let seen = app.get_json(&joe.access_token, "/api/v1/membership-plans").await;
+    let seen = app
+        .get_json(&joe.access_token, "/api/v1/membership-plans")
+        .await;
     assert_eq!(seen.as_array().unwrap().len(), 2, "{seen}");
     assert_eq!(seen[0]["price_label"], "EUR 10.00 per month");
     assert_eq!(seen[1]["price_label"], "EUR 90.00 per year");
@@ -86,19 +96,33 @@ async fn plans_are_defined_by_admins_and_read_by_members(app: TestApp) {
         )
         .await;
     let changed = ok_json(res).await;
-    assert_eq!((changed["archived"].clone(), changed["amount_minor"].clone()), (json!(true), json!(9500)));
-    let seen = app.get_json(&joe.access_token, "/api/v1/membership-plans").await;
+    assert_eq!(
+        (changed["archived"].clone(), changed["amount_minor"].clone()),
+        (json!(true), json!(9500))
+    );
+    let seen = app
+        .get_json(&joe.access_token, "/api/v1/membership-plans")
+        .await;
     assert_eq!(seen.as_array().unwrap().len(), 1);
     let res = app
-        .get_as(&joe.access_token, "/api/v1/membership-plans?include_archived=true")
+        .get_as(
+            &joe.access_token,
+            "/api/v1/membership-plans?include_archived=true",
+        )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let res = app
-        .get_as(&joe.access_token, &format!("/api/v1/membership-plans/{yearly}"))
+        .get_as(
+            &joe.access_token,
+            &format!("/api/v1/membership-plans/{yearly}"),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let all = app
-        .get_json(&admin.access_token, "/api/v1/membership-plans?include_archived=true")
+        .get_json(
+            &admin.access_token,
+            "/api/v1/membership-plans?include_archived=true",
+        )
         .await;
     assert_eq!(all.as_array().unwrap().len(), 2);
     // A membership on an archived plan is refused; a plan in use cannot be deleted.
@@ -106,7 +130,10 @@ async fn plans_are_defined_by_admins_and_read_by_members(app: TestApp) {
     let res = record(&app, &admin, joe.id, body).await;
     assert_eq!(refused(res, StatusCode::CONFLICT).await, "plan_archived");
     let body = json!({ "plan_id": monthly, "method": "bank_transfer" });
-    assert_eq!(record(&app, &admin, joe.id, body).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, joe.id, body).await.status(),
+        StatusCode::CREATED
+    );
     let delete = |id: String| {
         let path = format!("/api/v1/membership-plans/{id}");
         let token = admin.access_token.clone();
@@ -117,9 +144,15 @@ async fn plans_are_defined_by_admins_and_read_by_members(app: TestApp) {
         refused(delete(monthly).await, StatusCode::CONFLICT).await,
         "plan_in_use"
     );
-    assert_eq!(delete(yearly.clone()).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(yearly.clone()).await.status(),
+        StatusCode::NO_CONTENT
+    );
     let all = app
-        .get_json(&admin.access_token, "/api/v1/membership-plans?include_archived=true")
+        .get_json(
+            &admin.access_token,
+            "/api/v1/membership-plans?include_archived=true",
+        )
         .await;
     assert_eq!(all.as_array().unwrap().len(), 1);
     assert_eq!(app.audit_records("membership_plan_created").await.len(), 2);
@@ -183,7 +216,9 @@ async fn an_offline_membership_is_a_payment_with_its_plan_in_the_ledger(app: Tes
     assert_eq!(audit.len(), 1);
 
     // He sees it: standing, history, his payments, a receipt by email.
-    let mine = app.get_json(&joe.access_token, "/api/v1/me/membership").await;
+    let mine = app
+        .get_json(&joe.access_token, "/api/v1/me/membership")
+        .await;
     assert_eq!(mine["standing"]["status"], "active", "{mine}");
     assert_eq!(mine["history"][0]["plan_name"], "Patron");
     assert_eq!(mine["plans"].as_array().unwrap().len(), 1);
@@ -200,21 +235,35 @@ async fn an_offline_membership_is_a_payment_with_its_plan_in_the_ledger(app: Tes
     let page = Person::of(&app, &joe).await.page("/membership").await;
     assert!(page.contains("Active") && page.contains("Patron"), "{page}");
     // Sam has none; the Admin sees Joe's.
-    let sams = app.get_json(&sam.access_token, "/api/v1/me/membership").await;
+    let sams = app
+        .get_json(&sam.access_token, "/api/v1/me/membership")
+        .await;
     assert_eq!(sams["standing"]["status"], "none");
     assert_eq!(sams["history"], json!([]));
     let joes = app
-        .get_json(&admin.access_token, &format!("/api/v1/users/{}/memberships", joe.id))
+        .get_json(
+            &admin.access_token,
+            &format!("/api/v1/users/{}/memberships", joe.id),
+        )
         .await;
     assert_eq!(joes["history"].as_array().unwrap().len(), 1);
     let res = app
-        .get_as(&sam.access_token, &format!("/api/v1/users/{}/memberships", joe.id))
+        .get_as(
+            &sam.access_token,
+            &format!("/api/v1/users/{}/memberships", joe.id),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // A renewal without a start carries on where the period ends.
     let renewal = ok_json(
-        record(&app, &admin, joe.id, json!({ "plan_id": plan_id, "method": "cash", "amount_minor": 5000 })).await,
+        record(
+            &app,
+            &admin,
+            joe.id,
+            json!({ "plan_id": plan_id, "method": "cash", "amount_minor": 5000 }),
+        )
+        .await,
     )
     .await;
     assert_eq!(renewal["period_start"], first["period_end"]);
@@ -232,26 +281,41 @@ async fn a_membership_lapses_after_its_grace_period_and_he_is_told_once(app: Tes
             "period_start": at(from), "period_end": at(to) })
     };
     let one_day = period(now, now + Duration::days(1));
-    assert_eq!(record(&app, &admin, joe.id, one_day.clone()).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, joe.id, one_day.clone()).await.status(),
+        StatusCode::CREATED
+    );
     // Ann renewed: her first period is followed by a second.
-    assert_eq!(record(&app, &admin, ann.id, one_day).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, ann.id, one_day).await.status(),
+        StatusCode::CREATED
+    );
     let next = period(now + Duration::days(1), now + Duration::days(40));
-    assert_eq!(record(&app, &admin, ann.id, next).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, ann.id, next).await.status(),
+        StatusCode::CREATED
+    );
     app::jobs::ensure_recurring(&app.ctx).await.unwrap();
 
     app.advance(Duration::days(2));
     app.run_pending_jobs().await;
     let joe = app.signed_in_again(&joe).await;
-    let mine = app.get_json(&joe.access_token, "/api/v1/me/membership").await;
+    let mine = app
+        .get_json(&joe.access_token, "/api/v1/me/membership")
+        .await;
     assert_eq!(mine["standing"]["status"], "in_grace", "{mine}");
-    assert!(!app.subjects_to("joe@example.org").contains(&"Your membership has lapsed".to_owned()));
+    assert!(!app
+        .subjects_to("joe@example.org")
+        .contains(&"Your membership has lapsed".to_owned()));
 
     app.advance(Duration::days(7));
     app.run_pending_jobs().await;
     app.advance(Duration::hours(2));
     app.run_pending_jobs().await;
     let joe = app.signed_in_again(&joe).await;
-    let mine = app.get_json(&joe.access_token, "/api/v1/me/membership").await;
+    let mine = app
+        .get_json(&joe.access_token, "/api/v1/me/membership")
+        .await;
     assert_eq!(mine["standing"]["status"], "lapsed", "{mine}");
     assert_eq!(mine["history"][0]["status"], "lapsed");
     let lapsed: Vec<String> = app
@@ -270,7 +334,10 @@ async fn a_membership_lapses_after_its_grace_period_and_he_is_told_once(app: Tes
         .await
         .unwrap();
     let statuses: Vec<&str> = anns.iter().map(|m| m.status.as_str()).collect();
-    assert!(statuses.contains(&"renewed") && statuses.contains(&"active"), "{statuses:?}");
+    assert!(
+        statuses.contains(&"renewed") && statuses.contains(&"active"),
+        "{statuses:?}"
+    );
     assert_eq!(app.audit_records("membership_lapsed").await.len(), 1);
 
     // The Admin's list shows it, with where each member stands now.
@@ -282,10 +349,18 @@ async fn a_membership_lapses_after_its_grace_period_and_he_is_told_once(app: Tes
     assert_eq!(items.len(), 1, "{list}");
     assert_eq!(items[0]["membership"]["user_id"], json!(joe.id));
     assert_eq!(items[0]["standing"]["status"], "lapsed");
-    let all = app.get_json(&admin.access_token, "/api/v1/memberships").await;
+    let all = app
+        .get_json(&admin.access_token, "/api/v1/memberships")
+        .await;
     assert_eq!(all["items"].as_array().unwrap().len(), 3);
-    let html = Person::of(&app, &admin).await.page("/admin/memberships").await;
-    assert!(html.contains("Lapsed") && html.contains("renewed"), "{html}");
+    let html = Person::of(&app, &admin)
+        .await
+        .page("/admin/memberships")
+        .await;
+    assert!(
+        html.contains("Lapsed") && html.contains("renewed"),
+        "{html}"
+    );
 }
 
 fn paid_events_blocked(s: &mut app::config::Settings) {
@@ -301,7 +376,10 @@ async fn a_lapsed_membership_blocks_what_the_organisation_says(app: TestApp) {
     let now = app.now();
     let old = json!({ "plan_id": plan_id, "method": "bank_transfer",
         "period_start": at(now - Duration::days(60)), "period_end": at(now - Duration::days(30)) });
-    assert_eq!(record(&app, &admin, joe.id, old).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, joe.id, old).await.status(),
+        StatusCode::CREATED
+    );
     let mut retreat = workshop("Retreat", 10);
     retreat["price_minor"] = json!(5000);
     retreat["currency"] = json!("EUR");
@@ -313,16 +391,31 @@ async fn a_lapsed_membership_blocks_what_the_organisation_says(app: TestApp) {
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "membership_lapsed");
     assert!(
-        problem["detail"].as_str().unwrap_or_default().contains("renew it to register for paid events"),
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("renew it to register for paid events"),
         "{problem}"
     );
     // A free event is open to him; someone who never had a membership is not blocked.
-    assert_eq!(app.register_for(&joe, &free).await.status(), StatusCode::CREATED);
-    assert_eq!(app.register_for(&new, &paid).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.register_for(&joe, &free).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register_for(&new, &paid).await.status(),
+        StatusCode::CREATED
+    );
     // Renewed, he registers.
     let renew = json!({ "plan_id": plan_id, "method": "cash" });
-    assert_eq!(record(&app, &admin, joe.id, renew).await.status(), StatusCode::CREATED);
-    assert_eq!(app.register_for(&joe, &paid).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, joe.id, renew).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.register_for(&joe, &paid).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 async fn by_default_a_lapse_blocks_nothing(app: TestApp) {
@@ -333,12 +426,18 @@ async fn by_default_a_lapse_blocks_nothing(app: TestApp) {
     let now = app.now();
     let old = json!({ "plan_id": plan_id, "method": "bank_transfer",
         "period_start": at(now - Duration::days(60)), "period_end": at(now - Duration::days(30)) });
-    assert_eq!(record(&app, &admin, joe.id, old).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        record(&app, &admin, joe.id, old).await.status(),
+        StatusCode::CREATED
+    );
     let mut retreat = workshop("Retreat", 10);
     retreat["price_minor"] = json!(5000);
     retreat["currency"] = json!("EUR");
     let paid = app.publish_event(&ptm, retreat).await;
-    assert_eq!(app.register_for(&joe, &paid).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.register_for(&joe, &paid).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 crate::on_both_backends!(
