@@ -142,6 +142,7 @@ mod tests {
                 "expire_payment_hold",
                 "expire_seat_offer",
                 "lapse_expired_certifications",
+                "lapse_memberships",
                 "send_account_notice",
                 "send_already_registered_email",
                 "send_circle_invitation",
@@ -150,6 +151,7 @@ mod tests {
                 "send_event_notice",
                 "send_event_reminders",
                 "send_meeting_notice",
+                "send_membership_notice",
                 "send_password_reset_email",
                 "send_verification_email",
             ]

@@ -192,7 +192,7 @@ fn section<'a>(r: &'a Value, currency: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {currency} in {r}"))
 }
 
-fn by<'a>(section: &'a Value, grouping: &str) -> HashMap<String, i64> {
+fn by(section: &Value, grouping: &str) -> HashMap<String, i64> {
     section[grouping]
         .as_array()
         .unwrap()
