@@ -156,6 +156,7 @@ pub fn all() -> Vec<Listed> {
         .chain(crate::payments::PaymentError::listed())
         .chain(crate::payments::refunds::RefundError::listed())
         .chain(crate::payments::scholarships::ScholarshipError::listed())
+        .chain(crate::memberships::MembershipError::listed())
         .chain(crate::support::SupportError::listed())
         .collect()
 }

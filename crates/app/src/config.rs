@@ -217,6 +217,9 @@ impl Settings {
             p.push("payments.hold_minutes: must be between 1 and 10080 (a week)".into());
         }
         p.extend(self.payments.stripe.problems(self.env));
+        if self.payments.membership_grace_days > 365 {
+            p.push("payments.membership_grace_days: must be between 0 and 365".into());
+        }
         if !(1..=3650).contains(&self.conversation.archive_retention_days) {
             p.push("conversation.archive_retention_days: must be between 1 and 3650".into());
         }

@@ -99,6 +99,7 @@ pub fn job_registry() -> jobs::Registry {
         .with(crate::conversation::jobs::jobs())
         .with(crate::payments::jobs::jobs())
         .with(crate::payments::refunds::jobs::jobs())
+        .with(crate::memberships::jobs::jobs())
 }
 
 /// Opens both databases and brings their schemas up to date.
@@ -151,6 +152,7 @@ mod tests {
                 "refund_late_payment",
                 "refund_cancelled_event",
                 "refund_cancelled_registration",
+                "lapse_memberships",
                 "send_account_notice",
                 "send_already_registered_email",
                 "send_circle_invitation",
@@ -160,6 +162,7 @@ mod tests {
                 "send_event_notice",
                 "send_event_reminders",
                 "send_meeting_notice",
+                "send_membership_notice",
                 "send_password_reset_email",
                 "send_refund_notice",
                 "send_scholarship_notice",

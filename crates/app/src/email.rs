@@ -245,6 +245,7 @@ mod tests {
         let brand = OrganisationSettings {
             name: "Men & <Circles>".into(),
             colour: "#123abc".into(),
+            ..OrganisationSettings::default()
         };
         let page = html(
             &brand,

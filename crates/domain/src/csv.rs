@@ -20,6 +20,20 @@ pub fn field(raw: &str) -> String {
     }
 }
 
+/// A number the program computed (an integer or a decimal such as `-12.50`), written as
+/// it is so spreadsheets read it as a number: digits with at most one `.` and a leading
+/// `-` cannot be a formula. Anything else is treated as text, through [`field`].
+pub fn number(text: &str) -> String {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if all_digits(whole) && all_digits(fraction) {
+        text.to_owned()
+    } else {
+        field(text)
+    }
+}
+
 /// One CSV line (without its line ending) of `fields`.
 pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
     fields
@@ -81,6 +95,16 @@ mod tests {
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
         assert_eq!(field("two\r\nlines"), "\"two\r\nlines\"");
+    }
+
+    #[test]
+    fn computed_numbers_stay_numbers_and_anything_else_is_text() {
+        assert_eq!(number("-12.50"), "-12.50");
+        assert_eq!(number("1200"), "1200");
+        assert_eq!(number("-1+1"), "\"'-1+1\"");
+        assert_eq!(number("-"), "\"'-\"");
+        assert_eq!(number("1."), "1.");
+        assert_eq!(number("=1"), "\"'=1\"");
     }
 
     #[test]

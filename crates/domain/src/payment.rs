@@ -103,7 +103,7 @@ impl PaymentStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerKind {
-    /// A payment received for a seat.
+    /// A payment received: for a seat, or for a membership.
     Payment,
     /// Money given back on a payment (its amount is negative).
     Refund,
@@ -126,7 +126,17 @@ impl LedgerKind {
     pub fn moves_the_fund(self) -> bool {
         match self {
             Self::Donation | Self::Scholarship => true,
-            Self::Payment => false,
+            Self::Payment | Self::Refund => false,
+        }
+    }
+
+    /// How the kind reads in reports (plural: a total of many rows).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Payment => "Payments",
+            Self::Refund => "Refunds",
+            Self::Donation => "Donations",
+            Self::Scholarship => "Scholarships",
         }
     }
 }

@@ -40,6 +40,8 @@ pub enum Permission {
     ReadAuditLog,
     /// Step in to one circle for safeguarding: time-limited and announced to its members.
     StepInToCircles,
+    /// Define membership plans and record memberships paid offline.
+    ManageMemberships,
 }
 
 impl Permission {
@@ -58,6 +60,7 @@ impl Permission {
         Permission::AssistAccounts,
         Permission::ReadAuditLog,
         Permission::StepInToCircles,
+        Permission::ManageMemberships,
     ];
 }
 
@@ -97,6 +100,7 @@ pub fn grants(role: Role) -> &'static [Permission] {
             AssistAccounts,
             ReadAuditLog,
             StepInToCircles,
+            ManageMemberships,
         ],
         Role::Support => &[ManageOwnAccount, Participate, AssistAccounts],
     }

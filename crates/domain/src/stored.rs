@@ -86,5 +86,7 @@ stored_as_text!(crate::payment::LedgerKind => "ledger_entries.kind");
 stored_as_text!(crate::refund::RefundStatus => "refunds.status");
 stored_as_text!(crate::refund::RefundKind => "refunds.kind");
 stored_as_text!(crate::scholarship::ScholarshipStatus => "scholarship_requests.status");
+stored_as_text!(crate::membership::PlanInterval => "membership_plans.interval");
+stored_as_text!(crate::membership::MembershipStatus => "memberships.status");
 stored_as_text!(crate::audit::Classification => "audit_log.classification");
 stored_as_text!(crate::conversation::ClosedReason => "conversation_epochs.closed_reason");

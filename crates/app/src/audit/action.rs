@@ -136,6 +136,12 @@ actions! {
     ScholarshipGranted => "scholarship_granted", Circle, "Scholarship granted";
     ScholarshipDeclined => "scholarship_declined", Circle, "Scholarship declined";
     DonationRecorded => "donation_recorded", Administration, "Donation to the scholarship fund recorded";
+    // Memberships.
+    MembershipPlanCreated => "membership_plan_created", Administration, "Membership plan added";
+    MembershipPlanUpdated => "membership_plan_updated", Administration, "Membership plan changed";
+    MembershipPlanDeleted => "membership_plan_deleted", Administration, "Membership plan deleted";
+    MembershipRecorded => "membership_recorded", Administration, "Membership payment recorded";
+    MembershipLapsed => "membership_lapsed", Administration, "Membership lapsed: not renewed in time";
 }
 
 #[cfg(test)]

@@ -106,6 +106,7 @@ pub mod can {
         AssistAccounts,
         ReadAuditLog,
         StepInToCircles,
+        ManageMemberships,
     );
 }
 

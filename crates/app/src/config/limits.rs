@@ -62,6 +62,9 @@ pub struct PaymentSettings {
     pub hold_minutes: u32,
     /// Card payments through Stripe (`[payments.stripe]`); off without keys.
     pub stripe: super::StripeSettings,
+    /// Days after a membership period ends before it lapses (0–365): time to renew
+    /// without losing anything.
+    pub membership_grace_days: u32,
 }
 
 impl Default for PaymentSettings {
@@ -69,6 +72,7 @@ impl Default for PaymentSettings {
         Self {
             hold_minutes: 30,
             stripe: super::StripeSettings::default(),
+            membership_grace_days: 7,
         }
     }
 }
@@ -77,6 +81,11 @@ impl PaymentSettings {
     /// How long a seat awaiting payment is held.
     pub fn hold(&self) -> chrono::Duration {
         chrono::Duration::minutes(i64::from(self.hold_minutes))
+    }
+
+    /// How long after its period a membership stays in grace.
+    pub fn membership_grace(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.membership_grace_days))
     }
 }
 

@@ -1,5 +1,7 @@
-//! The organisation's name and colour, which its emails carry (`[organisation]`).
+//! The organisation's name and colour, which its emails carry, and its rules for members
+//! (`[organisation]`).
 
+use domain::membership::LapsedMembershipBlocks;
 use serde::{Deserialize, Serialize};
 
 /// Longest organisation name accepted: it heads every email.
@@ -12,6 +14,9 @@ pub struct OrganisationSettings {
     pub name: String,
     /// The accent colour of emails, as `#rrggbb`.
     pub colour: String,
+    /// What someone whose paid membership lapsed may no longer register for: `none`
+    /// (the default), `paid_events` or `all_events`.
+    pub lapsed_membership_blocks: LapsedMembershipBlocks,
 }
 
 impl Default for OrganisationSettings {
@@ -19,6 +24,7 @@ impl Default for OrganisationSettings {
         OrganisationSettings {
             name: "Men's Circles".into(),
             colour: "#2f5d50".into(),
+            lapsed_membership_blocks: LapsedMembershipBlocks::None,
         }
     }
 }
@@ -64,6 +70,7 @@ mod tests {
         let bad = OrganisationSettings {
             name: " ".into(),
             colour: "red;background:url(x)".into(),
+            ..OrganisationSettings::default()
         };
         let p = bad.problems();
         assert_eq!(p.len(), 2, "{p:?}");

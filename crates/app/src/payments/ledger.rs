@@ -19,7 +19,8 @@ use db::sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use domain::payment::LedgerKind;
 use uuid::Uuid;
 
-/// Writes the ledger row for a payment that has succeeded, in the caller's transaction
+/// Writes the ledger row for a payment that has succeeded (for a seat or a membership
+/// plan, whichever the payment names), in the caller's transaction
 /// (the payment and its ledger row are committed together or not at all).
 pub(crate) async fn record_payment(
     txn: &impl ConnectionTrait,
@@ -42,6 +43,7 @@ pub(crate) async fn record_payment(
         reason: Set(Some(reason)),
         created_at: Set(at),
         refund_id: Set(None),
+        plan_id: Set(p.plan_id),
     }
     .insert(txn)
     .await?)
@@ -70,6 +72,7 @@ pub(crate) async fn record_refund(
         reason: Set(Some(format!("Refund: {}", r.reason))),
         created_at: Set(at),
         refund_id: Set(Some(r.id)),
+        plan_id: Set(p.plan_id),
     }
     .insert(txn)
     .await?)

@@ -99,6 +99,7 @@ pub async fn record_offline(
         recorded_by: Set(Some(actor.id())),
         created_at: Set(now),
         succeeded_at: Set(Some(now)),
+        plan_id: Set(None),
     }
     .insert(&txn)
     .await?;

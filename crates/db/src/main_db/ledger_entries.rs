@@ -27,6 +27,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The refund a `refund` row records.
     pub refund_id: Option<Uuid>,
+    /// The membership plan the money was for, if any.
+    pub plan_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,8 @@ pub mod jobs;
 pub mod ledger_entries;
 pub mod meeting_rsvps;
 pub mod meetings;
+pub mod membership_plans;
+pub mod memberships;
 mod migrations;
 pub mod payments;
 pub mod stripe_events;

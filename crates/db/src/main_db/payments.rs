@@ -1,4 +1,4 @@
-//! A payment: money paid by one person, for a seat at an event today (memberships later),
+//! A payment: money paid by one person, for a seat at an event or a membership period,
 //! offline (cash, bank transfer) or through a provider whose reference is kept.
 
 use domain::payment::{PaymentMethod, PaymentProvider, PaymentStatus};
@@ -27,6 +27,8 @@ pub struct Model {
     pub recorded_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub succeeded_at: Option<DateTimeUtc>,
+    /// The membership plan paid for (none for an event's seat).
+    pub plan_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

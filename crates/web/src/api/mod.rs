@@ -9,12 +9,14 @@ mod circle_health;
 mod circles;
 mod conversation;
 mod events;
+mod finance;
 mod idempotent;
 
 pub use conversation::live_routes;
 pub use events::feed_routes;
 pub use webhooks::webhook_routes;
 mod meetings;
+mod memberships;
 mod problems;
 mod refunds;
 mod rsvp;
@@ -48,6 +50,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "events", description = "Events, registration, waitlists and venues"),
         (name = "payments", description = "Paying for events: offline payments recorded by organisers, each member's payments and receipts, and refunds (Admin)"),
         (name = "scholarships", description = "Scholarships asked for and reviewed privately, the scholarship fund, and donations to it"),
+        (name = "memberships", description = "Membership plans, memberships recorded by Admins, and each member's own membership"),
+        (name = "reports", description = "Financial reports (Leadership, Admin): totals only, never a person"),
         (name = "circle health", description = "Circle health figures and the organisation overview (no names)"),
         (name = "conversation", description = "A circle's end-to-end encrypted conversation: keys, devices, rosters, epochs and ciphertext (the server never reads a message)"),
     )
@@ -111,8 +115,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             .merge(circle_health::routes())
             .merge(conversation::routes())
             .merge(events::routes())
-            .merge(refunds::routes()),
-            .merge(scholarships::routes()),
+            .merge(refunds::routes())
+            .merge(scholarships::routes())
+            .merge(memberships::routes())
+            .merge(finance::routes()),
     )
 }
 

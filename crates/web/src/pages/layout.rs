@@ -129,6 +129,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
     let gated = [
         (Permission::ManageUsers, "/admin/users", "Users"),
         (
+            Permission::ManageMemberships,
+            "/admin/memberships",
+            "Memberships",
+        ),
+        (
             Permission::CertifyFacilitators,
             "/certifications",
             "Certifications",
@@ -149,6 +154,11 @@ pub fn nav_for(actor: &Actor) -> Vec<NavLink> {
             Permission::ViewOrgReports,
             "/reports/circles",
             "Circle overview",
+        ),
+        (
+            Permission::ViewFinancialReports,
+            "/reports/finance",
+            "Finances",
         ),
         (Permission::ReadAuditLog, "/audit", "Audit log"),
     ];

@@ -13,11 +13,13 @@ mod conversation;
 mod error;
 mod events;
 mod facilitators;
+mod finance;
 mod format;
 mod health;
 mod home;
 mod layout;
 mod meetings;
+mod memberships;
 mod path;
 mod paying;
 mod payments;
@@ -62,6 +64,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(paying::routes())
         .merge(refunds::routes())
         .merge(scholarships::routes())
+        .merge(memberships::routes())
+        .merge(finance::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())
         .merge(conversation::routes())

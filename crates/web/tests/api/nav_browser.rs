@@ -48,11 +48,14 @@ async fn the_admins_header_fits_a_phone(app: TestApp) {
         labels,
         json!([
             "Users",
+            "Memberships",
             "Certifications",
             "Facilitators",
+            "Refunds",
             "Scholarships",
             "Support",
             "Circle overview",
+            "Finances",
             "Audit log"
         ])
     );
@@ -63,7 +66,7 @@ async fn the_admins_header_fits_a_phone(app: TestApp) {
         )
         .await;
     let edges = edges.as_array().unwrap();
-    assert_eq!(edges.len(), 7, "{edges:?}");
+    assert_eq!(edges.len(), 10, "{edges:?}");
     for e in edges {
         let (left, right) = (e[0].as_f64().unwrap(), e[1].as_f64().unwrap());
         assert!(left >= 0.0 && right <= 375.0, "{left}–{right}");

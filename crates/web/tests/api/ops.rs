@@ -104,6 +104,13 @@ const API_PATHS: &[&str] = &[
     "/api/v1/scholarships/{id}/decline",
     "/api/v1/donations",
     "/api/v1/me/donations",
+    // Memberships and financial reports.
+    "/api/v1/membership-plans",
+    "/api/v1/membership-plans/{id}",
+    "/api/v1/users/{id}/memberships",
+    "/api/v1/memberships",
+    "/api/v1/me/membership",
+    "/api/v1/reports/finance",
     "/api/v1/events/{id}/counts",
     "/api/v1/events/{id}/calendar.ics",
     "/api/v1/me/calendar-feed",

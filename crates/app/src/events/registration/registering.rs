@@ -31,6 +31,8 @@ pub async fn register(
     // Read once the lock is held, so times follow arrival order as positions do.
     let now = ctx.now();
     refuse_unless_open(&e, now)?;
+    let paid = crate::payments::price_of(&e)?.is_paid();
+    crate::memberships::refuse_if_lapsed(&txn, ctx, actor.id(), paid).await?;
     let existing = regs::Entity::find()
         .filter(regs::Column::EventId.eq(e.id))
         .filter(regs::Column::UserId.eq(actor.id()))

@@ -16,6 +16,7 @@ mod m0011_payments;
 mod m0012_stripe_events;
 mod m0013_refunds;
 mod m0014_scholarships;
+mod m0015_memberships;
 
 use sea_orm_migration::prelude::*;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_stripe_events::Migration),
             Box::new(m0013_refunds::Migration),
             Box::new(m0014_scholarships::Migration),
+            Box::new(m0015_memberships::Migration),
         ]
     }
 }
