@@ -45,7 +45,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ManageOwnAccount,
         Permission::Participate,
         Permission::CreateCircles,

@@ -426,6 +426,82 @@ async fn a_late_payment_takes_a_free_seat_or_is_refunded(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(e.confirmed_count, 1, "Sam's seat only");
+    // The refund is in the ledger once: the late payment's rows add up to nothing.
+    let p = payment(&app, &pi).await;
+    assert_eq!(ledger_sum(&app, p.id).await, 0);
+    assert_eq!(ledger_rows(&app, p.id).await, 2);
+}
+
+async fn ledger_sum(app: &TestApp, payment_id: Uuid) -> i64 {
+    ledger::Entity::find()
+        .filter(ledger::Column::PaymentId.eq(payment_id))
+        .all(&app.ctx.main)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.amount_minor)
+        .sum()
+}
+
+async fn an_admin_refunds_a_card_payment_at_stripe(app: TestApp) {
+    let Some(stripe) = fake() else { return };
+    let ptm = organiser(&app).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let id = app
+        .publish_event(&ptm, retreat("Lakeside retreat", 5, 8000))
+        .await;
+    let rid = held_seat(&app, &joe, &id).await;
+    let pi = app.payment_intent_for(&joe, &id, &rid).await;
+    stripe.pay(&pi, PAYS).await;
+    let joe_pages = Person::of(&app, &joe).await;
+    joe_pages
+        .page(&format!("/payments/return?payment_intent={pi}"))
+        .await;
+    let p = payment(&app, &pi).await;
+    assert_eq!(p.status, PaymentStatus::Succeeded);
+
+    let admin = app.admin().await;
+    let refund = |amount: Option<i64>, key: &'static str| {
+        let mut body = json!({ "reason": "Arrived a day late" });
+        if let Some(a) = amount {
+            body["amount_minor"] = json!(a);
+        }
+        app.client
+            .post(format!("{}/api/v1/payments/{}/refunds", app.address, p.id))
+            .bearer_auth(&admin.access_token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+    };
+    let first = refund(Some(3000), "card-refund-1").send().await.unwrap();
+    assert!(
+        first.status().is_success(),
+        "{}",
+        first.text().await.unwrap()
+    );
+    // The same key again is the same refund, not a second one.
+    let again = refund(Some(3000), "card-refund-1").send().await.unwrap();
+    assert!(again.status().is_success());
+    let rest = refund(None, "card-refund-2").send().await.unwrap();
+    assert!(rest.status().is_success(), "{}", rest.text().await.unwrap());
+    let at_stripe = stripe
+        .get(&format!("/v1/refunds?payment_intent={pi}"))
+        .await;
+    let mut amounts: Vec<i64> = at_stripe["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_i64().unwrap())
+        .collect();
+    amounts.sort();
+    assert_eq!(amounts, vec![3000, 5000], "{at_stripe}");
+    assert_eq!(ledger_sum(&app, p.id).await, 0);
+    // Nothing is left: a further refund is refused and Stripe is not asked.
+    let more = refund(Some(100), "card-refund-3").send().await.unwrap();
+    assert_eq!(problem_code(more).await, "nothing_left_to_refund");
+    let at_stripe = stripe
+        .get(&format!("/v1/refunds?payment_intent={pi}"))
+        .await;
+    assert_eq!(at_stripe["data"].as_array().unwrap().len(), 2);
 }
 
 async fn card_payments_off_say_so_and_refuse(app: TestApp) {
@@ -499,7 +575,6 @@ async fn fifty_people_paying_for_the_last_five_seats(app: TestApp) {
     for (_, rid, pi) in &payers {
         let p = payment(&app, pi).await;
         assert_eq!(p.status, PaymentStatus::Succeeded);
-        assert_eq!(ledger_rows(&app, p.id).await, 1);
         let refunds = stripe
             .get(&format!("/v1/refunds?payment_intent={pi}"))
             .await;
@@ -507,9 +582,14 @@ async fn fifty_people_paying_for_the_last_five_seats(app: TestApp) {
         if registration_status(&app, rid).await == RegistrationStatus::Confirmed {
             confirmed += 1;
             assert_eq!(refunds, 0, "a seated payer is not refunded");
+            assert_eq!(ledger_rows(&app, p.id).await, 1);
+            assert_eq!(ledger_sum(&app, p.id).await, p.amount_minor);
         } else {
             refunded += 1;
             assert_eq!(refunds, 1, "charged without a seat: refunded once");
+            // The payment and its refund, adding up to nothing.
+            assert_eq!(ledger_rows(&app, p.id).await, 2);
+            assert_eq!(ledger_sum(&app, p.id).await, 0);
         }
     }
     assert_eq!((confirmed, refunded), (5, 45));
@@ -538,6 +618,7 @@ crate::on_both_backends_with!(with_stripe =>
     webhooks_are_verified_and_each_event_recorded_once,
     the_return_page_and_the_webhook_racing_send_one_email,
     a_late_payment_takes_a_free_seat_or_is_refunded,
+    an_admin_refunds_a_card_payment_at_stripe,
 );
 
 crate::on_both_backends!(card_payments_off_say_so_and_refuse);

@@ -43,6 +43,7 @@ async fn write(app: &TestApp, who: Uuid, rows: &[Row]) {
             reason: Set(Some("Hardship: lost his job in March".to_owned())),
             created_at: Set(r.at.parse::<DateTime<Utc>>().unwrap()),
             plan_id: Set(r.plan),
+            refund_id: Set(None),
         }
         .insert(&app.ctx.main)
         .await

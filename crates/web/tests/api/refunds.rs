@@ -586,6 +586,7 @@ async fn card_payment(app: &TestApp, user: Uuid, amount: i64) -> payments::Model
         recorded_by: Set(None),
         created_at: Set(now),
         succeeded_at: Set(Some(now)),
+        plan_id: Set(None),
     }
     .insert(&app.ctx.main)
     .await

@@ -99,6 +99,8 @@ pub async fn record(
         recorded_by: Set(d.recorded_by),
         reason: Set(Some(reason.to_owned())),
         created_at: Set(now),
+        refund_id: Set(None),
+        plan_id: Set(None),
     }
     .insert(txn)
     .await?;

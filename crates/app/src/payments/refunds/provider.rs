@@ -2,12 +2,13 @@
 //!
 //! Offline payments were handed over in person or by transfer, so the organisation hands
 //! the money back itself: the refund is recorded as succeeded at once, by the payment's
-//! method. Card payments go back through Stripe, which this seam reaches once the Stripe
-//! client is wired in (`payments::stripe`); until then they are refused with a clear
-//! error and nothing is recorded as refunded.
+//! method. Card payments go back to the card through Stripe (a refund of the payment's
+//! PaymentIntent); without Stripe keys they are refused with a clear error and nothing is
+//! recorded as refunded.
 
 use super::errors::RefundError;
-use crate::{Context, Result};
+use crate::payments::stripe::client::StripeError;
+use crate::{Context, Error, Result};
 use db::main_db::payments;
 use domain::payment::PaymentProvider;
 use domain::refund::RefundStatus;
@@ -29,16 +30,77 @@ pub struct ProviderRefund {
 /// cannot refund twice.
 #[tracing::instrument(skip_all, fields(payment_id = %payment.id, provider = %payment.provider), err(level = "info"))]
 pub async fn send_refund(
-    _ctx: &Context,
+    ctx: &Context,
     payment: &payments::Model,
-    _amount: Money,
-    _idempotency_key: &str,
+    amount: Money,
+    idempotency_key: &str,
 ) -> Result<ProviderRefund> {
     match payment.provider {
         PaymentProvider::Offline => Ok(ProviderRefund {
             reference: None,
             status: RefundStatus::Succeeded,
         }),
-        PaymentProvider::Stripe => Err(RefundError::CardRefundsUnavailable.into()),
+        PaymentProvider::Stripe => to_the_card(ctx, payment, amount, idempotency_key).await,
+    }
+}
+
+/// Refunds part or all of a card payment's PaymentIntent at Stripe. Stripe's own key is
+/// derived from ours, so a retried request refunds once.
+async fn to_the_card(
+    ctx: &Context,
+    payment: &payments::Model,
+    amount: Money,
+    idempotency_key: &str,
+) -> Result<ProviderRefund> {
+    let client = ctx
+        .stripe
+        .as_ref()
+        .ok_or(RefundError::CardRefundsUnavailable)?;
+    let intent = payment.provider_reference.as_deref().ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "card payment {} has no PaymentIntent",
+            payment.id
+        ))
+    })?;
+    let key = format!("circles-refund-{idempotency_key}");
+    match client.refund(intent, amount.amount_minor(), &key).await {
+        Ok(refund) => Ok(ProviderRefund {
+            status: stripe_refund_status(refund.status.as_deref()),
+            reference: Some(refund.id),
+        }),
+        // Stripe answered and said no (already refunded there, a disputed charge): the
+        // refund failed and frees its amount again.
+        Err(StripeError::Refused { .. } | StripeError::Declined { .. }) => Ok(ProviderRefund {
+            reference: None,
+            status: RefundStatus::Failed,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A Stripe refund's `status` as ours: `succeeded`, `failed`/`canceled`, or anything else
+/// (`pending`, `requires_action`) still on its way.
+fn stripe_refund_status(status: Option<&str>) -> RefundStatus {
+    match status {
+        Some("succeeded") => RefundStatus::Succeeded,
+        Some("failed") | Some("canceled") => RefundStatus::Failed,
+        _ => RefundStatus::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripe_refund_statuses_map_to_ours() {
+        assert_eq!(
+            stripe_refund_status(Some("succeeded")),
+            RefundStatus::Succeeded
+        );
+        assert_eq!(stripe_refund_status(Some("failed")), RefundStatus::Failed);
+        assert_eq!(stripe_refund_status(Some("canceled")), RefundStatus::Failed);
+        assert_eq!(stripe_refund_status(Some("pending")), RefundStatus::Pending);
+        assert_eq!(stripe_refund_status(None), RefundStatus::Pending);
     }
 }

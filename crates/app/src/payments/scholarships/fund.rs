@@ -55,7 +55,7 @@ pub(crate) async fn fund_balance(db: &impl ConnectionTrait) -> Result<Vec<FundBa
         match row.kind {
             LedgerKind::Donation => f.donations_minor += row.amount_minor,
             LedgerKind::Scholarship => f.scholarships_minor -= row.amount_minor,
-            LedgerKind::Payment => {}
+            LedgerKind::Payment | LedgerKind::Refund => {}
         }
         f.balance_minor += row.amount_minor;
     }
@@ -134,6 +134,8 @@ pub(crate) async fn draw_for_seat(
             e.title
         ))),
         created_at: Set(now),
+        refund_id: Set(None),
+        plan_id: Set(None),
     }
     .insert(txn)
     .await?;

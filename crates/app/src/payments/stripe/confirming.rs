@@ -14,6 +14,7 @@ use crate::events::jobs::EventNotice;
 use crate::events::{lock_event, registration, take_seat};
 use crate::jobs::Job;
 use crate::payments::jobs::RefundLatePayment;
+use crate::payments::scholarships;
 use crate::payments::{ledger, PaymentError};
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events, payments};
@@ -220,15 +221,19 @@ async fn seat(
     let Some(r) = found else {
         return Ok(false);
     };
+    let registration_id = r.id;
     match r.status {
         RegistrationStatus::PaymentRequired => {
             registration::confirm_paid(txn, ctx, r).await?;
+            // A granted scholarship pays the rest of the seat from the fund.
+            scholarships::draw_for_seat(txn, ctx, e, registration_id).await?;
             Ok(true)
         }
         RegistrationStatus::Cancelled | RegistrationStatus::Waitlisted => {
             let open = e.status.accepts_registrations() && e.starts_at > ctx.now();
             if open && take_seat(txn, e.id).await? {
                 registration::confirm_paid(txn, ctx, r).await?;
+                scholarships::draw_for_seat(txn, ctx, e, registration_id).await?;
                 Ok(true)
             } else {
                 Ok(false)

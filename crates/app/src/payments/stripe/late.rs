@@ -1,29 +1,27 @@
 //! Refunding a card payment that succeeded after its held seat was gone, when no other
-//! seat was free: nobody is charged without a seat. The refund is made at Stripe under an
-//! idempotency key derived from the payment, so a retried job cannot refund twice, and the
-//! member gets one email saying what happened.
+//! seat was free: nobody is charged without a seat. The refund goes through the refunds
+//! feature (to the card at Stripe, its negative ledger row, its receipt and email) under
+//! the cause `late_payment:<payment>`, so a retried job refunds once; the member also gets
+//! one email saying why.
 
 use crate::audit::{self, Action, Entry};
 use crate::events::jobs::EventNotice;
 use crate::events::registration;
 use crate::jobs::JobRun;
+use crate::payments::refunds::issuing::{issue, Ask, Requester, Wanted};
 use crate::payments::PaymentError;
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{events, payments};
 use db::sea_orm::EntityTrait;
+use domain::refund::RefundKind;
 use uuid::Uuid;
 
-/// Refunds payment `payment_id` in full at Stripe and emails its payer, once.
-///
-/// Integration note: the refund is recorded in the ledger by
-/// `crate::payments::refunds::record_provider_refund(...)` (the refunds feature), called
-/// in the transaction below, beside the email, with the `stripe::client::Refund` returned.
+/// Refunds payment `payment_id` in full to the card and emails its payer why, once.
 #[tracing::instrument(skip(ctx, run), err(level = "info"))]
 pub async fn refund_late_payment(ctx: &Context, run: &JobRun, payment_id: Uuid) -> Result<()> {
-    let client = ctx
-        .stripe
-        .as_ref()
-        .ok_or(PaymentError::CardPaymentsNotSetUp)?;
+    if ctx.stripe.is_none() {
+        return Err(PaymentError::CardPaymentsNotSetUp.into());
+    }
     let p = payments::Entity::find_by_id(payment_id)
         .one(&ctx.main)
         .await?
@@ -31,16 +29,15 @@ pub async fn refund_late_payment(ctx: &Context, run: &JobRun, payment_id: Uuid) 
     let reference = p.provider_reference.clone().ok_or_else(|| {
         Error::Internal(anyhow::anyhow!("payment {payment_id} has no PaymentIntent"))
     })?;
-    let key = format!("circles-late-refund-{payment_id}");
-    // `once` keeps a retried job from asking again; the idempotency key covers a crash
-    // between Stripe's answer and the note.
-    run.once(ctx, "stripe_refund", async {
-        let refund = client.refund(&reference, p.amount_minor, &key).await?;
-        tracing::info!(refund = %refund.id, payment = %payment_id, "late payment refunded");
-        Ok(())
-    })
-    .await
-    .map_err(Error::Internal)?;
+    let ask = Ask {
+        by: Requester::Automatic,
+        payment_id,
+        wanted: Wanted::UpTo(None),
+        reason: "Paid after the held seat had gone, with no other seat free".to_owned(),
+        kind: RefundKind::LatePayment,
+        cause_key: Some(format!("late_payment:{payment_id}")),
+    };
+    issue(ctx, &RequestMeta::system(), ask).await?;
     let txn = db::begin_write(&ctx.main).await?;
     if run.note(&txn, "refund_email", ctx.now()).await? {
         let e = match p.event_id {

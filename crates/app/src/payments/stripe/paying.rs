@@ -11,7 +11,7 @@ use super::client::IntentStatus;
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::events::lock_event;
-use crate::payments::{price_of, recording, PaymentError};
+use crate::payments::{amount_due, recording, PaymentError};
 use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events, payments};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -96,7 +96,7 @@ pub async fn start_card_payment(
         .one(&ctx.main)
         .await?
         .ok_or(Error::NotFound("event"))?;
-    let money = amount_to_pay(&price_of(&e)?, request.amount_minor)?;
+    let money = amount_to_pay(&amount_due(&ctx.main, &e, &r).await?, request.amount_minor)?;
     if let Some(resumed) = resume(ctx, &r, &e, money).await? {
         return Ok(resumed);
     }
@@ -213,6 +213,7 @@ async fn save_pending(
         recorded_by: Set(None),
         created_at: Set(ctx.now()),
         succeeded_at: Set(None),
+        plan_id: Set(None),
     }
     .insert(&txn)
     .await?;
