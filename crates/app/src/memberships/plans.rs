@@ -203,27 +203,12 @@ fn check(input: &PlanInput) -> Result<(String, Money)> {
             "Give the plan a name of 2 to 80 characters.",
         )));
     }
-    let money = match Money::parse(input.amount_minor, input.currency.as_str()) {
-        Ok(m) if m.is_free() => {
-            c.check::<()>(Err(DomainError::new(
-                "amount_minor",
-                "A plan costs something: enter an amount above zero.",
-            )));
-            None
-        }
-        Ok(m) => Some(m),
-        Err(errors) => {
-            for e in errors {
-                let field = if e.field == "amount" {
-                    "amount_minor"
-                } else {
-                    e.field
-                };
-                c.check::<()>(Err(DomainError::new(field, e.message)));
-            }
-            None
-        }
-    };
+    let money = crate::payments::checked_amount(
+        &mut c,
+        input.amount_minor,
+        input.currency.as_str(),
+        "A plan costs something: enter an amount above zero.",
+    );
     c.finish()?;
     let money = money.ok_or_else(|| Error::invalid("amount_minor", "Enter the amount."))?;
     Ok((name, money))

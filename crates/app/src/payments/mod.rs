@@ -25,11 +25,11 @@ pub use errors::PaymentError;
 pub use receipts::{PaymentView, Receipt};
 pub use recording::OfflinePayment;
 
-use crate::{Error, Result};
+use crate::{Checks, Error, Result};
 use db::main_db::{event_registrations, events};
 use db::sea_orm::ConnectionTrait;
 use domain::refund::RefundPolicy;
-use domain::{Money, Price};
+use domain::{DomainError, Money, Price};
 
 /// What `registration` owes for its seat at `e`: the event's price, or once a scholarship
 /// is granted on it, the granted amount as a fixed price (`Price::Free` for a zero grant).
@@ -109,5 +109,34 @@ pub fn refund_policy_columns(policy: Option<&RefundPolicy>) -> (Option<i32>, Opt
             column(p.later_percent()),
         ),
         None => (None, None),
+    }
+}
+
+/// `amount_minor` in `currency` as an amount above zero, or `None` with what is wrong added
+/// to `c` under the field `amount_minor` (`when_zero` tells what to enter instead of 0).
+/// Every form that takes money (payments, donations, plans, refunds) checks it this way.
+pub(crate) fn checked_amount(
+    c: &mut Checks,
+    amount_minor: i64,
+    currency: &str,
+    when_zero: &'static str,
+) -> Option<Money> {
+    match Money::parse(amount_minor, currency) {
+        Ok(m) if m.is_free() => {
+            c.check::<()>(Err(DomainError::new("amount_minor", when_zero)));
+            None
+        }
+        Ok(m) => Some(m),
+        Err(errors) => {
+            for e in errors {
+                let field = if e.field == "amount" {
+                    "amount_minor"
+                } else {
+                    e.field
+                };
+                c.check::<()>(Err(DomainError::new(field, e.message)));
+            }
+            None
+        }
     }
 }

@@ -130,30 +130,15 @@ fn check(input: &OfflinePayment) -> Result<(Money, Option<String>)> {
     if !input.method.is_offline_payment() {
         c.check::<()>(Err(DomainError::new(
             "method",
-            "Card payments are not available yet: record cash or a bank transfer.",
+            "Members pay by card themselves on the event's page: record cash or a bank transfer here.",
         )));
     }
-    let money = match Money::parse(input.amount_minor, input.currency.as_str()) {
-        Ok(m) if m.is_free() => {
-            c.check::<()>(Err(DomainError::new(
-                "amount_minor",
-                "Enter the amount that was paid (more than zero).",
-            )));
-            None
-        }
-        Ok(m) => Some(m),
-        Err(errors) => {
-            for e in errors {
-                let field = if e.field == "amount" {
-                    "amount_minor"
-                } else {
-                    e.field
-                };
-                c.check::<()>(Err(DomainError::new(field, e.message)));
-            }
-            None
-        }
-    };
+    let money = super::checked_amount(
+        &mut c,
+        input.amount_minor,
+        input.currency.as_str(),
+        "Enter the amount that was paid (more than zero).",
+    );
     c.finish()?;
     let money = money.ok_or_else(|| Error::invalid("amount_minor", "Enter the amount."))?;
     let note = input

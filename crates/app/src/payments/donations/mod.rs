@@ -187,27 +187,12 @@ fn check(input: &DonationInput) -> Result<Money> {
             "Record a donation given in cash or by bank transfer.",
         )));
     }
-    let money = match Money::parse(input.amount_minor, input.currency.as_str()) {
-        Ok(m) if m.is_free() => {
-            c.check::<()>(Err(DomainError::new(
-                "amount_minor",
-                "Enter the amount given (more than zero).",
-            )));
-            None
-        }
-        Ok(m) => Some(m),
-        Err(errors) => {
-            for e in errors {
-                let field = if e.field == "amount" {
-                    "amount_minor"
-                } else {
-                    e.field
-                };
-                c.check::<()>(Err(DomainError::new(field, e.message)));
-            }
-            None
-        }
-    };
+    let money = super::checked_amount(
+        &mut c,
+        input.amount_minor,
+        input.currency.as_str(),
+        "Enter the amount given (more than zero).",
+    );
     c.finish()?;
     money.ok_or_else(|| Error::invalid("amount_minor", "Enter the amount."))
 }

@@ -128,20 +128,12 @@ fn check(input: &RefundRequest, currency: &str) -> Result<(Option<Money>, String
             )));
             None
         }
-        Some(minor) => match Money::parse(minor, currency) {
-            Ok(m) => Some(m),
-            Err(errors) => {
-                for e in errors {
-                    let field = if e.field == "amount" {
-                        "amount_minor"
-                    } else {
-                        e.field
-                    };
-                    c.check::<()>(Err(DomainError::new(field, e.message)));
-                }
-                None
-            }
-        },
+        Some(minor) => crate::payments::checked_amount(
+            &mut c,
+            minor,
+            currency,
+            "Enter an amount above zero, or leave it empty to refund all that remains.",
+        ),
     };
     c.finish()?;
     Ok((amount, reason))
