@@ -504,6 +504,76 @@ async fn an_admin_refunds_a_card_payment_at_stripe(app: TestApp) {
     assert_eq!(at_stripe["data"].as_array().unwrap().len(), 2);
 }
 
+async fn a_refund_made_in_stripes_dashboard_is_recorded_once(app: TestApp) {
+    let Some(stripe) = fake() else { return };
+    let ptm = organiser(&app).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let id = app
+        .publish_event(&ptm, retreat("Hill retreat", 5, 6000))
+        .await;
+    let rid = held_seat(&app, &joe, &id).await;
+    let pi = app.payment_intent_for(&joe, &id, &rid).await;
+    stripe.pay(&pi, PAYS).await;
+    Person::of(&app, &joe)
+        .await
+        .page(&format!("/payments/return?payment_intent={pi}"))
+        .await;
+    let p = payment(&app, &pi).await;
+    assert_eq!(p.status, PaymentStatus::Succeeded);
+    // Someone refunds part of it in Stripe's dashboard; Stripe reports the charge.
+    let (status, made) = stripe
+        .post(
+            "/v1/refunds",
+            &[("payment_intent", pi.as_str()), ("amount", "2500")],
+        )
+        .await;
+    assert_eq!(status, 200, "{made}");
+    let intent = stripe.get(&format!("/v1/payment_intents/{pi}")).await;
+    let charge = match &intent["latest_charge"] {
+        Value::String(id) => id.clone(),
+        other => other["id"].as_str().expect("a charge id").to_owned(),
+    };
+    // Delivered twice, as Stripe may: the refund is recorded once.
+    for n in 0..2 {
+        let body = stripe_event(&format!("evt_refunded_{n}"), "charge.refunded", &charge);
+        assert_eq!(
+            app.deliver_signed(&body, WEBHOOK_SECRET).await,
+            StatusCode::OK
+        );
+        app.run_pending_jobs().await;
+    }
+    assert_eq!(ledger_rows(&app, p.id).await, 2);
+    assert_eq!(ledger_sum(&app, p.id).await, 6000 - 2500);
+    let recorded = db::main_db::refunds::Entity::find()
+        .filter(db::main_db::refunds::Column::PaymentId.eq(p.id))
+        .all(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].amount_minor, 2500);
+    assert_eq!(
+        recorded[0].provider_reference.as_deref(),
+        made["id"].as_str()
+    );
+    // An Admin's refund of the rest is known by its reference when Stripe reports it too.
+    let admin = app.admin().await;
+    let res = app
+        .client
+        .post(format!("{}/api/v1/payments/{}/refunds", app.address, p.id))
+        .bearer_auth(&admin.access_token)
+        .header("Idempotency-Key", "rest-of-it")
+        .json(&json!({ "reason": "Could not come after all" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let body = stripe_event("evt_refunded_rest", "charge.refunded", &charge);
+    app.deliver_signed(&body, WEBHOOK_SECRET).await;
+    app.run_pending_jobs().await;
+    assert_eq!(ledger_rows(&app, p.id).await, 3);
+    assert_eq!(ledger_sum(&app, p.id).await, 0);
+}
+
 async fn card_payments_off_say_so_and_refuse(app: TestApp) {
     let ptm = organiser(&app).await;
     let joe = app.signed_up("joe@example.org").await;
@@ -619,6 +689,7 @@ crate::on_both_backends_with!(with_stripe =>
     the_return_page_and_the_webhook_racing_send_one_email,
     a_late_payment_takes_a_free_seat_or_is_refunded,
     an_admin_refunds_a_card_payment_at_stripe,
+    a_refund_made_in_stripes_dashboard_is_recorded_once,
 );
 
 crate::on_both_backends!(card_payments_off_say_so_and_refuse);

@@ -97,6 +97,18 @@ pub struct Refund {
     pub status: Option<String>,
 }
 
+/// A charge, as far as refunds need it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Charge {
+    pub id: String,
+    pub payment_intent: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RefundList {
+    data: Vec<Refund>,
+}
+
 #[derive(Deserialize)]
 struct ErrorBody {
     error: ErrorDetail,
@@ -167,6 +179,23 @@ impl Client {
     pub async fn payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
         let path = format!("/v1/payment_intents/{}", checked_id(id, "pi_")?);
         self.send(|| self.http.get(self.url(&path))).await
+    }
+
+    /// A charge: which PaymentIntent it belongs to.
+    pub async fn charge(&self, id: &str) -> Result<Charge, StripeError> {
+        let path = format!("/v1/charges/{}", checked_id(id, "ch_")?);
+        self.send(|| self.http.get(self.url(&path))).await
+    }
+
+    /// The refunds of a PaymentIntent, whoever made them (us, or someone in Stripe's
+    /// dashboard); the 100 newest, far more than a payment ever has.
+    pub async fn refunds_of(&self, payment_intent: &str) -> Result<Vec<Refund>, StripeError> {
+        let path = format!(
+            "/v1/refunds?limit=100&payment_intent={}",
+            checked_id(payment_intent, "pi_")?
+        );
+        let list: RefundList = self.send(|| self.http.get(self.url(&path))).await?;
+        Ok(list.data)
     }
 
     /// Cancels a PaymentIntent so it can never succeed later.

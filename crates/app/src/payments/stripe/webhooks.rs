@@ -1,16 +1,22 @@
 //! Stripe's webhook deliveries: checked, recorded once under Stripe's event id together
 //! with the job that acts on them (one transaction), and answered at once. The job treats
 //! the event as a trigger only: it reads the object back from Stripe and moves state
-//! forward, so repeated and out-of-order deliveries change nothing.
+//! forward, so repeated and out-of-order deliveries change nothing. PaymentIntents confirm
+//! or fail payments; `charge.refunded` records refunds made in Stripe's own dashboard.
 
 use super::confirming::confirm_payment;
 use super::signature;
 use crate::jobs::Job;
 use crate::payments::jobs::HandleStripeEvent;
-use crate::{Context, Result};
-use db::main_db::stripe_events;
+use crate::payments::refunds::record_provider_refund;
+use crate::payments::PaymentError;
+use crate::{Context, Error, Result};
+use db::main_db::{payments, stripe_events};
 use db::sea_orm::sea_query::OnConflict;
-use db::sea_orm::{EntityTrait, Set};
+use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use domain::payment::PaymentProvider;
+use domain::refund::RefundKind;
+use domain::Money;
 use serde::Deserialize;
 
 /// What became of a delivery.
@@ -30,6 +36,9 @@ const PAYMENT_INTENT_EVENTS: [&str; 3] = [
     "payment_intent.payment_failed",
     "payment_intent.canceled",
 ];
+
+/// A charge was refunded, by us or in Stripe's dashboard.
+const CHARGE_REFUNDED: &str = "charge.refunded";
 
 #[derive(Deserialize)]
 struct Event {
@@ -96,6 +105,12 @@ pub async fn receive(
 
 /// The job's work for one recorded event.
 pub(crate) async fn handle(ctx: &Context, event: &HandleStripeEvent) -> Result<()> {
+    if event.event_type == CHARGE_REFUNDED {
+        if let Some(charge) = event.object_id.as_deref() {
+            record_refunds_made_at_stripe(ctx, charge).await?;
+        }
+        return Ok(());
+    }
     if !PAYMENT_INTENT_EVENTS.contains(&event.event_type.as_str()) {
         tracing::info!(event = %event.event_id, kind = %event.event_type, "Stripe event recorded, not acted on");
         return Ok(());
@@ -105,5 +120,51 @@ pub(crate) async fn handle(ctx: &Context, event: &HandleStripeEvent) -> Result<(
     };
     let outcome = confirm_payment(ctx, pi).await?;
     tracing::info!(event = %event.event_id, ?outcome, "Stripe event handled");
+    Ok(())
+}
+
+/// Records, once each, the refunds Stripe holds for the charge's payment: the event is a
+/// trigger, so the refunds are read back from Stripe, and those we made ourselves (or saw
+/// before) are already known by their reference and change nothing.
+async fn record_refunds_made_at_stripe(ctx: &Context, charge_id: &str) -> Result<()> {
+    let client = ctx
+        .stripe
+        .as_ref()
+        .ok_or(PaymentError::CardPaymentsNotSetUp)?;
+    let charge = client.charge(charge_id).await?;
+    let Some(intent) = charge.payment_intent else {
+        return Ok(());
+    };
+    let Some(payment) = payments::Entity::find()
+        .filter(payments::Column::Provider.eq(PaymentProvider::Stripe))
+        .filter(payments::Column::ProviderReference.eq(intent.as_str()))
+        .one(&ctx.main)
+        .await?
+    else {
+        tracing::info!(charge = %charge_id, "refunded charge of a payment we do not know");
+        return Ok(());
+    };
+    for refund in client.refunds_of(&intent).await? {
+        if refund.status.as_deref() != Some("succeeded") {
+            continue;
+        }
+        let amount = Money::parse(refund.amount, &payment.currency).map_err(|_| {
+            Error::Internal(anyhow::anyhow!(
+                "Stripe refund {} has a bad amount",
+                refund.id
+            ))
+        })?;
+        let txn = db::begin_write(&ctx.main).await?;
+        record_provider_refund(
+            &txn,
+            ctx,
+            &payment,
+            amount,
+            &refund.id,
+            RefundKind::ProviderDashboard,
+        )
+        .await?;
+        txn.commit().await?;
+    }
     Ok(())
 }
