@@ -142,6 +142,11 @@ actions! {
     MembershipPlanDeleted => "membership_plan_deleted", Administration, "Membership plan deleted";
     MembershipRecorded => "membership_recorded", Administration, "Membership payment recorded";
     MembershipLapsed => "membership_lapsed", Administration, "Membership lapsed: not renewed in time";
+    MembershipSubscribed => "membership_subscribed", Administration, "Membership subscription by card started";
+    MembershipCardPaid => "membership_card_paid", Administration, "Membership paid by card";
+    MembershipRenewalFailed => "membership_renewal_failed", Administration, "Membership renewal by card declined";
+    MembershipSubscriptionCancelled => "membership_subscription_cancelled", Administration, "Membership subscription cancelled at the end of its period";
+    MembershipSubscriptionEnded => "membership_subscription_ended", Administration, "Membership subscription ended";
 }
 
 #[cfg(test)]

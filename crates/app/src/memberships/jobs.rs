@@ -47,6 +47,8 @@ pub enum MembershipNotice {
     Recorded,
     /// His last period and its grace period are over.
     Lapsed,
+    /// His card was declined for a renewal (told once per invoice).
+    RenewalFailed,
 }
 
 impl Job for SendMembershipNotice {

@@ -1,5 +1,5 @@
-//! The text of membership emails: the receipt of a recorded membership and the notice
-//! that one lapsed (sent by [`super::jobs`]).
+//! The text of membership emails: the receipt of a recorded (or card-paid) membership, the
+//! notice that a card renewal was declined, and the notice that one lapsed (sent by [`super::jobs`]).
 
 use super::jobs::MembershipNotice;
 use crate::email::{site_url, OutgoingEmail};
@@ -60,6 +60,16 @@ pub(super) async fn notice(
             (
                 format!("Membership recorded: {plan}"),
                 format!("Thank you: your payment of {amount}{method} for the membership \"{plan}\" is recorded. You are a member from {from} until {until}.\n\nYour receipt: {receipt}\nYour membership: {page}"),
+            )
+        }
+        MembershipNotice::RenewalFailed => {
+            let grace = day(
+                m.period_end + ctx.settings.payments.membership_grace(),
+                zone,
+            );
+            (
+                format!("Your membership renewal was declined: {plan}"),
+                format!("We could not charge your card for the next period of your membership \"{plan}\". Your membership runs until {until}, and you keep it through the grace period until {grace}. Stripe tries your card again over the next days; if it keeps being declined, cancel the subscription on your membership page and subscribe again with another card, or pay by transfer as the organisation asks.\n\nYour membership: {page}"),
             )
         }
         MembershipNotice::Lapsed => {

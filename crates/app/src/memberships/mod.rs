@@ -4,8 +4,9 @@
 //! (active, in grace, lapsed) and history, the sweep that lapses memberships not renewed
 //! within the grace period, and what a lapse blocks at registration.
 //!
-//! Card subscriptions through Stripe will add periods with a `provider_reference` on the
-//! same tables; standing, lapsing and reports stay as they are.
+//! Memberships paid by card are Stripe subscriptions ([`stripe`]): each paid invoice adds
+//! a period with the invoice as its `provider_reference` on the same tables, so standing,
+//! lapsing and reports treat them like any other.
 
 pub mod errors;
 pub mod jobs;
@@ -14,6 +15,7 @@ mod mail;
 pub mod plans;
 pub mod recording;
 pub mod standing;
+pub mod stripe;
 
 pub use errors::MembershipError;
 pub use plans::{PlanInput, PlanView};

@@ -127,7 +127,7 @@ pub async fn record_offline(
 
 /// Where the member's latest period ends, when that is recent enough (within the grace
 /// period) for a renewal to carry on from it without a gap.
-async fn continuing_from(
+pub(super) async fn continuing_from(
     txn: &impl ConnectionTrait,
     ctx: &Context,
     user_id: Uuid,

@@ -103,6 +103,10 @@ pub struct MyMembership {
     pub standing: StandingView,
     pub plans: Vec<PlanView>,
     pub history: Vec<MembershipView>,
+    /// Whether he can pay for a plan by card (Stripe is set up).
+    pub card_subscriptions: bool,
+    /// His latest card subscription, if he ever started one.
+    pub subscription: Option<super::stripe::SubscriptionView>,
 }
 
 /// The actor's own membership.
@@ -133,11 +137,15 @@ async fn of_person(ctx: &Context, actor: &Actor, user_id: Uuid) -> Result<MyMemb
         .all(&ctx.main)
         .await?;
     let standing = standing_of(ctx, &rows);
+    let latest_end = rows.iter().map(|m| m.period_end).max();
+    let subscription = super::stripe::latest_of(&ctx.main, user_id, latest_end).await?;
     let history = with_details(ctx, rows).await?;
     Ok(MyMembership {
         standing: standing.into(),
         plans: plans::list(ctx, actor, false).await?,
         history,
+        card_subscriptions: ctx.stripe.is_some(),
+        subscription,
     })
 }
 

@@ -9,7 +9,10 @@ use crate::extract::{CurrentUser, Json, Meta, Path, Query};
 use crate::state::AppState;
 use app::authz::can;
 use app::idempotency;
-use app::memberships::{plans, recording, standing};
+use app::memberships::stripe::{
+    ConfirmSubscription, StartSubscription, SubscriptionStart, SubscriptionView,
+};
+use app::memberships::{plans, recording, standing, stripe};
 use app::memberships::{
     MembershipFilter, MembershipInput, MembershipLine, MembershipView, MyMembership, PlanInput,
     PlanView,
@@ -29,6 +32,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(record_membership, member_memberships))
         .routes(routes!(list_memberships))
         .routes(routes!(my_membership))
+        .routes(routes!(start_subscription))
+        .routes(routes!(confirm_subscription))
+        .routes(routes!(cancel_subscription))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -177,4 +183,81 @@ async fn my_membership(
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<axum::Json<MyMembership>> {
     Ok(axum::Json(standing::mine(&s.ctx, &actor).await?))
+}
+
+/// Start paying for a plan by card: a SetupIntent for Stripe.js's `confirmCardSetup`
+/// (card details go to Stripe, never to us). `card_subscriptions_unavailable` when Stripe
+/// is not set up; `already_subscribed` while another subscription of his runs. Send an
+/// `Idempotency-Key` header to retry safely.
+#[utoipa::path(post, path = "/me/membership/subscription", tag = "memberships", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried start safe")),
+    request_body = StartSubscription,
+    responses((status = 201, body = SubscriptionStart), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn start_subscription(
+    State(s): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    headers: HeaderMap,
+    Json(body): Json<StartSubscription>,
+) -> ApiResult<Response> {
+    let fingerprint = serde_json::to_vec(&body).map_err(|e| app::Error::Internal(e.into()))?;
+    let key = idempotent::key(
+        &headers,
+        actor.id(),
+        "/api/v1/me/membership/subscription",
+        &fingerprint,
+    )?;
+    let kept = idempotency::once(&s.ctx, key.as_ref(), || async {
+        let started = stripe::start(&s.ctx, &actor, &body).await?;
+        idempotent::answer(StatusCode::CREATED, &started)
+    })
+    .await?;
+    Ok(idempotent::respond(kept))
+}
+
+/// Subscribe once Stripe.js saved the card: the SetupIntent is read back from Stripe, the
+/// subscription created and its first invoice recorded (a membership period, its payment,
+/// a receipt by email). Confirming the same SetupIntent again returns the same
+/// subscription; someone else's is not found.
+#[utoipa::path(post, path = "/me/membership/subscription/confirm", tag = "memberships", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried confirmation safe")),
+    request_body = ConfirmSubscription,
+    responses((status = 200, body = SubscriptionView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn confirm_subscription(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    headers: HeaderMap,
+    Json(body): Json<ConfirmSubscription>,
+) -> ApiResult<Response> {
+    let fingerprint = serde_json::to_vec(&body).map_err(|e| app::Error::Internal(e.into()))?;
+    let path = "/api/v1/me/membership/subscription/confirm";
+    let key = idempotent::key(&headers, actor.id(), path, &fingerprint)?;
+    let kept = idempotency::once(&s.ctx, key.as_ref(), || async {
+        let sub = stripe::confirm(&s.ctx, &meta, &actor, &body).await?;
+        idempotent::answer(StatusCode::OK, &sub)
+    })
+    .await?;
+    Ok(idempotent::respond(kept))
+}
+
+/// Cancel his card subscription at the end of the period paid for: it is not renewed,
+/// and the membership ends then. Cancelling again changes nothing.
+#[utoipa::path(post, path = "/membership-subscriptions/{id}/cancel", tag = "memberships", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried cancellation safe")),
+    responses((status = 200, body = SubscriptionView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn cancel_subscription(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let path = format!("/api/v1/membership-subscriptions/{id}/cancel");
+    let key = idempotent::key(&headers, actor.id(), &path, b"")?;
+    let kept = idempotency::once(&s.ctx, key.as_ref(), || async {
+        let sub = stripe::cancel(&s.ctx, &meta, &actor, id).await?;
+        idempotent::answer(StatusCode::OK, &sub)
+    })
+    .await?;
+    Ok(idempotent::respond(kept))
 }

@@ -63,6 +63,7 @@ mod session_cache;
 mod shared_profiles;
 mod sign_in_limits;
 mod smtp;
+mod subscriptions;
 mod tls;
 mod validation_pages;
 mod wording;

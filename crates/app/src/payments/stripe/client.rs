@@ -225,11 +225,11 @@ impl Client {
         self.post("/v1/refunds", &form, idempotency_key).await
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api_base)
     }
 
-    async fn post<T: serde::de::DeserializeOwned>(
+    pub(super) async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         form: &[(String, String)],
@@ -244,8 +244,16 @@ impl Client {
         .await
     }
 
+    /// A GET of `path` (already checked by the caller).
+    pub(super) async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, StripeError> {
+        self.send(|| self.http.get(self.url(path))).await
+    }
+
     /// Sends a request, trying again while Stripe cannot be reached.
-    async fn send<T: serde::de::DeserializeOwned>(
+    pub(super) async fn send<T: serde::de::DeserializeOwned>(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, StripeError> {

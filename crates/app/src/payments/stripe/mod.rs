@@ -6,6 +6,7 @@
 //! Card details never reach our server: Stripe.js takes them in the member's browser and
 //! talks to Stripe directly; we only create PaymentIntents and read them back.
 
+pub mod billing;
 pub mod client;
 pub mod confirming;
 pub mod late;

@@ -2,7 +2,9 @@
 //! with the job that acts on them (one transaction), and answered at once. The job treats
 //! the event as a trigger only: it reads the object back from Stripe and moves state
 //! forward, so repeated and out-of-order deliveries change nothing. PaymentIntents confirm
-//! or fail payments; `charge.refunded` records refunds made in Stripe's own dashboard.
+//! or fail payments; `charge.refunded` records refunds made in Stripe's own dashboard;
+//! invoice and subscription events go to memberships paid by card
+//! ([`crate::memberships::stripe`]).
 
 use super::confirming::confirm_payment;
 use super::signature;
@@ -110,6 +112,10 @@ pub(crate) async fn handle(ctx: &Context, event: &HandleStripeEvent) -> Result<(
             record_refunds_made_at_stripe(ctx, charge).await?;
         }
         return Ok(());
+    }
+    if crate::memberships::stripe::is_billing_event(&event.event_type) {
+        let object = event.object_id.as_deref();
+        return crate::memberships::stripe::handle_event(ctx, &event.event_type, object).await;
     }
     if !PAYMENT_INTENT_EVENTS.contains(&event.event_type.as_str()) {
         tracing::info!(event = %event.event_id, kind = %event.event_type, "Stripe event recorded, not acted on");
