@@ -17,6 +17,7 @@ mod m0012_stripe_events;
 mod m0013_refunds;
 mod m0014_scholarships;
 mod m0015_memberships;
+mod m0017_list_indexes;
 
 use sea_orm_migration::prelude::*;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_refunds::Migration),
             Box::new(m0014_scholarships::Migration),
             Box::new(m0015_memberships::Migration),
+            Box::new(m0017_list_indexes::Migration),
         ]
     }
 }
