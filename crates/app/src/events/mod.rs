@@ -142,15 +142,16 @@ pub(crate) async fn with_organiser_flags(
         .collect();
     let mut audiences: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     if !restricted.is_empty() {
-        for row in event_circles::Entity::find()
+        for (event_id, circle_id) in event_circles::Entity::find()
+            .select_only()
+            .column(event_circles::Column::EventId)
+            .column(event_circles::Column::CircleId)
             .filter(event_circles::Column::EventId.is_in(restricted))
+            .into_tuple::<(Uuid, Uuid)>()
             .all(&ctx.main)
             .await?
         {
-            audiences
-                .entry(row.event_id)
-                .or_default()
-                .push(row.circle_id);
+            audiences.entry(event_id).or_default().push(circle_id);
         }
     }
     Ok(rows

@@ -169,12 +169,29 @@ pub(crate) async fn views(
     let venues: HashMap<Uuid, Venue> = if venue_ids.is_empty() {
         HashMap::new()
     } else {
+        // What a view shows of a venue, not who made it or when.
         venues::Entity::find()
+            .select_only()
+            .columns([
+                venues::Column::Id,
+                venues::Column::Name,
+                venues::Column::Address,
+                venues::Column::Capacity,
+            ])
             .filter(venues::Column::Id.is_in(venue_ids))
+            .into_tuple::<(Uuid, String, Option<String>, i32)>()
             .all(&ctx.main)
             .await?
             .into_iter()
-            .map(|v| (v.id, Venue::from(v)))
+            .map(|(id, name, address, capacity)| {
+                let venue = Venue {
+                    id,
+                    name,
+                    address,
+                    capacity,
+                };
+                (id, venue)
+            })
             .collect()
     };
     let organiser_ids: HashSet<Uuid> = rows.iter().map(|(e, _)| e.organiser_id).collect();
@@ -191,17 +208,26 @@ pub(crate) async fn views(
         .collect();
     let (waiting, mine) = registrations_seen(ctx, me, &ids).await?;
     // Accepted circles, and (for organisers) those whose leaders have not answered yet.
+    // Whether accepted, not when or by whom: a flag instead of a timestamp and an id.
     let mut audiences: HashMap<Uuid, (Vec<Uuid>, Vec<Uuid>)> = HashMap::new();
-    for row in event_circles::Entity::find()
+    for (event_id, circle_id, is_accepted) in event_circles::Entity::find()
+        .select_only()
+        .column(event_circles::Column::EventId)
+        .column(event_circles::Column::CircleId)
+        .column_as(
+            Expr::col(event_circles::Column::AcceptedAt).is_not_null(),
+            "accepted",
+        )
         .filter(event_circles::Column::EventId.is_in(ids.clone()))
+        .into_tuple::<(Uuid, Uuid, bool)>()
         .all(&ctx.main)
         .await?
     {
-        let (accepted, pending) = audiences.entry(row.event_id).or_default();
-        if row.accepted_at.is_some() {
-            accepted.push(row.circle_id);
+        let (accepted, pending) = audiences.entry(event_id).or_default();
+        if is_accepted {
+            accepted.push(circle_id);
         } else {
-            pending.push(row.circle_id);
+            pending.push(circle_id);
         }
     }
     rows.into_iter()

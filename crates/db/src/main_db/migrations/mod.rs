@@ -18,6 +18,7 @@ mod m0013_refunds;
 mod m0014_scholarships;
 mod m0015_memberships;
 mod m0016_card_subscriptions;
+mod m0017_list_indexes;
 
 use sea_orm_migration::prelude::*;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_scholarships::Migration),
             Box::new(m0015_memberships::Migration),
             Box::new(m0016_card_subscriptions::Migration),
+            Box::new(m0017_list_indexes::Migration),
         ]
     }
 }
