@@ -2,8 +2,8 @@
 //! that localstripe serves at the configurable `payments.stripe.js_url`: the member holds a
 //! seat, types a test card into the card Element, pays, is in, and finds the receipt on his
 //! Payments page; a declined card is answered on the page with his seat still held; a card
-//! whose bank asks for 3-D Secure pays once he confirms in the bank's dialog. On SQLite and
-//! PostgreSQL. The card page's screenshot goes to `test-artifacts/screenshots/pay-card-*.png`.
+//! whose bank asks for 3-D Secure pays once he confirms in the bank's dialog; an Admin
+//! refunds part of a card payment and the member sees it. On SQLite and PostgreSQL. The card page's screenshot goes to `test-artifacts/screenshots/pay-card-*.png`.
 
 use crate::helpers::pages::Person;
 use crate::helpers::stripe::with_stripe;
@@ -13,7 +13,7 @@ use db::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use domain::event::RegistrationStatus;
 use domain::payment::PaymentStatus;
 use serde_json::json;
-use testkit::browser::{Browser, PHONE};
+use testkit::browser::{Browser, DESKTOP, PHONE};
 use testkit::localstripe::LocalStripe;
 
 const PAYS: &str = "4242424242424242";
@@ -23,15 +23,15 @@ const DECLINED: &str = "4000000000000341";
 const ASKS_FOR_3DS: &str = "4000002760003184";
 const ONLINE_LINK: &str = "https://meet.example.org/w";
 
-/// A published retreat at EUR 120.00 and the member who pays for it.
-async fn retreat_and_member(app: &TestApp) -> (String, User) {
+/// A published retreat at EUR 120.00, the member who pays for it, and an Admin.
+async fn retreat_and_member(app: &TestApp) -> (String, User, User) {
     let admin = app.admin().await;
     let ptm = app.user_with_roles(&admin, &["program_team_member"]).await;
     let mut body = workshop("Forest retreat", 5);
     body["price_minor"] = json!(12000);
     body["currency"] = json!("EUR");
     let id = app.publish_event(&ptm, body).await;
-    (id, app.named("Jordan Lee").await)
+    (id, app.named("Jordan Lee").await, admin)
 }
 
 /// Registers on the event page, follows "Pay by card now" and goes on to the card form;
@@ -133,7 +133,7 @@ async fn paying_a_retreat_by_card_in_the_browser(app: TestApp) {
     let Some(stripe) = testkit::localstripe::shared() else {
         return;
     };
-    let (id, member) = retreat_and_member(&app).await;
+    let (id, member, _) = retreat_and_member(&app).await;
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
     };
@@ -196,7 +196,7 @@ async fn a_declined_card_then_a_card_with_3d_secure(app: TestApp) {
     let Some(stripe) = testkit::localstripe::shared() else {
         return;
     };
-    let (id, member) = retreat_and_member(&app).await;
+    let (id, member, _) = retreat_and_member(&app).await;
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
     };
@@ -246,7 +246,7 @@ async fn failing_3d_secure_keeps_the_seat_held(app: TestApp) {
     if testkit::localstripe::shared().is_none() {
         return;
     }
-    let (id, member) = retreat_and_member(&app).await;
+    let (id, member, _) = retreat_and_member(&app).await;
     let Some(b) = Browser::open(&app.address, PHONE).await else {
         return;
     };
@@ -268,8 +268,61 @@ async fn failing_3d_secure_keeps_the_seat_held(app: TestApp) {
     b.close().await;
 }
 
+async fn an_admin_refunds_part_of_a_card_payment(app: TestApp) {
+    let Some(stripe) = testkit::localstripe::shared() else {
+        return;
+    };
+    let (id, member, admin) = retreat_and_member(&app).await;
+    let Some(b) = Browser::open(&app.address, PHONE).await else {
+        return;
+    };
+    b.sign_in(&member.email, PASSWORD).await;
+    let pi = hold_and_open_the_card_form(&b, &id).await;
+    type_card(&b, PAYS).await;
+    b.click("#pay-button").await;
+    b.wait_for_text("#payment-outcome", "You're in.").await;
+    let p = payment_of(&app, &pi).await;
+
+    let Some(desk) = Browser::open(&app.address, DESKTOP).await else {
+        return;
+    };
+    desk.sign_in(&admin.email, PASSWORD).await;
+    desk.goto("/admin/payments").await;
+    desk.fill("#receipt", &p.id.to_string()).await;
+    desk.click("form[action='/admin/payments'] button[type=submit]")
+        .await;
+    desk.wait_for_text("#remaining", "EUR 120.00").await;
+    desk.fill("#amount", "20.00").await;
+    desk.fill("#reason", "Left on Saturday morning").await;
+    desk.click(&format!(
+        "form[action='/admin/payments/{}/refunds'] button[type=submit]",
+        p.id
+    ))
+    .await;
+    desk.wait_for_text("#remaining", "EUR 100.00").await;
+    desk.wait_for_text("#refunds", "EUR 20.00").await;
+    desk.close().await;
+    // The money went back to the card at Stripe (whatever a job still had to do is done).
+    app.run_pending_jobs().await;
+    let refunds = stripe
+        .get(&format!("/v1/refunds?payment_intent={pi}"))
+        .await;
+    let amounts: Vec<i64> = refunds["data"]
+        .as_array()
+        .expect("a list of refunds")
+        .iter()
+        .filter_map(|r| r["amount"].as_i64())
+        .collect();
+    assert_eq!(amounts, [2000], "{refunds}");
+
+    b.goto("/payments").await;
+    b.wait_for_text("#payments", "EUR 20.00 refunded").await;
+    b.close().await;
+}
+
 crate::on_both_backends_with!(with_stripe =>
     paying_a_retreat_by_card_in_the_browser,
     a_declined_card_then_a_card_with_3d_secure,
     failing_3d_secure_keeps_the_seat_held,
+    an_admin_refunds_part_of_a_card_payment,
 );
