@@ -5,7 +5,9 @@
 //!
 //! Needs `localstripe` for python3 (`python3 -m pip install localstripe`). What it does
 //! not emulate — idempotency keys, the `charge.refunded` event, Checkout — the tests cover
-//! with their own signed deliveries and checks.
+//! with their own signed deliveries and checks. One thing Stripe does that the card page
+//! relies on is taught to it at start: confirming a PaymentIntent with the card behind a
+//! Stripe.js token (`payment_method_data[card][token]`).
 
 use serde_json::Value;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -86,6 +88,16 @@ def watch():
     sys.stdin.read()
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
+# Stripe confirms a PaymentIntent with the card behind a Stripe.js token given as
+# payment_method_data[card][token]; localstripe only knows payment methods set beforehand.
+from localstripe import resources as r
+plain_confirm = r.PaymentIntent._api_confirm
+def confirm(id, payment_method_data=None, **kwargs):
+    if payment_method_data is not None:
+        token = r.Token._api_retrieve((payment_method_data.get('card') or {}).get('token', ''))
+        r.PaymentIntent._api_retrieve(id).payment_method = token.card.id
+    return plain_confirm(id, **kwargs)
+r.extra_apis[:] = [(m, u, confirm if f == plain_confirm else f) for (m, u, f) in r.extra_apis]
 sys.argv = ["localstripe", "--port", sys.argv[1], "--from-scratch"]
 from localstripe.server import start
 start()

@@ -1,7 +1,10 @@
-// The card payment page: Stripe.js's card Element takes the card details in Stripe's own
-// frame (they never reach our server), and confirmCardPayment confirms the PaymentIntent,
-// with 3-D Secure when the bank asks. Then the browser goes to our return page, which
-// reads the outcome back from Stripe. Loaded only by this page, after Stripe.js.
+// The card payment page. Stripe.js's card Element takes the card details in the member's
+// browser and turns them into a token at Stripe (the details never reach our server); the
+// form then sends only that token, and our server confirms the PaymentIntent with it, so a
+// declined card comes back on this page with the bank's answer. When the bank asks for
+// 3-D Secure the server sends the page back in "authenticate" mode, and confirmCardPayment
+// shows the bank's check; then the browser goes to our return page, which reads the
+// outcome back from Stripe. Loaded only by this page, after Stripe.js.
 (function () {
   'use strict';
   const form = document.getElementById('card-form');
@@ -13,9 +16,6 @@
     return;
   }
   const stripe = Stripe(form.dataset.publishableKey);
-  const card = stripe.elements().create('card');
-  card.mount('#card-element');
-  button.disabled = false;
 
   function goToReturnPage() {
     const url = new URL(form.dataset.returnUrl, window.location.href);
@@ -23,24 +23,46 @@
     window.location.assign(url.toString());
   }
 
+  async function authenticate() {
+    status.textContent = 'Waiting for your bank…';
+    try {
+      await stripe.confirmCardPayment(form.dataset.clientSecret);
+    } catch (e) {
+      // The return page reads what happened from Stripe either way.
+    }
+    status.textContent = 'One moment…';
+    goToReturnPage();
+  }
+
+  if (form.dataset.authenticate) {
+    authenticate();
+    return;
+  }
+
+  const card = stripe.elements().create('card');
+  card.mount('#card-element');
+  card.on('change', function (event) {
+    status.textContent = event && event.error ? event.error.message : '';
+  });
+  button.disabled = false;
+
   form.addEventListener('submit', async function (event) {
     event.preventDefault();
     button.disabled = true;
     status.textContent = 'Paying…';
     let result;
     try {
-      result = await stripe.confirmCardPayment(form.dataset.clientSecret, {
-        payment_method: { card: card },
-      });
+      result = await stripe.createToken(card);
     } catch (e) {
       result = { error: { message: String(e) } };
     }
-    if (result && result.error) {
-      // The return page records the failure (and offers a new attempt).
-      status.textContent = (result.error.message || 'The payment did not go through.') + ' One moment…';
-    } else {
-      status.textContent = 'Paid. One moment…';
+    if (!result || !result.token) {
+      const error = result && result.error;
+      status.textContent = (error && error.message) || 'Check the card number, expiry date and security code.';
+      button.disabled = false;
+      return;
     }
-    goToReturnPage();
+    form.elements.token.value = result.token.id;
+    form.submit();
   });
 })();

@@ -12,12 +12,12 @@ use crate::state::AppState;
 use app::authz::Actor;
 use app::config::StripeSettings;
 use app::events::{registration, view, EventView, Registration};
-use app::payments::stripe::{self, CardPayment, CardPaymentRequest, Confirmation};
+use app::payments::stripe::{self, CardAttempt, CardPayment, CardPaymentRequest, Confirmation};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use domain::event::RegistrationStatus;
 use domain::Money;
@@ -27,6 +27,7 @@ use uuid::Uuid;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/events/{id}/pay", get(choose).post(card))
+        .route("/payments/card", post(pay_with_card))
         .route("/payments/return", get(returned))
 }
 
@@ -104,8 +105,11 @@ struct CardPage {
     layout: Layout,
     event_title: String,
     payment: CardPayment,
-    return_url: String,
     pay_js: assets::Script,
+    /// The bank asks for 3-D Secure: the script hands over to Stripe.js at once.
+    authenticate: bool,
+    /// Why the last card did not pay (Stripe's words).
+    error: Option<String>,
 }
 
 /// Starts the card payment for the chosen amount and shows Stripe's card form.
@@ -142,27 +146,96 @@ async fn card(
                 return refused(&s, &actor, m.csrf, id, form).await;
             }
         };
+    card_page(&s, &actor, m.csrf, event.title, payment, false, None)
+}
+
+/// Stripe's card form for `payment`, with its CSP; `authenticate` when the bank asks for
+/// 3-D Secure, `error` when the last card was declined.
+fn card_page(
+    s: &AppState,
+    actor: &Actor,
+    csrf: String,
+    event_title: String,
+    payment: CardPayment,
+    authenticate: bool,
+    error: Option<String>,
+) -> PageResult<Response> {
     let page = CardPage {
         layout: Layout::new(
-            format!("Pay for {}", event.title),
-            m.csrf,
-            Some(&actor),
-            &format!("/events/{id}"),
+            format!("Pay for {event_title}"),
+            csrf,
+            Some(actor),
+            &format!("/events/{}", payment.event_id),
         ),
-        event_title: event.title,
-        return_url: format!(
-            "{}/payments/return",
-            s.ctx.settings.server.public_url.trim_end_matches('/')
-        ),
+        event_title,
         pay_js: assets::module("pay.js").0,
         payment,
+        authenticate,
+        error,
     };
+    let declined = page.error.is_some();
     let mut res = render(page)?;
+    if declined {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
     if let Ok(csp) = HeaderValue::from_str(&card_page_csp(&s.ctx.settings.payments.stripe)) {
         res.headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     Ok(res)
+}
+
+#[derive(Deserialize)]
+struct CardForm {
+    payment_intent: String,
+    /// The Stripe.js token of the card typed (empty without JavaScript).
+    #[serde(default)]
+    token: String,
+}
+
+/// The card form, sent by pay.js with the token of the card typed: confirms the payment
+/// and goes on to the return page, back to Stripe.js for 3-D Secure, or back to the form
+/// with the bank's answer when the card is declined.
+async fn pay_with_card(
+    State(s): State<AppState>,
+    SignedIn(actor): SignedIn,
+    m: PageMeta,
+    Form(form): Form<CardForm>,
+) -> PageResult<Response> {
+    let attempt = stripe::pay_with_card(
+        &s.ctx,
+        &m.request,
+        &actor,
+        &form.payment_intent,
+        &form.token,
+    )
+    .await?;
+    let (payment, authenticate, error) = match attempt {
+        CardAttempt::Done => {
+            return Ok(crate::pages::redirect(&format!(
+                "/payments/return?payment_intent={}",
+                form.payment_intent
+            )))
+        }
+        CardAttempt::NeedsAuthentication(payment) => (payment, true, None),
+        CardAttempt::Declined { message, retry } => (
+            retry,
+            false,
+            Some(format!(
+                "{message} Nothing was charged and your seat is still held: try another card."
+            )),
+        ),
+    };
+    let event = view::get(&s.ctx, &actor, payment.event_id).await?;
+    card_page(
+        &s,
+        &actor,
+        m.csrf,
+        event.title,
+        payment,
+        authenticate,
+        error,
+    )
 }
 
 /// The use case names the field `amount_minor`; the page's input is `amount`.

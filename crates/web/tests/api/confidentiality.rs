@@ -1,7 +1,10 @@
 //! What is said in a circle stays in the circle (issue 9): every piece of circle-private
 //! data × every global role outside the circle × the API and the pages is refused, while
 //! the circle's own members and leaders read it; and an Admin's safeguarding step-in is the
-//! one, announced, expiring exception. On SQLite and PostgreSQL.
+//! one, announced, expiring exception. The money side — scholarships and the finance
+//! report — is in [`money`]. On SQLite and PostgreSQL.
+
+mod money;
 
 use crate::helpers::conversation::{b64, message_body, signature, spki};
 use crate::helpers::pages::{audit_rows, Person};

@@ -11,6 +11,7 @@ mod admin;
 mod auth;
 mod authority;
 mod browser;
+mod card_browser;
 mod card_payments;
 mod chart_browser;
 mod circle_browser;

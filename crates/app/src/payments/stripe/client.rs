@@ -198,6 +198,30 @@ impl Client {
         Ok(list.data)
     }
 
+    /// Confirms a PaymentIntent with the card behind a Stripe.js token (`tok_…`, made in
+    /// the payer's browser: the card details never pass through here). Stripe answers with
+    /// the PaymentIntent (succeeded, or `requires_action` when the bank asks for 3-D
+    /// Secure), or [`StripeError::Declined`].
+    pub async fn confirm_with_card_token(
+        &self,
+        payment_intent: &str,
+        token: &str,
+        idempotency_key: &str,
+    ) -> Result<PaymentIntent, StripeError> {
+        let path = format!(
+            "/v1/payment_intents/{}/confirm",
+            checked_id(payment_intent, "pi_")?
+        );
+        let form = vec![
+            ("payment_method_data[type]".to_owned(), "card".to_owned()),
+            (
+                "payment_method_data[card][token]".to_owned(),
+                checked_id(token, "tok_")?.to_owned(),
+            ),
+        ];
+        self.post(&path, &form, idempotency_key).await
+    }
+
     /// Cancels a PaymentIntent so it can never succeed later.
     pub async fn cancel_payment_intent(
         &self,

@@ -236,7 +236,7 @@ async fn save_pending(
     Ok(())
 }
 
-fn card_payment(
+pub(super) fn card_payment(
     ctx: &Context,
     e: &events::Model,
     registration_id: Uuid,
