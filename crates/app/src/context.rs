@@ -150,6 +150,7 @@ mod tests {
                 "handle_stripe_event",
                 "lapse_expired_certifications",
                 "lapse_memberships",
+                "reconcile_payments",
                 "refund_cancelled_event",
                 "refund_cancelled_registration",
                 "refund_late_payment",

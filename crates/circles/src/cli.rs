@@ -62,6 +62,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Payments from the terminal.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
     /// Demo data for trying the platform out and for load tests.
     Demo {
         #[command(subcommand)]
@@ -92,6 +97,16 @@ pub enum DemoCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// Bring payments in line with Stripe now (the job does it hourly): confirm card
+    /// payments whose webhook was missed, record refunds made in Stripe's dashboard, retry
+    /// refunds Stripe could not be reached for, and free seats whose hold for payment
+    /// ended. Prints what it corrected. Without Stripe keys it says so and only frees
+    /// stale holds. Exits with status 1 when something could not be checked.
+    Reconcile,
 }
 
 #[derive(Debug, Subcommand)]

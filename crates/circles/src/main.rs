@@ -9,7 +9,7 @@ mod telemetry;
 use anyhow::Context as _;
 use app::config::Settings;
 use clap::Parser;
-use cli::{AdminCommand, Cli, Command, DemoCommand};
+use cli::{AdminCommand, Cli, Command, DemoCommand, PaymentsCommand};
 use std::io::{BufRead, IsTerminal};
 
 /// mimalloc instead of glibc's malloc, with `--features mimalloc`: a release profile of
@@ -101,6 +101,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<std::proces
                 return Ok(std::process::ExitCode::from(1));
             }
         }
+        Command::Payments {
+            command: PaymentsCommand::Reconcile,
+        } => {
+            let ctx = app::Context::build(settings).await?;
+            let report = app::payments::reconciliation::reconcile(&ctx)
+                .await
+                .map_err(describe)?;
+            print_reconciliation(&report);
+            if !report.problems.is_empty() {
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
         Command::Demo {
             command:
                 DemoCommand::Seed {
@@ -164,6 +176,41 @@ fn print_seed_report(report: &app::demo::SeedReport, elapsed: std::time::Duratio
         "  (and every generated account, e.g. {})",
         app::demo::member_email(1)
     );
+}
+
+/// What `circles payments reconcile` prints: the counts, then one line per correction
+/// (ids only), then what could not be checked.
+fn print_reconciliation(report: &app::payments::reconciliation::Report) {
+    if !report.stripe_checked {
+        eprintln!(
+            "circles: Stripe is not configured (payments.stripe): card payments and refunds were not checked; only stale holds were."
+        );
+    }
+    println!("Payments reconciled:");
+    for (n, what) in [
+        (report.payments_checked, "card payments checked at Stripe"),
+        (report.payments_confirmed, "card payments confirmed"),
+        (report.payments_ended, "card payments failed or cancelled"),
+        (report.refunds_found, "refunds found at Stripe and recorded"),
+        (report.refunds_retried, "refunds retried"),
+        (
+            report.refunds_still_retrying,
+            "refunds still waiting for Stripe",
+        ),
+        (report.holds_ended, "expired holds freed"),
+    ] {
+        println!("  {n:>6}  {what}");
+    }
+    if report.is_empty() {
+        println!("Nothing to correct.");
+    }
+    for c in &report.changes {
+        let reference = c.reference.as_deref().unwrap_or("-");
+        println!("  {} {} {reference}", c.kind, c.id);
+    }
+    for p in &report.problems {
+        println!("  not checked: {p}");
+    }
 }
 
 /// Turns a use-case error into a message for the terminal, with field-level detail.

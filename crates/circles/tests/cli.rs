@@ -811,3 +811,50 @@ fn logs_follow_a_request_and_a_job_without_personal_data() {
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
 }
+
+/// Runs a statement on the sandbox's SQLite database, as a crash would leave it.
+async fn sqlite_execute(db: &Path, sql: &str) -> u64 {
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap()
+        .rows_affected()
+}
+
+#[tokio::test]
+async fn payments_reconcile_frees_a_stale_hold_and_says_stripe_is_not_configured() {
+    let sb = Sandbox::new();
+    assert_seeded_output(&sb.run(&DEMO_ARGS, &[], None));
+    let main = sb.data.join("main.db");
+    let held = "SELECT count(*) FROM event_registrations WHERE status = 'payment_required'";
+    let held_before = sqlite_count(&main, held).await;
+    // A seat left held for payment long after its hold ended, its job lost.
+    let stale = sqlite_execute(
+        &main,
+        "UPDATE event_registrations SET status = 'payment_required', hold_expires_at = registered_at \
+         WHERE id = (SELECT id FROM event_registrations WHERE status = 'confirmed' ORDER BY id LIMIT 1)",
+    )
+    .await;
+    assert_eq!(stale, 1);
+
+    let o = sb.run(&["payments", "reconcile"], &[], None);
+    assert_success(&o, "payments reconcile");
+    let (out, err) = text(&o);
+    assert!(err.contains("Stripe is not configured"), "{err}");
+    assert!(out.contains("Payments reconciled:"), "{out}");
+    assert!(out.contains("1  expired holds freed"), "{out}");
+    assert_eq!(out.matches("hold_ended ").count(), 1, "{out}");
+    // The seed's own holds run on; only the stale one was freed.
+    assert_eq!(sqlite_count(&main, held).await, held_before);
+    let audited = "SELECT count(*) FROM audit_log WHERE action = 'payment_hold_expired'";
+    assert_eq!(sqlite_count(&main, audited).await, 1);
+
+    // A second run finds nothing left to correct.
+    let o = sb.run(&["payments", "reconcile"], &[], None);
+    assert_success(&o, "payments reconcile again");
+    let (out, _) = text(&o);
+    assert!(out.contains("Nothing to correct."), "{out}");
+    assert!(!out.contains("hold_ended"), "{out}");
+}

@@ -13,31 +13,46 @@ use serde::{Deserialize, Serialize};
 
 /// Where a refund stands. An offline refund succeeds at once (the organisation hands the
 /// money back itself); a provider's refund may wait as `Pending` until the provider
-/// confirms it, or fail.
+/// confirms it, or fail. One the provider could not be reached for is `Retrying`: its
+/// amount stays reserved, nothing is in the ledger, and reconciliation asks again (with the
+/// same idempotency key, so it is never sent twice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefundStatus {
     Pending,
     Succeeded,
     Failed,
+    Retrying,
 }
 
 text_enum!(RefundStatus {
     Pending => "pending",
     Succeeded => "succeeded",
     Failed => "failed",
+    Retrying => "retrying",
 });
 
 impl RefundStatus {
     /// Whether the refund's amount is spoken for: a pending refund may still succeed, so
     /// it counts against what remains until it fails.
     pub fn counts_against_payment(self) -> bool {
-        matches!(self, Self::Pending | Self::Succeeded)
+        matches!(self, Self::Pending | Self::Retrying | Self::Succeeded)
     }
 
-    /// Refunds only move forward: pending ends succeeded or failed, and stays there.
+    /// Refunds only move forward: pending or retrying ends succeeded or failed, and stays
+    /// there (a retry may also find it pending at the provider, or still unreachable).
     pub fn can_become(self, next: RefundStatus) -> bool {
-        self == Self::Pending && next != Self::Pending
+        matches!(self, Self::Pending | Self::Retrying) && next != self
+    }
+
+    /// How it reads to an Admin.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Retrying => "failed, will retry",
+        }
     }
 }
 
@@ -234,6 +249,9 @@ mod tests {
     fn refunds_only_move_forward_and_pending_ones_count() {
         use RefundStatus::*;
         assert!(Pending.can_become(Succeeded) && Pending.can_become(Failed));
+        assert!(Pending.can_become(Retrying) && Retrying.can_become(Succeeded));
+        assert!(Retrying.can_become(Pending) && !Retrying.can_become(Retrying));
+        assert!(Retrying.counts_against_payment());
         for ended in [Succeeded, Failed] {
             for next in RefundStatus::ALL {
                 assert!(!ended.can_become(next), "{ended} → {next}");

@@ -131,10 +131,12 @@ actions! {
     CardPaymentFailed => "card_payment_failed", Administration, "Card payment declined or cancelled";
     LatePaymentRefunded => "late_payment_refunded", Administration, "Card payment refunded: it came after the seat was gone";
     RefundIssued => "refund_issued", Administration, "Refund made";
+    PaymentsReconciled => "payments_reconciled", Administration, "Payments reconciled with Stripe: corrections made";
     // Scholarships name nobody in the log (Leadership reads it): only the request and sums.
     ScholarshipRequested => "scholarship_requested", Circle, "Scholarship asked for";
     ScholarshipGranted => "scholarship_granted", Circle, "Scholarship granted";
     ScholarshipDeclined => "scholarship_declined", Circle, "Scholarship declined";
+    ScholarshipRestored => "scholarship_restored", Administration, "Scholarship returned to the fund: its seat was refunded or cancelled";
     DonationRecorded => "donation_recorded", Administration, "Donation to the scholarship fund recorded";
     // Memberships.
     MembershipPlanCreated => "membership_plan_created", Administration, "Membership plan added";

@@ -33,23 +33,25 @@ pub(crate) async fn plan_release(
     Ok(())
 }
 
-/// The job's work: a seat still awaiting payment when its hold is over is given up and
-/// passes to the head of the waitlist. Paid, cancelled or re-held registrations are left
-/// alone, so the job may run late or twice.
-pub(crate) async fn expire_hold(ctx: &Context, registration_id: Uuid) -> Result<()> {
+/// The job's work (and reconciliation's, for holds whose job was missed): a seat still
+/// awaiting payment when its hold is over is given up and passes to the head of the
+/// waitlist. Paid, cancelled or re-held registrations are left alone, so the job may run
+/// late or twice. `true` when it gave the seat up.
+pub(crate) async fn expire_hold(ctx: &Context, registration_id: Uuid) -> Result<bool> {
     let Some(r) = regs::Entity::find_by_id(registration_id)
         .one(&ctx.main)
         .await?
     else {
-        return Ok(());
+        return Ok(false);
     };
     let txn = db::begin_write(&ctx.main).await?;
     let e = lock_event(&txn, r.event_id).await?;
     let Some(r) = regs::Entity::find_by_id(registration_id).one(&txn).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let due = r.hold_expires_at.is_some_and(|at| at <= ctx.now());
-    if r.status == RegistrationStatus::PaymentRequired && due {
+    let ended = r.status == RegistrationStatus::PaymentRequired && due;
+    if ended {
         let user_id = r.user_id;
         registration::cancel_one(&txn, ctx, &e, r).await?;
         registration::notify(&txn, ctx, user_id, e.id, EventNotice::HoldExpired).await?;
@@ -63,5 +65,5 @@ pub(crate) async fn expire_hold(ctx: &Context, registration_id: Uuid) -> Result<
         .await?;
     }
     txn.commit().await?;
-    Ok(())
+    Ok(ended)
 }

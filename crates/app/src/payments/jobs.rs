@@ -1,9 +1,11 @@
 //! The payment work the job worker does: releasing seats whose hold for payment ran out,
-//! acting on Stripe's webhook events, and refunding card payments that came too late.
+//! acting on Stripe's webhook events, refunding card payments that came too late, and the
+//! hourly reconciliation.
 //! (Payment emails are event notices, written in `events::mail`.)
 
 use crate::jobs::{Job, JobRun, Registration};
 use crate::Context;
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -13,6 +15,7 @@ pub fn jobs() -> Vec<Registration> {
         Registration::of::<ExpirePaymentHold>(),
         Registration::of::<HandleStripeEvent>(),
         Registration::of::<RefundLatePayment>(),
+        Registration::recurring::<ReconcilePayments>(Duration::hours(1)),
         Registration::of::<super::scholarships::jobs::SendScholarshipNotice>(),
         Registration::of::<super::donations::jobs::SendDonationThanks>(),
     ]
@@ -28,7 +31,8 @@ impl Job for ExpirePaymentHold {
     const KIND: &'static str = "expire_payment_hold";
 
     async fn run(self, ctx: &Context, _: &JobRun) -> anyhow::Result<()> {
-        Ok(super::holds::expire_hold(ctx, self.registration_id).await?)
+        super::holds::expire_hold(ctx, self.registration_id).await?;
+        Ok(())
     }
 }
 
@@ -66,6 +70,21 @@ impl Job for RefundLatePayment {
     }
 }
 
+/// Recurring, hourly: bring card payments, refunds and held seats in line with what
+/// happened (see [`super::reconciliation`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReconcilePayments {}
+
+impl Job for ReconcilePayments {
+    const KIND: &'static str = "reconcile_payments";
+
+    async fn run(self, ctx: &Context, _: &JobRun) -> anyhow::Result<()> {
+        // What could not be checked is logged by the run and tried again next hour.
+        super::reconciliation::reconcile(ctx).await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +97,7 @@ mod tests {
             &format!(r#"{{"kind":"refund_late_payment","payment_id":"{payment_id}"}}"#),
             RefundLatePayment { payment_id },
         );
+        assert_reads_as_before(r#"{"kind":"reconcile_payments"}"#, ReconcilePayments {});
         assert_reads_as_before(
             r#"{"kind":"handle_stripe_event","event_id":"evt_1","event_type":"payment_intent.succeeded","object_id":"pi_1"}"#,
             HandleStripeEvent {

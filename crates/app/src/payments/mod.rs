@@ -8,7 +8,8 @@
 //! ledger and the same registration state machine.
 //!
 //! Money goes back through [`refunds`]: by an Admin, by an event's refund policy when a
-//! member cancels, and to everyone when a paid event is cancelled.
+//! member cancels, and to everyone when a paid event is cancelled. [`reconciliation`]
+//! brings all of it back in line with Stripe, hourly and on demand.
 
 pub mod donations;
 pub mod errors;
@@ -16,6 +17,7 @@ pub mod holds;
 pub mod jobs;
 pub mod ledger;
 pub mod receipts;
+pub mod reconciliation;
 pub mod recording;
 pub mod refunds;
 pub mod scholarships;

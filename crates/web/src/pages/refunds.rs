@@ -16,6 +16,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use domain::payment::{PaymentMethod, PaymentStatus};
+use domain::refund::RefundStatus;
 use domain::{Money, MultiLine};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -80,10 +81,16 @@ struct PaymentPage {
     problem: Option<String>,
 }
 
-const NOTICES: &[(&str, &str)] = &[(
-    "refunded",
-    "Refunded: the member is emailed and finds the refund receipt on his Payments page.",
-)];
+const NOTICES: &[(&str, &str)] = &[
+    (
+        "refunded",
+        "Refunded: the member is emailed and finds the refund receipt on his Payments page.",
+    ),
+    (
+        "retrying",
+        "Stripe could not be reached: the refund is recorded as failed, will retry. Reconciliation sends it again within the hour; the member is emailed once it goes through.",
+    ),
+];
 
 impl PaymentPage {
     async fn load(s: &AppState, actor: &Actor, csrf: String, id: Uuid) -> PageResult<Self> {
@@ -126,6 +133,9 @@ async fn refund(
         Err(e) => Err(e),
     };
     match result {
+        Ok(r) if r.status == RefundStatus::Retrying => {
+            respond::done(&format!("/admin/payments/{id}"), "retrying", "")
+        }
         Ok(_) => respond::done(&format!("/admin/payments/{id}"), "refunded", ""),
         Err(e) => {
             let state = FormState::default()

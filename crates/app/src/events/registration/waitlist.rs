@@ -50,7 +50,8 @@ pub async fn cancel(
     registration(&ctx.main, r).await
 }
 
-/// Cancels one registration under the event's lock and passes its seat on.
+/// Cancels one registration under the event's lock and passes its seat on; a confirmed
+/// seat's scholarship share goes back to the fund.
 pub(crate) async fn cancel_one(
     txn: &impl ConnectionTrait,
     ctx: &Context,
@@ -66,6 +67,11 @@ pub(crate) async fn cancel_one(
     row.hold_expires_at = Set(None);
     row.updated_at = Set(now);
     let r = row.update(txn).await?;
+    if from == RegistrationStatus::Confirmed {
+        // The seat is given up: what the scholarship fund paid towards it goes back.
+        let why = format!("a seat at \"{}\" was cancelled", e.title);
+        crate::payments::scholarships::restore_for_seat(txn, r.id, &why, now).await?;
+    }
     if from.holds_seat() {
         free_seat(txn, e.id).await?;
         fill_freed_seats(txn, ctx, e).await?;

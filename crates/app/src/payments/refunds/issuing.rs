@@ -212,8 +212,11 @@ fn refused(why: RefundRefusal) -> Error {
     }
 }
 
-/// Asks the provider and records its answer.
-async fn settle(
+/// Asks the provider and records its answer; also how reconciliation retries a refund
+/// left `retrying` (the refund's id is the idempotency key, so Stripe refunds it once).
+/// The answer is recorded under the payment's lock on the refund as it stands then, so a
+/// retry racing another settles it once.
+pub(crate) async fn settle(
     ctx: &Context,
     meta: &RequestMeta,
     p: &payments::Model,
@@ -224,6 +227,14 @@ async fn settle(
         .map_err(|_| Error::Internal(anyhow::anyhow!("refund {} has a bad amount", r.id)))?;
     let sent = send_refund(ctx, p, amount, &r.id.to_string()).await;
     let txn = db::begin_write(&ctx.main).await?;
+    lock_payment(&txn, p.id).await?;
+    let r = refunds::Entity::find_by_id(r.id)
+        .one(&txn)
+        .await?
+        .ok_or(Error::NotFound("refund"))?;
+    if !r.status.can_become(RefundStatus::Succeeded) {
+        return Ok(r.into());
+    }
     let outcome = match sent {
         Ok(answer) => answer,
         Err(e) => {
@@ -232,10 +243,25 @@ async fn settle(
             return Err(e);
         }
     };
+    if let Some(reference) = &outcome.reference {
+        if recorded_elsewhere(&txn, p, &r, reference).await? {
+            // A webhook or reconciliation recorded this very refund at the provider while
+            // ours waited: its ledger row stands, ours would count it twice.
+            mark_failed(&txn, r.clone()).await?;
+            txn.commit().await?;
+            return Ok(r.into());
+        }
+    }
     let r = match outcome.status {
         RefundStatus::Succeeded => succeed(&txn, ctx, p, r, outcome.reference, ctx.now()).await?,
-        RefundStatus::Pending => {
+        RefundStatus::Retrying if r.status == RefundStatus::Retrying => {
+            // Still unreachable: nothing changed, nothing to audit.
+            txn.commit().await?;
+            return Ok(r.into());
+        }
+        RefundStatus::Pending | RefundStatus::Retrying => {
             let mut row: refunds::ActiveModel = r.into();
+            row.status = Set(outcome.status);
             row.provider_reference = Set(outcome.reference);
             row.update(&txn).await?
         }
@@ -248,4 +274,20 @@ async fn settle(
     audit_refund(&txn, meta, by, p, &r).await?;
     txn.commit().await?;
     Ok(r.into())
+}
+
+/// Whether another refund row of the payment already holds the provider's `reference`.
+async fn recorded_elsewhere(
+    txn: &impl ConnectionTrait,
+    p: &payments::Model,
+    r: &refunds::Model,
+    reference: &str,
+) -> Result<bool> {
+    let other = refunds::Entity::find()
+        .filter(refunds::Column::Provider.eq(p.provider))
+        .filter(refunds::Column::ProviderReference.eq(reference))
+        .filter(refunds::Column::Id.ne(r.id))
+        .one(txn)
+        .await?;
+    Ok(other.is_some())
 }

@@ -4,7 +4,8 @@
 //! the money back itself: the refund is recorded as succeeded at once, by the payment's
 //! method. Card payments go back to the card through Stripe (a refund of the payment's
 //! PaymentIntent); without Stripe keys they are refused with a clear error and nothing is
-//! recorded as refunded.
+//! recorded as refunded. When Stripe cannot be reached the refund waits as `retrying` and
+//! [`crate::payments::reconciliation`] sends it again under the same idempotency key.
 
 use super::errors::RefundError;
 use crate::payments::stripe::client::StripeError;
@@ -21,7 +22,7 @@ pub struct ProviderRefund {
     pub reference: Option<String>,
     /// `Succeeded` when the money is on its way back, `Pending` when the provider will
     /// confirm later (then `record_provider_refund` with the same reference finishes
-    /// it), `Failed` when it refused.
+    /// it), `Failed` when it refused, `Retrying` when it could not be reached.
     pub status: RefundStatus,
 }
 
@@ -74,7 +75,15 @@ async fn to_the_card(
             reference: None,
             status: RefundStatus::Failed,
         }),
-        Err(e) => Err(e.into()),
+        // Stripe could not be reached (or failed on its side): nothing is known to have
+        // gone back, so the refund waits for reconciliation to ask again with the same key.
+        Err(StripeError::Unreachable(why)) => {
+            tracing::warn!(%why, payment_id = %payment.id, "refund not sent: Stripe unreachable, will retry");
+            Ok(ProviderRefund {
+                reference: None,
+                status: RefundStatus::Retrying,
+            })
+        }
     }
 }
 

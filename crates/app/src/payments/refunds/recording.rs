@@ -7,7 +7,7 @@ use super::issuing::lock_payment;
 use super::jobs::SendRefundNotice;
 use crate::audit::{self, Action, Entry};
 use crate::jobs::Job;
-use crate::payments::ledger;
+use crate::payments::{ledger, scholarships};
 use crate::{Context, RequestMeta, Result};
 use chrono::{DateTime, Utc};
 use db::main_db::{events, payments, refunds};
@@ -92,10 +92,36 @@ pub(crate) async fn succeed(
     }
     let r = row.update(txn).await?;
     ledger::record_refund(txn, p, &r, at).await?;
+    restore_fund_if_refunded_in_full(txn, p, at).await?;
     SendRefundNotice { refund_id: r.id }
         .enqueue(txn, ctx)
         .await?;
     Ok(r)
+}
+
+/// Once a seat's payment has gone back in full, what the scholarship fund paid towards
+/// that seat goes back to the fund too (once: see `scholarships::restore_for_seat`).
+async fn restore_fund_if_refunded_in_full(
+    txn: &impl ConnectionTrait,
+    p: &payments::Model,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(registration_id) = p.registration_id else {
+        return Ok(());
+    };
+    let given_back: i64 = refunds::Entity::find()
+        .filter(refunds::Column::PaymentId.eq(p.id))
+        .filter(refunds::Column::Status.eq(RefundStatus::Succeeded))
+        .all(txn)
+        .await?
+        .iter()
+        .map(|r| r.amount_minor)
+        .sum();
+    if given_back >= p.amount_minor {
+        let why = "the seat's payment was refunded in full";
+        scholarships::restore_for_seat(txn, registration_id, why, at).await?;
+    }
+    Ok(())
 }
 
 /// A refund the provider refused (or could not be asked for): kept, so the attempt shows,

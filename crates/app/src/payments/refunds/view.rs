@@ -17,7 +17,8 @@ pub struct RefundView {
     pub currency: String,
     /// "EUR 25.00".
     pub amount_label: String,
-    /// `pending`, `succeeded` or `failed`.
+    /// `pending`, `succeeded`, `failed`, or `retrying` (Stripe could not be reached: sent
+    /// again by reconciliation; nothing has gone back yet).
     #[schema(value_type = String)]
     pub status: RefundStatus,
     /// `admin`, `policy`, `event_cancelled`, `late_payment` or `provider_dashboard`.

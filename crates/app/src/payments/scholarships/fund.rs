@@ -9,7 +9,9 @@ use crate::{Context, Error, Result};
 use db::main_db::{
     event_registrations as regs, events, ledger_entries as ledger, scholarship_requests as requests,
 };
-use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use db::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use domain::event::RegistrationStatus;
 use domain::payment::{LedgerKind, PaymentMethod, PaymentProvider};
 use domain::scholarship::ScholarshipStatus;
@@ -159,4 +161,77 @@ pub(crate) async fn draw_for_seat(
         )));
     }
     Ok(Some(entry))
+}
+
+/// Gives what a drawn scholarship covered back to the fund, now that the seat it paid for
+/// was cancelled or its payment refunded in full: one positive `scholarship` ledger row,
+/// once, in the caller's transaction (`why` says which, for the row's reason). Does nothing
+/// without a drawn grant. The row names no person and is marked with the draw it undoes
+/// (`restore:<draw row>`), which is what makes it happen once: the grant's row is locked on
+/// PostgreSQL (SQLite's write gate serialises writers) before the mark is looked for.
+pub(crate) async fn restore_for_seat(
+    txn: &impl ConnectionTrait,
+    registration_id: Uuid,
+    why: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<ledger::Model>> {
+    let Some(grant) = super::granted_for(txn, registration_id).await? else {
+        return Ok(None);
+    };
+    let Some(drawn_id) = grant.ledger_entry_id else {
+        return Ok(None);
+    };
+    lock_grant(txn, grant.id).await?;
+    let mark = format!("restore:{drawn_id}");
+    let restored = ledger::Entity::find()
+        .filter(ledger::Column::Kind.eq(LedgerKind::Scholarship))
+        .filter(ledger::Column::ProviderReference.eq(mark.as_str()))
+        .one(txn)
+        .await?;
+    let drawn = ledger::Entity::find_by_id(drawn_id).one(txn).await?;
+    let (None, Some(drawn)) = (restored, drawn) else {
+        return Ok(None);
+    };
+    let entry = ledger::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(LedgerKind::Scholarship),
+        payment_id: Set(None),
+        user_id: Set(None),
+        event_id: Set(drawn.event_id),
+        amount_minor: Set(-drawn.amount_minor),
+        currency: Set(drawn.currency.clone()),
+        method: Set(PaymentMethod::ScholarshipFund),
+        provider: Set(PaymentProvider::Offline),
+        provider_reference: Set(Some(mark)),
+        recorded_by: Set(None),
+        reason: Set(Some(format!("Scholarship returned to the fund: {why}"))),
+        created_at: Set(at),
+        refund_id: Set(None),
+        plan_id: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    crate::audit::record(
+        txn,
+        &crate::RequestMeta::system(),
+        crate::audit::Entry::new(crate::audit::Action::ScholarshipRestored)
+            .on("ledger_entry", entry.id)
+            .details(serde_json::json!({
+                "amount_minor": entry.amount_minor,
+                "currency": entry.currency,
+            })),
+    )
+    .await?;
+    Ok(Some(entry))
+}
+
+/// Locks a scholarship request's row on PostgreSQL for the rest of the transaction.
+async fn lock_grant(txn: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    if txn.get_database_backend() == db::sea_orm::DbBackend::Postgres {
+        requests::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(txn)
+            .await?;
+    }
+    Ok(())
 }

@@ -25,8 +25,8 @@ mod sealed;
 
 pub use asking::{ask, for_registration};
 pub use errors::ScholarshipError;
-pub(crate) use fund::draw_for_seat;
 pub use fund::{balance, FundBalance};
+pub(crate) use fund::{draw_for_seat, restore_for_seat};
 pub use reviewing::{decline, grant, queue, review_one, GrantOutcome};
 
 use db::main_db::{events, scholarship_requests as requests};

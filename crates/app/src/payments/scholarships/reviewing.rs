@@ -97,40 +97,12 @@ pub async fn grant(
     let txn = db::begin_write(&ctx.main).await?;
     let (req, e, r) = open_request(&txn, proof, id).await?;
     let covered = check_grant(&price_of(&e)?, to_pay).map_err(|why| refused(&why))?;
-    let note = input.note.as_ref().map(|n| n.as_str());
-    let (note_at_rest, note_version) = sealed::seal(ctx, id, Words::DecisionNote, note);
-    let now = ctx.now();
-    let decided = requests::Entity::update_many()
-        .col_expr(
-            requests::Column::Status,
-            Expr::value(ScholarshipStatus::Granted),
-        )
-        .col_expr(
-            requests::Column::AmountDueMinor,
-            Expr::value(to_pay.amount_minor()),
-        )
-        .col_expr(
-            requests::Column::CoveredMinor,
-            Expr::value(covered.amount_minor()),
-        )
-        .col_expr(
-            requests::Column::DecisionNoteAtRest,
-            Expr::value(note_at_rest),
-        )
-        .col_expr(
-            requests::Column::DecisionNoteKeyVersion,
-            Expr::value(note_version),
-        )
-        .col_expr(requests::Column::DecidedBy, Expr::value(proof.actor_id()))
-        .col_expr(requests::Column::DecidedAt, Expr::value(now))
-        .col_expr(requests::Column::UpdatedAt, Expr::value(now))
-        .filter(requests::Column::Id.eq(req.id))
-        .filter(requests::Column::Status.eq(ScholarshipStatus::Open))
-        .exec(&txn)
-        .await?;
-    if decided.rows_affected != 1 {
-        return Err(ScholarshipError::AlreadyDecided.into());
-    }
+    let decision = Decision {
+        status: ScholarshipStatus::Granted,
+        amounts: Some((to_pay.amount_minor(), covered.amount_minor())),
+        note: input.note.as_ref().map(|n| n.as_str()),
+    };
+    decide(&txn, ctx, proof, id, &decision).await?;
     if to_pay.is_free() {
         registration::confirm_paid(&txn, ctx, r).await?;
         draw_for_seat(&txn, ctx, &e, req.registration_id).await?;
@@ -147,11 +119,7 @@ pub async fn grant(
     )
     .await?;
     let fund = fund_balance(&txn).await?;
-    let request = requests::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("scholarship"))?;
-    let scholarship = review_view(ctx, &txn, &request, &e).await?;
+    let scholarship = reviewed(ctx, &txn, id, &e).await?;
     txn.commit().await?;
     let warning = fund
         .iter()
@@ -180,40 +148,20 @@ pub async fn decline(
     input: &ScholarshipDecline,
 ) -> Result<ScholarshipReview> {
     let txn = db::begin_write(&ctx.main).await?;
-    let (req, e, r) = match open_request(&txn, proof, id).await {
+    let (e, r) = match open_request(&txn, proof, id).await {
         Err(Error::Rule { code, .. }) if code == ScholarshipError::NotAwaitingPayment.code() => {
             // A seat no longer held can still be told no: nothing else changes.
-            let (req, e) = request_and_event(&txn, proof, id).await?;
-            (req, e, None)
+            let (_, e) = request_and_event(&txn, proof, id).await?;
+            (e, None)
         }
-        other => other.map(|(req, e, r)| (req, e, Some(r)))?,
+        other => other.map(|(_, e, r)| (e, Some(r)))?,
     };
-    let note = input.note.as_ref().map(|n| n.as_str());
-    let (note_at_rest, note_version) = sealed::seal(ctx, id, Words::DecisionNote, note);
-    let now = ctx.now();
-    let decided = requests::Entity::update_many()
-        .col_expr(
-            requests::Column::Status,
-            Expr::value(ScholarshipStatus::Declined),
-        )
-        .col_expr(
-            requests::Column::DecisionNoteAtRest,
-            Expr::value(note_at_rest),
-        )
-        .col_expr(
-            requests::Column::DecisionNoteKeyVersion,
-            Expr::value(note_version),
-        )
-        .col_expr(requests::Column::DecidedBy, Expr::value(proof.actor_id()))
-        .col_expr(requests::Column::DecidedAt, Expr::value(now))
-        .col_expr(requests::Column::UpdatedAt, Expr::value(now))
-        .filter(requests::Column::Id.eq(req.id))
-        .filter(requests::Column::Status.eq(ScholarshipStatus::Open))
-        .exec(&txn)
-        .await?;
-    if decided.rows_affected != 1 {
-        return Err(ScholarshipError::AlreadyDecided.into());
-    }
+    let decision = Decision {
+        status: ScholarshipStatus::Declined,
+        amounts: None,
+        note: input.note.as_ref().map(|n| n.as_str()),
+    };
+    decide(&txn, ctx, proof, id, &decision).await?;
     if let Some(r) = r {
         hold_afresh(&txn, ctx, &e, r).await?;
     }
@@ -226,13 +174,73 @@ pub async fn decline(
         ctx,
     )
     .await?;
-    let request = requests::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(Error::NotFound("scholarship"))?;
-    let view = review_view(ctx, &txn, &request, &e).await?;
+    let view = reviewed(ctx, &txn, id, &e).await?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// A reviewer's decision on an open request.
+struct Decision<'a> {
+    status: ScholarshipStatus,
+    /// When granted: (what he pays, what the fund covers), in minor units.
+    amounts: Option<(i64, i64)>,
+    /// The note to the member, sealed before it is stored.
+    note: Option<&'a str>,
+}
+
+/// Writes a decision on request `id` if it is still open (who, when, the sealed note);
+/// refused when another reviewer decided it first. Grant and decline differ only in what
+/// `decision` carries.
+async fn decide(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    proof: &ReviewingScholarships,
+    id: Uuid,
+    decision: &Decision<'_>,
+) -> Result<()> {
+    let (note_at_rest, note_version) = sealed::seal(ctx, id, Words::DecisionNote, decision.note);
+    let now = ctx.now();
+    let mut update = requests::Entity::update_many()
+        .col_expr(requests::Column::Status, Expr::value(decision.status))
+        .col_expr(
+            requests::Column::DecisionNoteAtRest,
+            Expr::value(note_at_rest),
+        )
+        .col_expr(
+            requests::Column::DecisionNoteKeyVersion,
+            Expr::value(note_version),
+        )
+        .col_expr(requests::Column::DecidedBy, Expr::value(proof.actor_id()))
+        .col_expr(requests::Column::DecidedAt, Expr::value(now))
+        .col_expr(requests::Column::UpdatedAt, Expr::value(now));
+    if let Some((due, covered)) = decision.amounts {
+        update = update
+            .col_expr(requests::Column::AmountDueMinor, Expr::value(due))
+            .col_expr(requests::Column::CoveredMinor, Expr::value(covered));
+    }
+    let decided = update
+        .filter(requests::Column::Id.eq(id))
+        .filter(requests::Column::Status.eq(ScholarshipStatus::Open))
+        .exec(txn)
+        .await?;
+    if decided.rows_affected != 1 {
+        return Err(ScholarshipError::AlreadyDecided.into());
+    }
+    Ok(())
+}
+
+/// Request `id` as the reviewer sees it after his decision.
+async fn reviewed(
+    ctx: &Context,
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    e: &events::Model,
+) -> Result<ScholarshipReview> {
+    let request = requests::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("scholarship"))?;
+    review_view(ctx, txn, &request, e).await
 }
 
 /// The amount to grant, checked: every problem at once, under `amount_minor`/`currency`.
