@@ -198,6 +198,10 @@ fn print_reconciliation(report: &app::payments::reconciliation::Report) {
             "refunds still waiting for Stripe",
         ),
         (report.holds_ended, "expired holds freed"),
+        (
+            report.memberships_corrected,
+            "membership subscriptions and invoices corrected",
+        ),
     ] {
         println!("  {n:>6}  {what}");
     }

@@ -25,6 +25,7 @@ use super::refunds::record_provider_refund;
 use super::stripe::client::Refund as StripeRefund;
 use super::stripe::{confirm_payment, Confirmation};
 use crate::audit::{self, Action, Entry};
+use crate::memberships::stripe::reconcile_subscriptions;
 use crate::{Context, Error, RequestMeta, Result};
 use chrono::Duration;
 use db::main_db::{event_registrations as regs, payments, refunds};
@@ -62,6 +63,9 @@ pub struct Report {
     pub refunds_still_retrying: usize,
     /// Seats whose hold for payment had ended unnoticed: freed for the waitlist.
     pub holds_ended: usize,
+    /// Membership subscriptions and invoices brought up to Stripe's (a missed renewal,
+    /// declined renewal or cancellation).
+    pub memberships_corrected: usize,
     /// Every correction, in the order made (ids only: no names, no reasons).
     pub changes: Vec<Change>,
     /// What could not be checked this time (tried again next run).
@@ -71,7 +75,7 @@ pub struct Report {
 impl Report {
     /// Whether the run corrected nothing.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.memberships_corrected == 0
     }
 }
 
@@ -91,8 +95,7 @@ pub struct Change {
 type Step = for<'a> fn(&'a Context, &'a mut Report) -> StepFuture<'a>;
 type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
-/// The steps of a run, in order. Further reconciliations (e.g. membership subscriptions)
-/// are one more line here.
+/// The steps of a run, in order. Further reconciliations are one more line here.
 const STEPS: &[(&str, Step)] = &[
     ("retry refunds", |ctx, r| Box::pin(retry_refunds(ctx, r))),
     ("pending card payments", |ctx, r| {
@@ -102,7 +105,17 @@ const STEPS: &[(&str, Step)] = &[
         Box::pin(refunds_at_stripe(ctx, r))
     }),
     ("stale holds", |ctx, r| Box::pin(stale_holds(ctx, r))),
+    ("membership subscriptions", |ctx, r| {
+        Box::pin(membership_subscriptions(ctx, r))
+    }),
 ];
+
+/// Card subscriptions for memberships and their recent invoices, as their webhooks would
+/// have left them.
+async fn membership_subscriptions(ctx: &Context, report: &mut Report) -> Result<()> {
+    report.memberships_corrected += reconcile_subscriptions(ctx).await?;
+    Ok(())
+}
 
 /// Runs every step and reports what it corrected. A step that fails (Stripe unreachable)
 /// is noted in `problems` and the others still run; without Stripe only the holds are
@@ -297,6 +310,7 @@ async fn audit_run(ctx: &Context, report: &Report) -> Result<()> {
             "refunds_found": report.refunds_found,
             "refunds_retried": report.refunds_retried,
             "holds_ended": report.holds_ended,
+            "memberships_corrected": report.memberships_corrected,
         })),
     )
     .await?;
