@@ -6,8 +6,9 @@
 //! paying at once for the last five seats leave exactly five confirmed and the rest refunded.
 
 use crate::helpers::pages::Person;
+use crate::helpers::stripe::{fake, held_seat, organiser, retreat};
 use crate::helpers::stripe::{stripe_event, with_stripe, WEBHOOK_SECRET, WEBHOOK_SECRET_NEXT};
-use crate::helpers::{ok_json, problem_code, unique_email, workshop, TestApp, User};
+use crate::helpers::{ok_json, problem_code, unique_email, TestApp};
 use chrono::Duration;
 use db::main_db::{
     event_registrations as regs, events, ledger_entries as ledger, payments, stripe_events,
@@ -17,34 +18,10 @@ use domain::event::RegistrationStatus;
 use domain::payment::PaymentStatus;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use testkit::localstripe::LocalStripe;
 use uuid::Uuid;
 
 const PAYS: &str = "4242424242424242";
 const DECLINED: &str = "4000000000000341";
-
-fn retreat(title: &str, capacity: i64, price_minor: i64) -> Value {
-    let mut body = workshop(title, capacity);
-    body["price_minor"] = json!(price_minor);
-    body["currency"] = json!("EUR");
-    body
-}
-
-fn fake() -> Option<&'static LocalStripe> {
-    testkit::localstripe::shared()
-}
-
-/// A Program Team member who organises paid events.
-async fn organiser(app: &TestApp) -> User {
-    let admin = app.admin().await;
-    app.user_with_roles(&admin, &["program_team_member"]).await
-}
-
-async fn held_seat(app: &TestApp, who: &User, event: &str) -> String {
-    let r = ok_json(app.register_for(who, event).await).await;
-    assert_eq!(r["registration"]["status"], "payment_required", "{r}");
-    r["registration"]["id"].as_str().unwrap().to_owned()
-}
 
 async fn payment(app: &TestApp, pi: &str) -> payments::Model {
     payments::Entity::find()

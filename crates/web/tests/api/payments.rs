@@ -4,6 +4,7 @@
 //! only once paid, and each member's own payments and receipts.
 
 use crate::helpers::pages::Person;
+use crate::helpers::stripe::retreat;
 use crate::helpers::{ok_json, refused, validation_errors, workshop};
 use crate::helpers::{TestApp, User};
 use chrono::Duration;
@@ -12,13 +13,6 @@ use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-fn retreat(title: &str, capacity: i64, price_minor: i64) -> Value {
-    let mut body = workshop(title, capacity);
-    body["price_minor"] = json!(price_minor);
-    body["currency"] = json!("EUR");
-    body
-}
 
 async fn pay(app: &TestApp, by: &User, event: &str, registration: &str, body: Value) -> Response {
     app.post_as(

@@ -6,8 +6,9 @@
 //! finds nothing to correct.
 
 use crate::helpers::pages::Person;
+use crate::helpers::stripe::{fake, held_seat, organiser, retreat};
 use crate::helpers::stripe::{stripe_event, with_stripe, WEBHOOK_SECRET};
-use crate::helpers::{ok_json, workshop, TestApp, User};
+use crate::helpers::{ok_json, TestApp, User};
 use app::payments::reconciliation::{reconcile, Report};
 use chrono::Duration;
 use db::main_db::{event_registrations as regs, ledger_entries as ledger, payments, refunds};
@@ -21,28 +22,6 @@ use testkit::localstripe::LocalStripe;
 use uuid::Uuid;
 
 const PAYS: &str = "4242424242424242";
-
-fn retreat(title: &str, capacity: i64, price_minor: i64) -> Value {
-    let mut body = workshop(title, capacity);
-    body["price_minor"] = json!(price_minor);
-    body["currency"] = json!("EUR");
-    body
-}
-
-fn fake() -> Option<&'static LocalStripe> {
-    testkit::localstripe::shared()
-}
-
-async fn organiser(app: &TestApp) -> User {
-    let admin = app.admin().await;
-    app.user_with_roles(&admin, &["program_team_member"]).await
-}
-
-async fn held_seat(app: &TestApp, who: &User, event: &str) -> String {
-    let r = ok_json(app.register_for(who, event).await).await;
-    assert_eq!(r["registration"]["status"], "payment_required", "{r}");
-    r["registration"]["id"].as_str().unwrap().to_owned()
-}
 
 async fn registration_status(app: &TestApp, id: &str) -> RegistrationStatus {
     regs::Entity::find_by_id(id.parse::<Uuid>().unwrap())

@@ -5,6 +5,7 @@
 //! clear refusals of bad input.
 
 use crate::helpers::pages::Person;
+use crate::helpers::stripe::held_seat;
 use crate::helpers::{ok_json, refused, validation_errors, workshop};
 use crate::helpers::{Backend, TestApp, User};
 use db::main_db::{audit_log, jobs, ledger_entries as ledger, scholarship_requests};
@@ -29,12 +30,6 @@ async fn paid_event(app: &TestApp, admin: &User, price_minor: i64) -> (User, Str
         .publish_event(&ptm, retreat("Retreat", price_minor))
         .await;
     (ptm, id)
-}
-
-async fn held_seat(app: &TestApp, who: &User, event: &str) -> String {
-    let r = ok_json(app.register_for(who, event).await).await;
-    assert_eq!(r["registration"]["status"], "payment_required", "{r}");
-    r["registration"]["id"].as_str().unwrap().to_owned()
 }
 
 fn scholarship_path(event: &str, registration: &str) -> String {

@@ -6,6 +6,7 @@
 //! webhook delivered three times in shuffled order records each invoice once;
 //! reconciliation makes a missed webhook good, once; and the refusals.
 
+use crate::helpers::stripe::fake;
 use crate::helpers::stripe::{with_stripe, WEBHOOK_SECRET};
 use crate::helpers::{ok_json, problem_code, TestApp, User};
 use chrono::Duration;
@@ -23,10 +24,6 @@ const PAYS: &str = "4242424242424242";
 const DECLINED_WHEN_CHARGED: &str = "4000000000000341";
 const RECEIPT: &str = "Membership recorded: Supporting member";
 const DECLINED_MAIL: &str = "Your membership renewal was declined: Supporting member";
-
-fn fake() -> Option<&'static LocalStripe> {
-    testkit::localstripe::shared()
-}
 
 async fn monthly_plan(app: &TestApp, admin: &User) -> String {
     let body = json!({ "name": "Supporting member", "amount_minor": 1500,

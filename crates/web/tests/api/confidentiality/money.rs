@@ -8,6 +8,7 @@
 //! events only, which the Program Team organises.)
 
 use crate::helpers::pages::Person;
+use crate::helpers::stripe::held_seat;
 use crate::helpers::{circle_body, ok_json, refused, TestApp, User};
 use chrono::Duration;
 use reqwest::StatusCode;
@@ -37,12 +38,6 @@ struct Scholarships {
     attendee_registration: String,
     leader: User,
     support: User,
-}
-
-async fn held_seat(app: &TestApp, who: &User, event: &str) -> String {
-    let r = ok_json(app.register_for(who, event).await).await;
-    assert_eq!(r["registration"]["status"], "payment_required", "{r}");
-    r["registration"]["id"].as_str().unwrap().to_owned()
 }
 
 async fn ask(app: &TestApp, who: &User, event: &str, registration: &str, reason: &str) -> String {

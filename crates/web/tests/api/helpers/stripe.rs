@@ -85,3 +85,30 @@ impl TestApp {
         self.deliver_webhook(body, Some(&sig)).await.status()
     }
 }
+
+/// A workshop with a price in euros (minor units): the paid event the money tests use.
+pub fn retreat(title: &str, capacity: i64, price_minor: i64) -> Value {
+    let mut body = super::workshop(title, capacity);
+    body["price_minor"] = json!(price_minor);
+    body["currency"] = json!("EUR");
+    body
+}
+
+/// The shared localstripe, or `None` (said loudly; CI fails) when it cannot run.
+pub fn fake() -> Option<&'static testkit::localstripe::LocalStripe> {
+    testkit::localstripe::shared()
+}
+
+/// A Program Team member who organises paid events.
+pub async fn organiser(app: &TestApp) -> User {
+    let admin = app.admin().await;
+    app.user_with_roles(&admin, &["program_team_member"]).await
+}
+
+/// Registers `who` for the paid `event`, which must hold him a seat until he pays; the
+/// registration's id.
+pub async fn held_seat(app: &TestApp, who: &User, event: &str) -> String {
+    let r = ok_json(app.register_for(who, event).await).await;
+    assert_eq!(r["registration"]["status"], "payment_required", "{r}");
+    r["registration"]["id"].as_str().unwrap().to_owned()
+}
