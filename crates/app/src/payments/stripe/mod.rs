@@ -8,8 +8,8 @@
 //! gives us a token for them; we create PaymentIntents, confirm them with such tokens and
 //! read them back.
 
-pub mod billing;
 pub mod attempt;
+pub mod billing;
 pub mod client;
 pub mod confirming;
 pub mod late;
