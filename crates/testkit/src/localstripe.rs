@@ -7,7 +7,7 @@
 //! not emulate — idempotency keys, the `charge.refunded` event, Checkout — the tests cover
 //! with their own signed deliveries and checks. One thing Stripe does that the card page
 //! relies on is taught to it at start: confirming a PaymentIntent with the card behind a
-//! Stripe.js token (`payment_method_data[card][token]`).
+//! Stripe.js token (`payment_method_data[card][token]`), and a SetupIntent likewise.
 
 use serde_json::Value;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -97,7 +97,19 @@ def confirm(id, payment_method_data=None, **kwargs):
         token = r.Token._api_retrieve((payment_method_data.get('card') or {}).get('token', ''))
         r.PaymentIntent._api_retrieve(id).payment_method = token.card.id
     return plain_confirm(id, **kwargs)
-r.extra_apis[:] = [(m, u, confirm if f == plain_confirm else f) for (m, u, f) in r.extra_apis]
+# The same for a SetupIntent (the membership card page): the token's card becomes a
+# PaymentMethod, which the subscription then charges.
+plain_setup_confirm = r.SetupIntent._api_confirm
+def setup_confirm(id, payment_method_data=None, **kwargs):
+    token = ((payment_method_data or {}).get('card') or {}).get('token')
+    if token is None:
+        return plain_setup_confirm(id, payment_method_data=payment_method_data, **kwargs)
+    card = r.Token._api_retrieve(token).card
+    pm = r.PaymentMethod(type='card', card={'number': card._card_number, 'cvc': '123',
+        'exp_month': card.exp_month, 'exp_year': card.exp_year})
+    return plain_setup_confirm(id, payment_method=pm.id, **kwargs)
+patched = {plain_confirm: confirm, plain_setup_confirm: setup_confirm}
+r.extra_apis[:] = [(m, u, patched.get(f, f)) for (m, u, f) in r.extra_apis]
 sys.argv = ["localstripe", "--port", sys.argv[1], "--from-scratch"]
 from localstripe.server import start
 start()

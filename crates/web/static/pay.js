@@ -5,6 +5,8 @@
 // 3-D Secure the server sends the page back in "authenticate" mode, and confirmCardPayment
 // shows the bank's check; then the browser goes to our return page, which reads the
 // outcome back from Stripe. Loaded only by this page, after Stripe.js.
+// The membership card page uses it too, for a SetupIntent (data-setup-intent): the card is
+// saved for the subscription's charges, and 3-D Secure goes through confirmCardSetup.
 (function () {
   'use strict';
   const form = document.getElementById('card-form');
@@ -16,17 +18,26 @@
     return;
   }
   const stripe = Stripe(form.dataset.publishableKey);
+  const setup = Boolean(form.dataset.setupIntent);
 
   function goToReturnPage() {
     const url = new URL(form.dataset.returnUrl, window.location.href);
-    url.searchParams.set('payment_intent', form.dataset.paymentIntent);
+    if (setup) {
+      url.searchParams.set('setup_intent', form.dataset.setupIntent);
+    } else {
+      url.searchParams.set('payment_intent', form.dataset.paymentIntent);
+    }
     window.location.assign(url.toString());
   }
 
   async function authenticate() {
     status.textContent = 'Waiting for your bank…';
     try {
-      await stripe.confirmCardPayment(form.dataset.clientSecret);
+      if (setup) {
+        await stripe.confirmCardSetup(form.dataset.clientSecret);
+      } else {
+        await stripe.confirmCardPayment(form.dataset.clientSecret);
+      }
     } catch (e) {
       // The return page reads what happened from Stripe either way.
     }
@@ -49,7 +60,7 @@
   form.addEventListener('submit', async function (event) {
     event.preventDefault();
     button.disabled = true;
-    status.textContent = 'Paying…';
+    status.textContent = setup ? 'Saving your card…' : 'Paying…';
     let result;
     try {
       result = await stripe.createToken(card);

@@ -39,17 +39,40 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "memberships/mine.html")]
 struct MinePage {
     layout: Layout,
+    notice: Option<&'static str>,
     membership: MyMembership,
+}
+
+impl MinePage {
+    /// His subscription's Stripe status as he reads it, and whether it still pays (then
+    /// he cannot start another).
+    fn subscription_status(&self) -> Option<(&'static str, bool)> {
+        let sub = self.membership.subscription.as_ref()?;
+        Some(match sub.status.as_str() {
+            "active" | "trialing" => ("Active", true),
+            "past_due" | "unpaid" => ("Renewal declined", true),
+            "canceled" => ("Ended", false),
+            "incomplete" | "incomplete_expired" => ("Not started", false),
+            _ => ("Waiting for the first payment", false),
+        })
+    }
+
+    /// Plans can be paid by card here: Stripe is set up and nothing pays already.
+    fn can_subscribe(&self) -> bool {
+        self.membership.card_subscriptions && !self.subscription_status().is_some_and(|s| s.1)
+    }
 }
 
 async fn mine(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
+    Query(q): Query<respond::DoneQuery>,
 ) -> PageResult<Response> {
     let membership = standing::mine(&s.ctx, &actor).await?;
     render(MinePage {
         layout: Layout::new("Your membership", m.csrf, Some(&actor), "/membership"),
+        notice: respond::notice(q.done.as_deref(), super::subscribing::NOTICES),
         membership,
     })
 }

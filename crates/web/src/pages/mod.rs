@@ -32,6 +32,7 @@ mod rsvp;
 mod scholarships;
 mod security;
 pub mod session;
+mod subscribing;
 mod support;
 
 pub use error::{html_errors, PageError, PageResult};
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(refunds::routes())
         .merge(scholarships::routes())
         .merge(memberships::routes())
+        .merge(subscribing::routes())
         .merge(finance::routes())
         .merge(meetings::routes())
         .merge(rsvp::routes())

@@ -66,6 +66,7 @@ mod session_cache;
 mod shared_profiles;
 mod sign_in_limits;
 mod smtp;
+mod subscription_browser;
 mod subscriptions;
 mod tls;
 mod validation_pages;

@@ -11,10 +11,12 @@
 //! A declined renewal emails him once per invoice; the period he paid for runs on, then
 //! the grace period, and the existing lapse sweep lapses it when nothing was paid by then.
 
+mod carding;
 mod starting;
 mod syncing;
 mod view;
 
+pub use carding::{subscribe_with_card, CardSetup};
 pub use starting::{
     cancel, confirm, start, ConfirmSubscription, StartSubscription, SubscriptionStart,
 };

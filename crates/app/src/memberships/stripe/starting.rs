@@ -8,7 +8,7 @@ use crate::audit::{self, Action, Entry};
 use crate::authz::{can, Actor};
 use crate::memberships::errors::MembershipError;
 use crate::memberships::plans::{self, PlanView};
-use crate::payments::stripe::billing::PlanPrice;
+use crate::payments::stripe::billing::{PlanPrice, SetupIntent};
 use crate::payments::stripe::client::checked_id;
 use crate::payments::stripe::StripeError;
 use crate::{Context, Error, RequestMeta, Result};
@@ -64,6 +64,15 @@ pub async fn start(
     let seti = client
         .create_setup_intent(&customer, &metadata, &key)
         .await?;
+    start_of(ctx, seti, plan)
+}
+
+/// What Stripe.js needs to confirm `seti` (again) in his browser.
+pub(super) fn start_of(
+    ctx: &Context,
+    seti: SetupIntent,
+    plan: membership_plans::Model,
+) -> Result<SubscriptionStart> {
     let client_secret = seti
         .client_secret
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("Stripe gave no client secret")))?;
@@ -97,27 +106,12 @@ pub async fn confirm(
     if let Some(row) = by_setup_intent(&ctx.main, seti_id).await? {
         return mine(ctx, actor, row).await;
     }
-    let seti = match client.setup_intent(seti_id).await {
-        Err(StripeError::Refused { status: 404, .. }) => Err(Error::NotFound("setup intent")),
-        other => Ok(other?),
-    }?;
-    // Someone else's SetupIntent is as unknown to him as one that does not exist.
-    let customer = customer_for(ctx, actor.id()).await?;
-    let his = seti.metadata.get("user_id") == Some(&actor.id().to_string())
-        && seti.customer.as_deref() == Some(customer.as_str());
-    if !his {
-        return Err(Error::NotFound("setup intent"));
-    }
+    let (seti, customer) = his_setup_intent(ctx, actor, seti_id).await?;
     let pm = match (seti.status.as_str(), seti.payment_method.as_deref()) {
         ("succeeded", Some(pm)) => pm,
         _ => return Err(MembershipError::CardNotSaved.into()),
     };
-    let plan_id = seti
-        .metadata
-        .get("plan_id")
-        .and_then(|id| id.parse::<Uuid>().ok())
-        .ok_or(Error::NotFound("plan"))?;
-    let plan = offered_plan(&ctx.main, plan_id).await?;
+    let plan = plan_of(ctx, &seti).await?;
     refuse_if_subscribed(&ctx.main, actor.id()).await?;
     let price = plan_price(&plan);
     client.ensure_plan(&price).await?;
@@ -188,6 +182,39 @@ pub async fn cancel(
         .await?
         .ok_or(Error::NotFound("subscription"))?;
     mine(ctx, actor, row).await
+}
+
+/// SetupIntent `seti_id` read back from Stripe, with his Customer, when it is his: someone
+/// else's is as unknown to him as one that does not exist.
+pub(super) async fn his_setup_intent(
+    ctx: &Context,
+    actor: &Actor,
+    seti_id: &str,
+) -> Result<(SetupIntent, String)> {
+    if checked_id(seti_id, "seti_").is_err() {
+        return Err(Error::NotFound("setup intent"));
+    }
+    let seti = match client(ctx)?.setup_intent(seti_id).await {
+        Err(StripeError::Refused { status: 404, .. }) => Err(Error::NotFound("setup intent")),
+        other => Ok(other?),
+    }?;
+    let customer = customer_for(ctx, actor.id()).await?;
+    let his = seti.metadata.get("user_id") == Some(&actor.id().to_string())
+        && seti.customer.as_deref() == Some(customer.as_str());
+    if !his {
+        return Err(Error::NotFound("setup intent"));
+    }
+    Ok((seti, customer))
+}
+
+/// The plan a SetupIntent was started for, if it is still offered.
+pub(super) async fn plan_of(ctx: &Context, seti: &SetupIntent) -> Result<membership_plans::Model> {
+    let plan_id = seti
+        .metadata
+        .get("plan_id")
+        .and_then(|id| id.parse::<Uuid>().ok())
+        .ok_or(Error::NotFound("plan"))?;
+    offered_plan(&ctx.main, plan_id).await
 }
 
 /// The row as its owner sees it; anyone else is told it does not exist.

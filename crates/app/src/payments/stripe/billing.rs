@@ -129,6 +129,29 @@ impl Client {
         self.post("/v1/setup_intents", &f, idempotency_key).await
     }
 
+    /// Confirms SetupIntent `setup_intent` with the card behind a Stripe.js `token`: the card
+    /// page's form sends only the token, so the server learns at once whether the bank
+    /// saved the card, declined it (402) or asks for 3-D Secure (`requires_action`).
+    pub async fn confirm_setup_with_card_token(
+        &self,
+        setup_intent: &str,
+        token: &str,
+        idempotency_key: &str,
+    ) -> Result<SetupIntent, StripeError> {
+        let path = format!(
+            "/v1/setup_intents/{}/confirm",
+            checked_id(setup_intent, "seti_")?
+        );
+        let f = form(&[
+            ("payment_method_data[type]", "card"),
+            (
+                "payment_method_data[card][token]",
+                checked_id(token, "tok_")?,
+            ),
+        ]);
+        self.post(&path, &f, idempotency_key).await
+    }
+
     /// Reads a SetupIntent back.
     pub async fn setup_intent(&self, id: &str) -> Result<SetupIntent, StripeError> {
         self.get(&format!("/v1/setup_intents/{}", checked_id(id, "seti_")?))
