@@ -221,7 +221,7 @@ async fn start_subscription(
 #[utoipa::path(post, path = "/me/membership/subscription/confirm", tag = "memberships", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried confirmation safe")),
     request_body = ConfirmSubscription,
-    responses((status = 200, body = SubscriptionView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = SubscriptionView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn confirm_subscription(
     State(s): State<AppState>,
     Meta(meta): Meta,
@@ -244,7 +244,7 @@ async fn confirm_subscription(
 /// and the membership ends then. Cancelling again changes nothing.
 #[utoipa::path(post, path = "/membership-subscriptions/{id}/cancel", tag = "memberships", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried cancellation safe")),
-    responses((status = 200, body = SubscriptionView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = SubscriptionView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn cancel_subscription(
     State(s): State<AppState>,
     Meta(meta): Meta,
