@@ -191,6 +191,11 @@ fn print_reconciliation(report: &app::payments::reconciliation::Report) {
         (report.payments_checked, "card payments checked at Stripe"),
         (report.payments_confirmed, "card payments confirmed"),
         (report.payments_ended, "card payments failed or cancelled"),
+        (
+            report.gifts_recorded,
+            "gifts to the scholarship fund recorded",
+        ),
+        (report.gifts_ended, "gifts failed or cancelled"),
         (report.refunds_found, "refunds found at Stripe and recorded"),
         (report.refunds_retried, "refunds retried"),
         (

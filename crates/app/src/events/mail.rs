@@ -79,7 +79,7 @@ pub(super) async fn notice(
         ),
         EventNotice::LatePaymentRefunded => (
             format!("No seat left, payment refunded: {title}"),
-            format!("Your card payment for \"{title}\" on {when} arrived after the seat held for you had been released, and no other seat was free. We have refunded the full amount to your card; banks usually show it within 5 to 10 days. You can register again if a seat frees up: {page}"),
+            format!("Your card payment for \"{title}\" on {when} arrived after the seat held for you had been released, and no other seat was free. We have refunded the seat's price in full to your card; banks usually show it within 5 to 10 days (a gift to the scholarship fund paid with it stays with the fund). You can register again if a seat frees up: {page}"),
         ),
         EventNotice::Waitlisted => (
             format!("On the waitlist: {title}"),

@@ -10,6 +10,8 @@
 //!   ours before the next step could mistake it for one made in Stripe's dashboard);
 //! - card payments still pending are read back from Stripe and confirmed (one seat, one
 //!   receipt) or ended, through [`confirm_payment`];
+//! - gifts to the scholarship fund by card still pending are read back the same way
+//!   ([`card::confirm`]): a paid one becomes its donation, once;
 //! - card payments that succeeded in the last [`RECENT_DAYS`] days have their refunds at
 //!   Stripe read back, and any not yet recorded (made in Stripe's dashboard, a lost
 //!   `charge.refunded`) is recorded once;
@@ -19,6 +21,7 @@
 //! Each correction is audited by the code that makes it; a run that corrected anything
 //! also leaves one `payments_reconciled` record with its counts.
 
+use super::donations::card::{self, GiftOutcome};
 use super::holds::expire_hold;
 use super::refunds::issuing::settle;
 use super::refunds::record_provider_refund;
@@ -55,6 +58,10 @@ pub struct Report {
     pub payments_confirmed: usize,
     /// Pending card payments Stripe said had failed or been cancelled: now ended.
     pub payments_ended: usize,
+    /// Pending gifts to the scholarship fund Stripe said were paid: donations recorded.
+    pub gifts_recorded: usize,
+    /// Pending gifts Stripe said had failed or been cancelled: now ended.
+    pub gifts_ended: usize,
     /// Refunds found at Stripe that we had not recorded: now recorded once.
     pub refunds_found: usize,
     /// Refunds that could not reach Stripe before: sent again and settled.
@@ -82,10 +89,10 @@ impl Report {
 /// One correction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// `payment_confirmed`, `payment_ended`, `refund_found`, `refund_retried` or
-    /// `hold_ended`.
+    /// `payment_confirmed`, `payment_ended`, `gift_recorded`, `gift_ended`,
+    /// `refund_found`, `refund_retried` or `hold_ended`.
     pub kind: &'static str,
-    /// The payment, refund or registration corrected.
+    /// The payment, donation, gift, refund or registration corrected.
     pub id: Uuid,
     /// Stripe's id for what it concerns (a PaymentIntent or a refund), when there is one.
     pub reference: Option<String>,
@@ -100,6 +107,9 @@ const STEPS: &[(&str, Step)] = &[
     ("retry refunds", |ctx, r| Box::pin(retry_refunds(ctx, r))),
     ("pending card payments", |ctx, r| {
         Box::pin(pending_payments(ctx, r))
+    }),
+    ("pending card gifts", |ctx, r| {
+        Box::pin(pending_gifts(ctx, r))
     }),
     ("refunds made at Stripe", |ctx, r| {
         Box::pin(refunds_at_stripe(ctx, r))
@@ -215,6 +225,30 @@ async fn pending_payments(ctx: &Context, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
+/// Gifts to the scholarship fund still pending: what Stripe says of each, through the one
+/// confirm path (a missed webhook → the donation recorded once).
+async fn pending_gifts(ctx: &Context, report: &mut Report) -> Result<()> {
+    if ctx.stripe.is_none() {
+        return Ok(());
+    }
+    for pi in card::pending(&ctx.main).await? {
+        report.payments_checked += 1;
+        match card::confirm(ctx, &pi).await {
+            Ok(GiftOutcome::Given { donation_id, .. }) => {
+                report.gifts_recorded += 1;
+                note(report, "gift_recorded", donation_id, Some(pi));
+            }
+            Ok(GiftOutcome::Failed { gift_id }) => {
+                report.gifts_ended += 1;
+                note(report, "gift_ended", gift_id, Some(pi));
+            }
+            Ok(GiftOutcome::Pending { .. } | GiftOutcome::Unknown) => {}
+            Err(e) => report.problems.push(format!("gift {pi}: {e}")),
+        }
+    }
+    Ok(())
+}
+
 /// Card payments that succeeded recently: their refunds at Stripe, each recorded once.
 async fn refunds_at_stripe(ctx: &Context, report: &mut Report) -> Result<()> {
     let Some(client) = ctx.stripe.as_ref() else {
@@ -307,6 +341,8 @@ async fn audit_run(ctx: &Context, report: &Report) -> Result<()> {
         Entry::new(Action::PaymentsReconciled).details(serde_json::json!({
             "payments_confirmed": report.payments_confirmed,
             "payments_ended": report.payments_ended,
+            "gifts_recorded": report.gifts_recorded,
+            "gifts_ended": report.gifts_ended,
             "refunds_found": report.refunds_found,
             "refunds_retried": report.refunds_retried,
             "holds_ended": report.holds_ended,

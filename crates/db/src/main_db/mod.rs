@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod audit_log;
+pub mod card_gifts;
 pub mod circle_invitations;
 pub mod circle_memberships;
 pub mod circle_step_ins;

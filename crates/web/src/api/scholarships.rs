@@ -1,6 +1,7 @@
 //! Scholarships and the scholarship fund: a member asks on his own registration and reads
 //! the answer; Program Team Members and Admins review the queue, grant or decline, and see
-//! the fund; Admins record donations given offline; donors read their own. Who may act is
+//! the fund; Admins record donations given offline; members give by card; donors read
+//! their own. Who may act is
 //! decided in `app::authz` and the use cases, never here.
 
 use super::idempotent;
@@ -9,6 +10,7 @@ use crate::extract::{CurrentUser, Json, Meta, Path};
 use crate::state::AppState;
 use app::authz::can;
 use app::idempotency;
+use app::payments::donations::card::{self, CardGift, GiftRequest};
 use app::payments::donations::{self, DonationInput, DonationView};
 use app::payments::scholarships::{
     self, FundBalance, GrantOutcome, ScholarshipAsk, ScholarshipDecline, ScholarshipGrant,
@@ -30,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decline))
         .routes(routes!(record_donation))
         .routes(routes!(my_donations))
+        .routes(routes!(give_by_card))
 }
 
 /// Ask privately for a scholarship (a reduced or zero price) on one's own registration
@@ -169,4 +172,37 @@ async fn my_donations(
     CurrentUser(actor): CurrentUser,
 ) -> ApiResult<axum::Json<Vec<DonationView>>> {
     Ok(axum::Json(donations::mine(&s.ctx, &actor).await?))
+}
+
+/// Give to the scholarship fund by card: creates a Stripe PaymentIntent for the gift and
+/// returns its client secret for Stripe.js's `confirmCardPayment`, with the publishable key
+/// and where to load Stripe.js. Asking again for the same amount resumes the same gift.
+/// Once Stripe says it succeeded (the webhook, or reconciliation) the gift is a donation:
+/// listed by `GET /me/donations`, thanked by email. Refused with
+/// `card_payments_unavailable` when Stripe is not set up. Send an `Idempotency-Key` header
+/// to retry safely.
+#[utoipa::path(post, path = "/me/donations/card", tag = "scholarships", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe")),
+    request_body = GiftRequest,
+    responses((status = 201, body = CardGift), (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem, description = "Stripe could not be reached; try again.")))]
+async fn give_by_card(
+    State(s): State<AppState>,
+    Meta(meta): Meta,
+    CurrentUser(actor): CurrentUser,
+    headers: HeaderMap,
+    Json(body): Json<GiftRequest>,
+) -> ApiResult<Response> {
+    let fingerprint = serde_json::to_vec(&body).map_err(|e| app::Error::Internal(e.into()))?;
+    let key = idempotent::key(
+        &headers,
+        actor.id(),
+        "/api/v1/me/donations/card",
+        &fingerprint,
+    )?;
+    let kept = idempotency::once(&s.ctx, key.as_ref(), || async {
+        let started = card::start(&s.ctx, &meta, &actor, &body).await?;
+        idempotent::answer(StatusCode::CREATED, &started)
+    })
+    .await?;
+    Ok(idempotent::respond(kept))
 }

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 pub mod assets;
 mod audit;
+mod card_form;
 mod certifications;
 mod chart;
 mod circles;
@@ -15,6 +16,7 @@ mod events;
 mod facilitators;
 mod finance;
 mod format;
+mod giving;
 mod health;
 mod home;
 mod layout;
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(events::routes())
         .merge(payments::routes())
         .merge(paying::routes())
+        .merge(giving::routes())
         .merge(refunds::routes())
         .merge(scholarships::routes())
         .merge(memberships::routes())

@@ -3,9 +3,9 @@
 //! Stripe.js and the payment is confirmed (read back from Stripe, never taken from the
 //! address). Only the card page loads Stripe.js, and only its CSP allows Stripe's origin.
 
-use crate::pages::assets;
+use crate::pages::card_form::{self, CardForm, CardIntent};
 use crate::pages::layout::Layout;
-use crate::pages::respond::render;
+use crate::pages::respond::{rename_field, render};
 use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::{FormState, PageResult, Path};
 use crate::state::AppState;
@@ -15,7 +15,6 @@ use app::events::{registration, view, EventView, Registration};
 use app::payments::stripe::{self, CardAttempt, CardPayment, CardPaymentRequest, Confirmation};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -97,6 +96,18 @@ fn scale_of(e: &EventView) -> Option<(String, String, String)> {
 struct AmountForm {
     /// On a sliding scale: what he pays, as typed ("25.00"); absent for a fixed price.
     amount: Option<String>,
+    /// A gift to the scholarship fund on top, as typed; empty for none.
+    gift: Option<String>,
+}
+
+/// An amount as typed in the event's currency: `Ok(None)` when left empty.
+fn typed_amount(text: Option<&str>, currency: Option<&str>) -> Result<Option<i64>, ()> {
+    match (text.map(str::trim), currency) {
+        (Some(text), Some(currency)) if !text.is_empty() => Money::parse_amount(text, currency)
+            .map(|m| Some(m.amount_minor()))
+            .map_err(|_| ()),
+        _ => Ok(None),
+    }
 }
 
 #[derive(Template)]
@@ -105,11 +116,9 @@ struct CardPage {
     layout: Layout,
     event_title: String,
     payment: CardPayment,
-    pay_js: assets::Script,
-    /// The bank asks for 3-D Secure: the script hands over to Stripe.js at once.
-    authenticate: bool,
-    /// Why the last card did not pay (Stripe's words).
-    error: Option<String>,
+    /// The gift to the scholarship fund included in the charge, as shown ("EUR 10.00").
+    gift_label: Option<String>,
+    card: CardForm,
 }
 
 /// Starts the card payment for the chosen amount and shows Stripe's card form.
@@ -121,28 +130,29 @@ async fn card(
     Form(form): Form<AmountForm>,
 ) -> PageResult<Response> {
     let event = view::get(&s.ctx, &actor, id).await?;
-    let amount_minor = match (form.amount.as_deref().map(str::trim), &event.currency) {
-        (Some(text), Some(currency)) if !text.is_empty() => {
-            match Money::parse_amount(text, currency) {
-                Ok(m) => Some(m.amount_minor()),
-                Err(_) => {
-                    let form = FormState::default()
-                        .field_error("amount", "Enter an amount such as 25.00.");
-                    return refused(&s, &actor, m.csrf, id, form).await;
-                }
-            }
-        }
-        _ => None,
+    let currency = event.currency.as_deref();
+    let typed = FormState::default().with("gift", form.gift.as_deref().unwrap_or(""));
+    let Ok(amount_minor) = typed_amount(form.amount.as_deref(), currency) else {
+        let form = typed.field_error("amount", "Enter an amount such as 25.00.");
+        return refused(&s, &actor, m.csrf, id, form).await;
+    };
+    let Ok(donation_minor) = typed_amount(form.gift.as_deref(), currency) else {
+        let form = typed.field_error("gift", "Enter a gift such as 10.00, or leave it empty.");
+        return refused(&s, &actor, m.csrf, id, form).await;
     };
     let Some(r) = registration::mine_for(&s.ctx, &actor, id).await? else {
         return Ok(crate::pages::redirect(&format!("/events/{id}")));
     };
-    let request = CardPaymentRequest { amount_minor };
+    let request = CardPaymentRequest {
+        amount_minor,
+        donation_minor,
+    };
     let payment =
         match stripe::start_card_payment(&s.ctx, &m.request, &actor, id, r.id, &request).await {
             Ok(p) => p,
             Err(e) => {
-                let form = FormState::default().absorb(rename_amount(e))?;
+                let e = rename_field(e, "amount_minor", "amount");
+                let form = typed.absorb(rename_field(e, "donation_minor", "gift"))?;
                 return refused(&s, &actor, m.csrf, id, form).await;
             }
         };
@@ -160,6 +170,23 @@ fn card_page(
     authenticate: bool,
     error: Option<String>,
 ) -> PageResult<Response> {
+    let declined = error.is_some();
+    let card = CardForm {
+        action: "/payments/card",
+        return_url: "/payments/return",
+        publishable_key: payment.publishable_key.clone(),
+        client_secret: payment.client_secret.clone(),
+        intent: CardIntent::Payment(payment.payment_intent_id.clone()),
+        js_url: payment.js_url.clone(),
+        pay_js: CardForm::pay_js(),
+        button: format!("Pay {}", payment.amount_label),
+        authenticate,
+        error,
+    };
+    let gift_label = Money::parse(payment.donation_minor, &payment.currency)
+        .ok()
+        .filter(|g| !g.is_free())
+        .map(|g| g.to_string());
     let page = CardPage {
         layout: Layout::new(
             format!("Pay for {event_title}"),
@@ -168,25 +195,15 @@ fn card_page(
             &format!("/events/{}", payment.event_id),
         ),
         event_title,
-        pay_js: assets::module("pay.js").0,
         payment,
-        authenticate,
-        error,
+        gift_label,
+        card,
     };
-    let declined = page.error.is_some();
-    let mut res = render(page)?;
-    if declined {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    if let Ok(csp) = HeaderValue::from_str(&card_page_csp(&s.ctx.settings.payments.stripe)) {
-        res.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    Ok(res)
+    card_form::respond(s, page, declined)
 }
 
 #[derive(Deserialize)]
-struct CardForm {
+struct TokenForm {
     payment_intent: String,
     /// The Stripe.js token of the card typed (empty without JavaScript).
     #[serde(default)]
@@ -200,7 +217,7 @@ async fn pay_with_card(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Form(form): Form<CardForm>,
+    Form(form): Form<TokenForm>,
 ) -> PageResult<Response> {
     let attempt = stripe::pay_with_card(
         &s.ctx,
@@ -236,21 +253,6 @@ async fn pay_with_card(
         authenticate,
         error,
     )
-}
-
-/// The use case names the field `amount_minor`; the page's input is `amount`.
-fn rename_amount(e: app::Error) -> app::Error {
-    match e {
-        app::Error::Invalid(mut problems) => {
-            for p in &mut problems {
-                if p.field == "amount_minor" {
-                    p.field = "amount";
-                }
-            }
-            app::Error::Invalid(problems)
-        }
-        other => other,
-    }
 }
 
 async fn refused(

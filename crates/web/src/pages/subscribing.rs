@@ -5,10 +5,9 @@
 //! `/membership/subscriptions/{id}/cancel` stops the renewals. The rules are in
 //! `app::memberships::stripe`.
 
-use super::assets;
+use super::card_form::{self, CardForm, CardIntent};
 use super::layout::Layout;
-use super::paying::card_page_csp;
-use super::respond::{self, render, Empty};
+use super::respond::{self, Empty};
 use super::session::{Form, PageMeta, SignedIn};
 use super::{PageResult, Path};
 use crate::state::AppState;
@@ -18,7 +17,6 @@ use app::memberships::stripe::{
 };
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -49,12 +47,9 @@ pub const NOTICES: &[(&str, &str)] = &[
 #[template(path = "memberships/card.html")]
 struct CardPage {
     layout: Layout,
-    start: SubscriptionStart,
-    pay_js: assets::Script,
-    /// The bank asks for 3-D Secure: the script hands over to Stripe.js at once.
-    authenticate: bool,
-    /// Why the last card was not saved (Stripe's words).
-    error: Option<String>,
+    plan_name: String,
+    price_label: String,
+    card: CardForm,
 }
 
 #[derive(Deserialize)]
@@ -88,30 +83,34 @@ fn card_page(
     error: Option<String>,
 ) -> PageResult<Response> {
     let declined = error.is_some();
-    let mut res = render(CardPage {
+    let card = CardForm {
+        action: "/membership/card",
+        return_url: "/membership/card/return",
+        publishable_key: start.publishable_key,
+        client_secret: start.client_secret,
+        intent: CardIntent::Setup(start.setup_intent_id),
+        js_url: start.js_url,
+        pay_js: CardForm::pay_js(),
+        button: format!("Pay {}", start.plan.price_label),
+        authenticate,
+        error,
+    };
+    let page = CardPage {
         layout: Layout::new(
             format!("Pay for {} by card", start.plan.name),
             csrf,
             Some(actor),
             "/membership",
         ),
-        start,
-        pay_js: assets::module("pay.js").0,
-        authenticate,
-        error,
-    })?;
-    if declined {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    if let Ok(csp) = HeaderValue::from_str(&card_page_csp(&s.ctx.settings.payments.stripe)) {
-        res.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    Ok(res)
+        plan_name: start.plan.name,
+        price_label: start.plan.price_label,
+        card,
+    };
+    card_form::respond(s, page, declined)
 }
 
 #[derive(Deserialize)]
-struct CardForm {
+struct TokenForm {
     setup_intent: String,
     /// The Stripe.js token of the card typed (empty without JavaScript).
     #[serde(default)]
@@ -124,7 +123,7 @@ async fn save_card(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
-    Form(form): Form<CardForm>,
+    Form(form): Form<TokenForm>,
 ) -> PageResult<Response> {
     let setup =
         stripe::subscribe_with_card(&s.ctx, &m.request, &actor, &form.setup_intent, &form.token)

@@ -3,7 +3,8 @@
 //! seat, types a test card into the card Element, pays, is in, and finds the receipt on his
 //! Payments page; a declined card is answered on the page with his seat still held; a card
 //! whose bank asks for 3-D Secure pays once he confirms in the bank's dialog; an Admin
-//! refunds part of a card payment and the member sees it. On SQLite and PostgreSQL. The card page's screenshot goes to `test-artifacts/screenshots/pay-card-*.png`.
+//! refunds part of a card payment and the member sees it; a member pays a gift to the
+//! scholarship fund forward with his seat, and gives on his own from his Payments page. On SQLite and PostgreSQL. The card page's screenshot goes to `test-artifacts/screenshots/pay-card-*.png`.
 
 use crate::helpers::pages::Person;
 use crate::helpers::stripe::with_stripe;
@@ -320,8 +321,76 @@ async fn an_admin_refunds_part_of_a_card_payment(app: TestApp) {
     b.close().await;
 }
 
+/// Pays a seat with a gift to the scholarship fund on top, then gives on his own from his
+/// Payments page (a declined card first): both gifts are his donations, listed there.
+async fn paying_it_forward_and_giving_by_card_in_the_browser(app: TestApp) {
+    if testkit::localstripe::shared().is_none() {
+        return;
+    }
+    let (id, member, _) = retreat_and_member(&app).await;
+    let Some(b) = Browser::open(&app.address, PHONE).await else {
+        return;
+    };
+    b.sign_in(&member.email, PASSWORD).await;
+    b.goto(&format!("/events/{id}")).await;
+    b.click(&format!("form[action='/events/{id}/register'] button"))
+        .await;
+    b.wait_for_text("#payment-needed", "Your seat is held")
+        .await;
+    b.click("#pay-by-card").await;
+    b.wait_for_text("main h1", "Pay for your seat").await;
+    b.fill("#gift", "15.00").await;
+    b.click("#go-to-card").await;
+    b.wait_for_text("main h1", "Pay EUR 135.00 by card").await;
+    assert!(b.text("#gift-included").await.contains("EUR 15.00"));
+    let pi = card_form_ready(&b).await;
+    type_card(&b, PAYS).await;
+    b.click("#pay-button").await;
+    b.wait_for_text("#payment-outcome", "You're in.").await;
+    let p = payment_of(&app, &pi).await;
+    assert_eq!(
+        (p.status, p.amount_minor),
+        (PaymentStatus::Succeeded, 12000)
+    );
+
+    b.goto("/payments").await;
+    b.click("#give a[href='/give']").await;
+    b.wait_for_text("main h1", "Give to the scholarship fund")
+        .await;
+    b.fill("#amount", "40").await;
+    b.click("#go-to-card").await;
+    b.wait_for_text("main h1", "Give EUR 40.00 by card").await;
+    let declined_pi = card_form_ready(&b).await;
+    type_card(&b, DECLINED).await;
+    b.click("#pay-button").await;
+    b.wait_for_text("#card-error", "Your card was declined.")
+        .await;
+    assert!(b.text("#card-error").await.contains("Nothing was charged"));
+    let retry_pi = card_form_ready(&b).await;
+    assert_ne!(retry_pi, declined_pi);
+    type_card(&b, PAYS).await;
+    b.click("#pay-button").await;
+    b.wait_for_text("#gift-outcome", "Thank you.").await;
+    assert!(b.text("#gift-outcome").await.contains("EUR 40.00"));
+    b.click("#payments-link").await;
+    b.wait_for_text("#donations", "EUR 40.00 — a gift").await;
+    assert!(b
+        .text("#donations")
+        .await
+        .contains("EUR 15.00 — paid forward with a payment"));
+    b.close().await;
+    app.run_pending_jobs().await;
+    let thanked = app
+        .subjects_to(&member.email)
+        .into_iter()
+        .filter(|s| s.starts_with("Thank you for your donation"))
+        .count();
+    assert_eq!(thanked, 2, "{:?}", app.subjects_to(&member.email));
+}
+
 crate::on_both_backends_with!(with_stripe =>
     paying_a_retreat_by_card_in_the_browser,
+    paying_it_forward_and_giving_by_card_in_the_browser,
     a_declined_card_then_a_card_with_3d_secure,
     failing_3d_secure_keeps_the_seat_held,
     an_admin_refunds_part_of_a_card_payment,

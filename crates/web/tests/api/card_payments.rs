@@ -376,7 +376,10 @@ async fn a_late_payment_takes_a_free_seat_or_is_refunded(app: TestApp) {
     let html = joe_pages
         .page(&format!("/payments/return?payment_intent={pi}"))
         .await;
-    assert!(html.contains("refunding the full amount"), "{html}");
+    assert!(
+        html.contains("refunding the seat's price in full"),
+        "{html}"
+    );
     assert_eq!(
         registration_status(&app, &rid).await,
         RegistrationStatus::Cancelled
@@ -564,6 +567,22 @@ async fn card_payments_off_say_so_and_refuse(app: TestApp) {
     let html = joe_pages.page(&format!("/events/{id}/pay")).await;
     assert!(
         html.contains("Card payments are not set up: pay the organiser by cash or transfer"),
+        "{html}"
+    );
+    // Giving by card is off too, and the page says how to give instead.
+    let res = app
+        .post_as(
+            &joe.access_token,
+            "/api/v1/me/donations/card",
+            json!({ "amount_minor": 1000, "currency": "EUR" }),
+        )
+        .await;
+    assert_eq!(problem_code(res).await, "card_payments_unavailable");
+    let html = joe_pages.page("/give").await;
+    assert!(
+        html.contains(
+            "Card payments are not set up here. You can give in cash or by bank transfer"
+        ),
         "{html}"
     );
     let res = app

@@ -34,6 +34,7 @@ mod events;
 mod finance;
 mod finding;
 mod fund_restore;
+mod gifts;
 mod hardening;
 mod hostile_text;
 mod invitation_pages;

@@ -104,6 +104,7 @@ const API_PATHS: &[&str] = &[
     "/api/v1/scholarships/{id}/decline",
     "/api/v1/donations",
     "/api/v1/me/donations",
+    "/api/v1/me/donations/card",
     // Memberships and financial reports.
     "/api/v1/membership-plans",
     "/api/v1/membership-plans/{id}",

@@ -4,6 +4,7 @@
 //! `donations` row pointing at it, written with a thank-you email and an audit record in
 //! the caller's transaction; donors see theirs on their Payments page.
 
+pub mod card;
 pub mod jobs;
 
 use crate::audit::{self, Action, Entry};

@@ -7,7 +7,7 @@
 //! to Stripe.js's `confirmCardPayment`; anything else goes on to the return page.
 
 use super::client::{checked_id, IntentStatus, StripeError};
-use super::paying::card_payment;
+use super::paying::{card_payment, gift_in};
 use super::{confirm_payment, start_card_payment, CardPayment, CardPaymentRequest};
 use crate::authz::Actor;
 use crate::payments::PaymentError;
@@ -17,16 +17,17 @@ use db::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use domain::payment::{PaymentMethod, PaymentStatus};
 use domain::Money;
 
-/// What came of confirming a PaymentIntent with a card.
+/// What came of confirming a PaymentIntent with a card; `P` is what Stripe.js needs to go
+/// on (a seat's [`CardPayment`], or a gift's).
 #[derive(Debug, Clone)]
-pub enum CardAttempt {
+pub enum CardAttempt<P = CardPayment> {
     /// Paid, or being processed: the return page reads the outcome back from Stripe.
     Done,
     /// The bank asks for 3-D Secure: Stripe.js completes it in the member's browser.
-    NeedsAuthentication(CardPayment),
+    NeedsAuthentication(P),
     /// The card was declined (Stripe's words, for the member); nothing was charged and
     /// `retry` is a new payment of the same amount for another card.
-    Declined { message: String, retry: CardPayment },
+    Declined { message: String, retry: P },
 }
 
 /// Confirms the actor's own pending card payment `payment_intent` with the card behind
@@ -43,12 +44,7 @@ pub async fn pay_with_card(
         .stripe
         .as_ref()
         .ok_or(PaymentError::CardPaymentsNotSetUp)?;
-    if checked_id(token, "tok_").is_err() {
-        return Err(Error::invalid(
-            "card",
-            "The card form did not send a card. Paying by card needs JavaScript; reload the page and try again.",
-        ));
-    }
+    checked_token(token)?;
     let p = own_pending(ctx, actor, payment_intent).await?;
     // A token is used once, so the key makes a repeat of this very request a no-op at
     // Stripe while a new card gets a new attempt.
@@ -60,6 +56,7 @@ pub async fn pay_with_card(
         Ok(pi) if pi.status == IntentStatus::RequiresAction => {
             let secret = pi
                 .client_secret
+                .clone()
                 .ok_or_else(|| Error::Internal(anyhow::anyhow!("Stripe gave no client secret")))?;
             let e = event_of(ctx, &p).await?;
             let registration_id = p.registration_id.ok_or(Error::NotFound("registration"))?;
@@ -68,7 +65,7 @@ pub async fn pay_with_card(
                 &e,
                 registration_id,
                 p.id,
-                pi.id,
+                &pi,
                 secret,
                 money_of(&p)?,
             )))
@@ -77,18 +74,31 @@ pub async fn pay_with_card(
         Err(StripeError::Declined { message, .. }) => {
             // Recorded as failed (and the PaymentIntent cancelled) like any failure.
             confirm_payment(ctx, payment_intent).await?;
+            let gift = gift_in(&client.payment_intent(payment_intent).await?);
             let (event_id, registration_id) = (
                 p.event_id.ok_or(Error::NotFound("event"))?,
                 p.registration_id.ok_or(Error::NotFound("registration"))?,
             );
             let request = CardPaymentRequest {
                 amount_minor: Some(p.amount_minor),
+                donation_minor: Some(gift),
             };
             let retry =
                 start_card_payment(ctx, meta, actor, event_id, registration_id, &request).await?;
             Ok(CardAttempt::Declined { message, retry })
         }
         Err(other) => Err(other.into()),
+    }
+}
+
+/// The Stripe.js token the card form sent, or what to do when it sent none.
+pub(crate) fn checked_token(token: &str) -> Result<()> {
+    match checked_id(token, "tok_") {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::invalid(
+            "card",
+            "The card form did not send a card. Paying by card needs JavaScript; reload the page and try again.",
+        )),
     }
 }
 

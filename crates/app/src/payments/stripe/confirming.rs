@@ -1,18 +1,22 @@
 //! Confirming a card payment: the one function the return page, the webhook job and
 //! reconciliation all call. It reads the PaymentIntent back from Stripe (a caller's word
 //! is never taken), moves the payment only forward, and does everything a success means in
-//! one transaction under the event's lock: payment succeeded, ledger row, seat confirmed,
-//! one "payment received" email, audit. However the callers race, the second finds the
+//! one transaction under the event's lock: payment succeeded, ledger row, any gift paid
+//! forward with it (a donation to the scholarship fund), seat confirmed, one "payment
+//! received" email, audit. However the callers race, the second finds the
 //! payment no longer pending and does nothing, so a person gets one email.
 //!
 //! A payment that succeeds after its hold ran out takes a seat if one is free; otherwise
-//! it is refunded in full at once (a job, see [`super::late`]) and he is told why.
+//! the seat's price is refunded in full at once (a job, see [`super::late`]) and he is
+//! told why; a gift paid with it stays with the fund.
 
 use super::client::{IntentStatus, PaymentIntent};
+use super::paying::gift_in;
 use crate::audit::{self, Action, Entry};
 use crate::events::jobs::EventNotice;
 use crate::events::{lock_event, registration, take_seat};
 use crate::jobs::Job;
+use crate::payments::donations::{self, NewDonation};
 use crate::payments::jobs::RefundLatePayment;
 use crate::payments::scholarships;
 use crate::payments::{ledger, PaymentError};
@@ -20,7 +24,8 @@ use crate::{Context, Error, RequestMeta, Result};
 use db::main_db::{event_registrations as regs, events, payments};
 use db::sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use domain::event::RegistrationStatus;
-use domain::payment::{PaymentProvider, PaymentStatus};
+use domain::payment::{PaymentMethod, PaymentProvider, PaymentStatus};
+use domain::Money;
 use uuid::Uuid;
 
 /// Where a card payment stands after [`confirm_payment`].
@@ -131,10 +136,10 @@ async fn stored(conn: &impl ConnectionTrait, p: &payments::Model) -> Result<Conf
     })
 }
 
-/// The PaymentIntent must be for exactly what we asked: our payment, its amount, its
-/// currency. Anything else is not ours to confirm.
+/// The PaymentIntent must be for exactly what we asked: our payment, its amount (with the
+/// gift it carries), its currency. Anything else is not ours to confirm.
 fn matches(pi: &PaymentIntent, p: &payments::Model) -> bool {
-    pi.amount == p.amount_minor
+    pi.amount == p.amount_minor + gift_in(pi)
         && pi.currency.eq_ignore_ascii_case(&p.currency)
         && pi.metadata.get("payment_id") == Some(&p.id.to_string())
 }
@@ -176,6 +181,7 @@ async fn record_success(
     let p = row.update(&txn).await?;
     let reason = format!("Card payment for a seat at \"{}\"", e.title);
     ledger::record_payment(&txn, &p, reason, now).await?;
+    record_gift(&txn, ctx, pi, &p).await?;
     if seated {
         registration::notify(&txn, ctx, p.user_id, e.id, EventNotice::PaymentReceived).await?;
     } else {
@@ -204,6 +210,35 @@ async fn record_success(
     } else {
         Confirmation::Refunding { payment_id: p.id }
     })
+}
+
+/// The gift paid forward with the seat, if the PaymentIntent carries one: his donation to
+/// the scholarship fund, under the PaymentIntent's id (so it is written once). It was given
+/// to the fund, so it stays there even when the seat's price is refunded.
+async fn record_gift(
+    txn: &impl ConnectionTrait,
+    ctx: &Context,
+    pi: &PaymentIntent,
+    p: &payments::Model,
+) -> Result<()> {
+    let gift = gift_in(pi);
+    if gift == 0 {
+        return Ok(());
+    }
+    let money = Money::parse(gift, &p.currency)
+        .map_err(|_| Error::Internal(anyhow::anyhow!("PaymentIntent {} has a bad gift", pi.id)))?;
+    let d = NewDonation {
+        donor_id: Some(p.user_id),
+        money,
+        method: PaymentMethod::Card,
+        provider_reference: Some(pi.id.clone()),
+        payment_id: Some(p.id),
+        event_id: p.event_id,
+        note: None,
+        recorded_by: None,
+    };
+    donations::record(txn, ctx, &RequestMeta::system(), d).await?;
+    Ok(())
 }
 
 /// Gives the paid registration its seat: the held one, or — when the hold ran out — a

@@ -7,7 +7,7 @@
 //! Stripe is called); its idempotency key is the new payment's id. Opening the page again
 //! reuses the pending PaymentIntent for the same amount rather than piling up new ones.
 
-use super::client::IntentStatus;
+use super::client::{IntentStatus, PaymentIntent};
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::events::lock_event;
@@ -27,6 +27,12 @@ pub struct CardPaymentRequest {
     /// In minor units (cents). On a sliding scale: from its minimum to its maximum.
     #[schema(minimum = 1, maximum = 10000000)]
     pub amount_minor: Option<i64>,
+    /// A gift to the scholarship fund on top of the price ("pay it forward"), in minor
+    /// units: charged with the seat in one payment, and recorded as his donation once the
+    /// payment succeeds. Left out (or 0): no gift.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000000)]
+    pub donation_minor: Option<i64>,
 }
 
 /// What Stripe.js needs to take the card and confirm the payment.
@@ -43,10 +49,54 @@ pub struct CardPayment {
     pub publishable_key: String,
     /// Where to load Stripe.js from.
     pub js_url: String,
+    /// What the card is charged, in minor units: the seat, plus any gift to the fund.
     pub amount_minor: i64,
+    /// Of that, the gift to the scholarship fund (0 when none).
+    pub donation_minor: i64,
     pub currency: String,
-    /// "EUR 25.00".
+    /// "EUR 25.00": what the card is charged.
     pub amount_label: String,
+}
+
+/// The metadata key under which a PaymentIntent carries the gift paid forward with a seat.
+/// Read back from Stripe (we wrote it), it splits the charge into seat and gift.
+pub(crate) const DONATION_METADATA: &str = "donation_minor";
+
+/// The gift `pi` carries on top of the seat (0 when none, or when the metadata is not ours).
+pub(crate) fn gift_in(pi: &super::client::PaymentIntent) -> i64 {
+    pi.metadata
+        .get(DONATION_METADATA)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(0)
+}
+
+/// The gift he adds to the price, checked: in the price's currency, not negative, and
+/// together with the seat within what one payment may be.
+pub fn gift_on_top(seat: Money, donation_minor: Option<i64>) -> Result<Option<Money>> {
+    let minor = donation_minor.unwrap_or(0);
+    if minor == 0 {
+        return Ok(None);
+    }
+    let currency = seat.currency();
+    let gift = Money::parse(minor, currency.as_str()).map_err(|_| {
+        Error::invalid(
+            "donation_minor",
+            "Enter the gift in minor units (cents), or leave it empty.",
+        )
+    })?;
+    if Money::parse(seat.amount_minor() + minor, currency.as_str()).is_err() {
+        return Err(Error::invalid(
+            "donation_minor",
+            format!(
+                "Together with the price the gift can be at most {}.",
+                Money::parse(Money::MAX_MINOR, currency.as_str())
+                    .map(|m| m.to_string())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(Some(gift))
 }
 
 /// The amount a member pays: his choice, checked against the price, or the price itself.
@@ -97,7 +147,9 @@ pub async fn start_card_payment(
         .await?
         .ok_or(Error::NotFound("event"))?;
     let money = amount_to_pay(&amount_due(&ctx.main, &e, &r).await?, request.amount_minor)?;
-    if let Some(resumed) = resume(ctx, &r, &e, money).await? {
+    let gift = gift_on_top(money, request.donation_minor)?;
+    let gift_minor = gift.map_or(0, |g| g.amount_minor());
+    if let Some(resumed) = resume(ctx, &r, &e, money, gift_minor).await? {
         return Ok(resumed);
     }
     let payment_id = Uuid::now_v7();
@@ -106,10 +158,11 @@ pub async fn start_card_payment(
         ("registration_id", r.id.to_string()),
         ("event_id", e.id.to_string()),
         ("user_id", actor.id().to_string()),
+        (DONATION_METADATA, gift_minor.to_string()),
     ];
     let pi = client
         .create_payment_intent(
-            money.amount_minor(),
+            money.amount_minor() + gift_minor,
             money.currency().as_str(),
             &metadata,
             &format!("circles-payment-{payment_id}"),
@@ -119,7 +172,7 @@ pub async fn start_card_payment(
         .client_secret
         .clone()
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("Stripe gave no client secret")))?;
-    let saved = save_pending(ctx, meta, actor, &e, r.id, payment_id, money, &pi.id).await;
+    let saved = save_pending(ctx, meta, actor, &e, r.id, payment_id, money, &pi).await;
     if let Err(refused) = saved {
         // The seat went while Stripe was called: make sure this intent can never be paid.
         let key = format!("circles-cancel-{payment_id}");
@@ -133,18 +186,20 @@ pub async fn start_card_payment(
         &e,
         r.id,
         payment_id,
-        pi.id,
+        &pi,
         client_secret,
         money,
     ))
 }
 
-/// The pending card payment for the same amount, when its PaymentIntent can still be paid.
+/// The pending card payment for the same amount (and the same gift), when its
+/// PaymentIntent can still be paid.
 async fn resume(
     ctx: &Context,
     r: &regs::Model,
     e: &events::Model,
     money: Money,
+    gift_minor: i64,
 ) -> Result<Option<CardPayment>> {
     let Some(client) = ctx.stripe.as_ref() else {
         return Ok(None);
@@ -170,9 +225,10 @@ async fn resume(
         IntentStatus::RequiresPaymentMethod
             | IntentStatus::RequiresConfirmation
             | IntentStatus::RequiresAction
-    ) && pi.last_payment_error.is_none();
-    match (payable, pi.client_secret) {
-        (true, Some(secret)) => Ok(Some(card_payment(ctx, e, r.id, p.id, pi.id, secret, money))),
+    ) && pi.last_payment_error.is_none()
+        && gift_in(&pi) == gift_minor;
+    match (payable, pi.client_secret.clone()) {
+        (true, Some(secret)) => Ok(Some(card_payment(ctx, e, r.id, p.id, &pi, secret, money))),
         _ => Ok(None),
     }
 }
@@ -187,7 +243,7 @@ async fn save_pending(
     registration_id: Uuid,
     payment_id: Uuid,
     money: Money,
-    payment_intent_id: &str,
+    pi: &PaymentIntent,
 ) -> Result<()> {
     let txn = db::begin_write(&ctx.main).await?;
     lock_event(&txn, e.id).await?;
@@ -207,7 +263,7 @@ async fn save_pending(
         currency: Set(money.currency().as_str().to_owned()),
         method: Set(PaymentMethod::Card),
         provider: Set(PaymentMethod::Card.provider()),
-        provider_reference: Set(Some(payment_intent_id.to_owned())),
+        provider_reference: Set(Some(pi.id.clone())),
         status: Set(PaymentStatus::Pending),
         note: Set(None),
         recorded_by: Set(None),
@@ -227,8 +283,9 @@ async fn save_pending(
             .details(serde_json::json!({
                 "event_id": e.id,
                 "amount_minor": money.amount_minor(),
+                "donation_minor": gift_in(pi),
                 "currency": money.currency().as_str(),
-                "payment_intent": payment_intent_id,
+                "payment_intent": pi.id,
             })),
     )
     .await?;
@@ -236,27 +293,32 @@ async fn save_pending(
     Ok(())
 }
 
+/// What Stripe.js needs for `pi`, which pays `seat` (and the gift it carries).
 pub(super) fn card_payment(
     ctx: &Context,
     e: &events::Model,
     registration_id: Uuid,
     payment_id: Uuid,
-    payment_intent_id: String,
+    pi: &PaymentIntent,
     client_secret: String,
-    money: Money,
+    seat: Money,
 ) -> CardPayment {
     let stripe = &ctx.settings.payments.stripe;
+    let gift_minor = gift_in(pi);
+    let charged =
+        Money::parse(seat.amount_minor() + gift_minor, seat.currency().as_str()).unwrap_or(seat);
     CardPayment {
         payment_id,
         event_id: e.id,
         registration_id,
-        payment_intent_id,
+        payment_intent_id: pi.id.clone(),
         client_secret,
         publishable_key: stripe.publishable_key.clone(),
         js_url: stripe.js_url.clone(),
-        amount_minor: money.amount_minor(),
-        currency: money.currency().as_str().to_owned(),
-        amount_label: money.to_string(),
+        amount_minor: charged.amount_minor(),
+        donation_minor: gift_minor,
+        currency: charged.currency().as_str().to_owned(),
+        amount_label: charged.to_string(),
     }
 }
 
@@ -281,5 +343,15 @@ mod tests {
             assert!(amount_to_pay(&scale, Some(refused)).is_err(), "{refused}");
         }
         assert!(amount_to_pay(&Price::Free, None).is_err());
+    }
+
+    #[test]
+    fn a_gift_on_top_is_in_the_price_currency_and_keeps_the_total_within_bounds() {
+        assert_eq!(gift_on_top(eur(2500), None).unwrap(), None);
+        assert_eq!(gift_on_top(eur(2500), Some(0)).unwrap(), None);
+        assert_eq!(gift_on_top(eur(2500), Some(500)).unwrap(), Some(eur(500)));
+        assert!(gift_on_top(eur(2500), Some(-1)).is_err());
+        assert!(gift_on_top(eur(2500), Some(Money::MAX_MINOR)).is_err());
+        assert!(gift_on_top(eur(2500), Some(Money::MAX_MINOR - 2500)).is_ok());
     }
 }

@@ -2,11 +2,11 @@
 //! with the job that acts on them (one transaction), and answered at once. The job treats
 //! the event as a trigger only: it reads the object back from Stripe and moves state
 //! forward, so repeated and out-of-order deliveries change nothing. PaymentIntents confirm
-//! or fail payments; `charge.refunded` records refunds made in Stripe's own dashboard;
+//! or fail payments (for a seat, or a gift to the scholarship fund); `charge.refunded` records refunds made in Stripe's own dashboard;
 //! invoice and subscription events go to memberships paid by card
 //! ([`crate::memberships::stripe`]).
 
-use super::confirming::confirm_payment;
+use super::confirming::{confirm_payment, Confirmation};
 use super::signature;
 use crate::jobs::Job;
 use crate::payments::jobs::HandleStripeEvent;
@@ -125,6 +125,12 @@ pub(crate) async fn handle(ctx: &Context, event: &HandleStripeEvent) -> Result<(
         return Ok(());
     };
     let outcome = confirm_payment(ctx, pi).await?;
+    if outcome == Confirmation::Unknown {
+        // Not a seat's payment: perhaps a gift to the scholarship fund.
+        let gift = crate::payments::donations::card::confirm(ctx, pi).await?;
+        tracing::info!(event = %event.event_id, ?gift, "Stripe event handled");
+        return Ok(());
+    }
     tracing::info!(event = %event.event_id, ?outcome, "Stripe event handled");
     Ok(())
 }

@@ -19,6 +19,7 @@ mod m0014_scholarships;
 mod m0015_memberships;
 mod m0016_card_subscriptions;
 mod m0017_list_indexes;
+mod m0018_card_gifts;
 
 use sea_orm_migration::prelude::*;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_memberships::Migration),
             Box::new(m0016_card_subscriptions::Migration),
             Box::new(m0017_list_indexes::Migration),
+            Box::new(m0018_card_gifts::Migration),
         ]
     }
 }
