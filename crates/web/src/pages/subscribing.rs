@@ -12,9 +12,7 @@ use super::session::{Form, PageMeta, SignedIn};
 use super::{PageResult, Path};
 use crate::state::AppState;
 use app::authz::Actor;
-use app::memberships::stripe::{
-    self, CardSetup, ConfirmSubscription, StartSubscription, SubscriptionStart,
-};
+use app::memberships::stripe::{self, CardSetup, StartSubscription, SubscriptionStart};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -128,14 +126,7 @@ async fn save_card(
     let setup =
         stripe::subscribe_with_card(&s.ctx, &m.request, &actor, &form.setup_intent, &form.token)
             .await?;
-    match setup {
-        CardSetup::Subscribed(_) => respond::done("/membership", "subscribed", ""),
-        CardSetup::NeedsAuthentication(start) => card_page(&s, &actor, m.csrf, start, true, None),
-        CardSetup::Declined { message, retry } => {
-            let error = format!("{message} Nothing was charged: try another card.");
-            card_page(&s, &actor, m.csrf, retry, false, Some(error))
-        }
-    }
+    answer(&s, &actor, m.csrf, setup)
 }
 
 #[derive(Deserialize)]
@@ -145,18 +136,28 @@ struct ReturnQuery {
 }
 
 /// Where Stripe.js lands after 3-D Secure: subscribes him if the bank saved the card (read
-/// back from Stripe, never taken from the address).
+/// back from Stripe, never taken from the address); if not, the card form again with a
+/// fresh SetupIntent and what happened.
 async fn returned(
     State(s): State<AppState>,
     SignedIn(actor): SignedIn,
     m: PageMeta,
     Query(q): Query<ReturnQuery>,
 ) -> PageResult<Response> {
-    let input = ConfirmSubscription {
-        setup_intent_id: q.setup_intent,
-    };
-    stripe::confirm(&s.ctx, &m.request, &actor, &input).await?;
-    respond::done("/membership", "subscribed", "")
+    let setup = stripe::after_authentication(&s.ctx, &m.request, &actor, &q.setup_intent).await?;
+    answer(&s, &actor, m.csrf, setup)
+}
+
+/// What the page shows after a card was tried: subscribed, 3-D Secure, or declined.
+fn answer(s: &AppState, actor: &Actor, csrf: String, setup: CardSetup) -> PageResult<Response> {
+    match setup {
+        CardSetup::Subscribed(_) => respond::done("/membership", "subscribed", ""),
+        CardSetup::NeedsAuthentication(start) => card_page(s, actor, csrf, start, true, None),
+        CardSetup::Declined { message, retry } => {
+            let error = format!("{message} Nothing was charged: try another card.");
+            card_page(s, actor, csrf, retry, false, Some(error))
+        }
+    }
 }
 
 /// Cancels his subscription at the end of the period paid for.

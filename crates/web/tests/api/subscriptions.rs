@@ -6,6 +6,7 @@
 //! webhook delivered three times in shuffled order records each invoice once;
 //! reconciliation makes a missed webhook good, once; and the refusals.
 
+use crate::helpers::pages::Person;
 use crate::helpers::stripe::fake;
 use crate::helpers::stripe::{with_stripe, WEBHOOK_SECRET};
 use crate::helpers::{ok_json, problem_code, TestApp, User};
@@ -579,6 +580,49 @@ async fn subscriptions_refuse_what_they_must(app: TestApp) {
         0
     );
 
+    // Back from 3-D Secure with a card the bank did not confirm: nothing is charged and
+    // the card form comes back with a fresh SetupIntent, not an error page.
+    let unconfirmed = start(&app, &sam, &plan).await;
+    let sam_pages = Person::of(&app, &sam).await;
+    let res = sam_pages
+        .get(&format!(
+            "/membership/card/return?setup_intent={unconfirmed}"
+        ))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Your bank did not confirm the card. Nothing was charged"),
+        "{html}"
+    );
+    assert!(html.contains("data-setup-intent=\"seti_") && !html.contains(&unconfirmed));
+    assert_eq!(
+        subs::Entity::find()
+            .filter(subs::Column::UserId.eq(sam.id))
+            .count(&app.ctx.main)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Events naming an invoice or subscription Stripe no longer has are done with at once,
+    // not retried until their job gives up.
+    deliver(
+        &app,
+        &[
+            event("evt_gone_1", "invoice.paid", "in_gone"),
+            event("evt_gone_2", "customer.subscription.updated", "sub_gone"),
+        ],
+    )
+    .await;
+    let stuck = db::main_db::jobs::Entity::find()
+        .filter(db::main_db::jobs::Column::Kind.eq("handle_stripe_event"))
+        .filter(db::main_db::jobs::Column::Status.ne(domain::job::JobStatus::Done))
+        .count(&app.ctx.main)
+        .await
+        .unwrap();
+    assert_eq!(stuck, 0, "an event about a missing object is done");
+
     // One Idempotency-Key is one request.
     let path = "/api/v1/me/membership/subscription";
     let first = post_keyed(&app, &sam, path, "sam-start", json!({ "plan_id": plan })).await;
@@ -622,3 +666,45 @@ crate::on_both_backends_with!(with_stripe =>
     subscriptions_refuse_what_they_must,
 );
 crate::on_both_backends!(without_stripe_card_subscriptions_are_unavailable);
+crate::on_both_backends_with!(with_stripe => a_declined_first_payment_asks_for_another_card);
+
+/// A card saved, then declined for the first payment: the API says the subscription did
+/// not start; the card page asks for another card (no "you now pay by card").
+async fn a_declined_first_payment_asks_for_another_card(app: TestApp) {
+    let Some(stripe) = fake() else { return };
+    let admin = app.admin().await;
+    let plan = monthly_plan(&app, &admin).await;
+    let joe = app.signed_up("joe@example.org").await;
+    let seti = start(&app, &joe, &plan).await;
+    save_card(stripe, &seti, DECLINED_WHEN_CHARGED).await;
+    let view = ok_json(confirm(&app, &joe, &seti).await).await;
+    assert_eq!(view["status"], "incomplete");
+    assert_eq!(
+        view["label"],
+        "Not started: the first payment did not go through"
+    );
+    assert_eq!(view["next_charge_at"], Value::Null);
+    assert!(
+        periods(&app, &joe).await.is_empty(),
+        "no period without a payment"
+    );
+    assert_eq!(ledger_rows(&app, &joe).await, 0);
+
+    let sam = app.signed_up("sam@example.org").await;
+    let seti = start(&app, &sam, &plan).await;
+    save_card(stripe, &seti, DECLINED_WHEN_CHARGED).await;
+    let res = Person::of(&app, &sam)
+        .await
+        .get(&format!("/membership/card/return?setup_intent={seti}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Your card was saved, but its first payment was declined. Nothing was charged: try another card."),
+        "{html}"
+    );
+    assert!(html.contains("data-setup-intent=\"seti_") && !html.contains(&seti));
+    // He can subscribe with another card at once.
+    let again = subscribe(&app, stripe, &sam, &plan).await;
+    assert_eq!(again["status"], "active");
+}

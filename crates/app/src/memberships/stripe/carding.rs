@@ -6,12 +6,12 @@
 //! fresh SetupIntent for the same plan, with the bank's words.
 
 use super::starting::{his_setup_intent, plan_of, start, start_of};
-use super::{client, confirm, ConfirmSubscription, StartSubscription};
+use super::{client, confirm, ConfirmSubscription, MembershipError, StartSubscription};
 use super::{SubscriptionStart, SubscriptionView};
 use crate::authz::{can, Actor};
-use crate::payments::stripe::client::checked_id;
+use crate::payments::stripe::attempt::checked_token;
 use crate::payments::stripe::StripeError;
-use crate::{Context, Error, RequestMeta, Result};
+use crate::{Context, RequestMeta, Result};
 
 /// What came of confirming his SetupIntent with a card.
 #[derive(Debug, Clone)]
@@ -40,12 +40,7 @@ pub async fn subscribe_with_card(
 ) -> Result<CardSetup> {
     actor.require::<can::Participate>()?;
     let client = client(ctx)?;
-    if checked_id(token, "tok_").is_err() {
-        return Err(Error::invalid(
-            "card",
-            "The card form did not send a card. Paying by card needs JavaScript; reload the page and try again.",
-        ));
-    }
+    checked_token(token)?;
     let (seti, _) = his_setup_intent(ctx, actor, setup_intent).await?;
     let plan = plan_of(ctx, &seti).await?;
     // A token is used once: a repeat of this very request is a no-op at Stripe, while
@@ -62,9 +57,7 @@ pub async fn subscribe_with_card(
             let input = ConfirmSubscription {
                 setup_intent_id: saved.id,
             };
-            Ok(CardSetup::Subscribed(
-                confirm(ctx, meta, actor, &input).await?,
-            ))
+            subscribed_or_retry(ctx, actor, confirm(ctx, meta, actor, &input).await?).await
         }
         Err(StripeError::Declined { message, .. }) => {
             let input = StartSubscription { plan_id: plan.id };
@@ -73,4 +66,56 @@ pub async fn subscribe_with_card(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// Where Stripe.js lands after 3-D Secure: subscribes him when his bank confirmed the card;
+/// when it did not (he failed or abandoned the check), nothing was charged and he gets a
+/// fresh SetupIntent for the same plan to try again, as after a decline.
+#[tracing::instrument(skip(ctx, meta, actor), fields(actor_id = %actor.id()), err(level = "info"))]
+pub async fn after_authentication(
+    ctx: &Context,
+    meta: &RequestMeta,
+    actor: &Actor,
+    setup_intent: &str,
+) -> Result<CardSetup> {
+    let input = ConfirmSubscription {
+        setup_intent_id: setup_intent.to_owned(),
+    };
+    match confirm(ctx, meta, actor, &input).await {
+        Ok(view) => subscribed_or_retry(ctx, actor, view).await,
+        Err(e) if e.code() == MembershipError::CardNotSaved.code() => {
+            let (seti, _) = his_setup_intent(ctx, actor, setup_intent).await?;
+            let plan = plan_of(ctx, &seti).await?;
+            let retry = start(ctx, actor, &StartSubscription { plan_id: plan.id }).await?;
+            let message = "Your bank did not confirm the card.".to_owned();
+            Ok(CardSetup::Declined { message, retry })
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// A subscription whose first payment did not go through (Stripe's `incomplete`: the card
+/// was saved, then declined when charged) has not started: nothing was charged, and he
+/// gets a fresh SetupIntent for the same plan to try another card. Stripe lets the
+/// unpaid subscription expire by itself (`incomplete_expired`).
+async fn subscribed_or_retry(
+    ctx: &Context,
+    actor: &Actor,
+    view: SubscriptionView,
+) -> Result<CardSetup> {
+    if view.status != "incomplete" {
+        return Ok(CardSetup::Subscribed(view));
+    }
+    let retry = start(
+        ctx,
+        actor,
+        &StartSubscription {
+            plan_id: view.plan_id,
+        },
+    )
+    .await?;
+    Ok(CardSetup::Declined {
+        message: "Your card was saved, but its first payment was declined.".to_owned(),
+        retry,
+    })
 }

@@ -16,7 +16,7 @@ mod starting;
 mod syncing;
 mod view;
 
-pub use carding::{subscribe_with_card, CardSetup};
+pub use carding::{after_authentication, subscribe_with_card, CardSetup};
 pub use starting::{
     cancel, confirm, start, ConfirmSubscription, StartSubscription, SubscriptionStart,
 };
