@@ -248,7 +248,8 @@ pub(crate) async fn views(
 }
 
 /// For each event: how many wait on its list, and the viewer's own registration status
-/// (cancelled ones aside) — one grouped query instead of one per question.
+/// (cancelled ones aside) — one grouped query instead of one per question, over the
+/// waitlisted rows and the viewer's own only.
 async fn registrations_seen(
     ctx: &Context,
     me: Uuid,
@@ -275,6 +276,13 @@ async fn registrations_seen(
             "mine",
         )
         .filter(regs::Column::EventId.is_in(ids.iter().copied()))
+        // Only the rows either answer needs: reading every confirmed seat of fifty events
+        // cost PostgreSQL a sequential scan (7 ms at demo scale) where this reads ~70 rows.
+        .filter(
+            Condition::any()
+                .add(status().eq(RegistrationStatus::Waitlisted.as_str()))
+                .add(Expr::col((regs::Entity, regs::Column::UserId)).eq(me)),
+        )
         .group_by(regs::Column::EventId)
         .into_tuple::<(Uuid, Option<i64>, Option<String>)>()
         .all(&ctx.main)
