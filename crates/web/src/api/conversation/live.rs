@@ -163,14 +163,16 @@ struct Connection {
 
 impl Connection {
     async fn serve(&mut self, circle_id: Uuid, after: i64) -> End {
+        let ctx = self.state.ctx.clone();
+        // Listening starts before the session is checked and the first read: a sign-out or
+        // a change committed in between (the browser already holds the upgraded socket)
+        // is heard, not left to the next ping.
+        let mut bell = ctx.bus.subscribe(Channel::Conversation);
+        let mut sessions = ctx.bus.subscribe(Channel::Sessions);
         let actor = match self.authenticate().await {
             Ok(actor) => actor,
             Err(end) => return end,
         };
-        let ctx = self.state.ctx.clone();
-        // Listening starts before the first read: a change committed in between is heard.
-        let mut bell = ctx.bus.subscribe(Channel::Conversation);
-        let mut sessions = ctx.bus.subscribe(Channel::Sessions);
         let mut reader = match Reader::open(&ctx, &actor, circle_id, after).await {
             Ok(reader) => reader,
             Err(e) => return e.into(),
