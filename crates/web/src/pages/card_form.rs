@@ -5,10 +5,10 @@
 //! `card_form`).
 
 use crate::pages::assets;
-use crate::pages::paying::card_page_csp;
 use crate::pages::respond::render;
 use crate::pages::PageResult;
 use crate::state::AppState;
+use app::config::StripeSettings;
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -83,4 +83,63 @@ pub fn respond(s: &AppState, page: impl Template, declined: bool) -> PageResult<
             .insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     Ok(res)
+}
+
+/// The site's CSP with Stripe's origins added where Stripe.js needs them: its script,
+/// its card-field and 3-D Secure frames, and its calls to Stripe's API.
+fn card_page_csp(stripe: &StripeSettings) -> String {
+    let js = stripe.js_origin().unwrap_or_default();
+    let api = stripe.api_origin().unwrap_or_default();
+    // Real Stripe.js shows 3-D Secure in a frame from hooks.stripe.com.
+    let hooks = if js == "https://js.stripe.com" {
+        " https://hooks.stripe.com"
+    } else {
+        ""
+    };
+    let connect = if api == js {
+        js.clone()
+    } else {
+        format!("{js} {api}")
+    };
+    format!(
+        "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; frame-src {js}{hooks}; connect-src 'self' {connect}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_page_allows_only_stripe_origins() {
+        let csp = card_page_csp(&StripeSettings::default());
+        assert!(
+            csp.contains("script-src 'self' https://js.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' https://js.stripe.com https://api.stripe.com"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let local = StripeSettings {
+            js_url: "http://127.0.0.1:9000/js.stripe.com/v3/".into(),
+            api_base: "http://127.0.0.1:9000".into(),
+            ..StripeSettings::default()
+        };
+        let csp = card_page_csp(&local);
+        assert!(
+            csp.contains("script-src 'self' http://127.0.0.1:9000;"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' http://127.0.0.1:9000"),
+            "{csp}"
+        );
+        assert!(!csp.contains("hooks.stripe.com"), "{csp}");
+    }
 }

@@ -10,7 +10,6 @@ use crate::pages::session::{Form, PageMeta, SignedIn};
 use crate::pages::{FormState, PageResult, Path};
 use crate::state::AppState;
 use app::authz::Actor;
-use app::config::StripeSettings;
 use app::events::{registration, view, EventView, Registration};
 use app::payments::stripe::{self, CardAttempt, CardPayment, CardPaymentRequest, Confirmation};
 use askama::Template;
@@ -267,27 +266,6 @@ async fn refused(
     Ok(res)
 }
 
-/// The site's CSP with Stripe's origins added where Stripe.js needs them: its script,
-/// its card-field and 3-D Secure frames, and its calls to Stripe's API.
-pub fn card_page_csp(stripe: &StripeSettings) -> String {
-    let js = stripe.js_origin().unwrap_or_default();
-    let api = stripe.api_origin().unwrap_or_default();
-    // Real Stripe.js shows 3-D Secure in a frame from hooks.stripe.com.
-    let hooks = if js == "https://js.stripe.com" {
-        " https://hooks.stripe.com"
-    } else {
-        ""
-    };
-    let connect = if api == js {
-        js.clone()
-    } else {
-        format!("{js} {api}")
-    };
-    format!(
-        "default-src 'self'; script-src 'self' {js}; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; frame-src {js}{hooks}; connect-src 'self' {connect}"
-    )
-}
-
 #[derive(Deserialize)]
 struct ReturnQuery {
     payment_intent: Option<String>,
@@ -345,42 +323,4 @@ async fn returned(
         event_id: mine.as_ref().and_then(|r| r.payment.event_id),
         payment_id: mine.map(|r| r.payment.id),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_card_page_allows_only_stripe_origins() {
-        let csp = card_page_csp(&StripeSettings::default());
-        assert!(
-            csp.contains("script-src 'self' https://js.stripe.com;"),
-            "{csp}"
-        );
-        assert!(
-            csp.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"),
-            "{csp}"
-        );
-        assert!(
-            csp.contains("connect-src 'self' https://js.stripe.com https://api.stripe.com"),
-            "{csp}"
-        );
-        assert!(!csp.contains("unsafe-inline"), "{csp}");
-        let local = StripeSettings {
-            js_url: "http://127.0.0.1:9000/js.stripe.com/v3/".into(),
-            api_base: "http://127.0.0.1:9000".into(),
-            ..StripeSettings::default()
-        };
-        let csp = card_page_csp(&local);
-        assert!(
-            csp.contains("script-src 'self' http://127.0.0.1:9000;"),
-            "{csp}"
-        );
-        assert!(
-            csp.contains("connect-src 'self' http://127.0.0.1:9000"),
-            "{csp}"
-        );
-        assert!(!csp.contains("hooks.stripe.com"), "{csp}");
-    }
 }
