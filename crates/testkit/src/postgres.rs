@@ -6,7 +6,10 @@
 //! migrations, each committed), so [`ScratchDatabases::create_prepared`] prepares one pair
 //! per test process and copies it (`CREATE DATABASE … TEMPLATE`) for every test. The
 //! template belongs to the process that made it — never shared with another build, whose
-//! migrations may differ — and is swept by a later process once it is hours old.
+//! migrations may differ — and is swept by a later process once it is hours old. Under
+//! cargo-nextest, which runs each test in a process of its own, the processes of one run
+//! and one test binary share a pair instead: the first makes it (under an advisory lock,
+//! named only once it is ready), the others copy it.
 
 use sqlx::{Connection, Executor, PgConnection};
 use std::future::Future;
@@ -150,24 +153,86 @@ async fn make_templates(admin_url: String, prepare: Prepare) -> (String, String)
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
+    let Some(run) = shared_run() else {
+        sweep_old_templates(&mut conn, now).await;
+        let id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        return prepared_pair(&mut conn, &admin_url, now, &id, prepare).await;
+    };
+    // The lock is the connection's: released when it closes, even if this process dies.
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(run.lock_key)
+        .execute(&mut conn)
+        .await
+        .expect("lock the run's templates");
+    if let Some(names) = ready_pair(&mut conn, &run.id).await {
+        return names;
+    }
     sweep_old_templates(&mut conn, now).await;
-    let base = format!(
-        "{TEMPLATE_PREFIX}{now}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+    prepared_pair(&mut conn, &admin_url, now, &run.id, prepare).await
+}
+
+/// The run this process shares templates with, under cargo-nextest: its run id and this
+/// test binary, hashed (deterministically) into a name part and an advisory lock key.
+struct SharedRun {
+    id: String,
+    lock_key: i64,
+}
+
+fn shared_run() -> Option<SharedRun> {
+    use std::hash::{Hash, Hasher};
+    let run = std::env::var("NEXTEST_RUN_ID").ok()?;
+    let binary = std::env::current_exe().ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (run, binary).hash(&mut hasher);
+    let hash = hasher.finish();
+    Some(SharedRun {
+        id: format!("{hash:016x}")[..8].to_owned(),
+        lock_key: i64::from_ne_bytes(hash.to_ne_bytes()),
+    })
+}
+
+/// The run's template pair, if a process of it has made and prepared one.
+async fn ready_pair(conn: &mut PgConnection, id: &str) -> Option<(String, String)> {
+    let pattern = format!("{TEMPLATE_PREFIX}%_{id}_main");
+    let (main,): (String,) =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE $1 LIMIT 1")
+            .bind(&pattern)
+            .fetch_optional(&mut *conn)
+            .await
+            .ok()??;
+    let credentials = format!("{}_creds", main.strip_suffix("_main")?);
+    Some((main, credentials))
+}
+
+/// Creates a pair named `circles_tmpl_<now>_<id>_…`, prepares it under a provisional name
+/// and only then gives it its own, so a pair found by name is always ready.
+async fn prepared_pair(
+    conn: &mut PgConnection,
+    admin_url: &str,
+    now: u64,
+    id: &str,
+    prepare: Prepare,
+) -> (String, String) {
+    let base = format!("{TEMPLATE_PREFIX}{now}_{id}");
     let names = (format!("{base}_main"), format!("{base}_creds"));
-    for name in [&names.0, &names.1] {
+    let provisional = (format!("{base}_new_main"), format!("{base}_new_creds"));
+    for name in [&provisional.0, &provisional.1] {
         conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
             .await
             .expect("create a template database");
     }
     let url = |name: &str| {
-        let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&format!("/{name}"));
         url.to_string()
     };
-    if let Err(e) = prepare(url(&names.0), url(&names.1)).await {
+    if let Err(e) = prepare(url(&provisional.0), url(&provisional.1)).await {
         panic!("preparing the template databases failed: {e}");
+    }
+    for (from, to) in [(&provisional.0, &names.0), (&provisional.1, &names.1)] {
+        conn.execute(format!("ALTER DATABASE \"{from}\" RENAME TO \"{to}\"").as_str())
+            .await
+            .expect("name a prepared template database");
     }
     names
 }
