@@ -158,6 +158,27 @@ async fn a_gift_by_card_is_recorded_once_however_it_is_confirmed(app: TestApp) {
     );
     let joes = ok_json(app.get_as(&joe.access_token, "/api/v1/me/donations").await).await;
     assert_eq!(joes.as_array().unwrap().len(), 0);
+    // Leadership reads the audit log: the gift is there, its donor is not.
+    let admin = app.admin().await;
+    let leader = app.user_with_roles(&admin, &["leadership"]).await;
+    let log = ok_json(
+        app.get_as(&leader.access_token, "/api/v1/audit?limit=200")
+            .await,
+    )
+    .await;
+    let about_the_gift: Vec<&Value> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| matches!(r["target_type"].as_str(), Some("card_gift" | "donation")))
+        .collect();
+    assert_eq!(about_the_gift.len(), 2, "started, and recorded: {log}");
+    for record in about_the_gift {
+        assert!(
+            !record.to_string().contains(&sam.id.to_string()),
+            "the audit log names the donor: {record}"
+        );
+    }
 }
 
 async fn a_missed_gift_webhook_is_found_by_reconciliation(app: TestApp) {

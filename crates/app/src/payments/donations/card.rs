@@ -143,13 +143,7 @@ async fn resume(ctx: &Context, actor: &Actor, money: Money) -> Result<Option<Car
         return Ok(None);
     };
     let pi = client.payment_intent(&g.payment_intent_id).await?;
-    let payable = matches!(
-        pi.status,
-        IntentStatus::RequiresPaymentMethod
-            | IntentStatus::RequiresConfirmation
-            | IntentStatus::RequiresAction
-    ) && pi.last_payment_error.is_none();
-    match (payable, pi.client_secret.clone()) {
+    match (pi.can_be_paid(), pi.client_secret.clone()) {
         (true, Some(secret)) => Ok(Some(card_gift(ctx, g.id, &pi, secret, money))),
         _ => Ok(None),
     }
@@ -178,11 +172,12 @@ async fn save_pending(
     }
     .insert(&txn)
     .await?;
+    // Who gives is not told in the audit log (Leadership reads it), as with scholarships:
+    // the gift row keeps the donor for the Admins who keep the books.
     audit::record(
         &txn,
         meta,
         Entry::new(Action::CardPaymentStarted)
-            .by(actor.id())
             .on("card_gift", gift_id)
             .details(serde_json::json!({
                 "amount_minor": money.amount_minor(),

@@ -88,6 +88,19 @@ pub struct PaymentIntent {
     pub last_payment_error: Option<LastPaymentError>,
 }
 
+impl PaymentIntent {
+    /// Whether a card can still pay it: waiting for a card, a confirmation or 3-D Secure,
+    /// and no earlier attempt failed on it.
+    pub fn can_be_paid(&self) -> bool {
+        matches!(
+            self.status,
+            IntentStatus::RequiresPaymentMethod
+                | IntentStatus::RequiresConfirmation
+                | IntentStatus::RequiresAction
+        ) && self.last_payment_error.is_none()
+    }
+}
+
 /// A refund Stripe made.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Refund {

@@ -7,7 +7,7 @@
 //! Stripe is called); its idempotency key is the new payment's id. Opening the page again
 //! reuses the pending PaymentIntent for the same amount rather than piling up new ones.
 
-use super::client::{IntentStatus, PaymentIntent};
+use super::client::PaymentIntent;
 use crate::audit::{self, Action, Entry};
 use crate::authz::Actor;
 use crate::events::lock_event;
@@ -220,13 +220,7 @@ async fn resume(
         return Ok(None);
     };
     let pi = client.payment_intent(&reference).await?;
-    let payable = matches!(
-        pi.status,
-        IntentStatus::RequiresPaymentMethod
-            | IntentStatus::RequiresConfirmation
-            | IntentStatus::RequiresAction
-    ) && pi.last_payment_error.is_none()
-        && gift_in(&pi) == gift_minor;
+    let payable = pi.can_be_paid() && gift_in(&pi) == gift_minor;
     match (payable, pi.client_secret.clone()) {
         (true, Some(secret)) => Ok(Some(card_payment(ctx, e, r.id, p.id, &pi, secret, money))),
         _ => Ok(None),
@@ -283,7 +277,6 @@ async fn save_pending(
             .details(serde_json::json!({
                 "event_id": e.id,
                 "amount_minor": money.amount_minor(),
-                "donation_minor": gift_in(pi),
                 "currency": money.currency().as_str(),
                 "payment_intent": pi.id,
             })),
