@@ -435,15 +435,16 @@ pub(crate) async fn pending(db: &impl ConnectionTrait) -> Result<Vec<String>> {
         .collect())
 }
 
-/// The currencies the organisation takes money in (its events' prices, its membership
-/// plans, what its ledger holds): the ones the gift page offers, those found in more of
-/// the three places first. Empty for an organisation that has never priced anything (the
-/// page then asks for the code).
+/// The currencies the organisation charges in now (its membership plans, then its upcoming
+/// published paid events): the ones the gift page offers, in that order. Empty for an
+/// organisation that prices nothing (the page then asks for the code). Reads the plans and
+/// the upcoming events through their index, not the ledger's whole history.
 pub async fn currencies(ctx: &Context) -> Result<Vec<String>> {
-    use db::main_db::{events, ledger_entries as ledger, membership_plans as plans};
-    let mut found: Vec<String> = ledger::Entity::find()
+    use db::main_db::{events, membership_plans as plans};
+    use domain::event::EventStatus;
+    let mut found: Vec<String> = plans::Entity::find()
         .select_only()
-        .column(ledger::Column::Currency)
+        .column(plans::Column::Currency)
         .distinct()
         .into_tuple::<String>()
         .all(&ctx.main)
@@ -451,26 +452,19 @@ pub async fn currencies(ctx: &Context) -> Result<Vec<String>> {
     let priced: Vec<Option<String>> = events::Entity::find()
         .select_only()
         .column(events::Column::Currency)
+        .filter(events::Column::Status.eq(EventStatus::Published))
+        .filter(events::Column::StartsAt.gt(ctx.now()))
         .filter(events::Column::PriceMinor.gt(0))
         .distinct()
         .into_tuple()
         .all(&ctx.main)
         .await?;
     found.extend(priced.into_iter().flatten());
-    found.extend(
-        plans::Entity::find()
-            .select_only()
-            .column(plans::Column::Currency)
-            .distinct()
-            .into_tuple::<String>()
-            .all(&ctx.main)
-            .await?,
-    );
-    let mut seen = std::collections::BTreeMap::<String, usize>::new();
-    for c in found {
-        *seen.entry(c.to_ascii_uppercase()).or_default() += 1;
+    let mut list: Vec<String> = Vec::new();
+    for c in found.into_iter().map(|c| c.to_ascii_uppercase()) {
+        if !list.contains(&c) {
+            list.push(c);
+        }
     }
-    let mut list: Vec<(String, usize)> = seen.into_iter().collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Ok(list.into_iter().map(|(c, _)| c).collect())
+    Ok(list)
 }
